@@ -1,0 +1,151 @@
+//! The `cim` command line: viewer, snapshot, inspect, crs.
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// CIM Studio: a desktop digital-twin viewer for City Information Models.
+///
+/// With no subcommand, opens the viewer on the given scene documents
+/// (*.cim.toml) or data files; with no argument at all, on the built-in
+/// (synthetic) demo city.
+#[derive(Parser, Debug)]
+#[command(name = "cim", version, about, long_about = None, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Scene documents (*.cim.toml) or data files to open.
+    pub inputs: Vec<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Render a scene off-screen (no display needed) to a PNG.
+    Snapshot(SnapshotArgs),
+    /// Print what files hold: layers, CRS, feature counts, extents.
+    Inspect(InspectArgs),
+    /// Coordinate reference systems: transform points, describe a CRS.
+    #[command(subcommand)]
+    Crs(CrsCommand),
+    /// Measure startup, settle and frame times off-screen; prints JSON.
+    Bench(BenchArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SnapshotArgs {
+    /// Scene documents or data files; none means the demo city.
+    pub inputs: Vec<PathBuf>,
+    /// The PNG file to write.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Image width in pixels.
+    #[arg(long, default_value_t = 1920)]
+    pub width: u32,
+    /// Image height in pixels.
+    #[arg(long, default_value_t = 1080)]
+    pub height: u32,
+    /// A named view (camera bookmark) of the scene, e.g. `overview`.
+    #[arg(long)]
+    pub view: Option<String>,
+    /// Largest tile rendered at once; larger images are rendered in tiles
+    /// and stitched. Defaults to the GPU's texture limit.
+    #[arg(long)]
+    pub tile_size: Option<u32>,
+    /// Scene time, local `YYYY-MM-DDThh:mm` (sets the sun).
+    #[arg(long)]
+    pub time: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// Files to inspect (data files or *.cim.toml scene documents).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CrsCommand {
+    /// Read `x y [z]` lines from stdin, write transformed lines to stdout.
+    Transform {
+        /// Source CRS: EPSG code, PROJ string, WKT, GCJ02 or BD09.
+        #[arg(long)]
+        from: String,
+        /// Target CRS.
+        #[arg(long)]
+        to: String,
+    },
+    /// Print a CRS's name, kind, units and area of use.
+    Info {
+        /// EPSG code, PROJ string, WKT, GCJ02 or BD09.
+        crs: String,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// Scene documents or data files; none means the demo city.
+    pub inputs: Vec<PathBuf>,
+    #[arg(long, default_value_t = 1280)]
+    pub width: u32,
+    #[arg(long, default_value_t = 720)]
+    pub height: u32,
+    /// Frames to time once the scene has settled.
+    #[arg(long, default_value_t = 30)]
+    pub frames: u32,
+    #[arg(long)]
+    pub view: Option<String>,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("cim: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        None => crate::viewer::run(cli.inputs).map(|_| ExitCode::SUCCESS),
+        Some(Command::Snapshot(args)) => {
+            crate::snapshot::run_snapshot(args).map(|_| ExitCode::SUCCESS)
+        }
+        Some(Command::Bench(args)) => crate::snapshot::run_bench(args).map(|_| ExitCode::SUCCESS),
+        Some(Command::Inspect(args)) => crate::inspect::run(&args.files, args.json),
+        Some(Command::Crs(cmd)) => run_crs(cmd),
+    }
+}
+
+fn run_crs(cmd: CrsCommand) -> Result<ExitCode> {
+    use cim_core::crs::{CrsDef, crs_info};
+    match cmd {
+        CrsCommand::Info { crs } => {
+            let def = CrsDef::parse(&crs).with_context(|| format!("invalid CRS `{crs}`"))?;
+            let info = crs_info(&def).with_context(|| format!("cannot describe CRS `{crs}`"))?;
+            println!("{}", cim_core::crs::cli::format_info(&info));
+            Ok(ExitCode::SUCCESS)
+        }
+        CrsCommand::Transform { from, to } => {
+            let f = CrsDef::parse(&from).with_context(|| format!("invalid --from CRS `{from}`"))?;
+            let t = CrsDef::parse(&to).with_context(|| format!("invalid --to CRS `{to}`"))?;
+            let stdin = std::io::stdin().lock();
+            let stdout = std::io::stdout().lock();
+            let stderr = std::io::stderr().lock();
+            let stats = cim_core::crs::cli::transform_stream(&f, &t, stdin, stdout, stderr)?;
+            if stats.failed > 0 {
+                if stats.ok == 0 {
+                    bail!("no line could be transformed ({} failed)", stats.failed);
+                }
+                return Ok(ExitCode::from(2));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

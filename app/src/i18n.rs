@@ -1,0 +1,178 @@
+//! User-interface language: Chinese or English, Chinese by default when
+//! the system locale is zh. Strings live in one table so a missing
+//! translation is a compile-time-visible omission, not a silent fallback.
+
+use bevy::prelude::Resource;
+
+#[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// From `LC_ALL`, `LC_MESSAGES` or `LANG` (first one set), as POSIX orders them.
+    pub fn from_env() -> Lang {
+        Self::from_locale(
+            ["LC_ALL", "LC_MESSAGES", "LANG"]
+                .iter()
+                .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+                .as_deref(),
+        )
+    }
+
+    pub fn from_locale(locale: Option<&str>) -> Lang {
+        match locale {
+            Some(l) if l.to_ascii_lowercase().starts_with("zh") => Lang::Zh,
+            _ => Lang::En,
+        }
+    }
+
+    /// The UI string for `key`; unknown keys are shown as themselves.
+    pub fn t(self, key: &'static str) -> &'static str {
+        STRINGS
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map_or(key, |(_, en, zh)| if self == Lang::Zh { zh } else { en })
+    }
+}
+
+/// (key, English, Chinese)
+const STRINGS: &[(&str, &str, &str)] = &[
+    ("app.title", "CIM Studio", "CIM Studio 城市信息模型"),
+    ("menu.file", "File", "文件"),
+    ("menu.view", "View", "视图"),
+    ("menu.help", "Help", "帮助"),
+    ("menu.language", "Language", "语言"),
+    ("file.save", "Save scene", "保存场景"),
+    ("file.save_as", "Save scene as…", "场景另存为…"),
+    ("file.add_layer", "Add data file…", "添加数据文件…"),
+    ("file.path", "Path", "路径"),
+    ("file.quit", "Quit", "退出"),
+    ("action.ok", "OK", "确定"),
+    ("action.cancel", "Cancel", "取消"),
+    ("panel.layers", "Layers", "图层"),
+    ("panel.inspector", "Inspector", "属性"),
+    ("panel.messages", "Messages", "消息"),
+    ("layer.loading", "loading…", "加载中…"),
+    ("layer.failed", "failed", "加载失败"),
+    ("layer.opacity", "Opacity", "不透明度"),
+    ("layer.zoom", "Zoom to layer", "缩放至图层"),
+    ("layer.features", "features", "个要素"),
+    ("layer.terrain", "Terrain", "地形"),
+    ("layer.buildings", "Buildings", "建筑"),
+    ("layer.roads", "Roads", "道路"),
+    ("layer.water", "Water", "水系"),
+    ("layer.parks", "Parks", "公园绿地"),
+    (
+        "inspector.none",
+        "Click a building to see its attributes.",
+        "点击建筑查看属性。",
+    ),
+    ("inspector.layer", "Layer", "图层"),
+    ("inspector.field", "Field", "字段"),
+    ("inspector.value", "Value", "值"),
+    ("inspector.copy", "Copy", "复制"),
+    ("status.cursor", "Cursor", "光标"),
+    ("status.camera_height", "Camera height", "相机高度"),
+    ("status.fps", "FPS", "帧率"),
+    (
+        "status.synthetic",
+        "Synthetic demo city: not real data",
+        "合成演示城市：非真实数据",
+    ),
+    ("time.play", "Play", "播放"),
+    ("time.pause", "Pause", "暂停"),
+    ("time.label", "Scene time", "场景时间"),
+    ("view.views", "Views", "视点"),
+    ("view.north_up", "North up (N)", "正北朝上 (N)"),
+    ("view.zoom_all", "Zoom to all (H)", "全图 (H)"),
+    ("view.fly_mode", "Fly mode (F)", "飞行模式 (F)"),
+    ("view.save_view", "Save current view", "保存当前视点"),
+    ("help.title", "Keyboard and mouse", "键盘与鼠标"),
+    (
+        "help.left_drag",
+        "Left drag: pan (grab the ground)",
+        "左键拖动：平移",
+    ),
+    (
+        "help.right_drag",
+        "Right / middle drag: orbit about the point under the cursor",
+        "右键/中键拖动：绕光标处旋转",
+    ),
+    (
+        "help.wheel",
+        "Wheel: zoom towards the cursor",
+        "滚轮：向光标处缩放",
+    ),
+    (
+        "help.click",
+        "Click: select and inspect a building",
+        "单击：选择并查看建筑属性",
+    ),
+    (
+        "help.double_click",
+        "Double click: fly towards the point",
+        "双击：飞向该点",
+    ),
+    (
+        "help.fly",
+        "F: fly mode (W A S D, Q/E down/up, Shift faster, right drag looks)",
+        "F：飞行模式（W A S D 移动，Q/E 下降/上升，Shift 加速，右键拖动转向）",
+    ),
+    ("help.north", "N: north up", "N：正北朝上"),
+    ("help.home", "H / Home: zoom to all", "H / Home：全图"),
+    (
+        "help.views",
+        "1–9: go to the scene's named views",
+        "1–9：切换场景视点",
+    ),
+    ("help.help", "F1: this help", "F1：显示本帮助"),
+    ("msg.saved", "Saved", "已保存"),
+    (
+        "msg.no_cjk_font",
+        "No CJK font found: Chinese text may not display. Install fonts-noto-cjk.",
+        "未找到中文字体，请安装 fonts-noto-cjk。",
+    ),
+    ("msg.dismiss", "Dismiss", "关闭"),
+    ("panel.tools", "Tools", "工具"),
+    ("tools.search", "Search", "搜索"),
+    (
+        "tools.search_hint",
+        "name, e.g. 花园 or tower",
+        "名称，例如 花园",
+    ),
+    ("tools.query", "Attribute query", "属性查询"),
+    ("tools.run", "Run", "执行"),
+    ("tools.measure", "Measure", "量测"),
+    ("tools.off", "Off", "关闭"),
+    ("tools.distance", "Distance", "距离"),
+    ("tools.polyline", "Path length", "折线长度"),
+    ("tools.area", "Area", "面积"),
+    ("tools.height", "Height", "高度"),
+    ("tools.readout", "Coordinates", "坐标读数"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locale_picks_the_language() {
+        assert_eq!(Lang::from_locale(Some("zh_CN.UTF-8")), Lang::Zh);
+        assert_eq!(Lang::from_locale(Some("zh_TW")), Lang::Zh);
+        assert_eq!(Lang::from_locale(Some("en_US.UTF-8")), Lang::En);
+        assert_eq!(Lang::from_locale(None), Lang::En);
+    }
+
+    #[test]
+    fn every_string_is_translated_and_keys_are_unique() {
+        let mut keys = std::collections::HashSet::new();
+        for (k, en, zh) in STRINGS {
+            assert!(keys.insert(k), "duplicate key {k}");
+            assert!(!en.is_empty() && !zh.is_empty(), "{k}");
+        }
+        assert_eq!(Lang::Zh.t("panel.layers"), "图层");
+        assert_eq!(Lang::En.t("panel.layers"), "Layers");
+    }
+}

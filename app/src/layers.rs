@@ -1,0 +1,422 @@
+//! Draws loaded layers: terrain surfaces, extruded buildings, road ribbons,
+//! draped areas, point markers. One material per layer so visibility and
+//! opacity are per layer; meshes are merged per spatial chunk so thousands
+//! of buildings cost a handful of draw calls (picking works on the model,
+//! see `picking`).
+
+use crate::mesh::{self, MeshData};
+use crate::origin::GeoAnchor;
+use crate::scene_state::{SceneStore, SlotState};
+use bevy::prelude::*;
+use cim_core::geometry::{Geometry, Polygon};
+use cim_core::georef::Anchor;
+use cim_core::grid::Grid;
+use cim_core::layer::{Layer, LayerKind, VectorData};
+use cim_core::scene::Style;
+use glam::DVec3;
+use std::collections::HashMap;
+
+/// Marks an entity as drawing part of layer `.0` (a slot id).
+#[derive(Component, Clone, Copy, Debug)]
+pub struct LayerEntity(pub u64);
+
+/// Materials of each layer, for opacity changes.
+#[derive(Resource, Default)]
+pub struct LayerMaterials(pub HashMap<u64, Vec<(Handle<StandardMaterial>, f32)>>);
+
+/// The ground model used for draping and heights: the first loaded terrain.
+#[derive(Resource, Default, Clone)]
+pub struct Ground(pub Option<std::sync::Arc<Layer>>);
+
+impl Ground {
+    pub fn grid(&self) -> Option<&Grid> {
+        self.0.as_ref().and_then(|l| l.grid())
+    }
+
+    /// Ground height at a scene point (0 without terrain or outside it).
+    pub fn height(&self, p: DVec3) -> f64 {
+        self.grid().and_then(|g| g.sample(p.x, p.y)).unwrap_or(0.0)
+    }
+}
+
+pub struct LayerRenderPlugin;
+
+impl Plugin for LayerRenderPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<LayerMaterials>()
+            .init_resource::<Ground>()
+            .add_systems(Update, (spawn_ready_layers, sync_layer_settings).chain());
+    }
+}
+
+/// Spatial chunk size for merged meshes, metres.
+const CHUNK: f64 = 400.0;
+/// Terrain chunk size in cells.
+const TERRAIN_CHUNK: usize = 64;
+const DEFAULT_BUILDING_HEIGHT: f64 = 10.0;
+const DEFAULT_FLOOR_HEIGHT: f64 = 3.0;
+
+/// Each feature's (base, top) for extruded layers; empty for others.
+pub fn building_prisms(layer: &Layer, style: &Style) -> Vec<Option<(f64, f64)>> {
+    let Some(v) = layer.vector() else {
+        return Vec::new();
+    };
+    if layer.effective_kind() != LayerKind::Buildings {
+        return Vec::new();
+    }
+    let height_i = style
+        .height_field
+        .as_deref()
+        .and_then(|f| v.field_index(f))
+        .or_else(|| guess_field(v, &["height", "HEIGHT", "高度", "Height", "bldg_h"]));
+    let floors_i = style
+        .floors_field
+        .as_deref()
+        .and_then(|f| v.field_index(f))
+        .or_else(|| guess_field(v, &["floors", "FLOORS", "层数", "floor"]));
+    let floor_h = style.floor_height.unwrap_or(DEFAULT_FLOOR_HEIGHT);
+    v.features
+        .iter()
+        .map(|f| {
+            let bb = f.geometry.bbox()?;
+            let base = bb.min.z;
+            let h = height_i
+                .and_then(|i| f.attributes.get(i)?.as_f64())
+                .filter(|h| *h > 0.0)
+                .or_else(|| {
+                    floors_i
+                        .and_then(|i| f.attributes.get(i)?.as_f64())
+                        .map(|n| n * floor_h)
+                })
+                .unwrap_or(DEFAULT_BUILDING_HEIGHT);
+            Some((base, base + h))
+        })
+        .collect()
+}
+
+fn guess_field(v: &VectorData, names: &[&str]) -> Option<usize> {
+    names.iter().find_map(|n| v.field_index(n))
+}
+
+/// sRGB bytes → linear RGBA floats for vertex colours.
+fn srgb(c: [u8; 4]) -> [f32; 4] {
+    let l = Color::srgba_u8(c[0], c[1], c[2], c[3]).to_linear();
+    [l.red, l.green, l.blue, l.alpha]
+}
+
+/// Colours for building uses (Chinese and English category names).
+pub fn category_color(value: &str) -> [u8; 4] {
+    match value {
+        "住宅" | "residential" | "Residential" => [226, 214, 190, 255],
+        "商业" | "commercial" | "Commercial" => [222, 160, 110, 255],
+        "办公" | "office" | "Office" => [150, 176, 206, 255],
+        "工业" | "industrial" | "Industrial" => [170, 170, 165, 255],
+        "学校" | "school" | "School" | "教育" => [214, 130, 120, 255],
+        "" => [205, 205, 200, 255],
+        other => {
+            // A stable pastel per unknown category.
+            let h = other
+                .bytes()
+                .fold(2166136261u32, |h, b| (h ^ b as u32).wrapping_mul(16777619));
+            [
+                150 + (h & 0x5f) as u8,
+                150 + ((h >> 8) & 0x5f) as u8,
+                150 + ((h >> 16) & 0x5f) as u8,
+                255,
+            ]
+        }
+    }
+}
+
+fn default_color(kind: LayerKind) -> [u8; 4] {
+    match kind {
+        LayerKind::Buildings => [215, 210, 200, 255],
+        LayerKind::Roads => [75, 78, 84, 255],
+        LayerKind::Areas => [120, 160, 110, 255],
+        LayerKind::Pipes => [40, 120, 200, 255],
+        LayerKind::Points => [230, 80, 50, 255],
+        LayerKind::Terrain | LayerKind::Auto => [160, 160, 160, 255],
+    }
+}
+
+fn polygons(g: &Geometry) -> &[Polygon] {
+    match g {
+        Geometry::Polygon(p) => std::slice::from_ref(p),
+        Geometry::MultiPolygon(ps) => ps,
+        _ => &[],
+    }
+}
+
+fn chunk_key(p: DVec3) -> (i64, i64) {
+    ((p.x / CHUNK).floor() as i64, (p.y / CHUNK).floor() as i64)
+}
+
+fn chunk_anchor(k: (i64, i64)) -> Anchor {
+    Anchor(DVec3::new(
+        (k.0 as f64 + 0.5) * CHUNK,
+        (k.1 as f64 + 0.5) * CHUNK,
+        0.0,
+    ))
+}
+
+/// Builds the meshes of one layer, each with its anchor.
+pub fn build_layer_meshes(
+    layer: &Layer,
+    style: &Style,
+    prisms: &[Option<(f64, f64)>],
+    ground: &Ground,
+) -> Vec<(Anchor, MeshData)> {
+    let kind = layer.effective_kind();
+    let base_color = style.rgba().unwrap_or(default_color(kind));
+    let mut out = Vec::new();
+    if let Some(g) = layer.grid() {
+        for row0 in (0..g.height.saturating_sub(1)).step_by(TERRAIN_CHUNK) {
+            for col0 in (0..g.width.saturating_sub(1)).step_by(TERRAIN_CHUNK) {
+                let (x, y) = g.cell_center(col0 + TERRAIN_CHUNK / 2, row0 + TERRAIN_CHUNK / 2);
+                let anchor = Anchor(DVec3::new(x.round(), y.round(), 0.0));
+                let m = mesh::terrain_chunk(g, anchor, col0, row0, TERRAIN_CHUNK, TERRAIN_CHUNK);
+                if !m.is_empty() {
+                    out.push((anchor, m));
+                }
+            }
+        }
+        return out;
+    }
+    let Some(v) = layer.vector() else { return out };
+    let cat_i = style
+        .category_field
+        .as_deref()
+        .and_then(|f| v.field_index(f));
+    let color_of = |i: usize| -> [f32; 4] {
+        match cat_i {
+            Some(ci) => srgb(category_color(
+                &v.features[i]
+                    .attributes
+                    .get(ci)
+                    .map(|a| a.to_string())
+                    .unwrap_or_default(),
+            )),
+            None => srgb(base_color),
+        }
+    };
+    // Group features by chunk of their first vertex.
+    let mut chunks: HashMap<(i64, i64), Vec<usize>> = HashMap::new();
+    for (i, f) in v.features.iter().enumerate() {
+        if let Some(bb) = f.geometry.bbox() {
+            chunks.entry(chunk_key(bb.center())).or_default().push(i);
+        }
+    }
+    let mut keys: Vec<_> = chunks.keys().copied().collect();
+    keys.sort();
+    let drape = |p: DVec3| -> f64 {
+        // Geometry with real heights keeps them; flat 2D data is draped.
+        if p.z != 0.0 { p.z } else { ground.height(p) }
+    };
+    let width_i = style.width_field.as_deref().and_then(|f| v.field_index(f));
+    for k in keys {
+        let anchor = chunk_anchor(k);
+        let idx = &chunks[&k];
+        let m = match kind {
+            LayerKind::Buildings => mesh::extrude(
+                anchor,
+                idx.iter()
+                    .filter_map(|&i| {
+                        let (b, t) = prisms.get(i).copied().flatten()?;
+                        let c = color_of(i);
+                        Some(
+                            polygons(&v.features[i].geometry)
+                                .iter()
+                                .map(move |p| (p, b, t, c)),
+                        )
+                    })
+                    .flatten(),
+            ),
+            LayerKind::Areas | LayerKind::Terrain | LayerKind::Auto => {
+                let polys = idx.iter().flat_map(|&i| {
+                    polygons(&v.features[i].geometry)
+                        .iter()
+                        .map(move |p| (p, color_of(i)))
+                });
+                mesh::draped_polygons(anchor, polys, 0.15, 12.0, &drape)
+            }
+            LayerKind::Roads | LayerKind::Pipes => {
+                let lines = idx.iter().flat_map(|&i| {
+                    let w = width_i
+                        .and_then(|wi| v.features[i].attributes.get(wi)?.as_f64())
+                        .or(style.width)
+                        .unwrap_or(if kind == LayerKind::Pipes { 1.0 } else { 6.0 });
+                    let c = color_of(i);
+                    let ls: Vec<&[DVec3]> = match &v.features[i].geometry {
+                        Geometry::LineString(l) => vec![l.as_slice()],
+                        Geometry::MultiLineString(ls) => ls.iter().map(|l| l.as_slice()).collect(),
+                        _ => Vec::new(),
+                    };
+                    ls.into_iter().map(move |l| (l, w, c))
+                });
+                mesh::ribbons(anchor, lines, 0.3, &drape)
+            }
+            LayerKind::Points => {
+                // Small upright markers, 4 m across and 12 m tall.
+                let mut squares = Vec::new();
+                for &i in idx {
+                    v.features[i].geometry.for_each_point(|p| {
+                        let z = drape(p);
+                        let s = Polygon::new(vec![
+                            DVec3::new(p.x - 2.0, p.y - 2.0, z),
+                            DVec3::new(p.x + 2.0, p.y - 2.0, z),
+                            DVec3::new(p.x + 2.0, p.y + 2.0, z),
+                            DVec3::new(p.x - 2.0, p.y + 2.0, z),
+                        ]);
+                        squares.push((s, z, color_of(i)));
+                    });
+                }
+                mesh::extrude(
+                    anchor,
+                    squares.iter().map(|(s, z, c)| (s, *z, *z + 12.0, *c)),
+                )
+            }
+        };
+        if !m.is_empty() {
+            out.push((anchor, m));
+        }
+    }
+    out
+}
+
+fn layer_material(kind: LayerKind, opacity: f32) -> StandardMaterial {
+    let mut m = StandardMaterial {
+        base_color: Color::WHITE.with_alpha(opacity),
+        perceptual_roughness: 0.85,
+        reflectance: 0.3,
+        ..default()
+    };
+    match kind {
+        LayerKind::Areas => {
+            m.depth_bias = 2.0;
+        }
+        LayerKind::Roads => {
+            m.depth_bias = 4.0;
+            m.perceptual_roughness = 0.95;
+        }
+        LayerKind::Terrain => {
+            m.perceptual_roughness = 1.0;
+            m.reflectance = 0.1;
+        }
+        _ => {}
+    }
+    if opacity < 1.0 {
+        m.alpha_mode = AlphaMode::Blend;
+    }
+    m
+}
+
+#[allow(clippy::too_many_arguments)]
+fn spawn_ready_layers(
+    mut commands: Commands,
+    mut store: ResMut<SceneStore>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut layer_materials: ResMut<LayerMaterials>,
+    mut ground: ResMut<Ground>,
+    existing: Query<(Entity, &LayerEntity)>,
+) {
+    // Terrain first: vector layers drape on it, so they wait until every
+    // terrain layer has settled.
+    if ground.0.is_none()
+        && let Some(t) = store
+            .layers
+            .iter()
+            .find(|s| s.state == SlotState::Ready && s.kind() == LayerKind::Terrain)
+            .and_then(|s| s.layer.clone())
+    {
+        ground.0 = Some(t);
+    }
+    let terrain_pending = store
+        .layers
+        .iter()
+        .any(|s| s.state == SlotState::Loading && s.kind() == LayerKind::Terrain);
+    let store = &mut *store;
+    for slot in store.layers.iter_mut() {
+        if slot.spawned || slot.state != SlotState::Ready {
+            continue;
+        }
+        let Some(layer) = slot.layer.clone() else {
+            continue;
+        };
+        let kind = layer.effective_kind();
+        if kind != LayerKind::Terrain && terrain_pending {
+            continue;
+        }
+        for (e, le) in &existing {
+            if le.0 == slot.id {
+                commands.entity(e).despawn();
+            }
+        }
+        let material = materials.add(layer_material(kind, slot.reference.opacity));
+        layer_materials
+            .0
+            .insert(slot.id, vec![(material.clone(), 1.0)]);
+        let visibility = if slot.reference.visible {
+            Visibility::Inherited
+        } else {
+            Visibility::Hidden
+        };
+        for (anchor, data) in
+            build_layer_meshes(&layer, &slot.reference.style, &slot.prisms, &ground)
+        {
+            commands.spawn((
+                Mesh3d(meshes.add(data.into_mesh())),
+                MeshMaterial3d(material.clone()),
+                Transform::default(),
+                visibility,
+                GeoAnchor(anchor.0),
+                LayerEntity(slot.id),
+            ));
+        }
+        slot.spawned = true;
+    }
+}
+
+/// Applies visibility and opacity edits from the layer tree.
+fn sync_layer_settings(
+    store: Res<SceneStore>,
+    mut last: Local<u64>,
+    mut q: Query<(&LayerEntity, &mut Visibility)>,
+    layer_materials: Res<LayerMaterials>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    if store.revision == *last {
+        return;
+    }
+    *last = store.revision;
+    for (le, mut vis) in &mut q {
+        if let Some(slot) = store.slot(le.0) {
+            let want = if slot.reference.visible {
+                Visibility::Inherited
+            } else {
+                Visibility::Hidden
+            };
+            if *vis != want {
+                *vis = want;
+            }
+        }
+    }
+    for slot in &store.layers {
+        let Some(mats) = layer_materials.0.get(&slot.id) else {
+            continue;
+        };
+        for (h, base_alpha) in mats {
+            if let Some(mut m) = materials.get_mut(h) {
+                let a = base_alpha * slot.reference.opacity;
+                if (m.base_color.alpha() - a).abs() > 1e-4 {
+                    m.base_color.set_alpha(a);
+                    m.alpha_mode = if a < 1.0 {
+                        AlphaMode::Blend
+                    } else {
+                        AlphaMode::Opaque
+                    };
+                }
+            }
+        }
+    }
+}

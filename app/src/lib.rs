@@ -1,0 +1,34 @@
+//! # cim-app
+//!
+//! CIM Studio's desktop viewer (Bevy + egui) and the `cim` command line.
+//! The app is assembled from plugins, one per capability; each owns its
+//! components, resources and systems (see ARCHITECTURE.md):
+//!
+//! | plugin | module | job |
+//! |---|---|---|
+//! | [`scene_state::ScenePlugin`] | `scene_state` | the open scene document, layer loading, the store everything reads |
+//! | [`origin::OriginPlugin`] | `origin` | floating origin: f64 anchors → f32 transforms |
+//! | [`layers::LayerRenderPlugin`] | `layers` | meshes for loaded layers, visibility, opacity |
+//! | [`sun::SunPlugin`] | `sun` | scene clock, sun light with shadows, sky |
+//! | [`camera::CameraPlugin`] | `camera` | orbit / pan / zoom / fly / fly-to |
+//! | [`picking::PickingPlugin`] | `picking` | what is under the cursor; selection and highlight |
+//! | [`tools::ToolsPlugin`] | `tools` | measurement, coordinate readout, search, attribute query |
+//! | [`ui::UiPlugin`] | `ui` | egui panels: layer tree, inspector, status bar, help |
+//! | [`snapshot::SnapshotPlugin`] | `snapshot` | off-screen, settled, tiled PNG capture |
+
+pub mod camera;
+pub mod cli;
+pub mod fonts;
+pub mod i18n;
+pub mod inspect;
+pub mod layers;
+pub mod load;
+pub mod mesh;
+pub mod origin;
+pub mod picking;
+pub mod scene_state;
+pub mod snapshot;
+pub mod sun;
+pub mod tools;
+pub mod ui;
+pub mod viewer;

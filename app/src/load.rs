@@ -1,0 +1,261 @@
+//! Opening scenes and loading layers: command-line inputs → a scene
+//! document; a layer reference → a [`Layer`] in the scene CRS. No Bevy here,
+//! so the viewer (on a background thread) and `cim snapshot` (blocking) share
+//! one code path.
+
+use anyhow::{Context, Result, bail};
+use cim_core::crs::{CrsDef, Transformer};
+use cim_core::demo;
+use cim_core::grid::Grid;
+use cim_core::layer::{Layer, LayerContent, LayerKind};
+use cim_core::scene::{FORMAT_VERSION, LayerRef, SceneDoc, Source, Style};
+use glam::DVec3;
+use std::path::{Path, PathBuf};
+
+/// A scene ready to load: its document and where it was read from.
+#[derive(Clone, Debug)]
+pub struct OpenedScene {
+    pub doc: SceneDoc,
+    /// The document's path; `None` for the demo or a set of data files.
+    pub path: Option<PathBuf>,
+    /// True for the built-in synthetic demo city.
+    pub is_demo: bool,
+}
+
+impl OpenedScene {
+    pub fn doc_dir(&self) -> Option<PathBuf> {
+        self.path
+            .as_ref()
+            .and_then(|p| p.parent().map(Path::to_owned))
+    }
+}
+
+pub fn is_scene_doc(p: &Path) -> bool {
+    p.to_string_lossy().ends_with(".cim.toml")
+}
+
+/// Turns command-line inputs into a scene: nothing → the demo city; one
+/// `*.cim.toml` → that document; data files → a new scene holding them
+/// (added to the document when one is given as well).
+pub fn open_inputs(inputs: &[PathBuf]) -> Result<OpenedScene> {
+    if inputs.is_empty() {
+        return Ok(OpenedScene {
+            doc: demo::demo_scene(),
+            path: None,
+            is_demo: true,
+        });
+    }
+    let docs: Vec<&PathBuf> = inputs.iter().filter(|p| is_scene_doc(p)).collect();
+    if docs.len() > 1 {
+        bail!("open one scene document at a time (got {})", docs.len());
+    }
+    let data: Vec<&PathBuf> = inputs.iter().filter(|p| !is_scene_doc(p)).collect();
+    let mut opened = match docs.first() {
+        Some(p) => OpenedScene {
+            doc: SceneDoc::load(p)?,
+            path: Some((*p).clone()),
+            is_demo: false,
+        },
+        None => {
+            let first = data[0];
+            if !first.exists() {
+                bail!("{}: no such file", first.display());
+            }
+            let layers = cim_loaders::load_path(first)
+                .with_context(|| format!("cannot open {}", first.display()))?;
+            let layer = layers
+                .first()
+                .with_context(|| format!("{}: no layers", first.display()))?;
+            let (crs, origin) = scene_crs_for(layer)?;
+            OpenedScene {
+                doc: SceneDoc {
+                    format_version: FORMAT_VERSION,
+                    name: first
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    description: String::new(),
+                    crs,
+                    origin: origin.to_array(),
+                    layers: Vec::new(),
+                    views: Vec::new(),
+                    clock: None,
+                },
+                path: None,
+                is_demo: false,
+            }
+        }
+    };
+    for p in data {
+        let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+        opened.doc.layers.push(LayerRef {
+            name: p
+                .file_stem()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            source: abs.to_string_lossy().into_owned(),
+            kind: LayerKind::Auto,
+            visible: true,
+            opacity: 1.0,
+            style: Style::default(),
+        });
+    }
+    Ok(opened)
+}
+
+/// Picks a projected scene CRS for a layer: its own when projected, else
+/// the UTM zone of its centre (metres are needed for 3D).
+fn scene_crs_for(layer: &Layer) -> Result<(CrsDef, DVec3)> {
+    let crs = layer.crs.clone().unwrap_or_else(CrsDef::wgs84);
+    let bbox = layer.bbox().context("the layer is empty")?;
+    let c = bbox.center();
+    if !cim_core::crs::is_geographic(&crs) {
+        return Ok((crs, DVec3::new(c.x.round(), c.y.round(), 0.0)));
+    }
+    let to_wgs = Transformer::new(&crs, &CrsDef::wgs84())?;
+    let ll = to_wgs.transform(DVec3::new(c.x, c.y, 0.0))?;
+    let zone = (((ll.x + 180.0) / 6.0).floor() as i32).clamp(0, 59) + 1;
+    let code = if ll.y >= 0.0 {
+        32600 + zone
+    } else {
+        32700 + zone
+    };
+    let utm = CrsDef::parse(&format!("EPSG:{code}"))?;
+    let o = Transformer::new(&crs, &utm)?.transform(DVec3::new(c.x, c.y, 0.0))?;
+    Ok((utm, DVec3::new(o.x.round(), o.y.round(), 0.0)))
+}
+
+/// A loaded layer plus anything the user should know about it.
+pub struct LoadedLayer {
+    pub layer: Layer,
+    pub warnings: Vec<String>,
+}
+
+/// Loads one layer of a scene and brings it into the scene CRS.
+/// Errors name the source and the problem.
+pub fn load_layer(
+    r: &LayerRef,
+    doc_dir: Option<&Path>,
+    scene_crs: &CrsDef,
+) -> Result<LoadedLayer, String> {
+    let (source, fragment) = match r.source.rsplit_once('#') {
+        Some((s, f)) if !s.starts_with("builtin:") => (s, Some(f)),
+        _ => (r.source.as_str(), None),
+    };
+    let mut warnings = Vec::new();
+    let mut layer = match SceneDoc::resolve_source(source, doc_dir) {
+        Source::Builtin(name) => demo::builtin_layer(&name)
+            .ok_or_else(|| format!("builtin:{name}: no such built-in layer"))?,
+        Source::Url(u) => return Err(format!("{u}: remote sources are not supported yet")),
+        Source::File(p) => {
+            if !p.exists() {
+                return Err(format!("{}: no such file", p.display()));
+            }
+            let mut layers = cim_loaders::load_path(&p).map_err(|e| e.to_string())?;
+            if layers.is_empty() {
+                return Err(format!("{}: holds no layers", p.display()));
+            }
+            let idx = match fragment {
+                Some(f) => layers
+                    .iter()
+                    .position(|l| l.name == f)
+                    .ok_or_else(|| format!("{}: no layer named `{f}`", p.display()))?,
+                None => {
+                    if layers.len() > 1 {
+                        warnings.push(format!(
+                            "{}: holds {} layers; showing `{}` (add `#NAME` to the source to pick another)",
+                            p.display(),
+                            layers.len(),
+                            layers[0].name
+                        ));
+                    }
+                    0
+                }
+            };
+            layers.swap_remove(idx)
+        }
+    };
+    if r.kind != LayerKind::Auto {
+        layer.kind = r.kind;
+    }
+    match layer.crs.clone() {
+        None => warnings.push(format!(
+            "{}: declares no CRS; assuming the scene CRS {}",
+            r.source,
+            scene_crs.label()
+        )),
+        Some(crs) if crs != *scene_crs => {
+            reproject(&mut layer, &crs, scene_crs).map_err(|e| {
+                format!(
+                    "{}: cannot reproject from {} to {}: {e}",
+                    r.source,
+                    crs.label(),
+                    scene_crs.label()
+                )
+            })?;
+        }
+        Some(_) => {}
+    }
+    Ok(LoadedLayer { layer, warnings })
+}
+
+/// Transforms a layer into `to`: vectors point by point; grids are
+/// resampled (bilinear) onto a grid in the target CRS of similar resolution.
+pub fn reproject(layer: &mut Layer, from: &CrsDef, to: &CrsDef) -> Result<(), String> {
+    let fwd = Transformer::new(from, to).map_err(|e| e.to_string())?;
+    match &mut layer.content {
+        LayerContent::Vector(v) => {
+            let mut failed = 0usize;
+            for f in &mut v.features {
+                f.geometry.map_points(|p| match fwd.transform(*p) {
+                    Ok(q) => *p = q,
+                    Err(_) => failed += 1,
+                });
+            }
+            if failed > 0 {
+                return Err(format!("{failed} points could not be transformed"));
+            }
+        }
+        LayerContent::Raster(g) => {
+            let inv = Transformer::new(to, from).map_err(|e| e.to_string())?;
+            *g = resample_grid(g, &fwd, &inv)?;
+        }
+    }
+    layer.crs = Some(to.clone());
+    Ok(())
+}
+
+fn resample_grid(src: &Grid, fwd: &Transformer, inv: &Transformer) -> Result<Grid, String> {
+    let bb = src.bbox();
+    let mut out_bb = cim_core::Bbox::EMPTY;
+    for (x, y) in [
+        (bb.min.x, bb.min.y),
+        (bb.max.x, bb.min.y),
+        (bb.max.x, bb.max.y),
+        (bb.min.x, bb.max.y),
+        (bb.center().x, bb.min.y),
+        (bb.center().x, bb.max.y),
+    ] {
+        out_bb.extend(
+            fwd.transform(DVec3::new(x, y, 0.0))
+                .map_err(|e| e.to_string())?,
+        );
+    }
+    // Keep about the same number of cells.
+    let cell = ((out_bb.size().x * out_bb.size().y) / (src.width * src.height) as f64).sqrt();
+    let w = ((out_bb.size().x / cell).ceil() as usize).clamp(2, 16_384);
+    let h = ((out_bb.size().y / cell).ceil() as usize).clamp(2, 16_384);
+    let mut g = Grid::new(w, h, out_bb.min.x, out_bb.max.y, cell, cell);
+    g.nodata = Some(f32::NAN);
+    for r in 0..h {
+        for c in 0..w {
+            let (x, y) = g.cell_center(c, r);
+            let v = inv
+                .transform(DVec3::new(x, y, 0.0))
+                .ok()
+                .and_then(|s| src.sample(s.x, s.y));
+            g.set(c, r, v.map_or(f32::NAN, |v| v as f32));
+        }
+    }
+    Ok(g)
+}

@@ -1,0 +1,447 @@
+//! Mesh builders: city-model geometry → triangle meshes, in render axes,
+//! relative to an f64 anchor (see `cim_core::georef`). Bevy-free data so
+//! the builders are easy to test; [`MeshData::into_mesh`] hands them over.
+
+use bevy::asset::RenderAssetUsages;
+use bevy::mesh::{Indices, Mesh, PrimitiveTopology};
+use cim_core::geometry::Polygon;
+use cim_core::georef::Anchor;
+use cim_core::grid::Grid;
+use glam::{DVec2, DVec3, Vec3};
+
+/// Triangles with per-vertex normals and colours (linear RGBA).
+#[derive(Default, Debug, Clone)]
+pub struct MeshData {
+    pub positions: Vec<[f32; 3]>,
+    pub normals: Vec<[f32; 3]>,
+    pub colors: Vec<[f32; 4]>,
+    pub indices: Vec<u32>,
+}
+
+impl MeshData {
+    pub fn is_empty(&self) -> bool {
+        self.indices.is_empty()
+    }
+
+    fn push(&mut self, p: Vec3, n: Vec3, c: [f32; 4]) -> u32 {
+        self.positions.push(p.to_array());
+        self.normals.push(n.to_array());
+        self.colors.push(c);
+        (self.positions.len() - 1) as u32
+    }
+
+    /// A flat-shaded quad a-b-c-d (counter-clockwise seen from outside).
+    fn quad(&mut self, a: Vec3, b: Vec3, c: Vec3, d: Vec3, color: [f32; 4]) {
+        let n = (b - a).cross(d - a).normalize_or_zero();
+        let i = self.push(a, n, color);
+        self.push(b, n, color);
+        self.push(c, n, color);
+        self.push(d, n, color);
+        self.indices
+            .extend_from_slice(&[i, i + 1, i + 2, i, i + 2, i + 3]);
+    }
+
+    pub fn into_mesh(self) -> Mesh {
+        Mesh::new(
+            PrimitiveTopology::TriangleList,
+            RenderAssetUsages::RENDER_WORLD,
+        )
+        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, self.positions)
+        .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, self.normals)
+        .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, self.colors)
+        .with_inserted_indices(Indices::U32(self.indices))
+    }
+}
+
+/// Triangulates a polygon (holes included) in the XY plane with earcut
+/// (Mapbox's ear-clipping algorithm, via `earcutr`). Returns index triples
+/// into `polygon.points()` order.
+pub fn triangulate(polygon: &Polygon) -> Vec<usize> {
+    let o = polygon.exterior.first().copied().unwrap_or_default();
+    let mut flat = Vec::new();
+    let mut holes = Vec::new();
+    for (k, ring) in std::iter::once(&polygon.exterior)
+        .chain(&polygon.interiors)
+        .enumerate()
+    {
+        if k > 0 {
+            holes.push(flat.len() / 2);
+        }
+        for p in ring {
+            // Relative to the first vertex: earcut's arithmetic at GK magnitudes
+            // would lose centimetres.
+            flat.push(p.x - o.x);
+            flat.push(p.y - o.y);
+        }
+    }
+    earcutr::earcut(&flat, &holes, 2).unwrap_or_default()
+}
+
+fn signed_area_xy(ring: &[DVec3]) -> f64 {
+    cim_core::geometry::ring_signed_area(ring)
+}
+
+/// Extrudes footprints into prisms: walls plus a flat roof.
+/// `prisms` yields (polygon, base height, top height, colour).
+pub fn extrude<'a>(
+    anchor: Anchor,
+    prisms: impl IntoIterator<Item = (&'a Polygon, f64, f64, [f32; 4])>,
+) -> MeshData {
+    let mut m = MeshData::default();
+    for (poly, base, top, color) in prisms {
+        if poly.exterior.len() < 3 || top <= base {
+            continue;
+        }
+        let roof_color = [color[0] * 0.92, color[1] * 0.92, color[2] * 0.92, color[3]];
+        for (k, ring) in std::iter::once(&poly.exterior)
+            .chain(&poly.interiors)
+            .enumerate()
+        {
+            // Walls face outward: exterior counter-clockwise, holes clockwise.
+            let ccw = signed_area_xy(ring) > 0.0;
+            let outward = if k == 0 { ccw } else { !ccw };
+            let n = ring.len();
+            for i in 0..n {
+                let (mut a, mut b) = (ring[i], ring[(i + 1) % n]);
+                if !outward {
+                    std::mem::swap(&mut a, &mut b);
+                }
+                let a0 = anchor.local(DVec3::new(a.x, a.y, base));
+                let b0 = anchor.local(DVec3::new(b.x, b.y, base));
+                let b1 = anchor.local(DVec3::new(b.x, b.y, top));
+                let a1 = anchor.local(DVec3::new(a.x, a.y, top));
+                m.quad(a0, b0, b1, a1, color);
+            }
+        }
+        let tris = triangulate(poly);
+        let pts: Vec<DVec3> = poly.points().collect();
+        let first = m.positions.len() as u32;
+        for p in &pts {
+            m.push(anchor.local(DVec3::new(p.x, p.y, top)), Vec3::Y, roof_color);
+        }
+        for t in tris.chunks_exact(3) {
+            // Earcut's winding follows the input; make roofs face up.
+            let (a, b, c) = (pts[t[0]], pts[t[1]], pts[t[2]]);
+            let up = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x) > 0.0;
+            let (i, j, k) = (
+                first + t[0] as u32,
+                first + t[1] as u32,
+                first + t[2] as u32,
+            );
+            // Render space flips north to -Z, so counter-clockwise in the map
+            // is counter-clockwise seen from +Y as well.
+            if up {
+                m.indices.extend_from_slice(&[i, j, k]);
+            } else {
+                m.indices.extend_from_slice(&[i, k, j]);
+            }
+        }
+    }
+    m
+}
+
+/// Hypsometric tint for terrain: green lowlands to brown hills.
+pub fn terrain_color(h: f32) -> [f32; 4] {
+    let stops: [(f32, [f32; 3]); 5] = [
+        (-5.0, [0.42, 0.40, 0.33]),
+        (2.0, [0.36, 0.46, 0.25]),
+        (20.0, [0.30, 0.42, 0.22]),
+        (50.0, [0.40, 0.40, 0.26]),
+        (120.0, [0.52, 0.46, 0.36]),
+    ];
+    let mut c = stops[0].1;
+    for w in stops.windows(2) {
+        let ((h0, c0), (h1, c1)) = (w[0], w[1]);
+        if h >= h0 {
+            let t = ((h - h0) / (h1 - h0)).clamp(0.0, 1.0);
+            c = [
+                c0[0] + (c1[0] - c0[0]) * t,
+                c0[1] + (c1[1] - c0[1]) * t,
+                c0[2] + (c1[2] - c0[2]) * t,
+            ];
+        }
+    }
+    [c[0], c[1], c[2], 1.0]
+}
+
+/// One chunk of a terrain grid (`cols` × `rows` cells starting at
+/// `col0`, `row0`) as a lit, smooth-shaded surface through the cell centres.
+/// Chunks share their edge vertices, so there are no cracks.
+pub fn terrain_chunk(
+    grid: &Grid,
+    anchor: Anchor,
+    col0: usize,
+    row0: usize,
+    cols: usize,
+    rows: usize,
+) -> MeshData {
+    let mut m = MeshData::default();
+    let c1 = (col0 + cols).min(grid.width - 1);
+    let r1 = (row0 + rows).min(grid.height - 1);
+    if c1 <= col0 || r1 <= row0 {
+        return m;
+    }
+    let h = |c: usize, r: usize| {
+        grid.get(c.min(grid.width - 1), r.min(grid.height - 1))
+            .unwrap_or(0.0) as f64
+    };
+    let w = c1 - col0 + 1;
+    for r in row0..=r1 {
+        for c in col0..=c1 {
+            let (x, y) = grid.cell_center(c, r);
+            let z = h(c, r);
+            // Central differences (one-sided at the edges) for the normal.
+            let dzdx = (h(c + 1, r) - h(c.saturating_sub(1), r))
+                / (grid.dx * ((c + 1).min(grid.width - 1) - c.saturating_sub(1)) as f64);
+            let dzdy = (h(c, r.saturating_sub(1)) - h(c, r + 1))
+                / (grid.dy * ((r + 1).min(grid.height - 1) - r.saturating_sub(1)) as f64);
+            let n_scene = DVec3::new(-dzdx, -dzdy, 1.0).normalize();
+            let n = cim_core::georef::RenderFrame::dir_to_render(n_scene).as_vec3();
+            m.push(
+                anchor.local(DVec3::new(x, y, z)),
+                n,
+                terrain_color(z as f32),
+            );
+        }
+    }
+    for r in 0..(r1 - row0) {
+        for c in 0..(c1 - col0) {
+            let i = (r * w + c) as u32;
+            let (a, b, d, e) = (i, i + 1, i + w as u32, i + w as u32 + 1);
+            // Row index grows southward; these windings face up (+Y).
+            m.indices.extend_from_slice(&[a, d, b, b, d, e]);
+        }
+    }
+    m
+}
+
+/// Ribbons of `width` metres along polylines, `lift` metres above the
+/// heights `height_at` gives (the draped ground, or the line's own z).
+pub fn ribbons<'a>(
+    anchor: Anchor,
+    lines: impl IntoIterator<Item = (&'a [DVec3], f64, [f32; 4])>,
+    lift: f64,
+    height_at: &dyn Fn(DVec3) -> f64,
+) -> MeshData {
+    let mut m = MeshData::default();
+    for (line, width, color) in lines {
+        let pts = densify(line, 10.0);
+        if pts.len() < 2 {
+            continue;
+        }
+        let first = m.positions.len() as u32;
+        for i in 0..pts.len() {
+            let prev = pts[i.saturating_sub(1)];
+            let next = pts[(i + 1).min(pts.len() - 1)];
+            let t = DVec2::new(next.x - prev.x, next.y - prev.y).normalize_or_zero();
+            let left = DVec2::new(-t.y, t.x) * (width / 2.0);
+            for side in [left, -left] {
+                let q = DVec3::new(pts[i].x + side.x, pts[i].y + side.y, 0.0);
+                let z = height_at(q) + lift;
+                m.push(anchor.local(DVec3::new(q.x, q.y, z)), Vec3::Y, color);
+            }
+        }
+        for i in 0..(pts.len() as u32 - 1) {
+            let (l0, r0, l1, r1) = (
+                first + 2 * i,
+                first + 2 * i + 1,
+                first + 2 * i + 2,
+                first + 2 * i + 3,
+            );
+            // Up-facing whichever way the line runs.
+            let (a, b) = (m.positions[l0 as usize], m.positions[r0 as usize]);
+            let c = m.positions[l1 as usize];
+            let n = (Vec3::from(b) - Vec3::from(a)).cross(Vec3::from(c) - Vec3::from(a));
+            if n.y >= 0.0 {
+                m.indices.extend_from_slice(&[l0, r0, l1, r0, r1, l1]);
+            } else {
+                m.indices.extend_from_slice(&[l0, l1, r0, r0, l1, r1]);
+            }
+        }
+    }
+    m
+}
+
+/// Inserts points so no segment is longer than `max` metres (for draping).
+pub fn densify(line: &[DVec3], max: f64) -> Vec<DVec3> {
+    let mut out = Vec::with_capacity(line.len());
+    for w in line.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let n = ((b - a).truncate().length() / max).ceil().max(1.0) as usize;
+        for k in 0..n {
+            out.push(a.lerp(b, k as f64 / n as f64));
+        }
+    }
+    if let Some(l) = line.last() {
+        out.push(*l);
+    }
+    out
+}
+
+/// Polygons triangulated and draped: triangles are split until no edge is
+/// longer than `max_edge`, then every vertex is lifted to `height_at + lift`.
+pub fn draped_polygons<'a>(
+    anchor: Anchor,
+    polygons: impl IntoIterator<Item = (&'a Polygon, [f32; 4])>,
+    lift: f64,
+    max_edge: f64,
+    height_at: &dyn Fn(DVec3) -> f64,
+) -> MeshData {
+    let mut m = MeshData::default();
+    for (poly, color) in polygons {
+        let pts: Vec<DVec3> = poly.points().collect();
+        let tris = triangulate(poly);
+        for t in tris.chunks_exact(3) {
+            let (mut a, mut b, c) = (pts[t[0]], pts[t[1]], pts[t[2]]);
+            if (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x) < 0.0 {
+                std::mem::swap(&mut a, &mut b);
+            }
+            subdivide(
+                &mut m,
+                anchor,
+                [a, b, c],
+                color,
+                lift,
+                max_edge,
+                height_at,
+                0,
+            );
+        }
+    }
+    m
+}
+
+#[allow(clippy::too_many_arguments)]
+fn subdivide(
+    m: &mut MeshData,
+    anchor: Anchor,
+    t: [DVec3; 3],
+    color: [f32; 4],
+    lift: f64,
+    max_edge: f64,
+    height_at: &dyn Fn(DVec3) -> f64,
+    depth: u32,
+) {
+    let longest = (0..3)
+        .max_by(|&i, &j| {
+            let li = (t[(i + 1) % 3] - t[i]).truncate().length();
+            let lj = (t[(j + 1) % 3] - t[j]).truncate().length();
+            li.total_cmp(&lj)
+        })
+        .unwrap_or(0);
+    let len = (t[(longest + 1) % 3] - t[longest]).truncate().length();
+    if len > max_edge && depth < 16 {
+        // Split the longest edge: two triangles, same winding.
+        let (a, b, c) = (t[longest], t[(longest + 1) % 3], t[(longest + 2) % 3]);
+        let mid = (a + b) * 0.5;
+        subdivide(
+            m,
+            anchor,
+            [a, mid, c],
+            color,
+            lift,
+            max_edge,
+            height_at,
+            depth + 1,
+        );
+        subdivide(
+            m,
+            anchor,
+            [mid, b, c],
+            color,
+            lift,
+            max_edge,
+            height_at,
+            depth + 1,
+        );
+        return;
+    }
+    let first = m.positions.len() as u32;
+    for p in t {
+        let z = height_at(p) + lift;
+        m.push(anchor.local(DVec3::new(p.x, p.y, z)), Vec3::Y, color);
+    }
+    m.indices.extend_from_slice(&[first, first + 1, first + 2]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn square(x: f64, y: f64, s: f64) -> Polygon {
+        Polygon::new(vec![
+            DVec3::new(x, y, 0.0),
+            DVec3::new(x + s, y, 0.0),
+            DVec3::new(x + s, y + s, 0.0),
+            DVec3::new(x, y + s, 0.0),
+        ])
+    }
+
+    #[test]
+    fn extruded_box_faces_outward_and_up() {
+        let anchor = Anchor(DVec3::new(38_500_000.0, 2_470_000.0, 0.0));
+        let p = square(38_500_000.0, 2_470_000.0, 10.0);
+        let m = extrude(anchor, [(&p, 0.0, 30.0, [1.0; 4])]);
+        assert_eq!(m.indices.len(), 4 * 6 + 2 * 3);
+        // Every triangle's geometric normal agrees with its vertex normal.
+        for t in m.indices.chunks_exact(3) {
+            let [a, b, c] = [0, 1, 2].map(|k| Vec3::from(m.positions[t[k] as usize]));
+            let n = (b - a).cross(c - a).normalize();
+            let vn = Vec3::from(m.normals[t[0] as usize]);
+            assert!(n.dot(vn) > 0.99, "{n} vs {vn}");
+        }
+        let top = m.positions.iter().map(|p| p[1]).fold(f32::MIN, f32::max);
+        assert_eq!(top, 30.0);
+    }
+
+    #[test]
+    fn clockwise_footprints_extrude_the_same_way() {
+        let anchor = Anchor(DVec3::ZERO);
+        let mut p = square(0.0, 0.0, 10.0);
+        p.exterior.reverse();
+        let m = extrude(anchor, [(&p, 0.0, 5.0, [1.0; 4])]);
+        for t in m.indices.chunks_exact(3) {
+            let [a, b, c] = [0, 1, 2].map(|k| Vec3::from(m.positions[t[k] as usize]));
+            assert!(
+                (b - a)
+                    .cross(c - a)
+                    .dot(Vec3::from(m.normals[t[0] as usize]))
+                    > 0.0
+            );
+        }
+    }
+
+    #[test]
+    fn draped_triangles_follow_the_ground_and_face_up() {
+        let p = square(0.0, 0.0, 100.0);
+        let ground = |q: DVec3| 0.1 * q.x;
+        let m = draped_polygons(Anchor(DVec3::ZERO), [(&p, [1.0; 4])], 0.5, 10.0, &ground);
+        assert!(m.indices.len() / 3 >= 200);
+        for (pos, _) in m.positions.iter().zip(&m.normals) {
+            assert!((pos[1] as f64 - (0.1 * pos[0] as f64 + 0.5)).abs() < 1e-3);
+        }
+        for t in m.indices.chunks_exact(3) {
+            let [a, b, c] = [0, 1, 2].map(|k| Vec3::from(m.positions[t[k] as usize]));
+            assert!((b - a).cross(c - a).y > 0.0);
+        }
+    }
+
+    #[test]
+    fn terrain_chunks_share_edges() {
+        let mut g = Grid::new(9, 9, 0.0, 90.0, 10.0, 10.0);
+        for (i, v) in g.data.iter_mut().enumerate() {
+            *v = (i % 7) as f32;
+        }
+        let a = terrain_chunk(&g, Anchor(DVec3::ZERO), 0, 0, 4, 8);
+        let b = terrain_chunk(&g, Anchor(DVec3::ZERO), 4, 0, 4, 8);
+        let edge = |m: &MeshData, x: f32| {
+            m.positions
+                .iter()
+                .filter(|p| (p[0] - x).abs() < 1e-4)
+                .map(|p| (p[1], p[2]))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(edge(&a, 45.0), edge(&b, 45.0));
+        assert!(!a.is_empty() && !b.is_empty());
+    }
+}

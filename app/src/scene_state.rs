@@ -1,0 +1,301 @@
+//! The scene store: the one resource every panel and renderer reads (as in
+//! rerun, an immediate-mode UI over one store). Holds the open document,
+//! one slot per layer with its load state and data, and user-facing
+//! messages. Layers load on background threads and arrive over a channel.
+
+use crate::load::{self, OpenedScene};
+use bevy::prelude::*;
+use cim_core::crs::{CrsDef, Transformer};
+use cim_core::layer::{Layer, LayerKind};
+use cim_core::scene::{LayerRef, SceneDoc};
+use glam::DVec3;
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
+
+/// Load state of one layer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SlotState {
+    Loading,
+    Ready,
+    Failed(String),
+}
+
+/// One layer of the open scene.
+pub struct LayerSlot {
+    /// Stable for the session; entities refer to their layer by it.
+    pub id: u64,
+    pub reference: LayerRef,
+    pub state: SlotState,
+    pub layer: Option<Arc<Layer>>,
+    /// For extruded layers: each feature's (base, top) heights, used by
+    /// picking and zoom-to.
+    pub prisms: Vec<Option<(f64, f64)>>,
+    /// Meshes have been built for the current data.
+    pub spawned: bool,
+}
+
+impl LayerSlot {
+    pub fn kind(&self) -> LayerKind {
+        self.layer
+            .as_ref()
+            .map_or(self.reference.kind, |l| l.effective_kind())
+    }
+}
+
+/// A message for the user (errors stay until dismissed).
+#[derive(Clone, Debug)]
+pub struct Notice {
+    pub error: bool,
+    pub text: String,
+}
+
+#[derive(Resource)]
+pub struct SceneStore {
+    pub doc: SceneDoc,
+    pub path: Option<PathBuf>,
+    pub is_demo: bool,
+    pub crs: CrsDef,
+    pub layers: Vec<LayerSlot>,
+    pub notices: Vec<Notice>,
+    /// Scene CRS → WGS84 lon/lat for the status bar (PROJ objects are not
+    /// Sync; the mutex makes the resource shareable).
+    pub to_wgs84: Option<Mutex<Transformer>>,
+    /// Bumped on every user edit that renderers must follow.
+    pub revision: u64,
+    pub dirty: bool,
+    next_id: u64,
+}
+
+impl SceneStore {
+    pub fn new(opened: OpenedScene) -> Self {
+        let crs = opened.doc.crs.clone();
+        let mut notices = Vec::new();
+        let to_wgs84 = match Transformer::new(&crs, &CrsDef::wgs84()) {
+            Ok(t) => Some(Mutex::new(t)),
+            Err(e) => {
+                notices.push(Notice {
+                    error: true,
+                    text: format!("scene CRS {}: {e}", crs.label()),
+                });
+                None
+            }
+        };
+        let mut store = SceneStore {
+            doc: opened.doc.clone(),
+            path: opened.path,
+            is_demo: opened.is_demo,
+            crs,
+            layers: Vec::new(),
+            notices,
+            to_wgs84,
+            revision: 0,
+            dirty: false,
+            next_id: 0,
+        };
+        for r in opened.doc.layers {
+            store.add_slot(r);
+        }
+        store
+    }
+
+    fn add_slot(&mut self, reference: LayerRef) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.layers.push(LayerSlot {
+            id,
+            reference,
+            state: SlotState::Loading,
+            layer: None,
+            prisms: Vec::new(),
+            spawned: false,
+        });
+        id
+    }
+
+    pub fn slot(&self, id: u64) -> Option<&LayerSlot> {
+        self.layers.iter().find(|s| s.id == id)
+    }
+
+    pub fn slot_mut(&mut self, id: u64) -> Option<&mut LayerSlot> {
+        self.layers.iter_mut().find(|s| s.id == id)
+    }
+
+    pub fn origin(&self) -> DVec3 {
+        DVec3::from_array(self.doc.origin)
+    }
+
+    pub fn doc_dir(&self) -> Option<PathBuf> {
+        self.path
+            .as_ref()
+            .and_then(|p| p.parent().map(|d| d.to_owned()))
+    }
+
+    /// Scene CRS → WGS84 (lon, lat, h).
+    pub fn wgs84(&self, p: DVec3) -> Option<DVec3> {
+        self.to_wgs84.as_ref()?.lock().ok()?.transform(p).ok()
+    }
+
+    /// Loads every layer on this thread (for `cim snapshot`).
+    pub fn load_all_blocking(&mut self) {
+        let dir = self.doc_dir();
+        let crs = self.crs.clone();
+        for i in 0..self.layers.len() {
+            let result = load::load_layer(&self.layers[i].reference, dir.as_deref(), &crs);
+            self.finish_load(self.layers[i].id, result);
+        }
+    }
+
+    /// Records a finished load.
+    pub fn finish_load(&mut self, id: u64, result: Result<load::LoadedLayer, String>) {
+        let mut notices = Vec::new();
+        if let Some(slot) = self.slot_mut(id) {
+            match result {
+                Ok(loaded) => {
+                    notices.extend(
+                        loaded
+                            .warnings
+                            .into_iter()
+                            .map(|text| Notice { error: false, text }),
+                    );
+                    slot.prisms =
+                        crate::layers::building_prisms(&loaded.layer, &slot.reference.style);
+                    slot.layer = Some(Arc::new(loaded.layer));
+                    slot.state = SlotState::Ready;
+                    slot.spawned = false;
+                }
+                Err(e) => {
+                    notices.push(Notice {
+                        error: true,
+                        text: format!("layer `{}`: {e}", slot.reference.name),
+                    });
+                    slot.state = SlotState::Failed(e);
+                }
+            }
+        }
+        for n in &notices {
+            if n.error {
+                warn!("{}", n.text);
+            }
+        }
+        self.notices.extend(notices);
+        self.revision += 1;
+    }
+
+    /// True when no layer is still loading.
+    pub fn all_loaded(&self) -> bool {
+        self.layers.iter().all(|s| s.state != SlotState::Loading)
+    }
+
+    /// Writes the layer settings back into the document and saves it.
+    pub fn save_to(&mut self, path: &std::path::Path) -> Result<(), String> {
+        self.doc.layers = self.layers.iter().map(|s| s.reference.clone()).collect();
+        self.doc.save(path).map_err(|e| e.to_string())?;
+        self.path = Some(path.to_owned());
+        self.dirty = false;
+        self.is_demo = false;
+        Ok(())
+    }
+}
+
+/// Channel from loader threads to the store.
+#[derive(Resource)]
+pub struct LoadChannel {
+    tx: Sender<(u64, Result<load::LoadedLayer, String>)>,
+    rx: Mutex<Receiver<(u64, Result<load::LoadedLayer, String>)>>,
+}
+
+impl Default for LoadChannel {
+    fn default() -> Self {
+        let (tx, rx) = channel();
+        LoadChannel {
+            tx,
+            rx: Mutex::new(rx),
+        }
+    }
+}
+
+impl LoadChannel {
+    /// Starts loading every slot still marked `Loading`, one thread each.
+    pub fn start(&self, store: &SceneStore) {
+        let dir = store.doc_dir();
+        for slot in store
+            .layers
+            .iter()
+            .filter(|s| s.state == SlotState::Loading)
+        {
+            let (id, r, crs, dir, tx) = (
+                slot.id,
+                slot.reference.clone(),
+                store.crs.clone(),
+                dir.clone(),
+                self.tx.clone(),
+            );
+            std::thread::spawn(move || {
+                // A panic in a loader must not take the viewer down.
+                let result =
+                    std::panic::catch_unwind(|| load::load_layer(&r, dir.as_deref(), &crs))
+                        .unwrap_or_else(|_| Err(format!("{}: the loader crashed", r.source)));
+                let _ = tx.send((id, result));
+            });
+        }
+    }
+}
+
+/// Marks the store for async loading (the viewer) rather than blocking.
+#[derive(Resource)]
+pub struct AsyncLoading;
+
+/// Owns the [`SceneStore`] and layer loading.
+pub struct ScenePlugin {
+    store: Mutex<Option<SceneStore>>,
+}
+
+impl ScenePlugin {
+    pub fn new(store: SceneStore) -> Self {
+        ScenePlugin {
+            store: Mutex::new(Some(store)),
+        }
+    }
+}
+
+impl Plugin for ScenePlugin {
+    fn build(&self, app: &mut App) {
+        let store = self
+            .store
+            .lock()
+            .ok()
+            .and_then(|mut s| s.take())
+            .expect("ScenePlugin is built once");
+        app.insert_resource(store)
+            .init_resource::<LoadChannel>()
+            .add_systems(Startup, start_loading)
+            .add_systems(PreUpdate, receive_layers);
+    }
+}
+
+fn start_loading(
+    mut store: ResMut<SceneStore>,
+    channel: Res<LoadChannel>,
+    asynchronous: Option<Res<AsyncLoading>>,
+) {
+    if asynchronous.is_some() {
+        channel.start(&store);
+    } else if !store.all_loaded() {
+        store.load_all_blocking();
+    }
+}
+
+fn receive_layers(mut store: ResMut<SceneStore>, channel: Res<LoadChannel>) {
+    let Ok(rx) = channel.rx.lock() else { return };
+    while let Ok((id, result)) = rx.try_recv() {
+        store.finish_load(id, result);
+    }
+}
+
+/// Adds a data file or scene layer to the open scene (viewer "open" and drag-and-drop).
+pub fn add_layer(store: &mut SceneStore, channel: &LoadChannel, reference: LayerRef) {
+    store.add_slot(reference);
+    store.dirty = true;
+    channel.start(store);
+}

@@ -1,0 +1,617 @@
+//! Off-screen rendering: `cim snapshot` and `cim bench`.
+//!
+//! No window, no display server: the camera renders into an image (Mesa's
+//! lavapipe works on CPU-only machines). The snapshot waits until the scene
+//! has *settled* — every layer loaded and spawned, and no render pipeline
+//! still compiling for several consecutive frames — then captures. Images
+//! larger than one tile are rendered tile by tile with a sub-camera view
+//! (an off-centre crop of the full frustum) and stitched.
+
+use crate::camera::MainCamera;
+use crate::cli::{BenchArgs, SnapshotArgs};
+use crate::load;
+use crate::scene_state::{SceneStore, SlotState};
+use crate::viewer::{core_plugins, initial_pose};
+use anyhow::{Context, Result, bail};
+use bevy::app::ScheduleRunnerPlugin;
+use bevy::camera::{RenderTarget, SubCameraView};
+use bevy::prelude::*;
+use bevy::render::render_resource::{PipelineCache, TextureFormat};
+use bevy::render::renderer::RenderDevice;
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+use bevy::render::{Render, RenderApp, RenderPlugin, RenderSystems};
+use bevy::window::ExitCondition;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Default largest tile; also bounds GPU memory for huge images.
+pub const DEFAULT_TILE: u32 = 4096;
+/// Consecutive quiet frames that count as settled.
+const SETTLE_FRAMES: u32 = 3;
+/// Give up waiting for the scene after this long.
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Shared between the main and render worlds: pipelines still compiling,
+/// and the device's texture size limit (0 until the device exists).
+#[derive(Resource, Clone, Default)]
+struct RenderProbe {
+    waiting: Arc<AtomicUsize>,
+    max_texture: Arc<AtomicU32>,
+    frames: Arc<AtomicUsize>,
+}
+
+fn probe_render_world(
+    probe: Res<RenderProbe>,
+    cache: Res<PipelineCache>,
+    device: Res<RenderDevice>,
+) {
+    probe
+        .waiting
+        .store(cache.waiting_pipelines().count(), Ordering::Relaxed);
+    probe
+        .max_texture
+        .store(device.limits().max_texture_dimension_2d, Ordering::Relaxed);
+    probe.frames.fetch_add(1, Ordering::Relaxed);
+}
+
+/// One tile of the output image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tile {
+    pub x: u32,
+    pub y: u32,
+    pub w: u32,
+    pub h: u32,
+}
+
+/// Splits `width` × `height` into near-equal tiles no larger than `max`.
+/// Every tile has the same size (the render target is reused); the last
+/// row/column may reach past the image and is cropped when stitching.
+pub fn plan_tiles(width: u32, height: u32, max: u32) -> Vec<Tile> {
+    let nx = width.div_ceil(max).max(1);
+    let ny = height.div_ceil(max).max(1);
+    let (tw, th) = (width.div_ceil(nx), height.div_ceil(ny));
+    let mut tiles = Vec::new();
+    for j in 0..ny {
+        for i in 0..nx {
+            tiles.push(Tile {
+                x: i * tw,
+                y: j * th,
+                w: tw,
+                h: th,
+            });
+        }
+    }
+    tiles
+}
+
+#[derive(Clone, Debug)]
+enum Phase {
+    Settling { quiet: u32 },
+    Aim { tile: usize, wait: u32 },
+    Capturing { tile: usize },
+    Measuring { frame: u32, started: Instant },
+    Done,
+}
+
+/// What the headless run is for.
+#[derive(Clone, Debug)]
+pub enum Job {
+    Snapshot { out: PathBuf, tile: u32 },
+    Bench { frames: u32 },
+}
+
+#[derive(Resource)]
+struct Capture {
+    job: Job,
+    width: u32,
+    height: u32,
+    tiles: Vec<Tile>,
+    target: Handle<Image>,
+    phase: Phase,
+    canvas: Option<image::RgbaImage>,
+    captured: Arc<Mutex<Option<Image>>>,
+    started: Instant,
+    report: Arc<Mutex<Report>>,
+}
+
+/// Timings and the outcome, read after the app exits.
+#[derive(Default, Debug, Clone)]
+pub struct Report {
+    pub error: Option<String>,
+    pub first_frame_s: Option<f64>,
+    pub settled_s: Option<f64>,
+    pub frame_times_ms: Vec<f64>,
+    pub total_s: f64,
+}
+
+fn build_headless(
+    store: SceneStore,
+    pose: crate::camera::Pose,
+    job: Job,
+    width: u32,
+    height: u32,
+) -> (App, Arc<Mutex<Report>>) {
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .build()
+            .disable::<bevy::winit::WinitPlugin>()
+            .set(WindowPlugin {
+                primary_window: None,
+                exit_condition: ExitCondition::DontExit,
+                ..default()
+            })
+            .set(RenderPlugin {
+                synchronous_pipeline_compilation: true,
+                ..default()
+            })
+            .set(bevy::log::LogPlugin {
+                level: bevy::log::Level::WARN,
+                filter: "wgpu=error,naga=warn,bevy_render=warn".into(),
+                ..default()
+            }),
+    )
+    .add_plugins(ScheduleRunnerPlugin::run_loop(Duration::ZERO));
+    core_plugins(&mut app, store, pose);
+    let probe = RenderProbe::default();
+    app.insert_resource(probe.clone());
+    if let Some(render_app) = app.get_sub_app_mut(RenderApp) {
+        render_app
+            .insert_resource(probe)
+            .add_systems(Render, probe_render_world.in_set(RenderSystems::Cleanup));
+    }
+    let tile = match &job {
+        Job::Snapshot { tile, .. } => *tile,
+        Job::Bench { .. } => width.max(height),
+    };
+    let tiles = plan_tiles(width, height, tile);
+    let report = Arc::new(Mutex::new(Report::default()));
+    let (tw, th) = (tiles[0].w, tiles[0].h);
+    let target = {
+        let mut images = app.world_mut().resource_mut::<Assets<Image>>();
+        images.add(Image::new_target_texture(
+            tw,
+            th,
+            TextureFormat::Rgba8UnormSrgb,
+            None,
+        ))
+    };
+    app.insert_resource(Capture {
+        job,
+        width,
+        height,
+        tiles,
+        target,
+        phase: Phase::Settling { quiet: 0 },
+        canvas: None,
+        captured: Arc::new(Mutex::new(None)),
+        started: Instant::now(),
+        report: report.clone(),
+    })
+    .add_systems(PostStartup, attach_target)
+    .add_systems(Update, drive_capture);
+    (app, report)
+}
+
+fn attach_target(
+    mut commands: Commands,
+    capture: Res<Capture>,
+    cameras: Query<Entity, With<MainCamera>>,
+) {
+    for e in &cameras {
+        commands
+            .entity(e)
+            .insert(RenderTarget::Image(capture.target.clone().into()));
+    }
+}
+
+fn settled(store: &SceneStore, probe: &RenderProbe) -> bool {
+    store.all_loaded()
+        && store
+            .layers
+            .iter()
+            .all(|s| s.spawned || matches!(s.state, SlotState::Failed(_)))
+        && probe.frames.load(Ordering::Relaxed) > 2
+        && probe.waiting.load(Ordering::Relaxed) == 0
+}
+
+fn fail(capture: &mut Capture, exit: &mut MessageWriter<AppExit>, msg: String) {
+    if let Ok(mut r) = capture.report.lock() {
+        r.error = Some(msg);
+    }
+    capture.phase = Phase::Done;
+    exit.write(AppExit::error());
+}
+
+#[allow(clippy::too_many_arguments)]
+fn drive_capture(
+    mut commands: Commands,
+    mut capture: ResMut<Capture>,
+    store: Res<SceneStore>,
+    probe: Res<RenderProbe>,
+    mut cameras: Query<&mut Camera, With<MainCamera>>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    let capture = &mut *capture;
+    if probe.frames.load(Ordering::Relaxed) == 1
+        && let Ok(mut r) = capture.report.lock()
+        && r.first_frame_s.is_none()
+    {
+        r.first_frame_s = Some(capture.started.elapsed().as_secs_f64());
+    }
+    match capture.phase.clone() {
+        Phase::Settling { quiet } => {
+            if capture.started.elapsed() > SETTLE_TIMEOUT {
+                return fail(
+                    capture,
+                    &mut exit,
+                    format!(
+                        "the scene did not settle within {} s",
+                        SETTLE_TIMEOUT.as_secs()
+                    ),
+                );
+            }
+            let quiet = if settled(&store, &probe) {
+                quiet + 1
+            } else {
+                0
+            };
+            capture.phase = Phase::Settling { quiet };
+            if quiet >= SETTLE_FRAMES {
+                let max = probe.max_texture.load(Ordering::Relaxed);
+                let t = capture.tiles[0];
+                if max > 0 && (t.w > max || t.h > max) {
+                    return fail(
+                        capture,
+                        &mut exit,
+                        format!(
+                            "tile {}×{} exceeds the GPU's texture limit {max}; pass a smaller --tile-size",
+                            t.w, t.h
+                        ),
+                    );
+                }
+                if let Ok(mut r) = capture.report.lock() {
+                    r.settled_s = Some(capture.started.elapsed().as_secs_f64());
+                }
+                capture.phase = match capture.job {
+                    Job::Snapshot { .. } => Phase::Aim { tile: 0, wait: 0 },
+                    Job::Bench { .. } => Phase::Measuring {
+                        frame: 0,
+                        started: Instant::now(),
+                    },
+                };
+            }
+        }
+        Phase::Aim { tile, wait } => {
+            if wait == 0 {
+                let t = capture.tiles[tile];
+                let tiled = capture.tiles.len() > 1;
+                for mut cam in &mut cameras {
+                    cam.sub_camera_view = tiled.then(|| SubCameraView {
+                        full_size: UVec2::new(capture.width, capture.height),
+                        offset: Vec2::new(t.x as f32, t.y as f32),
+                        size: UVec2::new(t.w, t.h),
+                    });
+                }
+            }
+            // Two frames for the new projection to reach the render world
+            // (pipelined rendering runs one frame behind).
+            if wait < 2 {
+                capture.phase = Phase::Aim {
+                    tile,
+                    wait: wait + 1,
+                };
+            } else {
+                let slot = capture.captured.clone();
+                commands
+                    .spawn(Screenshot::image(capture.target.clone()))
+                    .observe(move |ev: On<ScreenshotCaptured>| {
+                        if let Ok(mut s) = slot.lock() {
+                            *s = Some(ev.image.clone());
+                        }
+                    });
+                capture.phase = Phase::Capturing { tile };
+            }
+        }
+        Phase::Capturing { tile } => {
+            let Some(img) = capture.captured.lock().ok().and_then(|mut s| s.take()) else {
+                if capture.started.elapsed() > SETTLE_TIMEOUT {
+                    fail(
+                        capture,
+                        &mut exit,
+                        "the GPU never returned the image".into(),
+                    );
+                }
+                return;
+            };
+            let rgba = match img.try_into_dynamic() {
+                Ok(d) => d.to_rgba8(),
+                Err(e) => {
+                    return fail(
+                        capture,
+                        &mut exit,
+                        format!("cannot read back the image: {e}"),
+                    );
+                }
+            };
+            let (w, h) = (capture.width, capture.height);
+            let canvas = capture
+                .canvas
+                .get_or_insert_with(|| image::RgbaImage::new(w, h));
+            let t = capture.tiles[tile];
+            blit(canvas, &rgba, t);
+            if tile + 1 < capture.tiles.len() {
+                capture.phase = Phase::Aim {
+                    tile: tile + 1,
+                    wait: 0,
+                };
+                return;
+            }
+            let Job::Snapshot { out, .. } = capture.job.clone() else {
+                return;
+            };
+            let canvas = capture.canvas.take().expect("canvas exists");
+            if let Err(e) = write_png(&canvas, &out) {
+                return fail(capture, &mut exit, format!("{e:#}"));
+            }
+            if let Ok(mut r) = capture.report.lock() {
+                r.total_s = capture.started.elapsed().as_secs_f64();
+            }
+            capture.phase = Phase::Done;
+            exit.write(AppExit::Success);
+        }
+        Phase::Measuring { frame, started } => {
+            let Job::Bench { frames } = capture.job else {
+                return;
+            };
+            if frame > 0
+                && let Ok(mut r) = capture.report.lock()
+            {
+                r.frame_times_ms.push(started.elapsed().as_secs_f64() * 1e3);
+            }
+            if frame >= frames {
+                if let Ok(mut r) = capture.report.lock() {
+                    r.total_s = capture.started.elapsed().as_secs_f64();
+                }
+                capture.phase = Phase::Done;
+                exit.write(AppExit::Success);
+            } else {
+                capture.phase = Phase::Measuring {
+                    frame: frame + 1,
+                    started: Instant::now(),
+                };
+            }
+        }
+        Phase::Done => {}
+    }
+}
+
+/// Copies a rendered tile into the canvas, cropping what lies outside.
+pub fn blit(canvas: &mut image::RgbaImage, tile_img: &image::RgbaImage, t: Tile) {
+    let w =
+        t.w.min(canvas.width().saturating_sub(t.x))
+            .min(tile_img.width());
+    let h =
+        t.h.min(canvas.height().saturating_sub(t.y))
+            .min(tile_img.height());
+    for y in 0..h {
+        for x in 0..w {
+            let mut p = *tile_img.get_pixel(x, y);
+            p.0[3] = 255;
+            canvas.put_pixel(t.x + x, t.y + y, p);
+        }
+    }
+}
+
+/// Writes a PNG atomically (temp file + rename), so a failed run never
+/// leaves a truncated image behind.
+fn write_png(img: &image::RgbaImage, out: &Path) -> Result<()> {
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        bail!("{}: the folder does not exist", dir.display());
+    }
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        out.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    img.save_with_format(&tmp, image::ImageFormat::Png)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, out).with_context(|| format!("cannot write {}", out.display()))?;
+    Ok(())
+}
+
+fn validate_size(width: u32, height: u32) -> Result<()> {
+    if width == 0 || height == 0 {
+        bail!("--width and --height must be at least 1 (got {width}×{height})");
+    }
+    // 4 bytes a pixel for the stitched canvas; refuse what cannot fit.
+    if width as u64 * height as u64 > 1 << 30 {
+        bail!("{width}×{height} is too large (at most 2^30 pixels, e.g. 32768×32768)");
+    }
+    Ok(())
+}
+
+/// Loads the scene (blocking) and reports layer errors on stderr.
+fn prepare_store(inputs: &[PathBuf]) -> Result<(SceneStore, usize)> {
+    let opened = load::open_inputs(inputs)?;
+    let mut store = SceneStore::new(opened);
+    store.load_all_blocking();
+    for n in &store.notices {
+        eprintln!(
+            "cim: {}: {}",
+            if n.error { "error" } else { "warning" },
+            n.text
+        );
+    }
+    let failed = store
+        .layers
+        .iter()
+        .filter(|s| matches!(s.state, SlotState::Failed(_)))
+        .count();
+    if failed == store.layers.len() && failed > 0 {
+        bail!("no layer could be loaded");
+    }
+    Ok((store, failed))
+}
+
+/// Applies `--time YYYY-MM-DDThh:mm` (local time of the scene clock).
+fn apply_time(store: &mut SceneStore, time: Option<&str>) -> Result<()> {
+    let Some(t) = time else { return Ok(()) };
+    let parse = || -> Option<(i32, u32, u32, f64)> {
+        let (d, hm) = t.split_once(['T', ' '])?;
+        let mut ds = d.split('-');
+        let (y, m, dd) = (
+            ds.next()?.parse().ok()?,
+            ds.next()?.parse().ok()?,
+            ds.next()?.parse().ok()?,
+        );
+        let (h, mi) = hm.split_once(':')?;
+        let hour = h.parse::<f64>().ok()? + mi.parse::<f64>().ok()? / 60.0;
+        ((1..=12).contains(&m) && (1..=31).contains(&dd) && (0.0..24.0).contains(&hour))
+            .then_some((y, m, dd, hour))
+    };
+    let (y, m, d, h) =
+        parse().with_context(|| format!("--time `{t}`: expected YYYY-MM-DDThh:mm"))?;
+    let offset = store
+        .doc
+        .clock
+        .as_ref()
+        .map_or(8.0, |c| c.display_utc_offset_hours);
+    store.doc.clock = Some(cim_core::time::SceneClock::for_local_day(
+        y, m, d, h, offset,
+    ));
+    Ok(())
+}
+
+pub fn run_snapshot(args: SnapshotArgs) -> Result<()> {
+    validate_size(args.width, args.height)?;
+    let tile = args.tile_size.unwrap_or(DEFAULT_TILE).max(16);
+    let (mut store, failed) = prepare_store(&args.inputs)?;
+    apply_time(&mut store, args.time.as_deref())?;
+    let pose = initial_pose(&store.doc, args.view.as_deref())?;
+    let job = Job::Snapshot {
+        out: args.out.clone(),
+        tile,
+    };
+    let (mut app, report) = build_headless(store, pose, job, args.width, args.height);
+    app.run();
+    let r = report.lock().map(|r| r.clone()).unwrap_or_default();
+    if let Some(e) = r.error {
+        bail!("{}: {e}", args.out.display());
+    }
+    eprintln!(
+        "cim: wrote {} ({}×{}) in {:.2} s (settled after {:.2} s)",
+        args.out.display(),
+        args.width,
+        args.height,
+        r.total_s,
+        r.settled_s.unwrap_or(0.0)
+    );
+    if failed > 0 {
+        bail!("{failed} layer(s) failed to load; the image shows the others");
+    }
+    Ok(())
+}
+
+pub fn run_bench(args: BenchArgs) -> Result<()> {
+    validate_size(args.width, args.height)?;
+    let started = Instant::now();
+    let (store, _) = prepare_store(&args.inputs)?;
+    let load_s = started.elapsed().as_secs_f64();
+    let pose = initial_pose(&store.doc, args.view.as_deref())?;
+    let (mut app, report) = build_headless(
+        store,
+        pose,
+        Job::Bench {
+            frames: args.frames.max(1),
+        },
+        args.width,
+        args.height,
+    );
+    app.run();
+    let r = report.lock().map(|r| r.clone()).unwrap_or_default();
+    if let Some(e) = r.error {
+        bail!("bench: {e}");
+    }
+    let mut ft = r.frame_times_ms.clone();
+    ft.sort_by(f64::total_cmp);
+    let pct = |p: f64| {
+        ft.get(((ft.len() as f64 - 1.0) * p).round() as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let json = serde_json::json!({
+        "width": args.width,
+        "height": args.height,
+        "load_layers_s": load_s,
+        "first_frame_s": r.first_frame_s.map(|s| s + load_s),
+        "settled_s": r.settled_s.map(|s| s + load_s),
+        "frames": ft.len(),
+        "frame_ms_median": pct(0.5),
+        "frame_ms_p95": pct(0.95),
+        "frame_ms_min": ft.first().copied().unwrap_or(0.0),
+    });
+    println!("{}", serde_json::to_string_pretty(&json)?);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiles_cover_the_image_exactly_once() {
+        for (w, h, max) in [
+            (1920, 1080, 4096),
+            (8192, 8192, 4096),
+            (1000, 700, 256),
+            (1, 1, 16),
+        ] {
+            let tiles = plan_tiles(w, h, max);
+            let mut covered = vec![0u8; (w * h) as usize];
+            for t in &tiles {
+                assert!(t.w <= max && t.h <= max);
+                for y in t.y..(t.y + t.h).min(h) {
+                    for x in t.x..(t.x + t.w).min(w) {
+                        covered[(y * w + x) as usize] += 1;
+                    }
+                }
+            }
+            assert!(covered.iter().all(|&c| c == 1), "{w}x{h}/{max}");
+        }
+        assert_eq!(plan_tiles(8192, 8192, 4096).len(), 4);
+    }
+
+    #[test]
+    fn blit_crops_at_the_edges() {
+        let mut canvas = image::RgbaImage::new(10, 10);
+        let tile = image::RgbaImage::from_pixel(6, 6, image::Rgba([9, 8, 7, 0]));
+        blit(
+            &mut canvas,
+            &tile,
+            Tile {
+                x: 6,
+                y: 6,
+                w: 6,
+                h: 6,
+            },
+        );
+        assert_eq!(canvas.get_pixel(9, 9).0, [9, 8, 7, 255]);
+        assert_eq!(canvas.get_pixel(5, 5).0, [0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn sizes_are_validated() {
+        assert!(validate_size(0, 10).is_err());
+        assert!(validate_size(100_000, 100_000).is_err());
+        assert!(validate_size(8192, 8192).is_ok());
+    }
+}

@@ -1,0 +1,96 @@
+//! The layer tree: visibility, opacity, load state and zoom-to per layer.
+
+use crate::camera::{CameraRig, Pose};
+use crate::i18n::Lang;
+use crate::scene_state::{SceneStore, SlotState};
+use bevy_egui::egui;
+
+/// A demo layer's translated name, or the layer's own name.
+pub fn layer_label(l: Lang, store: &SceneStore, name: &str) -> String {
+    if store.is_demo {
+        let key = match name {
+            "terrain" => Some("layer.terrain"),
+            "buildings" => Some("layer.buildings"),
+            "roads" => Some("layer.roads"),
+            "water" => Some("layer.water"),
+            "parks" => Some("layer.parks"),
+            _ => None,
+        };
+        if let Some(k) = key {
+            return l.t(k).to_owned();
+        }
+    }
+    name.to_owned()
+}
+
+pub fn show(ui: &mut egui::Ui, l: Lang, store: &mut SceneStore, rig: &mut CameraRig) {
+    ui.heading(l.t("panel.layers"));
+    if store.is_demo {
+        ui.colored_label(
+            egui::Color32::from_rgb(240, 200, 90),
+            l.t("status.synthetic"),
+        );
+    }
+    ui.label(format!("CRS: {}", store.crs.label()));
+    ui.separator();
+    let mut changed = false;
+    let mut zoom_to = None;
+    let labels: Vec<String> = store
+        .layers
+        .iter()
+        .map(|s| layer_label(l, store, &s.reference.name))
+        .collect();
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        // Top of the list draws on top: show in reverse drawing order.
+        for (slot, label) in store.layers.iter_mut().zip(labels).rev() {
+            ui.horizontal(|ui| {
+                changed |= ui.checkbox(&mut slot.reference.visible, label).changed();
+                match &slot.state {
+                    SlotState::Loading => {
+                        ui.spinner();
+                        ui.weak(l.t("layer.loading"));
+                    }
+                    SlotState::Failed(e) => {
+                        ui.colored_label(
+                            egui::Color32::from_rgb(255, 110, 100),
+                            l.t("layer.failed"),
+                        )
+                        .on_hover_text(e);
+                    }
+                    SlotState::Ready => {
+                        if let Some(layer) = &slot.layer {
+                            let n = layer.feature_count();
+                            if n > 0 {
+                                ui.weak(format!("{n} {}", l.t("layer.features")));
+                            }
+                        }
+                        if ui
+                            .small_button("⌖")
+                            .on_hover_text(l.t("layer.zoom"))
+                            .clicked()
+                        {
+                            zoom_to = slot.layer.as_ref().and_then(|x| x.bbox());
+                        }
+                    }
+                }
+            });
+            ui.horizontal(|ui| {
+                ui.add_space(18.0);
+                ui.label(l.t("layer.opacity"));
+                changed |= ui
+                    .add(
+                        egui::Slider::new(&mut slot.reference.opacity, 0.0..=1.0).show_value(false),
+                    )
+                    .changed();
+            });
+        }
+    });
+    if changed {
+        store.revision += 1;
+        store.dirty = true;
+    }
+    if let Some(bb) = zoom_to {
+        let (yaw, fov) = (rig.pose.yaw, rig.fov_y);
+        rig.fly_to(Pose::framing(&bb, yaw, fov));
+    }
+}

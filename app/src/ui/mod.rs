@@ -1,0 +1,368 @@
+//! The egui user interface: menus, the layer tree, the inspector, the
+//! status bar with the time slider, messages and the help window. Every
+//! panel is immediate-mode over the one [`SceneStore`]; edits go back into
+//! the store and the renderers follow its `revision`.
+
+mod inspector;
+mod layer_tree;
+mod status_bar;
+mod tools_panel;
+
+use crate::camera::{CameraRig, Pose};
+use crate::i18n::Lang;
+use crate::scene_state::{LoadChannel, SceneStore};
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, EguiPlugin, EguiPrimaryContextPass, egui};
+
+/// Whether egui wants the pointer / keyboard this frame, so the 3D
+/// controls stay out of its way.
+#[derive(Resource, Default, Debug, Clone, Copy)]
+pub struct UiCapture {
+    pub pointer: bool,
+    pub keyboard: bool,
+}
+
+/// Window toggles and transient UI state.
+#[derive(Resource, Default)]
+pub struct UiState {
+    pub show_help: bool,
+    pub fonts_installed: bool,
+    pub has_cjk: bool,
+    pub save_as: Option<String>,
+    pub add_layer: Option<String>,
+    pub new_view_name: String,
+}
+
+pub struct UiPlugin {
+    pub lang: Lang,
+}
+
+impl Plugin for UiPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_plugins(EguiPlugin::default())
+            .insert_resource(self.lang)
+            .init_resource::<UiCapture>()
+            .init_resource::<UiState>()
+            .add_systems(EguiPrimaryContextPass, (setup_fonts, ui_system).chain())
+            .add_systems(Update, help_shortcut);
+    }
+}
+
+fn setup_fonts(mut contexts: EguiContexts, mut state: ResMut<UiState>) -> Result {
+    if !state.fonts_installed {
+        let ctx = contexts.ctx_mut()?;
+        state.has_cjk = crate::fonts::install_cjk_font(ctx);
+        state.fonts_installed = true;
+    }
+    Ok(())
+}
+
+fn help_shortcut(
+    keys: Res<ButtonInput<KeyCode>>,
+    capture: Res<UiCapture>,
+    mut state: ResMut<UiState>,
+) {
+    if keys.just_pressed(KeyCode::F1) && !capture.keyboard {
+        state.show_help = !state.show_help;
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn ui_system(
+    mut contexts: EguiContexts,
+    mut lang: ResMut<Lang>,
+    mut store: ResMut<SceneStore>,
+    channel: Res<LoadChannel>,
+    mut state: ResMut<UiState>,
+    mut rig: ResMut<CameraRig>,
+    mut selection: ResMut<crate::picking::Selection>,
+    hit: Res<crate::picking::CursorHit>,
+    mut clock: ResMut<crate::sun::Clock>,
+    ground: Res<crate::layers::Ground>,
+    diagnostics: Res<bevy::diagnostic::DiagnosticsStore>,
+    mut capture: ResMut<UiCapture>,
+    mut exit: MessageWriter<AppExit>,
+    mut tools: ResMut<crate::tools::Tools>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?.clone();
+    let l = *lang;
+    let mut root = egui::Ui::new(
+        ctx.clone(),
+        "cim_root".into(),
+        egui::UiBuilder::new()
+            .layer_id(egui::LayerId::background())
+            .max_rect(ctx.viewport_rect()),
+    );
+
+    egui::Panel::top("menu").show(&mut root, |ui| {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button(l.t("menu.file"), |ui| {
+                let can_save = store.path.is_some() && !store.is_demo;
+                if ui
+                    .add_enabled(can_save, egui::Button::new(l.t("file.save")))
+                    .clicked()
+                {
+                    if let Some(p) = store.path.clone() {
+                        save(&mut store, &p, l);
+                    }
+                    ui.close();
+                }
+                if ui.button(l.t("file.save_as")).clicked() {
+                    state.save_as = Some(
+                        store
+                            .path
+                            .as_ref()
+                            .map_or("scene.cim.toml".into(), |p| p.display().to_string()),
+                    );
+                    ui.close();
+                }
+                if ui.button(l.t("file.add_layer")).clicked() {
+                    state.add_layer = Some(String::new());
+                    ui.close();
+                }
+                ui.separator();
+                if ui.button(l.t("file.quit")).clicked() {
+                    exit.write(AppExit::Success);
+                }
+            });
+            ui.menu_button(l.t("menu.view"), |ui| {
+                for v in store.doc.views.clone() {
+                    if ui.button(&v.name).clicked() {
+                        rig.fly_to(Pose::from_view(&v));
+                        ui.close();
+                    }
+                }
+                ui.separator();
+                if ui.button(l.t("view.zoom_all")).clicked() {
+                    if let Some(bb) = crate::camera::scene_bbox(&store) {
+                        let (yaw, fov) = (rig.pose.yaw, rig.fov_y);
+                        rig.fly_to(Pose::framing(&bb, yaw, fov));
+                    }
+                    ui.close();
+                }
+                ui.checkbox(&mut rig.fly_mode, l.t("view.fly_mode"));
+                ui.horizontal(|ui| {
+                    ui.text_edit_singleline(&mut state.new_view_name);
+                    if ui.button(l.t("view.save_view")).clicked()
+                        && !state.new_view_name.trim().is_empty()
+                    {
+                        let p = rig.pose;
+                        let target = p.eye + p.forward() * 500.0;
+                        let name = state.new_view_name.trim().to_owned();
+                        store.doc.views.retain(|v| v.name != name);
+                        store.doc.views.push(cim_core::scene::View {
+                            name,
+                            eye: p.eye.to_array(),
+                            target: target.to_array(),
+                        });
+                        store.dirty = true;
+                        state.new_view_name.clear();
+                    }
+                });
+            });
+            ui.menu_button(l.t("menu.language"), |ui| {
+                if ui.radio(*lang == Lang::Zh, "中文").clicked() {
+                    *lang = Lang::Zh;
+                }
+                if ui.radio(*lang == Lang::En, "English").clicked() {
+                    *lang = Lang::En;
+                }
+            });
+            ui.menu_button(l.t("menu.help"), |ui| {
+                if ui.button(l.t("help.title")).clicked() {
+                    state.show_help = true;
+                    ui.close();
+                }
+            });
+            ui.separator();
+            ui.strong(&store.doc.name);
+            if store.dirty {
+                ui.label("●");
+            }
+        });
+    });
+
+    status_bar::show(
+        &mut root,
+        l,
+        &store,
+        &hit,
+        &rig,
+        &ground,
+        &mut clock,
+        &diagnostics,
+    );
+    egui::Panel::left("layers")
+        .resizable(true)
+        .default_size(250.0)
+        .show(&mut root, |ui| {
+            layer_tree::show(ui, l, &mut store, &mut rig);
+        });
+    egui::Panel::right("inspector")
+        .resizable(true)
+        .default_size(300.0)
+        .show(&mut root, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                inspector::show(ui, l, &store, &mut selection);
+                ui.add_space(12.0);
+                egui::CollapsingHeader::new(l.t("panel.tools"))
+                    .default_open(true)
+                    .show(ui, |ui| {
+                        tools_panel::show(
+                            ui,
+                            l,
+                            &mut tools,
+                            &store,
+                            &ground,
+                            &hit,
+                            &mut rig,
+                            &mut selection,
+                        );
+                    });
+            });
+        });
+
+    dialogs(&ctx, l, &mut store, &channel, &mut state);
+    if state.show_help {
+        egui::Window::new(l.t("help.title"))
+            .open(&mut state.show_help)
+            .show(&ctx, |ui| {
+                for k in [
+                    "help.left_drag",
+                    "help.right_drag",
+                    "help.wheel",
+                    "help.click",
+                    "help.double_click",
+                    "help.fly",
+                    "help.north",
+                    "help.home",
+                    "help.views",
+                    "help.help",
+                ] {
+                    ui.label(l.t(k));
+                }
+            });
+    }
+    messages(&ctx, l, &mut store, &state);
+    capture.pointer = ctx.egui_wants_pointer_input() || ctx.is_pointer_over_egui();
+    capture.keyboard = ctx.egui_wants_keyboard_input();
+    Ok(())
+}
+
+fn save(store: &mut SceneStore, path: &std::path::Path, l: Lang) {
+    let (error, text) = match store.save_to(path) {
+        Ok(()) => (false, format!("{}: {}", l.t("msg.saved"), path.display())),
+        Err(e) => (true, e),
+    };
+    store
+        .notices
+        .push(crate::scene_state::Notice { error, text });
+}
+
+fn dialogs(
+    ctx: &egui::Context,
+    l: Lang,
+    store: &mut SceneStore,
+    channel: &LoadChannel,
+    state: &mut UiState,
+) {
+    if let Some(mut path) = state.save_as.take() {
+        let mut keep = true;
+        egui::Window::new(l.t("file.save_as"))
+            .collapsible(false)
+            .show(ctx, |ui| {
+                ui.horizontal(|ui| {
+                    ui.label(l.t("file.path"));
+                    ui.text_edit_singleline(&mut path);
+                });
+                ui.horizontal(|ui| {
+                    if ui.button(l.t("action.ok")).clicked() {
+                        let mut p = std::path::PathBuf::from(path.trim());
+                        if !p.to_string_lossy().ends_with(".cim.toml") {
+                            p.set_extension("cim.toml");
+                        }
+                        save(store, &p, l);
+                        keep = false;
+                    }
+                    if ui.button(l.t("action.cancel")).clicked() {
+                        keep = false;
+                    }
+                });
+            });
+        if keep {
+            state.save_as = Some(path);
+        }
+    }
+    if let Some(mut path) = state.add_layer.take() {
+        let mut keep = true;
+        egui::Window::new(l.t("file.add_layer"))
+            .collapsible(false)
+            .show(ctx, |ui| {
+                ui.horizontal(|ui| {
+                    ui.label(l.t("file.path"));
+                    ui.text_edit_singleline(&mut path);
+                });
+                ui.horizontal(|ui| {
+                    if ui.button(l.t("action.ok")).clicked() && !path.trim().is_empty() {
+                        let p = std::path::PathBuf::from(path.trim());
+                        let r = cim_core::scene::LayerRef {
+                            name: p
+                                .file_stem()
+                                .map(|s| s.to_string_lossy().into_owned())
+                                .unwrap_or_default(),
+                            source: p.display().to_string(),
+                            kind: cim_core::layer::LayerKind::Auto,
+                            visible: true,
+                            opacity: 1.0,
+                            style: Default::default(),
+                        };
+                        crate::scene_state::add_layer(store, channel, r);
+                        keep = false;
+                    }
+                    if ui.button(l.t("action.cancel")).clicked() {
+                        keep = false;
+                    }
+                });
+            });
+        if keep {
+            state.add_layer = Some(path);
+        }
+    }
+}
+
+fn messages(ctx: &egui::Context, l: Lang, store: &mut SceneStore, state: &UiState) {
+    let no_font = state.fonts_installed && !state.has_cjk;
+    if store.notices.is_empty() && !no_font {
+        return;
+    }
+    egui::Window::new(l.t("panel.messages"))
+        .anchor(egui::Align2::CENTER_BOTTOM, [0.0, -40.0])
+        .collapsible(true)
+        .resizable(false)
+        .show(ctx, |ui| {
+            if no_font {
+                ui.colored_label(egui::Color32::YELLOW, l.t("msg.no_cjk_font"));
+            }
+            let mut dismiss = None;
+            for (i, n) in store.notices.iter().enumerate().rev().take(8) {
+                ui.horizontal(|ui| {
+                    let color = if n.error {
+                        egui::Color32::from_rgb(255, 110, 100)
+                    } else {
+                        egui::Color32::LIGHT_GRAY
+                    };
+                    ui.colored_label(color, &n.text);
+                    if ui
+                        .small_button("✕")
+                        .on_hover_text(l.t("msg.dismiss"))
+                        .clicked()
+                    {
+                        dismiss = Some(i);
+                    }
+                });
+            }
+            if let Some(i) = dismiss {
+                store.notices.remove(i);
+            }
+        });
+}

@@ -1,0 +1,104 @@
+//! The desktop viewer: the plugins shared with `cim snapshot` plus the
+//! window, the egui UI and the interactive camera controls.
+
+use crate::camera::{CameraControlsPlugin, CameraPlugin, Pose};
+use crate::i18n::Lang;
+use crate::layers::LayerRenderPlugin;
+use crate::load::{self, OpenedScene};
+use crate::origin::OriginPlugin;
+use crate::picking::PickingPlugin;
+use crate::scene_state::{AsyncLoading, Notice, ScenePlugin, SceneStore};
+use crate::sun::SunPlugin;
+use crate::ui::UiPlugin;
+use anyhow::Result;
+use bevy::diagnostic::FrameTimeDiagnosticsPlugin;
+use bevy::prelude::*;
+use cim_core::time::SceneClock;
+use glam::DVec3;
+use std::path::PathBuf;
+
+/// The clock used when a scene has none: a fixed summer afternoon in
+/// China Standard Time, so renders are reproducible.
+pub fn default_clock() -> SceneClock {
+    SceneClock::for_local_day(2024, 6, 21, 15.0, 8.0)
+}
+
+/// The first camera pose: the named view, else the scene's first view,
+/// else a view of its origin.
+pub fn initial_pose(doc: &cim_core::scene::SceneDoc, view: Option<&str>) -> Result<Pose> {
+    if let Some(name) = view {
+        let v = doc.view(name).ok_or_else(|| {
+            let names: Vec<&str> = doc.views.iter().map(|v| v.name.as_str()).collect();
+            anyhow::anyhow!(
+                "no view named `{name}` in the scene (views: {})",
+                if names.is_empty() {
+                    "none".into()
+                } else {
+                    names.join(", ")
+                }
+            )
+        })?;
+        return Ok(Pose::from_view(v));
+    }
+    if let Some(v) = doc.views.first() {
+        return Ok(Pose::from_view(v));
+    }
+    let o = DVec3::from_array(doc.origin);
+    Ok(Pose::look_at(o + DVec3::new(-600.0, -800.0, 700.0), o))
+}
+
+/// The plugins every mode shares: the store, origin, layers, sun, camera.
+pub fn core_plugins(app: &mut App, store: SceneStore, pose: Pose) {
+    let clock = store.doc.clock.clone().unwrap_or_else(default_clock);
+    let origin = store.origin();
+    app.add_plugins((
+        ScenePlugin::new(store),
+        OriginPlugin { origin },
+        LayerRenderPlugin,
+        SunPlugin { clock },
+        CameraPlugin { initial: pose },
+    ));
+}
+
+pub fn run(inputs: Vec<PathBuf>) -> Result<()> {
+    let (opened, error) = match load::open_inputs(&inputs) {
+        Ok(o) => (o, None),
+        // The viewer still opens (on the demo city) and shows the error.
+        Err(e) => {
+            eprintln!("cim: error: {e:#}");
+            (load::open_inputs(&[])?, Some(format!("{e:#}")))
+        }
+    };
+    run_viewer(opened, error)
+}
+
+fn run_viewer(opened: OpenedScene, error: Option<String>) -> Result<()> {
+    let pose = initial_pose(&opened.doc, None)?;
+    let title = format!("CIM Studio — {}", opened.doc.name);
+    let mut store = SceneStore::new(opened);
+    if let Some(text) = error {
+        store.notices.push(Notice { error: true, text });
+    }
+    let mut app = App::new();
+    app.add_plugins(DefaultPlugins.set(WindowPlugin {
+        primary_window: Some(Window {
+            title,
+            resolution: bevy::window::WindowResolution::new(1600, 900),
+            ..default()
+        }),
+        ..default()
+    }))
+    .add_plugins(FrameTimeDiagnosticsPlugin::default())
+    .insert_resource(AsyncLoading);
+    core_plugins(&mut app, store, pose);
+    app.add_plugins((
+        PickingPlugin,
+        CameraControlsPlugin,
+        crate::tools::ToolsPlugin,
+        UiPlugin {
+            lang: Lang::from_env(),
+        },
+    ));
+    app.run();
+    Ok(())
+}

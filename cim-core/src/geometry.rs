@@ -1,0 +1,222 @@
+//! Feature geometry in a layer's CRS: x = easting (or longitude), y = northing
+//! (or latitude), z = height in metres. f64 throughout; conversion to render
+//! space happens in [`crate::georef`].
+
+use glam::DVec3;
+use serde::{Deserialize, Serialize};
+
+/// A polygon: one outer ring and zero or more holes. Rings are not closed
+/// (the last point is not a repeat of the first).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct Polygon {
+    pub exterior: Vec<DVec3>,
+    pub interiors: Vec<Vec<DVec3>>,
+}
+
+/// Geometry of one feature.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Geometry {
+    Point(DVec3),
+    LineString(Vec<DVec3>),
+    Polygon(Polygon),
+    MultiPoint(Vec<DVec3>),
+    MultiLineString(Vec<Vec<DVec3>>),
+    MultiPolygon(Vec<Polygon>),
+    /// A 3D triangle mesh (MultiPatch, TIN): positions and triangle indices.
+    Mesh {
+        positions: Vec<DVec3>,
+        indices: Vec<u32>,
+    },
+    /// A 3D model stored elsewhere (glTF, tile), placed at `anchor`.
+    MeshRef {
+        uri: String,
+        anchor: DVec3,
+    },
+}
+
+impl Geometry {
+    /// The geometry type's name as in OGC Simple Features.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Geometry::Point(_) => "Point",
+            Geometry::LineString(_) => "LineString",
+            Geometry::Polygon(_) => "Polygon",
+            Geometry::MultiPoint(_) => "MultiPoint",
+            Geometry::MultiLineString(_) => "MultiLineString",
+            Geometry::MultiPolygon(_) => "MultiPolygon",
+            Geometry::Mesh { .. } => "Mesh",
+            Geometry::MeshRef { .. } => "MeshRef",
+        }
+    }
+
+    /// Calls `f` on every vertex.
+    pub fn for_each_point(&self, mut f: impl FnMut(DVec3)) {
+        match self {
+            Geometry::Point(p) => f(*p),
+            Geometry::MeshRef { anchor, .. } => f(*anchor),
+            Geometry::LineString(ps) | Geometry::MultiPoint(ps) => ps.iter().copied().for_each(f),
+            Geometry::Mesh { positions, .. } => positions.iter().copied().for_each(f),
+            Geometry::MultiLineString(ls) => ls.iter().flatten().copied().for_each(f),
+            Geometry::Polygon(p) => p.points().for_each(f),
+            Geometry::MultiPolygon(ps) => ps.iter().flat_map(|p| p.points()).for_each(f),
+        }
+    }
+
+    /// Applies `f` to every vertex in place (e.g. a CRS transform).
+    pub fn map_points(&mut self, mut f: impl FnMut(&mut DVec3)) {
+        match self {
+            Geometry::Point(p) => f(p),
+            Geometry::MeshRef { anchor, .. } => f(anchor),
+            Geometry::LineString(ps) | Geometry::MultiPoint(ps) => ps.iter_mut().for_each(f),
+            Geometry::Mesh { positions, .. } => positions.iter_mut().for_each(f),
+            Geometry::MultiLineString(ls) => ls.iter_mut().flatten().for_each(f),
+            Geometry::Polygon(p) => p.points_mut().for_each(f),
+            Geometry::MultiPolygon(ps) => ps.iter_mut().flat_map(|p| p.points_mut()).for_each(f),
+        }
+    }
+
+    /// The bounding box, or `None` for an empty geometry.
+    pub fn bbox(&self) -> Option<Bbox> {
+        let mut b = Bbox::EMPTY;
+        self.for_each_point(|p| b.extend(p));
+        (!b.is_empty()).then_some(b)
+    }
+}
+
+impl Polygon {
+    pub fn new(exterior: Vec<DVec3>) -> Self {
+        Polygon {
+            exterior,
+            interiors: Vec::new(),
+        }
+    }
+
+    pub fn points(&self) -> impl Iterator<Item = DVec3> + '_ {
+        self.exterior
+            .iter()
+            .chain(self.interiors.iter().flatten())
+            .copied()
+    }
+
+    pub fn points_mut(&mut self) -> impl Iterator<Item = &mut DVec3> + '_ {
+        self.exterior
+            .iter_mut()
+            .chain(self.interiors.iter_mut().flatten())
+    }
+
+    /// Planar area (shoelace formula, holes subtracted), in CRS units².
+    pub fn area(&self) -> f64 {
+        ring_signed_area(&self.exterior).abs()
+            - self
+                .interiors
+                .iter()
+                .map(|r| ring_signed_area(r).abs())
+                .sum::<f64>()
+    }
+
+    /// Even-odd point-in-polygon test in the XY plane.
+    pub fn contains_xy(&self, x: f64, y: f64) -> bool {
+        let inside = |ring: &[DVec3]| {
+            let mut c = false;
+            let n = ring.len();
+            for i in 0..n {
+                let (a, b) = (ring[i], ring[(i + n - 1) % n]);
+                if (a.y > y) != (b.y > y) && x < (b.x - a.x) * (y - a.y) / (b.y - a.y) + a.x {
+                    c = !c;
+                }
+            }
+            c
+        };
+        inside(&self.exterior) && !self.interiors.iter().any(|r| inside(r))
+    }
+}
+
+/// Signed area of a ring (positive when counter-clockwise), shoelace formula.
+pub fn ring_signed_area(ring: &[DVec3]) -> f64 {
+    let n = ring.len();
+    if n < 3 {
+        return 0.0;
+    }
+    // Relative to the first vertex: keeps precision at Gauss-Krüger magnitudes.
+    let o = ring[0];
+    let mut s = 0.0;
+    for i in 1..n - 1 {
+        let (a, b) = (ring[i] - o, ring[i + 1] - o);
+        s += a.x * b.y - b.x * a.y;
+    }
+    s * 0.5
+}
+
+/// An axis-aligned 3D bounding box.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Bbox {
+    pub min: DVec3,
+    pub max: DVec3,
+}
+
+impl Bbox {
+    pub const EMPTY: Bbox = Bbox {
+        min: DVec3::splat(f64::INFINITY),
+        max: DVec3::splat(f64::NEG_INFINITY),
+    };
+
+    pub fn is_empty(&self) -> bool {
+        self.min.x > self.max.x
+    }
+
+    pub fn extend(&mut self, p: DVec3) {
+        self.min = self.min.min(p);
+        self.max = self.max.max(p);
+    }
+
+    pub fn union(&self, o: &Bbox) -> Bbox {
+        Bbox {
+            min: self.min.min(o.min),
+            max: self.max.max(o.max),
+        }
+    }
+
+    pub fn center(&self) -> DVec3 {
+        (self.min + self.max) * 0.5
+    }
+
+    pub fn size(&self) -> DVec3 {
+        self.max - self.min
+    }
+
+    /// `[minx, miny, maxx, maxy]`, the order `cim inspect` reports.
+    pub fn to_xy_array(&self) -> [f64; 4] {
+        [self.min.x, self.min.y, self.max.x, self.max.y]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sq(x0: f64, y0: f64, s: f64) -> Vec<DVec3> {
+        vec![
+            DVec3::new(x0, y0, 0.0),
+            DVec3::new(x0 + s, y0, 0.0),
+            DVec3::new(x0 + s, y0 + s, 0.0),
+            DVec3::new(x0, y0 + s, 0.0),
+        ]
+    }
+
+    #[test]
+    fn polygon_area_and_containment_with_hole() {
+        let mut p = Polygon::new(sq(38_500_000.0, 2_470_000.0, 10.0));
+        p.interiors.push(sq(38_500_002.0, 2_470_002.0, 2.0));
+        assert!((p.area() - 96.0).abs() < 1e-9);
+        assert!(p.contains_xy(38_500_001.0, 2_470_001.0));
+        assert!(!p.contains_xy(38_500_003.0, 2_470_003.0));
+        assert!(!p.contains_xy(38_500_011.0, 2_470_001.0));
+    }
+
+    #[test]
+    fn bbox_of_multilinestring() {
+        let g = Geometry::MultiLineString(vec![sq(0.0, 0.0, 1.0), sq(5.0, -2.0, 1.0)]);
+        let b = g.bbox().unwrap();
+        assert_eq!(b.to_xy_array(), [0.0, -2.0, 6.0, 1.0]);
+    }
+}

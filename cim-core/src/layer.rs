@@ -1,0 +1,162 @@
+//! Layers: the unit the viewer shows, hides, styles and inspects.
+//!
+//! A layer is either vector features (with a typed schema), a raster grid, or
+//! (later) a streamed tile source. Features carry stable ids that survive
+//! save/load, so selections and scenario references stay valid.
+
+use crate::attr::{AttrValue, Field};
+use crate::crs::CrsDef;
+use crate::geometry::{Bbox, Geometry};
+use crate::grid::Grid;
+use serde::{Deserialize, Serialize};
+
+/// A feature id, unique within its layer and stable across save/load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct FeatureId(pub u64);
+
+/// One feature: geometry plus attribute values aligned with the layer schema.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Feature {
+    pub id: FeatureId,
+    pub geometry: Geometry,
+    /// `attributes[i]` is the value of `VectorData::fields[i]`.
+    pub attributes: Vec<AttrValue>,
+}
+
+/// Vector features sharing one schema.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct VectorData {
+    pub fields: Vec<Field>,
+    pub features: Vec<Feature>,
+}
+
+impl VectorData {
+    pub fn field_index(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.name == name)
+    }
+
+    /// The value of field `name` on feature `f` (Null when absent).
+    pub fn attr<'a>(&self, f: &'a Feature, name: &str) -> &'a AttrValue {
+        const NULL: &AttrValue = &AttrValue::Null;
+        self.field_index(name)
+            .and_then(|i| f.attributes.get(i))
+            .unwrap_or(NULL)
+    }
+
+    pub fn feature(&self, id: FeatureId) -> Option<&Feature> {
+        // Ids are usually dense and in order: try the direct slot first.
+        match self.features.get(id.0 as usize) {
+            Some(f) if f.id == id => Some(f),
+            _ => self.features.iter().find(|f| f.id == id),
+        }
+    }
+
+    pub fn bbox(&self) -> Option<Bbox> {
+        self.features
+            .iter()
+            .filter_map(|f| f.geometry.bbox())
+            .reduce(|a, b| a.union(&b))
+    }
+
+    /// The most specific geometry type shared by all features
+    /// (`"Unknown"` when empty, `"Geometry"` when mixed).
+    pub fn geometry_type(&self) -> &'static str {
+        let mut it = self.features.iter().map(|f| f.geometry.type_name());
+        match it.next() {
+            None => "Unknown",
+            Some(first) => {
+                if it.all(|t| t == first) {
+                    first
+                } else {
+                    "Geometry"
+                }
+            }
+        }
+    }
+}
+
+/// What a layer holds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum LayerContent {
+    Vector(VectorData),
+    Raster(Grid),
+}
+
+/// How the viewer presents a layer; chosen by the scene document or guessed
+/// from the data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LayerKind {
+    /// Footprints extruded to a height.
+    Buildings,
+    /// A DEM shown as a lit surface that other layers drape on.
+    Terrain,
+    /// Line features drawn as ribbons (roads, rivers' centre lines).
+    Roads,
+    /// Polygons drawn flat on the ground (parks, water, land use).
+    Areas,
+    /// Line features drawn as 3D tubes underground.
+    Pipes,
+    /// Point features drawn as markers.
+    Points,
+    /// Chosen from the geometry type.
+    #[default]
+    Auto,
+}
+
+/// One layer of the city model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Layer {
+    pub name: String,
+    /// Short format name (`"GeoJSON"`, `"ESRI Shapefile"`, `"builtin"` …).
+    pub format: String,
+    /// The CRS the geometry is in; `None` when the source declared none.
+    pub crs: Option<CrsDef>,
+    pub kind: LayerKind,
+    pub content: LayerContent,
+}
+
+impl Layer {
+    pub fn vector(&self) -> Option<&VectorData> {
+        match &self.content {
+            LayerContent::Vector(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn grid(&self) -> Option<&Grid> {
+        match &self.content {
+            LayerContent::Raster(g) => Some(g),
+            _ => None,
+        }
+    }
+
+    pub fn bbox(&self) -> Option<Bbox> {
+        match &self.content {
+            LayerContent::Vector(v) => v.bbox(),
+            LayerContent::Raster(g) => Some(g.bbox()),
+        }
+    }
+
+    pub fn feature_count(&self) -> usize {
+        match &self.content {
+            LayerContent::Vector(v) => v.features.len(),
+            LayerContent::Raster(_) => 0,
+        }
+    }
+
+    /// The kind to draw with: `Auto` resolved from the content.
+    pub fn effective_kind(&self) -> LayerKind {
+        if self.kind != LayerKind::Auto {
+            return self.kind;
+        }
+        match &self.content {
+            LayerContent::Raster(_) => LayerKind::Terrain,
+            LayerContent::Vector(v) => match v.geometry_type() {
+                "Polygon" | "MultiPolygon" => LayerKind::Areas,
+                "LineString" | "MultiLineString" => LayerKind::Roads,
+                _ => LayerKind::Points,
+            },
+        }
+    }
+}

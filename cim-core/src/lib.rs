@@ -1,0 +1,27 @@
+//! # cim-core
+//!
+//! The city model of CIM Studio: coordinate systems, layers of features and
+//! grids, the scene document, the built-in demo city, the shared time model
+//! and the analyses that run on them. Pure data and algorithms: no Bevy, so it
+//! builds and tests in seconds and can be reused by command-line tools.
+
+pub mod attr;
+pub mod crs;
+pub mod demo;
+pub mod geometry;
+pub mod georef;
+pub mod grid;
+pub mod index;
+pub mod layer;
+pub mod measure;
+pub mod pick;
+pub mod query;
+pub mod scene;
+pub mod search;
+pub mod time;
+
+pub use attr::{AttrType, AttrValue, Field};
+pub use geometry::{Bbox, Geometry};
+pub use glam::{DVec2, DVec3};
+pub use grid::Grid;
+pub use layer::{Feature, FeatureId, Layer, LayerContent, LayerKind, VectorData};

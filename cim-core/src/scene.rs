@@ -1,0 +1,369 @@
+//! The scene document (`*.cim.toml`): what a user saves and shares.
+//!
+//! It records the scene CRS and its f64 origin, the layers (where each comes
+//! from, how it is drawn), named views (camera bookmarks) and the clock. It
+//! never embeds layer data: sources are paths (relative to the document),
+//! URLs, or `builtin:` names for generated data such as the demo city.
+//!
+//! Documents carry a `format_version`; a reader refuses documents newer than
+//! it understands instead of silently dropping what it cannot read. Saving is
+//! atomic (temp file + rename) and keeps the previous copy as `*.bak`.
+
+use crate::crs::CrsDef;
+use crate::layer::LayerKind;
+use crate::time::SceneClock;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The newest document format this build reads and the one it writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SceneError {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not a valid scene document: {message}")]
+    Malformed { path: PathBuf, message: String },
+    #[error("{path}: no `format_version`; is this a CIM Studio scene document (*.cim.toml)?")]
+    MissingVersion { path: PathBuf },
+    #[error(
+        "{path}: written in scene format version {found}, newer than this CIM Studio reads (up to {supported}); please upgrade"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    #[error("{path}: cannot save: {source}")]
+    Save {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A scene document.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SceneDoc {
+    pub format_version: u32,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The scene CRS: layers are transformed into it for display.
+    pub crs: CrsDef,
+    /// Scene-CRS point the scene is built around (x, y, z), in f64.
+    pub origin: [f64; 3],
+    #[serde(default, rename = "layer")]
+    pub layers: Vec<LayerRef>,
+    #[serde(default, rename = "view")]
+    pub views: Vec<View>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<SceneClock>,
+}
+
+/// A layer as the document references it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LayerRef {
+    pub name: String,
+    /// A path (relative to the document), a URL, or `builtin:NAME`.
+    pub source: String,
+    #[serde(default)]
+    pub kind: LayerKind,
+    #[serde(default = "yes")]
+    pub visible: bool,
+    #[serde(default = "one")]
+    pub opacity: f32,
+    #[serde(default, skip_serializing_if = "Style::is_default")]
+    pub style: Style,
+}
+
+fn yes() -> bool {
+    true
+}
+fn one() -> f32 {
+    1.0
+}
+
+/// Per-layer drawing settings. Every field is optional so documents stay
+/// short and later versions can add settings without breaking older files.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Style {
+    /// `#rrggbb` or `#rrggbbaa`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+    /// Field holding a building's height in metres.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height_field: Option<String>,
+    /// Field holding a building's floor count (height = floors × floor_height).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floors_field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor_height: Option<f64>,
+    /// Field holding a line's width in metres (roads) or diameter (pipes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width_field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<f64>,
+    /// Field whose value picks a colour (categorised styling).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category_field: Option<String>,
+    /// Field shown as the feature's label and in search results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_field: Option<String>,
+}
+
+impl Style {
+    pub fn is_default(&self) -> bool {
+        *self == Style::default()
+    }
+
+    /// Parses `color` as linear-ish sRGB bytes.
+    pub fn rgba(&self) -> Option<[u8; 4]> {
+        parse_hex_color(self.color.as_deref()?)
+    }
+}
+
+/// Parses `#rrggbb` / `#rrggbbaa`.
+pub fn parse_hex_color(s: &str) -> Option<[u8; 4]> {
+    let h = s.strip_prefix('#')?;
+    let byte = |i: usize| u8::from_str_radix(h.get(i..i + 2)?, 16).ok();
+    match h.len() {
+        6 => Some([byte(0)?, byte(2)?, byte(4)?, 255]),
+        8 => Some([byte(0)?, byte(2)?, byte(4)?, byte(6)?]),
+        _ => None,
+    }
+}
+
+/// A camera bookmark, in scene CRS.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct View {
+    pub name: String,
+    pub eye: [f64; 3],
+    pub target: [f64; 3],
+}
+
+impl SceneDoc {
+    /// Parses a document from text; `path` only labels errors.
+    pub fn from_toml_str(text: &str, path: &Path) -> Result<SceneDoc, SceneError> {
+        let malformed = |message: String| SceneError::Malformed {
+            path: path.to_owned(),
+            message,
+        };
+        // Check the version before the schema so a newer file gets the
+        // "please upgrade" message, not a confusing field error.
+        let value: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| malformed(e.to_string()))?;
+        let version = match value.get("format_version") {
+            None => {
+                return Err(SceneError::MissingVersion {
+                    path: path.to_owned(),
+                });
+            }
+            Some(v) => v
+                .as_integer()
+                .and_then(|v| u32::try_from(v).ok())
+                .ok_or_else(|| malformed("`format_version` must be a positive integer".into()))?,
+        };
+        if version > FORMAT_VERSION {
+            return Err(SceneError::TooNew {
+                path: path.to_owned(),
+                found: version,
+                supported: FORMAT_VERSION,
+            });
+        }
+        toml::from_str(text).map_err(|e| malformed(e.to_string()))
+    }
+
+    pub fn load(path: &Path) -> Result<SceneDoc, SceneError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SceneError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_toml_str(&text, path)
+    }
+
+    pub fn to_toml_string(&self) -> String {
+        // Serialising our own plain structs cannot fail.
+        toml::to_string_pretty(self).expect("scene document serialises")
+    }
+
+    /// Saves atomically: writes a temp file beside `path`, syncs it, keeps the
+    /// existing document as `<path>.bak`, then renames the temp file over
+    /// `path`. A crash at any point leaves either the old or the new
+    /// document complete.
+    pub fn save(&self, path: &Path) -> Result<(), SceneError> {
+        let err = |source| SceneError::Save {
+            path: path.to_owned(),
+            source,
+        };
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let file_name = path
+            .file_name()
+            .ok_or_else(|| err(std::io::Error::other("not a file path")))?;
+        let mut tmp_name = file_name.to_owned();
+        tmp_name.push(format!(".tmp-{}", std::process::id()));
+        let tmp = dir.join(tmp_name);
+        let write = || -> std::io::Result<()> {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(self.to_toml_string().as_bytes())?;
+            f.sync_all()?;
+            Ok(())
+        };
+        if let Err(e) = write() {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(err(e));
+        }
+        if path.exists() {
+            let mut bak = file_name.to_owned();
+            bak.push(".bak");
+            std::fs::copy(path, dir.join(bak)).map_err(err)?;
+        }
+        std::fs::rename(&tmp, path).map_err(err)?;
+        // Make the rename itself durable.
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+
+    pub fn view(&self, name: &str) -> Option<&View> {
+        self.views.iter().find(|v| v.name == name)
+    }
+
+    /// Resolves a layer source against the document's folder.
+    pub fn resolve_source(source: &str, doc_dir: Option<&Path>) -> Source {
+        if let Some(name) = source.strip_prefix("builtin:") {
+            Source::Builtin(name.to_owned())
+        } else if source.starts_with("http://") || source.starts_with("https://") {
+            Source::Url(source.to_owned())
+        } else {
+            let p = Path::new(source);
+            Source::File(match doc_dir {
+                Some(d) if p.is_relative() => d.join(p),
+                _ => p.to_owned(),
+            })
+        }
+    }
+}
+
+/// Where a layer's data comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Builtin(String),
+    File(PathBuf),
+    Url(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> SceneDoc {
+        SceneDoc {
+            format_version: FORMAT_VERSION,
+            name: "香洲 test".into(),
+            description: String::new(),
+            crs: CrsDef::parse("EPSG:4526").unwrap(),
+            origin: [38_448_500.0, 2_467_800.0, 0.0],
+            layers: vec![LayerRef {
+                name: "建筑".into(),
+                source: "data/buildings.shp".into(),
+                kind: LayerKind::Buildings,
+                visible: false,
+                opacity: 0.5,
+                style: Style {
+                    height_field: Some("height".into()),
+                    color: Some("#ff8800".into()),
+                    ..Default::default()
+                },
+            }],
+            views: vec![View {
+                name: "overview".into(),
+                eye: [38_448_000.0, 2_466_000.0, 900.0],
+                target: [38_448_500.0, 2_467_800.0, 0.0],
+            }],
+            clock: Some(SceneClock::for_local_day(2024, 6, 21, 14.0, 8.0)),
+        }
+    }
+
+    #[test]
+    fn round_trips_through_toml_and_disk() {
+        let doc = sample();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.cim.toml");
+        doc.save(&path).unwrap();
+        assert_eq!(SceneDoc::load(&path).unwrap(), doc);
+        // Saving again keeps the previous copy.
+        let mut doc2 = doc.clone();
+        doc2.name = "second".into();
+        doc2.save(&path).unwrap();
+        assert_eq!(SceneDoc::load(&path).unwrap().name, "second");
+        let bak = SceneDoc::load(&dir.path().join("a.cim.toml.bak")).unwrap();
+        assert_eq!(bak, doc);
+        // No temp files left behind.
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+    }
+
+    #[test]
+    fn newer_version_is_refused_with_a_clear_message() {
+        let text = sample()
+            .to_toml_string()
+            .replace("format_version = 1", "format_version = 7");
+        let e = SceneDoc::from_toml_str(&text, Path::new("x.cim.toml")).unwrap_err();
+        assert!(matches!(e, SceneError::TooNew { found: 7, .. }));
+        assert!(
+            e.to_string().contains("x.cim.toml") && e.to_string().contains("upgrade"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn malformed_documents_name_the_file_and_problem() {
+        let p = Path::new("bad.cim.toml");
+        let e = SceneDoc::from_toml_str("format_version = 1\nname = [", p).unwrap_err();
+        assert!(
+            matches!(e, SceneError::Malformed { .. }) && e.to_string().starts_with("bad.cim.toml"),
+            "{e}"
+        );
+        let e = SceneDoc::from_toml_str("name = 'x'", p).unwrap_err();
+        assert!(matches!(e, SceneError::MissingVersion { .. }), "{e}");
+        let e = SceneDoc::from_toml_str("format_version = 1\nname = 'x'", p).unwrap_err();
+        assert!(e.to_string().contains("crs"), "{e}");
+    }
+
+    #[test]
+    fn sources_resolve_relative_to_the_document() {
+        let d = Path::new("/data/city");
+        assert_eq!(
+            SceneDoc::resolve_source("builtin:demo/buildings", Some(d)),
+            Source::Builtin("demo/buildings".into())
+        );
+        assert_eq!(
+            SceneDoc::resolve_source("roads.geojson", Some(d)),
+            Source::File("/data/city/roads.geojson".into())
+        );
+        assert_eq!(
+            SceneDoc::resolve_source("/abs/x.shp", Some(d)),
+            Source::File("/abs/x.shp".into())
+        );
+        assert!(matches!(
+            SceneDoc::resolve_source("https://tiles/x", None),
+            Source::Url(_)
+        ));
+        assert_eq!(parse_hex_color("#ff8000"), Some([255, 128, 0, 255]));
+        assert_eq!(parse_hex_color("ff8000"), None);
+    }
+}

@@ -1,0 +1,236 @@
+//! ESRI ASCII grids (`.asc`, "Arc/Info ASCII Grid").
+//!
+//! Format: ESRI, *ArcGIS Desktop help: "Esri ASCII raster format"*: a header
+//! of `ncols`, `nrows`, `xllcorner`|`xllcenter`, `yllcorner`|`yllcenter`,
+//! `cellsize` (or GDAL's `dx`/`dy`) and optional `nodata_value` lines, in any
+//! order and case, then `nrows` rows of `ncols` numbers from the north row
+//! down. A `.prj` next to the file gives the CRS.
+
+use crate::{LoadError, Loaded};
+use cim_core::{Grid, Layer, LayerContent, LayerKind};
+use std::path::Path;
+
+const FMT: &str = "ESRI ASCII grid";
+const MAX_BYTES: u64 = 8 << 30;
+
+/// Loads an ASCII grid and the `.prj` next to it, if any.
+pub fn load(path: &Path) -> Result<Loaded, LoadError> {
+    let bytes = crate::read_file_limited(path, MAX_BYTES)?;
+    let prj_path = path.with_extension("prj");
+    let prj = if prj_path.is_file() {
+        Some((
+            prj_path.clone(),
+            String::from_utf8_lossy(&crate::read_file_limited(
+                &prj_path,
+                crate::shapefile::MAX_TEXT_BYTES,
+            )?)
+            .into_owned(),
+        ))
+    } else {
+        None
+    };
+    read(
+        path,
+        &bytes,
+        prj.as_ref().map(|(p, t)| (p.as_path(), t.as_str())),
+    )
+}
+
+/// Decodes an ASCII grid held in `bytes`; `prj` is the path and text of its
+/// `.prj`, if any.
+pub fn read(path: &Path, bytes: &[u8], prj: Option<(&Path, &str)>) -> Result<Loaded, LoadError> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| LoadError::invalid(path, FMT, format!("not ASCII text: {e}")))?;
+    let mut tokens = text.split_ascii_whitespace().peekable();
+    let (mut ncols, mut nrows) = (None::<usize>, None::<usize>);
+    let (mut xll, mut yll, mut center) = (None::<f64>, None::<f64>, (false, false));
+    let (mut dx, mut dy, mut nodata) = (None::<f64>, None::<f64>, None::<f64>);
+    while let Some(key) = tokens.peek().map(|k| k.to_ascii_lowercase()) {
+        if !key.starts_with(|c: char| c.is_ascii_alphabetic()) || key == "nan" {
+            break;
+        }
+        tokens.next();
+        let val = tokens.next().ok_or_else(|| {
+            LoadError::truncated(path, format!("header key {key:?} has no value"))
+        })?;
+        let num = || -> Result<f64, LoadError> {
+            val.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() || key == "nodata_value")
+                .ok_or_else(|| {
+                    LoadError::invalid(path, FMT, format!("{key} value {val:?} is not a number"))
+                })
+        };
+        let count = || -> Result<usize, LoadError> {
+            val.parse::<usize>().ok().filter(|&n| n > 0).ok_or_else(|| {
+                LoadError::invalid(
+                    path,
+                    FMT,
+                    format!("{key} must be a positive integer, not {val:?}"),
+                )
+            })
+        };
+        match key.as_str() {
+            "ncols" => ncols = Some(count()?),
+            "nrows" => nrows = Some(count()?),
+            "xllcorner" => xll = Some(num()?),
+            "yllcorner" => yll = Some(num()?),
+            "xllcenter" => (xll, center.0) = (Some(num()?), true),
+            "yllcenter" => (yll, center.1) = (Some(num()?), true),
+            "cellsize" => (dx, dy) = (Some(num()?), Some(num()?)),
+            "dx" => dx = Some(num()?),
+            "dy" => dy = Some(num()?),
+            "nodata_value" => nodata = Some(num()?),
+            other => {
+                return Err(LoadError::invalid(
+                    path,
+                    FMT,
+                    format!("unknown header key {other:?}"),
+                ));
+            }
+        }
+    }
+    let missing = |k: &str| LoadError::invalid(path, FMT, format!("header has no {k}"));
+    let ncols = ncols.ok_or_else(|| missing("ncols"))?;
+    let nrows = nrows.ok_or_else(|| missing("nrows"))?;
+    let xll = xll.ok_or_else(|| missing("xllcorner or xllcenter"))?;
+    let yll = yll.ok_or_else(|| missing("yllcorner or yllcenter"))?;
+    let dx = dx.ok_or_else(|| missing("cellsize"))?;
+    let dy = dy.ok_or_else(|| missing("cellsize"))?;
+    if dx <= 0.0 || dy <= 0.0 {
+        return Err(LoadError::invalid(path, FMT, "cell size must be positive"));
+    }
+    // Every value takes at least two bytes ("0 "), so the file bounds the count.
+    let cells = ncols
+        .checked_mul(nrows)
+        .filter(|&n| n <= bytes.len() / 2 + 1)
+        .ok_or_else(|| {
+            LoadError::truncated(
+                path,
+                format!(
+                    "header declares {ncols} × {nrows} cells, more than a {}-byte file can hold",
+                    bytes.len()
+                ),
+            )
+        })?;
+    let mut data = Vec::with_capacity(cells);
+    for tok in tokens.by_ref().take(cells) {
+        let v: f32 = tok.parse().map_err(|_| {
+            LoadError::invalid(
+                path,
+                FMT,
+                format!(
+                    "value {} (row {}, column {}) is not a number: {tok:?}",
+                    data.len(),
+                    data.len() / ncols,
+                    data.len() % ncols
+                ),
+            )
+        })?;
+        data.push(v);
+    }
+    if data.len() < cells {
+        return Err(LoadError::truncated(
+            path,
+            format!(
+                "expected {ncols} × {nrows} = {cells} values, found {}",
+                data.len()
+            ),
+        ));
+    }
+    let mut warnings = Vec::new();
+    if tokens.next().is_some() {
+        warnings.push(format!(
+            "{}: values after the {cells} the header declares are ignored",
+            path.display()
+        ));
+    }
+    let x0 = if center.0 { xll - dx / 2.0 } else { xll };
+    let y_south = if center.1 { yll - dy / 2.0 } else { yll };
+    let crs = prj.and_then(|(p, t)| match crate::crs::parse(t) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            warnings.push(format!(
+                "{}: CRS not recognised ({e}); the layer is loaded without a CRS",
+                p.display()
+            ));
+            None
+        }
+    });
+    Ok(Loaded {
+        layer: Layer {
+            name: crate::layer_name(path),
+            format: crate::FileFormat::AsciiGrid.name().to_string(),
+            crs,
+            kind: LayerKind::Auto,
+            content: LayerContent::Raster(Grid {
+                width: ncols,
+                height: nrows,
+                x0,
+                y0: y_south + nrows as f64 * dy,
+                dx,
+                dy,
+                nodata: nodata.map(|v| v as f32),
+                data,
+            }),
+        },
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ASC: &str = "ncols 3\nNROWS 2\nxllcorner 500000\nyllcorner 3500000\ncellsize 30\n\
+                       NODATA_value -9999\n1 2 3\n4 -9999 6.5\n";
+
+    #[test]
+    fn header_values_and_geometry() {
+        let l = read(Path::new("dem.asc"), ASC.as_bytes(), None).unwrap();
+        assert_eq!(l.layer.name, "dem");
+        let g = l.layer.grid().unwrap();
+        assert_eq!((g.width, g.height), (3, 2));
+        assert_eq!((g.x0, g.y0, g.dx, g.dy), (500000.0, 3500060.0, 30.0, 30.0));
+        assert_eq!(g.nodata, Some(-9999.0));
+        assert_eq!(g.get(1, 1), None);
+        assert_eq!(g.get(2, 1), Some(6.5));
+        assert_eq!(g.min_max(), Some((1.0, 6.5)));
+        assert_eq!(
+            g.bbox().to_xy_array(),
+            [500000.0, 3500000.0, 500090.0, 3500060.0]
+        );
+    }
+
+    #[test]
+    fn cell_centre_origin_and_prj() {
+        let asc = ASC
+            .replace("xllcorner 500000", "xllcenter 500015")
+            .replace("yllcorner 3500000", "yllcenter 3500015");
+        let l = read(
+            Path::new("dem.asc"),
+            asc.as_bytes(),
+            Some((Path::new("dem.prj"), "EPSG:32650")),
+        )
+        .unwrap();
+        let g = l.layer.grid().unwrap();
+        assert_eq!((g.x0, g.y0), (500000.0, 3500060.0));
+        assert_eq!(l.layer.crs, Some(crate::crs::epsg(32650).unwrap()));
+    }
+
+    #[test]
+    fn short_and_bad_grids_are_errors() {
+        let short = ASC.replace("4 -9999 6.5\n", "4\n");
+        let e = read(Path::new("dem.asc"), short.as_bytes(), None).unwrap_err();
+        assert!(matches!(e, LoadError::Truncated { .. }));
+        assert!(e.to_string().contains("found 4"), "{e}");
+        let huge = ASC.replace("ncols 3", "ncols 3000000000");
+        let e = read(Path::new("dem.asc"), huge.as_bytes(), None).unwrap_err();
+        assert!(e.to_string().contains("more than a"), "{e}");
+        let bad = ASC.replace("6.5", "x");
+        let e = read(Path::new("dem.asc"), bad.as_bytes(), None).unwrap_err();
+        assert!(e.to_string().contains("row 1, column 2"), "{e}");
+        let e = read(Path::new("dem.asc"), b"ncols 2\n", None).unwrap_err();
+        assert!(e.to_string().contains("nrows"), "{e}");
+    }
+}

@@ -1,0 +1,1075 @@
+//! GeoTIFF elevation models and other single-band rasters.
+//!
+//! Formats: TIFF 6.0 (Adobe, 1992) decoded by the `tiff` crate — strips or
+//! tiles; uncompressed, LZW, Deflate, PackBits or JPEG; with or without
+//! predictors; 8–64-bit integer or float samples (the first band is read) —
+//! and GeoTIFF 1.1 (OGC 19-008r4) for the georeferencing:
+//!
+//! * `ModelPixelScaleTag` (33550) with `ModelTiepointTag` (33922), or a
+//!   `ModelTransformationTag` (34264) without rotation, give the north-up grid;
+//!   `GTRasterTypeGeoKey` = PixelIsPoint moves the origin half a cell, as GDAL
+//!   does;
+//! * the GeoKey directory (34735, with 34736/34737) gives the EPSG code:
+//!   `ProjectedCRSGeoKey` (3072), else `GeodeticCRSGeoKey` (2048) when
+//!   `GTModelTypeGeoKey` says geographic; user-defined CRSs are not read;
+//! * GDAL's `GDAL_NODATA` tag (42113) gives the nodata value.
+//!
+//! Rasters larger than memory are read in parts: [`read_window`] decodes only
+//! the strips or tiles that overlap a window, and [`read_decimated`] /
+//! [`read_window_resampled`] sample every n-th cell, decoding only the strips
+//! or tiles holding a sampled cell and using a reduced-resolution image
+//! stored in the file (an "overview", `NewSubfileType` bit 0) when one is
+//! fine enough. [`load`] reads rasters of up to [`FULL_READ_CELLS`] cells
+//! whole and larger ones decimated, with a warning.
+
+use crate::tiff_lzw::SampleLayout;
+use crate::{LoadError, Loaded};
+use cim_core::crs::CrsDef;
+use cim_core::{Grid, Layer, LayerContent, LayerKind};
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+use tiff::decoder::{Decoder, DecodingResult, Limits};
+use tiff::tags::Tag;
+
+const FMT: &str = "GeoTIFF";
+
+/// Rasters with more cells than this are loaded decimated by [`load`].
+pub const FULL_READ_CELLS: usize = 8192 * 8192;
+/// Refuse to produce grids with more cells than this (16 GiB of `f32`).
+const MAX_OUT_CELLS: usize = 1 << 32;
+
+/// What a GeoTIFF holds, read from its tags without decoding any pixels.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GeoTiffInfo {
+    pub width: usize,
+    pub height: usize,
+    /// North-west corner and cell size of the full-resolution grid.
+    pub x0: f64,
+    pub y0: f64,
+    pub dx: f64,
+    pub dy: f64,
+    /// False when the file has no georeferencing tags (pixel coordinates
+    /// are used: x0 = 0, y0 = 0, cells of 1 × 1).
+    pub georeferenced: bool,
+    pub nodata: Option<f32>,
+    /// The EPSG code of the GeoKeys, if any.
+    pub epsg: Option<u32>,
+    pub crs: Option<CrsDef>,
+    /// Sample type of the first band, e.g. `"int16"`, `"float32"`.
+    pub sample_type: String,
+    pub bands: usize,
+    /// The TIFF Compression tag value.
+    pub compression: u16,
+    pub tiled: bool,
+    /// Strip or tile size in cells (width, height).
+    pub block: (usize, usize),
+    /// Reduced-resolution images in the file: (IFD index, width, height).
+    pub overviews: Vec<(usize, usize, usize)>,
+    /// Problems found in the tags (no CRS, user-defined CRS, …).
+    pub warnings: Vec<String>,
+}
+
+/// The layout of one image (IFD) needed to read its chunks.
+#[derive(Clone, Copy, Debug)]
+struct ImageLayout {
+    width: usize,
+    height: usize,
+    block_w: usize,
+    block_h: usize,
+    samples: usize,
+    planar: bool,
+}
+
+fn tiff_err(path: &Path, e: tiff::TiffError) -> LoadError {
+    use tiff::TiffError as E;
+    match e {
+        E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            LoadError::truncated(path, format!("the TIFF data ends early ({io})"))
+        }
+        // Decompression streams report corrupt data as I/O errors.
+        E::IoError(io)
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput
+            ) =>
+        {
+            LoadError::invalid(path, FMT, format!("corrupt image data: {io}"))
+        }
+        E::IoError(io) => LoadError::io(path, io),
+        E::UnsupportedError(u) => LoadError::unsupported(path, FMT, u),
+        E::LimitsExceeded => LoadError::unsupported(
+            path,
+            FMT,
+            "a strip, tile or tag is larger than the decoder's memory limits",
+        ),
+        other => LoadError::invalid(path, FMT, other),
+    }
+}
+
+fn compression_name(c: u16) -> &'static str {
+    match c {
+        1 => "none",
+        2 => "CCITT RLE",
+        3 => "CCITT Fax 3",
+        4 => "CCITT Fax 4",
+        5 => "LZW",
+        6 => "old-style JPEG",
+        7 => "JPEG",
+        8 | 32946 => "Deflate",
+        32773 => "PackBits",
+        34712 => "JPEG 2000",
+        34887 => "LERC",
+        34925 => "LZMA",
+        50000 => "ZSTD",
+        50001 => "WebP",
+        _ => "unknown",
+    }
+}
+
+fn supported_compression(c: u16) -> bool {
+    matches!(c, 1 | 5 | 7 | 8 | 32946 | 32773)
+}
+
+fn open_decoder<R: Read + Seek>(path: &Path, mut r: R) -> Result<Decoder<R>, LoadError> {
+    let len = r
+        .seek(SeekFrom::End(0))
+        .and_then(|n| r.seek(SeekFrom::Start(0)).map(|_| n))
+        .map_err(|e| LoadError::io(path, e))?;
+    let mut limits = Limits::default();
+    // Tag values (strip and tile offsets) cannot be larger than the file.
+    limits.ifd_value_size = (len as usize).clamp(1 << 20, 256 << 20);
+    Decoder::new(r)
+        .map(|d| d.with_limits(limits))
+        .map_err(|e| tiff_err(path, e))
+}
+
+fn tag_f64s<R: Read + Seek>(
+    d: &mut Decoder<R>,
+    path: &Path,
+    tag: Tag,
+) -> Result<Option<Vec<f64>>, LoadError> {
+    d.find_tag(tag)
+        .and_then(|v| v.map(|v| v.into_f64_vec()).transpose())
+        .map_err(|e| tiff_err(path, e))
+}
+
+fn tag_u64<R: Read + Seek>(
+    d: &mut Decoder<R>,
+    path: &Path,
+    tag: Tag,
+) -> Result<Option<u64>, LoadError> {
+    match d.find_tag(tag).map_err(|e| tiff_err(path, e))? {
+        None => Ok(None),
+        Some(v) => {
+            let v = match v {
+                tiff::decoder::ifd::Value::List(l) => l
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| LoadError::invalid(path, FMT, format!("empty {tag:?} tag")))?,
+                v => v,
+            };
+            v.into_u64().map(Some).map_err(|e| tiff_err(path, e))
+        }
+    }
+}
+
+fn layout<R: Read + Seek>(d: &mut Decoder<R>, path: &Path) -> Result<ImageLayout, LoadError> {
+    let (w, h) = d.dimensions().map_err(|e| tiff_err(path, e))?;
+    let (bw, bh) = d.chunk_dimensions();
+    if w == 0 || h == 0 || bw == 0 || bh == 0 {
+        return Err(LoadError::invalid(
+            path,
+            FMT,
+            format!("image of {w} × {h} cells in blocks of {bw} × {bh}"),
+        ));
+    }
+    let samples = tag_u64(d, path, Tag::SamplesPerPixel)?.unwrap_or(1).max(1) as usize;
+    let planar = tag_u64(d, path, Tag::PlanarConfiguration)?.unwrap_or(1) == 2;
+    Ok(ImageLayout {
+        width: w as usize,
+        height: h as usize,
+        block_w: bw as usize,
+        // A strip taller than the image holds only the image's rows.
+        block_h: if tiled_layout(d) { bh } else { bh.min(h) } as usize,
+        samples,
+        planar,
+    })
+}
+
+/// The GeoKey directory, as (key id → value) for the short-valued keys.
+struct GeoKeys {
+    model_type: Option<u16>,
+    raster_type: Option<u16>,
+    geographic: Option<u16>,
+    projected: Option<u16>,
+}
+
+fn geokeys(dir: &[u16]) -> GeoKeys {
+    let mut k = GeoKeys {
+        model_type: None,
+        raster_type: None,
+        geographic: None,
+        projected: None,
+    };
+    if dir.len() < 4 {
+        return k;
+    }
+    let n = (dir[3] as usize).min((dir.len() - 4) / 4);
+    for e in dir[4..4 + 4 * n].chunks_exact(4) {
+        // Only keys stored inline (location 0) hold a SHORT code.
+        if e[1] != 0 {
+            continue;
+        }
+        match e[0] {
+            1024 => k.model_type = Some(e[3]),
+            1025 => k.raster_type = Some(e[3]),
+            2048 => k.geographic = Some(e[3]),
+            3072 => k.projected = Some(e[3]),
+            _ => {}
+        }
+    }
+    k
+}
+
+/// Reads the georeferencing, CRS and nodata of the current image, and lists
+/// the overviews (leaving the decoder on image 0).
+fn read_info_from<R: Read + Seek>(
+    d: &mut Decoder<R>,
+    path: &Path,
+) -> Result<GeoTiffInfo, LoadError> {
+    let lay = layout(d, path)?;
+    let mut warnings = Vec::new();
+    let scale = tag_f64s(d, path, Tag::ModelPixelScaleTag)?;
+    let tie = tag_f64s(d, path, Tag::ModelTiepointTag)?;
+    let transform = tag_f64s(d, path, Tag::ModelTransformationTag)?;
+    let keys = d
+        .find_tag(Tag::GeoKeyDirectoryTag)
+        .and_then(|v| v.map(|v| v.into_u16_vec()).transpose())
+        .map_err(|e| tiff_err(path, e))?
+        .map(|v| geokeys(&v));
+    let (mut x0, mut y0, dx, dy, georeferenced) = match (&scale, &tie, &transform) {
+        (_, _, Some(t)) if t.len() >= 16 => {
+            if t[1] != 0.0 || t[4] != 0.0 {
+                return Err(LoadError::unsupported(
+                    path,
+                    FMT,
+                    "a rotated or sheared ModelTransformation (only north-up grids are read)",
+                ));
+            }
+            (t[3], t[7], t[0], -t[5], true)
+        }
+        (Some(s), Some(t), _) if s.len() >= 2 && t.len() >= 6 => {
+            (t[3] - t[0] * s[0], t[4] + t[1] * s[1], s[0], s[1], true)
+        }
+        _ => (0.0, 0.0, 1.0, 1.0, false),
+    };
+    if !(dx > 0.0
+        && dy > 0.0
+        && dx.is_finite()
+        && dy.is_finite()
+        && x0.is_finite()
+        && y0.is_finite())
+    {
+        return Err(LoadError::unsupported(
+            path,
+            FMT,
+            format!(
+                "cell size {dx} × {dy} at ({x0}, {y0}): only north-up grids with positive, finite \
+                 cell sizes are read"
+            ),
+        ));
+    }
+    if keys.as_ref().and_then(|k| k.raster_type) == Some(2) {
+        // PixelIsPoint: the tiepoint is the centre of the first cell.
+        x0 -= dx / 2.0;
+        y0 += dy / 2.0;
+    }
+    if !georeferenced {
+        warnings.push(format!(
+            "{}: no georeferencing tags; pixel coordinates are used",
+            path.display()
+        ));
+    }
+    let epsg = keys.as_ref().and_then(|k| {
+        let valid = |c: Option<u16>| c.filter(|c| (1..32767).contains(c)).map(u32::from);
+        valid(k.projected).or_else(|| {
+            if k.model_type == Some(2) || k.projected.is_none() {
+                valid(k.geographic)
+            } else {
+                None
+            }
+        })
+    });
+    let crs = match (epsg, &keys) {
+        (Some(4326), _) => Some(crate::crs::wgs84()),
+        (Some(c), _) => match crate::crs::epsg(c) {
+            Ok(crs) => Some(crs),
+            Err(e) => {
+                warnings.push(format!(
+                    "{}: EPSG:{c} from the GeoKeys not recognised ({e}); no CRS",
+                    path.display()
+                ));
+                None
+            }
+        },
+        (None, Some(_)) => {
+            warnings.push(format!(
+                "{}: the GeoKeys define a user-defined CRS without an EPSG code, which is not \
+                 read; the layer has no CRS",
+                path.display()
+            ));
+            None
+        }
+        (None, None) => {
+            if georeferenced {
+                warnings.push(format!(
+                    "{}: no GeoKeys; the layer has no CRS",
+                    path.display()
+                ));
+            }
+            None
+        }
+    };
+    let nodata = match d.find_tag(Tag::GdalNodata).map_err(|e| tiff_err(path, e))? {
+        None => None,
+        Some(v) => {
+            let s = v.into_string().unwrap_or_default();
+            let s = s.trim_matches(|c: char| c == '\0' || c.is_whitespace());
+            match s.parse::<f64>() {
+                Ok(v) => Some(v as f32),
+                Err(_) => {
+                    warnings.push(format!(
+                        "{}: GDAL_NODATA value {s:?} is not a number; ignored",
+                        path.display()
+                    ));
+                    None
+                }
+            }
+        }
+    };
+    let bits = tag_u64(d, path, Tag::BitsPerSample)?.unwrap_or(1);
+    let format = tag_u64(d, path, Tag::SampleFormat)?.unwrap_or(1);
+    let sample_type = format!(
+        "{}{bits}",
+        match format {
+            2 => "int",
+            3 => "float",
+            _ => "uint",
+        }
+    );
+    let compression = tag_u64(d, path, Tag::Compression)?.unwrap_or(1) as u16;
+    let tiled = matches!(d.get_chunk_type(), tiff::decoder::ChunkType::Tile);
+
+    // Overviews: later IFDs flagged as reduced-resolution versions (bit 0),
+    // not transparency masks (bit 2). A broken later IFD just ends the list.
+    let mut overviews = Vec::new();
+    let mut idx = 0;
+    while d.more_images() && overviews.len() < 64 {
+        idx += 1;
+        if d.next_image().is_err() {
+            break;
+        }
+        let kind = tag_u64(d, path, Tag::NewSubfileType)
+            .ok()
+            .flatten()
+            .unwrap_or(0);
+        if kind & 1 == 1
+            && kind & 4 == 0
+            && let Ok(l) = layout(d, path)
+            && l.width < lay.width
+            && l.height < lay.height
+        {
+            overviews.push((idx, l.width, l.height));
+        }
+    }
+    if idx > 0 {
+        d.seek_to_image(0).map_err(|e| tiff_err(path, e))?;
+    }
+    Ok(GeoTiffInfo {
+        width: lay.width,
+        height: lay.height,
+        x0,
+        y0,
+        dx,
+        dy,
+        georeferenced,
+        nodata,
+        epsg,
+        crs,
+        sample_type,
+        bands: lay.samples,
+        compression,
+        tiled,
+        block: (lay.block_w, lay.block_h),
+        overviews,
+        warnings,
+    })
+}
+
+fn to_f32(r: DecodingResult) -> Vec<f32> {
+    match r {
+        DecodingResult::U8(v) => v.into_iter().map(f32::from).collect(),
+        DecodingResult::U16(v) => v.into_iter().map(f32::from).collect(),
+        DecodingResult::U32(v) => v.into_iter().map(|x| x as f32).collect(),
+        DecodingResult::U64(v) => v.into_iter().map(|x| x as f32).collect(),
+        DecodingResult::I8(v) => v.into_iter().map(f32::from).collect(),
+        DecodingResult::I16(v) => v.into_iter().map(f32::from).collect(),
+        DecodingResult::I32(v) => v.into_iter().map(|x| x as f32).collect(),
+        DecodingResult::I64(v) => v.into_iter().map(|x| x as f32).collect(),
+        DecodingResult::F16(v) => v.into_iter().map(f32::from).collect(),
+        DecodingResult::F32(v) => v,
+        DecodingResult::F64(v) => v.into_iter().map(|x| x as f32).collect(),
+    }
+}
+
+/// Reads the cells at the crossings of `rows` × `cols` (both ascending,
+/// in the current image's cell coordinates) of the first band, decoding each
+/// needed strip or tile once.
+fn read_cells<R: Read + Seek>(
+    d: &mut Decoder<R>,
+    path: &Path,
+    lay: ImageLayout,
+    cols: &[usize],
+    rows: &[usize],
+) -> Result<Vec<f32>, LoadError> {
+    let compression = tag_u64(d, path, Tag::Compression)?.unwrap_or(1) as u16;
+    if !supported_compression(compression) {
+        return Err(LoadError::unsupported(
+            path,
+            FMT,
+            format!(
+                "compression {compression} ({}); this reader decodes none, LZW, Deflate, \
+                 PackBits and JPEG",
+                compression_name(compression)
+            ),
+        ));
+    }
+    // LZW chunks are decoded by `tiff_lzw` (see there why).
+    let lzw = if compression == 5 {
+        let (off_tag, len_tag) = if tiled_layout(d) {
+            (Tag::TileOffsets, Tag::TileByteCounts)
+        } else {
+            (Tag::StripOffsets, Tag::StripByteCounts)
+        };
+        let vec = |d: &mut Decoder<R>, tag| -> Result<Vec<u64>, LoadError> {
+            d.find_tag(tag)
+                .and_then(|v| v.map(|v| v.into_u64_vec()).transpose())
+                .map_err(|e| tiff_err(path, e))?
+                .ok_or_else(|| LoadError::invalid(path, FMT, format!("no {tag:?} tag")))
+        };
+        let offsets = vec(d, off_tag)?;
+        let counts = vec(d, len_tag)?;
+        let bits = tag_u64(d, path, Tag::BitsPerSample)?.unwrap_or(1);
+        let samples = SampleLayout {
+            samples: if lay.planar { 1 } else { lay.samples },
+            bytes: (bits / 8) as usize,
+            format: tag_u64(d, path, Tag::SampleFormat)?.unwrap_or(1) as u16,
+            little_endian: matches!(d.byte_order(), tiff::tags::ByteOrder::LittleEndian),
+            predictor: tag_u64(d, path, Tag::Predictor)?.unwrap_or(1) as u16,
+        };
+        if bits % 8 != 0 {
+            return Err(LoadError::unsupported(
+                path,
+                FMT,
+                format!("{bits}-bit samples with LZW compression"),
+            ));
+        }
+        Some((offsets, counts, samples))
+    } else {
+        None
+    };
+    let out_w = cols.len();
+    // Grown one band of blocks at a time, so a file whose header promises
+    // more than its data holds fails before the whole output is allocated.
+    let mut out: Vec<f32> = Vec::new();
+    let across = lay.width.div_ceil(lay.block_w);
+    let down = lay.height.div_ceil(lay.block_h);
+    let mut r = 0;
+    while r < rows.len() {
+        let by = rows[r] / lay.block_h;
+        let r_end = r + rows[r..].partition_point(|&y| y / lay.block_h == by);
+        out.resize(r_end * out_w, f32::NAN);
+        let mut c = 0;
+        while c < cols.len() {
+            let bx = cols[c] / lay.block_w;
+            let c_end = c + cols[c..].partition_point(|&x| x / lay.block_w == bx);
+            let idx = by * across + bx;
+            if by >= down || idx > u32::MAX as usize {
+                return Err(LoadError::invalid(
+                    path,
+                    FMT,
+                    format!("block {idx} out of range"),
+                ));
+            }
+            // The decoded block is cropped to the image (no edge padding).
+            let cw = lay.block_w.min(lay.width - bx * lay.block_w);
+            let ch = lay.block_h.min(lay.height - by * lay.block_h);
+            let stride = if lay.planar { 1 } else { lay.samples };
+            // The tiff crate crops edge tiles to the image; whole LZW tiles
+            // keep their padding, so rows are `row_w` pixels apart.
+            let (chunk, row_w) = match &lzw {
+                None => (
+                    to_f32(d.read_chunk(idx as u32).map_err(|e| tiff_err(path, e))?),
+                    cw,
+                ),
+                Some((offsets, counts, samples)) => {
+                    let data = raw_chunk(d, path, idx, offsets, counts)?;
+                    // Tiles are stored whole; a strip holds only its rows.
+                    let rows = if tiled_layout(d) { lay.block_h } else { ch };
+                    let v = crate::tiff_lzw::decode(&data, lay.block_w, rows, *samples)
+                        .map_err(|e| LoadError::invalid(path, FMT, format!("block {idx}: {e}")))?;
+                    (v, lay.block_w)
+                }
+            };
+            if chunk.len() < row_w * (ch - 1) * stride + cw * stride {
+                return Err(LoadError::invalid(
+                    path,
+                    FMT,
+                    format!(
+                        "block {idx} decoded to {} samples, expected {}",
+                        chunk.len(),
+                        row_w * ch * stride
+                    ),
+                ));
+            }
+            for (ri, &y) in rows[r..r_end].iter().enumerate() {
+                let ly = y - by * lay.block_h;
+                if ly >= ch {
+                    continue;
+                }
+                let dst = (r + ri) * out_w;
+                for (ci, &x) in cols[c..c_end].iter().enumerate() {
+                    let lx = x - bx * lay.block_w;
+                    if lx < cw {
+                        out[dst + c + ci] = chunk[(ly * row_w + lx) * stride];
+                    }
+                }
+            }
+            c = c_end;
+        }
+        r = r_end;
+    }
+    Ok(out)
+}
+
+fn tiled_layout<R: Read + Seek>(d: &Decoder<R>) -> bool {
+    matches!(d.get_chunk_type(), tiff::decoder::ChunkType::Tile)
+}
+
+/// The compressed bytes of chunk `idx`, checked against the file's length.
+fn raw_chunk<R: Read + Seek>(
+    d: &mut Decoder<R>,
+    path: &Path,
+    idx: usize,
+    offsets: &[u64],
+    counts: &[u64],
+) -> Result<Vec<u8>, LoadError> {
+    let (Some(&off), Some(&len)) = (offsets.get(idx), counts.get(idx)) else {
+        return Err(LoadError::invalid(
+            path,
+            FMT,
+            format!("block {idx} has no offset or byte count"),
+        ));
+    };
+    let r = d.inner();
+    let end = r
+        .seek(SeekFrom::End(0))
+        .map_err(|e| LoadError::io(path, e))?;
+    if off.checked_add(len).is_none_or(|e| e > end) {
+        return Err(LoadError::truncated(
+            path,
+            format!("block {idx} of {len} bytes at byte {off} runs past the end ({end} bytes)"),
+        ));
+    }
+    let mut buf = vec![0u8; len as usize];
+    r.seek(SeekFrom::Start(off))
+        .and_then(|_| r.read_exact(&mut buf))
+        .map_err(|e| LoadError::io(path, e))?;
+    Ok(buf)
+}
+
+/// Source indices sampled for `n` output cells over `len` cells from `start`
+/// of a full-resolution axis, mapped onto an image `scale` times as fine:
+/// each output cell takes the source cell under its centre.
+fn sample_axis(start: usize, len: usize, n: usize, scale: f64, limit: usize) -> Vec<usize> {
+    (0..n)
+        .map(|i| {
+            let full = start as f64 + (i as f64 + 0.5) * len as f64 / n as f64;
+            ((full * scale).floor() as usize).min(limit - 1)
+        })
+        .collect()
+}
+
+/// Reads the window of `w` × `h` cells at (`col0`, `row0`) of the
+/// full-resolution image, resampled (nearest cell centre) so that neither
+/// side exceeds `max_dim` cells; the grid covers exactly the window. Uses the
+/// coarsest overview in the file that is still at least as fine as the output.
+pub fn read_window_resampled_from<R: Read + Seek>(
+    path: &Path,
+    reader: R,
+    window: (usize, usize, usize, usize),
+    max_dim: usize,
+) -> Result<(Grid, GeoTiffInfo), LoadError> {
+    let (col0, row0, w, h) = window;
+    let mut d = open_decoder(path, reader)?;
+    let info = read_info_from(&mut d, path)?;
+    if w == 0 || h == 0 || col0 + w > info.width || row0 + h > info.height {
+        return Err(LoadError::OutOfRange {
+            path: path.to_path_buf(),
+            detail: format!(
+                "window of {w} × {h} cells at column {col0}, row {row0} is outside the {} × {} \
+                 raster",
+                info.width, info.height
+            ),
+        });
+    }
+    let max_dim = max_dim.max(1);
+    let step = w.max(h).div_ceil(max_dim).max(1);
+    let (out_w, out_h) = (w.div_ceil(step), h.div_ceil(step));
+    if out_w.saturating_mul(out_h) > MAX_OUT_CELLS {
+        return Err(LoadError::OutOfRange {
+            path: path.to_path_buf(),
+            detail: format!("{out_w} × {out_h} cells is more than this reader returns at once"),
+        });
+    }
+    // The coarsest image whose resolution is at least the output's.
+    let mut image = (0, info.width, info.height);
+    for &(i, ow, oh) in &info.overviews {
+        let fine_enough = ow as f64 / info.width as f64 >= out_w as f64 / w as f64
+            && oh as f64 / info.height as f64 >= out_h as f64 / h as f64;
+        if fine_enough && ow < image.1 {
+            image = (i, ow, oh);
+        }
+    }
+    if image.0 != 0 {
+        d.seek_to_image(image.0).map_err(|e| tiff_err(path, e))?;
+    }
+    let lay = layout(&mut d, path)?;
+    let sx = lay.width as f64 / info.width as f64;
+    let sy = lay.height as f64 / info.height as f64;
+    let cols = sample_axis(col0, w, out_w, sx, lay.width);
+    let rows = sample_axis(row0, h, out_h, sy, lay.height);
+    let data = read_cells(&mut d, path, lay, &cols, &rows)?;
+    let grid = Grid {
+        width: out_w,
+        height: out_h,
+        x0: info.x0 + col0 as f64 * info.dx,
+        y0: info.y0 - row0 as f64 * info.dy,
+        dx: info.dx * w as f64 / out_w as f64,
+        dy: info.dy * h as f64 / out_h as f64,
+        nodata: info.nodata,
+        data,
+    };
+    Ok((grid, info))
+}
+
+fn open_file(path: &Path) -> Result<BufReader<File>, LoadError> {
+    File::open(path)
+        .map(BufReader::new)
+        .map_err(|e| LoadError::io(path, e))
+}
+
+/// Reads a GeoTIFF's tags: size, georeferencing, CRS, nodata, layout.
+pub fn read_info(path: &Path) -> Result<GeoTiffInfo, LoadError> {
+    let mut d = open_decoder(path, open_file(path)?)?;
+    read_info_from(&mut d, path)
+}
+
+/// Reads the `w` × `h` cells at column `col0`, row `row0` at full resolution,
+/// decoding only the strips or tiles that overlap them.
+pub fn read_window(
+    path: &Path,
+    col0: usize,
+    row0: usize,
+    w: usize,
+    h: usize,
+) -> Result<Grid, LoadError> {
+    read_window_resampled(path, col0, row0, w, h, usize::MAX)
+}
+
+/// [`read_window`], resampled so that neither side exceeds `max_dim` cells.
+pub fn read_window_resampled(
+    path: &Path,
+    col0: usize,
+    row0: usize,
+    w: usize,
+    h: usize,
+    max_dim: usize,
+) -> Result<Grid, LoadError> {
+    read_window_resampled_from(path, open_file(path)?, (col0, row0, w, h), max_dim).map(|r| r.0)
+}
+
+/// The whole raster decimated so that neither side exceeds `max_dim` cells
+/// (a 10 000 × 10 000 DEM at `max_dim` 1000 is read as every 10th cell of
+/// every 10th row, or from an overview).
+pub fn read_decimated(path: &Path, max_dim: usize) -> Result<Grid, LoadError> {
+    let info = read_info(path)?;
+    read_window_resampled(path, 0, 0, info.width, info.height, max_dim)
+}
+
+/// Loads a GeoTIFF as a raster layer: whole if it has at most
+/// [`FULL_READ_CELLS`] cells, else decimated to fit, with a warning.
+pub fn load(path: &Path) -> Result<Loaded, LoadError> {
+    load_from(path, open_file(path)?)
+}
+
+/// [`load`] from any seekable reader (a zip member in memory, say).
+pub fn load_from<R: Read + Seek>(path: &Path, mut reader: R) -> Result<Loaded, LoadError> {
+    let info = {
+        let mut d = open_decoder(path, &mut reader)?;
+        read_info_from(&mut d, path)?
+    };
+    let cells = info.width.saturating_mul(info.height);
+    let max_dim = if cells > FULL_READ_CELLS {
+        (FULL_READ_CELLS as f64).sqrt() as usize
+    } else {
+        usize::MAX
+    };
+    reader
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| LoadError::io(path, e))?;
+    let (grid, info) =
+        read_window_resampled_from(path, reader, (0, 0, info.width, info.height), max_dim)?;
+    let mut warnings = info.warnings;
+    if info.bands > 1 {
+        warnings.push(format!(
+            "{}: {} bands; only the first is loaded",
+            path.display(),
+            info.bands
+        ));
+    }
+    if grid.width != info.width {
+        warnings.push(format!(
+            "{}: {} × {} cells is too many to load whole; loaded at {} × {} (use \
+             read_window for full resolution)",
+            path.display(),
+            info.width,
+            info.height,
+            grid.width,
+            grid.height
+        ));
+    }
+    Ok(Loaded {
+        layer: Layer {
+            name: crate::layer_name(path),
+            format: crate::FileFormat::GeoTiff.name().to_string(),
+            crs: info.crs,
+            kind: LayerKind::Auto,
+            content: LayerContent::Raster(grid),
+        },
+        warnings,
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::io::Cursor;
+    use tiff::encoder::{TiffEncoder, colortype};
+
+    /// Writes a striped float32 GeoTIFF through the `tiff` encoder, with
+    /// GeoKeys for `epsg` (projected when > 5000), pixel scale and tiepoint,
+    /// nodata and the given compression.
+    pub(crate) fn write_f32(
+        w: usize,
+        h: usize,
+        data: &[f32],
+        origin: (f64, f64),
+        cell: f64,
+        epsg: u16,
+        compression: tiff::encoder::Compression,
+    ) -> Vec<u8> {
+        let mut buf = Cursor::new(Vec::new());
+        let mut enc = TiffEncoder::new(&mut buf)
+            .unwrap()
+            .with_compression(compression);
+        let mut img = enc
+            .new_image::<colortype::Gray32Float>(w as u32, h as u32)
+            .unwrap();
+        let e = img.encoder();
+        e.write_tag(Tag::ModelPixelScaleTag, &[cell, cell, 0.0][..])
+            .unwrap();
+        e.write_tag(
+            Tag::ModelTiepointTag,
+            &[0.0, 0.0, 0.0, origin.0, origin.1, 0.0][..],
+        )
+        .unwrap();
+        let key = if epsg > 5000 { 3072 } else { 2048 };
+        let model = if epsg > 5000 { 1 } else { 2 };
+        e.write_tag(
+            Tag::GeoKeyDirectoryTag,
+            &[
+                1u16, 1, 0, 3, 1024, 0, 1, model, 1025, 0, 1, 1, key, 0, 1, epsg,
+            ][..],
+        )
+        .unwrap();
+        e.write_tag(Tag::GdalNodata, "-9999").unwrap();
+        img.rows_per_strip(3).unwrap();
+        img.write_data(data).unwrap();
+        buf.into_inner()
+    }
+
+    fn ramp(w: usize, h: usize) -> Vec<f32> {
+        (0..w * h).map(|i| (i / w * 100 + i % w) as f32).collect()
+    }
+
+    #[test]
+    fn striped_float_with_geokeys_nodata_and_compressions() {
+        for c in [
+            tiff::encoder::Compression::Uncompressed,
+            tiff::encoder::Compression::Deflate(tiff::encoder::DeflateLevel::Balanced),
+            tiff::encoder::Compression::Lzw,
+            tiff::encoder::Compression::Packbits,
+        ] {
+            let mut data = ramp(7, 5);
+            data[8] = -9999.0;
+            let bytes = write_f32(7, 5, &data, (500_000.0, 3_500_000.0), 2.0, 32650, c);
+            let l = load_from(Path::new("dem.tif"), Cursor::new(bytes)).unwrap();
+            assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+            assert_eq!(l.layer.crs, Some(crate::crs::epsg(32650).unwrap()));
+            let g = l.layer.grid().unwrap();
+            assert_eq!((g.width, g.height, g.dx, g.dy), (7, 5, 2.0, 2.0));
+            assert_eq!((g.x0, g.y0), (500_000.0, 3_500_000.0));
+            assert_eq!(g.nodata, Some(-9999.0));
+            assert_eq!(g.get(1, 1), None);
+            assert_eq!(g.get(6, 4), Some(406.0));
+            assert_eq!(g.min_max(), Some((0.0, 406.0)));
+        }
+    }
+
+    #[test]
+    fn windows_and_decimation() {
+        let data = ramp(10, 9);
+        let bytes = write_f32(
+            10,
+            9,
+            &data,
+            (0.0, 90.0),
+            1.0,
+            4326,
+            tiff::encoder::Compression::Uncompressed,
+        );
+        let (g, info) =
+            read_window_resampled_from(Path::new("a.tif"), Cursor::new(&bytes), (2, 3, 4, 5), 100)
+                .unwrap();
+        assert_eq!(info.crs, Some(crate::crs::wgs84()));
+        assert_eq!(info.epsg, Some(4326));
+        assert_eq!((g.width, g.height, g.x0, g.y0), (4, 5, 2.0, 87.0));
+        assert_eq!(g.get(0, 0), Some(302.0));
+        assert_eq!(g.get(3, 4), Some(705.0));
+        // Every other cell: 5 × 5 out of 10 × 9, covering the same extent.
+        let (g, _) =
+            read_window_resampled_from(Path::new("a.tif"), Cursor::new(&bytes), (0, 0, 10, 9), 5)
+                .unwrap();
+        assert_eq!((g.width, g.height), (5, 5));
+        assert_eq!(g.bbox().to_xy_array(), [0.0, 81.0, 10.0, 90.0]);
+        // Output cell centres fall on source columns 1, 3, …, 9 and rows
+        // 0.9, 2.7, … → 0, 2, 4, 6, 8.
+        assert_eq!(g.get(0, 0), Some(1.0));
+        assert_eq!(g.get(1, 0), Some(3.0));
+        assert_eq!(g.get(1, 1), Some(203.0));
+        assert_eq!(g.get(4, 4), Some(809.0));
+        let e =
+            read_window_resampled_from(Path::new("a.tif"), Cursor::new(&bytes), (8, 0, 3, 1), 100)
+                .unwrap_err();
+        assert!(matches!(e, LoadError::OutOfRange { .. }), "{e}");
+        assert!(e.to_string().starts_with("a.tif: window"), "{e}");
+    }
+
+    /// A hand-made little-endian TIFF: one tiled (or striped) band of u16
+    /// or i16, for layouts the encoder does not write.
+    pub(crate) fn handmade(
+        w: u32,
+        h: u32,
+        tile: Option<(u32, u32)>,
+        compression: u16,
+        samples: &dyn Fn(u32, u32) -> u16,
+        extra: &[(u16, u16, u32, Vec<u8>)],
+    ) -> Vec<u8> {
+        let (bw, bh) = tile.unwrap_or((w, 1));
+        let (across, down) = (w.div_ceil(bw), h.div_ceil(bh));
+        let mut out = b"II*\0\0\0\0\0".to_vec();
+        let mut offsets = Vec::new();
+        let mut counts = Vec::new();
+        for by in 0..down {
+            for bx in 0..across {
+                offsets.push(out.len() as u32);
+                let bw_eff = if tile.is_some() { bw } else { w };
+                for y in 0..bh {
+                    for x in 0..bw_eff {
+                        let (cx, cy) = (bx * bw + x, by * bh + y);
+                        let v = if cx < w && cy < h { samples(cx, cy) } else { 0 };
+                        out.extend(v.to_le_bytes());
+                    }
+                }
+                counts.push(out.len() as u32 - offsets.last().unwrap());
+            }
+        }
+        let u32s = |v: &[u32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+        let mut entries: Vec<(u16, u16, u32, Vec<u8>)> = vec![
+            (256, 4, 1, w.to_le_bytes().to_vec()),
+            (257, 4, 1, h.to_le_bytes().to_vec()),
+            (258, 3, 1, 16u16.to_le_bytes().to_vec()),
+            (259, 3, 1, compression.to_le_bytes().to_vec()),
+            (262, 3, 1, 1u16.to_le_bytes().to_vec()),
+            (277, 3, 1, 1u16.to_le_bytes().to_vec()),
+            (339, 3, 1, 2u16.to_le_bytes().to_vec()),
+        ];
+        if tile.is_some() {
+            entries.push((322, 4, 1, bw.to_le_bytes().to_vec()));
+            entries.push((323, 4, 1, bh.to_le_bytes().to_vec()));
+            entries.push((324, 4, offsets.len() as u32, u32s(&offsets)));
+            entries.push((325, 4, counts.len() as u32, u32s(&counts)));
+        } else {
+            entries.push((273, 4, offsets.len() as u32, u32s(&offsets)));
+            entries.push((278, 4, 1, 1u32.to_le_bytes().to_vec()));
+            entries.push((279, 4, counts.len() as u32, u32s(&counts)));
+        }
+        entries.extend(extra.iter().cloned());
+        entries.sort_by_key(|e| e.0);
+        // Out-of-line values first, then the IFD.
+        let mut placed = Vec::new();
+        for (tag, ty, n, val) in &entries {
+            if val.len() > 4 {
+                if out.len() % 2 == 1 {
+                    out.push(0);
+                }
+                placed.push((*tag, *ty, *n, (out.len() as u32).to_le_bytes().to_vec()));
+                out.extend(val);
+            } else {
+                let mut v = val.clone();
+                v.resize(4, 0);
+                placed.push((*tag, *ty, *n, v));
+            }
+        }
+        if out.len() % 2 == 1 {
+            out.push(0);
+        }
+        let ifd = out.len() as u32;
+        out[4..8].copy_from_slice(&ifd.to_le_bytes());
+        out.extend((placed.len() as u16).to_le_bytes());
+        for (tag, ty, n, v) in placed {
+            out.extend(tag.to_le_bytes());
+            out.extend(ty.to_le_bytes());
+            out.extend(n.to_le_bytes());
+            out.extend(v);
+        }
+        out.extend(0u32.to_le_bytes());
+        out
+    }
+
+    fn f64s(v: &[f64]) -> Vec<u8> {
+        v.iter().flat_map(|x| x.to_le_bytes()).collect()
+    }
+
+    #[test]
+    fn tiled_int16_with_edge_tiles_and_pixel_is_point() {
+        let val = |x: u32, y: u32| (y * 1000 + x) as u16;
+        let keys: Vec<u8> = [
+            1u16, 1, 0, 3, 1024, 0, 1, 1, 1025, 0, 1, 2, 3072, 0, 1, 4547,
+        ]
+        .iter()
+        .flat_map(|k| k.to_le_bytes())
+        .collect();
+        let bytes = handmade(
+            37,
+            21,
+            Some((16, 16)),
+            1,
+            &val,
+            &[
+                (33550, 12, 3, f64s(&[5.0, 5.0, 0.0])),
+                (33922, 12, 6, f64s(&[0.0, 0.0, 0.0, 1000.0, 2000.0, 0.0])),
+                (34735, 3, 16, keys[..32].to_vec()),
+            ],
+        );
+        let l = load_from(Path::new("t.tif"), Cursor::new(bytes.clone())).unwrap();
+        let g = l.layer.grid().unwrap();
+        assert_eq!((g.width, g.height), (37, 21));
+        // PixelIsPoint: the tiepoint is the centre of cell (0, 0).
+        assert_eq!((g.x0, g.y0), (997.5, 2002.5));
+        assert_eq!(g.get(36, 20), Some(20036.0));
+        assert_eq!(g.get(17, 3), Some(3017.0));
+        assert_eq!(l.layer.crs, Some(crate::crs::epsg(4547).unwrap()));
+        // A window inside the right-hand edge tiles only.
+        let (w, _) =
+            read_window_resampled_from(Path::new("t.tif"), Cursor::new(&bytes), (33, 17, 4, 4), 99)
+                .unwrap();
+        assert_eq!(w.data[0], 17033.0);
+        assert_eq!(w.data[15], 20036.0);
+    }
+
+    #[test]
+    fn unknown_compression_is_a_clear_error() {
+        let bytes = handmade(4, 4, None, 34887, &|_, _| 1, &[]);
+        let e = load_from(Path::new("lerc.tif"), Cursor::new(bytes)).unwrap_err();
+        assert!(matches!(e, LoadError::Unsupported { .. }), "{e}");
+        let msg = e.to_string();
+        assert!(msg.starts_with("lerc.tif: unsupported GeoTIFF"), "{msg}");
+        assert!(msg.contains("34887 (LERC)"), "{msg}");
+    }
+
+    #[test]
+    fn corrupt_compressed_data_is_invalid_not_io() {
+        // Deflate declared, raw samples stored.
+        let bytes = handmade(8, 4, None, 8, &|x, _| x as u16 * 977, &[]);
+        let e = load_from(Path::new("z.tif"), Cursor::new(bytes)).unwrap_err();
+        assert!(matches!(e, LoadError::Invalid { .. }), "{e:?}");
+        assert!(
+            e.to_string()
+                .starts_with("z.tif: invalid GeoTIFF: corrupt image data"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn no_georeferencing_warns_and_truncation_errors() {
+        let bytes = handmade(4, 3, None, 1, &|x, y| (x + y) as u16, &[]);
+        let l = load_from(Path::new("plain.tif"), Cursor::new(bytes.clone())).unwrap();
+        assert!(l.warnings.iter().any(|w| w.contains("no georeferencing")));
+        assert_eq!(l.layer.crs, None);
+        assert_eq!(l.layer.grid().unwrap().get(3, 2), Some(5.0));
+        // Cut inside the IFD.
+        let e = load_from(
+            Path::new("cut.tif"),
+            Cursor::new(bytes[..bytes.len() - 10].to_vec()),
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("cut.tif: "), "{e}");
+        let e = load_from(Path::new("x.tif"), Cursor::new(b"II*\0".to_vec())).unwrap_err();
+        assert!(e.to_string().starts_with("x.tif: "), "{e}");
+    }
+
+    #[test]
+    fn overviews_are_used_for_decimated_reads() {
+        let mut buf = Cursor::new(Vec::new());
+        let mut enc = TiffEncoder::new(&mut buf).unwrap();
+        let full: Vec<f32> = vec![1.0; 64 * 64];
+        let mut img = enc.new_image::<colortype::Gray32Float>(64, 64).unwrap();
+        img.encoder()
+            .write_tag(Tag::ModelPixelScaleTag, &[1.0, 1.0, 0.0][..])
+            .unwrap();
+        img.encoder()
+            .write_tag(Tag::ModelTiepointTag, &[0.0, 0.0, 0.0, 0.0, 64.0, 0.0][..])
+            .unwrap();
+        img.write_data(&full).unwrap();
+        let mut ov = enc.new_image::<colortype::Gray32Float>(16, 16).unwrap();
+        ov.encoder().write_tag(Tag::NewSubfileType, 1u32).unwrap();
+        ov.write_data(&vec![2.0f32; 16 * 16]).unwrap();
+        let bytes = buf.into_inner();
+        let (g, info) =
+            read_window_resampled_from(Path::new("o.tif"), Cursor::new(&bytes), (0, 0, 64, 64), 16)
+                .unwrap();
+        assert_eq!(info.overviews, vec![(1, 16, 16)]);
+        assert_eq!((g.width, g.dx), (16, 4.0));
+        assert!(g.data.iter().all(|&v| v == 2.0), "read from the overview");
+        let (g, _) =
+            read_window_resampled_from(Path::new("o.tif"), Cursor::new(&bytes), (0, 0, 64, 64), 32)
+                .unwrap();
+        assert!(
+            g.data.iter().all(|&v| v == 1.0),
+            "overview too coarse for 32"
+        );
+    }
+}

@@ -1,0 +1,398 @@
+//! Summaries of GIS files for `cim inspect FILE... [--json]`.
+//!
+//! JSON shape (one entry per layer, in file order):
+//!
+//! ```json
+//! {"layers":[
+//!   {"file":"roads.shp.zip","name":"Roads","format":"ESRI Shapefile",
+//!    "crs":"EPSG:32637","feature_count":172,
+//!    "bbox":[minx,miny,maxx,maxy],"bbox_wgs84":[minlon,minlat,maxlon,maxlat],
+//!    "geometry_type":"MultiLineString","fields":[{"name":"OBJECTID","type":"int"}]},
+//!   {"file":"dem.tif","name":"dem","format":"GeoTIFF","crs":"EPSG:4326",
+//!    "feature_count":0,"bbox":[…],"bbox_wgs84":[…],"geometry_type":"Raster","fields":[],
+//!    "width":367,"height":359,"cell_size":[dx,dy],"nodata":-32768.0,"min":147.0,"max":298.0},
+//!   {"file":"bad.zip/x.shp","name":"x","format":"ESRI Shapefile","error":"bad.zip/x.shp: truncated: …"}
+//! ]}
+//! ```
+//!
+//! `crs`, `bbox`, `bbox_wgs84`, `nodata`, `min` and `max` are `null` when
+//! unknown; `warnings` appears when there are any. `bbox_wgs84` is the extent
+//! of the vertices in WGS 84 for vector layers of up to 2^20 vertices; for
+//! larger ones and rasters it follows the bounding box's edges through the
+//! transformation, so it encloses the layer.
+
+use crate::{FileFormat, LoadError, Loaded};
+use cim_core::{Field, LayerContent};
+use serde::Serialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The report for one or more files.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct InspectReport {
+    pub layers: Vec<LayerReport>,
+}
+
+/// One layer: its summary, or why it failed to load.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum LayerReport {
+    Loaded(Box<LayerSummary>),
+    Failed(LayerFailure),
+}
+
+/// A loaded layer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LayerSummary {
+    /// The file as given (an archive for layers inside one).
+    pub file: String,
+    pub name: String,
+    pub format: String,
+    /// The CRS label (`EPSG:32637`, …), `None` when the file declares none.
+    pub crs: Option<String>,
+    /// The CRS's full name (`WGS 84 / UTM zone 37N`), when PROJ knows it.
+    pub crs_name: Option<String>,
+    pub feature_count: usize,
+    pub bbox: Option<[f64; 4]>,
+    pub bbox_wgs84: Option<[f64; 4]>,
+    /// The layer's single geometry type, `"Geometry"` when mixed, `"Raster"`
+    /// for grids.
+    pub geometry_type: String,
+    pub fields: Vec<Field>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub raster: Option<RasterSummary>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// Grid facts of a raster layer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RasterSummary {
+    pub width: usize,
+    pub height: usize,
+    /// `[dx, dy]` in CRS units.
+    pub cell_size: [f64; 2],
+    pub nodata: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+/// A layer (or whole file) that did not load.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LayerFailure {
+    /// The file or archive member the error is about.
+    pub file: String,
+    pub name: String,
+    pub format: Option<String>,
+    /// The message, naming the file and the problem.
+    pub error: String,
+}
+
+/// Loads and summarises every layer of `path`.
+pub fn inspect_path(path: &Path) -> InspectReport {
+    InspectReport {
+        layers: crate::load_all(path)
+            .into_iter()
+            .map(|r| report(path, r))
+            .collect(),
+    }
+}
+
+/// [`inspect_path`] for several files, one after the other.
+pub fn inspect_paths<P: AsRef<Path>>(paths: &[P]) -> InspectReport {
+    InspectReport {
+        layers: paths
+            .iter()
+            .flat_map(|p| inspect_path(p.as_ref()).layers)
+            .collect(),
+    }
+}
+
+fn report(path: &Path, r: Result<Loaded, LoadError>) -> LayerReport {
+    match r {
+        Ok(l) => LayerReport::Loaded(Box::new(summarise(path, l))),
+        Err(e) => {
+            let file: PathBuf = e.path().to_path_buf();
+            let format = file
+                .file_name()
+                .and_then(|n| FileFormat::from_extension(&n.to_string_lossy()))
+                .map(|f| f.name().to_string());
+            LayerReport::Failed(LayerFailure {
+                file: file.display().to_string(),
+                name: crate::layer_name(&file),
+                format,
+                error: e.to_string(),
+            })
+        }
+    }
+}
+
+/// Summarises a loaded layer; `path` is the file it came from.
+pub fn summarise(path: &Path, loaded: Loaded) -> LayerSummary {
+    let Loaded {
+        layer,
+        mut warnings,
+    } = loaded;
+    let bbox = layer
+        .bbox()
+        .filter(|b| !b.is_empty())
+        .map(|b| b.to_xy_array());
+    let bbox_wgs84 = match (&layer.crs, bbox) {
+        (Some(crs), Some(b)) => match wgs84_extent(crs, &layer.content, b) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                warnings.push(format!(
+                    "{}: layer {:?}: no WGS 84 extent: {e}",
+                    path.display(),
+                    layer.name
+                ));
+                None
+            }
+        },
+        _ => None,
+    };
+    let (geometry_type, fields, raster) = match &layer.content {
+        LayerContent::Vector(v) => (v.geometry_type().to_string(), v.fields.clone(), None),
+        LayerContent::Raster(g) => {
+            let mm = g.min_max();
+            (
+                "Raster".to_string(),
+                Vec::new(),
+                Some(RasterSummary {
+                    width: g.width,
+                    height: g.height,
+                    cell_size: [g.dx, g.dy],
+                    nodata: g.nodata.map(f64::from),
+                    min: mm.map(|m| m.0 as f64),
+                    max: mm.map(|m| m.1 as f64),
+                }),
+            )
+        }
+    };
+    LayerSummary {
+        file: path.display().to_string(),
+        name: layer.name.clone(),
+        format: layer.format.clone(),
+        crs: layer.crs.as_ref().map(crate::crs::label),
+        crs_name: layer.crs.as_ref().and_then(crate::crs::name),
+        feature_count: layer.feature_count(),
+        bbox,
+        bbox_wgs84,
+        geometry_type,
+        fields,
+        raster,
+        warnings,
+    }
+}
+
+/// Vector layers of up to this many vertices get the exact WGS 84 extent of
+/// their vertices; larger ones (and rasters) that of their bounding box's edges.
+const EXACT_EXTENT_VERTICES: usize = 1 << 20;
+
+fn wgs84_extent(
+    crs: &cim_core::crs::CrsDef,
+    content: &LayerContent,
+    b: [f64; 4],
+) -> Result<[f64; 4], String> {
+    if let LayerContent::Vector(v) = content {
+        let mut pts = Vec::new();
+        let mut too_many = false;
+        for f in &v.features {
+            f.geometry.for_each_point(|p| {
+                if pts.len() < EXACT_EXTENT_VERTICES {
+                    pts.push(p);
+                } else {
+                    too_many = true;
+                }
+            });
+            if too_many {
+                break;
+            }
+        }
+        if !too_many {
+            return crate::crs::points_to_wgs84(crs, pts);
+        }
+    }
+    crate::crs::bbox_to_wgs84(crs, b)
+}
+
+fn fmt_box(f: &mut fmt::Formatter<'_>, label: &str, b: &Option<[f64; 4]>) -> fmt::Result {
+    match b {
+        Some(b) => writeln!(f, "  {label:<13} {} {} .. {} {}", b[0], b[1], b[2], b[3]),
+        None => writeln!(f, "  {label:<13} -"),
+    }
+}
+
+impl fmt::Display for LayerSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} — layer {:?} ({})", self.file, self.name, self.format)?;
+        match (&self.crs, &self.crs_name) {
+            (Some(c), Some(n)) if c != n => writeln!(f, "  {:<13} {c} ({n})", "crs")?,
+            (Some(c), _) => writeln!(f, "  {:<13} {c}", "crs")?,
+            (None, _) => writeln!(f, "  {:<13} none declared", "crs")?,
+        }
+        match &self.raster {
+            None => writeln!(
+                f,
+                "  {:<13} {} {}",
+                "features", self.feature_count, self.geometry_type
+            )?,
+            Some(r) => {
+                writeln!(
+                    f,
+                    "  {:<13} {} × {} cells of {} × {}",
+                    "grid", r.width, r.height, r.cell_size[0], r.cell_size[1]
+                )?;
+                let opt = |v: Option<f64>| v.map_or("-".to_string(), |v| v.to_string());
+                writeln!(
+                    f,
+                    "  {:<13} {} .. {} (nodata {})",
+                    "values",
+                    opt(r.min),
+                    opt(r.max),
+                    opt(r.nodata)
+                )?;
+            }
+        }
+        fmt_box(f, "bbox", &self.bbox)?;
+        fmt_box(f, "bbox WGS 84", &self.bbox_wgs84)?;
+        if !self.fields.is_empty() {
+            let list: Vec<String> = self
+                .fields
+                .iter()
+                .map(|x| format!("{} ({})", x.name, x.ty.as_str()))
+                .collect();
+            writeln!(f, "  {:<13} {}", "fields", list.join(", "))?;
+        }
+        for w in &self.warnings {
+            writeln!(f, "  warning: {w}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for LayerReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LayerReport::Loaded(s) => s.fmt(f),
+            LayerReport::Failed(e) => writeln!(f, "{} — ERROR: {}", e.file, e.error),
+        }
+    }
+}
+
+impl fmt::Display for InspectReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, l) in self.layers.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            l.fmt(f)?;
+        }
+        Ok(())
+    }
+}
+
+impl InspectReport {
+    /// True when some layer failed to load (for the CLI's exit status).
+    pub fn has_errors(&self) -> bool {
+        self.layers
+            .iter()
+            .any(|l| matches!(l, LayerReport::Failed(_)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_shape_for_vector_raster_and_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let gj = dir.path().join("pts.geojson");
+        std::fs::write(
+            &gj,
+            r#"{"type":"FeatureCollection","features":[
+              {"type":"Feature","properties":{"n":"a","h":1.5},"geometry":{"type":"Point","coordinates":[116.3,39.9]}},
+              {"type":"Feature","properties":{"n":"b","h":2},"geometry":{"type":"Point","coordinates":[116.5,40.1]}}]}"#,
+        )
+        .unwrap();
+        let asc = dir.path().join("dem.asc");
+        std::fs::write(
+            &asc,
+            "ncols 2\nnrows 2\nxllcorner 500000\nyllcorner 4400000\ncellsize 10\nnodata_value -1\n5 -1\n7 9\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("dem.prj"), "EPSG:32650").unwrap();
+        let bad = dir.path().join("bad.geojson");
+        std::fs::write(&bad, "{").unwrap();
+
+        let rep = inspect_paths(&[&gj, &asc, &bad]);
+        assert!(rep.has_errors());
+        let j = serde_json::to_value(&rep).unwrap();
+        let l = &j["layers"];
+        assert_eq!(l.as_array().unwrap().len(), 3);
+        assert_eq!(l[0]["name"], "pts");
+        assert_eq!(l[0]["format"], "GeoJSON");
+        assert_eq!(l[0]["crs"], "EPSG:4326");
+        assert_eq!(l[0]["feature_count"], 2);
+        assert_eq!(l[0]["geometry_type"], "Point");
+        assert_eq!(l[0]["bbox"], serde_json::json!([116.3, 39.9, 116.5, 40.1]));
+        let w = l[0]["bbox_wgs84"].as_array().unwrap();
+        assert!((w[0].as_f64().unwrap() - 116.3).abs() < 1e-9, "{w:?}");
+        assert_eq!(
+            l[0]["fields"],
+            serde_json::json!([{"name":"n","type":"string"},{"name":"h","type":"float"}])
+        );
+        assert!(l[0].get("width").is_none() && l[0].get("error").is_none());
+
+        assert_eq!(l[1]["geometry_type"], "Raster");
+        assert_eq!(l[1]["width"], 2);
+        assert_eq!(l[1]["cell_size"], serde_json::json!([10.0, 10.0]));
+        assert_eq!(l[1]["nodata"], -1.0);
+        assert_eq!(
+            (l[1]["min"].as_f64(), l[1]["max"].as_f64()),
+            (Some(5.0), Some(9.0))
+        );
+        let w: Vec<f64> = l[1]["bbox_wgs84"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        // UTM 50N, 500 km easting is the central meridian 117°E; 4400 km north ≈ 39.75°N.
+        assert!(
+            (w[0] - 117.0).abs() < 1e-6 && (w[1] - 39.75).abs() < 0.01,
+            "{w:?}"
+        );
+
+        assert!(l[2]["error"].as_str().unwrap().contains("bad.geojson"));
+        assert_eq!(l[2]["format"], "GeoJSON");
+        assert!(l[2].get("feature_count").is_none());
+
+        let text = rep.to_string();
+        assert!(text.contains("features      2 Point"), "{text}");
+        assert!(text.contains("ERROR"), "{text}");
+    }
+
+    #[test]
+    fn a_crs_that_does_not_fit_the_coordinates_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let gj = dir.path().join("utm.geojson");
+        // UTM-sized numbers declared as lon/lat (RFC 7946 default).
+        std::fs::write(
+            &gj,
+            r#"{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[770000,3580000]}}"#,
+        )
+        .unwrap();
+        let rep = inspect_path(&gj);
+        let LayerReport::Loaded(s) = &rep.layers[0] else {
+            panic!()
+        };
+        assert_eq!(s.bbox_wgs84, None);
+        assert!(
+            s.warnings.iter().any(|w| w.contains("no WGS 84 extent")),
+            "{:?}",
+            s.warnings
+        );
+    }
+}

@@ -1,0 +1,811 @@
+//! ESRI Shapefiles: `.shp` geometry, `.shx` index, `.dbf` attributes, `.prj`
+//! CRS and `.cpg` code page.
+//!
+//! Format: *ESRI Shapefile Technical Description*, ESRI White Paper, July
+//! 1998. The 100-byte main file header (file code 9994 and file length in
+//! 16-bit words, big-endian; shape type, little-endian), then records of an
+//! 8-byte big-endian header (record number, content length in words) and the
+//! shape content. Every shape type is read — Null, Point, PolyLine, Polygon,
+//! MultiPoint, their M and Z variants, and MultiPatch — with the `shapefile`
+//! crate; this module checks each record's declared lengths and counts against
+//! the bytes present first, so that a truncated or hostile file is an error
+//! naming the file rather than an allocation of what it claims.
+//!
+//! Mapping to [`Geometry`] (x, y, z; M values are dropped):
+//! * Point* → `Point`, MultiPoint* → `MultiPoint`;
+//! * PolyLine* → `LineString` or `MultiLineString` (one type per layer, see
+//!   [`crate::vector`]);
+//! * Polygon* → `Polygon` / `MultiPolygon`: clockwise rings are outer rings,
+//!   counter-clockwise rings holes of the smallest outer ring containing them
+//!   (spec p. 9); a hole inside no outer ring becomes a polygon of its own;
+//! * MultiPatch → `Mesh`: triangle strips and fans as given, rings triangulated
+//!   by ear clipping (holes of OuterRing/InnerRing pairs are not cut);
+//! * Null shapes → an empty geometry of the layer's type.
+//!
+//! A feature's id is its record's 0-based index. Records whose `.dbf` row is
+//! marked deleted are skipped, as GDAL does.
+
+use crate::dbf::{self, DbfTable};
+use crate::vector::{self, Family, RawFeature};
+use crate::{LoadError, Loaded};
+use ::shapefile::record::ReadableShape;
+use ::shapefile::{Patch, PolygonRing, Shape, ShapeType};
+use cim_core::geometry::Polygon;
+use cim_core::{DVec3, FeatureId, Geometry, Layer, LayerContent, LayerKind, VectorData};
+use std::path::{Path, PathBuf};
+
+const FMT: &str = "shapefile";
+/// Offsets and lengths are 32-bit counts of 16-bit words: no file is larger.
+pub(crate) const MAX_SHP_BYTES: u64 = 1 << 32;
+/// Side files (.prj, .cpg) are small text files.
+pub(crate) const MAX_TEXT_BYTES: u64 = 1 << 20;
+
+/// One file of a shapefile set: where it is (for messages) and its bytes.
+#[derive(Clone, Debug)]
+pub struct Part {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+}
+
+/// The files of one shapefile, read from disk or from a zip archive.
+#[derive(Clone, Debug)]
+pub struct ShapefileParts {
+    /// Layer name (the `.shp` file's stem).
+    pub name: String,
+    pub shp: Part,
+    pub shx: Option<Part>,
+    pub dbf: Option<Part>,
+    pub prj: Option<Part>,
+    pub cpg: Option<Part>,
+}
+
+/// Loads the shapefile whose `.shp` is at `path`, with the side files next to
+/// it (found case-insensitively: `ROADS.DBF` goes with `roads.shp`).
+pub fn load(path: &Path) -> Result<Loaded, LoadError> {
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let shp = Part {
+        path: path.to_path_buf(),
+        bytes: crate::read_file_limited(path, MAX_SHP_BYTES)?,
+    };
+    let siblings: Vec<PathBuf> = path
+        .parent()
+        .map(|d| {
+            if d.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                d
+            }
+        })
+        .and_then(|d| std::fs::read_dir(d).ok())
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    let side = |ext: &str, max: u64| -> Result<Option<Part>, LoadError> {
+        let exact = path.with_extension(ext);
+        let found = if exact.is_file() {
+            Some(exact)
+        } else {
+            let want = format!("{name}.{ext}").to_lowercase();
+            siblings
+                .iter()
+                .find(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().to_lowercase() == want)
+                })
+                .cloned()
+        };
+        match found {
+            None => Ok(None),
+            Some(p) => {
+                let bytes = crate::read_file_limited(&p, max)?;
+                Ok(Some(Part { path: p, bytes }))
+            }
+        }
+    };
+    let parts = ShapefileParts {
+        shx: side("shx", MAX_SHP_BYTES)?,
+        dbf: side("dbf", MAX_SHP_BYTES)?,
+        prj: side("prj", MAX_TEXT_BYTES)?,
+        cpg: side("cpg", MAX_TEXT_BYTES)?,
+        name,
+        shp,
+    };
+    read(&parts)
+}
+
+fn be_i32(b: &[u8], at: usize) -> i64 {
+    i32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]) as i64
+}
+
+fn le_i32(b: &[u8], at: usize) -> i64 {
+    i32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]) as i64
+}
+
+/// Byte ranges of the record contents (after each 8-byte record header).
+fn record_ranges(
+    shp: &Part,
+    end: usize,
+    shx: Option<&Part>,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<(usize, usize)>, LoadError> {
+    let p = &shp.path;
+    let b = &shp.bytes;
+    let check = |i: usize, at: usize, what: &str| -> Result<(usize, usize), LoadError> {
+        if at < 100 {
+            return Err(LoadError::invalid(
+                p,
+                FMT,
+                format!("record {i}{what} starts at byte {at}, inside the 100-byte header"),
+            ));
+        }
+        if at + 8 > end {
+            return Err(LoadError::truncated(
+                p,
+                format!(
+                    "record {i}{what} starts at byte {at}, past the end of the file content at \
+                     byte {end}"
+                ),
+            ));
+        }
+        let len = be_i32(b, at + 4) * 2;
+        if len < 0 || at + 8 + len as usize > end {
+            return Err(LoadError::truncated(
+                p,
+                format!(
+                    "record {i}{what} at byte {at} declares {len} content bytes, running past \
+                     the end of the file content at byte {end}"
+                ),
+            ));
+        }
+        Ok((at + 8, len as usize))
+    };
+    if let Some(shx) = shx {
+        let x = &shx.bytes;
+        let usable = x.len() >= 100 && be_i32(x, 0) == 9994;
+        if usable {
+            let declared = (be_i32(x, 24).max(0) as usize)
+                .saturating_mul(2)
+                .min(x.len());
+            let n = declared.saturating_sub(100) / 8;
+            let mut out = Vec::with_capacity(n);
+            for i in 0..n {
+                let at = be_i32(x, 100 + 8 * i) * 2;
+                out.push(check(i, at.max(0) as usize, " (from the .shx)")?);
+            }
+            return Ok(out);
+        }
+        warnings.push(format!(
+            "{}: not a valid shapefile index; reading the .shp sequentially",
+            shx.path.display()
+        ));
+    }
+    let mut out = Vec::new();
+    let mut at = 100;
+    while at < end {
+        let r = check(out.len(), at, "")?;
+        at = r.0 + r.1;
+        out.push(r);
+    }
+    Ok(out)
+}
+
+/// Checks a record's declared part and point counts against its length, so
+/// the `shapefile` crate never reserves more than the record holds.
+fn check_counts(c: &[u8]) -> Result<(), String> {
+    if c.len() < 4 {
+        return Err(format!("{} bytes, too short for a shape type", c.len()));
+    }
+    let t = le_i32(c, 0);
+    let need = |n: u64| -> Result<(), String> {
+        if n > c.len() as u64 {
+            Err(format!(
+                "shape type {t} needs {n} bytes but the record has {}",
+                c.len()
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    match t {
+        0 => Ok(()),
+        1 => need(20),
+        11 | 21 => need(28),
+        3 | 5 | 13 | 15 | 23 | 25 | 31 => {
+            need(44)?;
+            let (parts, points) = (le_i32(c, 36), le_i32(c, 40));
+            if parts < 0 || points < 0 {
+                return Err(format!("negative counts: {parts} parts, {points} points"));
+            }
+            let (np, n) = (parts as u64, points as u64);
+            let mut size = 44 + 4 * np + 16 * n;
+            if t == 31 {
+                size += 4 * np;
+            }
+            if matches!(t, 13 | 15 | 31) {
+                size += 16 + 8 * n;
+            }
+            need(size)?;
+            // Part starts index the points: ascending and within the count
+            // (the crate sizes each part from them).
+            let mut prev = 0;
+            for i in 0..parts as usize {
+                let start = le_i32(c, 44 + 4 * i);
+                if start < prev || start > points {
+                    return Err(format!(
+                        "part {i} starts at point {start}, outside 0..={points} or before part \
+                         {}'s start",
+                        i.saturating_sub(1)
+                    ));
+                }
+                prev = start;
+            }
+            Ok(())
+        }
+        8 | 18 | 28 => {
+            need(40)?;
+            let points = le_i32(c, 36);
+            if points < 0 {
+                return Err(format!("negative point count {points}"));
+            }
+            let n = points as u64;
+            need(40 + 16 * n + if t == 18 { 16 + 8 * n } else { 0 })
+        }
+        _ => Err(format!("unknown shape type {t}")),
+    }
+}
+
+/// Decodes one shapefile from its parts.
+pub fn read(parts: &ShapefileParts) -> Result<Loaded, LoadError> {
+    let shp = &parts.shp;
+    let b = &shp.bytes;
+    if b.len() < 100 {
+        return Err(LoadError::truncated(
+            &shp.path,
+            format!("{} bytes, shorter than the 100-byte .shp header", b.len()),
+        ));
+    }
+    let header = ::shapefile::header::Header::read_from(&mut &b[..100])
+        .map_err(|e| LoadError::invalid(&shp.path, FMT, format!("bad .shp header: {e}")))?;
+    let end = header.file_length as usize * 2;
+    if end > b.len() {
+        return Err(LoadError::truncated(
+            &shp.path,
+            format!(
+                "the .shp header declares {end} bytes but the file has only {}",
+                b.len()
+            ),
+        ));
+    }
+    let mut warnings = Vec::new();
+    let ranges = record_ranges(shp, end, parts.shx.as_ref(), &mut warnings)?;
+
+    let table: Option<DbfTable> = match &parts.dbf {
+        Some(d) => {
+            let cpg = parts
+                .cpg
+                .as_ref()
+                .map(|c| String::from_utf8_lossy(&c.bytes).into_owned());
+            let t = dbf::read_dbf(&d.path, &d.bytes, cpg.as_deref())?;
+            if t.records.len() < ranges.len() {
+                return Err(LoadError::invalid(
+                    &d.path,
+                    FMT,
+                    format!(
+                        "the .dbf has {} records but {} has {} shapes",
+                        t.records.len(),
+                        shp.path.display(),
+                        ranges.len()
+                    ),
+                ));
+            }
+            if t.records.len() > ranges.len() {
+                warnings.push(format!(
+                    "{}: {} records but the .shp has only {} shapes; the extra records are ignored",
+                    d.path.display(),
+                    t.records.len(),
+                    ranges.len()
+                ));
+            }
+            warnings.extend(t.warnings.iter().cloned());
+            Some(t)
+        }
+        None => {
+            warnings.push(format!(
+                "{}: no .dbf next to it; the features have no attributes",
+                shp.path.display()
+            ));
+            None
+        }
+    };
+
+    let mut raw = Vec::with_capacity(ranges.len());
+    let mut records = table.as_ref().map(|t| t.records.iter());
+    for (i, &(start, len)) in ranges.iter().enumerate() {
+        let attrs = match records.as_mut().and_then(|r| r.next()) {
+            Some(None) => continue, // deleted in the .dbf
+            Some(Some(a)) => a.clone(),
+            None => Vec::new(),
+        };
+        let content = &b[start..start + len];
+        let geometry = parse_shape(content).map_err(|e| {
+            LoadError::invalid(
+                &shp.path,
+                FMT,
+                format!("record {i} at byte {}: {e}", start - 8),
+            )
+        })?;
+        raw.push(RawFeature {
+            id: FeatureId(i as u64),
+            geometry,
+            attributes: attrs,
+        });
+    }
+
+    let crs = parts.prj.as_ref().and_then(|p| {
+        let text = String::from_utf8_lossy(&p.bytes);
+        match crate::crs::parse(&text) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                warnings.push(format!(
+                    "{}: CRS not recognised ({e}); the layer is loaded without a CRS",
+                    p.path.display()
+                ));
+                None
+            }
+        }
+    });
+    let hint = match header.shape_type {
+        ShapeType::Point
+        | ShapeType::PointM
+        | ShapeType::PointZ
+        | ShapeType::Multipoint
+        | ShapeType::MultipointM
+        | ShapeType::MultipointZ => Some(Family::Points),
+        ShapeType::Polyline | ShapeType::PolylineM | ShapeType::PolylineZ => Some(Family::Lines),
+        ShapeType::Polygon | ShapeType::PolygonM | ShapeType::PolygonZ => Some(Family::Areas),
+        ShapeType::Multipatch => Some(Family::Meshes),
+        ShapeType::NullShape => None,
+    };
+    let features = vector::finish(raw, hint);
+    let fields = table.map(|t| t.fields).unwrap_or_default();
+    Ok(Loaded {
+        layer: Layer {
+            name: parts.name.clone(),
+            format: crate::FileFormat::Shapefile.name().to_string(),
+            crs,
+            kind: LayerKind::Auto,
+            content: LayerContent::Vector(VectorData { fields, features }),
+        },
+        warnings,
+    })
+}
+
+/// Parses one record's content (shape type onward) into a geometry;
+/// `None` for a Null shape.
+pub fn parse_shape(content: &[u8]) -> Result<Option<Geometry>, String> {
+    check_counts(content)?;
+    if content.len() > i32::MAX as usize {
+        return Err("record larger than 2 GiB".into());
+    }
+    let shape = Shape::read_from(&mut std::io::Cursor::new(content), content.len() as i32)
+        .map_err(|e| e.to_string())?;
+    Ok(shape_to_geometry(shape))
+}
+
+fn xy(x: f64, y: f64) -> DVec3 {
+    DVec3::new(x, y, 0.0)
+}
+
+fn lines(parts: Vec<Vec<DVec3>>) -> Option<Geometry> {
+    let mut parts: Vec<_> = parts.into_iter().filter(|p| !p.is_empty()).collect();
+    match parts.len() {
+        0 => None,
+        1 => Some(Geometry::LineString(parts.pop().unwrap_or_default())),
+        _ => Some(Geometry::MultiLineString(parts)),
+    }
+}
+
+fn shape_to_geometry(shape: Shape) -> Option<Geometry> {
+    let pts2 = |v: &[::shapefile::Point]| v.iter().map(|p| xy(p.x, p.y)).collect::<Vec<_>>();
+    let ptsm = |v: &[::shapefile::PointM]| v.iter().map(|p| xy(p.x, p.y)).collect::<Vec<_>>();
+    let ptsz = |v: &[::shapefile::PointZ]| {
+        v.iter()
+            .map(|p| DVec3::new(p.x, p.y, p.z))
+            .collect::<Vec<_>>()
+    };
+    match shape {
+        Shape::NullShape => None,
+        Shape::Point(p) => Some(Geometry::Point(xy(p.x, p.y))),
+        Shape::PointM(p) => Some(Geometry::Point(xy(p.x, p.y))),
+        Shape::PointZ(p) => Some(Geometry::Point(DVec3::new(p.x, p.y, p.z))),
+        Shape::Multipoint(m) => multipoint(pts2(m.points())),
+        Shape::MultipointM(m) => multipoint(ptsm(m.points())),
+        Shape::MultipointZ(m) => multipoint(ptsz(m.points())),
+        Shape::Polyline(l) => lines(l.parts().iter().map(|p| pts2(p)).collect()),
+        Shape::PolylineM(l) => lines(l.parts().iter().map(|p| ptsm(p)).collect()),
+        Shape::PolylineZ(l) => lines(l.parts().iter().map(|p| ptsz(p)).collect()),
+        Shape::Polygon(p) => polygons(p.rings().iter().map(|r| ring(r, &pts2))),
+        Shape::PolygonM(p) => polygons(p.rings().iter().map(|r| ring(r, &ptsm))),
+        Shape::PolygonZ(p) => polygons(p.rings().iter().map(|r| ring(r, &ptsz))),
+        Shape::Multipatch(m) => multipatch(m.patches()),
+    }
+}
+
+fn multipoint(points: Vec<DVec3>) -> Option<Geometry> {
+    (!points.is_empty()).then_some(Geometry::MultiPoint(points))
+}
+
+fn ring<P>(r: &PolygonRing<P>, conv: &dyn Fn(&[P]) -> Vec<DVec3>) -> (Vec<DVec3>, bool) {
+    let outer = matches!(r, PolygonRing::Outer(_));
+    (vector::open_ring(conv(r.points())), outer)
+}
+
+/// Groups rings into polygons: each outer (clockwise) ring starts a polygon,
+/// each hole goes to the smallest outer ring containing its first vertex.
+fn polygons(rings: impl Iterator<Item = (Vec<DVec3>, bool)>) -> Option<Geometry> {
+    let mut outers: Vec<Polygon> = Vec::new();
+    let mut holes: Vec<Vec<DVec3>> = Vec::new();
+    for (r, outer) in rings {
+        if r.len() < 3 {
+            continue;
+        }
+        if outer {
+            outers.push(Polygon::new(r));
+        } else {
+            holes.push(r);
+        }
+    }
+    if !holes.is_empty() {
+        // Holes are matched against the outer rings only, not against holes
+        // that found no owner and became polygons themselves.
+        let areas: Vec<f64> = outers.iter().map(|p| p.area()).collect();
+        for h in holes {
+            let p0 = h[0];
+            let owner = outers[..areas.len()]
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| o.contains_xy(p0.x, p0.y))
+                .min_by(|a, b| areas[a.0].total_cmp(&areas[b.0]))
+                .map(|(i, _)| i);
+            match owner {
+                Some(i) => outers[i].interiors.push(h),
+                None => outers.push(Polygon::new(h)),
+            }
+        }
+    }
+    match outers.len() {
+        0 => None,
+        1 => outers.pop().map(Geometry::Polygon),
+        _ => Some(Geometry::MultiPolygon(outers)),
+    }
+}
+
+fn multipatch(patches: &[Patch]) -> Option<Geometry> {
+    let mut positions: Vec<DVec3> = Vec::new();
+    let mut indices: Vec<u32> = Vec::new();
+    for patch in patches {
+        let pts: Vec<DVec3> = patch
+            .points()
+            .iter()
+            .map(|p| DVec3::new(p.x, p.y, p.z))
+            .collect();
+        let base = positions.len() as u32;
+        match patch {
+            Patch::TriangleStrip(_) => {
+                for i in 0..pts.len().saturating_sub(2) {
+                    let i = i as u32;
+                    if i.is_multiple_of(2) {
+                        indices.extend([base + i, base + i + 1, base + i + 2]);
+                    } else {
+                        indices.extend([base + i + 1, base + i, base + i + 2]);
+                    }
+                }
+                positions.extend(pts);
+            }
+            Patch::TriangleFan(_) => {
+                for i in 1..pts.len().saturating_sub(1) {
+                    let i = i as u32;
+                    indices.extend([base, base + i, base + i + 1]);
+                }
+                positions.extend(pts);
+            }
+            Patch::InnerRing(_) => {}
+            Patch::OuterRing(_) | Patch::FirstRing(_) | Patch::Ring(_) => {
+                let r = vector::open_ring(pts);
+                vector::triangulate_ring(&r, base, &mut indices);
+                positions.extend(r);
+            }
+        }
+    }
+    (!positions.is_empty()).then_some(Geometry::Mesh { positions, indices })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ::shapefile::dbase::{FieldName, TableWriterBuilder};
+    use cim_core::AttrValue;
+
+    fn square(x0: f64, y0: f64, s: f64, clockwise: bool) -> Vec<::shapefile::Point> {
+        let mut v = vec![
+            ::shapefile::Point::new(x0, y0),
+            ::shapefile::Point::new(x0, y0 + s),
+            ::shapefile::Point::new(x0 + s, y0 + s),
+            ::shapefile::Point::new(x0 + s, y0),
+            ::shapefile::Point::new(x0, y0),
+        ];
+        if !clockwise {
+            v.reverse();
+        }
+        v
+    }
+
+    fn write_polygons(dir: &Path) -> PathBuf {
+        let path = dir.join("blocks.shp");
+        let table = TableWriterBuilder::new()
+            .add_character_field(FieldName::try_from("NAME").unwrap(), 20)
+            .add_numeric_field(FieldName::try_from("FLOORS").unwrap(), 5, 0)
+            .add_numeric_field(FieldName::try_from("HEIGHT").unwrap(), 8, 2);
+        let mut w = ::shapefile::Writer::from_path(&path, table).unwrap();
+        let shapes = [
+            ::shapefile::Polygon::with_rings(vec![
+                PolygonRing::Outer(square(0.0, 0.0, 10.0, true)),
+                PolygonRing::Inner(square(2.0, 2.0, 2.0, false)),
+            ]),
+            ::shapefile::Polygon::with_rings(vec![
+                PolygonRing::Outer(square(20.0, 0.0, 5.0, true)),
+                PolygonRing::Outer(square(30.0, 0.0, 5.0, true)),
+            ]),
+        ];
+        for (i, s) in shapes.iter().enumerate() {
+            let mut rec = ::shapefile::dbase::Record::default();
+            rec.insert(
+                "NAME".into(),
+                ::shapefile::dbase::FieldValue::Character(Some(format!("block {i}"))),
+            );
+            rec.insert(
+                "FLOORS".into(),
+                ::shapefile::dbase::FieldValue::Numeric(Some(3.0 + i as f64)),
+            );
+            rec.insert(
+                "HEIGHT".into(),
+                ::shapefile::dbase::FieldValue::Numeric(Some(9.5 * (i + 1) as f64)),
+            );
+            w.write_shape_and_record(s, &rec).unwrap();
+        }
+        drop(w);
+        path
+    }
+
+    #[test]
+    fn polygons_with_holes_and_multiple_parts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_polygons(dir.path());
+        std::fs::write(path.with_extension("prj"), "EPSG:4547").unwrap();
+        let loaded = load(&path).unwrap();
+        let layer = &loaded.layer;
+        assert_eq!(layer.name, "blocks");
+        assert_eq!(layer.format, "ESRI Shapefile");
+        let v = layer.vector().unwrap();
+        assert_eq!(
+            v.fields
+                .iter()
+                .map(|f| (f.name.as_str(), f.ty))
+                .collect::<Vec<_>>(),
+            [
+                ("NAME", cim_core::AttrType::String),
+                ("FLOORS", cim_core::AttrType::Int),
+                ("HEIGHT", cim_core::AttrType::Float)
+            ]
+        );
+        assert_eq!(v.features.len(), 2);
+        // One polygon has two parts, so the layer is MultiPolygon throughout.
+        assert_eq!(v.geometry_type(), "MultiPolygon");
+        let Geometry::MultiPolygon(p0) = &v.features[0].geometry else {
+            panic!()
+        };
+        assert_eq!(p0.len(), 1);
+        assert_eq!(p0[0].exterior.len(), 4, "closing vertex dropped");
+        assert_eq!(p0[0].interiors.len(), 1);
+        assert!((p0[0].area() - 96.0).abs() < 1e-9);
+        let Geometry::MultiPolygon(p1) = &v.features[1].geometry else {
+            panic!()
+        };
+        assert_eq!(p1.len(), 2);
+        assert_eq!(v.attr(&v.features[1], "NAME"), &AttrValue::from("block 1"));
+        assert_eq!(v.attr(&v.features[1], "FLOORS"), &AttrValue::Int(4));
+        assert_eq!(v.attr(&v.features[1], "HEIGHT"), &AttrValue::Float(19.0));
+        assert_eq!(v.features[1].id, FeatureId(1));
+        assert_eq!(layer.bbox().unwrap().to_xy_array(), [0.0, 0.0, 35.0, 10.0]);
+    }
+
+    #[test]
+    fn z_points_lines_and_null_shapes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("poles.shp");
+        let w = ::shapefile::ShapeWriter::from_path(&path).unwrap();
+        w.write_shapes(&[
+            ::shapefile::PolylineZ::new(vec![
+                ::shapefile::PointZ::new(1.0, 2.0, 3.0, 0.0),
+                ::shapefile::PointZ::new(4.0, 5.0, 6.0, 0.0),
+            ]),
+            ::shapefile::PolylineZ::new(vec![
+                ::shapefile::PointZ::new(7.0, 8.0, 9.0, 0.0),
+                ::shapefile::PointZ::new(1.0, 1.0, -1.0, 0.0),
+            ]),
+        ])
+        .unwrap();
+        let loaded = load(&path).unwrap();
+        assert!(
+            loaded.warnings.iter().any(|w| w.contains("no .dbf")),
+            "{:?}",
+            loaded.warnings
+        );
+        let v = loaded.layer.vector().unwrap();
+        assert_eq!(v.geometry_type(), "LineString");
+        let b = loaded.layer.bbox().unwrap();
+        assert_eq!((b.min.z, b.max.z), (-1.0, 9.0));
+    }
+
+    #[test]
+    fn record_counts_are_checked_before_reading() {
+        // A polyline record claiming 100 million points in 60 bytes.
+        let mut c = vec![0u8; 60];
+        c[0..4].copy_from_slice(&3i32.to_le_bytes());
+        c[36..40].copy_from_slice(&1i32.to_le_bytes());
+        c[40..44].copy_from_slice(&100_000_000i32.to_le_bytes());
+        let e = parse_shape(&c).unwrap_err();
+        assert!(e.contains("needs 1600000048 bytes"), "{e}");
+        c[36..40].copy_from_slice(&(-1i32).to_le_bytes());
+        assert!(parse_shape(&c).unwrap_err().contains("negative"));
+        // Part starts that point past the points (the crate would size a
+        // part from them).
+        let mut c = vec![0u8; 44 + 8 + 16 * 2];
+        c[0..4].copy_from_slice(&3i32.to_le_bytes());
+        c[36..40].copy_from_slice(&2i32.to_le_bytes());
+        c[40..44].copy_from_slice(&2i32.to_le_bytes());
+        c[48..52].copy_from_slice(&(-453_000_000i32).to_le_bytes());
+        assert!(
+            parse_shape(&c)
+                .unwrap_err()
+                .contains("part 1 starts at point -453000000")
+        );
+        c[48..52].copy_from_slice(&3i32.to_le_bytes());
+        assert!(
+            parse_shape(&c)
+                .unwrap_err()
+                .contains("part 1 starts at point 3")
+        );
+        c[48..52].copy_from_slice(&1i32.to_le_bytes());
+        assert!(matches!(
+            parse_shape(&c),
+            Ok(Some(Geometry::MultiLineString(_)))
+        ));
+        c[0..4].copy_from_slice(&77i32.to_le_bytes());
+        assert!(
+            parse_shape(&c)
+                .unwrap_err()
+                .contains("unknown shape type 77")
+        );
+    }
+
+    #[test]
+    fn orphan_holes_become_polygons() {
+        let ccw = |x0: f64| {
+            vec![
+                DVec3::new(x0, 0.0, 0.0),
+                DVec3::new(x0 + 1.0, 0.0, 0.0),
+                DVec3::new(x0 + 1.0, 1.0, 0.0),
+            ]
+        };
+        // Two holes outside the only outer ring (found by fuzzing: the second
+        // was once matched against the first's new polygon).
+        let g = polygons(
+            [
+                (vec![DVec3::ZERO, DVec3::Y, DVec3::X], true),
+                (ccw(10.0), false),
+                (ccw(20.0), false),
+            ]
+            .into_iter(),
+        );
+        let Some(Geometry::MultiPolygon(ps)) = g else {
+            panic!("{g:?}")
+        };
+        assert_eq!(ps.len(), 3);
+        assert!(ps.iter().all(|p| p.interiors.is_empty()));
+    }
+
+    #[test]
+    fn multipatch_strips_fans_and_rings_become_triangles() {
+        let z = |x: f64, y: f64, z: f64| ::shapefile::PointZ::new(x, y, z, 0.0);
+        let m = ::shapefile::Multipatch::with_parts(vec![
+            Patch::TriangleStrip(vec![
+                z(0., 0., 0.),
+                z(1., 0., 0.),
+                z(0., 1., 0.),
+                z(1., 1., 0.),
+            ]),
+            Patch::TriangleFan(vec![
+                z(0., 0., 1.),
+                z(1., 0., 1.),
+                z(1., 1., 1.),
+                z(0., 1., 1.),
+            ]),
+            Patch::OuterRing(vec![
+                z(0., 0., 2.),
+                z(2., 0., 2.),
+                z(2., 2., 2.),
+                z(0., 2., 2.),
+            ]),
+        ]);
+        let Some(Geometry::Mesh { positions, indices }) = multipatch(m.patches()) else {
+            panic!()
+        };
+        assert_eq!(
+            positions.len(),
+            4 + 4 + 4,
+            "ring closed by the crate, reopened here"
+        );
+        assert_eq!(indices.len(), 3 * (2 + 2 + 2));
+        assert!(indices.iter().all(|&i| (i as usize) < positions.len()));
+        // The strip's second triangle keeps the winding of the first.
+        assert_eq!(&indices[..6], &[0, 1, 2, 2, 1, 3]);
+    }
+
+    #[test]
+    fn truncated_shp_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_polygons(dir.path());
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() - 30]).unwrap();
+        let e = load(&path).unwrap_err();
+        assert!(matches!(e, LoadError::Truncated { .. }), "{e}");
+        assert!(e.to_string().contains("blocks.shp"), "{e}");
+        std::fs::write(&path, &bytes[..60]).unwrap();
+        let e = load(&path).unwrap_err().to_string();
+        assert!(e.contains("100-byte"), "{e}");
+    }
+
+    #[test]
+    fn short_dbf_is_an_error_naming_the_dbf() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_polygons(dir.path());
+        let dbf = path.with_extension("dbf");
+        let mut bytes = std::fs::read(&dbf).unwrap();
+        // Declare one record instead of two: consistent, but one short of the .shp.
+        bytes[4] = 1;
+        std::fs::write(&dbf, &bytes).unwrap();
+        let e = load(&path).unwrap_err().to_string();
+        assert!(e.contains("blocks.dbf"), "{e}");
+        assert!(e.contains("1 records but"), "{e}");
+        assert!(e.contains("2 shapes"), "{e}");
+    }
+
+    #[test]
+    fn unparsable_prj_loads_without_crs_and_warns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_polygons(dir.path());
+        std::fs::write(path.with_extension("prj"), "PROJCS[\"garbage\", nonsense").unwrap();
+        let loaded = load(&path).unwrap();
+        assert_eq!(loaded.layer.crs, None);
+        assert!(
+            loaded
+                .warnings
+                .iter()
+                .any(|w| w.contains("blocks.prj") && w.contains("without a CRS")),
+            "{:?}",
+            loaded.warnings
+        );
+    }
+
+    #[test]
+    fn upper_case_side_files_are_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_polygons(dir.path());
+        std::fs::rename(path.with_extension("dbf"), dir.path().join("BLOCKS.DBF")).unwrap();
+        let loaded = load(&path).unwrap();
+        assert_eq!(loaded.layer.vector().unwrap().fields.len(), 3);
+    }
+}

@@ -1,0 +1,227 @@
+//! End-to-end: runs the real `cim` binary off-screen (Mesa lavapipe on a
+//! CPU-only machine) and checks the images it writes.
+//!
+//! Built as a test of the `cim-app` package (see app/Cargo.toml) so that
+//! cargo builds the binary and hands us its path.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn cim() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cim"));
+    // Keep logs quiet and deterministic.
+    c.env("RUST_LOG", "warn");
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    let out = cim().args(args).output().expect("cim runs");
+    eprintln!(
+        "$ cim {}\n{}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn snapshot(dir: &Path, name: &str, extra: &[&str]) -> image::RgbaImage {
+    let path = dir.join(name);
+    let p = path.to_str().unwrap();
+    let mut args = vec!["snapshot", "--out", p];
+    args.extend_from_slice(extra);
+    let out = run(&args);
+    assert!(
+        out.status.success(),
+        "cim snapshot failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    image::open(&path).expect("a readable PNG").to_rgba8()
+}
+
+/// Share of pixels that differ clearly from the sky colour (the clear
+/// colour, hazed by fog towards the horizon).
+fn non_background_share(img: &image::RgbaImage) -> f64 {
+    let sky = [158i32, 194, 235];
+    let n = img
+        .pixels()
+        .filter(|p| {
+            let d: i32 = (0..3).map(|i| (p.0[i] as i32 - sky[i]).abs()).sum();
+            d > 60
+        })
+        .count();
+    n as f64 / (img.width() * img.height()) as f64
+}
+
+fn mean_abs_diff(a: &image::RgbaImage, b: &image::RgbaImage) -> f64 {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let sum: u64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(x, y)| (*x as i64 - *y as i64).unsigned_abs())
+        .sum();
+    sum as f64 / a.as_raw().len() as f64
+}
+
+#[test]
+fn demo_city_snapshots_are_sane() {
+    let dir = tempfile::tempdir().unwrap();
+    let overview = snapshot(
+        dir.path(),
+        "overview.png",
+        &["--width", "640", "--height", "360", "--view", "overview"],
+    );
+    assert_eq!(overview.dimensions(), (640, 360));
+    let share = non_background_share(&overview);
+    assert!(
+        share > 0.4,
+        "only {:.0}% of the overview is not sky",
+        share * 100.0
+    );
+
+    let cbd = snapshot(
+        dir.path(),
+        "cbd.png",
+        &["--width", "640", "--height", "360", "--view", "cbd"],
+    );
+    let diff = mean_abs_diff(&overview, &cbd);
+    assert!(
+        diff > 10.0,
+        "two different views gave near-identical images (mean diff {diff:.2})"
+    );
+
+    // Tiled rendering stitches into the same picture as one pass.
+    let tiled = snapshot(
+        dir.path(),
+        "tiled.png",
+        &[
+            "--width",
+            "640",
+            "--height",
+            "360",
+            "--view",
+            "overview",
+            "--tile-size",
+            "256",
+        ],
+    );
+    assert_eq!(tiled.dimensions(), (640, 360));
+    let d = mean_abs_diff(&overview, &tiled);
+    assert!(
+        d < 4.0,
+        "tiled image differs from the single pass by {d:.2} on average"
+    );
+}
+
+#[test]
+fn odd_sizes_are_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = snapshot(
+        dir.path(),
+        "odd.png",
+        &["--width", "333", "--height", "217", "--view", "top"],
+    );
+    assert_eq!(img.dimensions(), (333, 217));
+}
+
+#[test]
+fn bad_input_gives_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_png = dir.path().join("x.png");
+    let out = out_png.to_str().unwrap();
+
+    let missing = run(&["snapshot", "/no/such/city.geojson", "--out", out]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/no/such/city.geojson"));
+
+    let bad_doc = dir.path().join("bad.cim.toml");
+    std::fs::write(&bad_doc, "format_version = 1\nname = [unterminated").unwrap();
+    let r = run(&["snapshot", bad_doc.to_str().unwrap(), "--out", out]);
+    assert!(!r.status.success());
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        err.contains("bad.cim.toml") && err.contains("not a valid scene document"),
+        "{err}"
+    );
+
+    let newer = dir.path().join("newer.cim.toml");
+    std::fs::write(&newer, "format_version = 99\nname = 'x'").unwrap();
+    let r = run(&["snapshot", newer.to_str().unwrap(), "--out", out]);
+    assert!(String::from_utf8_lossy(&r.stderr).contains("upgrade"));
+
+    let r = run(&[
+        "snapshot", "--out", out, "--view", "nowhere", "--width", "64", "--height", "64",
+    ]);
+    assert!(!r.status.success());
+    assert!(String::from_utf8_lossy(&r.stderr).contains("nowhere"));
+    assert!(!out_png.exists(), "no image may be written on failure");
+
+    let r = run(&["snapshot", "--out", out, "--width", "0"]);
+    assert!(!r.status.success());
+}
+
+#[test]
+fn a_scene_with_a_missing_layer_renders_the_rest_and_reports_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("city.cim.toml");
+    let text = format!(
+        r#"format_version = 1
+name = "partial"
+crs = "EPSG:4526"
+origin = [38448500.0, 2467100.0, 0.0]
+
+[[layer]]
+name = "buildings"
+source = "builtin:demo/buildings"
+
+[[layer]]
+name = "gone"
+source = "{}/gone.geojson"
+
+[[view]]
+name = "v"
+eye = [38447500.0, 2466000.0, 900.0]
+target = [38448500.0, 2467100.0, 0.0]
+"#,
+        dir.path().display()
+    );
+    std::fs::write(&doc, text).unwrap();
+    let png = dir.path().join("p.png");
+    let r = run(&[
+        "snapshot",
+        doc.to_str().unwrap(),
+        "--out",
+        png.to_str().unwrap(),
+        "--width",
+        "320",
+        "--height",
+        "200",
+    ]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        !r.status.success(),
+        "a failed layer must be reported in the exit code"
+    );
+    assert!(err.contains("gone.geojson"), "{err}");
+    let img = image::open(&png)
+        .expect("the other layers are still rendered")
+        .to_rgba8();
+    assert!(non_background_share(&img) > 0.05);
+}
+
+#[test]
+fn version_and_help() {
+    let v = run(&["--version"]);
+    assert!(v.status.success() && String::from_utf8_lossy(&v.stdout).starts_with("cim "));
+    for sub in ["snapshot", "inspect", "crs", "bench"] {
+        let h = run(&[sub, "--help"]);
+        assert!(h.status.success(), "{sub} --help");
+    }
+}
+
+#[allow(dead_code)]
+fn data_dir() -> Option<PathBuf> {
+    std::env::var_os("CIM_TEST_DATA")
+        .map(PathBuf::from)
+        .filter(|p| p.is_dir())
+}
