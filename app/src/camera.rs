@@ -55,7 +55,7 @@ impl Pose {
         let c = bbox.center();
         let s = bbox.size();
         let radius = (s.x.hypot(s.y) * 0.5).max(s.z).max(20.0);
-        let dist = radius / (fov_y * 0.5).tan() * 1.05;
+        let dist = radius / (fov_y * 0.5).tan() * 0.8;
         let mut p = Pose {
             eye: c,
             yaw,
@@ -191,6 +191,7 @@ impl Plugin for CameraPlugin {
     fn build(&self, app: &mut App) {
         app.insert_resource(CameraRig::new(self.initial))
             .add_systems(Startup, spawn_camera)
+            .add_systems(Update, frame_scene_once_loaded)
             .add_systems(PostUpdate, apply_rig.before(OriginSet));
     }
 }
@@ -217,6 +218,24 @@ fn spawn_camera(mut commands: Commands, rig: Res<CameraRig>, origin: Res<RenderO
             ),
         },
     ));
+}
+
+/// A scene without named views is framed once all its layers have loaded.
+fn frame_scene_once_loaded(
+    store: Res<crate::scene_state::SceneStore>,
+    mut rig: ResMut<CameraRig>,
+    mut done: Local<bool>,
+) {
+    if *done || !store.doc.views.is_empty() {
+        return;
+    }
+    if store.all_loaded() {
+        *done = true;
+        if let Some(bb) = scene_bbox(&store) {
+            let fov = rig.fov_y;
+            rig.pose = Pose::framing(&bb, 30f64.to_radians(), fov);
+        }
+    }
 }
 
 /// Writes the rig's pose to the camera transform (after input, before the
@@ -297,12 +316,12 @@ fn camera_controls(
             let pose = to.pose;
             rig.fly_to(pose);
         }
-        if keys.just_pressed(KeyCode::Home) || keys.just_pressed(KeyCode::KeyH) {
-            if let Some(bb) = scene_bbox(&store) {
-                let yaw = rig.pose.yaw;
-                let fov = rig.fov_y;
-                rig.fly_to(Pose::framing(&bb, yaw, fov));
-            }
+        if (keys.just_pressed(KeyCode::Home) || keys.just_pressed(KeyCode::KeyH))
+            && let Some(bb) = scene_bbox(&store)
+        {
+            let yaw = rig.pose.yaw;
+            let fov = rig.fov_y;
+            rig.fly_to(Pose::framing(&bb, yaw, fov));
         }
         let digits = [
             KeyCode::Digit1,

@@ -26,6 +26,7 @@ pub mod load;
 pub mod mesh;
 pub mod origin;
 pub mod picking;
+pub mod quality;
 pub mod scene_state;
 pub mod snapshot;
 pub mod sun;

@@ -151,28 +151,42 @@ pub fn load_layer(
             if !p.exists() {
                 return Err(format!("{}: no such file", p.display()));
             }
-            let mut layers = cim_loaders::load_path(&p).map_err(|e| e.to_string())?;
-            if layers.is_empty() {
+            // One result per layer: a zip with one damaged member still
+            // yields the others.
+            let mut results = cim_loaders::load_all(&p);
+            if results.is_empty() {
                 return Err(format!("{}: holds no layers", p.display()));
             }
+            let name_of = |r: &Result<cim_loaders::Loaded, cim_loaders::LoadError>| {
+                r.as_ref().ok().map(|l| l.layer.name.clone())
+            };
             let idx = match fragment {
-                Some(f) => layers
+                Some(f) => results
                     .iter()
-                    .position(|l| l.name == f)
+                    .position(|r| name_of(r).as_deref() == Some(f))
                     .ok_or_else(|| format!("{}: no layer named `{f}`", p.display()))?,
                 None => {
-                    if layers.len() > 1 {
+                    let ok = results.iter().position(|r| r.is_ok()).unwrap_or(0);
+                    if results.len() > 1 {
                         warnings.push(format!(
-                            "{}: holds {} layers; showing `{}` (add `#NAME` to the source to pick another)",
+                            "{}: holds {} layers; showing the first readable one (add `#NAME` to the source to pick another)",
                             p.display(),
-                            layers.len(),
-                            layers[0].name
+                            results.len()
                         ));
                     }
-                    0
+                    ok
                 }
             };
-            layers.swap_remove(idx)
+            for (i, r) in results.iter().enumerate() {
+                if i != idx
+                    && let Err(e) = r
+                {
+                    warnings.push(e.to_string());
+                }
+            }
+            let loaded = results.swap_remove(idx).map_err(|e| e.to_string())?;
+            warnings.extend(loaded.warnings);
+            loaded.layer
         }
     };
     if r.kind != LayerKind::Auto {

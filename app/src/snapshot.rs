@@ -491,12 +491,28 @@ fn apply_time(store: &mut SceneStore, time: Option<&str>) -> Result<()> {
     Ok(())
 }
 
+/// The named view, else the scene's first view, else a view framing
+/// everything that loaded.
+fn start_pose(store: &SceneStore, view: Option<&str>) -> Result<crate::camera::Pose> {
+    if view.is_none()
+        && store.doc.views.is_empty()
+        && let Some(bb) = crate::camera::scene_bbox(store)
+    {
+        return Ok(crate::camera::Pose::framing(
+            &bb,
+            30f64.to_radians(),
+            45f64.to_radians(),
+        ));
+    }
+    initial_pose(&store.doc, view)
+}
+
 pub fn run_snapshot(args: SnapshotArgs) -> Result<()> {
     validate_size(args.width, args.height)?;
     let tile = args.tile_size.unwrap_or(DEFAULT_TILE).max(16);
     let (mut store, failed) = prepare_store(&args.inputs)?;
     apply_time(&mut store, args.time.as_deref())?;
-    let pose = initial_pose(&store.doc, args.view.as_deref())?;
+    let pose = start_pose(&store, args.view.as_deref())?;
     let job = Job::Snapshot {
         out: args.out.clone(),
         tile,
@@ -526,7 +542,7 @@ pub fn run_bench(args: BenchArgs) -> Result<()> {
     let started = Instant::now();
     let (store, _) = prepare_store(&args.inputs)?;
     let load_s = started.elapsed().as_secs_f64();
-    let pose = initial_pose(&store.doc, args.view.as_deref())?;
+    let pose = start_pose(&store, args.view.as_deref())?;
     let (mut app, report) = build_headless(
         store,
         pose,

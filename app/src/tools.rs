@@ -261,18 +261,20 @@ fn collect_points(
     if keys.just_pressed(KeyCode::Escape) {
         tools.points.clear();
     }
-    if buttons.just_released(MouseButton::Left) && !drag.dragged && !ui.pointer {
-        if let Some(p) = hit.point {
-            let max = match tools.mode {
-                MeasureMode::Distance => 2,
-                MeasureMode::Height => 1,
-                _ => usize::MAX,
-            };
-            if tools.points.len() >= max {
-                tools.points.clear();
-            }
-            tools.points.push(p);
+    if buttons.just_released(MouseButton::Left)
+        && !drag.dragged
+        && !ui.pointer
+        && let Some(p) = hit.point
+    {
+        let max = match tools.mode {
+            MeasureMode::Distance => 2,
+            MeasureMode::Height => 1,
+            _ => usize::MAX,
+        };
+        if tools.points.len() >= max {
+            tools.points.clear();
         }
+        tools.points.push(p);
     }
 }
 

@@ -33,7 +33,7 @@ const TERRAIN_HALF: f64 = 1_300.0;
 const TERRAIN_CELL: f64 = 10.0;
 /// Road grid rotation (radians) and spacing (metres).
 const GRID_ANGLE: f64 = 0.17;
-const BLOCK: f64 = 150.0;
+const BLOCK: f64 = 140.0;
 const RIVER_WIDTH: f64 = 70.0;
 /// Water surface height, metres.
 pub const WATER_LEVEL: f64 = 0.6;
@@ -495,14 +495,14 @@ fn layout_block(
         }
         Zone::LowRise => {
             for r in 0..5 {
-                for c in 0..4 {
+                for c in 0..5 {
                     if rng.chance(0.1) {
                         continue;
                     }
-                    let lu = cu - half + (c as f64 + 0.5) * size / 4.0;
+                    let lu = cu - half + (c as f64 + 0.5) * size / 5.0;
                     let lv = cv - half + (r as f64 + 0.5) * size / 5.0;
                     let floors = 3 + rng.index(7);
-                    let (w, d) = (rng.range(12.0, 20.0), rng.range(10.0, 14.0));
+                    let (w, d) = (rng.range(11.0, 17.0), rng.range(10.0, 14.0));
                     out.push(BuildingSpec {
                         footprint: rect(lu + rng.range(-2.0, 2.0), lv, w, d),
                         height: floors as f64 * 3.0,

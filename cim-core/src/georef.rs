@@ -119,7 +119,7 @@ mod tests {
     fn gauss_kruger_geometry_is_placed_to_better_than_a_millimetre() {
         // A building corner in CGCS2000 / 3-degree GK zone 38 (EPSG:4526):
         // easting carries the zone prefix, ~38 500 000 m.
-        let corner = DVec3::new(38_500_123.4567, 2_470_456.7891, 35.1234);
+        let corner = DVec3::new(38_500_123.456_7, 2_470_456.789_1, 35.1234);
         let anchor = Anchor(DVec3::new(38_500_100.0, 2_470_400.0, 0.0));
         // The camera flies in from 30 km away; the frame rebases as it goes.
         let mut frame = RenderFrame::new(DVec3::new(38_470_000.0, 2_470_000.0, 0.0));
@@ -149,7 +149,7 @@ mod tests {
     fn absolute_f32_coordinates_would_jitter_by_metres() {
         // The failure the floating origin exists to avoid: the same corner in
         // absolute f32 is off by metres.
-        let corner = DVec3::new(38_500_123.4567, 2_470_456.7891, 35.1234);
+        let corner = DVec3::new(38_500_123.456_7, 2_470_456.789_1, 35.1234);
         let naive = RenderFrame::new(DVec3::ZERO).to_render(corner).as_dvec3();
         let err = (naive - RenderFrame::new(DVec3::ZERO).to_render_f64(corner)).length();
         assert!(err > 0.1, "expected f32 error at GK magnitude, got {err}");

@@ -164,8 +164,8 @@ impl SunPosition {
 pub fn solar_position(lon_deg: f64, lat_deg: f64, t: UnixSeconds) -> SunPosition {
     let jd = t / 86_400.0 + 2_440_587.5;
     let jc = (jd - 2_451_545.0) / 36_525.0;
-    let geom_mean_long = (280.46646 + jc * (36_000.76983 + jc * 0.0003032)).rem_euclid(360.0);
-    let geom_mean_anom = 357.52911 + jc * (35_999.05029 - 0.0001537 * jc);
+    let geom_mean_long = (280.46646 + jc * (36_000.769_83 + jc * 0.0003032)).rem_euclid(360.0);
+    let geom_mean_anom = 357.52911 + jc * (35_999.050_29 - 0.0001537 * jc);
     let ecc = 0.016708634 - jc * (0.000042037 + 0.0000001267 * jc);
     let m = geom_mean_anom.to_radians();
     let eq_ctr = m.sin() * (1.914602 - jc * (0.004817 + 0.000014 * jc))
@@ -223,7 +223,8 @@ mod tests {
     #[test]
     fn matches_nrel_spa_reference_points() {
         // (UTC y, m, d, hour, lon, lat, azimuth, elevation)
-        let cases: &[(i32, u32, u32, f64, f64, f64, f64, f64)] = &[
+        type Case = (i32, u32, u32, f64, f64, f64, f64, f64);
+        let cases: &[Case] = &[
             (2024, 6, 21, 2.0, 113.5, 22.3, 80.752, 56.020),
             (2024, 12, 21, 6.0, 113.5, 22.3, 208.501, 38.666),
             (2025, 3, 20, 9.5, 113.5, 22.3, 263.859, 14.635),

@@ -64,7 +64,7 @@ pub fn show(
                 .get(&FrameTimeDiagnosticsPlugin::FPS)
                 .and_then(|d| d.smoothed())
                 .unwrap_or(0.0);
-            ui.monospace(format!("{} {:.0}", l.t("status.fps"), fps));
+            ui.monospace(format!("{} {:.1}", l.t("status.fps"), fps));
             if store.is_demo {
                 ui.separator();
                 ui.colored_label(
