@@ -48,8 +48,8 @@ pub struct SnapshotArgs {
     /// A named view (camera bookmark) of the scene, e.g. `overview`.
     #[arg(long)]
     pub view: Option<String>,
-    /// Largest tile rendered at once; larger images are rendered in tiles
-    /// and stitched. Defaults to the GPU's texture limit.
+    /// Largest tile rendered at once (default 4096, at most the GPU's
+    /// texture limit); larger images are rendered in tiles and stitched.
     #[arg(long)]
     pub tile_size: Option<u32>,
     /// Scene time, local `YYYY-MM-DDThh:mm` (sets the sun).

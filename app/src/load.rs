@@ -88,19 +88,24 @@ pub fn open_inputs(inputs: &[PathBuf]) -> Result<OpenedScene> {
     };
     for p in data {
         let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
-        opened.doc.layers.push(LayerRef {
-            name: p
-                .file_stem()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            source: abs.to_string_lossy().into_owned(),
-            kind: LayerKind::Auto,
-            visible: true,
-            opacity: 1.0,
-            style: Style::default(),
-        });
+        opened.doc.layers.push(layer_ref_for_file(&abs));
     }
     Ok(opened)
+}
+
+/// A layer reference for a data file, drawn as its geometry suggests.
+pub fn layer_ref_for_file(p: &Path) -> LayerRef {
+    LayerRef {
+        name: p
+            .file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        source: p.to_string_lossy().into_owned(),
+        kind: LayerKind::Auto,
+        visible: true,
+        opacity: 1.0,
+        style: Style::default(),
+    }
 }
 
 /// Picks a projected scene CRS for a layer: its own when projected, else

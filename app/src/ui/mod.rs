@@ -259,6 +259,33 @@ fn save(store: &mut SceneStore, path: &std::path::Path, l: Lang) {
         .push(crate::scene_state::Notice { error, text });
 }
 
+/// A small "enter a path" window; `Some(true)` on OK, `Some(false)` on cancel.
+fn path_dialog(
+    ctx: &egui::Context,
+    l: Lang,
+    title: &'static str,
+    path: &mut String,
+) -> Option<bool> {
+    let mut answer = None;
+    egui::Window::new(l.t(title))
+        .collapsible(false)
+        .show(ctx, |ui| {
+            ui.horizontal(|ui| {
+                ui.label(l.t("file.path"));
+                ui.text_edit_singleline(path);
+            });
+            ui.horizontal(|ui| {
+                if ui.button(l.t("action.ok")).clicked() && !path.trim().is_empty() {
+                    answer = Some(true);
+                }
+                if ui.button(l.t("action.cancel")).clicked() {
+                    answer = Some(false);
+                }
+            });
+        });
+    answer
+}
+
 fn dialogs(
     ctx: &egui::Context,
     l: Lang,
@@ -267,65 +294,26 @@ fn dialogs(
     state: &mut UiState,
 ) {
     if let Some(mut path) = state.save_as.take() {
-        let mut keep = true;
-        egui::Window::new(l.t("file.save_as"))
-            .collapsible(false)
-            .show(ctx, |ui| {
-                ui.horizontal(|ui| {
-                    ui.label(l.t("file.path"));
-                    ui.text_edit_singleline(&mut path);
-                });
-                ui.horizontal(|ui| {
-                    if ui.button(l.t("action.ok")).clicked() {
-                        let mut p = std::path::PathBuf::from(path.trim());
-                        if !p.to_string_lossy().ends_with(".cim.toml") {
-                            p.set_extension("cim.toml");
-                        }
-                        save(store, &p, l);
-                        keep = false;
-                    }
-                    if ui.button(l.t("action.cancel")).clicked() {
-                        keep = false;
-                    }
-                });
-            });
-        if keep {
-            state.save_as = Some(path);
+        match path_dialog(ctx, l, "file.save_as", &mut path) {
+            Some(true) => {
+                let mut p = std::path::PathBuf::from(path.trim());
+                if !p.to_string_lossy().ends_with(".cim.toml") {
+                    p.set_extension("cim.toml");
+                }
+                save(store, &p, l);
+            }
+            Some(false) => {}
+            None => state.save_as = Some(path),
         }
     }
     if let Some(mut path) = state.add_layer.take() {
-        let mut keep = true;
-        egui::Window::new(l.t("file.add_layer"))
-            .collapsible(false)
-            .show(ctx, |ui| {
-                ui.horizontal(|ui| {
-                    ui.label(l.t("file.path"));
-                    ui.text_edit_singleline(&mut path);
-                });
-                ui.horizontal(|ui| {
-                    if ui.button(l.t("action.ok")).clicked() && !path.trim().is_empty() {
-                        let p = std::path::PathBuf::from(path.trim());
-                        let r = cim_core::scene::LayerRef {
-                            name: p
-                                .file_stem()
-                                .map(|s| s.to_string_lossy().into_owned())
-                                .unwrap_or_default(),
-                            source: p.display().to_string(),
-                            kind: cim_core::layer::LayerKind::Auto,
-                            visible: true,
-                            opacity: 1.0,
-                            style: Default::default(),
-                        };
-                        crate::scene_state::add_layer(store, channel, r);
-                        keep = false;
-                    }
-                    if ui.button(l.t("action.cancel")).clicked() {
-                        keep = false;
-                    }
-                });
-            });
-        if keep {
-            state.add_layer = Some(path);
+        match path_dialog(ctx, l, "file.add_layer", &mut path) {
+            Some(true) => {
+                let r = crate::load::layer_ref_for_file(std::path::Path::new(path.trim()));
+                crate::scene_state::add_layer(store, channel, r);
+            }
+            Some(false) => {}
+            None => state.add_layer = Some(path),
         }
     }
 }
