@@ -95,6 +95,7 @@ fn run_viewer(opened: OpenedScene, error: Option<String>) -> Result<()> {
         PickingPlugin,
         CameraControlsPlugin,
         crate::tools::ToolsPlugin,
+        crate::quality::AdaptiveQualityPlugin,
         UiPlugin {
             lang: Lang::from_env(),
         },
