@@ -27,6 +27,7 @@ pub mod mesh;
 pub mod origin;
 pub mod picking;
 pub mod quality;
+pub mod render_probe;
 pub mod scene_state;
 pub mod snapshot;
 pub mod sun;

@@ -162,13 +162,10 @@ pub fn load_layer(
             if results.is_empty() {
                 return Err(format!("{}: holds no layers", p.display()));
             }
-            let name_of = |r: &Result<cim_loaders::Loaded, cim_loaders::LoadError>| {
-                r.as_ref().ok().map(|l| l.layer.name.clone())
-            };
             let idx = match fragment {
                 Some(f) => results
                     .iter()
-                    .position(|r| name_of(r).as_deref() == Some(f))
+                    .position(|r| r.as_ref().is_ok_and(|l| l.layer.name == f))
                     .ok_or_else(|| format!("{}: no layer named `{f}`", p.display()))?,
                 None => {
                     let ok = results.iter().position(|r| r.is_ok()).unwrap_or(0);

@@ -10,19 +10,18 @@
 use crate::camera::MainCamera;
 use crate::cli::{BenchArgs, SnapshotArgs};
 use crate::load;
+use crate::render_probe::RenderProbe;
 use crate::scene_state::{SceneStore, SlotState};
 use crate::viewer::{core_plugins, initial_pose};
 use anyhow::{Context, Result, bail};
 use bevy::app::ScheduleRunnerPlugin;
 use bevy::camera::{RenderTarget, SubCameraView};
 use bevy::prelude::*;
-use bevy::render::render_resource::{PipelineCache, TextureFormat};
-use bevy::render::renderer::RenderDevice;
+use bevy::render::RenderPlugin;
+use bevy::render::render_resource::TextureFormat;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
-use bevy::render::{Render, RenderApp, RenderPlugin, RenderSystems};
 use bevy::window::ExitCondition;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -32,29 +31,6 @@ pub const DEFAULT_TILE: u32 = 4096;
 const SETTLE_FRAMES: u32 = 3;
 /// Give up waiting for the scene after this long.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(600);
-
-/// Shared between the main and render worlds: pipelines still compiling,
-/// and the device's texture size limit (0 until the device exists).
-#[derive(Resource, Clone, Default)]
-struct RenderProbe {
-    waiting: Arc<AtomicUsize>,
-    max_texture: Arc<AtomicU32>,
-    frames: Arc<AtomicUsize>,
-}
-
-fn probe_render_world(
-    probe: Res<RenderProbe>,
-    cache: Res<PipelineCache>,
-    device: Res<RenderDevice>,
-) {
-    probe
-        .waiting
-        .store(cache.waiting_pipelines().count(), Ordering::Relaxed);
-    probe
-        .max_texture
-        .store(device.limits().max_texture_dimension_2d, Ordering::Relaxed);
-    probe.frames.fetch_add(1, Ordering::Relaxed);
-}
 
 /// One tile of the output image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,13 +131,6 @@ fn build_headless(
     )
     .add_plugins(ScheduleRunnerPlugin::run_loop(Duration::ZERO));
     core_plugins(&mut app, store, pose);
-    let probe = RenderProbe::default();
-    app.insert_resource(probe.clone());
-    if let Some(render_app) = app.get_sub_app_mut(RenderApp) {
-        render_app
-            .insert_resource(probe)
-            .add_systems(Render, probe_render_world.in_set(RenderSystems::Cleanup));
-    }
     let tile = match &job {
         Job::Snapshot { tile, .. } => *tile,
         Job::Bench { .. } => width.max(height),
@@ -213,8 +182,8 @@ fn settled(store: &SceneStore, probe: &RenderProbe) -> bool {
             .layers
             .iter()
             .all(|s| s.spawned || matches!(s.state, SlotState::Failed(_)))
-        && probe.frames.load(Ordering::Relaxed) > 2
-        && probe.waiting.load(Ordering::Relaxed) == 0
+        && probe.frames() > 2
+        && probe.waiting_pipelines() == 0
 }
 
 fn fail(capture: &mut Capture, exit: &mut MessageWriter<AppExit>, msg: String) {
@@ -235,7 +204,7 @@ fn drive_capture(
     mut exit: MessageWriter<AppExit>,
 ) {
     let capture = &mut *capture;
-    if probe.frames.load(Ordering::Relaxed) == 1
+    if probe.frames() == 1
         && let Ok(mut r) = capture.report.lock()
         && r.first_frame_s.is_none()
     {
@@ -260,7 +229,7 @@ fn drive_capture(
             };
             capture.phase = Phase::Settling { quiet };
             if quiet >= SETTLE_FRAMES {
-                let max = probe.max_texture.load(Ordering::Relaxed);
+                let max = probe.max_texture();
                 let t = capture.tiles[0];
                 if max > 0 && (t.w > max || t.h > max) {
                     return fail(
@@ -491,28 +460,12 @@ fn apply_time(store: &mut SceneStore, time: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-/// The named view, else the scene's first view, else a view framing
-/// everything that loaded.
-fn start_pose(store: &SceneStore, view: Option<&str>) -> Result<crate::camera::Pose> {
-    if view.is_none()
-        && store.doc.views.is_empty()
-        && let Some(bb) = crate::camera::scene_bbox(store)
-    {
-        return Ok(crate::camera::Pose::framing(
-            &bb,
-            30f64.to_radians(),
-            45f64.to_radians(),
-        ));
-    }
-    initial_pose(&store.doc, view)
-}
-
 pub fn run_snapshot(args: SnapshotArgs) -> Result<()> {
     validate_size(args.width, args.height)?;
     let tile = args.tile_size.unwrap_or(DEFAULT_TILE).max(16);
     let (mut store, failed) = prepare_store(&args.inputs)?;
     apply_time(&mut store, args.time.as_deref())?;
-    let pose = start_pose(&store, args.view.as_deref())?;
+    let pose = initial_pose(&store.doc, args.view.as_deref())?;
     let job = Job::Snapshot {
         out: args.out.clone(),
         tile,
@@ -542,7 +495,7 @@ pub fn run_bench(args: BenchArgs) -> Result<()> {
     let started = Instant::now();
     let (store, _) = prepare_store(&args.inputs)?;
     let load_s = started.elapsed().as_secs_f64();
-    let pose = start_pose(&store, args.view.as_deref())?;
+    let pose = initial_pose(&store.doc, args.view.as_deref())?;
     let (mut app, report) = build_headless(
         store,
         pose,

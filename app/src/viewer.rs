@@ -57,6 +57,7 @@ pub fn core_plugins(app: &mut App, store: SceneStore, pose: Pose) {
         LayerRenderPlugin,
         SunPlugin { clock },
         CameraPlugin { initial: pose },
+        crate::render_probe::RenderProbePlugin,
     ));
 }
 
