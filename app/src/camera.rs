@@ -191,7 +191,7 @@ impl Plugin for CameraPlugin {
     fn build(&self, app: &mut App) {
         app.insert_resource(CameraRig::new(self.initial))
             .add_systems(Startup, spawn_camera)
-            .add_systems(Update, frame_scene_once_loaded)
+            .add_systems(Update, (frame_scene_once_loaded, fit_haze))
             .add_systems(PostUpdate, apply_rig.before(OriginSet));
     }
 }
@@ -207,17 +207,44 @@ fn spawn_camera(mut commands: Commands, rig: Res<CameraRig>, origin: Res<RenderO
             ..default()
         }),
         Transform::from_translation(origin.to_render(rig.pose.eye)),
-        DistanceFog {
-            color: Color::srgb(0.72, 0.80, 0.90),
-            directional_light_color: Color::srgba(1.0, 0.95, 0.85, 0.4),
-            directional_light_exponent: 30.0,
-            falloff: FogFalloff::from_visibility_colors(
-                25_000.0,
-                Color::srgb(0.55, 0.62, 0.70),
-                Color::srgb(0.80, 0.86, 0.93),
-            ),
-        },
+        haze(HAZE_VISIBILITY),
     ));
+}
+
+/// Visibility of the distance haze near the ground, metres.
+const HAZE_VISIBILITY: f64 = 25_000.0;
+
+fn haze(visibility: f64) -> DistanceFog {
+    DistanceFog {
+        color: Color::srgb(0.72, 0.80, 0.90),
+        directional_light_color: Color::srgba(1.0, 0.95, 0.85, 0.4),
+        directional_light_exponent: 30.0,
+        falloff: FogFalloff::from_visibility_colors(
+            visibility as f32,
+            Color::srgb(0.55, 0.62, 0.70),
+            Color::srgb(0.80, 0.86, 0.93),
+        ),
+    }
+}
+
+/// Haze is a near-ground effect: from high up, looking down through less
+/// air, the view stays clear. Visibility grows with height above ground.
+fn fit_haze(
+    rig: Res<CameraRig>,
+    ground: Res<crate::layers::Ground>,
+    mut last: Local<f64>,
+    mut q: Query<&mut DistanceFog, With<MainCamera>>,
+) {
+    let above = (rig.pose.eye.z - ground.height(rig.pose.eye)).max(0.0);
+    let visibility = HAZE_VISIBILITY.max(12.0 * above);
+    // Rebuilding the falloff is cheap, but skip frames where nothing moved.
+    if (visibility - *last).abs() < 0.02 * *last {
+        return;
+    }
+    *last = visibility;
+    for mut fog in &mut q {
+        *fog = haze(visibility);
+    }
 }
 
 /// A scene without named views is framed once all its layers have loaded.
@@ -231,7 +258,7 @@ fn frame_scene_once_loaded(
     }
     if store.all_loaded() {
         *done = true;
-        if let Some(bb) = scene_bbox(&store) {
+        if let Some(bb) = focus_bbox(&store) {
             let fov = rig.fov_y;
             rig.pose = Pose::framing(&bb, 30f64.to_radians(), fov);
         }
@@ -298,6 +325,7 @@ fn camera_controls(
     mut drag: ResMut<PointerDrag>,
     mut rig: ResMut<CameraRig>,
     ground: Res<crate::layers::Ground>,
+    underground: Res<crate::underground::UndergroundView>,
     store: Res<crate::scene_state::SceneStore>,
 ) {
     let dt = time.delta_secs_f64();
@@ -449,9 +477,9 @@ fn camera_controls(
             .unwrap_or(rig.pose.eye + rig.pose.forward() * 500.0);
         rig.zoom_towards(target, notches);
     }
-    // Never below ground.
+    // Never below ground, unless the ground is see-through.
     let floor = ground.height(rig.pose.eye) + 1.5;
-    if rig.pose.eye.z < floor && !rig.fly_mode {
+    if rig.pose.eye.z < floor && !rig.fly_mode && !underground.allows_camera_below_ground() {
         rig.pose.eye.z = floor;
     }
 }
@@ -463,6 +491,48 @@ pub fn scene_bbox(store: &crate::scene_state::SceneStore) -> Option<Bbox> {
         .iter()
         .filter_map(|s| s.layer.as_ref()?.bbox())
         .reduce(|a, b| a.union(&b))
+}
+
+/// Where the data is: the 2nd–98th percentile box of feature centres
+/// (plus any raster's extent), so a few outlying features (a road leaving
+/// town) do not push the first view kilometres away.
+pub fn focus_bbox(store: &crate::scene_state::SceneStore) -> Option<Bbox> {
+    let mut xs = Vec::new();
+    let mut ys = Vec::new();
+    let mut zs = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut rasters: Option<Bbox> = None;
+    for layer in store.layers.iter().filter_map(|s| s.layer.as_ref()) {
+        match layer.vector() {
+            Some(v) => {
+                // At most ~50 000 samples per layer.
+                let step = (v.features.len() / 50_000).max(1);
+                for f in v.features.iter().step_by(step) {
+                    if let Some(b) = f.geometry.bbox() {
+                        let c = b.center();
+                        xs.push(c.x);
+                        ys.push(c.y);
+                        zs = (zs.0.min(b.min.z), zs.1.max(b.max.z));
+                    }
+                }
+            }
+            None => {
+                if let Some(b) = layer.bbox() {
+                    rasters = Some(rasters.map_or(b, |r| r.union(&b)));
+                }
+            }
+        }
+    }
+    if xs.is_empty() {
+        return rasters.or_else(|| scene_bbox(store));
+    }
+    let pct = |v: &mut Vec<f64>, p: f64| {
+        v.sort_by(f64::total_cmp);
+        v[((v.len() - 1) as f64 * p).round() as usize]
+    };
+    let lo = DVec3::new(pct(&mut xs, 0.02), pct(&mut ys, 0.02), zs.0);
+    let hi = DVec3::new(pct(&mut xs, 0.98), pct(&mut ys, 0.98), zs.1);
+    let vb = Bbox { min: lo, max: hi };
+    Some(rasters.map_or(vb, |r| r.union(&vb)))
 }
 
 #[cfg(test)]

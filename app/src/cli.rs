@@ -55,6 +55,10 @@ pub struct SnapshotArgs {
     /// Scene time, local `YYYY-MM-DDThh:mm` (sets the sun).
     #[arg(long)]
     pub time: Option<String>,
+    /// Ground opacity from 0 to 1: below 1 the terrain and draped layers
+    /// turn see-through so underground pipes show.
+    #[arg(long)]
+    pub ground_opacity: Option<f32>,
 }
 
 #[derive(Args, Debug)]

@@ -94,6 +94,111 @@ pub fn building_prisms(layer: &Layer, style: &Style) -> Vec<Option<(f64, f64)>> 
         .collect()
 }
 
+/// A pipe as drawn: 3D centre lines (scene CRS) and a radius.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PipeShape {
+    pub lines: Vec<Vec<DVec3>>,
+    pub radius: f64,
+}
+
+/// Cover depth (ground to pipe top) when the data gives none: a typical
+/// municipal water main (CJJ 101 asks for ≥ 0.7 m under roads; sewers lie deeper).
+pub const DEFAULT_PIPE_COVER: f64 = 1.5;
+const DEFAULT_PIPE_DIAMETER: f64 = 0.3;
+
+/// Where each pipe feature runs underground, from (first that applies):
+/// the line's own z values (surveyed 3D centre lines); invert elevations at
+/// both ends (`start_invert_field`/`end_invert_field`, interpolated along
+/// the line); a cover depth below the ground (`depth_field`, `depth`, or
+/// 1.5 m). Diameters come from `width_field` (or a field named like
+/// `diameter`/`管径`/`DN`); values above 20 are taken as millimetres, as
+/// Chinese pipe data (DN300) usually is.
+pub fn pipe_shapes(v: &VectorData, style: &Style, ground: &Ground) -> Vec<Option<PipeShape>> {
+    let field = |set: &Option<String>, guesses: &[&str]| {
+        set.as_deref()
+            .and_then(|f| v.field_index(f))
+            .or_else(|| guess_field(v, guesses))
+    };
+    let diam_i = field(
+        &style.width_field,
+        &[
+            "diameter",
+            "DIAMETER",
+            "Diameter",
+            "管径",
+            "DN",
+            "DIAM",
+            "PIPE_DIAM",
+            "dn",
+        ],
+    );
+    let depth_i = field(
+        &style.depth_field,
+        &["depth", "DEPTH", "埋深", "COVER", "cover"],
+    );
+    let start_i = field(
+        &style.start_invert_field,
+        &["start_inv", "US_INVERT", "起点高程"],
+    );
+    let end_i = field(
+        &style.end_invert_field,
+        &["end_inv", "DS_INVERT", "终点高程"],
+    );
+    let num = |f: &cim_core::layer::Feature, i: Option<usize>| -> Option<f64> {
+        i.and_then(|i| f.attributes.get(i)?.as_f64())
+            .filter(|x| x.is_finite())
+    };
+    v.features
+        .iter()
+        .map(|f| {
+            let parts: Vec<&[DVec3]> = match &f.geometry {
+                Geometry::LineString(l) => vec![l.as_slice()],
+                Geometry::MultiLineString(ls) => ls.iter().map(|l| l.as_slice()).collect(),
+                _ => return None,
+            };
+            let d = num(f, diam_i)
+                .filter(|d| *d > 0.0)
+                .map(|d| if d > 20.0 { d / 1000.0 } else { d })
+                .or(style.width)
+                .unwrap_or(DEFAULT_PIPE_DIAMETER);
+            let r = d / 2.0;
+            let inverts = num(f, start_i).zip(num(f, end_i));
+            let cover = num(f, depth_i)
+                .or(style.depth)
+                .unwrap_or(DEFAULT_PIPE_COVER);
+            let lines = parts
+                .into_iter()
+                .map(|part| {
+                    if part.iter().all(|p| p.z != 0.0) {
+                        return part.to_vec();
+                    }
+                    if let Some((a, b)) = inverts {
+                        let total: f64 = part.windows(2).map(|w| w[0].distance(w[1])).sum();
+                        let mut run = 0.0;
+                        return part
+                            .iter()
+                            .enumerate()
+                            .map(|(k, p)| {
+                                if k > 0 {
+                                    run += part[k - 1].distance(*p);
+                                }
+                                let t = if total > 0.0 { run / total } else { 0.0 };
+                                DVec3::new(p.x, p.y, a + (b - a) * t + r)
+                            })
+                            .collect();
+                    }
+                    // Follow the ground: densify so the pipe bends with it.
+                    mesh::densify(part, 10.0)
+                        .into_iter()
+                        .map(|p| DVec3::new(p.x, p.y, ground.height(p) - cover - r))
+                        .collect()
+                })
+                .collect();
+            Some(PipeShape { lines, radius: r })
+        })
+        .collect()
+}
+
 fn guess_field(v: &VectorData, names: &[&str]) -> Option<usize> {
     names.iter().find_map(|n| v.field_index(n))
 }
@@ -139,6 +244,11 @@ fn default_color(kind: LayerKind) -> [u8; 4] {
     }
 }
 
+/// A layer's single-symbol colour: its style's, else the kind's default.
+pub fn base_color_of(style: &Style, kind: LayerKind) -> [u8; 4] {
+    style.rgba().unwrap_or(default_color(kind))
+}
+
 fn polygons(g: &Geometry) -> &[Polygon] {
     match g {
         Geometry::Polygon(p) => std::slice::from_ref(p),
@@ -167,7 +277,7 @@ pub fn build_layer_meshes(
     ground: &Ground,
 ) -> Vec<(Anchor, MeshData)> {
     let kind = layer.effective_kind();
-    let base_color = style.rgba().unwrap_or(default_color(kind));
+    let base_color = base_color_of(style, kind);
     let mut out = Vec::new();
     if let Some(g) = layer.grid() {
         for row0 in (0..g.height.saturating_sub(1)).step_by(TERRAIN_CHUNK) {
@@ -213,6 +323,11 @@ pub fn build_layer_meshes(
         if p.z != 0.0 { p.z } else { ground.height(p) }
     };
     let width_i = style.width_field.as_deref().and_then(|f| v.field_index(f));
+    let shapes = if kind == LayerKind::Pipes {
+        pipe_shapes(v, style, ground)
+    } else {
+        Vec::new()
+    };
     for k in keys {
         let anchor = chunk_anchor(k);
         let idx = &chunks[&k];
@@ -239,12 +354,21 @@ pub fn build_layer_meshes(
                 });
                 mesh::draped_polygons(anchor, polys, 0.15, 12.0, &drape)
             }
-            LayerKind::Roads | LayerKind::Pipes => {
+            LayerKind::Pipes => {
+                let lines = idx.iter().flat_map(|&i| {
+                    let c = color_of(i);
+                    shapes[i]
+                        .iter()
+                        .flat_map(move |s| s.lines.iter().map(move |l| (l.as_slice(), s.radius, c)))
+                });
+                mesh::tubes(anchor, lines, 10)
+            }
+            LayerKind::Roads => {
                 let lines = idx.iter().flat_map(|&i| {
                     let w = width_i
                         .and_then(|wi| v.features[i].attributes.get(wi)?.as_f64())
                         .or(style.width)
-                        .unwrap_or(if kind == LayerKind::Pipes { 1.0 } else { 6.0 });
+                        .unwrap_or(6.0);
                     let c = color_of(i);
                     let ls: Vec<&[DVec3]> = match &v.features[i].geometry {
                         Geometry::LineString(l) => vec![l.as_slice()],
@@ -302,6 +426,10 @@ fn layer_material(kind: LayerKind, opacity: f32) -> StandardMaterial {
             m.perceptual_roughness = 1.0;
             m.reflectance = 0.1;
         }
+        LayerKind::Pipes => {
+            m.perceptual_roughness = 0.45;
+            m.metallic = 0.2;
+        }
         _ => {}
     }
     if opacity < 1.0 {
@@ -318,6 +446,7 @@ fn spawn_ready_layers(
     mut materials: ResMut<Assets<StandardMaterial>>,
     mut layer_materials: ResMut<LayerMaterials>,
     mut ground: ResMut<Ground>,
+    mut gizmo_assets: ResMut<Assets<GizmoAsset>>,
     existing: Query<(Entity, &LayerEntity)>,
 ) {
     // Terrain first: vector layers drape on it, so they wait until every
@@ -336,6 +465,7 @@ fn spawn_ready_layers(
         .iter()
         .any(|s| s.state == SlotState::Loading && s.kind() == LayerKind::Terrain);
     let store = &mut *store;
+    let mut spawned_any = false;
     for slot in store.layers.iter_mut() {
         if slot.spawned || slot.state != SlotState::Ready {
             continue;
@@ -352,6 +482,8 @@ fn spawn_ready_layers(
                 commands.entity(e).despawn();
             }
         }
+        // Opacity (layer and underground view) is applied by
+        // `sync_layer_settings`, which the revision bump below triggers.
         let material = materials.add(layer_material(kind, slot.reference.opacity));
         layer_materials
             .0
@@ -373,22 +505,71 @@ fn spawn_ready_layers(
                 LayerEntity(slot.id),
             ));
         }
+        if kind == LayerKind::Pipes
+            && let Some(v) = layer.vector()
+        {
+            // Centre lines a couple of pixels wide, so networks stay
+            // legible from afar where 0.3 m tubes are sub-pixel.
+            let shapes = pipe_shapes(v, &slot.reference.style, &ground);
+            let anchor = Anchor(layer.bbox().map_or(DVec3::ZERO, |b| b.center()));
+            let mut gizmo = GizmoAsset::default();
+            let color = Color::srgba_u8(
+                base_color_of(&slot.reference.style, kind)[0],
+                base_color_of(&slot.reference.style, kind)[1],
+                base_color_of(&slot.reference.style, kind)[2],
+                255,
+            );
+            for s in shapes.iter().flatten() {
+                for l in &s.lines {
+                    gizmo.linestrip(l.iter().map(|p| anchor.local(*p)), color);
+                }
+            }
+            commands.spawn((
+                Gizmo {
+                    handle: gizmo_assets.add(gizmo),
+                    line_config: GizmoLineConfig {
+                        width: 1.5,
+                        ..default()
+                    },
+                    depth_bias: -0.0005,
+                },
+                Transform::default(),
+                visibility,
+                GeoAnchor(anchor.0),
+                LayerEntity(slot.id),
+            ));
+        }
         slot.spawned = true;
+        spawned_any = true;
+    }
+    if spawned_any {
+        store.revision += 1;
     }
 }
 
-/// Applies visibility and opacity edits from the layer tree.
+/// Layers that lie on the ground surface and fade with it in the
+/// underground view.
+pub fn is_surface(kind: LayerKind) -> bool {
+    matches!(
+        kind,
+        LayerKind::Terrain | LayerKind::Areas | LayerKind::Roads | LayerKind::Auto
+    )
+}
+
+/// Applies visibility and opacity edits from the layer tree and the
+/// underground view's ground opacity.
 fn sync_layer_settings(
     store: Res<SceneStore>,
-    mut last: Local<u64>,
+    underground: Res<crate::underground::UndergroundView>,
+    mut last: Local<(u64, f32)>,
     mut q: Query<(&LayerEntity, &mut Visibility)>,
     layer_materials: Res<LayerMaterials>,
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
-    if store.revision == *last {
+    if (store.revision, underground.ground_opacity) == *last {
         return;
     }
-    *last = store.revision;
+    *last = (store.revision, underground.ground_opacity);
     for (le, mut vis) in &mut q {
         if let Some(slot) = store.slot(le.0) {
             let want = if slot.reference.visible {
@@ -407,7 +588,12 @@ fn sync_layer_settings(
         };
         for (h, base_alpha) in mats {
             if let Some(mut m) = materials.get_mut(h) {
-                let a = base_alpha * slot.reference.opacity;
+                let ground = if is_surface(slot.kind()) {
+                    underground.ground_opacity
+                } else {
+                    1.0
+                };
+                let a = base_alpha * slot.reference.opacity * ground;
                 if (m.base_color.alpha() - a).abs() > 1e-4 {
                     m.base_color.set_alpha(a);
                     m.alpha_mode = if a < 1.0 {

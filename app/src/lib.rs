@@ -13,7 +13,8 @@
 //! | [`camera::CameraPlugin`] | `camera` | orbit / pan / zoom / fly / fly-to |
 //! | [`picking::PickingPlugin`] | `picking` | what is under the cursor; selection and highlight |
 //! | [`tools::ToolsPlugin`] | `tools` | measurement, coordinate readout, search, attribute query |
-//! | [`ui::UiPlugin`] | `ui` | egui panels: layer tree, inspector, status bar, help |
+//! | [`underground::UndergroundPlugin`] | `underground` | see-through ground for pipes, base plane under terrain-less scenes |
+//! | [`ui::UiPlugin`] | `ui` | egui panels: layer tree, inspector, attribute tables, legend, labels, status bar, help |
 //! | [`snapshot::SnapshotPlugin`] | `snapshot` | off-screen, settled, tiled PNG capture |
 
 pub mod camera;
@@ -33,4 +34,5 @@ pub mod snapshot;
 pub mod sun;
 pub mod tools;
 pub mod ui;
+pub mod underground;
 pub mod viewer;

@@ -134,6 +134,9 @@ fn scene_crs_for(layer: &Layer) -> Result<(CrsDef, DVec3)> {
 pub struct LoadedLayer {
     pub layer: Layer,
     pub warnings: Vec<String>,
+    /// R-tree over the features (built on the loader thread: a million
+    /// footprints take a fraction of a second).
+    pub index: Option<cim_core::index::SpatialIndex>,
 }
 
 /// Loads one layer of a scene and brings it into the scene CRS.
@@ -212,7 +215,12 @@ pub fn load_layer(
         }
         Some(_) => {}
     }
-    Ok(LoadedLayer { layer, warnings })
+    let index = layer.vector().map(cim_core::index::SpatialIndex::build);
+    Ok(LoadedLayer {
+        layer,
+        warnings,
+        index,
+    })
 }
 
 /// Transforms a layer into `to`: vectors point by point; grids are

@@ -262,6 +262,83 @@ pub fn ribbons<'a>(
     m
 }
 
+/// Round tubes of `radius` metres along 3D centre lines (pipes): `sides`
+/// vertices per ring, smooth radial normals, flat end caps. Rings are
+/// oriented by the mitred tangent at each vertex, so bends do not pinch.
+pub fn tubes<'a>(
+    anchor: Anchor,
+    lines: impl IntoIterator<Item = (&'a [DVec3], f64, [f32; 4])>,
+    sides: usize,
+) -> MeshData {
+    use cim_core::georef::RenderFrame;
+    let sides = sides.max(3);
+    let mut m = MeshData::default();
+    for (line, radius, color) in lines {
+        // Drop repeated vertices: they have no tangent.
+        let mut pts: Vec<DVec3> = Vec::with_capacity(line.len());
+        for p in line {
+            if pts.last().is_none_or(|q: &DVec3| q.distance(*p) > 1e-6) {
+                pts.push(*p);
+            }
+        }
+        if pts.len() < 2 || radius <= 0.0 {
+            continue;
+        }
+        let first = m.positions.len() as u32;
+        let n = pts.len();
+        let mut frames = Vec::with_capacity(n);
+        for i in 0..n {
+            let prev = (pts[i] - pts[i.saturating_sub(1)]).normalize_or_zero();
+            let next = (pts[(i + 1).min(n - 1)] - pts[i]).normalize_or_zero();
+            let t = (prev + next).normalize_or(next);
+            // Side vector horizontal; falls back to east for vertical runs.
+            let side = t.cross(DVec3::Z).normalize_or(DVec3::X);
+            let up = side.cross(t).normalize_or(DVec3::Z);
+            frames.push((t, side, up));
+            for k in 0..sides {
+                let a = std::f64::consts::TAU * k as f64 / sides as f64;
+                let dir = side * a.cos() + up * a.sin();
+                m.push(
+                    anchor.local(pts[i] + dir * radius),
+                    RenderFrame::dir_to_render(dir).as_vec3(),
+                    color,
+                );
+            }
+        }
+        let s = sides as u32;
+        for i in 0..(n as u32 - 1) {
+            for k in 0..s {
+                let k1 = (k + 1) % s;
+                let (a, b) = (first + i * s + k, first + i * s + k1);
+                let (c, d) = (a + s, b + s);
+                // side×up points backwards along the tangent: this winding
+                // faces outward.
+                m.indices.extend_from_slice(&[a, c, b, b, c, d]);
+            }
+        }
+        // End caps as fans facing along -t at the start, +t at the end.
+        for (i, sign) in [(0usize, -1.0), (n - 1, 1.0)] {
+            let (t, _, _) = frames[i];
+            let normal = RenderFrame::dir_to_render(t * sign).as_vec3();
+            let centre = m.push(anchor.local(pts[i]), normal, color);
+            let ring0 = m.positions.len() as u32;
+            for k in 0..s {
+                let p = m.positions[(first + i as u32 * s + k) as usize];
+                m.push(Vec3::from(p), normal, color);
+            }
+            for k in 0..s {
+                let (a, b) = (ring0 + k, ring0 + (k + 1) % s);
+                if sign < 0.0 {
+                    m.indices.extend_from_slice(&[centre, a, b]);
+                } else {
+                    m.indices.extend_from_slice(&[centre, b, a]);
+                }
+            }
+        }
+    }
+    m
+}
+
 /// Inserts points so no segment is longer than `max` metres (for draping).
 pub fn densify(line: &[DVec3], max: f64) -> Vec<DVec3> {
     let mut out = Vec::with_capacity(line.len());
@@ -423,6 +500,36 @@ mod tests {
         for t in m.indices.chunks_exact(3) {
             let [a, b, c] = [0, 1, 2].map(|k| Vec3::from(m.positions[t[k] as usize]));
             assert!((b - a).cross(c - a).y > 0.0);
+        }
+    }
+
+    #[test]
+    fn tubes_are_round_and_face_outward() {
+        let line = [
+            DVec3::new(0.0, 0.0, -2.0),
+            DVec3::new(10.0, 0.0, -2.0),
+            DVec3::new(10.0, 10.0, -3.0),
+        ];
+        let m = tubes(Anchor(DVec3::ZERO), [(&line[..], 0.5, [1.0; 4])], 8);
+        assert_eq!(m.indices.len(), 2 * 8 * 6 + 2 * 8 * 3);
+        // Ring vertices sit `radius` from the centre line (render axes:
+        // x = east, y = up, z = -north).
+        for p in &m.positions[0..8] {
+            let d = Vec3::new(p[0], p[1] + 2.0, p[2]).length();
+            assert!((d - 0.5).abs() < 1e-4, "{d}");
+        }
+        // Every triangle's normal agrees with its vertices' normals.
+        for t in m.indices.chunks_exact(3) {
+            let [a, b, c] = [0, 1, 2].map(|k| Vec3::from(m.positions[t[k] as usize]));
+            let n = (b - a).cross(c - a);
+            if n.length() < 1e-9 {
+                continue;
+            }
+            let vn: Vec3 = [0, 1, 2]
+                .map(|k| Vec3::from(m.normals[t[k] as usize]))
+                .into_iter()
+                .sum();
+            assert!(n.dot(vn) > 0.0, "inward triangle {t:?}");
         }
     }
 

@@ -48,13 +48,33 @@ impl Plugin for PickingPlugin {
     }
 }
 
-/// Casts a scene ray at everything pickable.
+/// Casts a scene ray at everything pickable: extruded buildings (as
+/// prisms, candidates from each layer's R-tree), then the terrain or the
+/// ground plane; where the ray meets the ground, the nearest line, point or
+/// area feature within a few pixels' worth of metres. Pipes are looked for
+/// at their depth when the ground is see-through.
 pub fn cast(
     store: &SceneStore,
     ground: &Ground,
+    underground: bool,
     ray: &Ray,
 ) -> (Option<DVec3>, Option<(u64, FeatureId)>) {
     let mut best: Option<(Hit, Option<u64>)> = None;
+    // How far the ray can matter: down to the lowest ground, at most 50 km.
+    let floor = ground
+        .grid()
+        .and_then(|g| g.min_max())
+        .map_or(0.0, |m| m.0 as f64);
+    let reach = if ray.dir.z < -1e-6 {
+        ((floor - ray.origin.z) / ray.dir.z).clamp(0.0, 50_000.0)
+    } else {
+        50_000.0
+    };
+    let end = ray.at(reach);
+    let (lo, hi) = (
+        ray.origin.truncate().min(end.truncate()),
+        ray.origin.truncate().max(end.truncate()),
+    );
     for slot in &store.layers {
         if !slot.reference.visible || slot.kind() != LayerKind::Buildings {
             continue;
@@ -62,7 +82,12 @@ pub fn cast(
         let Some(v) = slot.layer.as_ref().and_then(|l| l.vector()) else {
             continue;
         };
-        if let Some(h) = pick::pick_buildings(ray, v, |i| slot.prisms.get(i).copied().flatten())
+        let prism = |i: usize| slot.prisms.get(i).copied().flatten();
+        let h = match &slot.index {
+            Some(ix) => pick::pick_buildings_among(ray, v, ix.bbox_candidates(lo, hi), prism),
+            None => pick::pick_buildings(ray, v, prism),
+        };
+        if let Some(h) = h
             && best.as_ref().is_none_or(|(b, _)| h.t < b.t)
         {
             best = Some((h, Some(slot.id)));
@@ -78,13 +103,48 @@ pub fn cast(
         // No model hit: the horizontal plane at ground level.
         let z = ground.height(ray.origin);
         let t = (z - ray.origin.z) / ray.dir.z;
-        return (Some(ray.at(t)), None);
+        best = Some((
+            Hit {
+                t,
+                point: ray.at(t),
+                feature: None,
+            },
+            None,
+        ));
     }
-    match best {
-        Some((h, Some(slot))) => (Some(h.point), h.feature.map(|f| (slot, f))),
-        Some((h, None)) => (Some(h.point), None),
-        None => (None, None),
+    let Some((hit, slot)) = best else {
+        return (None, None);
+    };
+    if let Some(slot) = slot {
+        return (Some(hit.point), hit.feature.map(|f| (slot, f)));
     }
+    let ground_point = hit.point;
+    // Topmost layer first, as the layer tree lists them.
+    for slot in store.layers.iter().rev() {
+        let kind = slot.kind();
+        if !slot.reference.visible || kind == LayerKind::Buildings || kind == LayerKind::Terrain {
+            continue;
+        }
+        if kind == LayerKind::Pipes && !underground {
+            continue;
+        }
+        let (Some(v), Some(ix)) = (slot.layer.as_ref().and_then(|l| l.vector()), &slot.index)
+        else {
+            continue;
+        };
+        let at = if kind == LayerKind::Pipes && ray.dir.z < -1e-9 {
+            let z = ground.height(ground_point) - crate::layers::DEFAULT_PIPE_COVER;
+            ray.at((z - ray.origin.z) / ray.dir.z)
+        } else {
+            ground_point
+        };
+        // About 6 px at a 60° field of view.
+        let tolerance = (at.distance(ray.origin) * 0.006).clamp(0.5, 60.0);
+        if let Some(h) = ix.nearest(v, at.truncate(), tolerance) {
+            return (Some(at), Some((slot.id, h.id)));
+        }
+    }
+    (Some(ground_point), None)
 }
 
 pub fn update_cursor_hit(
@@ -93,8 +153,10 @@ pub fn update_cursor_hit(
     origin: Res<RenderOrigin>,
     store: Res<SceneStore>,
     ground: Res<Ground>,
+    underground: Res<crate::underground::UndergroundView>,
     mut hit: ResMut<CursorHit>,
 ) {
+    let below = underground.allows_camera_below_ground();
     let Ok((camera, cam_t)) = cameras.single() else {
         return;
     };
@@ -104,7 +166,7 @@ pub fn update_cursor_hit(
         .cursor
         .and_then(|c| viewport_ray(camera, cam_t, &origin, c));
     let (point, feature) = match hit.ray {
-        Some(r) => cast(&store, &ground, &r),
+        Some(r) => cast(&store, &ground, below, &r),
         None => (None, None),
     };
     hit.point = point;
@@ -112,7 +174,7 @@ pub fn update_cursor_hit(
     hit.center_point = camera
         .logical_viewport_size()
         .and_then(|s| viewport_ray(camera, cam_t, &origin, s * 0.5))
-        .and_then(|r| cast(&store, &ground, &r).0);
+        .and_then(|r| cast(&store, &ground, below, &r).0);
 }
 
 fn select_on_click(
@@ -136,10 +198,12 @@ fn select_on_click(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn update_highlight(
     mut commands: Commands,
     selection: Res<Selection>,
     store: Res<SceneStore>,
+    ground: Res<Ground>,
     existing: Query<Entity, With<Highlight>>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
@@ -162,26 +226,13 @@ fn update_highlight(
     let Some(idx) = v.features.iter().position(|f| f.id == fid) else {
         return;
     };
-    let Some((base, top)) = slot.prisms.get(idx).copied().flatten() else {
-        return;
-    };
-    let polys = match &v.features[idx].geometry {
-        Geometry::Polygon(p) => vec![p.clone()],
-        Geometry::MultiPolygon(ps) => ps.clone(),
-        _ => return,
-    };
     let Some(bb) = v.features[idx].geometry.bbox() else {
         return;
     };
     let anchor = Anchor(bb.center());
-    // Slightly taller and wider than the building so it shows over it.
-    let grown: Vec<_> = polys.iter().map(|p| grow(p, 0.4)).collect();
-    let data = mesh::extrude(
-        anchor,
-        grown
-            .iter()
-            .map(|p| (p, base - 0.2, top + 0.4, [1.0, 0.85, 0.1, 1.0])),
-    );
+    let Some(data) = highlight_mesh(slot, idx, &ground, anchor) else {
+        return;
+    };
     commands.spawn((
         Highlight,
         Mesh3d(meshes.add(data.into_mesh())),
@@ -195,6 +246,100 @@ fn update_highlight(
         Transform::default(),
         GeoAnchor(anchor.0),
     ));
+}
+
+/// A slightly enlarged copy of feature `idx` as drawn by its layer.
+fn highlight_mesh(
+    slot: &crate::scene_state::LayerSlot,
+    idx: usize,
+    ground: &Ground,
+    anchor: Anchor,
+) -> Option<mesh::MeshData> {
+    let v = slot.layer.as_ref()?.vector()?;
+    let f = &v.features[idx];
+    let color = [1.0, 0.85, 0.1, 1.0];
+    let drape = |p: DVec3| if p.z != 0.0 { p.z } else { ground.height(p) };
+    let data = match (slot.kind(), &f.geometry) {
+        (LayerKind::Buildings, g) => {
+            let (base, top) = slot.prisms.get(idx).copied().flatten()?;
+            let polys = match g {
+                Geometry::Polygon(p) => vec![p.clone()],
+                Geometry::MultiPolygon(ps) => ps.clone(),
+                _ => return None,
+            };
+            // Slightly taller and wider than the building so it shows over it.
+            let grown: Vec<_> = polys.iter().map(|p| grow(p, 0.4)).collect();
+            mesh::extrude(
+                anchor,
+                grown.iter().map(|p| (p, base - 0.2, top + 0.4, color)),
+            )
+        }
+        (LayerKind::Pipes, _) => {
+            let one = cim_core::layer::VectorData {
+                fields: v.fields.clone(),
+                features: vec![f.clone()],
+            };
+            let shape = crate::layers::pipe_shapes(&one, &slot.reference.style, ground)
+                .pop()
+                .flatten()?;
+            mesh::tubes(
+                anchor,
+                shape
+                    .lines
+                    .iter()
+                    .map(|l| (l.as_slice(), shape.radius + 0.15, color)),
+                10,
+            )
+        }
+        (_, Geometry::LineString(_) | Geometry::MultiLineString(_)) => {
+            let lines: Vec<&[DVec3]> = match &f.geometry {
+                Geometry::LineString(l) => vec![l.as_slice()],
+                Geometry::MultiLineString(ls) => ls.iter().map(|l| l.as_slice()).collect(),
+                _ => Vec::new(),
+            };
+            let w = slot.reference.style.width.unwrap_or(6.0) + 2.0;
+            mesh::ribbons(
+                anchor,
+                lines.into_iter().map(|l| (l, w, color)),
+                0.6,
+                &drape,
+            )
+        }
+        (_, Geometry::Polygon(_) | Geometry::MultiPolygon(_)) => {
+            let polys: Vec<&cim_core::geometry::Polygon> = match &f.geometry {
+                Geometry::Polygon(p) => vec![p],
+                Geometry::MultiPolygon(ps) => ps.iter().collect(),
+                _ => Vec::new(),
+            };
+            mesh::draped_polygons(
+                anchor,
+                polys.into_iter().map(|p| (p, color)),
+                0.5,
+                12.0,
+                &drape,
+            )
+        }
+        (_, g) => {
+            let mut squares = Vec::new();
+            g.for_each_point(|p| {
+                let z = drape(p);
+                squares.push((
+                    cim_core::geometry::Polygon::new(vec![
+                        DVec3::new(p.x - 3.0, p.y - 3.0, z),
+                        DVec3::new(p.x + 3.0, p.y - 3.0, z),
+                        DVec3::new(p.x + 3.0, p.y + 3.0, z),
+                        DVec3::new(p.x - 3.0, p.y + 3.0, z),
+                    ]),
+                    z,
+                ));
+            });
+            mesh::extrude(
+                anchor,
+                squares.iter().map(|(s, z)| (s, *z - 0.2, *z + 13.0, color)),
+            )
+        }
+    };
+    (!data.is_empty()).then_some(data)
 }
 
 /// Pushes every vertex `d` metres away from the polygon's centroid.

@@ -31,6 +31,8 @@ pub struct LayerSlot {
     /// For extruded layers: each feature's (base, top) heights, used by
     /// picking and zoom-to.
     pub prisms: Vec<Option<(f64, f64)>>,
+    /// Spatial index of vector layers (picking, labels, selection).
+    pub index: Option<Arc<cim_core::index::SpatialIndex>>,
     /// Meshes have been built for the current data.
     pub spawned: bool,
 }
@@ -108,6 +110,7 @@ impl SceneStore {
             state: SlotState::Loading,
             layer: None,
             prisms: Vec::new(),
+            index: None,
             spawned: false,
         });
         id
@@ -161,6 +164,7 @@ impl SceneStore {
                     slot.prisms =
                         crate::layers::building_prisms(&loaded.layer, &slot.reference.style);
                     slot.layer = Some(Arc::new(loaded.layer));
+                    slot.index = loaded.index.map(Arc::new);
                     slot.state = SlotState::Ready;
                     slot.spawned = false;
                 }

@@ -471,6 +471,12 @@ pub fn run_snapshot(args: SnapshotArgs) -> Result<()> {
         tile,
     };
     let (mut app, report) = build_headless(store, pose, job, args.width, args.height);
+    if let Some(a) = args.ground_opacity {
+        if !(0.0..=1.0).contains(&a) {
+            bail!("--ground-opacity must be between 0 and 1 (got {a})");
+        }
+        app.insert_resource(crate::underground::UndergroundView { ground_opacity: a });
+    }
     app.run();
     let r = report.lock().map(|r| r.clone()).unwrap_or_default();
     if let Some(e) = r.error {

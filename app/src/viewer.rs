@@ -58,6 +58,9 @@ pub fn core_plugins(app: &mut App, store: SceneStore, pose: Pose) {
         SunPlugin { clock },
         CameraPlugin { initial: pose },
         crate::render_probe::RenderProbePlugin,
+        crate::underground::UndergroundPlugin {
+            ground_opacity: 1.0,
+        },
     ));
 }
 

@@ -107,6 +107,42 @@ impl AttrValue {
         }
     }
 
+    /// A total order for sorting table columns: numbers by value (ints and
+    /// floats together), then dates, booleans and strings; nulls last.
+    ///
+    /// ```
+    /// use cim_core::attr::AttrValue;
+    /// let mut v = vec![AttrValue::Null, AttrValue::Float(2.5), AttrValue::Int(10), AttrValue::Int(-1)];
+    /// v.sort_by(AttrValue::sort_cmp);
+    /// assert_eq!(v, [AttrValue::Int(-1), AttrValue::Float(2.5), AttrValue::Int(10), AttrValue::Null]);
+    /// ```
+    pub fn sort_cmp(&self, other: &AttrValue) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        let rank = |v: &AttrValue| match v {
+            AttrValue::Int(_) | AttrValue::Float(_) => 0,
+            AttrValue::Date(_) => 1,
+            AttrValue::Bool(_) => 2,
+            AttrValue::String(_) => 3,
+            AttrValue::Null => 4,
+        };
+        match (self, other) {
+            (AttrValue::Int(a), AttrValue::Int(b)) => a.cmp(b),
+            (AttrValue::Int(_) | AttrValue::Float(_), AttrValue::Int(_) | AttrValue::Float(_)) => {
+                let (a, b) = (
+                    self.as_f64().unwrap_or(f64::NAN),
+                    other.as_f64().unwrap_or(f64::NAN),
+                );
+                a.total_cmp(&b)
+            }
+            (AttrValue::Date(a), AttrValue::Date(b)) => {
+                (a.year, a.month, a.day).cmp(&(b.year, b.month, b.day))
+            }
+            (AttrValue::Bool(a), AttrValue::Bool(b)) => a.cmp(b),
+            (AttrValue::String(a), AttrValue::String(b)) => a.cmp(b),
+            _ => rank(self).cmp(&rank(other)).then(Ordering::Equal),
+        }
+    }
+
     pub fn is_null(&self) -> bool {
         matches!(self, AttrValue::Null)
     }

@@ -104,6 +104,31 @@ pub enum LayerKind {
     Auto,
 }
 
+/// Whether a line layer's name says it is an underground network
+/// (water, sewer, gas, power, telecom…), so it is drawn as pipes.
+///
+/// ```
+/// use cim_core::layer::looks_like_pipes;
+/// assert!(looks_like_pipes("Pipes_SolidFree_2017_03"));
+/// assert!(looks_like_pipes("给水管线"));
+/// assert!(!looks_like_pipes("Roads_2016_12"));
+/// ```
+pub fn looks_like_pipes(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    const WORDS: [&str; 8] = [
+        "pipe",
+        "sewer",
+        "water_main",
+        "watermain",
+        "drain",
+        "culvert",
+        "conduit",
+        "gas_line",
+    ];
+    const ZH: [&str; 6] = ["管", "给水", "排水", "污水", "雨水", "燃气"];
+    WORDS.iter().any(|w| lower.contains(w)) || ZH.iter().any(|w| name.contains(w))
+}
+
 /// One layer of the city model.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Layer {
@@ -154,6 +179,9 @@ impl Layer {
             LayerContent::Raster(_) => LayerKind::Terrain,
             LayerContent::Vector(v) => match v.geometry_type() {
                 "Polygon" | "MultiPolygon" => LayerKind::Areas,
+                "LineString" | "MultiLineString" if looks_like_pipes(&self.name) => {
+                    LayerKind::Pipes
+                }
                 "LineString" | "MultiLineString" => LayerKind::Roads,
                 _ => LayerKind::Points,
             },

@@ -96,10 +96,24 @@ pub fn ray_prism(ray: &Ray, footprint: &Polygon, base: f64, top: f64) -> Option<
 pub fn pick_buildings(
     ray: &Ray,
     data: &VectorData,
+    height_of: impl FnMut(usize) -> Option<(f64, f64)>,
+) -> Option<Hit> {
+    pick_buildings_among(ray, data, 0..data.features.len(), height_of)
+}
+
+/// [`pick_buildings`] over a candidate subset of feature indices (from a
+/// spatial index, so a million footprints cost a few box tests).
+pub fn pick_buildings_among(
+    ray: &Ray,
+    data: &VectorData,
+    candidates: impl IntoIterator<Item = usize>,
     mut height_of: impl FnMut(usize) -> Option<(f64, f64)>,
 ) -> Option<Hit> {
     let mut best: Option<Hit> = None;
-    for (i, f) in data.features.iter().enumerate() {
+    for i in candidates {
+        let Some(f) = data.features.get(i) else {
+            continue;
+        };
         let Some((base, top)) = height_of(i) else {
             continue;
         };

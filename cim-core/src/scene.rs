@@ -115,6 +115,18 @@ pub struct Style {
     /// Field shown as the feature's label and in search results.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label_field: Option<String>,
+    /// Pipes: field holding the cover depth (ground to pipe top), metres.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depth_field: Option<String>,
+    /// Pipes: cover depth used when no field gives one, metres.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depth: Option<f64>,
+    /// Pipes: fields holding the invert (pipe bottom) elevation at the
+    /// line's first and last vertex; they win over depths when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_invert_field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_invert_field: Option<String>,
 }
 
 impl Style {

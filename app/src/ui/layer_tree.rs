@@ -23,7 +23,14 @@ pub fn layer_label(l: Lang, store: &SceneStore, name: &str) -> String {
     name.to_owned()
 }
 
-pub fn show(ui: &mut egui::Ui, l: Lang, store: &mut SceneStore, rig: &mut CameraRig) {
+pub fn show(
+    ui: &mut egui::Ui,
+    l: Lang,
+    store: &mut SceneStore,
+    rig: &mut CameraRig,
+    ground_opacity: &mut f32,
+    open_table: &mut Option<u64>,
+) {
     ui.heading(l.t("panel.layers"));
     if store.is_demo {
         ui.colored_label(
@@ -32,6 +39,11 @@ pub fn show(ui: &mut egui::Ui, l: Lang, store: &mut SceneStore, rig: &mut Camera
         );
     }
     ui.label(format!("CRS: {}", store.crs.label()));
+    ui.horizontal(|ui| {
+        ui.label(l.t("view.ground_opacity"))
+            .on_hover_text(l.t("view.ground_opacity_hint"));
+        ui.add(egui::Slider::new(ground_opacity, 0.0..=1.0).show_value(false));
+    });
     ui.separator();
     let mut changed = false;
     let mut zoom_to = None;
@@ -70,6 +82,14 @@ pub fn show(ui: &mut egui::Ui, l: Lang, store: &mut SceneStore, rig: &mut Camera
                             .clicked()
                         {
                             zoom_to = slot.layer.as_ref().and_then(|x| x.bbox());
+                        }
+                        if slot.layer.as_ref().is_some_and(|x| x.vector().is_some())
+                            && ui
+                                .small_button("▦")
+                                .on_hover_text(l.t("layer.table"))
+                                .clicked()
+                        {
+                            *open_table = Some(slot.id);
                         }
                     }
                 }

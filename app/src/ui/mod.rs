@@ -3,7 +3,9 @@
 //! panel is immediate-mode over the one [`SceneStore`]; edits go back into
 //! the store and the renderers follow its `revision`.
 
+pub mod attribute_table;
 mod inspector;
+mod labels;
 mod layer_tree;
 mod status_bar;
 mod tools_panel;
@@ -31,6 +33,7 @@ pub struct UiState {
     pub save_as: Option<String>,
     pub add_layer: Option<String>,
     pub new_view_name: String,
+    pub tables: Vec<attribute_table::AttributeTable>,
 }
 
 pub struct UiPlugin {
@@ -83,6 +86,11 @@ fn ui_system(
     mut capture: ResMut<UiCapture>,
     mut exit: MessageWriter<AppExit>,
     mut tools: ResMut<crate::tools::Tools>,
+    (cameras, origin, mut underground): (
+        Query<(&Camera, &GlobalTransform), With<crate::camera::MainCamera>>,
+        Res<crate::origin::RenderOrigin>,
+        ResMut<crate::underground::UndergroundView>,
+    ),
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let l = *lang;
@@ -196,7 +204,17 @@ fn ui_system(
         .resizable(true)
         .default_size(250.0)
         .show(&mut root, |ui| {
-            layer_tree::show(ui, l, &mut store, &mut rig);
+            let mut opacity = underground.ground_opacity;
+            let mut open_table = None;
+            layer_tree::show(ui, l, &mut store, &mut rig, &mut opacity, &mut open_table);
+            if opacity != underground.ground_opacity {
+                underground.ground_opacity = opacity;
+            }
+            if let Some(id) = open_table
+                && !state.tables.iter().any(|t| t.slot == id)
+            {
+                state.tables.push(attribute_table::AttributeTable::new(id));
+            }
         });
     egui::Panel::right("inspector")
         .resizable(true)
@@ -222,6 +240,21 @@ fn ui_system(
             });
         });
 
+    // What is left of the window after the panels is the 3D view.
+    let view_rect = root.available_rect_before_wrap();
+    if let Ok((camera, cam_t)) = cameras.single() {
+        labels::show(
+            &ctx,
+            view_rect,
+            &store,
+            &ground,
+            camera,
+            cam_t,
+            &origin,
+            rig.pose.eye,
+        );
+    }
+    attribute_table::show_all(&ctx, l, &mut state.tables, &store, &mut selection, &mut rig);
     dialogs(&ctx, l, &mut store, &channel, &mut state);
     if state.show_help {
         egui::Window::new(l.t("help.title"))

@@ -1,0 +1,129 @@
+//! The underground view: the ground surface (terrain, draped layers and the
+//! base plane) can be made see-through so pipes and other buried networks
+//! show, and the camera may then go below ground. Also owns the base plane
+//! drawn under scenes that have no terrain, so the data has a ground to
+//! sit on (and to see through).
+
+use crate::layers::Ground;
+use crate::origin::GeoAnchor;
+use crate::scene_state::SceneStore;
+use bevy::prelude::*;
+use glam::DVec3;
+
+/// How see-through the ground is: 1 = opaque (normal view), 0 = invisible.
+#[derive(Resource, Clone, Copy, Debug, PartialEq)]
+pub struct UndergroundView {
+    pub ground_opacity: f32,
+}
+
+impl Default for UndergroundView {
+    fn default() -> Self {
+        UndergroundView {
+            ground_opacity: 1.0,
+        }
+    }
+}
+
+impl UndergroundView {
+    /// Below this opacity the camera may leave the surface.
+    pub fn allows_camera_below_ground(&self) -> bool {
+        self.ground_opacity < 0.99
+    }
+}
+
+pub struct UndergroundPlugin {
+    pub ground_opacity: f32,
+}
+
+impl Plugin for UndergroundPlugin {
+    fn build(&self, app: &mut App) {
+        app.insert_resource(UndergroundView {
+            ground_opacity: self.ground_opacity.clamp(0.0, 1.0),
+        })
+        .add_systems(Update, (spawn_base_plane, fade_base_plane));
+    }
+}
+
+#[derive(Component)]
+pub struct BasePlane(Handle<StandardMaterial>);
+
+const BASE_COLOR: [u8; 3] = [176, 178, 168];
+
+/// Once every layer has loaded: when no terrain came, a plane at height 0
+/// reaching well past the data (three times its extent, at least 2 km).
+fn spawn_base_plane(
+    mut commands: Commands,
+    store: Res<SceneStore>,
+    ground: Res<Ground>,
+    view: Res<UndergroundView>,
+    mut done: Local<bool>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    if *done || !store.all_loaded() {
+        return;
+    }
+    *done = true;
+    if ground.grid().is_some()
+        || store
+            .layers
+            .iter()
+            .any(|s| s.kind() == cim_core::layer::LayerKind::Terrain && s.layer.is_some())
+    {
+        return;
+    }
+    let Some(bb) = crate::camera::scene_bbox(&store) else {
+        return;
+    };
+    let size = bb.size().truncate();
+    let half = (size.max_element() * 1.5).max(1000.0);
+    let c = bb.center();
+    let centre = DVec3::new(c.x.round(), c.y.round(), 0.0);
+    let mut m = StandardMaterial {
+        base_color: Color::srgb_u8(BASE_COLOR[0], BASE_COLOR[1], BASE_COLOR[2]),
+        perceptual_roughness: 1.0,
+        reflectance: 0.05,
+        // Draped roads and areas sit 0.15–0.3 m above; keep the plane under them.
+        depth_bias: -1.0,
+        ..default()
+    };
+    apply_opacity(&mut m, view.ground_opacity);
+    let material = materials.add(m);
+    commands.spawn((
+        Mesh3d(
+            meshes.add(
+                Plane3d::default()
+                    .mesh()
+                    .size(2.0 * half as f32, 2.0 * half as f32),
+            ),
+        ),
+        MeshMaterial3d(material.clone()),
+        Transform::default(),
+        GeoAnchor(centre),
+        BasePlane(material),
+    ));
+}
+
+fn apply_opacity(m: &mut StandardMaterial, a: f32) {
+    m.base_color.set_alpha(a);
+    m.alpha_mode = if a < 1.0 {
+        AlphaMode::Blend
+    } else {
+        AlphaMode::Opaque
+    };
+}
+
+fn fade_base_plane(
+    view: Res<UndergroundView>,
+    planes: Query<&BasePlane>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    if !view.is_changed() {
+        return;
+    }
+    for p in &planes {
+        if let Some(mut m) = materials.get_mut(&p.0) {
+            apply_opacity(&mut m, view.ground_opacity);
+        }
+    }
+}
