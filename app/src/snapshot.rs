@@ -533,9 +533,18 @@ pub fn run_bench(args: BenchArgs) -> Result<()> {
         "frame_ms_median": pct(0.5),
         "frame_ms_p95": pct(0.95),
         "frame_ms_min": ft.first().copied().unwrap_or(0.0),
+        "peak_rss_mb": peak_rss_mb(),
     });
     println!("{}", serde_json::to_string_pretty(&json)?);
     Ok(())
+}
+
+/// The process's peak resident memory (Linux `VmHWM`), in MB.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
 }
 
 #[cfg(test)]
