@@ -35,7 +35,7 @@
 //!
 //! Computed bottom-up, level by level, in `O(cells)` (each level reads
 //! about a quarter of the samples the level below it reads; a 10⁸-cell DEM
-//! builds in about 0.7 s at opt-level 1 on two cores, see `benches/terrain_lod.rs`): a
+//! builds in under a second at opt-level 1 on two cores, see `benches/terrain_lod.rs`): a
 //! leaf's error is 0; a parent's is the largest vertical distance
 //! between its own triangulated surface and its children's, plus the largest
 //! of the children's errors. Since the children's triangulation refines the
