@@ -6,6 +6,7 @@
 //! builds and tests in seconds and can be reused by command-line tools.
 
 pub mod attr;
+pub mod color_ramp;
 pub mod crs;
 pub mod demo;
 pub mod geometry;
@@ -19,6 +20,8 @@ pub mod query;
 pub mod scene;
 pub mod search;
 pub mod terrain_lod;
+pub mod terrain_shading;
+pub mod thematic;
 pub mod time;
 
 pub use attr::{AttrType, AttrValue, Field};

@@ -111,7 +111,7 @@ pub enum QueryError {
     NotBoolean { pos: usize, name: String },
 }
 
-fn field_hint(suggestions: &[String], available: &[String]) -> String {
+pub(crate) fn field_hint(suggestions: &[String], available: &[String]) -> String {
     if !suggestions.is_empty() {
         format!("; did you mean {}?", quoted_list(suggestions))
     } else if available.is_empty() {
@@ -855,7 +855,7 @@ fn levenshtein(a: &str, b: &str) -> usize {
 
 /// Field names close to `name`: small edit distance (case-insensitive) or
 /// one containing the other; closest first, at most five.
-fn close_matches(name: &str, fields: &[Field]) -> Vec<String> {
+pub(crate) fn close_matches(name: &str, fields: &[Field]) -> Vec<String> {
     let lower = name.to_lowercase();
     let n = lower.chars().count();
     let mut scored: Vec<(usize, &str)> = fields

@@ -11,6 +11,7 @@
 
 use crate::crs::CrsDef;
 use crate::layer::LayerKind;
+use crate::thematic::ThemeSpec;
 use crate::time::SceneClock;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -127,11 +128,30 @@ pub struct Style {
     pub start_invert_field: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_invert_field: Option<String>,
+    /// Thematic styling (`[layer.style.theme]`); supersedes `category_field`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<ThemeSpec>,
 }
 
 impl Style {
     pub fn is_default(&self) -> bool {
         *self == Style::default()
+    }
+
+    /// The thematic styling in effect: `theme` when set, else categorized
+    /// on `category_field` (documents written before themes existed), else
+    /// a single symbol in `color`.
+    pub fn theme_spec(&self) -> ThemeSpec {
+        if let Some(t) = &self.theme {
+            return t.clone();
+        }
+        match &self.category_field {
+            Some(f) => ThemeSpec::categorized(f.clone()),
+            None => ThemeSpec {
+                color: self.color.clone(),
+                ..Default::default()
+            },
+        }
     }
 
     /// Parses `color` as linear-ish sRGB bytes.
@@ -327,6 +347,77 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 2, "{names:?}");
+    }
+
+    #[test]
+    fn themes_round_trip_and_old_category_fields_still_work() {
+        use crate::thematic::{ClassMethod, ThemeMode};
+        let mut doc = sample();
+        let mut theme = ThemeSpec::graduated("height", ClassMethod::NaturalBreaks, 7);
+        theme.ramp = Some("viridis".into());
+        doc.layers[0].style.theme = Some(theme.clone());
+        let mut cat = ThemeSpec::categorized("用途");
+        cat.colors.insert("住宅".into(), "#e2d6be".into());
+        cat.colors.insert("".into(), "#cccccc".into());
+        doc.layers.push(LayerRef {
+            name: "用地".into(),
+            source: "landuse.geojson".into(),
+            kind: LayerKind::Areas,
+            visible: true,
+            opacity: 1.0,
+            style: Style {
+                theme: Some(cat.clone()),
+                ..Default::default()
+            },
+        });
+        let text = doc.to_toml_string();
+        assert!(text.contains("[layer.style.theme]"), "{text}");
+        assert!(text.contains("method = \"natural_breaks\""), "{text}");
+        assert!(text.contains("\"住宅\" = \"#e2d6be\""), "{text}");
+        let back = SceneDoc::from_toml_str(&text, Path::new("t.cim.toml")).unwrap();
+        assert_eq!(back, doc);
+        assert_eq!(back.layers[0].style.theme_spec(), theme);
+        assert_eq!(back.layers[1].style.theme_spec(), cat);
+
+        // Hand-written, short form.
+        let text = r##"
+format_version = 1
+name = "t"
+crs = "EPSG:4526"
+origin = [0.0, 0.0, 0.0]
+[[layer]]
+name = "b"
+source = "b.shp"
+[layer.style]
+category_field = "use"
+[[layer]]
+name = "c"
+source = "c.shp"
+[layer.style]
+color = "#112233"
+[[layer]]
+name = "d"
+source = "d.shp"
+[layer.style.theme]
+mode = "graduated"
+field = "floors"
+method = "quantile"
+classes = 4
+"##;
+        let doc = SceneDoc::from_toml_str(text, Path::new("t.cim.toml")).unwrap();
+        assert_eq!(
+            doc.layers[0].style.theme_spec(),
+            ThemeSpec::categorized("use")
+        );
+        let single = doc.layers[1].style.theme_spec();
+        assert_eq!(
+            (single.mode, single.color.as_deref()),
+            (ThemeMode::Single, Some("#112233"))
+        );
+        assert_eq!(
+            doc.layers[2].style.theme_spec(),
+            ThemeSpec::graduated("floors", ClassMethod::Quantile, 4)
+        );
     }
 
     #[test]
