@@ -18,6 +18,7 @@ pub mod pick;
 pub mod query;
 pub mod scene;
 pub mod search;
+pub mod tiles;
 pub mod time;
 
 pub use attr::{AttrType, AttrValue, Field};
