@@ -11,6 +11,7 @@ pub mod demo;
 pub mod geometry;
 pub mod georef;
 pub mod grid;
+pub mod imagery;
 pub mod index;
 pub mod layer;
 pub mod measure;

@@ -220,7 +220,7 @@ impl TileMatrixSet {
             m.matrix_height,
         );
         let (cols, rows) = if bbox.is_empty() {
-            (1..0, 1..0)
+            (0..0, 0..0)
         } else {
             (cols, rows)
         };
@@ -250,13 +250,13 @@ impl TileMatrixSet {
 /// Tile indices `[floor(lo), ceil(hi) − 1]` clamped to `0..n`.
 fn index_range(lo: f64, hi: f64, n: u64) -> std::ops::Range<u64> {
     if lo.is_nan() || hi.is_nan() || n == 0 {
-        return 1..0;
+        return 0..0;
     }
     let n_f = n as f64;
     let first = lo.floor().clamp(0.0, n_f);
     let last = (hi.ceil() - 1.0).max(lo.floor()).clamp(-1.0, n_f - 1.0);
     if last < first {
-        return 1..0;
+        return 0..0;
     }
     first as u64..last as u64 + 1
 }
