@@ -188,7 +188,7 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 /// Reads the tiles of one [`TileSource`].
 pub struct TileFetcher {
     tms: TileMatrixSet,
-    /// Matrix identifiers as the template wants them, by index.
+    /// The tile URL or path template (see `expand_tile_url`).
     template: String,
     subdomains: Vec<String>,
     style: String,
