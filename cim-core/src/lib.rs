@@ -12,6 +12,7 @@ pub mod demo;
 pub mod geometry;
 pub mod georef;
 pub mod grid;
+pub mod imagery;
 pub mod index;
 pub mod layer;
 pub mod measure;
@@ -22,6 +23,7 @@ pub mod search;
 pub mod terrain_lod;
 pub mod terrain_shading;
 pub mod thematic;
+pub mod tiles;
 pub mod time;
 
 pub use attr::{AttrType, AttrValue, Field};

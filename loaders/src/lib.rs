@@ -10,7 +10,9 @@
 //! * [`load_path`] is the all-or-nothing form;
 //! * [`inspect_path`] / [`inspect_paths`] summarise files for `cim inspect`;
 //! * [`geotiff::read_window`] and [`geotiff::read_decimated`] read parts or
-//!   overviews of rasters too large to load whole.
+//!   overviews of rasters too large to load whole;
+//! * [`tile_source`] reads basemap tiles (XYZ, WMTS, a folder) for
+//!   `cim_core::imagery`, with a disk cache for HTTP(S).
 //!
 //! A side file that cannot be understood — an unparsable `.prj`, a GeoJSON
 //! `crs` member or GeoTIFF GeoKeys naming no known CRS, an unknown `.cpg`
@@ -37,11 +39,13 @@ pub mod gpkg;
 pub mod inspect;
 pub mod shapefile;
 mod tiff_lzw;
+pub mod tile_source;
 mod vector;
 pub mod wkb;
 
 pub use error::LoadError;
 pub use inspect::{InspectReport, LayerReport, inspect_path, inspect_paths};
+pub use tile_source::{FetchOptions, TileError, TileFetcher, TileSource, TmsRef};
 
 use cim_core::Layer;
 use std::io::Read;

@@ -132,6 +132,31 @@ pub fn is_geographic(def: &CrsDef) -> bool {
     }
 }
 
+/// `true` when the CRS's registered first axis points north or south (e.g.
+/// EPSG:4326 and EPSG:4490 are latitude-first, the CGCS2000 Gauss–Krüger
+/// CRSs northing-first). Our own interfaces are always easting-first (see
+/// [`crate::crs`]); this is for reading formats that follow the registry's
+/// axis order, such as WMTS `TopLeftCorner` (OGC 07-057r7 §6.1). `false` for
+/// our non-registry CRSs and on error.
+///
+/// ```
+/// use cim_core::crs::{CrsDef, is_north_first};
+/// assert!(is_north_first(&CrsDef::cgcs2000()));
+/// assert!(!is_north_first(&CrsDef::parse("EPSG:3857").unwrap()));
+/// assert!(!is_north_first(&CrsDef::parse("OGC:CRS84").unwrap()));
+/// ```
+pub fn is_north_first(def: &CrsDef) -> bool {
+    match def {
+        CrsDef::Code(code) => with_query_ctx(|ctx| {
+            ctx.create_crs(code)
+                .ok()
+                .and_then(|crs| ctx.first_axis_direction(&crs))
+                .is_some_and(|d| d == "north" || d == "south")
+        }),
+        _ => false,
+    }
+}
+
 impl CrsDef {
     /// See [`is_geographic`].
     pub fn is_geographic(&self) -> bool {

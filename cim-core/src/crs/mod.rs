@@ -34,7 +34,7 @@ pub use definition::CrsDef;
 pub use ellipsoid::Ellipsoid;
 pub use enu::{EnuFrame, ecef_to_geodetic, geodetic_to_ecef};
 pub use error::CrsError;
-pub use info::{AreaOfUse, CrsInfo, crs_info, is_geographic};
+pub use info::{AreaOfUse, CrsInfo, crs_info, is_geographic, is_north_first};
 pub use local_grid::{Helmert, HelmertConvention, LocalTm, Similarity};
 pub use proj_backend::proj_data_dir;
 pub use tmerc::TransverseMercator;

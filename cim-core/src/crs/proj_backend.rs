@@ -283,6 +283,50 @@ impl Ctx {
         })
     }
 
+    /// The direction of the first horizontal axis as PROJ names it (`north`,
+    /// `east`, ...), lower-case; for bound CRSs that of the source CRS, for
+    /// compound CRSs that of the horizontal part.
+    pub(crate) fn first_axis_direction(&self, crs: &Obj<'_>) -> Option<String> {
+        let inner;
+        let crs = match crs.kind() {
+            sys::PJ_TYPE_PJ_TYPE_BOUND_CRS => {
+                inner = Obj::new(self, unsafe {
+                    sys::proj_get_source_crs(self.raw(), crs.raw())
+                })?;
+                &inner
+            }
+            sys::PJ_TYPE_PJ_TYPE_COMPOUND_CRS => {
+                inner = Obj::new(self, unsafe {
+                    sys::proj_crs_get_sub_crs(self.raw(), crs.raw(), 0)
+                })?;
+                &inner
+            }
+            _ => crs,
+        };
+        let cs = Obj::new(self, unsafe {
+            sys::proj_crs_get_coordinate_system(self.raw(), crs.raw())
+        })?;
+        let mut dir: *const c_char = ptr::null();
+        let ok = unsafe {
+            sys::proj_cs_get_axis_info(
+                self.raw(),
+                cs.raw(),
+                0,
+                ptr::null_mut(),
+                ptr::null_mut(),
+                &mut dir,
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
+        };
+        if ok == 0 {
+            return None;
+        }
+        c_str(dir).map(|d| d.to_ascii_lowercase())
+    }
+
     /// `true` when the first axis of the CRS is measured in degrees.
     pub(crate) fn first_axis_in_degrees(&self, crs: &Obj<'_>) -> bool {
         let Some(cs) = Obj::new(self, unsafe {
