@@ -52,7 +52,6 @@ impl Plugin for LayerRenderPlugin {
 /// Spatial chunk size for merged meshes, metres.
 const CHUNK: f64 = 400.0;
 /// Terrain chunk size in cells.
-const TERRAIN_CHUNK: usize = 64;
 const DEFAULT_BUILDING_HEIGHT: f64 = 10.0;
 const DEFAULT_FLOOR_HEIGHT: f64 = 3.0;
 
@@ -209,30 +208,6 @@ fn srgb(c: [u8; 4]) -> [f32; 4] {
     [l.red, l.green, l.blue, l.alpha]
 }
 
-/// Colours for building uses (Chinese and English category names).
-pub fn category_color(value: &str) -> [u8; 4] {
-    match value {
-        "住宅" | "residential" | "Residential" => [226, 214, 190, 255],
-        "商业" | "commercial" | "Commercial" => [222, 160, 110, 255],
-        "办公" | "office" | "Office" => [150, 176, 206, 255],
-        "工业" | "industrial" | "Industrial" => [170, 170, 165, 255],
-        "学校" | "school" | "School" | "教育" => [214, 130, 120, 255],
-        "" => [205, 205, 200, 255],
-        other => {
-            // A stable pastel per unknown category.
-            let h = other
-                .bytes()
-                .fold(2166136261u32, |h, b| (h ^ b as u32).wrapping_mul(16777619));
-            [
-                150 + (h & 0x5f) as u8,
-                150 + ((h >> 8) & 0x5f) as u8,
-                150 + ((h >> 16) & 0x5f) as u8,
-                255,
-            ]
-        }
-    }
-}
-
 fn default_color(kind: LayerKind) -> [u8; 4] {
     match kind {
         LayerKind::Buildings => [215, 210, 200, 255],
@@ -274,40 +249,20 @@ pub fn build_layer_meshes(
     layer: &Layer,
     style: &Style,
     prisms: &[Option<(f64, f64)>],
+    colors: Option<&[[u8; 4]]>,
     ground: &Ground,
 ) -> Vec<(Anchor, MeshData)> {
     let kind = layer.effective_kind();
     let base_color = base_color_of(style, kind);
     let mut out = Vec::new();
-    if let Some(g) = layer.grid() {
-        for row0 in (0..g.height.saturating_sub(1)).step_by(TERRAIN_CHUNK) {
-            for col0 in (0..g.width.saturating_sub(1)).step_by(TERRAIN_CHUNK) {
-                let (x, y) = g.cell_center(col0 + TERRAIN_CHUNK / 2, row0 + TERRAIN_CHUNK / 2);
-                let anchor = Anchor(DVec3::new(x.round(), y.round(), 0.0));
-                let m = mesh::terrain_chunk(g, anchor, col0, row0, TERRAIN_CHUNK, TERRAIN_CHUNK);
-                if !m.is_empty() {
-                    out.push((anchor, m));
-                }
-            }
-        }
+    if layer.grid().is_some() {
+        // Terrain tiles come and go with the view: see `terrain`.
         return out;
     }
     let Some(v) = layer.vector() else { return out };
-    let cat_i = style
-        .category_field
-        .as_deref()
-        .and_then(|f| v.field_index(f));
+    // Thematic colours (see `cim_core::thematic`), else the single symbol.
     let color_of = |i: usize| -> [f32; 4] {
-        match cat_i {
-            Some(ci) => srgb(category_color(
-                &v.features[i]
-                    .attributes
-                    .get(ci)
-                    .map(|a| a.to_string())
-                    .unwrap_or_default(),
-            )),
-            None => srgb(base_color),
-        }
+        srgb(colors.and_then(|c| c.get(i).copied()).unwrap_or(base_color))
     };
     // Group features by chunk of their first vertex.
     let mut chunks: HashMap<(i64, i64), Vec<usize>> = HashMap::new();
@@ -439,7 +394,7 @@ fn layer_material(kind: LayerKind, opacity: f32) -> StandardMaterial {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn spawn_ready_layers(
+pub fn spawn_ready_layers(
     mut commands: Commands,
     mut store: ResMut<SceneStore>,
     mut meshes: ResMut<Assets<Mesh>>,
@@ -447,6 +402,7 @@ fn spawn_ready_layers(
     mut layer_materials: ResMut<LayerMaterials>,
     mut ground: ResMut<Ground>,
     mut gizmo_assets: ResMut<Assets<GizmoAsset>>,
+    mut terrain_tiles: ResMut<crate::terrain::TerrainTiles>,
     existing: Query<(Entity, &LayerEntity)>,
 ) {
     // Terrain first: vector layers drape on it, so they wait until every
@@ -482,6 +438,7 @@ fn spawn_ready_layers(
                 commands.entity(e).despawn();
             }
         }
+        terrain_tiles.0.remove(&slot.id);
         // Opacity (layer and underground view) is applied by
         // `sync_layer_settings`, which the revision bump below triggers.
         let material = materials.add(layer_material(kind, slot.reference.opacity));
@@ -493,9 +450,13 @@ fn spawn_ready_layers(
         } else {
             Visibility::Hidden
         };
-        for (anchor, data) in
-            build_layer_meshes(&layer, &slot.reference.style, &slot.prisms, &ground)
-        {
+        for (anchor, data) in build_layer_meshes(
+            &layer,
+            &slot.reference.style,
+            &slot.prisms,
+            slot.theme.as_ref().map(|t| t.colors.as_slice()),
+            &ground,
+        ) {
             commands.spawn((
                 Mesh3d(meshes.add(data.into_mesh())),
                 MeshMaterial3d(material.clone()),

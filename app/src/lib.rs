@@ -9,6 +9,7 @@
 //! | [`scene_state::ScenePlugin`] | `scene_state` | the open scene document, layer loading, the store everything reads |
 //! | [`origin::OriginPlugin`] | `origin` | floating origin: f64 anchors → f32 transforms |
 //! | [`layers::LayerRenderPlugin`] | `layers` | meshes for loaded layers, visibility, opacity |
+//! | [`terrain::TerrainPlugin`] | `terrain` | DEM as chunked LOD tiles chosen by screen-space error |
 //! | [`sun::SunPlugin`] | `sun` | scene clock, sun light with shadows, sky |
 //! | [`camera::CameraPlugin`] | `camera` | orbit / pan / zoom / fly / fly-to |
 //! | [`picking::PickingPlugin`] | `picking` | what is under the cursor; selection and highlight |
@@ -32,6 +33,7 @@ pub mod render_probe;
 pub mod scene_state;
 pub mod snapshot;
 pub mod sun;
+pub mod terrain;
 pub mod tools;
 pub mod ui;
 pub mod underground;

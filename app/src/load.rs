@@ -141,6 +141,9 @@ fn scene_crs_for(layer: &Layer) -> Result<(CrsDef, DVec3)> {
     Ok((utm, DVec3::new(o.x.round(), o.y.round(), 0.0)))
 }
 
+/// Quads per side of a terrain tile (65 × 65 vertices).
+const TERRAIN_TILE_QUADS: usize = 64;
+
 type LoadResults = Vec<Result<cim_loaders::Loaded, cim_loaders::LoadError>>;
 
 /// The first data file named on the command line, read once to choose the
@@ -167,6 +170,8 @@ pub struct LoadedLayer {
     /// R-tree over the features (built on the loader thread: a million
     /// footprints take a fraction of a second).
     pub index: Option<cim_core::index::SpatialIndex>,
+    /// Level-of-detail quadtree over a raster (under a second for 10⁸ cells).
+    pub terrain: Option<cim_core::terrain_lod::TerrainQuadtree>,
 }
 
 /// Loads one layer of a scene and brings it into the scene CRS.
@@ -246,10 +251,14 @@ pub fn load_layer(
         Some(_) => {}
     }
     let index = layer.vector().map(cim_core::index::SpatialIndex::build);
+    let terrain = layer
+        .grid()
+        .map(|g| cim_core::terrain_lod::TerrainQuadtree::build(g, TERRAIN_TILE_QUADS));
     Ok(LoadedLayer {
         layer,
         warnings,
         index,
+        terrain,
     })
 }
 

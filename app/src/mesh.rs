@@ -6,7 +6,6 @@ use bevy::asset::RenderAssetUsages;
 use bevy::mesh::{Indices, Mesh, PrimitiveTopology};
 use cim_core::geometry::Polygon;
 use cim_core::georef::Anchor;
-use cim_core::grid::Grid;
 use glam::{DVec2, DVec3, Vec3};
 
 /// Triangles with per-vertex normals and colours (linear RGBA).
@@ -162,57 +161,6 @@ pub fn terrain_color(h: f32) -> [f32; 4] {
         }
     }
     [c[0], c[1], c[2], 1.0]
-}
-
-/// One chunk of a terrain grid (`cols` × `rows` cells starting at
-/// `col0`, `row0`) as a lit, smooth-shaded surface through the cell centres.
-/// Chunks share their edge vertices, so there are no cracks.
-pub fn terrain_chunk(
-    grid: &Grid,
-    anchor: Anchor,
-    col0: usize,
-    row0: usize,
-    cols: usize,
-    rows: usize,
-) -> MeshData {
-    let mut m = MeshData::default();
-    let c1 = (col0 + cols).min(grid.width - 1);
-    let r1 = (row0 + rows).min(grid.height - 1);
-    if c1 <= col0 || r1 <= row0 {
-        return m;
-    }
-    let h = |c: usize, r: usize| {
-        grid.get(c.min(grid.width - 1), r.min(grid.height - 1))
-            .unwrap_or(0.0) as f64
-    };
-    let w = c1 - col0 + 1;
-    for r in row0..=r1 {
-        for c in col0..=c1 {
-            let (x, y) = grid.cell_center(c, r);
-            let z = h(c, r);
-            // Central differences (one-sided at the edges) for the normal.
-            let dzdx = (h(c + 1, r) - h(c.saturating_sub(1), r))
-                / (grid.dx * ((c + 1).min(grid.width - 1) - c.saturating_sub(1)) as f64);
-            let dzdy = (h(c, r.saturating_sub(1)) - h(c, r + 1))
-                / (grid.dy * ((r + 1).min(grid.height - 1) - r.saturating_sub(1)) as f64);
-            let n_scene = DVec3::new(-dzdx, -dzdy, 1.0).normalize();
-            let n = cim_core::georef::RenderFrame::dir_to_render(n_scene).as_vec3();
-            m.push(
-                anchor.local(DVec3::new(x, y, z)),
-                n,
-                terrain_color(z as f32),
-            );
-        }
-    }
-    for r in 0..(r1 - row0) {
-        for c in 0..(c1 - col0) {
-            let i = (r * w + c) as u32;
-            let (a, b, d, e) = (i, i + 1, i + w as u32, i + w as u32 + 1);
-            // Row index grows southward; these windings face up (+Y).
-            m.indices.extend_from_slice(&[a, d, b, b, d, e]);
-        }
-    }
-    m
 }
 
 /// Ribbons of `width` metres along polylines, `lift` metres above the
@@ -531,24 +479,5 @@ mod tests {
                 .sum();
             assert!(n.dot(vn) > 0.0, "inward triangle {t:?}");
         }
-    }
-
-    #[test]
-    fn terrain_chunks_share_edges() {
-        let mut g = Grid::new(9, 9, 0.0, 90.0, 10.0, 10.0);
-        for (i, v) in g.data.iter_mut().enumerate() {
-            *v = (i % 7) as f32;
-        }
-        let a = terrain_chunk(&g, Anchor(DVec3::ZERO), 0, 0, 4, 8);
-        let b = terrain_chunk(&g, Anchor(DVec3::ZERO), 4, 0, 4, 8);
-        let edge = |m: &MeshData, x: f32| {
-            m.positions
-                .iter()
-                .filter(|p| (p[0] - x).abs() < 1e-4)
-                .map(|p| (p[1], p[2]))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(edge(&a, 45.0), edge(&b, 45.0));
-        assert!(!a.is_empty() && !b.is_empty());
     }
 }

@@ -31,6 +31,10 @@ pub struct LayerSlot {
     /// For extruded layers: each feature's (base, top) heights, used by
     /// picking and zoom-to.
     pub prisms: Vec<Option<(f64, f64)>>,
+    /// Thematic colours and legend of vector layers (from the style).
+    pub theme: Option<cim_core::thematic::Thematic>,
+    /// Level-of-detail quadtree of terrain layers.
+    pub terrain: Option<Arc<cim_core::terrain_lod::TerrainQuadtree>>,
     /// Spatial index of vector layers (picking, labels, selection).
     pub index: Option<Arc<cim_core::index::SpatialIndex>>,
     /// Meshes have been built for the current data.
@@ -38,6 +42,29 @@ pub struct LayerSlot {
 }
 
 impl LayerSlot {
+    /// Recomputes what the style decides (heights, thematic colours) and
+    /// asks for new meshes. A styling error keeps the single symbol.
+    pub fn restyle(&mut self) -> Result<(), String> {
+        self.spawned = false;
+        let Some(layer) = self.layer.clone() else {
+            return Ok(());
+        };
+        let style = &self.reference.style;
+        self.prisms = crate::layers::building_prisms(&layer, style);
+        self.theme = None;
+        let Some(v) = layer.vector() else {
+            return Ok(());
+        };
+        let base = crate::layers::base_color_of(style, layer.effective_kind());
+        match cim_core::thematic::classify(v, &style.theme_spec(), base) {
+            Ok(t) => {
+                self.theme = Some(t);
+                Ok(())
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
     pub fn kind(&self) -> LayerKind {
         self.layer
             .as_ref()
@@ -110,6 +137,8 @@ impl SceneStore {
             state: SlotState::Loading,
             layer: None,
             prisms: Vec::new(),
+            theme: None,
+            terrain: None,
             index: None,
             spawned: false,
         });
@@ -161,12 +190,16 @@ impl SceneStore {
                             .into_iter()
                             .map(|text| Notice { error: false, text }),
                     );
-                    slot.prisms =
-                        crate::layers::building_prisms(&loaded.layer, &slot.reference.style);
                     slot.layer = Some(Arc::new(loaded.layer));
                     slot.index = loaded.index.map(Arc::new);
+                    slot.terrain = loaded.terrain.map(Arc::new);
                     slot.state = SlotState::Ready;
-                    slot.spawned = false;
+                    if let Err(e) = slot.restyle() {
+                        notices.push(Notice {
+                            error: true,
+                            text: format!("layer `{}`: {e}", slot.reference.name),
+                        });
+                    }
                 }
                 Err(e) => {
                     notices.push(Notice {

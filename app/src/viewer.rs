@@ -17,10 +17,13 @@ use cim_core::time::SceneClock;
 use glam::DVec3;
 use std::path::PathBuf;
 
-/// The clock used when a scene has none: a fixed summer afternoon in
-/// China Standard Time, so renders are reproducible.
-pub fn default_clock() -> SceneClock {
-    SceneClock::for_local_day(2024, 6, 21, 15.0, 8.0)
+/// The clock used when a scene has none: a fixed summer afternoon, so
+/// renders are reproducible. `lon` (the scene's longitude) picks the time
+/// zone, nominally `lon / 15` hours from UTC: 15:00 in China is UTC+8, but
+/// data from elsewhere would otherwise be shown at night.
+pub fn default_clock(lon: Option<f64>) -> SceneClock {
+    let offset = lon.map_or(8.0, |l| (l / 15.0).round().clamp(-12.0, 14.0));
+    SceneClock::for_local_day(2024, 6, 21, 15.0, offset)
 }
 
 /// The first camera pose: the named view, else the scene's first view,
@@ -49,12 +52,18 @@ pub fn initial_pose(doc: &cim_core::scene::SceneDoc, view: Option<&str>) -> Resu
 
 /// The plugins every mode shares: the store, origin, layers, sun, camera.
 pub fn core_plugins(app: &mut App, store: SceneStore, pose: Pose) {
-    let clock = store.doc.clock.clone().unwrap_or_else(default_clock);
+    let lon = store.wgs84(store.origin()).map(|p| p.x);
+    let clock = store
+        .doc
+        .clock
+        .clone()
+        .unwrap_or_else(|| default_clock(lon));
     let origin = store.origin();
     app.add_plugins((
         ScenePlugin::new(store),
         OriginPlugin { origin },
         LayerRenderPlugin,
+        crate::terrain::TerrainPlugin,
         SunPlugin { clock },
         CameraPlugin { initial: pose },
         crate::render_probe::RenderProbePlugin,

@@ -128,6 +128,9 @@ pub struct Style {
     pub start_invert_field: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_invert_field: Option<String>,
+    /// Terrain: bake a hillshade (light from the north-west) into the tint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hillshade: Option<bool>,
     /// Thematic styling (`[layer.style.theme]`); supersedes `category_field`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theme: Option<ThemeSpec>,

@@ -18,13 +18,19 @@ fn main() {
         eprintln!("usage: make_bench_data DIR [FOOTPRINTS (1000000)] [DEM_SIZE (10000)]");
         std::process::exit(2);
     };
-    let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let n: usize = args
+        .get(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
     let size: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10_000);
     let dir = std::path::Path::new(dir);
     std::fs::create_dir_all(dir).expect("create the output folder");
     if n > 0 {
         bench_data::write_footprints(&dir.join("footprints.shp"), n);
-        println!("wrote {} ({n} footprints)", dir.join("footprints.shp").display());
+        println!(
+            "wrote {} ({n} footprints)",
+            dir.join("footprints.shp").display()
+        );
     }
     if size > 0 {
         bench_data::write_dem(

@@ -46,6 +46,7 @@ pub fn show(
     });
     ui.separator();
     let mut changed = false;
+    let mut errors = Vec::new();
     let mut zoom_to = None;
     let labels: Vec<String> = store
         .layers
@@ -103,12 +104,33 @@ pub fn show(
                     )
                     .changed();
             });
+            if slot.state == SlotState::Ready
+                && slot.layer.as_ref().is_some_and(|x| x.vector().is_some())
+            {
+                ui.indent(("style", slot.id), |ui| {
+                    egui::CollapsingHeader::new(l.t("style.title"))
+                        .id_salt(("style_header", slot.id))
+                        .show(ui, |ui| match super::style_editor::show(ui, l, slot) {
+                            Some(Ok(())) => changed = true,
+                            Some(Err(e)) => {
+                                changed = true;
+                                errors.push(format!("{}: {e}", slot.reference.name));
+                            }
+                            None => {}
+                        });
+                });
+            }
         }
     });
     if changed {
         store.revision += 1;
         store.dirty = true;
     }
+    store.notices.extend(
+        errors
+            .into_iter()
+            .map(|text| crate::scene_state::Notice { error: true, text }),
+    );
     if let Some(bb) = zoom_to {
         let (yaw, fov) = (rig.pose.yaw, rig.fov_y);
         rig.fly_to(Pose::framing(&bb, yaw, fov));

@@ -8,6 +8,7 @@ mod inspector;
 mod labels;
 mod layer_tree;
 mod status_bar;
+mod style_editor;
 mod tools_panel;
 
 use crate::camera::{CameraRig, Pose};

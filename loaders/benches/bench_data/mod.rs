@@ -96,4 +96,3 @@ pub fn write_dem(path: &Path, size: usize, compression: Compression) {
         img.write_data(&data).unwrap();
     }
 }
-
