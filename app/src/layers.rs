@@ -567,3 +567,94 @@ fn sync_layer_settings(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cim_core::attr::{AttrType, AttrValue, Field};
+    use cim_core::layer::{Feature, FeatureId};
+
+    fn pipe(attrs: Vec<AttrValue>, line: Vec<DVec3>) -> Feature {
+        Feature {
+            id: FeatureId(0),
+            geometry: Geometry::LineString(line),
+            attributes: attrs,
+        }
+    }
+
+    #[test]
+    fn pipes_sit_below_the_ground_by_cover_depth_and_diameter() {
+        let v = VectorData {
+            fields: vec![
+                Field::new("DN", AttrType::Float),
+                Field::new("埋深", AttrType::Float),
+            ],
+            features: vec![
+                pipe(
+                    vec![AttrValue::Float(600.0), AttrValue::Float(2.0)],
+                    vec![DVec3::new(0.0, 0.0, 0.0), DVec3::new(25.0, 0.0, 0.0)],
+                ),
+                // No attributes: defaults (0.3 m, 1.5 m cover).
+                pipe(
+                    vec![AttrValue::Null, AttrValue::Null],
+                    vec![DVec3::new(0.0, 5.0, 0.0), DVec3::new(5.0, 5.0, 0.0)],
+                ),
+            ],
+        };
+        let shapes = pipe_shapes(&v, &Style::default(), &Ground::default());
+        let a = shapes[0].as_ref().unwrap();
+        // DN 600 is millimetres: radius 0.3 m; centre at -(2 + 0.3).
+        assert!((a.radius - 0.3).abs() < 1e-12);
+        assert_eq!(a.lines[0].len(), 4, "densified to 10 m steps");
+        assert!(a.lines[0].iter().all(|p| (p.z + 2.3).abs() < 1e-9));
+        let b = shapes[1].as_ref().unwrap();
+        assert!((b.radius - 0.15).abs() < 1e-12);
+        assert!(b.lines[0].iter().all(|p| (p.z + 1.65).abs() < 1e-9));
+    }
+
+    #[test]
+    fn invert_elevations_win_and_are_interpolated_along_the_pipe() {
+        let v = VectorData {
+            fields: vec![
+                Field::new("start_inv", AttrType::Float),
+                Field::new("end_inv", AttrType::Float),
+                Field::new("diameter", AttrType::Float),
+            ],
+            features: vec![pipe(
+                vec![
+                    AttrValue::Float(10.0),
+                    AttrValue::Float(8.0),
+                    AttrValue::Float(1.0),
+                ],
+                vec![
+                    DVec3::new(0.0, 0.0, 0.0),
+                    DVec3::new(30.0, 0.0, 0.0),
+                    DVec3::new(30.0, 10.0, 0.0),
+                ],
+            )],
+        };
+        let s = pipe_shapes(&v, &Style::default(), &Ground::default());
+        let l = &s[0].as_ref().unwrap().lines[0];
+        // Centre = invert + radius; 3/4 of the way the invert is 8.5.
+        assert_eq!(l.len(), 3);
+        assert!((l[0].z - 10.5).abs() < 1e-9);
+        assert!((l[1].z - 9.0).abs() < 1e-9);
+        assert!((l[2].z - 8.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn surveyed_3d_centre_lines_are_kept() {
+        let v = VectorData {
+            fields: vec![],
+            features: vec![pipe(
+                vec![],
+                vec![DVec3::new(0.0, 0.0, -3.0), DVec3::new(50.0, 0.0, -3.5)],
+            )],
+        };
+        let s = pipe_shapes(&v, &Style::default(), &Ground::default());
+        assert_eq!(
+            s[0].as_ref().unwrap().lines[0],
+            vec![DVec3::new(0.0, 0.0, -3.0), DVec3::new(50.0, 0.0, -3.5)]
+        );
+    }
+}

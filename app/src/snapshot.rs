@@ -462,6 +462,11 @@ fn apply_time(store: &mut SceneStore, time: Option<&str>) -> Result<()> {
 
 pub fn run_snapshot(args: SnapshotArgs) -> Result<()> {
     validate_size(args.width, args.height)?;
+    if let Some(a) = args.ground_opacity
+        && !(0.0..=1.0).contains(&a)
+    {
+        bail!("--ground-opacity must be between 0 and 1 (got {a})");
+    }
     let tile = args.tile_size.unwrap_or(DEFAULT_TILE).max(16);
     let (mut store, failed) = prepare_store(&args.inputs)?;
     apply_time(&mut store, args.time.as_deref())?;
@@ -472,9 +477,6 @@ pub fn run_snapshot(args: SnapshotArgs) -> Result<()> {
     };
     let (mut app, report) = build_headless(store, pose, job, args.width, args.height);
     if let Some(a) = args.ground_opacity {
-        if !(0.0..=1.0).contains(&a) {
-            bail!("--ground-opacity must be between 0 and 1 (got {a})");
-        }
         app.insert_resource(crate::underground::UndergroundView { ground_opacity: a });
     }
     app.run();

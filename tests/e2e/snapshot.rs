@@ -225,3 +225,87 @@ fn data_dir() -> Option<PathBuf> {
         .map(PathBuf::from)
         .filter(|p| p.is_dir())
 }
+
+/// Pixels of the magenta used for the test pipes.
+fn magenta_share(img: &image::RgbaImage) -> f64 {
+    let n = img
+        .pixels()
+        .filter(|p| p.0[0] > 120 && p.0[2] > 120 && (p.0[1] as i32) < (p.0[0] as i32) / 2)
+        .count();
+    n as f64 / (img.width() * img.height()) as f64
+}
+
+#[test]
+fn underground_pipes_show_only_through_a_see_through_ground() {
+    let dir = tempfile::tempdir().unwrap();
+    // A 1 km DEM (a gentle hill), in the scene CRS.
+    let mut asc = String::from(
+        "ncols 50\nnrows 50\nxllcorner 38448000\nyllcorner 2466600\ncellsize 20\nNODATA_value -9999\n",
+    );
+    for r in 0..50 {
+        let row: Vec<String> = (0..50)
+            .map(|c| {
+                let (dx, dy) = (c as f64 - 25.0, r as f64 - 25.0);
+                format!("{:.2}", 10.0 + 8.0 * (-(dx * dx + dy * dy) / 400.0).exp())
+            })
+            .collect();
+        asc.push_str(&row.join(" "));
+        asc.push('\n');
+    }
+    std::fs::write(dir.path().join("dem.asc"), asc).unwrap();
+    // Two crossing mains, 0.8 m across, 2 m deep.
+    let pipes = r#"{"type":"FeatureCollection",
+      "crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4526"}},
+      "features":[
+        {"type":"Feature","properties":{"DN":800},"geometry":{"type":"LineString","coordinates":[[38448100,2467100],[38448900,2467100]]}},
+        {"type":"Feature","properties":{"DN":800},"geometry":{"type":"LineString","coordinates":[[38448500,2466700],[38448500,2467500]]}}
+      ]}"#;
+    std::fs::write(dir.path().join("mains.geojson"), pipes).unwrap();
+    let doc = dir.path().join("underground.cim.toml");
+    std::fs::write(
+        &doc,
+        r##"format_version = 1
+name = "underground"
+crs = "EPSG:4526"
+origin = [38448500.0, 2467100.0, 0.0]
+
+[[layer]]
+name = "dem"
+source = "dem.asc"
+
+[[layer]]
+name = "mains"
+source = "mains.geojson"
+kind = "pipes"
+[layer.style]
+color = "#ff00ff"
+width_field = "DN"
+depth = 2.0
+
+[[view]]
+name = "down"
+eye = [38448500.0, 2466900.0, 450.0]
+target = [38448500.0, 2467100.0, 0.0]
+"##,
+    )
+    .unwrap();
+    let d = doc.to_str().unwrap();
+    let size = ["--width", "320", "--height", "200"];
+    let mut opaque_args = vec![d];
+    opaque_args.extend_from_slice(&size);
+    let opaque = snapshot(dir.path(), "opaque.png", &opaque_args);
+    let mut clear_args = opaque_args.clone();
+    clear_args.extend_from_slice(&["--ground-opacity", "0.2"]);
+    let clear = snapshot(dir.path(), "clear.png", &clear_args);
+    let (hidden, shown) = (magenta_share(&opaque), magenta_share(&clear));
+    assert!(
+        hidden < 0.001,
+        "pipes must stay under an opaque ground: {hidden}"
+    );
+    // Two 1–2 px lines across a 320 × 200 image: about 0.3–0.8 %.
+    assert!(shown > 0.002, "pipes must show through the ground: {shown}");
+    // The terrain itself is drawn (LOD tiles), not just the sky.
+    assert!(non_background_share(&opaque) > 0.5);
+    let bad = run(&["snapshot", d, "--out", "x.png", "--ground-opacity", "2"]);
+    assert!(!bad.status.success());
+}

@@ -17,6 +17,9 @@ use egui_extras::{Column, TableBuilder};
 /// Most rows copied to the clipboard at once.
 const MAX_COPY_ROWS: usize = 100_000;
 
+/// What the rows were computed from: layer data identity, filter, sort.
+type RowsKey = (usize, String, Option<(usize, bool)>);
+
 /// One open attribute table.
 pub struct AttributeTable {
     pub slot: u64,
@@ -28,7 +31,7 @@ pub struct AttributeTable {
     /// Feature indices shown, in display order.
     rows: Vec<usize>,
     /// What `rows` was computed from: layer data identity, filter, sort.
-    built: Option<(usize, String, Option<(usize, bool)>)>,
+    built: Option<RowsKey>,
     applied_filter: String,
     last_selection: Option<FeatureId>,
 }

@@ -71,6 +71,16 @@ fn help_shortcut(
     }
 }
 
+/// The 3D view as the UI needs it: the camera (labels), the render origin
+/// and the underground view (the ground opacity slider).
+#[derive(bevy::ecs::system::SystemParam)]
+pub struct ViewAccess<'w, 's> {
+    cameras:
+        Query<'w, 's, (&'static Camera, &'static GlobalTransform), With<crate::camera::MainCamera>>,
+    origin: Res<'w, crate::origin::RenderOrigin>,
+    underground: ResMut<'w, crate::underground::UndergroundView>,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn ui_system(
     mut contexts: EguiContexts,
@@ -87,11 +97,7 @@ fn ui_system(
     mut capture: ResMut<UiCapture>,
     mut exit: MessageWriter<AppExit>,
     mut tools: ResMut<crate::tools::Tools>,
-    (cameras, origin, mut underground): (
-        Query<(&Camera, &GlobalTransform), With<crate::camera::MainCamera>>,
-        Res<crate::origin::RenderOrigin>,
-        ResMut<crate::underground::UndergroundView>,
-    ),
+    mut view: ViewAccess,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let l = *lang;
@@ -205,11 +211,11 @@ fn ui_system(
         .resizable(true)
         .default_size(250.0)
         .show(&mut root, |ui| {
-            let mut opacity = underground.ground_opacity;
+            let mut opacity = view.underground.ground_opacity;
             let mut open_table = None;
             layer_tree::show(ui, l, &mut store, &mut rig, &mut opacity, &mut open_table);
-            if opacity != underground.ground_opacity {
-                underground.ground_opacity = opacity;
+            if opacity != view.underground.ground_opacity {
+                view.underground.ground_opacity = opacity;
             }
             if let Some(id) = open_table
                 && !state.tables.iter().any(|t| t.slot == id)
@@ -243,7 +249,7 @@ fn ui_system(
 
     // What is left of the window after the panels is the 3D view.
     let view_rect = root.available_rect_before_wrap();
-    if let Ok((camera, cam_t)) = cameras.single() {
+    if let Ok((camera, cam_t)) = view.cameras.single() {
         labels::show(
             &ctx,
             view_rect,
@@ -251,7 +257,7 @@ fn ui_system(
             &ground,
             camera,
             cam_t,
-            &origin,
+            &view.origin,
             rig.pose.eye,
         );
     }
