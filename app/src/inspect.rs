@@ -25,7 +25,7 @@ pub fn scene_layers(path: &Path) -> Vec<Value> {
     let to_wgs = Transformer::new(&doc.crs, &CrsDef::wgs84()).ok();
     doc.layers
         .iter()
-        .map(|r| match load::load_layer(r, dir, &doc.crs) {
+        .map(|r| match load::load_layer(r, dir, &doc.crs, None) {
             Err(e) => json!({ "name": r.name, "format": "CIM scene layer", "source": r.source, "error": e }),
             Ok(loaded) => {
                 let l = &loaded.layer;

@@ -113,89 +113,114 @@ const DEFAULT_PIPE_DIAMETER: f64 = 0.3;
 /// `diameter`/`管径`/`DN`); values above 20 are taken as millimetres, as
 /// Chinese pipe data (DN300) usually is.
 pub fn pipe_shapes(v: &VectorData, style: &Style, ground: &Ground) -> Vec<Option<PipeShape>> {
-    let field = |set: &Option<String>, guesses: &[&str]| {
-        set.as_deref()
-            .and_then(|f| v.field_index(f))
-            .or_else(|| guess_field(v, guesses))
-    };
-    let diam_i = field(
-        &style.width_field,
-        &[
-            "diameter",
-            "DIAMETER",
-            "Diameter",
-            "管径",
-            "DN",
-            "DIAM",
-            "PIPE_DIAM",
-            "dn",
-        ],
-    );
-    let depth_i = field(
-        &style.depth_field,
-        &["depth", "DEPTH", "埋深", "COVER", "cover"],
-    );
-    let start_i = field(
-        &style.start_invert_field,
-        &["start_inv", "US_INVERT", "起点高程"],
-    );
-    let end_i = field(
-        &style.end_invert_field,
-        &["end_inv", "DS_INVERT", "终点高程"],
-    );
-    let num = |f: &cim_core::layer::Feature, i: Option<usize>| -> Option<f64> {
+    let fields = PipeFields::resolve(v, style);
+    v.features
+        .iter()
+        .map(|f| pipe_shape(f, &fields, style, ground))
+        .collect()
+}
+
+/// Which attribute columns hold a pipe layer's diameter, cover depth and
+/// invert elevations (the style's names, else common names).
+pub struct PipeFields {
+    diameter: Option<usize>,
+    depth: Option<usize>,
+    start_invert: Option<usize>,
+    end_invert: Option<usize>,
+}
+
+impl PipeFields {
+    pub fn resolve(v: &VectorData, style: &Style) -> PipeFields {
+        let field = |set: &Option<String>, guesses: &[&str]| {
+            set.as_deref()
+                .and_then(|f| v.field_index(f))
+                .or_else(|| guess_field(v, guesses))
+        };
+        PipeFields {
+            diameter: field(
+                &style.width_field,
+                &[
+                    "diameter",
+                    "DIAMETER",
+                    "Diameter",
+                    "管径",
+                    "DN",
+                    "DIAM",
+                    "PIPE_DIAM",
+                    "dn",
+                ],
+            ),
+            depth: field(
+                &style.depth_field,
+                &["depth", "DEPTH", "埋深", "COVER", "cover"],
+            ),
+            start_invert: field(
+                &style.start_invert_field,
+                &["start_inv", "US_INVERT", "起点高程"],
+            ),
+            end_invert: field(
+                &style.end_invert_field,
+                &["end_inv", "DS_INVERT", "终点高程"],
+            ),
+        }
+    }
+}
+
+/// One pipe feature's shape (see [`pipe_shapes`]); `None` for non-lines.
+pub fn pipe_shape(
+    f: &cim_core::layer::Feature,
+    fields: &PipeFields,
+    style: &Style,
+    ground: &Ground,
+) -> Option<PipeShape> {
+    let num = |i: Option<usize>| -> Option<f64> {
         i.and_then(|i| f.attributes.get(i)?.as_f64())
             .filter(|x| x.is_finite())
     };
-    v.features
-        .iter()
-        .map(|f| {
-            let parts: Vec<&[DVec3]> = match &f.geometry {
-                Geometry::LineString(l) => vec![l.as_slice()],
-                Geometry::MultiLineString(ls) => ls.iter().map(|l| l.as_slice()).collect(),
-                _ => return None,
-            };
-            let d = num(f, diam_i)
-                .filter(|d| *d > 0.0)
-                .map(|d| if d > 20.0 { d / 1000.0 } else { d })
-                .or(style.width)
-                .unwrap_or(DEFAULT_PIPE_DIAMETER);
-            let r = d / 2.0;
-            let inverts = num(f, start_i).zip(num(f, end_i));
-            let cover = num(f, depth_i)
-                .or(style.depth)
-                .unwrap_or(DEFAULT_PIPE_COVER);
-            let lines = parts
+    let parts: Vec<&[DVec3]> = match &f.geometry {
+        Geometry::LineString(l) => vec![l.as_slice()],
+        Geometry::MultiLineString(ls) => ls.iter().map(|l| l.as_slice()).collect(),
+        _ => return None,
+    };
+    let d = num(fields.diameter)
+        .filter(|d| *d > 0.0)
+        .map(|d| if d > 20.0 { d / 1000.0 } else { d })
+        .or(style.width)
+        .unwrap_or(DEFAULT_PIPE_DIAMETER);
+    let r = d / 2.0;
+    let inverts = num(fields.start_invert).zip(num(fields.end_invert));
+    let cover = num(fields.depth)
+        .or(style.depth)
+        .unwrap_or(DEFAULT_PIPE_COVER);
+    let lines = parts
+        .into_iter()
+        .map(|part| {
+            if part.iter().all(|p| p.z != 0.0) {
+                return part.to_vec();
+            }
+            if let Some((a, b)) = inverts {
+                let total: f64 = part.windows(2).map(|w| w[0].distance(w[1])).sum();
+                let mut run = 0.0;
+                return part
+                    .iter()
+                    .enumerate()
+                    .map(|(k, p)| {
+                        if k > 0 {
+                            run += part[k - 1].distance(*p);
+                        }
+                        let t = if total > 0.0 { run / total } else { 0.0 };
+                        DVec3::new(p.x, p.y, a + (b - a) * t + r)
+                    })
+                    .collect();
+            }
+            // Follow the ground: densify so the pipe bends with it.
+            mesh::densify(part, 10.0)
                 .into_iter()
-                .map(|part| {
-                    if part.iter().all(|p| p.z != 0.0) {
-                        return part.to_vec();
-                    }
-                    if let Some((a, b)) = inverts {
-                        let total: f64 = part.windows(2).map(|w| w[0].distance(w[1])).sum();
-                        let mut run = 0.0;
-                        return part
-                            .iter()
-                            .enumerate()
-                            .map(|(k, p)| {
-                                if k > 0 {
-                                    run += part[k - 1].distance(*p);
-                                }
-                                let t = if total > 0.0 { run / total } else { 0.0 };
-                                DVec3::new(p.x, p.y, a + (b - a) * t + r)
-                            })
-                            .collect();
-                    }
-                    // Follow the ground: densify so the pipe bends with it.
-                    mesh::densify(part, 10.0)
-                        .into_iter()
-                        .map(|p| DVec3::new(p.x, p.y, ground.height(p) - cover - r))
-                        .collect()
-                })
-                .collect();
-            Some(PipeShape { lines, radius: r })
+                .map(|p| DVec3::new(p.x, p.y, ground.height(p) - cover - r))
+                .collect()
         })
-        .collect()
+        .collect();
+    Some(PipeShape { lines, radius: r })
 }
 
 fn guess_field(v: &VectorData, names: &[&str]) -> Option<usize> {
@@ -250,6 +275,7 @@ pub fn build_layer_meshes(
     style: &Style,
     prisms: &[Option<(f64, f64)>],
     colors: Option<&[[u8; 4]]>,
+    pipes: &[Option<PipeShape>],
     ground: &Ground,
 ) -> Vec<(Anchor, MeshData)> {
     let kind = layer.effective_kind();
@@ -278,11 +304,6 @@ pub fn build_layer_meshes(
         if p.z != 0.0 { p.z } else { ground.height(p) }
     };
     let width_i = style.width_field.as_deref().and_then(|f| v.field_index(f));
-    let shapes = if kind == LayerKind::Pipes {
-        pipe_shapes(v, style, ground)
-    } else {
-        Vec::new()
-    };
     for k in keys {
         let anchor = chunk_anchor(k);
         let idx = &chunks[&k];
@@ -310,12 +331,13 @@ pub fn build_layer_meshes(
                 mesh::draped_polygons(anchor, polys, 0.15, 12.0, &drape)
             }
             LayerKind::Pipes => {
-                let lines = idx.iter().flat_map(|&i| {
-                    let c = color_of(i);
-                    shapes[i]
-                        .iter()
-                        .flat_map(move |s| s.lines.iter().map(move |l| (l.as_slice(), s.radius, c)))
-                });
+                let lines =
+                    idx.iter().flat_map(|&i| {
+                        let c = color_of(i);
+                        pipes.get(i).into_iter().flatten().flat_map(move |s| {
+                            s.lines.iter().map(move |l| (l.as_slice(), s.radius, c))
+                        })
+                    });
                 mesh::tubes(anchor, lines, 10)
             }
             LayerKind::Roads => {
@@ -450,11 +472,16 @@ pub fn spawn_ready_layers(
         } else {
             Visibility::Hidden
         };
+        let pipes = match layer.vector() {
+            Some(v) if kind == LayerKind::Pipes => pipe_shapes(v, &slot.reference.style, &ground),
+            _ => Vec::new(),
+        };
         for (anchor, data) in build_layer_meshes(
             &layer,
             &slot.reference.style,
             &slot.prisms,
             slot.theme.as_ref().map(|t| t.colors.as_slice()),
+            &pipes,
             &ground,
         ) {
             commands.spawn((
@@ -466,21 +493,14 @@ pub fn spawn_ready_layers(
                 LayerEntity(slot.id),
             ));
         }
-        if kind == LayerKind::Pipes
-            && let Some(v) = layer.vector()
-        {
+        if !pipes.is_empty() {
             // Centre lines a couple of pixels wide, so networks stay
             // legible from afar where 0.3 m tubes are sub-pixel.
-            let shapes = pipe_shapes(v, &slot.reference.style, &ground);
             let anchor = Anchor(layer.bbox().map_or(DVec3::ZERO, |b| b.center()));
             let mut gizmo = GizmoAsset::default();
-            let color = Color::srgba_u8(
-                base_color_of(&slot.reference.style, kind)[0],
-                base_color_of(&slot.reference.style, kind)[1],
-                base_color_of(&slot.reference.style, kind)[2],
-                255,
-            );
-            for s in shapes.iter().flatten() {
+            let [r, g, b, _] = base_color_of(&slot.reference.style, kind);
+            let color = Color::srgb_u8(r, g, b);
+            for s in pipes.iter().flatten() {
                 for l in &s.lines {
                     gizmo.linestrip(l.iter().map(|p| anchor.local(*p)), color);
                 }

@@ -275,13 +275,9 @@ fn highlight_mesh(
             )
         }
         (LayerKind::Pipes, _) => {
-            let one = cim_core::layer::VectorData {
-                fields: v.fields.clone(),
-                features: vec![f.clone()],
-            };
-            let shape = crate::layers::pipe_shapes(&one, &slot.reference.style, ground)
-                .pop()
-                .flatten()?;
+            let style = &slot.reference.style;
+            let fields = crate::layers::PipeFields::resolve(v, style);
+            let shape = crate::layers::pipe_shape(f, &fields, style, ground)?;
             mesh::tubes(
                 anchor,
                 shape

@@ -94,6 +94,8 @@ pub struct SceneStore {
     pub revision: u64,
     pub dirty: bool,
     next_id: u64,
+    /// Results already read for one layer's source (see `OpenedScene`).
+    preloaded: Option<load::Preloaded>,
 }
 
 impl SceneStore {
@@ -121,6 +123,7 @@ impl SceneStore {
             revision: 0,
             dirty: false,
             next_id: 0,
+            preloaded: opened.preloaded,
         };
         for r in opened.doc.layers {
             store.add_slot(r);
@@ -168,12 +171,21 @@ impl SceneStore {
         self.to_wgs84.as_ref()?.lock().ok()?.transform(p).ok()
     }
 
+    /// The read-ahead results for `source`, once.
+    fn take_preloaded(&mut self, source: &str) -> Option<load::LoadResults> {
+        if self.preloaded.as_ref()?.source != source {
+            return None;
+        }
+        self.preloaded.take().map(|p| p.results)
+    }
+
     /// Loads every layer on this thread (for `cim snapshot`).
     pub fn load_all_blocking(&mut self) {
         let dir = self.doc_dir();
         let crs = self.crs.clone();
         for i in 0..self.layers.len() {
-            let result = load::load_layer(&self.layers[i].reference, dir.as_deref(), &crs);
+            let pre = self.take_preloaded(&self.layers[i].reference.source.clone());
+            let result = load::load_layer(&self.layers[i].reference, dir.as_deref(), &crs, pre);
             self.finish_load(self.layers[i].id, result);
         }
     }
@@ -254,25 +266,23 @@ impl Default for LoadChannel {
 
 impl LoadChannel {
     /// Starts loading every slot still marked `Loading`, one thread each.
-    pub fn start(&self, store: &SceneStore) {
+    pub fn start(&self, store: &mut SceneStore) {
         let dir = store.doc_dir();
-        for slot in store
+        let loading: Vec<(u64, LayerRef)> = store
             .layers
             .iter()
             .filter(|s| s.state == SlotState::Loading)
-        {
-            let (id, r, crs, dir, tx) = (
-                slot.id,
-                slot.reference.clone(),
-                store.crs.clone(),
-                dir.clone(),
-                self.tx.clone(),
-            );
+            .map(|s| (s.id, s.reference.clone()))
+            .collect();
+        for (id, r) in loading {
+            let pre = store.take_preloaded(&r.source);
+            let (crs, dir, tx) = (store.crs.clone(), dir.clone(), self.tx.clone());
             std::thread::spawn(move || {
                 // A panic in a loader must not take the viewer down.
-                let result =
-                    std::panic::catch_unwind(|| load::load_layer(&r, dir.as_deref(), &crs))
-                        .unwrap_or_else(|_| Err(format!("{}: the loader crashed", r.source)));
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    load::load_layer(&r, dir.as_deref(), &crs, pre)
+                }))
+                .unwrap_or_else(|_| Err(format!("{}: the loader crashed", r.source)));
                 let _ = tx.send((id, result));
             });
         }
@@ -317,7 +327,7 @@ fn start_loading(
     asynchronous: Option<Res<AsyncLoading>>,
 ) {
     if asynchronous.is_some() {
-        channel.start(&store);
+        channel.start(&mut store);
     } else if !store.all_loaded() {
         store.load_all_blocking();
     }

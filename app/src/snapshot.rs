@@ -449,11 +449,10 @@ fn apply_time(store: &mut SceneStore, time: Option<&str>) -> Result<()> {
     };
     let (y, m, d, h) =
         parse().with_context(|| format!("--time `{t}`: expected YYYY-MM-DDThh:mm"))?;
-    let lon = store.wgs84(store.origin()).map(|p| p.x);
-    let offset = store.doc.clock.as_ref().map_or_else(
-        || crate::viewer::default_clock(lon).display_utc_offset_hours,
-        |c| c.display_utc_offset_hours,
-    );
+    let offset = match &store.doc.clock {
+        Some(c) => c.display_utc_offset_hours,
+        None => crate::viewer::nominal_utc_offset(store.wgs84(store.origin()).map(|p| p.x)),
+    };
     store.doc.clock = Some(cim_core::time::SceneClock::for_local_day(
         y, m, d, h, offset,
     ));

@@ -16,15 +16,23 @@ use cim_core::color_ramp::ColorRamp;
 use cim_core::georef::RenderFrame;
 use cim_core::layer::LayerKind;
 use cim_core::terrain_lod::{NodeId, TerrainMesh};
+use cim_core::terrain_shading;
 use glam::DVec3;
 use std::collections::HashMap;
 
 /// Largest screen-space error of the surface, pixels.
 pub const MAX_SCREEN_ERROR_PX: f64 = 2.0;
 
-/// The tiles on screen, per terrain layer.
+/// One terrain layer on screen: its tint (fixed until the layer is
+/// restyled, which respawns it) and its tiles.
+pub struct LayerTiles {
+    tint: Tint,
+    shown: HashMap<NodeId, Entity>,
+}
+
+/// The terrain layers on screen, by slot id.
 #[derive(Resource, Default)]
-pub struct TerrainTiles(pub HashMap<u64, HashMap<NodeId, Entity>>);
+pub struct TerrainTiles(pub HashMap<u64, LayerTiles>);
 
 pub struct TerrainPlugin;
 
@@ -44,6 +52,26 @@ struct Tint {
 }
 
 impl Tint {
+    /// The style's ramp over the DEM's range; without one, the fixed
+    /// lowland tint suits coastal cities (as the demo), and the hypsometric
+    /// `terrain` ramp anything with more relief.
+    fn for_layer(style: &cim_core::scene::Style, grid: &cim_core::grid::Grid) -> Tint {
+        let range = grid.min_max();
+        let ramp_name = style
+            .theme
+            .as_ref()
+            .and_then(|t| t.ramp.clone())
+            .or_else(|| (range.is_some_and(|r| r.1 > 150.0)).then(|| "terrain".to_owned()));
+        Tint {
+            ramp: ramp_name.and_then(|name| {
+                let r = ColorRamp::by_name(&name)?;
+                let (lo, hi) = range?;
+                Some((r, lo, hi))
+            }),
+            hillshade: style.hillshade.unwrap_or(false),
+        }
+    }
+
     fn color(&self, h: f32, n: DVec3) -> [f32; 4] {
         let mut c = match &self.ramp {
             Some((r, lo, hi)) => {
@@ -54,11 +82,12 @@ impl Tint {
             None => crate::mesh::terrain_color(h),
         };
         if self.hillshade {
-            // Light from azimuth 315°, altitude 45° (scene axes: x east, y north).
-            let light = DVec3::new(-0.5, 0.5, std::f64::consts::FRAC_1_SQRT_2);
-            let shade = (0.35 + 0.65 * n.normalize_or_zero().dot(light).max(0.0)) as f32;
+            // GIS hillshade's usual light: azimuth 315°, altitude 45°.
+            let sun = terrain_shading::sun_direction(315.0, 45.0);
+            let k =
+                terrain_shading::shade_factor(terrain_shading::shade_of_normal(n.to_array(), sun));
             for v in &mut c[..3] {
-                *v *= shade;
+                *v *= k;
             }
         }
         c
@@ -135,40 +164,25 @@ fn update_terrain_lod(
             MAX_SCREEN_ERROR_PX,
             &mut cut,
         );
-        let shown = tiles.0.entry(slot.id).or_default();
+        let on_screen = tiles.0.entry(slot.id).or_insert_with(|| LayerTiles {
+            tint: Tint::for_layer(&slot.reference.style, grid),
+            shown: HashMap::new(),
+        });
         let wanted: std::collections::HashSet<NodeId> = cut.iter().copied().collect();
-        shown.retain(|id, e| {
+        on_screen.shown.retain(|id, e| {
             let keep = wanted.contains(id);
             if !keep {
                 commands.entity(*e).despawn();
             }
             keep
         });
-        let style = &slot.reference.style;
-        // The style's ramp over the DEM's range; without one, the fixed
-        // lowland tint suits coastal cities (as the demo), and the
-        // hypsometric `terrain` ramp anything with more relief.
-        let range = grid.min_max();
-        let ramp_name = style
-            .theme
-            .as_ref()
-            .and_then(|t| t.ramp.clone())
-            .or_else(|| (range.is_some_and(|r| r.1 > 150.0)).then(|| "terrain".to_owned()));
-        let tint = Tint {
-            ramp: ramp_name.and_then(|name| {
-                let r = ColorRamp::by_name(&name)?;
-                let (lo, hi) = range?;
-                Some((r, lo, hi))
-            }),
-            hillshade: style.hillshade.unwrap_or(false),
-        };
         let visibility = if slot.reference.visible {
             Visibility::Inherited
         } else {
             Visibility::Hidden
         };
         for id in cut.iter().copied() {
-            if shown.contains_key(&id) {
+            if on_screen.shown.contains_key(&id) {
                 continue;
             }
             let m = tree.node_mesh(grid, id);
@@ -178,7 +192,7 @@ fn update_terrain_lod(
             let anchor = m.anchor;
             let e = commands
                 .spawn((
-                    Mesh3d(meshes.add(tile_mesh(m, &tint))),
+                    Mesh3d(meshes.add(tile_mesh(m, &on_screen.tint))),
                     MeshMaterial3d(material.0.clone()),
                     Transform::default(),
                     visibility,
@@ -186,7 +200,7 @@ fn update_terrain_lod(
                     LayerEntity(slot.id),
                 ))
                 .id();
-            shown.insert(id, e);
+            on_screen.shown.insert(id, e);
         }
     }
 }

@@ -4,7 +4,6 @@
 //! drawn under scenes that have no terrain, so the data has a ground to
 //! sit on (and to see through).
 
-use crate::layers::Ground;
 use crate::origin::GeoAnchor;
 use crate::scene_state::SceneStore;
 use bevy::prelude::*;
@@ -54,7 +53,6 @@ const BASE_COLOR: [u8; 3] = [176, 178, 168];
 fn spawn_base_plane(
     mut commands: Commands,
     store: Res<SceneStore>,
-    ground: Res<Ground>,
     view: Res<UndergroundView>,
     mut done: Local<bool>,
     mut meshes: ResMut<Assets<Mesh>>,
@@ -64,11 +62,10 @@ fn spawn_base_plane(
         return;
     }
     *done = true;
-    if ground.grid().is_some()
-        || store
-            .layers
-            .iter()
-            .any(|s| s.kind() == cim_core::layer::LayerKind::Terrain && s.layer.is_some())
+    if store
+        .layers
+        .iter()
+        .any(|s| s.kind() == cim_core::layer::LayerKind::Terrain && s.layer.is_some())
     {
         return;
     }

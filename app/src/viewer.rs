@@ -22,8 +22,13 @@ use std::path::PathBuf;
 /// zone, nominally `lon / 15` hours from UTC: 15:00 in China is UTC+8, but
 /// data from elsewhere would otherwise be shown at night.
 pub fn default_clock(lon: Option<f64>) -> SceneClock {
-    let offset = lon.map_or(8.0, |l| (l / 15.0).round().clamp(-12.0, 14.0));
-    SceneClock::for_local_day(2024, 6, 21, 15.0, offset)
+    SceneClock::for_local_day(2024, 6, 21, 15.0, nominal_utc_offset(lon))
+}
+
+/// Hours from UTC of the nominal time zone at longitude `lon` (China
+/// Standard Time when unknown).
+pub fn nominal_utc_offset(lon: Option<f64>) -> f64 {
+    lon.map_or(8.0, |l| (l / 15.0).round().clamp(-12.0, 14.0))
 }
 
 /// The first camera pose: the named view, else the scene's first view,

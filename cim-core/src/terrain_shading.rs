@@ -97,13 +97,40 @@ pub fn horn_gradient(grid: &Grid, col: usize, row: usize) -> Option<(f64, f64)> 
 /// (GDAL's default 315 = north-west), `altitude_deg` its height above the
 /// horizon (default 45), `z_factor` the vertical exaggeration.
 pub fn hillshade(grid: &Grid, azimuth_deg: f64, altitude_deg: f64, z_factor: f64) -> Vec<f32> {
-    let (az, alt) = (azimuth_deg.to_radians(), altitude_deg.to_radians());
-    let sun = [az.sin() * alt.cos(), az.cos() * alt.cos(), alt.sin()];
+    let sun = sun_direction(azimuth_deg, altitude_deg);
     per_cell(grid, |(p, q)| {
-        let n = [-z_factor * p, -z_factor * q, 1.0];
-        let len = (n[0] * n[0] + n[1] * n[1] + 1.0).sqrt();
-        ((n[0] * sun[0] + n[1] * sun[1] + n[2] * sun[2]) / len).max(0.0) as f32
+        shade_of_normal([-z_factor * p, -z_factor * q, 1.0], sun)
     })
+}
+
+/// Unit vector towards a light at `azimuth_deg` (clockwise from north) and
+/// `altitude_deg` above the horizon, in (east, north, up) axes.
+pub fn sun_direction(azimuth_deg: f64, altitude_deg: f64) -> [f64; 3] {
+    let (az, alt) = (azimuth_deg.to_radians(), altitude_deg.to_radians());
+    [az.sin() * alt.cos(), az.cos() * alt.cos(), alt.sin()]
+}
+
+/// Hillshade in `[0, 1]` of a surface with (not necessarily unit) normal
+/// `n` under light `sun` (from [`sun_direction`]): the cosine of incidence,
+/// 0 for faces turned away.
+///
+/// ```
+/// use cim_core::terrain_shading::{shade_of_normal, sun_direction};
+/// let flat = shade_of_normal([0.0, 0.0, 1.0], sun_direction(315.0, 45.0));
+/// assert!((flat - 45f32.to_radians().sin()).abs() < 1e-6);
+/// ```
+pub fn shade_of_normal(n: [f64; 3], sun: [f64; 3]) -> f32 {
+    let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
+    if len == 0.0 {
+        return 0.0;
+    }
+    ((n[0] * sun[0] + n[1] * sun[1] + n[2] * sun[2]) / len).max(0.0) as f32
+}
+
+/// How much a colour keeps under hillshade `shade`: `AMBIENT` in full
+/// shadow, 1 in full light.
+pub fn shade_factor(shade: f32) -> f32 {
+    AMBIENT + (1.0 - AMBIENT) * shade.clamp(0.0, 1.0)
 }
 
 /// Slope in degrees per cell (0 flat, 90 vertical; NaN for nodata), from
@@ -172,7 +199,7 @@ pub fn shade_colors(
             let t = if span > 0.0 { (v - lo) / span } else { 0.5 };
             let mut c = ramp.sample(t);
             if let Some(s) = hillshade.map(|hs| hs[i]).filter(|s| !s.is_nan()) {
-                let k = AMBIENT + (1.0 - AMBIENT) * s.clamp(0.0, 1.0);
+                let k = shade_factor(s);
                 for ch in &mut c[..3] {
                     *ch = (*ch as f32 * k).round() as u8;
                 }

@@ -53,11 +53,12 @@ impl AttributeTable {
 
     /// Recomputes the rows when the data, the filter or the sort changed.
     fn refresh(&mut self, data_id: usize, v: &VectorData) {
-        let key = (data_id, self.applied_filter.clone(), self.sort);
-        if self.built.as_ref() == Some(&key) {
+        if let Some((id, filter, sort)) = &self.built
+            && (*id, filter.as_str(), *sort) == (data_id, self.applied_filter.as_str(), self.sort)
+        {
             return;
         }
-        self.built = Some(key);
+        self.built = Some((data_id, self.applied_filter.clone(), self.sort));
         self.error = None;
         self.rows = match filtered_rows(v, &self.applied_filter) {
             Ok(r) => r,

@@ -205,32 +205,47 @@ impl Ctx {
         }
     }
 
+    fn coordinate_system<'c>(&'c self, crs: &Obj<'_>) -> Option<Obj<'c>> {
+        Obj::new(self, unsafe {
+            sys::proj_crs_get_coordinate_system(self.raw(), crs.raw())
+        })
+    }
+
+    /// Axis `i` of coordinate system `cs`: its direction (`north`, `east`…),
+    /// unit name and conversion factor to SI (metres or radians).
+    fn axis_info(&self, cs: &Obj<'_>, i: c_int) -> Option<AxisInfo> {
+        let mut direction: *const c_char = ptr::null();
+        let mut unit: *const c_char = ptr::null();
+        let mut factor = 0.0;
+        let ok = unsafe {
+            sys::proj_cs_get_axis_info(
+                self.raw(),
+                cs.raw(),
+                i,
+                ptr::null_mut(),
+                ptr::null_mut(),
+                &mut direction,
+                &mut factor,
+                &mut unit,
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
+        };
+        (ok != 0).then(|| AxisInfo {
+            direction: c_str(direction),
+            unit: c_str(unit),
+            factor,
+        })
+    }
+
     /// Appends the distinct unit names of the CRS's axes.
     fn axis_units(&self, crs: &Obj<'_>, out: &mut Vec<String>) {
-        let Some(cs) = Obj::new(self, unsafe {
-            sys::proj_crs_get_coordinate_system(self.raw(), crs.raw())
-        }) else {
+        let Some(cs) = self.coordinate_system(crs) else {
             return;
         };
         let n = unsafe { sys::proj_cs_get_axis_count(self.raw(), cs.raw()) };
         for i in 0..n.max(0) {
-            let mut unit: *const c_char = ptr::null();
-            let ok = unsafe {
-                sys::proj_cs_get_axis_info(
-                    self.raw(),
-                    cs.raw(),
-                    i,
-                    ptr::null_mut(),
-                    ptr::null_mut(),
-                    ptr::null_mut(),
-                    ptr::null_mut(),
-                    &mut unit,
-                    ptr::null_mut(),
-                    ptr::null_mut(),
-                )
-            };
-            if ok != 0
-                && let Some(u) = c_str(unit)
+            if let Some(u) = self.axis_info(&cs, i).and_then(|a| a.unit)
                 && !out.contains(&u)
             {
                 out.push(u);
@@ -303,54 +318,25 @@ impl Ctx {
             }
             _ => crs,
         };
-        let cs = Obj::new(self, unsafe {
-            sys::proj_crs_get_coordinate_system(self.raw(), crs.raw())
-        })?;
-        let mut dir: *const c_char = ptr::null();
-        let ok = unsafe {
-            sys::proj_cs_get_axis_info(
-                self.raw(),
-                cs.raw(),
-                0,
-                ptr::null_mut(),
-                ptr::null_mut(),
-                &mut dir,
-                ptr::null_mut(),
-                ptr::null_mut(),
-                ptr::null_mut(),
-                ptr::null_mut(),
-            )
-        };
-        if ok == 0 {
-            return None;
-        }
-        c_str(dir).map(|d| d.to_ascii_lowercase())
+        let cs = self.coordinate_system(crs)?;
+        self.axis_info(&cs, 0)?
+            .direction
+            .map(|d| d.to_ascii_lowercase())
     }
 
     /// `true` when the first axis of the CRS is measured in degrees.
     pub(crate) fn first_axis_in_degrees(&self, crs: &Obj<'_>) -> bool {
-        let Some(cs) = Obj::new(self, unsafe {
-            sys::proj_crs_get_coordinate_system(self.raw(), crs.raw())
-        }) else {
-            return false;
-        };
-        let mut factor = 0.0;
-        let ok = unsafe {
-            sys::proj_cs_get_axis_info(
-                self.raw(),
-                cs.raw(),
-                0,
-                ptr::null_mut(),
-                ptr::null_mut(),
-                ptr::null_mut(),
-                &mut factor,
-                ptr::null_mut(),
-                ptr::null_mut(),
-                ptr::null_mut(),
-            )
-        };
-        ok != 0 && (factor - 1f64.to_radians()).abs() < 1e-12
+        self.coordinate_system(crs)
+            .and_then(|cs| self.axis_info(&cs, 0))
+            .is_some_and(|a| (a.factor - 1f64.to_radians()).abs() < 1e-12)
     }
+}
+
+/// What PROJ says about one axis of a coordinate system.
+struct AxisInfo {
+    direction: Option<String>,
+    unit: Option<String>,
+    factor: f64,
 }
 
 impl Drop for Ctx {
