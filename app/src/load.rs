@@ -101,6 +101,7 @@ pub fn open_inputs(inputs: &[PathBuf]) -> Result<OpenedScene> {
                     layers: Vec::new(),
                     views: Vec::new(),
                     clock: None,
+                    basemaps: Vec::new(),
                 },
                 path: None,
                 is_demo: false,

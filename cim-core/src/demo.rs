@@ -196,6 +196,7 @@ pub fn demo_scene() -> SceneDoc {
             view("top", [0.0, -1.0, 3200.0], [0.0, 0.0, 0.0]),
         ],
         clock: Some(SceneClock::for_local_day(2024, 6, 21, 15.0, 8.0)),
+        basemaps: Vec::new(),
     }
 }
 

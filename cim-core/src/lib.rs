@@ -6,9 +6,11 @@
 //! builds and tests in seconds and can be reused by command-line tools.
 
 pub mod attr;
+pub mod basemap;
 pub mod color_ramp;
 pub mod crs;
 pub mod demo;
+pub mod drape_lod;
 pub mod geometry;
 pub mod georef;
 pub mod grid;

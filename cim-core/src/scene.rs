@@ -9,6 +9,7 @@
 //! it understands instead of silently dropping what it cannot read. Saving is
 //! atomic (temp file + rename) and keeps the previous copy as `*.bak`.
 
+use crate::basemap::Basemap;
 use crate::crs::CrsDef;
 use crate::layer::LayerKind;
 use crate::thematic::ThemeSpec;
@@ -65,6 +66,15 @@ pub struct SceneDoc {
     pub views: Vec<View>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock: Option<SceneClock>,
+    /// Imagery or map tiles draped on the ground, bottom first: `[[basemap]]`
+    /// (or one `[basemap]` table).
+    #[serde(
+        default,
+        rename = "basemap",
+        deserialize_with = "crate::basemap::one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub basemaps: Vec<Basemap>,
 }
 
 /// A layer as the document references it.
@@ -327,6 +337,7 @@ mod tests {
                 target: [38_448_500.0, 2_467_800.0, 0.0],
             }],
             clock: Some(SceneClock::for_local_day(2024, 6, 21, 14.0, 8.0)),
+            basemaps: Vec::new(),
         }
     }
 

@@ -90,6 +90,7 @@
 //! assert_eq!(mesh.positions.len(), tree.vertex_count(&cut[..1]));
 //! ```
 
+use crate::drape_lod::DrapeLod;
 use crate::geometry::Bbox;
 use crate::grid::Grid;
 use glam::DVec3;
@@ -588,14 +589,44 @@ impl TerrainQuadtree {
         max_screen_error_px: f64,
         out: &mut Vec<NodeId>,
     ) {
+        self.select_draped(
+            camera,
+            viewport_height_px,
+            fov_y_rad,
+            max_screen_error_px,
+            None,
+            out,
+        );
+    }
+
+    /// [`TerrainQuadtree::select`] for terrain carrying imagery: a node is
+    /// also split while a texture of `drape.texture_px` over it would have
+    /// texels coarser than `drape.max_texel_px` on screen (see
+    /// [`crate::drape_lod`]), so flat ground near the camera still gets
+    /// small tiles and sharp imagery.
+    pub fn select_draped(
+        &self,
+        camera: DVec3,
+        viewport_height_px: f64,
+        fov_y_rad: f64,
+        max_screen_error_px: f64,
+        drape: Option<&DrapeLod>,
+        out: &mut Vec<NodeId>,
+    ) {
         out.clear();
         let leaf = self.leaf_level();
+        let scale = crate::drape_lod::projection_scale(viewport_height_px, fov_y_rad);
         let mut stack = vec![self.root()];
         while let Some(id) = stack.pop() {
-            if id.level < leaf
-                && self.screen_space_error(id, camera, viewport_height_px, fov_y_rad)
+            let split = id.level < leaf
+                && (self.screen_space_error(id, camera, viewport_height_px, fov_y_rad)
                     > max_screen_error_px
-            {
+                    || drape.is_some_and(|d| {
+                        let b = &self.nodes[self.index(id)].bbox;
+                        let extent = (b.max.x - b.min.x).max(b.max.y - b.min.y);
+                        d.wants_split(extent, distance_to_bbox(b, camera).max(1.0), scale)
+                    }));
+            if split {
                 let first = stack.len();
                 stack.extend(self.children(id));
                 stack[first..].reverse();
@@ -883,6 +914,25 @@ mod tests {
                 assert_partition(&tree, &g, &tree.select_uniform(l));
             }
         }
+    }
+
+    #[test]
+    fn imagery_splits_flat_ground_near_the_camera() {
+        // A tilted plane has no geometric error: without imagery the root
+        // suffices from anywhere; with imagery the ground under a low
+        // camera is cut to leaves, and the cut is still a partition.
+        let g = plane(257, 257);
+        let tree = TerrainQuadtree::build(&g, 8);
+        let c = g.bbox().center();
+        let cam = DVec3::new(c.x, c.y, 40.0);
+        let mut cut = Vec::new();
+        tree.select(cam, 1080.0, 1.0, 2.0, &mut cut);
+        assert_eq!(cut, vec![tree.root()]);
+        let drape = DrapeLod::default();
+        tree.select_draped(cam, 1080.0, 1.0, 2.0, Some(&drape), &mut cut);
+        assert_partition(&tree, &g, &cut);
+        assert!(cut.iter().any(|id| id.level == tree.leaf_level()));
+        assert!(cut.iter().any(|id| id.level < tree.leaf_level()));
     }
 
     #[test]

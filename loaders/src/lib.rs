@@ -11,6 +11,7 @@
 //! * [`inspect_path`] / [`inspect_paths`] summarise files for `cim inspect`;
 //! * [`geotiff::read_window`] and [`geotiff::read_decimated`] read parts or
 //!   overviews of rasters too large to load whole;
+//! * [`basemap`] composes a scene's basemaps for a patch of ground;
 //! * [`tile_source`] reads basemap tiles (XYZ, WMTS, a folder) for
 //!   `cim_core::imagery`, with a disk cache for HTTP(S).
 //!
@@ -30,6 +31,7 @@
 
 pub mod archive;
 pub mod ascii_grid;
+pub mod basemap;
 mod crs;
 pub mod dbf;
 pub mod error;

@@ -20,86 +20,16 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+pub use cim_core::basemap::{TileSource, TmsRef};
 use cim_core::imagery::RgbaImage;
 use cim_core::tiles::{
     TileId, TileMatrixSet, TileUrlVars, TilesError, expand_tile_url, parse_wmts_capabilities,
 };
-use serde::{Deserialize, Serialize};
 
 /// The largest tile or capabilities body read (a tile is typically 5–50 KB).
 const MAX_BODY_BYTES: u64 = 16 << 20;
 /// The largest decoded tile edge (tiles are 256 or 512 px).
 const MAX_TILE_EDGE: u32 = 4096;
-
-/// Where basemap tiles come from. Serialized with a `kind` tag:
-/// `"xyz"`, `"wmts"` or `"folder"`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum TileSource {
-    /// A URL template with `{z}`, `{x}`, `{y}` (or `{-y}`, `{quadkey}`,
-    /// `{s}`; see [`cim_core::tiles::expand_tile_url`]): OpenStreetMap, AMap,
-    /// Tianditu's DataServer, most tile CDNs.
-    Xyz {
-        url: String,
-        /// Values for `{s}`.
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        subdomains: Vec<String>,
-        #[serde(default)]
-        tms: TmsRef,
-        /// Levels (matrix identifiers) outside `min_zoom..=max_zoom` are not
-        /// requested; past `max_zoom` the finest level is magnified.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        min_zoom: Option<u32>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        max_zoom: Option<u32>,
-    },
-    /// An OGC WMTS 1.0 service: `url` is its GetCapabilities URL or a local
-    /// capabilities file. Empty `style`, `tile_matrix_set` and `format` take
-    /// the layer's defaults (see [`cim_core::tiles::WmtsCapabilities::resolve`]).
-    Wmts {
-        url: String,
-        layer: String,
-        #[serde(default, skip_serializing_if = "String::is_empty")]
-        style: String,
-        #[serde(default, skip_serializing_if = "String::is_empty")]
-        tile_matrix_set: String,
-        #[serde(default, skip_serializing_if = "String::is_empty")]
-        format: String,
-    },
-    /// Tiles on disk (an export of a tile cache, a mounted share), at
-    /// `path/pattern`, e.g. `tiles/{z}/{x}/{y}.png`.
-    Folder {
-        path: PathBuf,
-        #[serde(default = "default_pattern")]
-        pattern: String,
-        #[serde(default)]
-        tms: TmsRef,
-    },
-}
-
-fn default_pattern() -> String {
-    "{z}/{x}/{y}.png".to_string()
-}
-
-/// A built-in tile matrix set, by name.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TmsRef {
-    /// [`TileMatrixSet::web_mercator`]: EPSG:3857, z 0..=22.
-    #[default]
-    WebMercator,
-    /// [`TileMatrixSet::cgcs2000_geographic`]: EPSG:4490, levels 1..=18.
-    Cgcs2000,
-}
-
-impl TmsRef {
-    pub fn tile_matrix_set(self) -> TileMatrixSet {
-        match self {
-            TmsRef::WebMercator => TileMatrixSet::web_mercator(),
-            TmsRef::Cgcs2000 => TileMatrixSet::cgcs2000_geographic(),
-        }
-    }
-}
 
 /// Why a tile source could not be opened or a tile not be read. Every
 /// variant names the URL or file.

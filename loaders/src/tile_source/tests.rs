@@ -143,7 +143,7 @@ fn folder_source_reads_png_and_jpeg_tiles() {
     std::fs::write(root.join("3/6/4.png"), b"<html>oops</html>").unwrap();
     let src = TileSource::Folder {
         path: "tiles".into(),
-        pattern: default_pattern(),
+        pattern: "{z}/{x}/{y}.png".into(),
         tms: TmsRef::WebMercator,
     };
     let opts = FetchOptions {
@@ -363,56 +363,6 @@ fn start_wmts_server(caps: &str) -> TestServer {
         (200, png(256, 256, [9, 8, 7, 255])),
     );
     TestServer::start_on(listener, routes)
-}
-
-#[test]
-fn sources_round_trip_through_toml() {
-    #[derive(Serialize, Deserialize, PartialEq, Debug)]
-    struct Doc {
-        basemap: TileSource,
-    }
-    let text = r#"
-[basemap]
-kind = "xyz"
-url = "https://t{s}.tianditu.gov.cn/DataServer?T=img_c&x={x}&y={y}&l={z}&tk=KEY"
-subdomains = ["0", "1", "2"]
-tms = "cgcs2000"
-max_zoom = 18
-"#;
-    let d: Doc = toml::from_str(text).unwrap();
-    assert_eq!(
-        d.basemap,
-        TileSource::Xyz {
-            url: "https://t{s}.tianditu.gov.cn/DataServer?T=img_c&x={x}&y={y}&l={z}&tk=KEY".into(),
-            subdomains: vec!["0".into(), "1".into(), "2".into()],
-            tms: TmsRef::Cgcs2000,
-            min_zoom: None,
-            max_zoom: Some(18),
-        }
-    );
-    let back: Doc = toml::from_str(&toml::to_string(&d).unwrap()).unwrap();
-    assert_eq!(back, d);
-
-    let d: Doc = toml::from_str("[basemap]\nkind = \"folder\"\npath = \"tiles\"\n").unwrap();
-    assert_eq!(
-        d.basemap,
-        TileSource::Folder {
-            path: "tiles".into(),
-            pattern: "{z}/{x}/{y}.png".into(),
-            tms: TmsRef::WebMercator
-        }
-    );
-    let d: Doc = toml::from_str(
-        "[basemap]\nkind = \"wmts\"\nurl = \"caps.xml\"\nlayer = \"img\"\ntile_matrix_set = \"c\"\n",
-    )
-    .unwrap();
-    assert!(
-        matches!(d.basemap, TileSource::Wmts { ref tile_matrix_set, .. } if tile_matrix_set == "c")
-    );
-    let e = toml::from_str::<Doc>("[basemap]\nkind = \"xyz\"\nurl = \"u\"\nmaxzoom = 3\n")
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("maxzoom"), "{e}");
 }
 
 #[test]
