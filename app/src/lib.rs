@@ -9,7 +9,8 @@
 //! | [`scene_state::ScenePlugin`] | `scene_state` | the open scene document, layer loading, the store everything reads |
 //! | [`origin::OriginPlugin`] | `origin` | floating origin: f64 anchors → f32 transforms |
 //! | [`layers::LayerRenderPlugin`] | `layers` | meshes for loaded layers, visibility, opacity |
-//! | [`terrain::TerrainPlugin`] | `terrain` | DEM as chunked LOD tiles chosen by screen-space error |
+//! | [`basemap::BasemapPlugin`] | `basemap` | basemap imagery: drapes composed on worker threads, draped base plane |
+//! | [`terrain::TerrainPlugin`] | `terrain` | DEM as chunked LOD tiles chosen by screen-space error, draped with imagery |
 //! | [`sun::SunPlugin`] | `sun` | scene clock, sun light with shadows, sky |
 //! | [`camera::CameraPlugin`] | `camera` | orbit / pan / zoom / fly / fly-to |
 //! | [`picking::PickingPlugin`] | `picking` | what is under the cursor; selection and highlight |
@@ -18,6 +19,7 @@
 //! | [`ui::UiPlugin`] | `ui` | egui panels: layer tree, inspector, attribute tables, legend, labels, status bar, help |
 //! | [`snapshot::SnapshotPlugin`] | `snapshot` | off-screen, settled, tiled PNG capture |
 
+pub mod basemap;
 pub mod camera;
 pub mod cli;
 pub mod fonts;

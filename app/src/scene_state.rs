@@ -232,6 +232,14 @@ impl SceneStore {
     }
 
     /// True when no layer is still loading.
+    /// Whether a terrain layer has loaded (the ground is the DEM, not the
+    /// base plane).
+    pub fn has_terrain(&self) -> bool {
+        self.layers
+            .iter()
+            .any(|s| s.kind() == cim_core::layer::LayerKind::Terrain && s.layer.is_some())
+    }
+
     pub fn all_loaded(&self) -> bool {
         self.layers.iter().all(|s| s.state != SlotState::Loading)
     }

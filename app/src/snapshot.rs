@@ -7,6 +7,7 @@
 //! larger than one tile are rendered tile by tile with a sub-camera view
 //! (an off-centre crop of the full frustum) and stitched.
 
+use crate::basemap::Drapes;
 use crate::camera::MainCamera;
 use crate::cli::{BenchArgs, SnapshotArgs};
 use crate::load;
@@ -176,8 +177,9 @@ fn attach_target(
     }
 }
 
-fn settled(store: &SceneStore, probe: &RenderProbe) -> bool {
+fn settled(store: &SceneStore, probe: &RenderProbe, drapes: &Drapes) -> bool {
     store.all_loaded()
+        && drapes.idle()
         && store
             .layers
             .iter()
@@ -200,6 +202,7 @@ fn drive_capture(
     mut capture: ResMut<Capture>,
     store: Res<SceneStore>,
     probe: Res<RenderProbe>,
+    drapes: Res<Drapes>,
     mut cameras: Query<&mut Camera, With<MainCamera>>,
     mut exit: MessageWriter<AppExit>,
 ) {
@@ -222,7 +225,7 @@ fn drive_capture(
                     ),
                 );
             }
-            let quiet = if settled(&store, &probe) {
+            let quiet = if settled(&store, &probe, &drapes) {
                 quiet + 1
             } else {
                 0

@@ -6,6 +6,7 @@
 //! (or the style's colour ramp over the DEM's range), optionally multiplied
 //! by a baked hillshade (north-west light, 45°, as GIS hillshades are).
 
+use crate::basemap::{DrapeKey, Drapes, TileDrape, drape_texture};
 use crate::layers::{LayerEntity, LayerMaterials};
 use crate::origin::GeoAnchor;
 use crate::scene_state::{SceneStore, SlotState};
@@ -13,6 +14,8 @@ use bevy::asset::RenderAssetUsages;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use cim_core::color_ramp::ColorRamp;
+use cim_core::drape_lod::{DrapeLod, distance_to_bbox, projection_scale};
+use cim_core::geometry::Bbox;
 use cim_core::georef::RenderFrame;
 use cim_core::layer::LayerKind;
 use cim_core::terrain_lod::{NodeId, TerrainMesh};
@@ -27,7 +30,17 @@ pub const MAX_SCREEN_ERROR_PX: f64 = 2.0;
 /// restyled, which respawns it) and its tiles.
 pub struct LayerTiles {
     tint: Tint,
-    shown: HashMap<NodeId, Entity>,
+    shown: HashMap<NodeId, ShownTile>,
+}
+
+/// A tile on screen and, with basemaps, its imagery.
+struct ShownTile {
+    entity: Entity,
+    /// Scene-CRS box of the mesh's surface (what its drape covers).
+    bbox: Bbox,
+    drape: TileDrape,
+    /// The tile's own material once it has a drape.
+    material: Option<Handle<StandardMaterial>>,
 }
 
 /// The terrain layers on screen, by slot id.
@@ -49,13 +62,19 @@ impl Plugin for TerrainPlugin {
 struct Tint {
     ramp: Option<(ColorRamp, f32, f32)>,
     hillshade: bool,
+    /// Imagery gives the colour: vertices carry only the hillshade.
+    draped: bool,
 }
 
 impl Tint {
     /// The style's ramp over the DEM's range; without one, the fixed
     /// lowland tint suits coastal cities (as the demo), and the hypsometric
     /// `terrain` ramp anything with more relief.
-    fn for_layer(style: &cim_core::scene::Style, grid: &cim_core::grid::Grid) -> Tint {
+    fn for_layer(
+        style: &cim_core::scene::Style,
+        grid: &cim_core::grid::Grid,
+        draped: bool,
+    ) -> Tint {
         let range = grid.min_max();
         let ramp_name = style
             .theme
@@ -69,11 +88,13 @@ impl Tint {
                 Some((r, lo, hi))
             }),
             hillshade: style.hillshade.unwrap_or(false),
+            draped,
         }
     }
 
     fn color(&self, h: f32, n: DVec3) -> [f32; 4] {
         let mut c = match &self.ramp {
+            _ if self.draped => [1.0; 4],
             Some((r, lo, hi)) => {
                 let s = r.sample(((h - lo) / (hi - lo).max(1e-6)).clamp(0.0, 1.0));
                 let l = Color::srgba_u8(s[0], s[1], s[2], 255).to_linear();
@@ -94,8 +115,31 @@ impl Tint {
     }
 }
 
-/// A Bevy mesh from a terrain tile (scene axes → render axes).
-fn tile_mesh(m: TerrainMesh, tint: &Tint) -> Mesh {
+/// The scene-CRS box of a tile's vertices (x and y; z is the anchor's).
+fn mesh_bbox(m: &TerrainMesh) -> Bbox {
+    let mut b = Bbox::EMPTY;
+    for p in &m.positions {
+        b.extend(m.anchor + DVec3::new(p[0] as f64, p[1] as f64, 0.0));
+    }
+    b
+}
+
+/// A Bevy mesh from a terrain tile (scene axes → render axes). Draped
+/// tiles get UVs over their own box (north-up), to take a drape of it.
+fn tile_mesh(mut m: TerrainMesh, tint: &Tint, bbox: &Bbox) -> Mesh {
+    if tint.draped {
+        let (w, h) = (
+            (bbox.max.x - bbox.min.x).max(1e-9),
+            (bbox.max.y - bbox.min.y).max(1e-9),
+        );
+        for (uv, p) in m.uvs.iter_mut().zip(&m.positions) {
+            let q = m.anchor + DVec3::new(p[0] as f64, p[1] as f64, 0.0);
+            *uv = [
+                ((q.x - bbox.min.x) / w) as f32,
+                ((bbox.max.y - q.y) / h) as f32,
+            ];
+        }
+    }
     let anchor_z = m.anchor.z as f32;
     let colors: Vec<[f32; 4]> = m
         .positions
@@ -132,9 +176,12 @@ fn update_terrain_lod(
     store: Res<SceneStore>,
     rig: Res<crate::camera::CameraRig>,
     cameras: Query<&Camera, With<crate::camera::MainCamera>>,
-    layer_materials: Res<LayerMaterials>,
+    drapes: Res<Drapes>,
+    mut layer_materials: ResMut<LayerMaterials>,
     mut tiles: ResMut<TerrainTiles>,
     mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut images: ResMut<Assets<Image>>,
     mut cut: Local<Vec<NodeId>>,
 ) {
     let viewport_h = cameras
@@ -146,6 +193,12 @@ fn update_terrain_lod(
     tiles
         .0
         .retain(|id, _| store.slot(*id).is_some_and(|s| s.spawned));
+    let mut ready: HashMap<u64, Vec<crate::basemap::Drape>> = HashMap::new();
+    for d in drapes.take(|owner| owner != crate::basemap::PLANE_OWNER) {
+        ready.entry(d.key.owner).or_default().push(d);
+    }
+    let drape_lod = drapes.active().then_some(&drapes.lod);
+    let scale = projection_scale(viewport_h, rig.fov_y);
     for slot in &store.layers {
         if slot.state != SlotState::Ready || !slot.spawned || slot.kind() != LayerKind::Terrain {
             continue;
@@ -154,35 +207,102 @@ fn update_terrain_lod(
             continue;
         };
         let Some(grid) = layer.grid() else { continue };
-        let Some(material) = layer_materials.0.get(&slot.id).and_then(|m| m.first()) else {
+        let Some(material) = layer_materials
+            .0
+            .get(&slot.id)
+            .and_then(|m| m.first())
+            .map(|m| m.0.clone())
+        else {
             continue;
         };
-        tree.select(
+        tree.select_draped(
             rig.pose.eye,
             viewport_h,
             rig.fov_y,
             MAX_SCREEN_ERROR_PX,
+            drape_lod,
             &mut cut,
         );
+        // Basemaps that failed to open: redraw in the terrain's own colours.
+        if let Some(t) = tiles.0.get(&slot.id)
+            && t.tint.draped != drapes.active()
+        {
+            for shown in t.shown.values() {
+                commands.entity(shown.entity).despawn();
+            }
+            tiles.0.remove(&slot.id);
+            if let Some(list) = layer_materials.0.get_mut(&slot.id) {
+                list.truncate(1);
+            }
+        }
         let on_screen = tiles.0.entry(slot.id).or_insert_with(|| LayerTiles {
-            tint: Tint::for_layer(&slot.reference.style, grid),
+            tint: Tint::for_layer(&slot.reference.style, grid, drapes.active()),
             shown: HashMap::new(),
         });
+        // Drapes that arrived for tiles still on screen become their texture.
+        for d in ready.remove(&slot.id).unwrap_or_default() {
+            let Some(t) = on_screen.shown.get_mut(&d.key.node) else {
+                continue;
+            };
+            if d.size < t.drape.shown {
+                continue;
+            }
+            t.drape.shown = d.size;
+            let texture = drape_texture(d.image, &mut images);
+            match &t.material {
+                Some(h) => {
+                    if let Some(mut m) = materials.get_mut(h) {
+                        m.base_color_texture = Some(texture);
+                    }
+                }
+                None => {
+                    // The layer's material as it is now (its opacity
+                    // included), with the drape.
+                    let mut m = materials.get(&material).cloned().unwrap_or_default();
+                    m.base_color = Color::WHITE.with_alpha(m.base_color.alpha());
+                    m.base_color_texture = Some(texture);
+                    let h = materials.add(m);
+                    layer_materials
+                        .0
+                        .entry(slot.id)
+                        .or_default()
+                        .push((h.clone(), 1.0));
+                    commands.entity(t.entity).insert(MeshMaterial3d(h.clone()));
+                    t.material = Some(h);
+                }
+            }
+        }
         let wanted: std::collections::HashSet<NodeId> = cut.iter().copied().collect();
-        on_screen.shown.retain(|id, e| {
+        let mut dropped = Vec::new();
+        on_screen.shown.retain(|id, t| {
             let keep = wanted.contains(id);
             if !keep {
-                commands.entity(*e).despawn();
+                commands.entity(t.entity).despawn();
+                dropped.extend(t.material.take());
             }
             keep
         });
+        if !dropped.is_empty()
+            && let Some(list) = layer_materials.0.get_mut(&slot.id)
+        {
+            list.retain(|(h, _)| !dropped.contains(h));
+        }
+        drapes.retain(|k| k.owner != slot.id || wanted.contains(&k.node));
         let visibility = if slot.reference.visible {
             Visibility::Inherited
         } else {
             Visibility::Hidden
         };
         for id in cut.iter().copied() {
-            if on_screen.shown.contains_key(&id) {
+            if let Some(t) = on_screen.shown.get_mut(&id) {
+                if let Some(lod) = drape_lod {
+                    let want = drape_size(lod, &t.bbox, rig.pose.eye, scale);
+                    let key = DrapeKey {
+                        owner: slot.id,
+                        node: id,
+                    };
+                    t.drape.update(&drapes, key, t.bbox, want);
+                }
                 continue;
             }
             let m = tree.node_mesh(grid, id);
@@ -190,17 +310,45 @@ fn update_terrain_lod(
                 continue;
             }
             let anchor = m.anchor;
-            let e = commands
+            let bbox = mesh_bbox(&m);
+            let entity = commands
                 .spawn((
-                    Mesh3d(meshes.add(tile_mesh(m, &on_screen.tint))),
-                    MeshMaterial3d(material.0.clone()),
+                    Mesh3d(meshes.add(tile_mesh(m, &on_screen.tint, &bbox))),
+                    MeshMaterial3d(material.clone()),
                     Transform::default(),
                     visibility,
                     GeoAnchor(anchor),
                     LayerEntity(slot.id),
                 ))
                 .id();
-            on_screen.shown.insert(id, e);
+            let mut drape = TileDrape::default();
+            if let Some(lod) = drape_lod {
+                let want = drape_size(lod, &bbox, rig.pose.eye, scale);
+                drape.update(
+                    &drapes,
+                    DrapeKey {
+                        owner: slot.id,
+                        node: id,
+                    },
+                    bbox,
+                    want,
+                );
+            }
+            on_screen.shown.insert(
+                id,
+                ShownTile {
+                    entity,
+                    bbox,
+                    drape,
+                    material: None,
+                },
+            );
         }
     }
+}
+
+/// The drape edge a tile needs from where the camera is.
+fn drape_size(lod: &DrapeLod, bbox: &Bbox, eye: DVec3, scale: f64) -> u32 {
+    let extent = (bbox.max.x - bbox.min.x).max(bbox.max.y - bbox.min.y);
+    lod.texture_size(extent, distance_to_bbox(bbox, eye), scale)
 }

@@ -43,39 +43,25 @@ impl Plugin for UndergroundPlugin {
     }
 }
 
+/// A piece of the base plane, with its material (faded with the ground).
 #[derive(Component)]
-pub struct BasePlane(Handle<StandardMaterial>);
+pub struct BasePlane(pub Handle<StandardMaterial>);
 
 const BASE_COLOR: [u8; 3] = [176, 178, 168];
 
-/// Once every layer has loaded: when no terrain came, a plane at height 0
-/// reaching well past the data (three times its extent, at least 2 km).
-fn spawn_base_plane(
-    mut commands: Commands,
-    store: Res<SceneStore>,
-    view: Res<UndergroundView>,
-    mut done: Local<bool>,
-    mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<StandardMaterial>>,
-) {
-    if *done || !store.all_loaded() {
-        return;
-    }
-    *done = true;
-    if store
-        .layers
-        .iter()
-        .any(|s| s.kind() == cim_core::layer::LayerKind::Terrain && s.layer.is_some())
-    {
-        return;
-    }
-    let Some(bb) = crate::camera::scene_bbox(&store) else {
-        return;
-    };
+/// Centre and width of the base plane: a square at height 0 reaching well
+/// past the data (three times its extent, at least 2 km); `None` without
+/// data.
+pub fn base_plane_extent(store: &SceneStore) -> Option<(DVec3, f64)> {
+    let bb = crate::camera::scene_bbox(store)?;
     let size = bb.size().truncate();
     let half = (size.max_element() * 1.5).max(1000.0);
     let c = bb.center();
-    let centre = DVec3::new(c.x.round(), c.y.round(), 0.0);
+    Some((DVec3::new(c.x.round(), c.y.round(), 0.0), 2.0 * half))
+}
+
+/// The base plane's material at a ground opacity.
+pub fn ground_material(opacity: f32) -> StandardMaterial {
     let mut m = StandardMaterial {
         base_color: Color::srgb_u8(BASE_COLOR[0], BASE_COLOR[1], BASE_COLOR[2]),
         perceptual_roughness: 1.0,
@@ -84,16 +70,35 @@ fn spawn_base_plane(
         depth_bias: -1.0,
         ..default()
     };
-    apply_opacity(&mut m, view.ground_opacity);
-    let material = materials.add(m);
+    apply_opacity(&mut m, opacity);
+    m
+}
+
+/// Once every layer has loaded: when no terrain came, the base plane.
+/// With basemaps the plane is drawn as draped tiles instead (see
+/// `basemap`).
+fn spawn_base_plane(
+    mut commands: Commands,
+    store: Res<SceneStore>,
+    view: Res<UndergroundView>,
+    drapes: Res<crate::basemap::Drapes>,
+    mut done: Local<bool>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    if *done || !store.all_loaded() || drapes.opening() {
+        return;
+    }
+    *done = true;
+    if store.has_terrain() || drapes.active() {
+        return;
+    }
+    let Some((centre, size)) = base_plane_extent(&store) else {
+        return;
+    };
+    let material = materials.add(ground_material(view.ground_opacity));
     commands.spawn((
-        Mesh3d(
-            meshes.add(
-                Plane3d::default()
-                    .mesh()
-                    .size(2.0 * half as f32, 2.0 * half as f32),
-            ),
-        ),
+        Mesh3d(meshes.add(Plane3d::default().mesh().size(size as f32, size as f32))),
         MeshMaterial3d(material.clone()),
         Transform::default(),
         GeoAnchor(centre),

@@ -66,6 +66,7 @@ pub fn core_plugins(app: &mut App, store: SceneStore, pose: Pose) {
     let origin = store.origin();
     app.add_plugins((
         ScenePlugin::new(store),
+        crate::basemap::BasemapPlugin,
         OriginPlugin { origin },
         LayerRenderPlugin,
         crate::terrain::TerrainPlugin,

@@ -35,6 +35,11 @@ fn snapshot(dir: &Path, name: &str, extra: &[&str]) -> image::RgbaImage {
         "cim snapshot failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // To look at the images: CIM_E2E_KEEP=folder keeps a copy of each.
+    if let Some(keep) = std::env::var_os("CIM_E2E_KEEP") {
+        let _ = std::fs::create_dir_all(&keep);
+        let _ = std::fs::copy(&path, Path::new(&keep).join(name));
+    }
     image::open(&path).expect("a readable PNG").to_rgba8()
 }
 
@@ -308,4 +313,142 @@ target = [38448500.0, 2467100.0, 0.0]
     assert!(non_background_share(&opaque) > 0.5);
     let bad = run(&["snapshot", d, "--out", "x.png", "--ground-opacity", "2"]);
     assert!(!bad.status.success());
+}
+
+const TILE_RED: [u8; 4] = [210, 40, 40, 255];
+const TILE_YELLOW: [u8; 4] = [225, 205, 30, 255];
+
+/// A folder of Web Mercator tiles, z 10–18, covering a scene-CRS box:
+/// solid red and yellow in a checkerboard.
+fn checker_tiles(root: &Path, scene_crs: &str, min: (f64, f64), max: (f64, f64)) {
+    use cim_core::crs::{CrsDef, DVec3, Transformer};
+    let t = Transformer::new(
+        &CrsDef::parse(scene_crs).unwrap(),
+        &CrsDef::parse("EPSG:3857").unwrap(),
+    )
+    .unwrap();
+    let a = t.transform(DVec3::new(min.0, min.1, 0.0)).unwrap();
+    let b = t.transform(DVec3::new(max.0, max.1, 0.0)).unwrap();
+    const HALF: f64 = 20_037_508.342_789_244;
+    let mut encoded: Vec<Vec<u8>> = Vec::new();
+    for rgba in [TILE_RED, TILE_YELLOW] {
+        let img = image::RgbaImage::from_pixel(256, 256, image::Rgba(rgba));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        encoded.push(out.into_inner());
+    }
+    for z in 10..=18u32 {
+        let span = 2.0 * HALF / f64::from(1u32 << z);
+        let col = |x: f64| ((x + HALF) / span).floor() as i64;
+        let row = |y: f64| ((HALF - y) / span).floor() as i64;
+        for x in col(a.x.min(b.x)) - 1..=col(a.x.max(b.x)) + 1 {
+            for y in row(a.y.max(b.y)) - 1..=row(a.y.min(b.y)) + 1 {
+                let p = root.join(format!("{z}/{x}/{y}.png"));
+                std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+                std::fs::write(p, &encoded[((x + y) % 2) as usize]).unwrap();
+            }
+        }
+    }
+}
+
+/// Shares of pixels showing the red and the yellow test tiles (lit).
+fn checker_shares(img: &image::RgbaImage) -> (f64, f64) {
+    let n = f64::from(img.width() * img.height());
+    let (mut red, mut yellow) = (0, 0);
+    for p in img.pixels() {
+        let [r, g, b, _] = p.0.map(i32::from);
+        if r > g + 80 && r > b + 80 {
+            red += 1;
+        } else if r > 150 && g > 150 && b + 60 < g {
+            yellow += 1;
+        }
+    }
+    (f64::from(red) / n, f64::from(yellow) / n)
+}
+
+const BASEMAP: &str = r#"
+[[basemap]]
+name = "checker"
+kind = "folder"
+path = "tiles"
+"#;
+
+#[test]
+fn basemap_tiles_drape_the_terrain_and_the_base_plane() {
+    let dir = tempfile::tempdir().unwrap();
+    checker_tiles(
+        &dir.path().join("tiles"),
+        "EPSG:4526",
+        (38_440_000.0, 2_460_000.0),
+        (38_457_000.0, 2_474_000.0),
+    );
+    // A 1 km DEM with a hill, and a road on its own (no terrain).
+    let mut asc = String::from(
+        "ncols 50\nnrows 50\nxllcorner 38448000\nyllcorner 2466600\ncellsize 20\nNODATA_value -9999\n",
+    );
+    for r in 0..50 {
+        let row: Vec<String> = (0..50)
+            .map(|c| {
+                let (dx, dy) = (c as f64 - 25.0, r as f64 - 25.0);
+                format!("{:.2}", 10.0 + 30.0 * (-(dx * dx + dy * dy) / 200.0).exp())
+            })
+            .collect();
+        asc.push_str(&row.join(" "));
+        asc.push('\n');
+    }
+    std::fs::write(dir.path().join("dem.asc"), asc).unwrap();
+    std::fs::write(
+        dir.path().join("road.geojson"),
+        r#"{"type":"FeatureCollection",
+      "crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4526"}},
+      "features":[{"type":"Feature","properties":{},"geometry":{"type":"LineString",
+        "coordinates":[[38448100,2467100],[38448900,2467100]]}}]}"#,
+    )
+    .unwrap();
+    let head = |layer: &str| {
+        format!(
+            r#"format_version = 1
+name = "draped"
+crs = "EPSG:4526"
+origin = [38448500.0, 2467100.0, 0.0]
+
+[[layer]]
+name = "data"
+source = "{layer}"
+
+[[view]]
+name = "down"
+eye = [38448500.0, 2466500.0, 700.0]
+target = [38448500.0, 2467100.0, 0.0]
+"#
+        )
+    };
+    let size = ["--width", "320", "--height", "200", "--view", "down"];
+    let shot = |name: &str, text: String| {
+        let doc = dir.path().join(format!("{name}.cim.toml"));
+        std::fs::write(&doc, text).unwrap();
+        let mut args = vec![doc.to_str().unwrap().to_owned()];
+        args.extend(size.iter().map(|s| s.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        snapshot(dir.path(), &format!("{name}.png"), &args)
+    };
+    let mut plain_dem = None;
+    for (layer, tag) in [("dem.asc", "dem"), ("road.geojson", "plane")] {
+        let plain = shot(&format!("{tag}-plain"), head(layer));
+        let draped = shot(&format!("{tag}-draped"), head(layer) + BASEMAP);
+        let (r0, y0) = checker_shares(&plain);
+        let (r1, y1) = checker_shares(&draped);
+        assert!(r0 + y0 < 0.01, "{layer}: no basemap, no checker: {r0} {y0}");
+        // The ground fills most of the view: both colours of the checker
+        // show (several tiles), and together most of it.
+        assert!(r1 > 0.05 && y1 > 0.05, "{layer}: draped: {r1} {y1}");
+        assert!(r1 + y1 > 0.4, "{layer}: draped: {r1} {y1}");
+        plain_dem.get_or_insert(plain);
+    }
+    // A basemap that cannot be opened: the terrain keeps its own colours.
+    let broken = head("dem.asc")
+        + "\n[[basemap]]\nkind = \"wmts\"\nurl = \"missing-capabilities.xml\"\nlayer = \"img\"\n";
+    let img = shot("broken", broken);
+    let diff = mean_abs_diff(&img, &plain_dem.unwrap());
+    assert!(diff < 2.0, "{diff}");
 }

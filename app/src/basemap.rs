@@ -1,0 +1,406 @@
+//! Basemap imagery draped on the ground.
+//!
+//! The scene's `[[basemap]]` stack is opened once, off the main thread
+//! (WMTS capabilities may come over the network), into a
+//! [`BasemapComposer`]. Ground tiles — the terrain's LOD tiles (see
+//! `terrain`) or, in a scene without terrain, the tiles of a flat
+//! [`PlaneQuadtree`] drawn here — ask for a drape of their box at the
+//! texture size their distance needs ([`DrapeLod`]). A small pool of worker
+//! threads composes drapes newest request first (the current view), and
+//! each finished drape becomes the tile's texture. Requests for tiles that
+//! left the view are dropped before they are composed.
+
+use crate::origin::GeoAnchor;
+use crate::scene_state::{Notice, SceneStore};
+use crate::underground::{BasePlane, UndergroundView, base_plane_extent, ground_material};
+use bevy::asset::RenderAssetUsages;
+use bevy::prelude::*;
+use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
+use cim_core::drape_lod::{DrapeLod, PlaneQuadtree, distance_to_bbox, projection_scale};
+use cim_core::geometry::Bbox;
+use cim_core::imagery::RgbaImage;
+use cim_core::terrain_lod::NodeId;
+use cim_loaders::FetchOptions;
+use cim_loaders::basemap::BasemapComposer;
+use glam::DVec3;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+
+/// Worker threads composing drapes (tile fetches within one drape run in
+/// parallel too, so a few suffice even over HTTP).
+const WORKERS: usize = 3;
+/// The owner id of base-plane tiles (terrain tiles use their layer's id).
+pub const PLANE_OWNER: u64 = u64::MAX;
+/// Base-plane tiles are split down to about this width (metres); the
+/// finest ones take textures up to `DrapeLod::max_px`.
+const PLANE_FINEST_M: f64 = 64.0;
+
+/// Which ground tile a drape is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DrapeKey {
+    pub owner: u64,
+    pub node: NodeId,
+}
+
+struct Request {
+    key: DrapeKey,
+    bbox: Bbox,
+    size: u32,
+}
+
+/// A composed drape, ready to become a texture.
+pub struct Drape {
+    pub key: DrapeKey,
+    pub size: u32,
+    pub image: RgbaImage,
+}
+
+/// State shared with the workers.
+#[derive(Default)]
+struct Shared {
+    /// `Some` once opened; `None` while opening or when nothing opened.
+    composer: Mutex<Option<Arc<BasemapComposer>>>,
+    /// Pending requests; the newest is composed first.
+    queue: Mutex<Vec<Request>>,
+    wake: Condvar,
+    done: Mutex<Vec<Drape>>,
+    /// Basemaps that could not be opened.
+    errors: Mutex<Vec<String>>,
+    /// Opening, plus requests being composed.
+    busy: AtomicUsize,
+    /// [`OPENING`], [`OPEN`] or [`FAILED`].
+    state: AtomicU8,
+}
+
+const OPENING: u8 = 0;
+const OPEN: u8 = 1;
+/// No basemap could be opened: the ground keeps its own colours.
+const FAILED: u8 = 2;
+
+/// The scene's basemaps and the drapes being made. `active` is fixed at
+/// startup from the scene document, so ground tiles know from their first
+/// frame whether to wait for imagery.
+#[derive(Resource)]
+pub struct Drapes {
+    active: bool,
+    pub lod: DrapeLod,
+    shared: Arc<Shared>,
+}
+
+impl Drapes {
+    /// Opens the document's visible basemaps on a background thread and
+    /// starts the workers; inactive (and threadless) without any.
+    fn start(store: &SceneStore) -> Drapes {
+        let shared = Arc::new(Shared::default());
+        let active = store.doc.basemaps.iter().any(|b| b.visible);
+        if active {
+            shared.busy.store(1, Ordering::SeqCst);
+            let (crs, basemaps) = (store.crs.clone(), store.doc.basemaps.clone());
+            let options = FetchOptions {
+                base_dir: store.doc_dir(),
+                ..FetchOptions::default()
+            };
+            let s = shared.clone();
+            std::thread::spawn(move || {
+                let (composer, errors) = BasemapComposer::open(&crs, &basemaps, &options);
+                if let Ok(mut e) = s.errors.lock() {
+                    e.extend(errors);
+                }
+                let state = if composer.is_some() { OPEN } else { FAILED };
+                if let Ok(mut c) = s.composer.lock() {
+                    *c = composer.map(Arc::new);
+                }
+                {
+                    // Under the queue lock, so no worker can check the
+                    // state and then miss the wake-up.
+                    let _q = s.queue.lock();
+                    s.state.store(state, Ordering::SeqCst);
+                    s.busy.fetch_sub(1, Ordering::SeqCst);
+                }
+                s.wake.notify_all();
+            });
+            for _ in 0..WORKERS {
+                let s = shared.clone();
+                std::thread::spawn(move || work(&s));
+            }
+        }
+        Drapes {
+            active,
+            lod: DrapeLod::default(),
+            shared,
+        }
+    }
+
+    /// Whether the ground is draped: the scene has visible basemaps and
+    /// they have not all failed to open. (Ground drawn while this was true
+    /// must be redrawn when it turns false.)
+    pub fn active(&self) -> bool {
+        self.active && self.shared.state.load(Ordering::SeqCst) != FAILED
+    }
+
+    /// Whether the basemaps are still being opened.
+    pub fn opening(&self) -> bool {
+        self.active && self.shared.state.load(Ordering::SeqCst) == OPENING
+    }
+
+    /// Asks for the drape of `bbox` (scene CRS) at `size × size` texels.
+    pub fn request(&self, key: DrapeKey, bbox: Bbox, size: u32) {
+        if !self.active {
+            return;
+        }
+        if let Ok(mut q) = self.shared.queue.lock() {
+            q.retain(|r| r.key != key);
+            q.push(Request { key, bbox, size });
+        }
+        self.shared.wake.notify_one();
+    }
+
+    /// Drops queued requests whose tile is no longer wanted.
+    pub fn retain(&self, wanted: impl Fn(&DrapeKey) -> bool) {
+        if let Ok(mut q) = self.shared.queue.lock() {
+            q.retain(|r| wanted(&r.key));
+        }
+    }
+
+    /// Finished drapes for tiles of the owners `mine` accepts.
+    pub fn take(&self, mine: impl Fn(u64) -> bool) -> Vec<Drape> {
+        let Ok(mut done) = self.shared.done.lock() else {
+            return Vec::new();
+        };
+        let (taken, rest) = std::mem::take(&mut *done)
+            .into_iter()
+            .partition(|d| mine(d.key.owner));
+        *done = rest;
+        taken
+    }
+
+    /// Basemaps that could not be opened and tiles that could not be read.
+    fn take_errors(&self) -> Vec<String> {
+        let mut out = self
+            .shared
+            .errors
+            .lock()
+            .map(|mut e| std::mem::take(&mut *e))
+            .unwrap_or_default();
+        if let Some(c) = self.shared.composer.lock().ok().and_then(|c| c.clone()) {
+            out.extend(
+                c.take_errors()
+                    .into_iter()
+                    .map(|e| format!("basemap tile: {e}")),
+            );
+        }
+        out
+    }
+
+    /// Nothing queued, being composed or waiting to be taken (a snapshot
+    /// waits for this).
+    pub fn idle(&self) -> bool {
+        !self.active
+            || (self.shared.busy.load(Ordering::SeqCst) == 0
+                && self.shared.queue.lock().is_ok_and(|q| q.is_empty())
+                && self.shared.done.lock().is_ok_and(|d| d.is_empty()))
+    }
+}
+
+/// A worker: composes the newest request, forever. Nothing is composed
+/// before the composer is open; if none opened, requests are dropped.
+fn work(s: &Shared) {
+    loop {
+        let request = {
+            let Ok(mut q) = s.queue.lock() else { return };
+            loop {
+                if s.state.load(Ordering::SeqCst) != OPENING
+                    && let Some(r) = q.pop()
+                {
+                    // Counted busy before the queue lock is released, so
+                    // `idle` never sees an empty queue and nothing busy
+                    // while this request is composed.
+                    s.busy.fetch_add(1, Ordering::SeqCst);
+                    break r;
+                }
+                let Ok(guard) = s.wake.wait(q) else { return };
+                q = guard;
+            }
+        };
+        let composer = s.composer.lock().ok().and_then(|c| c.clone());
+        if let Some(c) = composer {
+            let image = c.compose(request.bbox, request.size, request.size);
+            if let Ok(mut d) = s.done.lock() {
+                d.push(Drape {
+                    key: request.key,
+                    size: request.size,
+                    image,
+                });
+            }
+        }
+        s.busy.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A drape as a GPU texture (sRGB, no main-world copy).
+pub fn drape_texture(image: RgbaImage, images: &mut Assets<Image>) -> Handle<Image> {
+    images.add(Image::new(
+        Extent3d {
+            width: image.width,
+            height: image.height,
+            depth_or_array_layers: 1,
+        },
+        TextureDimension::D2,
+        image.data,
+        TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::RENDER_WORLD,
+    ))
+}
+
+/// Texture state of one ground tile.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TileDrape {
+    /// Edge of the texture shown, 0 for none yet.
+    pub shown: u32,
+    /// Edge of the largest texture asked for.
+    pub requested: u32,
+}
+
+impl TileDrape {
+    /// Asks for a finer drape when the tile needs more texels than it has
+    /// or has asked for (never a coarser one: no churn while zooming out).
+    pub fn update(&mut self, drapes: &Drapes, key: DrapeKey, bbox: Bbox, wanted: u32) {
+        if wanted > self.shown.max(self.requested) {
+            self.requested = wanted;
+            drapes.request(key, bbox, wanted);
+        }
+    }
+}
+
+pub struct BasemapPlugin;
+
+impl Plugin for BasemapPlugin {
+    fn build(&self, app: &mut App) {
+        let drapes = Drapes::start(app.world().resource::<SceneStore>());
+        app.insert_resource(drapes)
+            .init_resource::<PlaneTiles>()
+            .add_systems(Update, (report_errors, update_plane_tiles));
+    }
+}
+
+fn report_errors(drapes: Res<Drapes>, mut store: ResMut<SceneStore>) {
+    if !drapes.active() {
+        return;
+    }
+    let errors = drapes.take_errors();
+    if !errors.is_empty() {
+        for e in &errors {
+            warn!("{e}");
+        }
+        store
+            .notices
+            .extend(errors.into_iter().map(|text| Notice { error: true, text }));
+    }
+}
+
+/// The draped base plane of a scene without terrain.
+#[derive(Resource, Default)]
+struct PlaneTiles {
+    plane: Option<PlaneQuadtree>,
+    /// The untextured look, until a tile's drape arrives.
+    pending: Option<Handle<StandardMaterial>>,
+    shown: HashMap<NodeId, (Entity, TileDrape)>,
+}
+
+/// A square tile of the plane, `size` wide, with UVs 0–1 north-up.
+fn plane_tile_mesh(size: f32) -> Mesh {
+    Plane3d::default().mesh().size(size, size).build()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn update_plane_tiles(
+    mut commands: Commands,
+    store: Res<SceneStore>,
+    drapes: Res<Drapes>,
+    view: Res<UndergroundView>,
+    rig: Res<crate::camera::CameraRig>,
+    cameras: Query<&Camera, With<crate::camera::MainCamera>>,
+    mut tiles: ResMut<PlaneTiles>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut images: ResMut<Assets<Image>>,
+    mut cut: Local<Vec<NodeId>>,
+) {
+    if !drapes.active() {
+        return;
+    }
+    let ready = drapes.take(|owner| owner == PLANE_OWNER);
+    if tiles.plane.is_none() {
+        if drapes.opening() || !store.all_loaded() || store.has_terrain() {
+            return;
+        }
+        let Some((centre, size)) = base_plane_extent(&store) else {
+            return;
+        };
+        tiles.plane = Some(PlaneQuadtree::new(centre, size, PLANE_FINEST_M));
+        tiles.pending = Some(materials.add(ground_material(view.ground_opacity)));
+    }
+    let (Some(plane), Some(pending)) = (tiles.plane, tiles.pending.clone()) else {
+        return;
+    };
+    for d in ready {
+        let Some((e, state)) = tiles.shown.get_mut(&d.key.node) else {
+            continue;
+        };
+        if d.size < state.shown {
+            continue;
+        }
+        state.shown = d.size;
+        let texture = drape_texture(d.image, &mut images);
+        let mut m = materials.get(&pending).cloned().unwrap_or_default();
+        m.base_color = Color::WHITE.with_alpha(m.base_color.alpha());
+        m.base_color_texture = Some(texture);
+        let material = materials.add(m);
+        commands
+            .entity(*e)
+            .insert((MeshMaterial3d(material.clone()), BasePlane(material)));
+    }
+    let viewport_h = cameras
+        .iter()
+        .find_map(|c| c.logical_viewport_size())
+        .map_or(1080.0, |s| f64::from(s.y));
+    plane.select(rig.pose.eye, viewport_h, rig.fov_y, &drapes.lod, &mut cut);
+    let wanted: std::collections::HashSet<NodeId> = cut.iter().copied().collect();
+    tiles.shown.retain(|id, (e, _)| {
+        let keep = wanted.contains(id);
+        if !keep {
+            commands.entity(*e).despawn();
+        }
+        keep
+    });
+    drapes.retain(|k| k.owner != PLANE_OWNER || wanted.contains(&k.node));
+    let scale = projection_scale(viewport_h, rig.fov_y);
+    for &id in cut.iter() {
+        let b = plane.node_bounds(id);
+        let width = b.max.x - b.min.x;
+        let key = DrapeKey {
+            owner: PLANE_OWNER,
+            node: id,
+        };
+        let want = drapes
+            .lod
+            .texture_size(width, distance_to_bbox(&b, rig.pose.eye), scale);
+        if let Some((_, state)) = tiles.shown.get_mut(&id) {
+            state.update(&drapes, key, b, want);
+            continue;
+        }
+        let e = commands
+            .spawn((
+                Mesh3d(meshes.add(plane_tile_mesh(width as f32))),
+                MeshMaterial3d(pending.clone()),
+                Transform::default(),
+                GeoAnchor(DVec3::new(b.center().x, b.center().y, 0.0)),
+                BasePlane(pending.clone()),
+            ))
+            .id();
+        let mut state = TileDrape::default();
+        state.update(&drapes, key, b, want);
+        tiles.shown.insert(id, (e, state));
+    }
+}
