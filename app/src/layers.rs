@@ -1,12 +1,15 @@
 //! Draws loaded layers: terrain surfaces, extruded buildings, road ribbons,
-//! draped areas, point markers. One material per layer so visibility and
+//! draped areas, pipes, point icons. One material per layer so visibility and
 //! opacity are per layer; meshes are merged per spatial chunk so thousands
 //! of buildings cost a handful of draw calls (picking works on the model,
 //! see `picking`).
 
 use crate::mesh::{self, MeshData};
 use crate::origin::GeoAnchor;
+use crate::point_icons::IconMaterial;
 use crate::scene_state::{SceneStore, SlotState};
+use bevy::camera::visibility::NoFrustumCulling;
+use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::prelude::*;
 use cim_core::geometry::{Geometry, Polygon};
 use cim_core::georef::Anchor;
@@ -356,26 +359,8 @@ pub fn build_layer_meshes(
                 });
                 mesh::ribbons(anchor, lines, 0.3, &drape)
             }
-            LayerKind::Points => {
-                // Small upright markers, 4 m across and 12 m tall.
-                let mut squares = Vec::new();
-                for &i in idx {
-                    v.features[i].geometry.for_each_point(|p| {
-                        let z = drape(p);
-                        let s = Polygon::new(vec![
-                            DVec3::new(p.x - 2.0, p.y - 2.0, z),
-                            DVec3::new(p.x + 2.0, p.y - 2.0, z),
-                            DVec3::new(p.x + 2.0, p.y + 2.0, z),
-                            DVec3::new(p.x - 2.0, p.y + 2.0, z),
-                        ]);
-                        squares.push((s, z, color_of(i)));
-                    });
-                }
-                mesh::extrude(
-                    anchor,
-                    squares.iter().map(|(s, z, c)| (s, *z, *z + 12.0, *c)),
-                )
-            }
+            // Screen-space icons: see `point_icons_of`.
+            LayerKind::Points => MeshData::default(),
         };
         if !m.is_empty() {
             out.push((anchor, m));
@@ -425,6 +410,7 @@ pub fn spawn_ready_layers(
     mut ground: ResMut<Ground>,
     mut gizmo_assets: ResMut<Assets<GizmoAsset>>,
     mut terrain_tiles: ResMut<crate::terrain::TerrainTiles>,
+    mut icon_materials: ResMut<Assets<IconMaterial>>,
     existing: Query<(Entity, &LayerEntity)>,
 ) {
     // Terrain first: vector layers drape on it, so they wait until every
@@ -493,6 +479,28 @@ pub fn spawn_ready_layers(
                 LayerEntity(slot.id),
             ));
         }
+        if kind == LayerKind::Points {
+            let icon = icon_materials.add(IconMaterial::new(crate::point_icons::ICON_PX));
+            for (anchor, mesh) in point_icons_of(
+                &layer,
+                &slot.reference.style,
+                slot.theme.as_ref().map(|t| t.colors.as_slice()),
+                &ground,
+            ) {
+                commands.spawn((
+                    Mesh3d(meshes.add(mesh)),
+                    MeshMaterial3d(icon.clone()),
+                    Transform::default(),
+                    visibility,
+                    GeoAnchor(anchor.0),
+                    LayerEntity(slot.id),
+                    // A chunk's box is its points; icons reach past it.
+                    NoFrustumCulling,
+                    NotShadowCaster,
+                    NotShadowReceiver,
+                ));
+            }
+        }
         if !pipes.is_empty() {
             // Centre lines a couple of pixels wide, so networks stay
             // legible from afar where 0.3 m tubes are sub-pixel.
@@ -526,6 +534,39 @@ pub fn spawn_ready_layers(
     if spawned_any {
         store.revision += 1;
     }
+}
+
+/// The icons of a point layer, one mesh per spatial chunk, at the
+/// points' own heights or draped on the ground.
+fn point_icons_of(
+    layer: &Layer,
+    style: &Style,
+    colors: Option<&[[u8; 4]]>,
+    ground: &Ground,
+) -> Vec<(Anchor, Mesh)> {
+    let Some(v) = layer.vector() else {
+        return Vec::new();
+    };
+    let base = base_color_of(style, LayerKind::Points);
+    let mut chunks: HashMap<(i64, i64), Vec<(DVec3, [f32; 4])>> = HashMap::new();
+    for (i, f) in v.features.iter().enumerate() {
+        let c = srgb(colors.and_then(|c| c.get(i).copied()).unwrap_or(base));
+        f.geometry.for_each_point(|p| {
+            let z = if p.z != 0.0 { p.z } else { ground.height(p) };
+            chunks
+                .entry(chunk_key(p))
+                .or_default()
+                .push((DVec3::new(p.x, p.y, z), c));
+        });
+    }
+    chunks
+        .into_iter()
+        .map(|(k, pts)| {
+            let anchor = chunk_anchor(k);
+            let mesh = crate::point_icons::icon_mesh(anchor, pts);
+            (anchor, mesh)
+        })
+        .collect()
 }
 
 /// Layers that lie on the ground surface and fade with it in the

@@ -10,6 +10,7 @@
 //! | [`origin::OriginPlugin`] | `origin` | floating origin: f64 anchors → f32 transforms |
 //! | [`layers::LayerRenderPlugin`] | `layers` | meshes for loaded layers, visibility, opacity |
 //! | [`basemap::BasemapPlugin`] | `basemap` | basemap imagery: drapes composed on worker threads, draped base plane |
+//! | [`point_icons::PointIconsPlugin`] | `point_icons` | point layers as screen-space icons (`shaders/point_icon.wgsl`) |
 //! | [`terrain::TerrainPlugin`] | `terrain` | DEM as chunked LOD tiles chosen by screen-space error, draped with imagery |
 //! | [`sun::SunPlugin`] | `sun` | scene clock, sun light with shadows, sky |
 //! | [`camera::CameraPlugin`] | `camera` | orbit / pan / zoom / fly / fly-to |
@@ -30,6 +31,7 @@ pub mod load;
 pub mod mesh;
 pub mod origin;
 pub mod picking;
+pub mod point_icons;
 pub mod quality;
 pub mod render_probe;
 pub mod scene_state;

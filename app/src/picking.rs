@@ -138,8 +138,15 @@ pub fn cast(
         } else {
             ground_point
         };
-        // About 6 px at a 60° field of view.
-        let tolerance = (at.distance(ray.origin) * 0.006).clamp(0.5, 60.0);
+        // About 6 px at a 60° field of view; point icons stand on their
+        // point (see `point_icons`), so a click on one lands up to its
+        // diameter away.
+        let px = if kind == LayerKind::Points {
+            crate::point_icons::ICON_PX as f64
+        } else {
+            6.0
+        };
+        let tolerance = (at.distance(ray.origin) * 0.001 * px).clamp(0.5, 60.0 * px / 6.0);
         if let Some(h) = ix.nearest(v, at.truncate(), tolerance) {
             return (Some(at), Some((slot.id, h.id)));
         }

@@ -69,6 +69,7 @@ pub fn core_plugins(app: &mut App, store: SceneStore, pose: Pose) {
         crate::basemap::BasemapPlugin,
         OriginPlugin { origin },
         LayerRenderPlugin,
+        crate::point_icons::PointIconsPlugin,
         crate::terrain::TerrainPlugin,
         SunPlugin { clock },
         CameraPlugin { initial: pose },

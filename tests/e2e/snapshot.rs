@@ -452,3 +452,70 @@ target = [38448500.0, 2467100.0, 0.0]
     let diff = mean_abs_diff(&img, &plain_dem.unwrap());
     assert!(diff < 2.0, "{diff}");
 }
+
+#[test]
+fn point_icons_keep_their_size_on_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    // A row of 6 points 200 m apart on flat ground.
+    let features: Vec<String> = (0..6)
+        .map(|i| {
+            let (x, y) = (38_448_000 + i * 200, 2_467_100);
+            format!(
+                r#"{{"type":"Feature","properties":{{"id":{i}}},"geometry":{{"type":"Point","coordinates":[{x},{y}]}}}}"#
+            )
+        })
+        .collect();
+    std::fs::write(
+        dir.path().join("points.geojson"),
+        format!(
+            r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"urn:ogc:def:crs:EPSG::4526"}}}},"features":[{}]}}"#,
+            features.join(",")
+        ),
+    )
+    .unwrap();
+    let doc = dir.path().join("points.cim.toml");
+    std::fs::write(
+        &doc,
+        r##"format_version = 1
+name = "points"
+crs = "EPSG:4526"
+origin = [38448500.0, 2467100.0, 0.0]
+
+[[layer]]
+name = "sensors"
+source = "points.geojson"
+kind = "points"
+[layer.style]
+color = "#ff0000"
+
+[[view]]
+name = "near"
+eye = [38448500.0, 2466100.0, 800.0]
+target = [38448500.0, 2467100.0, 0.0]
+
+[[view]]
+name = "far"
+eye = [38448500.0, 2465100.0, 1600.0]
+target = [38448500.0, 2467100.0, 0.0]
+"##,
+    )
+    .unwrap();
+    let d = doc.to_str().unwrap();
+    let red = |img: &image::RgbaImage| {
+        img.pixels()
+            .filter(|p| p.0[0] > 150 && (p.0[1] as i32) < 90 && (p.0[2] as i32) < 90)
+            .count() as f64
+    };
+    let size = ["--width", "320", "--height", "200"];
+    let mut near_args = vec![d, "--view", "near"];
+    near_args.extend_from_slice(&size);
+    let mut far_args = vec![d, "--view", "far"];
+    far_args.extend_from_slice(&size);
+    let near = red(&snapshot(dir.path(), "near.png", &near_args));
+    let far = red(&snapshot(dir.path(), "far.png", &far_args));
+    // 6 icons of 14 px with a red core of about 4 px radius each.
+    assert!(near > 6.0 * 20.0, "icons drawn: {near}");
+    // Twice as far: a 3D marker would cover a quarter; icons the same.
+    let ratio = far / near;
+    assert!((0.7..1.4).contains(&ratio), "near {near} far {far}");
+}

@@ -1,0 +1,132 @@
+//! Point layers drawn as screen-space icons (`shaders/point_icon.wgsl`):
+//! a disc of fixed pixel size standing on each point, in the feature's
+//! colour (its thematic class or the layer's colour). Icons are meshes
+//! like everything else, so they render off-screen (snapshots) too.
+
+use bevy::asset::{RenderAssetUsages, load_internal_asset, uuid_handle};
+use bevy::mesh::{Indices, MeshVertexBufferLayoutRef, PrimitiveTopology};
+use bevy::pbr::{MaterialPipeline, MaterialPipelineKey};
+use bevy::prelude::*;
+use bevy::render::render_resource::{
+    AsBindGroup, RenderPipelineDescriptor, SpecializedMeshPipelineError,
+};
+use bevy::shader::ShaderRef;
+use cim_core::georef::Anchor;
+use glam::DVec3;
+
+const SHADER: Handle<Shader> = uuid_handle!("5b0e7f2a-93c4-4d61-b7a8-0c4f6e21d9a3");
+
+/// Icon diameter in pixels.
+pub const ICON_PX: f32 = 14.0;
+
+pub struct PointIconsPlugin;
+
+impl Plugin for PointIconsPlugin {
+    fn build(&self, app: &mut App) {
+        load_internal_asset!(
+            app,
+            SHADER,
+            "../../shaders/point_icon.wgsl",
+            Shader::from_wgsl
+        );
+        app.add_plugins(MaterialPlugin::<IconMaterial>::default());
+    }
+}
+
+/// The icon material: one per point layer.
+#[derive(Asset, TypePath, AsBindGroup, Clone, Debug)]
+pub struct IconMaterial {
+    /// x: diameter in pixels.
+    #[uniform(0)]
+    pub params: Vec4,
+}
+
+impl IconMaterial {
+    pub fn new(diameter_px: f32) -> IconMaterial {
+        IconMaterial {
+            params: Vec4::new(diameter_px, 0.0, 0.0, 0.0),
+        }
+    }
+}
+
+impl Material for IconMaterial {
+    fn vertex_shader() -> ShaderRef {
+        SHADER.into()
+    }
+
+    fn fragment_shader() -> ShaderRef {
+        SHADER.into()
+    }
+
+    fn specialize(
+        _pipeline: &MaterialPipeline,
+        descriptor: &mut RenderPipelineDescriptor,
+        layout: &MeshVertexBufferLayoutRef,
+        _key: MaterialPipelineKey<Self>,
+    ) -> Result<(), SpecializedMeshPipelineError> {
+        let vertex_layout = layout.0.get_layout(&[
+            Mesh::ATTRIBUTE_POSITION.at_shader_location(0),
+            Mesh::ATTRIBUTE_UV_0.at_shader_location(1),
+            Mesh::ATTRIBUTE_COLOR.at_shader_location(2),
+        ])?;
+        descriptor.vertex.buffers = vec![vertex_layout];
+        // The quad is built in screen space; its winding says nothing.
+        descriptor.primitive.cull_mode = None;
+        Ok(())
+    }
+}
+
+/// One quad per point (four vertices at the point, corners in UV_0),
+/// relative to `anchor`. Colours are linear RGBA.
+pub fn icon_mesh(anchor: Anchor, points: impl IntoIterator<Item = (DVec3, [f32; 4])>) -> Mesh {
+    let (mut positions, mut corners, mut colors, mut indices) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (p, c) in points {
+        let local = anchor.local(p).to_array();
+        let first = positions.len() as u32;
+        for corner in [[-1.0f32, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]] {
+            positions.push(local);
+            corners.push(corner);
+            colors.push(c);
+        }
+        indices.extend_from_slice(&[first, first + 1, first + 2, first, first + 2, first + 3]);
+    }
+    Mesh::new(
+        PrimitiveTopology::TriangleList,
+        RenderAssetUsages::RENDER_WORLD,
+    )
+    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_UV_0, corners)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colors)
+    .with_inserted_indices(Indices::U32(indices))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_quad_per_point_at_the_point() {
+        let anchor = Anchor(DVec3::new(1000.0, 2000.0, 0.0));
+        let m = icon_mesh(
+            anchor,
+            [
+                (DVec3::new(1010.0, 2000.0, 5.0), [1.0, 0.0, 0.0, 1.0]),
+                (DVec3::new(990.0, 1990.0, 0.0), [0.0, 1.0, 0.0, 1.0]),
+            ],
+        );
+        assert_eq!(m.count_vertices(), 8);
+        assert_eq!(m.indices().unwrap().len(), 12);
+        let Some(bevy::mesh::VertexAttributeValues::Float32x3(p)) =
+            m.attribute(Mesh::ATTRIBUTE_POSITION)
+        else {
+            panic!("positions")
+        };
+        // All four corners of a quad sit on its point (in render axes).
+        assert!(p[..4].iter().all(|q| *q == p[0]));
+        assert_eq!(
+            p[0],
+            anchor.local(DVec3::new(1010.0, 2000.0, 5.0)).to_array()
+        );
+    }
+}
