@@ -548,7 +548,8 @@ fn point_icons_of(
         return Vec::new();
     };
     let base = base_color_of(style, LayerKind::Points);
-    let mut chunks: HashMap<(i64, i64), Vec<(DVec3, [f32; 4])>> = HashMap::new();
+    type Icons = Vec<(DVec3, [f32; 4])>;
+    let mut chunks: HashMap<(i64, i64), Icons> = HashMap::new();
     for (i, f) in v.features.iter().enumerate() {
         let c = srgb(colors.and_then(|c| c.get(i).copied()).unwrap_or(base));
         f.geometry.for_each_point(|p| {
