@@ -59,6 +59,9 @@ pub struct SnapshotArgs {
     /// turn see-through so underground pipes show.
     #[arg(long)]
     pub ground_opacity: Option<f32>,
+    /// Leave feature labels (`label_field`) out of the image.
+    #[arg(long)]
+    pub no_labels: bool,
 }
 
 #[derive(Args, Debug)]

@@ -36,6 +36,7 @@ pub mod quality;
 pub mod render_probe;
 pub mod scene_state;
 pub mod snapshot;
+pub mod snapshot_labels;
 pub mod sun;
 pub mod terrain;
 pub mod tools;

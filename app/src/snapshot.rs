@@ -75,8 +75,14 @@ enum Phase {
 /// What the headless run is for.
 #[derive(Clone, Debug)]
 pub enum Job {
-    Snapshot { out: PathBuf, tile: u32 },
-    Bench { frames: u32 },
+    Snapshot {
+        out: PathBuf,
+        tile: u32,
+        labels: bool,
+    },
+    Bench {
+        frames: u32,
+    },
 }
 
 #[derive(Resource)]
@@ -91,6 +97,8 @@ struct Capture {
     captured: Arc<Mutex<Option<Image>>>,
     started: Instant,
     report: Arc<Mutex<Report>>,
+    /// Labels placed on the full image once the scene has settled.
+    labels: Option<Vec<crate::ui::labels::Placed>>,
 }
 
 /// Timings and the outcome, read after the app exits.
@@ -159,9 +167,10 @@ fn build_headless(
         captured: Arc::new(Mutex::new(None)),
         started: Instant::now(),
         report: report.clone(),
+        labels: None,
     })
     .add_systems(PostStartup, attach_target)
-    .add_systems(Update, drive_capture);
+    .add_systems(Update, (drive_capture, place_labels).chain());
     (app, report)
 }
 
@@ -186,6 +195,58 @@ fn settled(store: &SceneStore, probe: &RenderProbe, drapes: &Drapes) -> bool {
             .all(|s| s.spawned || matches!(s.state, SlotState::Failed(_)))
         && probe.frames() > 2
         && probe.waiting_pipelines() == 0
+}
+
+/// Labels grow with the image past 1080 px high, so a poster keeps the
+/// screen's proportions.
+fn label_scale(height: u32) -> f32 {
+    (height as f32 / 1080.0).max(1.0)
+}
+
+/// Once the scene has settled (the first tile is being aimed), places the
+/// labels for the whole image with the full frame's projection.
+fn place_labels(
+    mut capture: ResMut<Capture>,
+    store: Res<SceneStore>,
+    ground: Res<crate::layers::Ground>,
+    origin: Res<crate::origin::RenderOrigin>,
+    rig: Res<crate::camera::CameraRig>,
+    cameras: Query<&GlobalTransform, With<MainCamera>>,
+) {
+    let Job::Snapshot { labels: true, .. } = capture.job else {
+        return;
+    };
+    if capture.labels.is_some() || !matches!(capture.phase, Phase::Aim { tile: 0, .. }) {
+        return;
+    }
+    let Ok(cam_t) = cameras.single() else { return };
+    let (w, h) = (capture.width as f32, capture.height as f32);
+    let view_from_world = cam_t.affine().inverse();
+    let tan = (rig.fov_y as f32 * 0.5).tan();
+    let project = |p: glam::DVec3| -> Option<Vec2> {
+        let v = view_from_world.transform_point3(origin.to_render(p));
+        if v.z > -0.1 {
+            return None;
+        }
+        let ndc = Vec2::new(v.x / (-v.z * tan * w / h), v.y / (-v.z * tan));
+        Some(Vec2::new((ndc.x + 1.0) * 0.5 * w, (1.0 - ndc.y) * 0.5 * h))
+    };
+    let scale = label_scale(capture.height);
+    let font = crate::snapshot_labels::LabelFont::load();
+    let px = crate::snapshot_labels::TEXT_PX * scale;
+    let placed = crate::ui::labels::declutter(
+        crate::ui::labels::candidates(&store, &ground, rig.pose.eye),
+        Rect::new(0.0, 0.0, w, h),
+        project,
+        |text| {
+            font.as_ref()
+                .map_or(Vec2::new(px * text.chars().count() as f32, px), |f| {
+                    f.measure(text, px)
+                })
+        },
+        scale,
+    );
+    capture.labels = Some(placed);
 }
 
 fn fail(capture: &mut Capture, exit: &mut MessageWriter<AppExit>, msg: String) {
@@ -324,7 +385,21 @@ fn drive_capture(
             let Job::Snapshot { out, .. } = capture.job.clone() else {
                 return;
             };
-            let canvas = capture.canvas.take().expect("canvas exists");
+            let mut canvas = capture.canvas.take().expect("canvas exists");
+            if let Some(labels) = capture.labels.take().filter(|l| !l.is_empty()) {
+                match crate::snapshot_labels::LabelFont::load() {
+                    Some(font) => {
+                        let scale = label_scale(capture.height);
+                        font.draw(
+                            &mut canvas,
+                            &labels,
+                            crate::snapshot_labels::TEXT_PX * scale,
+                            scale,
+                        );
+                    }
+                    None => eprintln!("cim: warning: no CJK font found; labels left out"),
+                }
+            }
             if let Err(e) = write_png(&canvas, &out) {
                 return fail(capture, &mut exit, format!("{e:#}"));
             }
@@ -476,6 +551,7 @@ pub fn run_snapshot(args: SnapshotArgs) -> Result<()> {
     let job = Job::Snapshot {
         out: args.out.clone(),
         tile,
+        labels: !args.no_labels,
     };
     let (mut app, report) = build_headless(store, pose, job, args.width, args.height);
     if let Some(a) = args.ground_opacity {

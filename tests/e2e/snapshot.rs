@@ -487,6 +487,7 @@ source = "points.geojson"
 kind = "points"
 [layer.style]
 color = "#ff0000"
+label_field = "id"
 
 [[view]]
 name = "near"
@@ -511,8 +512,20 @@ target = [38448500.0, 2467100.0, 0.0]
     near_args.extend_from_slice(&size);
     let mut far_args = vec![d, "--view", "far"];
     far_args.extend_from_slice(&size);
-    let near = red(&snapshot(dir.path(), "near.png", &near_args));
+    let near_img = snapshot(dir.path(), "near.png", &near_args);
+    let near = red(&near_img);
     let far = red(&snapshot(dir.path(), "far.png", &far_args));
+    // Labels are burnt in above the icons (not over them), unless asked not to.
+    let mut bare_args = near_args.clone();
+    bare_args.push("--no-labels");
+    let bare = snapshot(dir.path(), "bare.png", &bare_args);
+    if cim_app::fonts::find_cjk_font().is_some() {
+        let diff = mean_abs_diff(&near_img, &bare);
+        assert!(diff > 0.3, "labels drawn: {diff}");
+        assert_eq!(red(&bare), near, "labels keep clear of the icons");
+    } else {
+        eprintln!("labels not checked: no CJK font installed");
+    }
     // 6 icons of 14 px with a red core of about 4 px radius each.
     assert!(near > 6.0 * 20.0, "icons drawn: {near}");
     // Twice as far: a 3D marker would cover a quarter; icons the same.

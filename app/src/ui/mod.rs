@@ -5,7 +5,7 @@
 
 pub mod attribute_table;
 mod inspector;
-mod labels;
+pub mod labels;
 mod layer_tree;
 mod status_bar;
 mod style_editor;
