@@ -78,8 +78,8 @@ fn blend(img: &mut image::RgbaImage, x: i64, y: i64, rgb: [u8; 3], alpha: f32) {
     }
     let p = img.get_pixel_mut(x as u32, y as u32);
     let a = alpha.clamp(0.0, 1.0);
-    for k in 0..3 {
-        p.0[k] = (f32::from(p.0[k]) * (1.0 - a) + f32::from(rgb[k]) * a).round() as u8;
+    for (c, v) in p.0.iter_mut().zip(rgb) {
+        *c = (f32::from(*c) * (1.0 - a) + f32::from(v) * a).round() as u8;
     }
 }
 
