@@ -231,6 +231,29 @@ fn data_dir() -> Option<PathBuf> {
         .filter(|p| p.is_dir())
 }
 
+/// A 1 km ESRI ASCII DEM (50 × 50 cells of 20 m, south-west corner at
+/// (38 448 000, 2 466 600) in EPSG:4526) of a Gaussian hill `height` m
+/// over a 10 m plain, `spread` cells² wide.
+fn hill_dem(path: &Path, height: f64, spread: f64) {
+    let mut asc = String::from(
+        "ncols 50\nnrows 50\nxllcorner 38448000\nyllcorner 2466600\ncellsize 20\nNODATA_value -9999\n",
+    );
+    for r in 0..50 {
+        let row: Vec<String> = (0..50)
+            .map(|c| {
+                let (dx, dy) = (c as f64 - 25.0, r as f64 - 25.0);
+                format!(
+                    "{:.2}",
+                    10.0 + height * (-(dx * dx + dy * dy) / spread).exp()
+                )
+            })
+            .collect();
+        asc.push_str(&row.join(" "));
+        asc.push('\n');
+    }
+    std::fs::write(path, asc).unwrap();
+}
+
 /// Pixels of the magenta used for the test pipes.
 fn magenta_share(img: &image::RgbaImage) -> f64 {
     let n = img
@@ -244,20 +267,7 @@ fn magenta_share(img: &image::RgbaImage) -> f64 {
 fn underground_pipes_show_only_through_a_see_through_ground() {
     let dir = tempfile::tempdir().unwrap();
     // A 1 km DEM (a gentle hill), in the scene CRS.
-    let mut asc = String::from(
-        "ncols 50\nnrows 50\nxllcorner 38448000\nyllcorner 2466600\ncellsize 20\nNODATA_value -9999\n",
-    );
-    for r in 0..50 {
-        let row: Vec<String> = (0..50)
-            .map(|c| {
-                let (dx, dy) = (c as f64 - 25.0, r as f64 - 25.0);
-                format!("{:.2}", 10.0 + 8.0 * (-(dx * dx + dy * dy) / 400.0).exp())
-            })
-            .collect();
-        asc.push_str(&row.join(" "));
-        asc.push('\n');
-    }
-    std::fs::write(dir.path().join("dem.asc"), asc).unwrap();
+    hill_dem(&dir.path().join("dem.asc"), 8.0, 400.0);
     // Two crossing mains, 0.8 m across, 2 m deep.
     let pipes = r#"{"type":"FeatureCollection",
       "crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4526"}},
@@ -383,20 +393,7 @@ fn basemap_tiles_drape_the_terrain_and_the_base_plane() {
         (38_457_000.0, 2_474_000.0),
     );
     // A 1 km DEM with a hill, and a road on its own (no terrain).
-    let mut asc = String::from(
-        "ncols 50\nnrows 50\nxllcorner 38448000\nyllcorner 2466600\ncellsize 20\nNODATA_value -9999\n",
-    );
-    for r in 0..50 {
-        let row: Vec<String> = (0..50)
-            .map(|c| {
-                let (dx, dy) = (c as f64 - 25.0, r as f64 - 25.0);
-                format!("{:.2}", 10.0 + 30.0 * (-(dx * dx + dy * dy) / 200.0).exp())
-            })
-            .collect();
-        asc.push_str(&row.join(" "));
-        asc.push('\n');
-    }
-    std::fs::write(dir.path().join("dem.asc"), asc).unwrap();
+    hill_dem(&dir.path().join("dem.asc"), 30.0, 200.0);
     std::fs::write(
         dir.path().join("road.geojson"),
         r#"{"type":"FeatureCollection",
