@@ -67,7 +67,7 @@ struct Shared {
     done: Mutex<Vec<Drape>>,
     /// Basemaps that could not be opened.
     errors: Mutex<Vec<String>>,
-    /// Opening, plus requests being composed.
+    /// Requests being composed.
     busy: AtomicUsize,
     /// [`OPENING`], [`OPEN`] or [`FAILED`].
     state: AtomicU8,
@@ -95,7 +95,6 @@ impl Drapes {
         let shared = Arc::new(Shared::default());
         let active = store.doc.basemaps.iter().any(|b| b.visible);
         if active {
-            shared.busy.store(1, Ordering::SeqCst);
             let (crs, basemaps) = (store.crs.clone(), store.doc.basemaps.clone());
             let options = FetchOptions {
                 base_dir: store.doc_dir(),
@@ -116,7 +115,6 @@ impl Drapes {
                     // state and then miss the wake-up.
                     let _q = s.queue.lock();
                     s.state.store(state, Ordering::SeqCst);
-                    s.busy.fetch_sub(1, Ordering::SeqCst);
                 }
                 s.wake.notify_all();
             });
@@ -197,7 +195,8 @@ impl Drapes {
     /// waits for this).
     pub fn idle(&self) -> bool {
         !self.active
-            || (self.shared.busy.load(Ordering::SeqCst) == 0
+            || (!self.opening()
+                && self.shared.busy.load(Ordering::SeqCst) == 0
                 && self.shared.queue.lock().is_ok_and(|q| q.is_empty())
                 && self.shared.done.lock().is_ok_and(|d| d.is_empty()))
     }
@@ -254,12 +253,14 @@ pub fn drape_texture(image: RgbaImage, images: &mut Assets<Image>) -> Handle<Ima
 }
 
 /// Texture state of one ground tile.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct TileDrape {
     /// Edge of the texture shown, 0 for none yet.
     pub shown: u32,
     /// Edge of the largest texture asked for.
     pub requested: u32,
+    /// The tile's own material, from its first drape on.
+    pub material: Option<Handle<StandardMaterial>>,
 }
 
 impl TileDrape {
@@ -271,6 +272,43 @@ impl TileDrape {
             drapes.request(key, bbox, wanted);
         }
     }
+
+    /// Shows a finished drape. The first gives the tile its own material:
+    /// a copy of `base` as it is now (its opacity included), white, with
+    /// the drape as texture; that new material is returned for the caller
+    /// to put on the tile. Later (finer) drapes swap the texture in place.
+    /// A drape coarser than the one shown is ignored.
+    pub fn receive(
+        &mut self,
+        d: Drape,
+        base: &Handle<StandardMaterial>,
+        materials: &mut Assets<StandardMaterial>,
+        images: &mut Assets<Image>,
+    ) -> Option<Handle<StandardMaterial>> {
+        if d.size < self.shown {
+            return None;
+        }
+        self.shown = d.size;
+        let texture = drape_texture(d.image, images);
+        if let Some(h) = &self.material {
+            if let Some(mut m) = materials.get_mut(h) {
+                m.base_color_texture = Some(texture);
+            }
+            return None;
+        }
+        let mut m = materials.get(base).cloned().unwrap_or_default();
+        m.base_color = Color::WHITE.with_alpha(m.base_color.alpha());
+        m.base_color_texture = Some(texture);
+        let h = materials.add(m);
+        self.material = Some(h.clone());
+        Some(h)
+    }
+}
+
+/// The drape edge a ground tile covering `bbox` needs from `eye`.
+pub fn drape_size(lod: &DrapeLod, bbox: &Bbox, eye: DVec3, scale: f64) -> u32 {
+    let extent = (bbox.max.x - bbox.min.x).max(bbox.max.y - bbox.min.y);
+    lod.texture_size(extent, distance_to_bbox(bbox, eye), scale)
 }
 
 pub struct BasemapPlugin;
@@ -348,18 +386,11 @@ fn update_plane_tiles(
         let Some((e, state)) = tiles.shown.get_mut(&d.key.node) else {
             continue;
         };
-        if d.size < state.shown {
-            continue;
+        if let Some(m) = state.receive(d, &pending, &mut materials, &mut images) {
+            commands
+                .entity(*e)
+                .insert((MeshMaterial3d(m.clone()), BasePlane(m)));
         }
-        state.shown = d.size;
-        let texture = drape_texture(d.image, &mut images);
-        let mut m = materials.get(&pending).cloned().unwrap_or_default();
-        m.base_color = Color::WHITE.with_alpha(m.base_color.alpha());
-        m.base_color_texture = Some(texture);
-        let material = materials.add(m);
-        commands
-            .entity(*e)
-            .insert((MeshMaterial3d(material.clone()), BasePlane(material)));
     }
     let viewport_h = cameras
         .iter()
@@ -383,9 +414,7 @@ fn update_plane_tiles(
             owner: PLANE_OWNER,
             node: id,
         };
-        let want = drapes
-            .lod
-            .texture_size(width, distance_to_bbox(&b, rig.pose.eye), scale);
+        let want = drape_size(&drapes.lod, &b, rig.pose.eye, scale);
         if let Some((_, state)) = tiles.shown.get_mut(&id) {
             state.update(&drapes, key, b, want);
             continue;

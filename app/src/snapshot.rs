@@ -97,8 +97,10 @@ struct Capture {
     captured: Arc<Mutex<Option<Image>>>,
     started: Instant,
     report: Arc<Mutex<Report>>,
-    /// Labels placed on the full image once the scene has settled.
+    /// Labels placed on the full image once the scene has settled, and
+    /// the font they were measured with (read once: a CJK font is ~20 MB).
     labels: Option<Vec<crate::ui::labels::Placed>>,
+    label_font: Option<crate::snapshot_labels::LabelFont>,
 }
 
 /// Timings and the outcome, read after the app exits.
@@ -168,6 +170,7 @@ fn build_headless(
         started: Instant::now(),
         report: report.clone(),
         labels: None,
+        label_font: None,
     })
     .add_systems(PostStartup, attach_target)
     .add_systems(Update, (drive_capture, place_labels).chain());
@@ -247,6 +250,7 @@ fn place_labels(
         scale,
     );
     capture.labels = Some(placed);
+    capture.label_font = font;
 }
 
 fn fail(capture: &mut Capture, exit: &mut MessageWriter<AppExit>, msg: String) {
@@ -387,7 +391,7 @@ fn drive_capture(
             };
             let mut canvas = capture.canvas.take().expect("canvas exists");
             if let Some(labels) = capture.labels.take().filter(|l| !l.is_empty()) {
-                match crate::snapshot_labels::LabelFont::load() {
+                match &capture.label_font {
                     Some(font) => {
                         let scale = label_scale(capture.height);
                         font.draw(

@@ -6,7 +6,7 @@
 //! (or the style's colour ramp over the DEM's range), optionally multiplied
 //! by a baked hillshade (north-west light, 45°, as GIS hillshades are).
 
-use crate::basemap::{DrapeKey, Drapes, TileDrape, drape_texture};
+use crate::basemap::{DrapeKey, Drapes, TileDrape, drape_size};
 use crate::layers::{LayerEntity, LayerMaterials};
 use crate::origin::GeoAnchor;
 use crate::scene_state::{SceneStore, SlotState};
@@ -14,7 +14,7 @@ use bevy::asset::RenderAssetUsages;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use cim_core::color_ramp::ColorRamp;
-use cim_core::drape_lod::{DrapeLod, distance_to_bbox, projection_scale};
+use cim_core::drape_lod::projection_scale;
 use cim_core::geometry::Bbox;
 use cim_core::georef::RenderFrame;
 use cim_core::layer::LayerKind;
@@ -39,8 +39,6 @@ struct ShownTile {
     /// Scene-CRS box of the mesh's surface (what its drape covers).
     bbox: Bbox,
     drape: TileDrape,
-    /// The tile's own material once it has a drape.
-    material: Option<Handle<StandardMaterial>>,
 }
 
 /// The terrain layers on screen, by slot id.
@@ -244,32 +242,13 @@ fn update_terrain_lod(
             let Some(t) = on_screen.shown.get_mut(&d.key.node) else {
                 continue;
             };
-            if d.size < t.drape.shown {
-                continue;
-            }
-            t.drape.shown = d.size;
-            let texture = drape_texture(d.image, &mut images);
-            match &t.material {
-                Some(h) => {
-                    if let Some(mut m) = materials.get_mut(h) {
-                        m.base_color_texture = Some(texture);
-                    }
-                }
-                None => {
-                    // The layer's material as it is now (its opacity
-                    // included), with the drape.
-                    let mut m = materials.get(&material).cloned().unwrap_or_default();
-                    m.base_color = Color::WHITE.with_alpha(m.base_color.alpha());
-                    m.base_color_texture = Some(texture);
-                    let h = materials.add(m);
-                    layer_materials
-                        .0
-                        .entry(slot.id)
-                        .or_default()
-                        .push((h.clone(), 1.0));
-                    commands.entity(t.entity).insert(MeshMaterial3d(h.clone()));
-                    t.material = Some(h);
-                }
+            if let Some(h) = t.drape.receive(d, &material, &mut materials, &mut images) {
+                layer_materials
+                    .0
+                    .entry(slot.id)
+                    .or_default()
+                    .push((h.clone(), 1.0));
+                commands.entity(t.entity).insert(MeshMaterial3d(h));
             }
         }
         let wanted: std::collections::HashSet<NodeId> = cut.iter().copied().collect();
@@ -278,7 +257,7 @@ fn update_terrain_lod(
             let keep = wanted.contains(id);
             if !keep {
                 commands.entity(t.entity).despawn();
-                dropped.extend(t.material.take());
+                dropped.extend(t.drape.material.take());
             }
             keep
         });
@@ -340,15 +319,8 @@ fn update_terrain_lod(
                     entity,
                     bbox,
                     drape,
-                    material: None,
                 },
             );
         }
     }
-}
-
-/// The drape edge a tile needs from where the camera is.
-fn drape_size(lod: &DrapeLod, bbox: &Bbox, eye: DVec3, scale: f64) -> u32 {
-    let extent = (bbox.max.x - bbox.min.x).max(bbox.max.y - bbox.min.y);
-    lod.texture_size(extent, distance_to_bbox(bbox, eye), scale)
 }

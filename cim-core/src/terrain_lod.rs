@@ -90,7 +90,7 @@
 //! assert_eq!(mesh.positions.len(), tree.vertex_count(&cut[..1]));
 //! ```
 
-use crate::drape_lod::DrapeLod;
+use crate::drape_lod::{DrapeLod, distance_to_bbox, projection_scale};
 use crate::geometry::Bbox;
 use crate::grid::Grid;
 use glam::DVec3;
@@ -360,10 +360,6 @@ fn deviation(g: Samples, cols: &[usize], rows: &[usize], stride: usize) -> f64 {
     dev
 }
 
-fn distance_to_bbox(b: &Bbox, p: DVec3) -> f64 {
-    (b.min - p).max(p - b.max).max(DVec3::ZERO).length()
-}
-
 impl TerrainQuadtree {
     /// Builds the tree of `grid` with leaves of `tile_cells × tile_cells`
     /// quads (64 is a good size; values below 1 count as 1). A grid of at
@@ -571,8 +567,8 @@ impl TerrainQuadtree {
         fov_y_rad: f64,
     ) -> f64 {
         let n = &self.nodes[self.index(id)];
-        let k = viewport_height_px / (2.0 * (fov_y_rad * 0.5).tan());
-        n.geometric_error * k / distance_to_bbox(&n.bbox, camera).max(1.0)
+        n.geometric_error * projection_scale(viewport_height_px, fov_y_rad)
+            / distance_to_bbox(&n.bbox, camera)
     }
 
     /// Clears `out` and fills it with the cut for a view: starting at the
@@ -615,7 +611,7 @@ impl TerrainQuadtree {
     ) {
         out.clear();
         let leaf = self.leaf_level();
-        let scale = crate::drape_lod::projection_scale(viewport_height_px, fov_y_rad);
+        let scale = projection_scale(viewport_height_px, fov_y_rad);
         let mut stack = vec![self.root()];
         while let Some(id) = stack.pop() {
             let split = id.level < leaf
@@ -624,7 +620,7 @@ impl TerrainQuadtree {
                     || drape.is_some_and(|d| {
                         let b = &self.nodes[self.index(id)].bbox;
                         let extent = (b.max.x - b.min.x).max(b.max.y - b.min.y);
-                        d.wants_split(extent, distance_to_bbox(b, camera).max(1.0), scale)
+                        d.wants_split(extent, distance_to_bbox(b, camera), scale)
                     }));
             if split {
                 let first = stack.len();
