@@ -323,7 +323,9 @@ impl Plugin for BasemapPlugin {
 }
 
 fn report_errors(drapes: Res<Drapes>, mut store: ResMut<SceneStore>) {
-    if !drapes.active() {
+    // Not `active()`: that turns false exactly when every basemap failed,
+    // and those failures must be said too.
+    if !drapes.active {
         return;
     }
     let errors = drapes.take_errors();

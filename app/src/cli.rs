@@ -112,7 +112,11 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("cim: error: {e:#}");
+            // Errors quote file names and contents: bounded and escaped.
+            eprintln!(
+                "cim: error: {}",
+                cim_core::message::lines(&format!("{e:#}"), 2000)
+            );
             ExitCode::FAILURE
         }
     }
@@ -121,10 +125,8 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         None => crate::viewer::run(cli.inputs).map(|_| ExitCode::SUCCESS),
-        Some(Command::Snapshot(args)) => {
-            crate::snapshot::run_snapshot(args).map(|_| ExitCode::SUCCESS)
-        }
-        Some(Command::Bench(args)) => crate::snapshot::run_bench(args).map(|_| ExitCode::SUCCESS),
+        Some(Command::Snapshot(args)) => crate::snapshot::run_snapshot(args),
+        Some(Command::Bench(args)) => crate::snapshot::run_bench(args),
         Some(Command::Inspect(args)) => crate::inspect::run(&args.files, args.json),
         Some(Command::Crs(cmd)) => run_crs(cmd),
     }

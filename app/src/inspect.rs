@@ -17,7 +17,7 @@ pub fn scene_layers(path: &Path) -> Vec<Value> {
         Ok(d) => d,
         Err(e) => {
             return vec![
-                json!({ "name": path.display().to_string(), "format": "CIM scene", "error": e.to_string() }),
+                json!({ "name": cim_core::message::path(path), "format": "CIM scene", "error": e.to_string() }),
             ];
         }
     };
@@ -61,8 +61,10 @@ pub fn scene_layers(path: &Path) -> Vec<Value> {
                     v["min"] = json!(mm.map(|m| m.0));
                     v["max"] = json!(mm.map(|m| m.1));
                 }
-                if !loaded.warnings.is_empty() {
-                    v["warnings"] = json!(loaded.warnings);
+                let mut warnings = loaded.warnings;
+                warnings.extend(loaded.losses);
+                if !warnings.is_empty() {
+                    v["warnings"] = json!(warnings);
                 }
                 v
             }
@@ -97,7 +99,7 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<ExitCode> {
     for f in files {
         if load::is_scene_doc(f) {
             let ls = scene_layers(f);
-            text += &format!("{} (CIM scene)\n", f.display());
+            text += &format!("{} (CIM scene)\n", cim_core::message::path(f));
             for l in &ls {
                 text += &format!("  {}\n", text_line(l));
             }
@@ -125,11 +127,15 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<ExitCode> {
         .iter()
         .filter_map(|l| l.get("error").and_then(Value::as_str))
     {
-        eprintln!("cim: error: {l}");
+        eprintln!("cim: error: {}", cim_core::message::lines(l, 2000));
     }
-    Ok(if failed > 0 {
-        ExitCode::FAILURE
-    } else {
+    // As for `cim snapshot`: 1 when nothing could be read, 2 when some
+    // layers could and others not.
+    Ok(if failed == 0 {
         ExitCode::SUCCESS
+    } else if failed < layers.len() {
+        ExitCode::from(crate::snapshot::EXIT_PARTIAL)
+    } else {
+        ExitCode::FAILURE
     })
 }

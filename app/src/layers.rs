@@ -40,7 +40,20 @@ impl Ground {
     pub fn height(&self, p: DVec3) -> f64 {
         self.grid().and_then(|g| g.sample(p.x, p.y)).unwrap_or(0.0)
     }
+
+    /// How far apart draped vertices need to be to follow the ground: the
+    /// terrain's cell (at least [`MIN_DRAPE_STEP`]); infinite on a flat
+    /// base plane, where a line's own vertices suffice.
+    pub fn drape_step(&self) -> f64 {
+        match self.grid() {
+            Some(g) => g.dx.abs().max(g.dy.abs()).max(MIN_DRAPE_STEP),
+            None => f64::INFINITY,
+        }
+    }
 }
+
+/// Finer than this, draped vertices add nothing a viewer can see.
+pub const MIN_DRAPE_STEP: f64 = 10.0;
 
 pub struct LayerRenderPlugin;
 
@@ -217,7 +230,7 @@ pub fn pipe_shape(
                     .collect();
             }
             // Follow the ground: densify so the pipe bends with it.
-            mesh::densify(part, 10.0)
+            mesh::densify(part, ground.drape_step())
                 .into_iter()
                 .map(|p| DVec3::new(p.x, p.y, ground.height(p) - cover - r))
                 .collect()
@@ -331,7 +344,7 @@ pub fn build_layer_meshes(
                         .iter()
                         .map(move |p| (p, color_of(i)))
                 });
-                mesh::draped_polygons(anchor, polys, 0.15, 12.0, &drape)
+                mesh::draped_polygons(anchor, polys, 0.15, ground.drape_step(), &drape)
             }
             LayerKind::Pipes => {
                 let lines =
@@ -357,7 +370,7 @@ pub fn build_layer_meshes(
                     };
                     ls.into_iter().map(move |l| (l, w, c))
                 });
-                mesh::ribbons(anchor, lines, 0.3, &drape)
+                mesh::ribbons(anchor, lines, 0.3, ground.drape_step(), &drape)
             }
             // Screen-space icons: see `point_icons_of`.
             LayerKind::Points => MeshData::default(),
@@ -667,11 +680,40 @@ mod tests {
         let a = shapes[0].as_ref().unwrap();
         // DN 600 is millimetres: radius 0.3 m; centre at -(2 + 0.3).
         assert!((a.radius - 0.3).abs() < 1e-12);
-        assert_eq!(a.lines[0].len(), 4, "densified to 10 m steps");
+        assert_eq!(a.lines[0].len(), 2, "no terrain: nothing to follow");
         assert!(a.lines[0].iter().all(|p| (p.z + 2.3).abs() < 1e-9));
         let b = shapes[1].as_ref().unwrap();
         assert!((b.radius - 0.15).abs() < 1e-12);
         assert!(b.lines[0].iter().all(|p| (p.z + 1.65).abs() < 1e-9));
+    }
+
+    fn flat_ground(cell: f64) -> Ground {
+        let grid = cim_core::Grid::new(100, 100, -500.0, 500.0, cell, cell);
+        Ground(Some(std::sync::Arc::new(cim_core::Layer {
+            name: "dem".into(),
+            format: "test".into(),
+            crs: None,
+            kind: LayerKind::Terrain,
+            content: cim_core::LayerContent::Raster(grid),
+        })))
+    }
+
+    #[test]
+    fn pipes_follow_the_terrain_at_its_resolution_within_a_bound() {
+        let v = VectorData {
+            fields: vec![],
+            features: vec![
+                pipe(vec![], vec![DVec3::ZERO, DVec3::new(25.0, 0.0, 0.0)]),
+                // One hostile segment of 10⁸ m (once 4.4 GB and 93 s).
+                pipe(vec![], vec![DVec3::ZERO, DVec3::new(1e8, 0.0, 0.0)]),
+            ],
+        };
+        let s = pipe_shapes(&v, &Style::default(), &flat_ground(5.0));
+        assert_eq!(s[0].as_ref().unwrap().lines[0].len(), 4, "10 m steps");
+        let long = &s[1].as_ref().unwrap().lines[0];
+        assert!(long.len() <= mesh::DRAPE_MAX_POINTS, "{}", long.len());
+        let s = pipe_shapes(&v, &Style::default(), &flat_ground(30.0));
+        assert_eq!(s[0].as_ref().unwrap().lines[0].len(), 2, "one 30 m cell");
     }
 
     #[test]

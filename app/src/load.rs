@@ -8,6 +8,7 @@ use cim_core::crs::{CrsDef, Transformer};
 use cim_core::demo;
 use cim_core::grid::Grid;
 use cim_core::layer::{Layer, LayerContent, LayerKind};
+use cim_core::message::quote;
 use cim_core::scene::{FORMAT_VERSION, LayerRef, SceneDoc, Source, Style};
 use glam::DVec3;
 use std::path::{Path, PathBuf};
@@ -19,10 +20,10 @@ pub struct OpenedScene {
     pub path: Option<PathBuf>,
     /// True for the built-in synthetic demo city.
     pub is_demo: bool,
-    /// The first data file on the command line, already read to choose the
-    /// scene CRS; its layer takes these results instead of reading the file
-    /// a second time (0.75 s for a million footprints).
-    pub preloaded: Option<Preloaded>,
+    /// Data files on the command line already read to choose the scene
+    /// CRS; their layers take these results instead of reading the files a
+    /// second time (0.75 s for a million footprints).
+    pub preloaded: Vec<Preloaded>,
 }
 
 /// What `load_all` returned for one file.
@@ -55,7 +56,7 @@ pub fn open_inputs(inputs: &[PathBuf]) -> Result<OpenedScene> {
             doc: demo::demo_scene(),
             path: None,
             is_demo: true,
-            preloaded: None,
+            preloaded: Vec::new(),
         });
     }
     let docs: Vec<&PathBuf> = inputs.iter().filter(|p| is_scene_doc(p)).collect();
@@ -68,26 +69,43 @@ pub fn open_inputs(inputs: &[PathBuf]) -> Result<OpenedScene> {
             doc: SceneDoc::load(p)?,
             path: Some((*p).clone()),
             is_demo: false,
-            preloaded: None,
+            preloaded: Vec::new(),
         },
         None => {
-            let first = data[0];
-            if !first.exists() {
-                bail!("{}: no such file", first.display());
+            // The scene takes the CRS of the first file that opens, so a
+            // bad file first on the command line costs its layer only.
+            let mut preloaded = Vec::new();
+            let mut chosen = None;
+            for p in &data {
+                let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+                let results = cim_loaders::load_all(&abs);
+                let crs = results
+                    .iter()
+                    .find_map(|r| r.as_ref().ok())
+                    .map(|l| scene_crs_for(&l.layer));
+                preloaded.push(Preloaded {
+                    source: layer_ref_for_file(&abs).source,
+                    results,
+                });
+                if let Some(crs) = crs {
+                    chosen = Some((*p, crs));
+                    break;
+                }
             }
-            let results = cim_loaders::load_all(first);
-            let layer = match results.iter().find_map(|r| r.as_ref().ok()) {
-                Some(l) => &l.layer,
-                None => match results.into_iter().next() {
-                    Some(Err(e)) => {
-                        return Err(anyhow::Error::new(e))
-                            .with_context(|| format!("cannot open {}", first.display()));
-                    }
-                    _ => bail!("{}: no layers", first.display()),
-                },
+            let Some((first, crs)) = chosen else {
+                let errors: Vec<String> = preloaded
+                    .iter()
+                    .flat_map(|p| p.results.iter())
+                    .filter_map(|r| r.as_ref().err().map(|e| e.to_string()))
+                    .collect();
+                bail!("no data file could be opened:\n  {}", errors.join("\n  "));
             };
-            let (crs, origin) = scene_crs_for(layer)?;
-            let abs = std::fs::canonicalize(first).unwrap_or_else(|_| first.clone());
+            let (crs, origin) = crs.with_context(|| {
+                format!(
+                    "{}: cannot choose a scene CRS",
+                    cim_core::message::path(first)
+                )
+            })?;
             OpenedScene {
                 doc: SceneDoc {
                     format_version: FORMAT_VERSION,
@@ -105,10 +123,7 @@ pub fn open_inputs(inputs: &[PathBuf]) -> Result<OpenedScene> {
                 },
                 path: None,
                 is_demo: false,
-                preloaded: Some(Preloaded {
-                    source: layer_ref_for_file(&abs).source,
-                    results,
-                }),
+                preloaded,
             }
         }
     };
@@ -122,6 +137,7 @@ pub fn open_inputs(inputs: &[PathBuf]) -> Result<OpenedScene> {
 /// A layer reference for a data file, drawn as its geometry suggests.
 pub fn layer_ref_for_file(p: &Path) -> LayerRef {
     LayerRef {
+        layer: None,
         name: p
             .file_stem()
             .map(|n| n.to_string_lossy().into_owned())
@@ -162,12 +178,40 @@ const TERRAIN_TILE_QUADS: usize = 64;
 /// A loaded layer plus anything the user should know about it.
 pub struct LoadedLayer {
     pub layer: Layer,
+    /// Things the user should know that leave the layer as asked for (a
+    /// CRS assumed, a side file ignored).
     pub warnings: Vec<String>,
+    /// Data that was left out (features that could not be placed): the
+    /// layer shows, but not all of it.
+    pub losses: Vec<String>,
     /// R-tree over the features (built on the loader thread: a million
     /// footprints take a fraction of a second).
     pub index: Option<cim_core::index::SpatialIndex>,
     /// Level-of-detail quadtree over a raster (under a second for 10⁸ cells).
     pub terrain: Option<cim_core::terrain_lod::TerrainQuadtree>,
+}
+
+/// Where a layer's data is: the source, and which of its layers.
+///
+/// `source` is a file name taken literally, so any character works (`#`
+/// too); `layer` picks a layer of a file that holds several. Documents
+/// written before the `layer` key named it after a `#` in the source
+/// (`roads.gpkg#streets`): that still works when the literal file does not
+/// exist and the part before the `#` does.
+fn locate(r: &LayerRef, doc_dir: Option<&Path>) -> (Source, Option<String>) {
+    let literal = SceneDoc::resolve_source(&r.source, doc_dir);
+    if r.layer.is_some() {
+        return (literal, r.layer.clone());
+    }
+    if let Source::File(p) = &literal
+        && !p.exists()
+        && let Some((file, sub)) = r.source.rsplit_once('#')
+        && let Source::File(q) = SceneDoc::resolve_source(file, doc_dir)
+        && q.exists()
+    {
+        return (Source::File(q), Some(sub.to_string()));
+    }
+    (literal, None)
 }
 
 /// Loads one layer of a scene and brings it into the scene CRS.
@@ -179,37 +223,53 @@ pub fn load_layer(
     scene_crs: &CrsDef,
     preloaded: Option<LoadResults>,
 ) -> Result<LoadedLayer, String> {
-    let (source, fragment) = match r.source.rsplit_once('#') {
-        Some((s, f)) if !s.starts_with("builtin:") => (s, Some(f)),
-        _ => (r.source.as_str(), None),
-    };
+    let (source, sub) = locate(r, doc_dir);
+    let shown = quote(&r.source).into_owned();
     let mut warnings = Vec::new();
-    let mut layer = match SceneDoc::resolve_source(source, doc_dir) {
+    let mut losses = Vec::new();
+    let mut layer = match source {
         Source::Builtin(name) => demo::builtin_layer(&name)
-            .ok_or_else(|| format!("builtin:{name}: no such built-in layer"))?,
-        Source::Url(u) => return Err(format!("{u}: remote sources are not supported yet")),
+            .ok_or_else(|| format!("builtin:{}: no such built-in layer", quote(&name)))?,
+        Source::Url(u) => {
+            return Err(format!("{}: remote sources are not supported yet", quote(&u)));
+        }
         Source::File(p) => {
+            let path = cim_core::message::path(&p);
             if !p.exists() {
-                return Err(format!("{}: no such file", p.display()));
+                return Err(format!("{path}: no such file"));
             }
             // One result per layer: a zip with one damaged member still
             // yields the others.
             let mut results = preloaded.unwrap_or_else(|| cim_loaders::load_all(&p));
             if results.is_empty() {
-                return Err(format!("{}: holds no layers", p.display()));
+                return Err(format!("{path}: holds no layers"));
             }
-            let idx = match fragment {
+            let names = || {
+                let n: Vec<String> = results
+                    .iter()
+                    .filter_map(|r| r.as_ref().ok())
+                    .map(|l| quote(&l.layer.name).into_owned())
+                    .collect();
+                n.join(", ")
+            };
+            let idx = match &sub {
                 Some(f) => results
                     .iter()
-                    .position(|r| r.as_ref().is_ok_and(|l| l.layer.name == f))
-                    .ok_or_else(|| format!("{}: no layer named `{f}`", p.display()))?,
+                    .position(|r| r.as_ref().is_ok_and(|l| l.layer.name == *f))
+                    .ok_or_else(|| {
+                        format!(
+                            "{path}: no layer named `{}` (readable layers: {})",
+                            quote(f),
+                            names()
+                        )
+                    })?,
                 None => {
                     let ok = results.iter().position(|r| r.is_ok()).unwrap_or(0);
                     if results.len() > 1 {
                         warnings.push(format!(
-                            "{}: holds {} layers; showing the first readable one (add `#NAME` to the source to pick another)",
-                            p.display(),
-                            results.len()
+                            "{path}: holds {} layers; showing the first readable one (set `layer = \"NAME\"` beside `source` to pick another: {})",
+                            results.len(),
+                            names()
                         ));
                     }
                     ok
@@ -230,23 +290,49 @@ pub fn load_layer(
     if r.kind != LayerKind::Auto {
         layer.kind = r.kind;
     }
+    let total = layer.feature_count();
+    let mut dropped = drop_unplaceable(&mut layer);
     match layer.crs.clone() {
         None => warnings.push(format!(
-            "{}: declares no CRS; assuming the scene CRS {}",
-            r.source,
+            "{shown}: declares no CRS; assuming the scene CRS {}",
             scene_crs.label()
         )),
         Some(crs) if crs != *scene_crs => {
-            reproject(&mut layer, &crs, scene_crs).map_err(|e| {
+            dropped += reproject(&mut layer, &crs, scene_crs).map_err(|e| {
                 format!(
-                    "{}: cannot reproject from {} to {}: {e}",
-                    r.source,
+                    "{shown}: cannot reproject from {} to {}: {e}",
                     crs.label(),
                     scene_crs.label()
                 )
             })?;
+            dropped += drop_unplaceable(&mut layer);
         }
         Some(_) => {}
+    }
+    if dropped > 0 {
+        if dropped == total {
+            return Err(format!(
+                "{shown}: none of its {total} features can be placed (coordinates not finite, \
+                 beyond ±{:e} or outside what {} can hold)",
+                cim_core::geometry::MAX_COORDINATE,
+                scene_crs.label()
+            ));
+        }
+        losses.push(format!(
+            "{shown}: {dropped} of {total} features left out: coordinates not finite, beyond \
+             ±{:e} or outside what {} can hold",
+            cim_core::geometry::MAX_COORDINATE,
+            scene_crs.label()
+        ));
+    }
+    if let LayerContent::Raster(g) = &mut layer.content {
+        let inf = g.drop_infinite();
+        if inf > 0 {
+            losses.push(format!("{shown}: {inf} infinite heights treated as no data"));
+        }
+        if let Some(why) = g.unusable() {
+            return Err(format!("{shown}: cannot be drawn as terrain: {why}"));
+        }
     }
     let index = layer.vector().map(cim_core::index::SpatialIndex::build);
     let terrain = layer
@@ -255,27 +341,40 @@ pub fn load_layer(
     Ok(LoadedLayer {
         layer,
         warnings,
+        losses,
         index,
         terrain,
     })
 }
 
+/// Drops a vector layer's features that cannot be placed (see
+/// `VectorData::drop_unplaceable`) and says how many went.
+fn drop_unplaceable(layer: &mut Layer) -> usize {
+    match &mut layer.content {
+        LayerContent::Vector(v) => v.drop_unplaceable(),
+        LayerContent::Raster(_) => 0,
+    }
+}
+
 /// Transforms a layer into `to`: vectors point by point; grids are
 /// resampled (bilinear) onto a grid in the target CRS of similar resolution.
-pub fn reproject(layer: &mut Layer, from: &CrsDef, to: &CrsDef) -> Result<(), String> {
+/// A feature with a point that cannot be transformed is dropped; returns
+/// how many were.
+pub fn reproject(layer: &mut Layer, from: &CrsDef, to: &CrsDef) -> Result<usize, String> {
     let fwd = Transformer::new(from, to).map_err(|e| e.to_string())?;
+    let mut dropped = 0;
     match &mut layer.content {
         LayerContent::Vector(v) => {
-            let mut failed = 0usize;
-            for f in &mut v.features {
+            let before = v.features.len();
+            v.features.retain_mut(|f| {
+                let mut ok = true;
                 f.geometry.map_points(|p| match fwd.transform(*p) {
                     Ok(q) => *p = q,
-                    Err(_) => failed += 1,
+                    Err(_) => ok = false,
                 });
-            }
-            if failed > 0 {
-                return Err(format!("{failed} points could not be transformed"));
-            }
+                ok
+            });
+            dropped = before - v.features.len();
         }
         LayerContent::Raster(g) => {
             let inv = Transformer::new(to, from).map_err(|e| e.to_string())?;
@@ -283,7 +382,7 @@ pub fn reproject(layer: &mut Layer, from: &CrsDef, to: &CrsDef) -> Result<(), St
         }
     }
     layer.crs = Some(to.clone());
-    Ok(())
+    Ok(dropped)
 }
 
 fn resample_grid(src: &Grid, fwd: &Transformer, inv: &Transformer) -> Result<Grid, String> {

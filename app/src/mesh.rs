@@ -55,7 +55,14 @@ impl MeshData {
 /// Triangulates a polygon (holes included) in the XY plane with earcut
 /// (Mapbox's ear-clipping algorithm, via `earcutr`). Returns index triples
 /// into `polygon.points()` order.
+///
+/// Vertices that are not finite give no triangles (loaders drop such
+/// features, see `Layer::drop_unplaceable`; this keeps earcut, which panics
+/// on NaN, safe whatever it is handed).
 pub fn triangulate(polygon: &Polygon) -> Vec<usize> {
+    if !polygon.points().all(|p| p.is_finite()) {
+        return Vec::new();
+    }
     let o = polygon.exterior.first().copied().unwrap_or_default();
     let mut flat = Vec::new();
     let mut holes = Vec::new();
@@ -164,16 +171,18 @@ pub fn terrain_color(h: f32) -> [f32; 4] {
 }
 
 /// Ribbons of `width` metres along polylines, `lift` metres above the
-/// heights `height_at` gives (the draped ground, or the line's own z).
+/// heights `height_at` gives (the draped ground, or the line's own z),
+/// with a vertex at least every `step` metres (see [`DRAPE_MAX_POINTS`]).
 pub fn ribbons<'a>(
     anchor: Anchor,
     lines: impl IntoIterator<Item = (&'a [DVec3], f64, [f32; 4])>,
     lift: f64,
+    step: f64,
     height_at: &dyn Fn(DVec3) -> f64,
 ) -> MeshData {
     let mut m = MeshData::default();
     for (line, width, color) in lines {
-        let pts = densify(line, 10.0);
+        let pts = densify(line, step);
         if pts.len() < 2 {
             continue;
         }
@@ -287,24 +296,22 @@ pub fn tubes<'a>(
     m
 }
 
-/// Inserts points so no segment is longer than `max` metres (for draping).
-pub fn densify(line: &[DVec3], max: f64) -> Vec<DVec3> {
-    let mut out = Vec::with_capacity(line.len());
-    for w in line.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        let n = ((b - a).truncate().length() / max).ceil().max(1.0) as usize;
-        for k in 0..n {
-            out.push(a.lerp(b, k as f64 / n as f64));
-        }
-    }
-    if let Some(l) = line.last() {
-        out.push(*l);
-    }
-    out
+/// Most vertices one draped line part gets, whatever its length: a line
+/// longer than `step × DRAPE_MAX_POINTS` is draped more coarsely.
+pub const DRAPE_MAX_POINTS: usize = 4096;
+/// Most triangles one draped polygon is split into.
+pub const DRAPE_MAX_TRIANGLES: usize = 65_536;
+
+/// Inserts points so no segment is longer than `step` metres (for draping),
+/// at most [`DRAPE_MAX_POINTS`] of them.
+pub fn densify(line: &[DVec3], step: f64) -> Vec<DVec3> {
+    cim_core::geometry::densify(line, step, DRAPE_MAX_POINTS)
 }
 
 /// Polygons triangulated and draped: triangles are split until no edge is
-/// longer than `max_edge`, then every vertex is lifted to `height_at + lift`.
+/// longer than `max_edge` (widened for huge polygons, so that none takes
+/// more than about [`DRAPE_MAX_TRIANGLES`]), then every vertex is lifted to
+/// `height_at + lift`. An infinite `max_edge` drapes without splitting.
 pub fn draped_polygons<'a>(
     anchor: Anchor,
     polygons: impl IntoIterator<Item = (&'a Polygon, [f32; 4])>,
@@ -316,6 +323,11 @@ pub fn draped_polygons<'a>(
     for (poly, color) in polygons {
         let pts: Vec<DVec3> = poly.points().collect();
         let tris = triangulate(poly);
+        // Splitting to edges of length e leaves about 2·area/e² triangles.
+        let area = cim_core::Geometry::Polygon(poly.clone())
+            .bbox()
+            .map_or(0.0, |b| b.size().x * b.size().y);
+        let max_edge = max_edge.max((2.0 * area / DRAPE_MAX_TRIANGLES as f64).sqrt());
         for t in tris.chunks_exact(3) {
             let (mut a, mut b, c) = (pts[t[0]], pts[t[1]], pts[t[2]]);
             if (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x) < 0.0 {
@@ -479,5 +491,25 @@ mod tests {
                 .sum();
             assert!(n.dot(vn) > 0.0, "inward triangle {t:?}");
         }
+    }
+
+    #[test]
+    fn huge_or_broken_polygons_stay_bounded() {
+        let ground = |_p: DVec3| 0.0;
+        let p = square(0.0, 0.0, 1e8);
+        let m = draped_polygons(Anchor(DVec3::ZERO), [(&p, [1.0; 4])], 0.5, 10.0, &ground);
+        assert!(m.indices.len() / 3 <= 2 * DRAPE_MAX_TRIANGLES, "{}", m.indices.len());
+        // One NaN vertex: no triangles, and no panic inside earcut.
+        let mut bad = square(0.0, 0.0, 10.0);
+        bad.exterior[2].x = f64::NAN;
+        assert!(triangulate(&bad).is_empty());
+        let m = ribbons(
+            Anchor(DVec3::ZERO),
+            [(&[DVec3::ZERO, DVec3::new(1e10, 0.0, 0.0)][..], 6.0, [1.0; 4])],
+            0.3,
+            10.0,
+            &ground,
+        );
+        assert!(m.positions.len() <= 2 * DRAPE_MAX_POINTS);
     }
 }

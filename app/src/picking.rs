@@ -305,6 +305,7 @@ fn highlight_mesh(
                 anchor,
                 lines.into_iter().map(|l| (l, w, color)),
                 0.6,
+                ground.drape_step(),
                 &drape,
             )
         }
@@ -318,7 +319,7 @@ fn highlight_mesh(
                 anchor,
                 polys.into_iter().map(|p| (p, color)),
                 0.5,
-                12.0,
+                ground.drape_step(),
                 &drape,
             )
         }

@@ -94,8 +94,8 @@ pub struct SceneStore {
     pub revision: u64,
     pub dirty: bool,
     next_id: u64,
-    /// Results already read for one layer's source (see `OpenedScene`).
-    preloaded: Option<load::Preloaded>,
+    /// Results already read for some layers' sources (see `OpenedScene`).
+    preloaded: Vec<load::Preloaded>,
 }
 
 impl SceneStore {
@@ -173,20 +173,52 @@ impl SceneStore {
 
     /// The read-ahead results for `source`, once.
     fn take_preloaded(&mut self, source: &str) -> Option<load::LoadResults> {
-        if self.preloaded.as_ref()?.source != source {
-            return None;
-        }
-        self.preloaded.take().map(|p| p.results)
+        let i = self.preloaded.iter().position(|p| p.source == source)?;
+        Some(self.preloaded.swap_remove(i).results)
     }
 
-    /// Loads every layer on this thread (for `cim snapshot`).
+    /// Loads every layer (for `cim snapshot`), each on its own thread, and
+    /// waits at most [`load_timeout`] for them all: a source that never
+    /// answers fails its layer instead of hanging the run.
     pub fn load_all_blocking(&mut self) {
         let dir = self.doc_dir();
-        let crs = self.crs.clone();
+        let (tx, rx) = channel();
+        let mut waiting = Vec::new();
         for i in 0..self.layers.len() {
-            let pre = self.take_preloaded(&self.layers[i].reference.source.clone());
-            let result = load::load_layer(&self.layers[i].reference, dir.as_deref(), &crs, pre);
-            self.finish_load(self.layers[i].id, result);
+            let r = self.layers[i].reference.clone();
+            let pre = self.take_preloaded(&r.source);
+            let (crs, dir, tx) = (self.crs.clone(), dir.clone(), tx.clone());
+            let id = self.layers[i].id;
+            waiting.push(id);
+            std::thread::spawn(move || {
+                let _ = tx.send((id, load_guarded(&r, dir.as_deref(), &crs, pre)));
+            });
+        }
+        drop(tx);
+        let deadline = std::time::Instant::now() + load_timeout();
+        let mut done = std::collections::HashMap::new();
+        while done.len() < waiting.len() {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match rx.recv_timeout(left) {
+                Ok((id, result)) => {
+                    done.insert(id, result);
+                }
+                Err(_) => break,
+            }
+        }
+        // Recorded in layer order, so messages come out the same each run.
+        for id in waiting {
+            let result = done.remove(&id).unwrap_or_else(|| {
+                let source = self
+                    .slot(id)
+                    .map(|s| cim_core::message::quote(&s.reference.source).into_owned())
+                    .unwrap_or_default();
+                Err(format!(
+                    "{source}: did not finish loading within {} s",
+                    load_timeout().as_secs()
+                ))
+            });
+            self.finish_load(id, result);
         }
     }
 
@@ -201,6 +233,12 @@ impl SceneStore {
                             .warnings
                             .into_iter()
                             .map(|text| Notice { error: false, text }),
+                    );
+                    notices.extend(
+                        loaded
+                            .losses
+                            .into_iter()
+                            .map(|text| Notice { error: true, text }),
                     );
                     slot.layer = Some(Arc::new(loaded.layer));
                     slot.index = loaded.index.map(Arc::new);
@@ -286,15 +324,38 @@ impl LoadChannel {
             let pre = store.take_preloaded(&r.source);
             let (crs, dir, tx) = (store.crs.clone(), dir.clone(), self.tx.clone());
             std::thread::spawn(move || {
-                // A panic in a loader must not take the viewer down.
-                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    load::load_layer(&r, dir.as_deref(), &crs, pre)
-                }))
-                .unwrap_or_else(|_| Err(format!("{}: the loader crashed", r.source)));
-                let _ = tx.send((id, result));
+                let _ = tx.send((id, load_guarded(&r, dir.as_deref(), &crs, pre)));
             });
         }
     }
+}
+
+/// How long `cim snapshot` waits for its layers (`CIM_LOAD_TIMEOUT_S`,
+/// default 600 s).
+pub fn load_timeout() -> std::time::Duration {
+    let s = std::env::var("CIM_LOAD_TIMEOUT_S")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(600);
+    std::time::Duration::from_secs(s)
+}
+
+/// Loads a layer; a panic in a loader fails that layer only.
+fn load_guarded(
+    r: &LayerRef,
+    dir: Option<&std::path::Path>,
+    crs: &CrsDef,
+    pre: Option<load::LoadResults>,
+) -> Result<load::LoadedLayer, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        load::load_layer(r, dir, crs, pre)
+    }))
+    .unwrap_or_else(|_| {
+        Err(format!(
+            "{}: the loader crashed",
+            cim_core::message::quote(&r.source)
+        ))
+    })
 }
 
 /// Marks the store for async loading (the viewer) rather than blocking.

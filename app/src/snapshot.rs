@@ -107,6 +107,10 @@ struct Capture {
 #[derive(Default, Debug, Clone)]
 pub struct Report {
     pub error: Option<String>,
+    /// The image was written (set only after the file is in place).
+    pub written: bool,
+    /// Every message of the run (load, style, basemap, tiles), at its end.
+    pub notices: Vec<crate::scene_state::Notice>,
     pub first_frame_s: Option<f64>,
     pub settled_s: Option<f64>,
     pub frame_times_ms: Vec<f64>,
@@ -137,6 +141,7 @@ fn build_headless(
             .set(bevy::log::LogPlugin {
                 level: bevy::log::Level::WARN,
                 filter: "wgpu=error,naga=warn,bevy_render=warn".into(),
+                fmt_layer: plain_log_layer,
                 ..default()
             }),
     )
@@ -175,6 +180,17 @@ fn build_headless(
     .add_systems(PostStartup, attach_target)
     .add_systems(Update, (drive_capture, place_labels).chain());
     (app, report)
+}
+
+/// Log lines on stderr, coloured only for a terminal: redirected output
+/// (a log file, a script reading it) gets no escape sequences.
+fn plain_log_layer(_: &mut App) -> Option<bevy::log::BoxedFmtLayer> {
+    use std::io::IsTerminal;
+    Some(Box::new(
+        bevy::log::tracing_subscriber::fmt::Layer::default()
+            .with_ansi(std::io::stderr().is_terminal())
+            .with_writer(std::io::stderr),
+    ))
 }
 
 fn attach_target(
@@ -409,6 +425,8 @@ fn drive_capture(
             }
             if let Ok(mut r) = capture.report.lock() {
                 r.total_s = capture.started.elapsed().as_secs_f64();
+                r.written = true;
+                r.notices = store.notices.clone();
             }
             capture.phase = Phase::Done;
             exit.write(AppExit::Success);
@@ -425,6 +443,7 @@ fn drive_capture(
             if frame >= frames {
                 if let Ok(mut r) = capture.report.lock() {
                     r.total_s = capture.started.elapsed().as_secs_f64();
+                    r.notices = store.notices.clone();
                 }
                 capture.phase = Phase::Done;
                 exit.write(AppExit::Success);
@@ -464,7 +483,7 @@ fn write_png(img: &image::RgbaImage, out: &Path) -> Result<()> {
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     if !dir.is_dir() {
-        bail!("{}: the folder does not exist", dir.display());
+        bail!("{}: the folder does not exist", cim_core::message::path(dir));
     }
     let tmp = dir.join(format!(
         ".{}.tmp-{}",
@@ -474,8 +493,9 @@ fn write_png(img: &image::RgbaImage, out: &Path) -> Result<()> {
         std::process::id()
     ));
     img.save_with_format(&tmp, image::ImageFormat::Png)
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, out).with_context(|| format!("cannot write {}", out.display()))?;
+        .with_context(|| format!("cannot write {}", cim_core::message::path(&tmp)))?;
+    std::fs::rename(&tmp, out)
+        .with_context(|| format!("cannot write {}", cim_core::message::path(out)))?;
     Ok(())
 }
 
@@ -490,18 +510,14 @@ fn validate_size(width: u32, height: u32) -> Result<()> {
     Ok(())
 }
 
-/// Loads the scene (blocking) and reports layer errors on stderr.
+/// Loads the scene (blocking) and reports its messages on stderr; fails
+/// when no layer could be loaded. Returns the store and how many of its
+/// notices were printed.
 fn prepare_store(inputs: &[PathBuf]) -> Result<(SceneStore, usize)> {
     let opened = load::open_inputs(inputs)?;
     let mut store = SceneStore::new(opened);
     store.load_all_blocking();
-    for n in &store.notices {
-        eprintln!(
-            "cim: {}: {}",
-            if n.error { "error" } else { "warning" },
-            n.text
-        );
-    }
+    print_notices(&store.notices);
     let failed = store
         .layers
         .iter()
@@ -510,7 +526,34 @@ fn prepare_store(inputs: &[PathBuf]) -> Result<(SceneStore, usize)> {
     if failed == store.layers.len() && failed > 0 {
         bail!("no layer could be loaded");
     }
-    Ok((store, failed))
+    let printed = store.notices.len();
+    Ok((store, printed))
+}
+
+fn print_notices(notices: &[crate::scene_state::Notice]) {
+    for n in notices {
+        eprintln!(
+            "cim: {}: {}",
+            if n.error { "error" } else { "warning" },
+            cim_core::message::lines(&n.text, 2000)
+        );
+    }
+}
+
+/// `cim snapshot` and `cim bench` exit codes: 0 when everything asked for
+/// was produced as asked; [`EXIT_PARTIAL`] when the output was written but
+/// something asked for is missing from it (a layer, features, a basemap or
+/// some of its tiles, a style): the messages say what. Errors that leave
+/// no output exit 1.
+pub const EXIT_PARTIAL: u8 = 2;
+
+/// The exit code for a run whose output was written, given its messages.
+fn outcome(notices: &[crate::scene_state::Notice]) -> std::process::ExitCode {
+    if notices.iter().any(|n| n.error) {
+        std::process::ExitCode::from(EXIT_PARTIAL)
+    } else {
+        std::process::ExitCode::SUCCESS
+    }
 }
 
 /// Applies `--time YYYY-MM-DDThh:mm` (local time of the scene clock).
@@ -541,7 +584,7 @@ fn apply_time(store: &mut SceneStore, time: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-pub fn run_snapshot(args: SnapshotArgs) -> Result<()> {
+pub fn run_snapshot(args: SnapshotArgs) -> Result<std::process::ExitCode> {
     validate_size(args.width, args.height)?;
     if let Some(a) = args.ground_opacity
         && !(0.0..=1.0).contains(&a)
@@ -549,7 +592,7 @@ pub fn run_snapshot(args: SnapshotArgs) -> Result<()> {
         bail!("--ground-opacity must be between 0 and 1 (got {a})");
     }
     let tile = args.tile_size.unwrap_or(DEFAULT_TILE).max(16);
-    let (mut store, failed) = prepare_store(&args.inputs)?;
+    let (mut store, printed) = prepare_store(&args.inputs)?;
     apply_time(&mut store, args.time.as_deref())?;
     let pose = initial_pose(&store.doc, args.view.as_deref())?;
     let job = Job::Snapshot {
@@ -563,27 +606,37 @@ pub fn run_snapshot(args: SnapshotArgs) -> Result<()> {
     }
     app.run();
     let r = report.lock().map(|r| r.clone()).unwrap_or_default();
+    let out = cim_core::message::path(&args.out);
     if let Some(e) = r.error {
-        bail!("{}: {e}", args.out.display());
+        bail!("{out}: {e}");
     }
+    // Trust the file, not the run: a renderer that died (a GPU out of
+    // memory) can end the app without an error reaching the report.
+    if !r.written || !args.out.is_file() {
+        bail!("{out}: no image was written: the renderer stopped before the capture");
+    }
+    print_notices(r.notices.get(printed..).unwrap_or_default());
     eprintln!(
-        "cim: wrote {} ({}×{}) in {:.2} s (settled after {:.2} s)",
-        args.out.display(),
+        "cim: wrote {out} ({}×{}) in {:.2} s (settled after {:.2} s)",
         args.width,
         args.height,
         r.total_s,
         r.settled_s.unwrap_or(0.0)
     );
-    if failed > 0 {
-        bail!("{failed} layer(s) failed to load; the image shows the others");
+    let code = outcome(&r.notices);
+    if code != std::process::ExitCode::SUCCESS {
+        eprintln!(
+            "cim: the image is incomplete: {} problem(s) above (exit status {EXIT_PARTIAL})",
+            r.notices.iter().filter(|n| n.error).count()
+        );
     }
-    Ok(())
+    Ok(code)
 }
 
-pub fn run_bench(args: BenchArgs) -> Result<()> {
+pub fn run_bench(args: BenchArgs) -> Result<std::process::ExitCode> {
     validate_size(args.width, args.height)?;
     let started = Instant::now();
-    let (store, _) = prepare_store(&args.inputs)?;
+    let (store, printed) = prepare_store(&args.inputs)?;
     let load_s = started.elapsed().as_secs_f64();
     let pose = initial_pose(&store.doc, args.view.as_deref())?;
     let (mut app, report) = build_headless(
@@ -600,6 +653,7 @@ pub fn run_bench(args: BenchArgs) -> Result<()> {
     if let Some(e) = r.error {
         bail!("bench: {e}");
     }
+    print_notices(r.notices.get(printed..).unwrap_or_default());
     let mut ft = r.frame_times_ms.clone();
     ft.sort_by(f64::total_cmp);
     let pct = |p: f64| {
@@ -620,7 +674,7 @@ pub fn run_bench(args: BenchArgs) -> Result<()> {
         "peak_rss_mb": peak_rss_mb(),
     });
     println!("{}", serde_json::to_string_pretty(&json)?);
-    Ok(())
+    Ok(outcome(&r.notices))
 }
 
 /// The process's peak resident memory (Linux `VmHWM`), in MB.

@@ -145,6 +145,7 @@ pub fn demo_scene() -> SceneDoc {
         ..Default::default()
     };
     let layer = |name: &str, kind, st: Style| LayerRef {
+        layer: None,
         name: name.into(),
         source: format!("builtin:demo/{name}"),
         kind,

@@ -131,6 +131,64 @@ impl Polygon {
     }
 }
 
+/// Coordinates larger than this (in metres or degrees) place nothing on
+/// Earth: the equator is 4·10⁷ m long. A vertex beyond it is corrupt data.
+pub const MAX_COORDINATE: f64 = 1e9;
+
+/// Whether every vertex of `g` is finite and within ±[`MAX_COORDINATE`].
+///
+/// ```
+/// use cim_core::{DVec3, Geometry};
+/// use cim_core::geometry::is_placeable;
+/// assert!(is_placeable(&Geometry::Point(DVec3::new(38_500_000.0, 2_470_000.0, 5.0))));
+/// assert!(!is_placeable(&Geometry::Point(DVec3::new(f64::NAN, 0.0, 0.0))));
+/// assert!(!is_placeable(&Geometry::Point(DVec3::new(1e300, 0.0, 0.0))));
+/// ```
+pub fn is_placeable(g: &Geometry) -> bool {
+    let mut ok = true;
+    g.for_each_point(|p| {
+        ok &= p.is_finite() && p.abs().max_element() <= MAX_COORDINATE;
+    });
+    ok
+}
+
+/// Inserts points along `line` so that no segment is longer than `step`
+/// (draping a line on terrain needs a vertex per terrain cell), but never
+/// returns more than `max(max_points, line.len())` points: a longer line
+/// gets a proportionally longer step. A non-finite or non-positive `step`
+/// leaves the line as it is. The bound is what keeps a single hostile
+/// 10⁸ m segment from taking gigabytes.
+///
+/// ```
+/// use cim_core::DVec3;
+/// use cim_core::geometry::densify;
+/// let line = [DVec3::ZERO, DVec3::new(100.0, 0.0, 0.0)];
+/// assert_eq!(densify(&line, 10.0, 1000).len(), 11);
+/// let long = [DVec3::ZERO, DVec3::new(1e8, 0.0, 0.0)];
+/// assert!(densify(&long, 10.0, 1000).len() <= 1000);
+/// assert_eq!(densify(&line, f64::INFINITY, 1000).len(), 2);
+/// ```
+pub fn densify(line: &[DVec3], step: f64, max_points: usize) -> Vec<DVec3> {
+    let total: f64 = line.windows(2).map(|w| (w[1] - w[0]).truncate().length()).sum();
+    if !(step > 0.0 && step.is_finite() && total.is_finite()) || line.len() < 2 {
+        return line.to_vec();
+    }
+    // Points to spend on insertions; each segment rounds up once, so leave
+    // one per segment for that.
+    let spare = max_points.saturating_sub(2 * line.len()).max(1) as f64;
+    let step = step.max(total / spare);
+    let mut out = Vec::with_capacity(line.len());
+    for w in line.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let n = ((b - a).truncate().length() / step).ceil().max(1.0) as usize;
+        for k in 0..n {
+            out.push(a.lerp(b, k as f64 / n as f64));
+        }
+    }
+    out.extend(line.last());
+    out
+}
+
 /// Signed area of a ring (positive when counter-clockwise), shoelace formula.
 pub fn ring_signed_area(ring: &[DVec3]) -> f64 {
     let n = ring.len();

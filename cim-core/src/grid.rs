@@ -80,6 +80,53 @@ impl Grid {
         Some(top + (bottom - top) * ty)
     }
 
+    /// Turns infinite values into NaN (no data) and says how many there
+    /// were: ±∞ is no height, and would stretch every range it enters.
+    pub fn drop_infinite(&mut self) -> usize {
+        let mut n = 0;
+        for v in &mut self.data {
+            if v.is_infinite() {
+                *v = f32::NAN;
+                n += 1;
+            }
+        }
+        n
+    }
+
+    /// Why this grid cannot be drawn as terrain, if it cannot: fewer than
+    /// 2×2 cells, a cell size or corner that is not a finite number, or no
+    /// valid value at all.
+    ///
+    /// ```
+    /// use cim_core::Grid;
+    /// assert!(Grid::new(2, 2, 0.0, 2.0, 1.0, 1.0).unusable().is_none());
+    /// assert!(Grid::new(1, 1, 0.0, 1.0, 1.0, 1.0).unusable().is_some());
+    /// let mut g = Grid::new(3, 3, 0.0, 3.0, 1.0, 1.0);
+    /// g.data.fill(f32::NAN);
+    /// assert!(g.unusable().is_some());
+    /// ```
+    pub fn unusable(&self) -> Option<String> {
+        if self.width < 2 || self.height < 2 {
+            return Some(format!(
+                "{}×{} cells; terrain needs at least 2×2",
+                self.width, self.height
+            ));
+        }
+        let finite = [self.x0, self.y0, self.dx, self.dy]
+            .iter()
+            .all(|v| v.is_finite() && v.abs() <= crate::geometry::MAX_COORDINATE);
+        if !finite || self.dx <= 0.0 || self.dy <= 0.0 {
+            return Some(format!(
+                "its corner ({}, {}) or cell size {}×{} is not usable",
+                self.x0, self.y0, self.dx, self.dy
+            ));
+        }
+        if self.min_max().is_none() {
+            return Some("holds no valid height (every cell is no-data, NaN or infinite)".into());
+        }
+        None
+    }
+
     /// Minimum and maximum of the valid values.
     pub fn min_max(&self) -> Option<(f32, f32)> {
         let mut it = self

@@ -58,6 +58,16 @@ impl VectorData {
             .reduce(|a, b| a.union(&b))
     }
 
+    /// Removes the features that cannot be placed (a NaN, an infinity or
+    /// a coordinate beyond [`crate::geometry::MAX_COORDINATE`]) and says how
+    /// many went. One bad vertex loses its feature, not the layer.
+    pub fn drop_unplaceable(&mut self) -> usize {
+        let before = self.features.len();
+        self.features
+            .retain(|f| crate::geometry::is_placeable(&f.geometry));
+        before - self.features.len()
+    }
+
     /// The most specific geometry type shared by all features
     /// (`"Unknown"` when empty, `"Geometry"` when mixed).
     pub fn geometry_type(&self) -> &'static str {
@@ -186,5 +196,27 @@ impl Layer {
                 _ => LayerKind::Points,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use glam::DVec3;
+
+    #[test]
+    fn unplaceable_features_are_dropped_and_counted() {
+        let f = |id: u64, x: f64| Feature {
+            id: FeatureId(id),
+            geometry: Geometry::LineString(vec![DVec3::ZERO, DVec3::new(x, 1.0, 0.0)]),
+            attributes: Vec::new(),
+        };
+        let mut v = VectorData {
+            fields: Vec::new(),
+            features: vec![f(0, 1.0), f(1, f64::NAN), f(2, f64::INFINITY), f(3, 1e300), f(4, 2.0)],
+        };
+        assert_eq!(v.drop_unplaceable(), 3);
+        let ids: Vec<u64> = v.features.iter().map(|f| f.id.0).collect();
+        assert_eq!(ids, [0, 4]);
     }
 }

@@ -18,6 +18,7 @@ pub mod imagery;
 pub mod index;
 pub mod layer;
 pub mod measure;
+pub mod message;
 pub mod pick;
 pub mod query;
 pub mod scene;

@@ -23,25 +23,26 @@ pub const FORMAT_VERSION: u32 = 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SceneError {
-    #[error("{path}: cannot read: {source}")]
+    #[error("{}: cannot read: {source}", crate::message::path(.path))]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}: not a valid scene document: {message}")]
+    #[error("{}: not a valid scene document: {message}", crate::message::path(.path))]
     Malformed { path: PathBuf, message: String },
-    #[error("{path}: no `format_version`; is this a CIM Studio scene document (*.cim.toml)?")]
+    #[error("{}: no `format_version`; is this a CIM Studio scene document (*.cim.toml)?", crate::message::path(.path))]
     MissingVersion { path: PathBuf },
     #[error(
-        "{path}: written in scene format version {found}, newer than this CIM Studio reads (up to {supported}); please upgrade"
+        "{}: written in scene format version {found}, newer than this CIM Studio reads (up to {supported}); please upgrade",
+        crate::message::path(.path)
     )]
     TooNew {
         path: PathBuf,
         found: u32,
         supported: u32,
     },
-    #[error("{path}: cannot save: {source}")]
+    #[error("{}: cannot save: {source}", crate::message::path(.path))]
     Save {
         path: PathBuf,
         #[source]
@@ -81,8 +82,13 @@ pub struct SceneDoc {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LayerRef {
     pub name: String,
-    /// A path (relative to the document), a URL, or `builtin:NAME`.
+    /// A path (relative to the document), a URL, or `builtin:NAME`. Taken
+    /// literally: any character may appear in a file name, `#` too.
     pub source: String,
+    /// Which layer of a source that holds several (a GeoPackage table, a
+    /// file in a zip archive); the first readable one when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
     #[serde(default)]
     pub kind: LayerKind,
     #[serde(default = "yes")]
@@ -195,9 +201,10 @@ pub struct View {
 impl SceneDoc {
     /// Parses a document from text; `path` only labels errors.
     pub fn from_toml_str(text: &str, path: &Path) -> Result<SceneDoc, SceneError> {
+        // Parser messages quote the offending line, which can be megabytes.
         let malformed = |message: String| SceneError::Malformed {
             path: path.to_owned(),
-            message,
+            message: crate::message::clip(&message, 600).into_owned(),
         };
         // Check the version before the schema so a newer file gets the
         // "please upgrade" message, not a confusing field error.
@@ -222,13 +229,82 @@ impl SceneDoc {
                 supported: FORMAT_VERSION,
             });
         }
-        toml::from_str(text).map_err(|e| malformed(e.to_string()))
+        let doc: SceneDoc = toml::from_str(text).map_err(|e| malformed(e.to_string()))?;
+        doc.check_numbers().map_err(malformed)?;
+        Ok(doc)
     }
 
+    /// Refuses numbers that would leave nothing to see: a non-finite or
+    /// absurd origin, a view whose eye and target coincide or are not
+    /// finite, an opacity outside 0..=1.
+    fn check_numbers(&self) -> Result<(), String> {
+        let placeable = |p: &[f64; 3]| {
+            p.iter()
+                .all(|v| v.is_finite() && v.abs() <= crate::geometry::MAX_COORDINATE)
+        };
+        if !placeable(&self.origin) {
+            return Err(format!(
+                "`origin` {:?} is not a point on Earth (finite, within ±{:e})",
+                self.origin,
+                crate::geometry::MAX_COORDINATE
+            ));
+        }
+        for v in &self.views {
+            let name = crate::message::quote(&v.name);
+            if !placeable(&v.eye) || !placeable(&v.target) {
+                return Err(format!("view `{name}`: eye and target must be finite points"));
+            }
+            if v.eye == v.target {
+                return Err(format!(
+                    "view `{name}`: eye and target are the same point, so it looks nowhere"
+                ));
+            }
+        }
+        for l in &self.layers {
+            if !(0.0..=1.0).contains(&l.opacity) {
+                return Err(format!(
+                    "layer `{}`: opacity {} is outside 0 to 1",
+                    crate::message::quote(&l.name),
+                    l.opacity
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Scene documents are small; anything larger is not one.
+    pub const MAX_BYTES: u64 = 16 << 20;
+
+    /// Reads and parses the document at `path`. Only a regular file of at
+    /// most [`Self::MAX_BYTES`] is read (a FIFO would block for ever).
     pub fn load(path: &Path) -> Result<SceneDoc, SceneError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SceneError::Io {
+        use std::io::Read;
+        let io = |source| SceneError::Io {
             path: path.to_owned(),
             source,
+        };
+        let meta = std::fs::metadata(path).map_err(io)?;
+        if !meta.is_file() {
+            return Err(io(std::io::Error::other("not a regular file")));
+        }
+        if meta.len() > Self::MAX_BYTES {
+            return Err(io(std::io::Error::other(format!(
+                "{} bytes; a scene document is at most {} bytes",
+                meta.len(),
+                Self::MAX_BYTES
+            ))));
+        }
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .map_err(io)?
+            .take(Self::MAX_BYTES)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            io(std::io::Error::other(format!(
+                "not UTF-8 text (invalid byte at {})",
+                e.utf8_error().valid_up_to()
+            )))
         })?;
         Self::from_toml_str(&text, path)
     }
@@ -320,6 +396,7 @@ mod tests {
             crs: CrsDef::parse("EPSG:4526").unwrap(),
             origin: [38_448_500.0, 2_467_800.0, 0.0],
             layers: vec![LayerRef {
+                layer: None,
                 name: "建筑".into(),
                 source: "data/buildings.shp".into(),
                 kind: LayerKind::Buildings,
@@ -374,6 +451,7 @@ mod tests {
         cat.colors.insert("住宅".into(), "#e2d6be".into());
         cat.colors.insert("".into(), "#cccccc".into());
         doc.layers.push(LayerRef {
+            layer: None,
             name: "用地".into(),
             source: "landuse.geojson".into(),
             kind: LayerKind::Areas,
@@ -482,5 +560,73 @@ classes = 4
         ));
         assert_eq!(parse_hex_color("#ff8000"), Some([255, 128, 0, 255]));
         assert_eq!(parse_hex_color("ff8000"), None);
+    }
+
+    const HEAD: &str = "format_version = 1\nname = \"x\"\ncrs = \"EPSG:4526\"\n";
+
+    #[test]
+    fn numbers_that_show_nothing_are_refused() {
+        let p = Path::new("bad.cim.toml");
+        let e = SceneDoc::from_toml_str(&format!("{HEAD}origin = [nan, 0.0, 0.0]\n"), p)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`origin`"), "{e}");
+        let e = SceneDoc::from_toml_str(
+            &format!(
+                "{HEAD}origin = [0.0, 0.0, 0.0]\n[[view]]\nname = \"v\"\neye = [1.0, 2.0, 3.0]\ntarget = [1.0, 2.0, 3.0]\n"
+            ),
+            p,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("view `v`") && e.contains("same point"), "{e}");
+        let e = SceneDoc::from_toml_str(
+            &format!(
+                "{HEAD}origin = [0.0, 0.0, 0.0]\n[[view]]\nname = \"v\"\neye = [inf, 2.0, 3.0]\ntarget = [1.0, 2.0, 0.0]\n"
+            ),
+            p,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("finite"), "{e}");
+    }
+
+    #[test]
+    fn errors_quote_a_bounded_part_of_the_input() {
+        let long = "x".repeat(10 << 20);
+        let text = format!("{HEAD}origin = [0.0, 0.0, 0.0]\nname2 = {long}\n");
+        let e = SceneDoc::from_toml_str(&text, Path::new("big\u{1b}[2J.cim.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.len() < 2000, "{} bytes of message", e.len());
+        assert!(!e.contains('\u{1b}'), "{e}");
+    }
+
+    #[test]
+    fn only_regular_files_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = SceneDoc::load(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("not a regular file"), "{e}");
+        #[cfg(unix)]
+        {
+            // A FIFO with no writer: opening it would block for ever.
+            let fifo = dir.path().join("f.cim.toml");
+            let status = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+            assert!(status.success());
+            let e = SceneDoc::load(&fifo).unwrap_err().to_string();
+            assert!(e.contains("not a regular file"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_sub_layer_is_named_beside_a_literal_source() {
+        let text = format!(
+            "{HEAD}origin = [0.0, 0.0, 0.0]\n[[layer]]\nname = \"r\"\nsource = \"a#b.gpkg\"\nlayer = \"roads\"\n"
+        );
+        let doc = SceneDoc::from_toml_str(&text, Path::new("x.cim.toml")).unwrap();
+        assert_eq!(doc.layers[0].source, "a#b.gpkg");
+        assert_eq!(doc.layers[0].layer.as_deref(), Some("roads"));
+        let back = SceneDoc::from_toml_str(&doc.to_toml_string(), Path::new("y")).unwrap();
+        assert_eq!(back, doc);
     }
 }

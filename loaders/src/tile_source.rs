@@ -45,7 +45,7 @@ pub enum TileError {
     #[error("{url}: not a readable PNG or JPEG tile: {detail}")]
     Decode { url: String, detail: String },
     /// A local tile, capabilities file or the cache could not be read or written.
-    #[error("{}: {source}", .path.display())]
+    #[error("{}: {source}", cim_core::message::path(.path))]
     Io {
         path: PathBuf,
         #[source]
@@ -185,9 +185,21 @@ impl TileFetcher {
                 }
             }
             TileSource::Folder { path, pattern, tms } => {
+                let dir = resolve(path);
+                // A folder that is not there would show as nothing but
+                // missing tiles: say so once, now.
+                if !dir.is_dir() {
+                    return Err(TileError::Io {
+                        path: dir,
+                        source: std::io::Error::new(
+                            std::io::ErrorKind::NotFound,
+                            "no such tile folder",
+                        ),
+                    });
+                }
                 f.tms = tms.tile_matrix_set();
                 f.template = pattern.clone();
-                f.local_base = Some(resolve(path));
+                f.local_base = Some(dir);
             }
             TileSource::Wmts {
                 url,

@@ -203,9 +203,10 @@ target = [38448500.0, 2467100.0, 0.0]
         "200",
     ]);
     let err = String::from_utf8_lossy(&r.stderr);
-    assert!(
-        !r.status.success(),
-        "a failed layer must be reported in the exit code"
+    assert_eq!(
+        r.status.code(),
+        Some(2),
+        "a failed layer must be reported in the exit code (2: partial)"
     );
     assert!(err.contains("gone.geojson"), "{err}");
     let img = image::open(&png)
@@ -442,10 +443,22 @@ target = [38448500.0, 2467100.0, 0.0]
         assert!(r1 + y1 > 0.4, "{layer}: draped: {r1} {y1}");
         plain_dem.get_or_insert(plain);
     }
-    // A basemap that cannot be opened: the terrain keeps its own colours.
+    // A basemap that cannot be opened: the terrain keeps its own colours,
+    // and the run says so (exit 2: written, but not all as asked).
     let broken = head("dem.asc")
         + "\n[[basemap]]\nkind = \"wmts\"\nurl = \"missing-capabilities.xml\"\nlayer = \"img\"\n";
-    let img = shot("broken", broken);
+    let doc = dir.path().join("broken.cim.toml");
+    std::fs::write(&doc, broken).unwrap();
+    let png = dir.path().join("broken.png");
+    let mut args = vec![doc.to_str().unwrap(), "--out", png.to_str().unwrap()];
+    args.extend_from_slice(&size);
+    let mut all = vec!["snapshot"];
+    all.extend(args);
+    let r = run(&all);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(err.contains("missing-capabilities.xml"), "{err}");
+    let img = image::open(&png).unwrap().to_rgba8();
     let diff = mean_abs_diff(&img, &plain_dem.unwrap());
     assert!(diff < 2.0, "{diff}");
 }

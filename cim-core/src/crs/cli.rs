@@ -53,9 +53,38 @@ pub fn transform_stream(
 ) -> Result<TransformStats, CrsError> {
     let t = Transformer::new(from, to)?;
     let mut stats = TransformStats::default();
-    for (i, line) in input.lines().enumerate() {
-        let line = line?;
-        let number = i + 1;
+    let mut input = input;
+    let mut raw = Vec::new();
+    let mut number = 0usize;
+    loop {
+        raw.clear();
+        // Lines are read as bytes, a bounded piece at a time: one line of
+        // bad UTF-8 or of gigabytes is that line's error, not the stream's.
+        let (n, whole) = read_line_bounded(&mut input, &mut raw, MAX_LINE_BYTES)?;
+        if n == 0 {
+            break;
+        }
+        number += 1;
+        while raw.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+            raw.pop();
+        }
+        let line = match std::str::from_utf8(&raw) {
+            Ok(l) if whole => l,
+            Ok(_) => {
+                stats.failed += 1;
+                let reason = format!("longer than {MAX_LINE_BYTES} bytes");
+                writeln!(err, "line {number}: {reason}")?;
+                writeln!(out, "# error (line {number}): {reason}")?;
+                continue;
+            }
+            Err(e) => {
+                stats.failed += 1;
+                let reason = format!("not UTF-8 text (invalid byte at column {})", e.valid_up_to() + 1);
+                writeln!(err, "line {number}: {reason}")?;
+                writeln!(out, "# error (line {number}): {reason}")?;
+                continue;
+            }
+        };
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
             writeln!(out, "{line}")?;
@@ -77,7 +106,8 @@ pub fn transform_stream(
             }
             Err(reason) => {
                 stats.failed += 1;
-                writeln!(err, "line {number}: {trimmed:?}: {reason}")?;
+                let shown = crate::message::clip(trimmed, 80);
+                writeln!(err, "line {number}: \"{shown}\": {reason}")?;
                 writeln!(out, "# error (line {number}): {reason}")?;
             }
         }
@@ -85,6 +115,37 @@ pub fn transform_stream(
     out.flush()?;
     err.flush()?;
     Ok(stats)
+}
+
+/// Longest input line `transform_stream` reads; the rest of a longer line
+/// is skipped and the line reported.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// Reads one line into `buf`, at most `max` bytes of it (the rest is read
+/// and dropped). Returns the bytes read and whether the line was whole.
+fn read_line_bounded(
+    input: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<(usize, bool)> {
+    let mut total = 0;
+    loop {
+        let chunk = input.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok((total, total <= max));
+        }
+        let (take, done) = match memchr::memchr(b'\n', chunk) {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        let room = max.saturating_sub(buf.len());
+        buf.extend_from_slice(&chunk[..take.min(room)]);
+        total += take;
+        input.consume(take);
+        if done {
+            return Ok((total, total <= max));
+        }
+    }
 }
 
 /// `x y [z]`, separated by whitespace and/or commas. Returns the point and
@@ -104,7 +165,7 @@ fn parse_point(line: &str) -> Result<(DVec3, bool), String> {
     for (slot, field) in v.iter_mut().zip(&fields) {
         *slot = field
             .parse::<f64>()
-            .map_err(|_| format!("{field:?} is not a number"))?;
+            .map_err(|_| format!("\"{}\" is not a number", crate::message::clip(field, 40)))?;
     }
     Ok((DVec3::from_array(v), fields.len() == 3))
 }
@@ -151,6 +212,28 @@ mod tests {
             String::from_utf8(out).unwrap(),
             String::from_utf8(err).unwrap(),
         )
+    }
+
+    #[test]
+    fn bad_bytes_and_huge_lines_fail_their_line_only() {
+        let mut input = b"120 30\n12\xff0 30\n".to_vec();
+        input.extend(std::iter::repeat_n(b'9', MAX_LINE_BYTES * 3));
+        input.extend(b"\n120 31\n");
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let stats = transform_stream(
+            &CrsDef::parse("EPSG:4490").unwrap(),
+            &CrsDef::parse("EPSG:4549").unwrap(),
+            &input[..],
+            &mut out,
+            &mut err,
+        )
+        .unwrap();
+        assert_eq!(stats, TransformStats { ok: 2, failed: 2 });
+        let err = String::from_utf8(err).unwrap();
+        assert!(err.contains("line 2: not UTF-8"), "{err}");
+        assert!(err.contains("line 3: longer than"), "{err}");
+        assert!(err.len() < 500, "{err}");
+        assert_eq!(String::from_utf8(out).unwrap().lines().count(), 4);
     }
 
     #[test]

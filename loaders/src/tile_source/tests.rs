@@ -168,6 +168,21 @@ fn folder_source_reads_png_and_jpeg_tiles() {
     assert!(e.contains("4.png") && e.contains("PNG or JPEG"), "{e}");
     // Local sources never write the cache.
     assert!(!dir.path().join("cache").exists());
+    // A folder that is not there fails to open, naming it (it once showed
+    // as nothing but missing tiles, without a word).
+    let gone = TileSource::Folder {
+        path: "no-such-tiles".into(),
+        pattern: "{z}/{x}/{y}.png".into(),
+        tms: TmsRef::WebMercator,
+    };
+    let e = TileFetcher::new(&gone, &opts)
+        .err()
+        .expect("an error")
+        .to_string();
+    assert!(
+        e.contains("no-such-tiles") && e.contains("no such tile folder"),
+        "{e}"
+    );
 }
 
 #[test]
