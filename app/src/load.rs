@@ -231,7 +231,10 @@ pub fn load_layer(
         Source::Builtin(name) => demo::builtin_layer(&name)
             .ok_or_else(|| format!("builtin:{}: no such built-in layer", quote(&name)))?,
         Source::Url(u) => {
-            return Err(format!("{}: remote sources are not supported yet", quote(&u)));
+            return Err(format!(
+                "{}: remote sources are not supported yet",
+                quote(&u)
+            ));
         }
         Source::File(p) => {
             let path = cim_core::message::path(&p);
@@ -328,7 +331,9 @@ pub fn load_layer(
     if let LayerContent::Raster(g) = &mut layer.content {
         let inf = g.drop_infinite();
         if inf > 0 {
-            losses.push(format!("{shown}: {inf} infinite heights treated as no data"));
+            losses.push(format!(
+                "{shown}: {inf} infinite heights treated as no data"
+            ));
         }
         if let Some(why) = g.unusable() {
             return Err(format!("{shown}: cannot be drawn as terrain: {why}"));

@@ -498,14 +498,22 @@ mod tests {
         let ground = |_p: DVec3| 0.0;
         let p = square(0.0, 0.0, 1e8);
         let m = draped_polygons(Anchor(DVec3::ZERO), [(&p, [1.0; 4])], 0.5, 10.0, &ground);
-        assert!(m.indices.len() / 3 <= 2 * DRAPE_MAX_TRIANGLES, "{}", m.indices.len());
+        assert!(
+            m.indices.len() / 3 <= 2 * DRAPE_MAX_TRIANGLES,
+            "{}",
+            m.indices.len()
+        );
         // One NaN vertex: no triangles, and no panic inside earcut.
         let mut bad = square(0.0, 0.0, 10.0);
         bad.exterior[2].x = f64::NAN;
         assert!(triangulate(&bad).is_empty());
         let m = ribbons(
             Anchor(DVec3::ZERO),
-            [(&[DVec3::ZERO, DVec3::new(1e10, 0.0, 0.0)][..], 6.0, [1.0; 4])],
+            [(
+                &[DVec3::ZERO, DVec3::new(1e10, 0.0, 0.0)][..],
+                6.0,
+                [1.0; 4],
+            )],
             0.3,
             10.0,
             &ground,

@@ -483,7 +483,10 @@ fn write_png(img: &image::RgbaImage, out: &Path) -> Result<()> {
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     if !dir.is_dir() {
-        bail!("{}: the folder does not exist", cim_core::message::path(dir));
+        bail!(
+            "{}: the folder does not exist",
+            cim_core::message::path(dir)
+        );
     }
     let tmp = dir.join(format!(
         ".{}.tmp-{}",

@@ -169,7 +169,10 @@ pub fn is_placeable(g: &Geometry) -> bool {
 /// assert_eq!(densify(&line, f64::INFINITY, 1000).len(), 2);
 /// ```
 pub fn densify(line: &[DVec3], step: f64, max_points: usize) -> Vec<DVec3> {
-    let total: f64 = line.windows(2).map(|w| (w[1] - w[0]).truncate().length()).sum();
+    let total: f64 = line
+        .windows(2)
+        .map(|w| (w[1] - w[0]).truncate().length())
+        .sum();
     if !(step > 0.0 && step.is_finite() && total.is_finite()) || line.len() < 2 {
         return line.to_vec();
     }

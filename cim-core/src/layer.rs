@@ -213,7 +213,13 @@ mod tests {
         };
         let mut v = VectorData {
             fields: Vec::new(),
-            features: vec![f(0, 1.0), f(1, f64::NAN), f(2, f64::INFINITY), f(3, 1e300), f(4, 2.0)],
+            features: vec![
+                f(0, 1.0),
+                f(1, f64::NAN),
+                f(2, f64::INFINITY),
+                f(3, 1e300),
+                f(4, 2.0),
+            ],
         };
         assert_eq!(v.drop_unplaceable(), 3);
         let ids: Vec<u64> = v.features.iter().map(|f| f.id.0).collect();

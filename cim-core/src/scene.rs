@@ -252,7 +252,9 @@ impl SceneDoc {
         for v in &self.views {
             let name = crate::message::quote(&v.name);
             if !placeable(&v.eye) || !placeable(&v.target) {
-                return Err(format!("view `{name}`: eye and target must be finite points"));
+                return Err(format!(
+                    "view `{name}`: eye and target must be finite points"
+                ));
             }
             if v.eye == v.target {
                 return Err(format!(
@@ -611,7 +613,10 @@ classes = 4
         {
             // A FIFO with no writer: opening it would block for ever.
             let fifo = dir.path().join("f.cim.toml");
-            let status = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+            let status = std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap();
             assert!(status.success());
             let e = SceneDoc::load(&fifo).unwrap_err().to_string();
             assert!(e.contains("not a regular file"), "{e}");

@@ -9,8 +9,12 @@
 //! layer only. Members are named in messages as `archive.zip/member.shp`.
 //! Each member is decompressed at most to the size the archive declares for
 //! it, which must be below a per-format limit, so archives cannot make the
-//! reader allocate without bound.
+//! reader allocate without bound; before a member is decompressed, its
+//! declared size times its format's expansion factor is checked against the
+//! memory [`budget`](crate::budget), and a shapefile's `.shp` and `.dbf`
+//! headers (decompressed alone first) against the sizes declared.
 
+use crate::budget::{self, scaled};
 use crate::shapefile::{MAX_SHP_BYTES, MAX_TEXT_BYTES, Part, ShapefileParts};
 use crate::{FileFormat, LoadError, Loaded};
 use std::collections::HashMap;
@@ -25,9 +29,9 @@ const MAX_NESTING: u32 = 2;
 
 /// Loads every layer in the zip archive at `path`.
 pub fn load(path: &Path) -> Vec<Result<Loaded, LoadError>> {
-    match std::fs::File::open(path) {
+    match crate::source_file::open_regular(path) {
         Ok(f) => load_from(path, std::io::BufReader::new(f)),
-        Err(e) => vec![Err(LoadError::io(path, e))],
+        Err(e) => vec![Err(e)],
     }
 }
 
@@ -37,20 +41,21 @@ pub fn load_from<R: Read + Seek>(path: &Path, reader: R) -> Vec<Result<Loaded, L
 }
 
 fn zip_err(path: &Path, e: impl std::fmt::Display) -> LoadError {
-    LoadError::Zip {
-        path: path.to_path_buf(),
-        detail: e.to_string(),
-    }
+    LoadError::zip(path, e)
 }
 
-fn read_member<R: Read + Seek>(
+/// The uncompressed size the archive declares for a member, refused over
+/// `max`.
+fn member_size<R: Read + Seek>(
     zip: &mut ZipArchive<R>,
     index: usize,
     member: &Path,
     max: u64,
-) -> Result<Vec<u8>, LoadError> {
-    let f = zip.by_index(index).map_err(|e| zip_err(member, e))?;
-    let size = f.size();
+) -> Result<u64, LoadError> {
+    let size = zip
+        .by_index_raw(index)
+        .map_err(|e| zip_err(member, e))?
+        .size();
     if size > max {
         return Err(LoadError::unsupported(
             member,
@@ -58,6 +63,38 @@ fn read_member<R: Read + Seek>(
             format!("{size} bytes uncompressed, more than the {max}-byte limit"),
         ));
     }
+    Ok(size)
+}
+
+/// The first `n` bytes of a member (fewer if it is shorter), decompressing
+/// no more than that.
+fn peek_member<R: Read + Seek>(
+    zip: &mut ZipArchive<R>,
+    index: usize,
+    member: &Path,
+    n: usize,
+) -> Result<Vec<u8>, LoadError> {
+    let f = zip.by_index(index).map_err(|e| zip_err(member, e))?;
+    let mut buf = Vec::with_capacity(n);
+    f.take(n as u64)
+        .read_to_end(&mut buf)
+        .map_err(|e| zip_err(member, e))?;
+    Ok(buf)
+}
+
+/// Decompresses a member whose declared size is at most `max`, after
+/// checking that size times `factor` against the memory budget (`factor`
+/// 0 when the caller has checked the budget for it).
+fn read_member<R: Read + Seek>(
+    zip: &mut ZipArchive<R>,
+    index: usize,
+    member: &Path,
+    max: u64,
+    factor: f64,
+) -> Result<Vec<u8>, LoadError> {
+    let size = member_size(zip, index, member, max)?;
+    budget::check(member, scaled(size, factor))?;
+    let f = zip.by_index(index).map_err(|e| zip_err(member, e))?;
     let mut buf = Vec::with_capacity(size.min(64 << 20) as usize);
     f.take(size + 1)
         .read_to_end(&mut buf)
@@ -72,6 +109,63 @@ fn read_member<R: Read + Seek>(
         ));
     }
     Ok(buf)
+}
+
+/// The members of one shapefile set in an archive: index and path of each.
+struct SetMembers {
+    name: String,
+    shp: (usize, std::path::PathBuf),
+    shx: Option<(usize, std::path::PathBuf)>,
+    dbf: Option<(usize, std::path::PathBuf)>,
+    prj: Option<(usize, std::path::PathBuf)>,
+    cpg: Option<(usize, std::path::PathBuf)>,
+}
+
+/// Decompresses a shapefile set: the `.shp` and `.dbf` headers first,
+/// checked against the declared sizes, then the whole set against the
+/// memory budget, then the bodies.
+fn read_shapefile<R: Read + Seek>(
+    zip: &mut ZipArchive<R>,
+    set: SetMembers,
+) -> Result<ShapefileParts, LoadError> {
+    let (shp_i, shp_path) = (set.shp.0, set.shp.1.clone());
+    let shp_path = shp_path.as_path();
+    let shp_size = member_size(zip, shp_i, shp_path, MAX_SHP_BYTES)?;
+    let head = peek_member(zip, shp_i, shp_path, 100)?;
+    crate::shapefile::check_shp_header(shp_path, &head, shp_size)?;
+    let mut estimate = scaled(shp_size, budget::SHAPEFILE_FACTOR);
+    if let Some((i, p)) = &set.dbf {
+        let size = member_size(zip, *i, p, MAX_SHP_BYTES)?;
+        let head = peek_member(zip, *i, p, 32)?;
+        let header = crate::dbf::DbfHeader::check(p, &head, size)?;
+        estimate = estimate.saturating_add(header.memory_estimate(size));
+    }
+    for (i, p, max) in [
+        (&set.shx, MAX_SHP_BYTES),
+        (&set.prj, MAX_TEXT_BYTES),
+        (&set.cpg, MAX_TEXT_BYTES),
+    ]
+    .into_iter()
+    .filter_map(|(m, max)| m.as_ref().map(|(i, p)| (*i, p, max)))
+    {
+        estimate = estimate.saturating_add(member_size(zip, i, p, max)?);
+    }
+    budget::check(shp_path, estimate)?;
+    let mut part = |m: Option<(usize, std::path::PathBuf)>, max: u64| {
+        m.map(|(i, path)| {
+            // The budget is checked above for the whole set.
+            read_member(zip, i, &path, max, 0.0).map(|bytes| Part { path, bytes })
+        })
+        .transpose()
+    };
+    Ok(ShapefileParts {
+        shp: part(Some(set.shp), MAX_SHP_BYTES)?.ok_or_else(|| zip_err(shp_path, "vanished"))?,
+        shx: part(set.shx, MAX_SHP_BYTES)?,
+        dbf: part(set.dbf, MAX_SHP_BYTES)?,
+        prj: part(set.prj, MAX_TEXT_BYTES)?,
+        cpg: part(set.cpg, MAX_TEXT_BYTES)?,
+        name: set.name,
+    })
 }
 
 fn load_nested<R: Read + Seek>(
@@ -107,43 +201,42 @@ fn load_nested<R: Read + Seek>(
         let sibling = |ext: &str| by_lower.get(&format!("{stem_lower}.{ext}")).copied();
         let result = match FileFormat::from_extension(name) {
             Some(FileFormat::Shapefile) => {
-                let mut part = |i: Option<usize>, max: u64| -> Result<Option<Part>, LoadError> {
-                    match i {
-                        None => Ok(None),
-                        Some(i) => {
-                            let p = path.join(name_of[&i]);
-                            let bytes = read_member(&mut zip, i, &p, max)?;
-                            Ok(Some(Part { path: p, bytes }))
-                        }
-                    }
-                };
                 let base = name.rsplit('/').next().unwrap_or(name);
-                let parts = (|| {
-                    Ok::<_, LoadError>(ShapefileParts {
-                        name: base.rsplit_once('.').map_or(base, |(s, _)| s).to_string(),
-                        shp: part(Some(*index), MAX_SHP_BYTES)?
-                            .ok_or_else(|| zip_err(&member, "vanished"))?,
-                        shx: part(sibling("shx"), MAX_SHP_BYTES)?,
-                        dbf: part(sibling("dbf"), MAX_SHP_BYTES)?,
-                        prj: part(sibling("prj"), MAX_TEXT_BYTES)?,
-                        cpg: part(sibling("cpg"), MAX_TEXT_BYTES)?,
-                    })
-                })();
-                parts.and_then(|p| crate::shapefile::read(&p))
+                let set = SetMembers {
+                    name: base.rsplit_once('.').map_or(base, |(s, _)| s).to_string(),
+                    shp: (*index, member.clone()),
+                    shx: sibling("shx").and_then(|i| Some((i, path.join(name_of.get(&i)?)))),
+                    dbf: sibling("dbf").and_then(|i| Some((i, path.join(name_of.get(&i)?)))),
+                    prj: sibling("prj").and_then(|i| Some((i, path.join(name_of.get(&i)?)))),
+                    cpg: sibling("cpg").and_then(|i| Some((i, path.join(name_of.get(&i)?)))),
+                };
+                read_shapefile(&mut zip, set).and_then(|p| crate::shapefile::read(&p))
             }
-            Some(FileFormat::GeoJson) => read_member(&mut zip, *index, &member, MAX_MEMBER_BYTES)
-                .and_then(|b| crate::geojson::read(&member, &b, &crate::layer_name(&member))),
+            Some(FileFormat::GeoJson) => read_member(
+                &mut zip,
+                *index,
+                &member,
+                MAX_MEMBER_BYTES,
+                budget::GEOJSON_FACTOR,
+            )
+            .and_then(|b| crate::geojson::read_owned(&member, b, &crate::layer_name(&member))),
             Some(FileFormat::AsciiGrid) => {
-                let prj = match sibling("prj") {
+                let prj = match sibling("prj").and_then(|i| Some((i, name_of.get(&i)?))) {
                     None => Ok(None),
-                    Some(i) => {
-                        let p = path.join(name_of[&i]);
-                        read_member(&mut zip, i, &p, MAX_TEXT_BYTES)
+                    Some((i, n)) => {
+                        let p = path.join(n);
+                        read_member(&mut zip, i, &p, MAX_TEXT_BYTES, 1.0)
                             .map(|b| Some((p, String::from_utf8_lossy(&b).into_owned())))
                     }
                 };
                 prj.and_then(|prj| {
-                    let b = read_member(&mut zip, *index, &member, MAX_MEMBER_BYTES)?;
+                    let b = read_member(
+                        &mut zip,
+                        *index,
+                        &member,
+                        MAX_MEMBER_BYTES,
+                        budget::ASCII_GRID_FACTOR,
+                    )?;
                     crate::ascii_grid::read(
                         &member,
                         &b,
@@ -151,10 +244,13 @@ fn load_nested<R: Read + Seek>(
                     )
                 })
             }
-            Some(FileFormat::GeoTiff) => read_member(&mut zip, *index, &member, MAX_MEMBER_BYTES)
-                .and_then(|b| crate::geotiff::load_from(&member, Cursor::new(b))),
+            // The decoded raster is checked against the budget by the reader.
+            Some(FileFormat::GeoTiff) => {
+                read_member(&mut zip, *index, &member, MAX_MEMBER_BYTES, 1.0)
+                    .and_then(|b| crate::geotiff::load_from(&member, Cursor::new(b)))
+            }
             Some(FileFormat::Zip) if depth < MAX_NESTING => {
-                match read_member(&mut zip, *index, &member, MAX_MEMBER_BYTES) {
+                match read_member(&mut zip, *index, &member, MAX_MEMBER_BYTES, 1.0) {
                     Ok(b) => {
                         out.extend(load_nested(&member, Cursor::new(b), depth + 1));
                         continue;

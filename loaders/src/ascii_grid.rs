@@ -6,7 +6,8 @@
 //! order and case, then `nrows` rows of `ncols` numbers from the north row
 //! down. A `.prj` next to the file gives the CRS.
 
-use crate::{LoadError, Loaded};
+use crate::{LoadError, Loaded, budget};
+use cim_core::message::quote;
 use cim_core::{Grid, Layer, LayerContent, LayerKind};
 use std::path::Path;
 
@@ -15,14 +16,17 @@ const MAX_BYTES: u64 = 8 << 30;
 
 /// Loads an ASCII grid and the `.prj` next to it, if any.
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
-    let bytes = crate::read_file_limited(path, MAX_BYTES)?;
+    let bytes = crate::read_file_limited(path, MAX_BYTES, budget::ASCII_GRID_FACTOR)?;
     let prj_path = path.with_extension("prj");
-    let prj = if prj_path.is_file() {
+    // `exists` follows symlinks; anything there but a regular file is refused
+    // by the read rather than skipped.
+    let prj = if prj_path.exists() {
         Some((
             prj_path.clone(),
             String::from_utf8_lossy(&crate::read_file_limited(
                 &prj_path,
                 crate::shapefile::MAX_TEXT_BYTES,
+                1.0,
             )?)
             .into_owned(),
         ))
@@ -51,14 +55,18 @@ pub fn read(path: &Path, bytes: &[u8], prj: Option<(&Path, &str)>) -> Result<Loa
         }
         tokens.next();
         let val = tokens.next().ok_or_else(|| {
-            LoadError::truncated(path, format!("header key {key:?} has no value"))
+            LoadError::truncated(path, format!("header key \"{}\" has no value", quote(&key)))
         })?;
         let num = || -> Result<f64, LoadError> {
             val.parse::<f64>()
                 .ok()
                 .filter(|v| v.is_finite() || key == "nodata_value")
                 .ok_or_else(|| {
-                    LoadError::invalid(path, FMT, format!("{key} value {val:?} is not a number"))
+                    LoadError::invalid(
+                        path,
+                        FMT,
+                        format!("{key} value \"{}\" is not a number", quote(val)),
+                    )
                 })
         };
         let count = || -> Result<usize, LoadError> {
@@ -66,7 +74,7 @@ pub fn read(path: &Path, bytes: &[u8], prj: Option<(&Path, &str)>) -> Result<Loa
                 LoadError::invalid(
                     path,
                     FMT,
-                    format!("{key} must be a positive integer, not {val:?}"),
+                    format!("{key} must be a positive integer, not \"{}\"", quote(val)),
                 )
             })
         };
@@ -85,7 +93,7 @@ pub fn read(path: &Path, bytes: &[u8], prj: Option<(&Path, &str)>) -> Result<Loa
                 return Err(LoadError::invalid(
                     path,
                     FMT,
-                    format!("unknown header key {other:?}"),
+                    format!("unknown header key \"{}\"", quote(other)),
                 ));
             }
         }
@@ -120,10 +128,11 @@ pub fn read(path: &Path, bytes: &[u8], prj: Option<(&Path, &str)>) -> Result<Loa
                 path,
                 FMT,
                 format!(
-                    "value {} (row {}, column {}) is not a number: {tok:?}",
+                    "value {} (row {}, column {}) is not a number: \"{}\"",
                     data.len(),
                     data.len() / ncols,
-                    data.len() % ncols
+                    data.len() % ncols,
+                    quote(tok)
                 ),
             )
         })?;
@@ -139,10 +148,11 @@ pub fn read(path: &Path, bytes: &[u8], prj: Option<(&Path, &str)>) -> Result<Loa
         ));
     }
     let mut warnings = Vec::new();
-    if tokens.next().is_some() {
+    let extra = tokens.count();
+    if extra > 0 {
         warnings.push(format!(
-            "{}: values after the {cells} the header declares are ignored",
-            path.display()
+            "{}: {extra} value(s) after the {cells} the header declares are ignored",
+            crate::show(path)
         ));
     }
     let x0 = if center.0 { xll - dx / 2.0 } else { xll };
@@ -152,7 +162,7 @@ pub fn read(path: &Path, bytes: &[u8], prj: Option<(&Path, &str)>) -> Result<Loa
         Err(e) => {
             warnings.push(format!(
                 "{}: CRS not recognised ({e}); the layer is loaded without a CRS",
-                p.display()
+                crate::show(p)
             ));
             None
         }
@@ -232,5 +242,27 @@ mod tests {
         assert!(e.to_string().contains("row 1, column 2"), "{e}");
         let e = read(Path::new("dem.asc"), b"ncols 2\n", None).unwrap_err();
         assert!(e.to_string().contains("nrows"), "{e}");
+    }
+
+    #[test]
+    fn messages_quote_at_most_a_little_of_the_file() {
+        // A 309-digit ncols and a 100 kB token where a value should be.
+        let huge = ASC.replace("ncols 3", &format!("ncols 1{}", "0".repeat(308)));
+        let e = read(Path::new("dem.asc"), huge.as_bytes(), None).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("more characters"), "{msg}");
+        assert!(msg.len() < 400, "{}", msg.len());
+        let bad = ASC.replace("6.5", &format!("\u{1b}[31m{}", "x".repeat(100_000)));
+        let e = read(Path::new("dem.asc"), bad.as_bytes(), None).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.len() < 500, "{}", msg.len());
+        assert!(!msg.contains('\u{1b}'), "{msg}");
+        let extra = format!("{ASC}1 2 3\n");
+        let l = read(Path::new("dem.asc"), extra.as_bytes(), None).unwrap();
+        assert!(
+            l.warnings[0].contains("3 value(s) after the 6"),
+            "{:?}",
+            l.warnings
+        );
     }
 }

@@ -7,10 +7,28 @@ use cim_core::DVec3;
 use cim_core::crs::{CrsDef, Transformer};
 
 /// Parses a CRS definition (WKT as found in `.prj` files, `EPSG:n`, a PROJ
-/// string). The error is cim-core's message, which quotes the input.
+/// string). The error is cim-core's message, with the input it quotes cut
+/// to [`cim_core::message::MAX_QUOTED_CHARS`] (a `.prj` may be a megabyte of
+/// anything) and control characters escaped.
 pub(crate) fn parse(text: &str) -> Result<CrsDef, String> {
     let text = text.trim_start_matches('\u{feff}').trim();
-    CrsDef::parse(text).map_err(|e| e.to_string())
+    CrsDef::parse(text).map_err(|e| bounded_error(text, &e.to_string()))
+}
+
+/// `msg` with the copy of `input` it quotes (as `{:?}`) replaced by a
+/// bounded quote, and cut to a bounded length in any case.
+fn bounded_error(input: &str, msg: &str) -> String {
+    let quoted = format!("{input:?}");
+    let msg = if input.chars().count() > cim_core::message::MAX_QUOTED_CHARS {
+        msg.replacen(
+            &quoted,
+            &format!("\"{}\"", cim_core::message::quote(input)),
+            1,
+        )
+    } else {
+        msg.to_string()
+    };
+    cim_core::message::clip(&msg, 3 * cim_core::message::MAX_QUOTED_CHARS).into_owned()
 }
 
 /// The CRS with EPSG code `code`.
@@ -100,4 +118,20 @@ fn check_globe(crs: &CrsDef, out: [f64; 4]) -> Result<[f64; 4], String> {
         ));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_definition_is_not_quoted_whole() {
+        let prj = format!("PROJCS[\"{}\u{1b}[2J", "x".repeat(1 << 20));
+        let e = parse(&prj).unwrap_err();
+        assert!(e.len() < 1000, "{}", e.len());
+        assert!(!e.contains('\u{1b}'), "{e}");
+        // Short definitions keep cim-core's message whole.
+        let e = parse("EPSG:999999").unwrap_err();
+        assert!(e.contains("999999"), "{e}");
+    }
 }

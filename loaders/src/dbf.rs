@@ -20,6 +20,7 @@
 
 use crate::LoadError;
 use cim_core::attr::Date;
+use cim_core::message::quote;
 use cim_core::{AttrType, AttrValue, Field};
 use encoding_rs::Encoding;
 use std::path::Path;
@@ -124,46 +125,89 @@ fn encoding_from_ldid(ldid: u8) -> Option<&'static Encoding> {
     }
 }
 
-fn u16le(b: &[u8], at: usize) -> usize {
-    u16::from_le_bytes([b[at], b[at + 1]]) as usize
+const FMT: &str = "dBASE table";
+
+/// What the fixed 32-byte header of a `.dbf` declares, checked against the
+/// file's length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DbfHeader {
+    pub num_records: usize,
+    pub header_len: usize,
+    pub record_len: usize,
+    pub ldid: u8,
+}
+
+impl DbfHeader {
+    /// Reads the 32-byte header from the start of `head` and checks it
+    /// against `file_len`, the length of the whole file: enough to know
+    /// that the records it declares are there, before they are read.
+    pub fn check(path: &Path, head: &[u8], file_len: u64) -> Result<DbfHeader, LoadError> {
+        let Some(h) = head.get(..32) else {
+            return Err(LoadError::truncated(
+                path,
+                format!(
+                    "{} bytes, shorter than the 32-byte dBASE header",
+                    head.len()
+                ),
+            ));
+        };
+        let num_records = u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as usize;
+        let header_len = u16::from_le_bytes([h[8], h[9]]) as usize;
+        let record_len = u16::from_le_bytes([h[10], h[11]]) as usize;
+        if header_len < 33 {
+            return Err(LoadError::invalid(
+                path,
+                FMT,
+                format!("header length {header_len} is less than the minimum of 33 bytes"),
+            ));
+        }
+        if header_len as u64 > file_len {
+            return Err(LoadError::truncated(
+                path,
+                format!("header declares {header_len} bytes but the file has only {file_len}"),
+            ));
+        }
+        if record_len == 0 {
+            return Err(LoadError::invalid(path, FMT, "record length is 0"));
+        }
+        let available = (file_len - header_len as u64) / record_len as u64;
+        if num_records as u64 > available {
+            return Err(LoadError::truncated(
+                path,
+                format!(
+                    "header declares {num_records} records of {record_len} bytes but the file \
+                     holds only {available} complete records"
+                ),
+            ));
+        }
+        Ok(DbfHeader {
+            num_records,
+            header_len,
+            record_len,
+            ldid: h[29],
+        })
+    }
+
+    /// Bytes in memory of the decoded table, with the file itself: one
+    /// [`AttrValue`] per field (at most one field per 32 header bytes) and
+    /// the decoded text (at most the record's bytes) per record.
+    pub fn memory_estimate(&self, file_len: u64) -> u64 {
+        let fields = (self.header_len.saturating_sub(33) / 32) as u64;
+        let per_record =
+            24 + fields * std::mem::size_of::<AttrValue>() as u64 + self.record_len as u64;
+        file_len.saturating_add((self.num_records as u64).saturating_mul(per_record))
+    }
 }
 
 /// Decodes a `.dbf` held in `bytes`. `path` is only used in messages; `cpg`
 /// is the content of the `.cpg` side file, if there is one.
 pub fn read_dbf(path: &Path, bytes: &[u8], cpg: Option<&str>) -> Result<DbfTable, LoadError> {
-    const FMT: &str = "dBASE table";
-    if bytes.len() < 32 {
-        return Err(LoadError::truncated(
-            path,
-            format!(
-                "{} bytes, shorter than the 32-byte dBASE header",
-                bytes.len()
-            ),
-        ));
-    }
-    let num_records = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
-    let header_len = u16le(bytes, 8);
-    let record_len = u16le(bytes, 10);
-    let ldid = bytes[29];
-    if header_len < 33 {
-        return Err(LoadError::invalid(
-            path,
-            FMT,
-            format!("header length {header_len} is less than the minimum of 33 bytes"),
-        ));
-    }
-    if header_len > bytes.len() {
-        return Err(LoadError::truncated(
-            path,
-            format!(
-                "header declares {header_len} bytes but the file has only {}",
-                bytes.len()
-            ),
-        ));
-    }
-    if record_len == 0 {
-        return Err(LoadError::invalid(path, FMT, "record length is 0"));
-    }
+    let DbfHeader {
+        num_records,
+        header_len,
+        record_len,
+        ldid,
+    } = DbfHeader::check(path, bytes, bytes.len() as u64)?;
 
     // Field descriptors: 32 bytes each from byte 32 up to the 0x0D terminator.
     let mut raw_fields: Vec<(&[u8], u8, usize, u8)> = Vec::new();
@@ -187,28 +231,43 @@ pub fn read_dbf(path: &Path, bytes: &[u8], cpg: Option<&str>) -> Result<DbfTable
             ),
         ));
     }
-    let available = (bytes.len() - header_len) / record_len;
-    if num_records > available {
-        return Err(LoadError::truncated(
-            path,
+    let data = bytes
+        .get(header_len..header_len + num_records * record_len)
+        .ok_or_else(|| LoadError::truncated(path, "the records run past the end of the file"))?;
+
+    let mut warnings = Vec::new();
+    // Bytes of each record that no field descriptor covers cannot be read:
+    // say so rather than drop them silently.
+    let undescribed = record_len - 1 - total;
+    if undescribed > 0 && num_records > 0 {
+        warnings.push(if raw_fields.is_empty() {
             format!(
-                "header declares {num_records} records of {record_len} bytes but the file holds \
-                 only {available} complete records"
-            ),
-        ));
+                "{}: the header ({header_len} bytes) has room for no field descriptors, but each \
+                 of the {num_records} records holds {undescribed} bytes of data; those \
+                 attributes were dropped",
+                crate::show(path)
+            )
+        } else {
+            format!(
+                "{}: the {} field descriptors cover {total} of the {} data bytes of each \
+                 record; the other {undescribed} bytes of each of the {num_records} records \
+                 belong to no field and were dropped",
+                crate::show(path),
+                raw_fields.len(),
+                record_len - 1
+            )
+        });
     }
-    let data = &bytes[header_len..header_len + num_records * record_len];
 
     // Choose the text encoding.
-    let mut warnings = Vec::new();
     let declared = match cpg {
         Some(c) => match encoding_from_cpg(c) {
             Some(e) => Some(e),
             None => {
                 warnings.push(format!(
-                    "{}: code page {:?} in the .cpg is not recognised; guessing the encoding",
-                    path.display(),
-                    c.trim()
+                    "{}: code page \"{}\" in the .cpg is not recognised; guessing the encoding",
+                    crate::show(path),
+                    quote(c.trim())
                 ));
                 None
             }
@@ -244,11 +303,11 @@ pub fn read_dbf(path: &Path, bytes: &[u8], cpg: Option<&str>) -> Result<DbfTable
         };
         if matches!(kind, Kind::Unreadable) {
             warnings.push(format!(
-                "{}: field {:?} of type '{}' has no readable value in the table (memo or \
+                "{}: field \"{}\" of type '{}' has no readable value in the table (memo or \
                  binary); it is left empty",
-                path.display(),
-                String::from_utf8_lossy(name),
-                ty as char
+                crate::show(path),
+                quote(&String::from_utf8_lossy(name)),
+                quote(&(ty as char).to_string())
             ));
         }
         let decoded = encoding.decode_without_bom_handling(name).0;
@@ -274,9 +333,9 @@ pub fn read_dbf(path: &Path, bytes: &[u8], cpg: Option<&str>) -> Result<DbfTable
                     bad += 1;
                     if first_bad.is_none() {
                         first_bad = Some(format!(
-                            "record {i}, field {:?}: {:?}",
-                            f.name,
-                            String::from_utf8_lossy(raw).trim()
+                            "record {i}, field \"{}\": \"{}\"",
+                            quote(&f.name),
+                            quote(String::from_utf8_lossy(raw).trim())
                         ));
                     }
                     values.push(AttrValue::Null);
@@ -288,7 +347,7 @@ pub fn read_dbf(path: &Path, bytes: &[u8], cpg: Option<&str>) -> Result<DbfTable
     if let Some(first) = first_bad {
         warnings.push(format!(
             "{}: {bad} value(s) could not be parsed and were left empty (first: {first})",
-            path.display()
+            crate::show(path)
         ));
     }
     Ok(DbfTable {
@@ -560,6 +619,62 @@ mod tests {
         assert!(msg.contains("declares 2 records"), "{msg}");
         let e = read_dbf(Path::new("x.dbf"), &bytes[..20], None).unwrap_err();
         assert!(e.to_string().contains("32-byte"), "{e}");
+    }
+
+    #[test]
+    fn records_without_field_descriptors_are_not_dropped_silently() {
+        // Header length 33: room for the terminator only, while each record
+        // holds 10 bytes of data.
+        let mut b = vec![0u8; 32];
+        b[0] = 3;
+        b[4..8].copy_from_slice(&2u32.to_le_bytes());
+        b[8..10].copy_from_slice(&33u16.to_le_bytes());
+        b[10..12].copy_from_slice(&11u16.to_le_bytes());
+        b.push(0x0D);
+        b.extend_from_slice(b" tower     ");
+        b.extend_from_slice(b" bridge    ");
+        let t = read_dbf(Path::new("d/x.dbf"), &b, None).unwrap();
+        assert!(t.fields.is_empty());
+        assert_eq!(t.warnings.len(), 1, "{:?}", t.warnings);
+        let w = &t.warnings[0];
+        assert!(w.starts_with("d/x.dbf: "), "{w}");
+        assert!(
+            w.contains("10 bytes of data") && w.contains("dropped"),
+            "{w}"
+        );
+        // Fields that cover only part of the record.
+        let mut b = build(&[(b"A", b'C', 4, 0)], &[(false, vec![b"abcd"])], 0);
+        b[10..12].copy_from_slice(&9u16.to_le_bytes());
+        let n = b.len();
+        b.splice(n - 1..n - 1, *b"efgh");
+        let t = read_dbf(Path::new("y.dbf"), &b, None).unwrap();
+        assert!(
+            t.warnings.iter().any(|w| w.contains("other 4 bytes")),
+            "{:?}",
+            t.warnings
+        );
+    }
+
+    #[test]
+    fn warnings_quote_little_and_escape_control_characters() {
+        let cpg = format!("\u{1b}]0;{}", "x".repeat(1 << 20));
+        let bytes = build(&[(b"N\x1b", b'N', 6, 0)], &[(false, vec![b"12\x07x"])], 0);
+        let t = read_dbf(Path::new("t.dbf"), &bytes, Some(&cpg)).unwrap();
+        assert_eq!(t.warnings.len(), 2, "{:?}", t.warnings);
+        for w in &t.warnings {
+            assert!(w.len() < 600, "{}", w.len());
+            assert!(!w.chars().any(char::is_control), "{w:?}");
+        }
+    }
+
+    #[test]
+    fn headers_are_checked_against_the_file_length() {
+        let bytes = build(&[(b"A", b'N', 5, 0)], &[(false, vec![b"1"])], 0);
+        let h = DbfHeader::check(Path::new("a.dbf"), &bytes[..32], bytes.len() as u64).unwrap();
+        assert_eq!((h.num_records, h.header_len, h.record_len), (1, 65, 6));
+        assert!(h.memory_estimate(bytes.len() as u64) > bytes.len() as u64);
+        let e = DbfHeader::check(Path::new("a.dbf"), &bytes[..32], 60).unwrap_err();
+        assert!(matches!(e, LoadError::Truncated { .. }), "{e}");
     }
 
     #[test]

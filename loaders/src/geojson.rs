@@ -15,17 +15,27 @@
 //!   string ids, if any, become an `id` field.
 //! * GeometryCollections whose members are all points, all lines or all
 //!   polygons become the matching multi-geometry; mixed ones are an error.
+//!
+//! The text is deserialized straight into what the layer keeps — positions
+//! as `DVec3`s, property values as numbers or strings — by serde visitors
+//! streaming over the features, never into a `serde_json::Value` tree of the
+//! whole document (which takes about 13 times the file's size). Only a
+//! property whose value is an object or array, and the `crs` member, pass
+//! through a `Value` of their own. Nesting deeper than serde_json's limit
+//! of 128 is an error, not a stack overflow.
 
 use crate::vector::{self, RawFeature};
-use crate::{LoadError, Loaded};
+use crate::{LoadError, Loaded, budget};
 use cim_core::attr::Date;
 use cim_core::geometry::Polygon;
+use cim_core::message::quote;
 use cim_core::{
     AttrType, AttrValue, DVec3, FeatureId, Field, Geometry, Layer, LayerContent, LayerKind,
     VectorData,
 };
 use serde::Deserialize;
-use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -35,105 +45,900 @@ const FMT: &str = "GeoJSON";
 /// GeoJSON is parsed in memory; larger files are refused.
 const MAX_BYTES: u64 = 2 << 30;
 
-/// Properties in the order they appear in the file.
-#[derive(Default)]
-struct OrderedProps(Vec<(String, Value)>);
-
-impl<'de> Deserialize<'de> for OrderedProps {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = OrderedProps;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a properties object or null")
-            }
-            fn visit_unit<E>(self) -> Result<OrderedProps, E> {
-                Ok(OrderedProps::default())
-            }
-            fn visit_none<E>(self) -> Result<OrderedProps, E> {
-                Ok(OrderedProps::default())
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<OrderedProps, D::Error> {
-                d.deserialize_any(V)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<OrderedProps, A::Error> {
-                let mut v = Vec::new();
-                while let Some((k, val)) = m.next_entry::<String, Value>()? {
-                    v.push((k, val));
-                }
-                Ok(OrderedProps(v))
-            }
-        }
-        d.deserialize_option(V)
-    }
-}
-
-/// Deserializes a member that may be `null`, keeping `null` as `Some(Null)`
-/// so that it can be told apart from an absent member.
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
-    Value::deserialize(d).map(Some)
-}
-
-#[derive(Deserialize)]
-struct Root {
-    #[serde(rename = "type")]
-    ty: Option<String>,
-    features: Option<Vec<JsonFeature>>,
-    #[serde(default, deserialize_with = "present")]
-    crs: Option<Value>,
-    geometry: Option<Value>,
-    #[serde(default)]
-    properties: OrderedProps,
-    id: Option<Value>,
-    coordinates: Option<Value>,
-    geometries: Option<Value>,
-}
-
-#[derive(Deserialize)]
-struct JsonFeature {
-    geometry: Option<Value>,
-    #[serde(default)]
-    properties: OrderedProps,
-    id: Option<Value>,
-}
-
 /// Loads a GeoJSON file.
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
-    let bytes = crate::read_file_limited(path, MAX_BYTES)?;
-    read(path, &bytes, &crate::layer_name(path))
+    let bytes = crate::read_file_limited(path, MAX_BYTES, budget::GEOJSON_FACTOR)?;
+    read_owned(path, bytes, &crate::layer_name(path))
 }
 
 /// Decodes GeoJSON text; `path` names it in messages.
 pub fn read(path: &Path, bytes: &[u8], name: &str) -> Result<Loaded, LoadError> {
+    finish(path, parse(path, bytes)?, name)
+}
+
+/// [`read`], freeing the text once it is parsed.
+pub(crate) fn read_owned(path: &Path, bytes: Vec<u8>, name: &str) -> Result<Loaded, LoadError> {
+    let parsed = parse(path, &bytes)?;
+    drop(bytes);
+    finish(path, parsed, name)
+}
+
+// ---------------------------------------------------------------------------
+// What the parse produces.
+
+/// A property value as read, before its field's type is known.
+#[derive(Debug)]
+enum Prop {
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// An integer above `i64::MAX`.
+    Big(u64),
+    Real(f64),
+    Str(String),
+    /// An object or array, as compact JSON.
+    Json(String),
+}
+
+/// A feature's `id` member.
+#[derive(Debug)]
+enum Id {
+    /// Absent, `null` or neither number nor string.
+    None,
+    /// A non-negative integer.
+    Index(u64),
+    /// Any other number, as written by serde_json.
+    Number(String),
+    Str(String),
+}
+
+/// A geometry member as read: `None` for `null`, else the geometry or why
+/// it is not one.
+type GeomResult = Option<Result<Option<Geometry>, String>>;
+
+/// One feature as read: its property values by field index.
+struct JsonFeature {
+    geometry: GeomResult,
+    properties: Vec<(u32, Prop)>,
+    id: Id,
+}
+
+/// Property keys in order of first appearance, and what values each has
+/// shown.
+#[derive(Default)]
+struct Schema {
+    order: Vec<String>,
+    index: HashMap<String, usize>,
+    infer: Vec<Infer>,
+}
+
+impl Schema {
+    fn slot(&mut self, key: &str) -> usize {
+        if let Some(&i) = self.index.get(key) {
+            return i;
+        }
+        self.order.push(key.to_string());
+        self.index.insert(key.to_string(), self.order.len() - 1);
+        self.infer.push(Infer::default());
+        self.order.len() - 1
+    }
+}
+
+/// The features of a FeatureCollection, collected as they stream past.
+#[derive(Default)]
+struct Collection {
+    schema: Schema,
+    features: Vec<JsonFeature>,
+    /// The first feature whose geometry is not valid, and why.
+    first_error: Option<(usize, String)>,
+    /// Whether a non-null `features` member was seen.
+    present: bool,
+}
+
+impl Collection {
+    fn push(&mut self, mut f: JsonFeature) {
+        if let Some(Err(e)) = &mut f.geometry {
+            if self.first_error.is_none() {
+                self.first_error = Some((self.features.len(), std::mem::take(e)));
+            }
+            f.geometry = None;
+        }
+        self.features.push(f);
+    }
+}
+
+/// The top-level object's members.
+#[derive(Default)]
+struct Root {
+    ty: Option<String>,
+    collection: Collection,
+    /// Absent: `None`; `null`: `Some(Value::Null)`.
+    crs: Option<Value>,
+    /// A top-level Feature's members (absent: `None`).
+    geometry: Option<GeomResult>,
+    schema: Schema,
+    properties: Vec<(u32, Prop)>,
+    id: Option<Id>,
+    /// A top-level geometry's members.
+    coordinates: Option<Coords>,
+    geometries: Option<Members>,
+}
+
+/// The whole document, parsed.
+struct Parsed {
+    crs: Option<Value>,
+    schema: Schema,
+    features: Vec<JsonFeature>,
+}
+
+// ---------------------------------------------------------------------------
+// Keys.
+
+/// The object members this reader looks at; the rest are skipped.
+enum Key {
+    Type,
+    Features,
+    Crs,
+    Geometry,
+    Properties,
+    Id,
+    Coordinates,
+    Geometries,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Key, E> {
+                Ok(match s {
+                    "type" => Key::Type,
+                    "features" => Key::Features,
+                    "crs" => Key::Crs,
+                    "geometry" => Key::Geometry,
+                    "properties" => Key::Properties,
+                    "id" => Key::Id,
+                    "coordinates" => Key::Coordinates,
+                    "geometries" => Key::Geometries,
+                    _ => Key::Other,
+                })
+            }
+        }
+        d.deserialize_identifier(V)
+    }
+}
+
+/// Skips the rest of a sequence.
+fn drain_seq<'de, A: SeqAccess<'de>>(seq: &mut A) -> Result<(), A::Error> {
+    while seq.next_element::<IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+/// Skips the rest of a map.
+fn drain_map<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+/// A `type` member: its text if it is a string.
+fn type_name<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<String>, A::Error> {
+    Ok(match map.next_value::<Value>()? {
+        Value::String(s) => Some(s),
+        _ => None,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// The document.
+
+struct RootVisitor;
+
+impl<'de> Visitor<'de> for RootVisitor {
+    type Value = Root;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a GeoJSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Root, A::Error> {
+        let mut root = Root::default();
+        while let Some(key) = m.next_key::<Key>()? {
+            match key {
+                Key::Type => root.ty = type_name(&mut m)?,
+                Key::Features => {
+                    root.collection.present =
+                        m.next_value_seed(FeaturesSeed(&mut root.collection))?
+                }
+                Key::Crs => root.crs = Some(m.next_value::<Value>()?),
+                Key::Geometry => root.geometry = Some(m.next_value_seed(GeomSeed)?),
+                Key::Properties => {
+                    root.properties = m.next_value_seed(PropsSeed(&mut root.schema))?
+                }
+                Key::Id => root.id = Some(m.next_value_seed(IdSeed)?),
+                Key::Coordinates => root.coordinates = Some(m.next_value_seed(CoordsSeed)?),
+                Key::Geometries => root.geometries = Some(m.next_value_seed(MembersSeed)?),
+                Key::Other => {
+                    m.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(root)
+    }
+}
+
+/// The `features` array: each feature is pushed onto the collection as it is
+/// read. `false` for `null`.
+struct FeaturesSeed<'a>(&'a mut Collection);
+
+impl<'de> DeserializeSeed<'de> for FeaturesSeed<'_> {
+    type Value = bool;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FeaturesSeed<'_> {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of features")
+    }
+    fn visit_none<E>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_unit<E>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_seq(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+        let c = self.0;
+        while let Some(f) = seq.next_element_seed(FeatureSeed(&mut c.schema))? {
+            c.push(f);
+        }
+        Ok(true)
+    }
+}
+
+/// One Feature object; its property keys go into the shared schema.
+struct FeatureSeed<'a>(&'a mut Schema);
+
+impl<'de> DeserializeSeed<'de> for FeatureSeed<'_> {
+    type Value = JsonFeature;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<JsonFeature, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FeatureSeed<'_> {
+    type Value = JsonFeature;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a GeoJSON Feature object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<JsonFeature, A::Error> {
+        let mut f = JsonFeature {
+            geometry: None,
+            properties: Vec::new(),
+            id: Id::None,
+        };
+        while let Some(key) = m.next_key::<Key>()? {
+            match key {
+                Key::Geometry => f.geometry = m.next_value_seed(GeomSeed)?,
+                Key::Properties => f.properties = m.next_value_seed(PropsSeed(&mut *self.0))?,
+                Key::Id => f.id = m.next_value_seed(IdSeed)?,
+                _ => {
+                    m.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(f)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Properties.
+
+/// A `properties` object (or `null`), its keys resolved to field indices of
+/// the schema as they are read.
+struct PropsSeed<'a>(&'a mut Schema);
+
+impl<'de> DeserializeSeed<'de> for PropsSeed<'_> {
+    type Value = Vec<(u32, Prop)>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PropsSeed<'_> {
+    type Value = Vec<(u32, Prop)>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a properties object or null")
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+        let schema = self.0;
+        let mut out = Vec::new();
+        while let Some(i) = m.next_key_seed(KeySlot(&mut *schema))? {
+            let v: Prop = m.next_value_seed(PropSeed)?;
+            if let Some(inf) = schema.infer.get_mut(i) {
+                inf.see(&v);
+            }
+            out.push((i as u32, v));
+        }
+        out.shrink_to_fit();
+        Ok(out)
+    }
+}
+
+/// A property key, resolved to its field index (without allocating for
+/// keys already known).
+struct KeySlot<'a>(&'a mut Schema);
+
+impl<'de> DeserializeSeed<'de> for KeySlot<'_> {
+    type Value = usize;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for KeySlot<'_> {
+    type Value = usize;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a property name")
+    }
+    fn visit_str<E>(self, s: &str) -> Result<usize, E> {
+        Ok(self.0.slot(s))
+    }
+}
+
+struct PropSeed;
+
+impl<'de> DeserializeSeed<'de> for PropSeed {
+    type Value = Prop;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Prop, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PropSeed {
+    type Value = Prop;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a property value")
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Prop, E> {
+        Ok(Prop::Bool(b))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Prop, E> {
+        Ok(Prop::Int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Prop, E> {
+        Ok(i64::try_from(v).map_or(Prop::Big(v), Prop::Int))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Prop, E> {
+        Ok(Prop::Real(v))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Prop, E> {
+        Ok(Prop::Str(s.to_string()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Prop, E> {
+        Ok(Prop::Str(s))
+    }
+    fn visit_unit<E>(self) -> Result<Prop, E> {
+        Ok(Prop::Null)
+    }
+    fn visit_none<E>(self) -> Result<Prop, E> {
+        Ok(Prop::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Prop, D::Error> {
+        d.deserialize_any(self)
+    }
+    // Nested values are kept as JSON text; they are small, and serde_json's
+    // recursion limit applies to them as to the rest of the document.
+    fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Prop, A::Error> {
+        Ok(Prop::Json(
+            Value::deserialize(MapAccessDeserializer::new(m))?.to_string(),
+        ))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<Prop, A::Error> {
+        Ok(Prop::Json(
+            Value::deserialize(SeqAccessDeserializer::new(s))?.to_string(),
+        ))
+    }
+}
+
+struct IdSeed;
+
+impl<'de> DeserializeSeed<'de> for IdSeed {
+    type Value = Id;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Id, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for IdSeed {
+    type Value = Id;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a feature id")
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Id, E> {
+        Ok(Id::Index(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Id, E> {
+        Ok(match u64::try_from(v) {
+            Ok(u) => Id::Index(u),
+            Err(_) => Id::Number(v.to_string()),
+        })
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Id, E> {
+        Ok(Id::Number(json_number(v)))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Id, E> {
+        Ok(Id::Str(s.to_string()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Id, E> {
+        Ok(Id::Str(s))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Id, E> {
+        Ok(Id::None)
+    }
+    fn visit_unit<E>(self) -> Result<Id, E> {
+        Ok(Id::None)
+    }
+    fn visit_none<E>(self) -> Result<Id, E> {
+        Ok(Id::None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Id, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Id, A::Error> {
+        drain_map(&mut m)?;
+        Ok(Id::None)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Id, A::Error> {
+        drain_seq(&mut s)?;
+        Ok(Id::None)
+    }
+}
+
+/// A float as serde_json writes it.
+fn json_number(v: f64) -> String {
+    serde_json::Number::from_f64(v).map_or_else(|| v.to_string(), |n| n.to_string())
+}
+
+// ---------------------------------------------------------------------------
+// Geometries.
+
+/// A geometry object (or `null`).
+struct GeomSeed;
+
+impl<'de> DeserializeSeed<'de> for GeomSeed {
+    type Value = GeomResult;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<GeomResult, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+const NO_TYPE: &str = "geometry without a \"type\"";
+
+impl<'de> Visitor<'de> for GeomSeed {
+    type Value = GeomResult;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a GeoJSON geometry object or null")
+    }
+    fn visit_unit<E>(self) -> Result<GeomResult, E> {
+        Ok(None)
+    }
+    fn visit_none<E>(self) -> Result<GeomResult, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<GeomResult, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<GeomResult, A::Error> {
+        let (mut ty, mut coords, mut members) = (None, None, None);
+        while let Some(key) = m.next_key::<Key>()? {
+            match key {
+                Key::Type => ty = type_name(&mut m)?,
+                Key::Coordinates => coords = Some(m.next_value_seed(CoordsSeed)?),
+                Key::Geometries => members = Some(m.next_value_seed(MembersSeed)?),
+                _ => {
+                    m.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Some(match ty {
+            None => Err(NO_TYPE.to_string()),
+            Some(ty) => interpret(&ty, coords, members),
+        }))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<GeomResult, A::Error> {
+        drain_seq(&mut s)?;
+        Ok(Some(Err(NO_TYPE.to_string())))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<GeomResult, E> {
+        Ok(Some(Err(NO_TYPE.to_string())))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<GeomResult, E> {
+        Ok(Some(Err(NO_TYPE.to_string())))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<GeomResult, E> {
+        Ok(Some(Err(NO_TYPE.to_string())))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<GeomResult, E> {
+        Ok(Some(Err(NO_TYPE.to_string())))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<GeomResult, E> {
+        Ok(Some(Err(NO_TYPE.to_string())))
+    }
+}
+
+/// A GeometryCollection's `geometries`: each member's geometry, or why the
+/// member is not one; `Err` when `geometries` is not an array.
+type Members = Result<Vec<Result<Option<Geometry>, String>>, String>;
+
+const NO_MEMBERS: &str = "GeometryCollection without a \"geometries\" array";
+
+struct MembersSeed;
+
+impl<'de> DeserializeSeed<'de> for MembersSeed {
+    type Value = Members;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Members, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MembersSeed {
+    type Value = Members;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of geometries")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Members, A::Error> {
+        let mut out = Vec::new();
+        while let Some(g) = s.next_element_seed(GeomSeed)? {
+            out.push(g.unwrap_or_else(|| Err(NO_TYPE.to_string())));
+        }
+        Ok(Ok(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Members, A::Error> {
+        drain_map(&mut m)?;
+        Ok(Err(NO_MEMBERS.to_string()))
+    }
+    fn visit_unit<E>(self) -> Result<Members, E> {
+        Ok(Err(NO_MEMBERS.to_string()))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Members, E> {
+        Ok(Err(NO_MEMBERS.to_string()))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Members, E> {
+        Ok(Err(NO_MEMBERS.to_string()))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Members, E> {
+        Ok(Err(NO_MEMBERS.to_string()))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Members, E> {
+        Ok(Err(NO_MEMBERS.to_string()))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Members, E> {
+        Ok(Err(NO_MEMBERS.to_string()))
+    }
+}
+
+/// A `coordinates` value as nested arrays, read before the geometry's type
+/// may be known (members come in any order).
+#[derive(Debug)]
+enum Coords {
+    /// A number (a member of a position).
+    Num(f64),
+    /// `[]`.
+    Empty,
+    /// `[x, y]` or `[x, y, z, …]` (members after z are ignored).
+    Pos(DVec3),
+    /// `[[x, y], …]`.
+    Line(Vec<DVec3>),
+    /// `[[[…]]]`: lines, empty arrays or deeper lists.
+    Nested(Vec<Coords>),
+    /// A value that is neither number nor array, described for messages.
+    NotNumber(String),
+    /// Not coordinates: the first problem found (the rest is skipped).
+    Bad(String),
+}
+
+const NOT_AN_ARRAY: &str = "a position must be an array of numbers";
+const NOT_NESTED: &str = "\"coordinates\" must be nested arrays";
+const MIXED: &str = "\"coordinates\" mix positions and arrays of positions";
+
+impl Coords {
+    /// What this is, where a number was expected.
+    fn describe(&self) -> String {
+        match self {
+            Coords::NotNumber(d) => d.clone(),
+            Coords::Num(v) => json_number(*v),
+            _ => "an array".to_string(),
+        }
+    }
+}
+
+struct CoordsSeed;
+
+impl<'de> DeserializeSeed<'de> for CoordsSeed {
+    type Value = Coords;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Coords, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// Skips the rest of `seq` and gives `result`.
+fn skip_rest<'de, A: SeqAccess<'de>>(mut seq: A, result: Coords) -> Result<Coords, A::Error> {
+    drain_seq(&mut seq)?;
+    Ok(result)
+}
+
+impl<'de> Visitor<'de> for CoordsSeed {
+    type Value = Coords;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("coordinates")
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Coords, E> {
+        Ok(Coords::Num(v as f64))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Coords, E> {
+        Ok(Coords::Num(v as f64))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Coords, E> {
+        Ok(Coords::Num(v))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Coords, E> {
+        Ok(Coords::NotNumber(format!("\"{}\"", quote(s))))
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Coords, E> {
+        Ok(Coords::NotNumber(b.to_string()))
+    }
+    fn visit_unit<E>(self) -> Result<Coords, E> {
+        Ok(Coords::NotNumber("null".to_string()))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Coords, A::Error> {
+        drain_map(&mut m)?;
+        Ok(Coords::NotNumber("an object".to_string()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Coords, A::Error> {
+        let Some(first) = seq.next_element_seed(CoordsSeed)? else {
+            return Ok(Coords::Empty);
+        };
+        match first {
+            Coords::Num(x) => {
+                let mut v = [x, 0.0, 0.0];
+                let mut n = 1;
+                loop {
+                    if n < 3 {
+                        match seq.next_element_seed(CoordsSeed)? {
+                            None => break,
+                            Some(Coords::Num(x)) => v[n] = x,
+                            Some(Coords::Bad(e)) => return skip_rest(seq, Coords::Bad(e)),
+                            Some(other) => {
+                                let e = format!(
+                                    "position member {n} is not a number: {}",
+                                    other.describe()
+                                );
+                                return skip_rest(seq, Coords::Bad(e));
+                            }
+                        }
+                    } else if seq.next_element::<IgnoredAny>()?.is_none() {
+                        break;
+                    }
+                    n += 1;
+                }
+                Ok(if n < 2 {
+                    Coords::Bad(format!("a position needs at least 2 numbers, got {n}"))
+                } else {
+                    Coords::Pos(DVec3::new(v[0], v[1], v[2]))
+                })
+            }
+            Coords::Pos(p) => {
+                let mut line = vec![p];
+                while let Some(c) = seq.next_element_seed(CoordsSeed)? {
+                    let bad = match c {
+                        Coords::Pos(p) => {
+                            line.push(p);
+                            continue;
+                        }
+                        Coords::Bad(e) => e,
+                        Coords::Empty => "a position needs at least 2 numbers, got 0".to_string(),
+                        Coords::Num(_) | Coords::NotNumber(_) => NOT_AN_ARRAY.to_string(),
+                        Coords::Line(_) | Coords::Nested(_) => MIXED.to_string(),
+                    };
+                    return skip_rest(seq, Coords::Bad(bad));
+                }
+                line.shrink_to_fit();
+                Ok(Coords::Line(line))
+            }
+            c @ (Coords::Empty | Coords::Line(_) | Coords::Nested(_)) => {
+                let mut list = vec![c];
+                while let Some(c) = seq.next_element_seed(CoordsSeed)? {
+                    let bad = match c {
+                        Coords::Empty | Coords::Line(_) | Coords::Nested(_) => {
+                            list.push(c);
+                            continue;
+                        }
+                        Coords::Bad(e) => e,
+                        Coords::Pos(_) => MIXED.to_string(),
+                        Coords::Num(_) | Coords::NotNumber(_) => NOT_NESTED.to_string(),
+                    };
+                    return skip_rest(seq, Coords::Bad(bad));
+                }
+                list.shrink_to_fit();
+                Ok(Coords::Nested(list))
+            }
+            Coords::NotNumber(d) => skip_rest(
+                seq,
+                Coords::Bad(format!("position member 0 is not a number: {d}")),
+            ),
+            bad @ Coords::Bad(_) => skip_rest(seq, bad),
+        }
+    }
+}
+
+fn position(c: Coords) -> Result<DVec3, String> {
+    match c {
+        Coords::Pos(p) => Ok(p),
+        Coords::Bad(e) => Err(e),
+        Coords::Num(_) | Coords::NotNumber(_) => Err(NOT_AN_ARRAY.into()),
+        Coords::Empty => Err("a position needs at least 2 numbers, got 0".into()),
+        Coords::Line(_) | Coords::Nested(_) => {
+            Err("position member 0 is not a number: an array".into())
+        }
+    }
+}
+
+fn positions(c: Coords) -> Result<Vec<DVec3>, String> {
+    match c {
+        Coords::Line(v) => Ok(v),
+        Coords::Empty => Ok(Vec::new()),
+        Coords::Bad(e) => Err(e),
+        Coords::Pos(_) => Err(NOT_AN_ARRAY.into()),
+        Coords::Num(_) | Coords::NotNumber(_) => Err(NOT_NESTED.into()),
+        Coords::Nested(_) => Err("position member 0 is not a number: an array".into()),
+    }
+}
+
+/// The members of an array of arrays.
+fn list(c: Coords) -> Result<Vec<Coords>, String> {
+    match c {
+        Coords::Nested(v) => Ok(v),
+        Coords::Empty => Ok(Vec::new()),
+        // Positions where lists of them belong: the members say what is wrong.
+        Coords::Line(v) => Ok(v.into_iter().map(Coords::Pos).collect()),
+        Coords::Bad(e) => Err(e),
+        Coords::Pos(_) | Coords::Num(_) | Coords::NotNumber(_) => Err(NOT_NESTED.into()),
+    }
+}
+
+fn polygon(c: Coords) -> Result<Option<Polygon>, String> {
+    let mut rings = list(c)?
+        .into_iter()
+        .map(|r| positions(r).map(vector::open_ring))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter();
+    let Some(exterior) = rings.next().filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    Ok(Some(Polygon {
+        exterior,
+        interiors: rings.filter(|r| !r.is_empty()).collect(),
+    }))
+}
+
+/// Builds the geometry of type `ty` from its members; `None` for an empty
+/// geometry.
+fn interpret(
+    ty: &str,
+    coords: Option<Coords>,
+    members: Option<Members>,
+) -> Result<Option<Geometry>, String> {
+    if ty == "GeometryCollection" {
+        let members = members.unwrap_or_else(|| Err(NO_MEMBERS.to_string()))?;
+        let parts = members.into_iter().collect::<Result<Vec<_>, _>>()?;
+        return vector::merge_collection(parts.into_iter().flatten().collect());
+    }
+    let c = coords.ok_or_else(|| format!("{} without \"coordinates\"", quote(ty)))?;
+    if matches!(c, Coords::Empty) {
+        return Ok(None);
+    }
+    Ok(Some(match ty {
+        "Point" => Geometry::Point(position(c)?),
+        "MultiPoint" => Geometry::MultiPoint(positions(c)?),
+        "LineString" => Geometry::LineString(positions(c)?),
+        "MultiLineString" => Geometry::MultiLineString(
+            list(c)?
+                .into_iter()
+                .map(positions)
+                .collect::<Result<_, _>>()?,
+        ),
+        "Polygon" => match polygon(c)? {
+            Some(p) => Geometry::Polygon(p),
+            None => return Ok(None),
+        },
+        "MultiPolygon" => Geometry::MultiPolygon(
+            list(c)?
+                .into_iter()
+                .map(polygon)
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .flatten()
+                .collect(),
+        ),
+        other => return Err(format!("unknown geometry type \"{}\"", quote(other))),
+    }))
+}
+
+/// Parses a GeoJSON geometry object; `None` for an empty geometry.
+pub fn geometry(g: &Value) -> Result<Option<Geometry>, String> {
+    match GeomSeed.deserialize(g).map_err(|e| e.to_string())? {
+        None => Err(NO_TYPE.to_string()),
+        Some(r) => r,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Putting the layer together.
+
+/// Parses the document into features, checking its structure.
+fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, LoadError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let root: Root = serde_json::from_slice(bytes)
-        .map_err(|e| LoadError::invalid(path, FMT, format!("not valid GeoJSON: {e}")))?;
-    let ty = root.ty.clone().unwrap_or_default();
-    let mut warnings = Vec::new();
-    let features: Vec<JsonFeature> = match ty.as_str() {
-        "FeatureCollection" => root.features.ok_or_else(|| {
-            LoadError::invalid(path, FMT, "FeatureCollection without a \"features\" array")
-        })?,
-        "Feature" => vec![JsonFeature {
-            geometry: root.geometry,
-            properties: root.properties,
-            id: root.id,
-        }],
+    let invalid =
+        |e: serde_json::Error| LoadError::invalid(path, FMT, format!("not valid GeoJSON: {e}"));
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let root = (&mut de).deserialize_map(RootVisitor).map_err(invalid)?;
+    de.end().map_err(invalid)?;
+
+    let ty = root.ty.unwrap_or_default();
+    let mut first_error = None;
+    let (schema, features) = match ty.as_str() {
+        "FeatureCollection" => {
+            let c = root.collection;
+            if !c.present {
+                return Err(LoadError::invalid(
+                    path,
+                    FMT,
+                    "FeatureCollection without a \"features\" array",
+                ));
+            }
+            first_error = c.first_error;
+            (c.schema, c.features)
+        }
+        "Feature" => {
+            let mut f = JsonFeature {
+                geometry: root.geometry.flatten(),
+                properties: root.properties,
+                id: root.id.unwrap_or(Id::None),
+            };
+            if let Some(Err(e)) = &mut f.geometry {
+                first_error = Some((0, std::mem::take(e)));
+            }
+            (root.schema, vec![f])
+        }
         "Point" | "MultiPoint" | "LineString" | "MultiLineString" | "Polygon" | "MultiPolygon"
         | "GeometryCollection" => {
-            let mut g = serde_json::Map::new();
-            g.insert("type".into(), Value::String(ty.clone()));
-            if let Some(c) = root.coordinates {
-                g.insert("coordinates".into(), c);
+            let g = interpret(&ty, root.coordinates, root.geometries);
+            if let Err(e) = &g {
+                first_error = Some((0, e.clone()));
             }
-            if let Some(c) = root.geometries {
-                g.insert("geometries".into(), c);
-            }
-            vec![JsonFeature {
-                geometry: Some(Value::Object(g)),
-                properties: OrderedProps::default(),
-                id: None,
-            }]
+            let f = JsonFeature {
+                geometry: Some(g),
+                properties: Vec::new(),
+                id: Id::None,
+            };
+            (Schema::default(), vec![f])
         }
         "" => {
             return Err(LoadError::invalid(
@@ -146,12 +951,29 @@ pub fn read(path: &Path, bytes: &[u8], name: &str) -> Result<Loaded, LoadError> 
             return Err(LoadError::invalid(
                 path,
                 FMT,
-                format!("unknown top-level type {other:?}"),
+                format!("unknown top-level type \"{}\"", quote(other)),
             ));
         }
     };
+    if let Some((n, e)) = first_error {
+        return Err(LoadError::invalid(path, FMT, format!("feature {n}: {e}")));
+    }
+    Ok(Parsed {
+        crs: root.crs,
+        schema,
+        features,
+    })
+}
 
-    let crs = match &root.crs {
+/// Builds the layer from the parsed features: field types, ids, CRS.
+fn finish(path: &Path, parsed: Parsed, name: &str) -> Result<Loaded, LoadError> {
+    let Parsed {
+        crs,
+        schema,
+        features,
+    } = parsed;
+    let mut warnings = Vec::new();
+    let crs = match &crs {
         None => Some(crate::crs::wgs84()),
         Some(Value::Null) => None,
         Some(c) => match crs_member(c) {
@@ -159,45 +981,32 @@ pub fn read(path: &Path, bytes: &[u8], name: &str) -> Result<Loaded, LoadError> 
             Err(e) => {
                 warnings.push(format!(
                     "{}: \"crs\" member not recognised ({e}); the layer is loaded without a CRS",
-                    path.display()
+                    crate::show(path)
                 ));
                 None
             }
         },
     };
 
-    // Schema: keys in order of first appearance, types inferred across features.
-    let mut order: Vec<String> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut infer: Vec<Infer> = Vec::new();
-    for f in &features {
-        for (k, v) in &f.properties.0 {
-            let i = *index.entry(k.clone()).or_insert_with(|| {
-                order.push(k.clone());
-                infer.push(Infer::default());
-                order.len() - 1
-            });
-            infer[i].see(v);
-        }
-    }
-    let mut fields: Vec<Field> = order
-        .iter()
-        .zip(&infer)
-        .map(|(k, inf)| Field::new(k.clone(), inf.ty()))
+    let mut fields: Vec<Field> = schema
+        .order
+        .into_iter()
+        .zip(&schema.infer)
+        .map(|(k, inf)| Field::new(k, inf.ty()))
         .collect();
 
     // Ids: numeric ones are kept only if all features have distinct ones.
     let numeric_ids: Option<Vec<u64>> = features
         .iter()
-        .map(|f| f.id.as_ref().and_then(Value::as_u64))
+        .map(|f| match f.id {
+            Id::Index(i) => Some(i),
+            _ => None,
+        })
         .collect();
     let numeric_ids =
         numeric_ids.filter(|ids| ids.iter().collect::<HashSet<_>>().len() == ids.len());
-    let string_ids = numeric_ids.is_none()
-        && features
-            .iter()
-            .any(|f| matches!(f.id, Some(Value::String(_))));
-    let id_field = if string_ids && !index.contains_key("id") {
+    let string_ids = numeric_ids.is_none() && features.iter().any(|f| matches!(f.id, Id::Str(_)));
+    let id_field = if string_ids && !schema.index.contains_key("id") {
         fields.push(Field::new("id", AttrType::String));
         true
     } else {
@@ -206,30 +1015,28 @@ pub fn read(path: &Path, bytes: &[u8], name: &str) -> Result<Loaded, LoadError> 
 
     let mut raw = Vec::with_capacity(features.len());
     for (n, f) in features.into_iter().enumerate() {
-        let geometry = match &f.geometry {
-            None | Some(Value::Null) => None,
-            Some(g) => geometry(g)
-                .map_err(|e| LoadError::invalid(path, FMT, format!("feature {n}: {e}")))?,
-        };
         let mut attributes = vec![AttrValue::Null; fields.len()];
-        for (k, v) in f.properties.0 {
-            let i = index[&k];
-            attributes[i] = convert(v, fields[i].ty);
+        for (i, v) in f.properties {
+            let i = i as usize;
+            if let (Some(slot), Some(field)) = (attributes.get_mut(i), fields.get(i)) {
+                *slot = convert(v, field.ty);
+            }
         }
-        if id_field {
-            attributes[fields.len() - 1] = match &f.id {
-                Some(Value::String(s)) => AttrValue::String(s.clone()),
-                Some(Value::Number(x)) => AttrValue::String(x.to_string()),
-                _ => AttrValue::Null,
+        if id_field && let Some(slot) = attributes.last_mut() {
+            *slot = match f.id {
+                Id::Str(s) | Id::Number(s) => AttrValue::String(s),
+                Id::Index(i) => AttrValue::String(i.to_string()),
+                Id::None => AttrValue::Null,
             };
         }
         let id = match &numeric_ids {
-            Some(ids) => ids[n],
+            Some(ids) => ids.get(n).copied().unwrap_or(n as u64),
             None => n as u64,
         };
         raw.push(RawFeature {
             id: FeatureId(id),
-            geometry,
+            // Invalid geometries were reported by `parse`.
+            geometry: f.geometry.and_then(Result::ok).flatten(),
             attributes,
         });
     }
@@ -265,7 +1072,7 @@ fn crs_member(c: &Value) -> Result<cim_core::crs::CrsDef, String> {
                 .ok_or("an \"EPSG\" crs without a numeric properties.code")?;
             crate::crs::epsg(code as u32)
         }
-        other => Err(format!("crs of type {other:?} is not supported")),
+        other => Err(format!("crs of type \"{}\" is not supported", quote(other))),
     }
 }
 
@@ -290,7 +1097,7 @@ pub fn crs_from_name(name: &str) -> Result<cim_core::crs::CrsDef, String> {
     match code.map(|c| c.trim().parse::<u32>()) {
         Some(Ok(4326)) => Ok(crate::crs::wgs84()),
         Some(Ok(c)) => crate::crs::epsg(c),
-        Some(Err(_)) => Err(format!("no EPSG code in {n:?}")),
+        Some(Err(_)) => Err(format!("no EPSG code in \"{}\"", quote(n))),
         None => crate::crs::parse(n),
     }
 }
@@ -307,19 +1114,19 @@ struct Infer {
 }
 
 impl Infer {
-    fn see(&mut self, v: &Value) {
+    fn see(&mut self, v: &Prop) {
         match v {
-            Value::Null => {}
-            Value::Bool(_) => self.bools = true,
-            Value::Number(n) if n.is_i64() => self.ints = true,
-            Value::Number(_) => self.reals = true,
-            Value::String(s) => {
+            Prop::Null => {}
+            Prop::Bool(_) => self.bools = true,
+            Prop::Int(_) => self.ints = true,
+            Prop::Big(_) | Prop::Real(_) => self.reals = true,
+            Prop::Str(s) => {
                 self.strings = true;
                 if !is_iso_date(s) {
                     self.nondates = true;
                 }
             }
-            _ => self.other = true,
+            Prop::Json(_) => self.other = true,
         }
     }
 
@@ -340,113 +1147,22 @@ fn is_iso_date(s: &str) -> bool {
     b.len() == 10 && b[4] == b'-' && b[7] == b'-' && Date::parse(s).is_some()
 }
 
-fn convert(v: Value, ty: AttrType) -> AttrValue {
+fn convert(v: Prop, ty: AttrType) -> AttrValue {
     match (v, ty) {
-        (Value::Null, _) => AttrValue::Null,
-        (Value::Bool(b), AttrType::Bool) => AttrValue::Bool(b),
-        (Value::Number(n), AttrType::Int) => n.as_i64().map_or(AttrValue::Null, AttrValue::Int),
-        (Value::Number(n), AttrType::Float) => n.as_f64().map_or(AttrValue::Null, AttrValue::Float),
-        (Value::String(s), AttrType::Date) => {
-            Date::parse(&s).map_or(AttrValue::Null, AttrValue::Date)
-        }
-        (Value::String(s), _) => AttrValue::String(s),
-        (Value::Number(n), _) => AttrValue::String(n.to_string()),
-        (Value::Bool(b), _) => AttrValue::String(b.to_string()),
-        (other, _) => AttrValue::String(other.to_string()),
+        (Prop::Null, _) => AttrValue::Null,
+        (Prop::Bool(b), AttrType::Bool) => AttrValue::Bool(b),
+        (Prop::Int(i), AttrType::Int) => AttrValue::Int(i),
+        (Prop::Big(_) | Prop::Real(_), AttrType::Int) => AttrValue::Null,
+        (Prop::Int(i), AttrType::Float) => AttrValue::Float(i as f64),
+        (Prop::Big(u), AttrType::Float) => AttrValue::Float(u as f64),
+        (Prop::Real(f), AttrType::Float) => AttrValue::Float(f),
+        (Prop::Str(s), AttrType::Date) => Date::parse(&s).map_or(AttrValue::Null, AttrValue::Date),
+        (Prop::Str(s) | Prop::Json(s), _) => AttrValue::String(s),
+        (Prop::Int(i), _) => AttrValue::String(i.to_string()),
+        (Prop::Big(u), _) => AttrValue::String(u.to_string()),
+        (Prop::Real(f), _) => AttrValue::String(json_number(f)),
+        (Prop::Bool(b), _) => AttrValue::String(b.to_string()),
     }
-}
-
-fn position(v: &Value) -> Result<DVec3, String> {
-    let a = v
-        .as_array()
-        .ok_or("a position must be an array of numbers")?;
-    if a.len() < 2 {
-        return Err(format!(
-            "a position needs at least 2 numbers, got {}",
-            a.len()
-        ));
-    }
-    let num = |i: usize| -> Result<f64, String> {
-        a[i].as_f64()
-            .ok_or_else(|| format!("position member {i} is not a number: {}", a[i]))
-    };
-    Ok(DVec3::new(
-        num(0)?,
-        num(1)?,
-        if a.len() > 2 { num(2)? } else { 0.0 },
-    ))
-}
-
-fn array(v: &Value) -> Result<&Vec<Value>, String> {
-    v.as_array()
-        .ok_or_else(|| "\"coordinates\" must be nested arrays".to_string())
-}
-
-fn positions(v: &Value) -> Result<Vec<DVec3>, String> {
-    array(v)?.iter().map(position).collect()
-}
-
-fn polygon(v: &Value) -> Result<Option<Polygon>, String> {
-    let mut rings = array(v)?
-        .iter()
-        .map(|r| positions(r).map(vector::open_ring))
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter();
-    let Some(exterior) = rings.next().filter(|r| !r.is_empty()) else {
-        return Ok(None);
-    };
-    Ok(Some(Polygon {
-        exterior,
-        interiors: rings.filter(|r| !r.is_empty()).collect(),
-    }))
-}
-
-/// Parses a GeoJSON geometry object; `None` for an empty geometry.
-pub fn geometry(g: &Value) -> Result<Option<Geometry>, String> {
-    let ty = g
-        .get("type")
-        .and_then(Value::as_str)
-        .ok_or("geometry without a \"type\"")?;
-    if ty == "GeometryCollection" {
-        let members = g
-            .get("geometries")
-            .and_then(Value::as_array)
-            .ok_or("GeometryCollection without a \"geometries\" array")?;
-        let parts = members
-            .iter()
-            .map(geometry)
-            .collect::<Result<Vec<_>, _>>()?;
-        return vector::merge_collection(parts.into_iter().flatten().collect());
-    }
-    let c = g
-        .get("coordinates")
-        .ok_or_else(|| format!("{ty} without \"coordinates\""))?;
-    let empty = c.as_array().is_some_and(|a| a.is_empty());
-    if empty {
-        return Ok(None);
-    }
-    Ok(Some(match ty {
-        "Point" => Geometry::Point(position(c)?),
-        "MultiPoint" => Geometry::MultiPoint(positions(c)?),
-        "LineString" => Geometry::LineString(positions(c)?),
-        "MultiLineString" => {
-            Geometry::MultiLineString(array(c)?.iter().map(positions).collect::<Result<_, _>>()?)
-        }
-        "Polygon" => match polygon(c)? {
-            Some(p) => Geometry::Polygon(p),
-            None => return Ok(None),
-        },
-        "MultiPolygon" => Geometry::MultiPolygon(
-            array(c)?
-                .iter()
-                .map(polygon)
-                .collect::<Result<Vec<_>, _>>()?
-                .into_iter()
-                .flatten()
-                .collect(),
-        ),
-        other => return Err(format!("unknown geometry type {other:?}")),
-    }))
 }
 
 #[cfg(test)]
@@ -607,5 +1323,138 @@ mod tests {
                 "{e}"
             );
         }
+    }
+
+    #[test]
+    fn members_in_any_order_and_values_as_before() {
+        // "type" after "coordinates", foreign members, a BOM, big and
+        // negative integers, floats and nested values shown as JSON.
+        let l = read_str(
+            "\u{feff}{\"features\":[
+              {\"geometry\":{\"coordinates\":[[[0,0,1],[4,0,1],[4,4,1],[0,0,1]]],\"bbox\":[0,0,4,4],
+                \"type\":\"Polygon\"},\"type\":\"Feature\",\"extra\":{\"deep\":[[[1]]]},
+               \"properties\":{\"big\":18446744073709551615,\"neg\":-3,\"r\":1e300,
+                 \"obj\":{\"b\":1,\"a\":[true,null]},\"s\":\"x\"},\"id\":-1},
+              {\"type\":\"Feature\",\"properties\":{\"neg\":2.5,\"s\":3,\"obj\":\"t\"},
+               \"geometry\":{\"type\":\"MultiPolygon\",\"coordinates\":[[[[0,0],[1,0],[1,1]]],[]]}}],
+             \"type\":\"FeatureCollection\"}",
+        )
+        .unwrap();
+        let v = l.layer.vector().unwrap();
+        let schema: Vec<_> = v.fields.iter().map(|f| (f.name.as_str(), f.ty)).collect();
+        assert_eq!(
+            schema,
+            [
+                ("big", AttrType::Float),
+                ("neg", AttrType::Float),
+                ("r", AttrType::Float),
+                ("obj", AttrType::String),
+                ("s", AttrType::String),
+            ]
+        );
+        let f0 = &v.features[0];
+        assert_eq!(v.attr(f0, "big"), &AttrValue::Float(18446744073709551615.0));
+        assert_eq!(v.attr(f0, "neg"), &AttrValue::Float(-3.0));
+        assert_eq!(
+            v.attr(f0, "obj"),
+            &AttrValue::from(r#"{"a":[true,null],"b":1}"#)
+        );
+        assert_eq!(v.attr(&v.features[1], "s"), &AttrValue::from("3"));
+        assert_eq!(v.geometry_type(), "MultiPolygon");
+        let Geometry::MultiPolygon(p) = &v.features[0].geometry else {
+            panic!()
+        };
+        assert_eq!(p[0].exterior.len(), 3);
+        assert_eq!(p[0].exterior[0].z, 1.0);
+        // Ids: a negative one means features are numbered.
+        assert_eq!(
+            (v.features[0].id, v.features[1].id),
+            (FeatureId(0), FeatureId(1))
+        );
+        // Numbers in a string field are written as serde_json writes them.
+        let l = read_str(
+            r#"{"type":"FeatureCollection","features":[
+              {"type":"Feature","properties":{"x":1.5e300},"geometry":null},
+              {"type":"Feature","properties":{"x":"a"},"geometry":null}]}"#,
+        )
+        .unwrap();
+        let v = l.layer.vector().unwrap();
+        assert_eq!(
+            v.attr(&v.features[0], "x"),
+            &AttrValue::String(serde_json::json!(1.5e300).to_string())
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep =
+            |open: &str, close: &str| format!("{}{}", open.repeat(100_000), close.repeat(100_000));
+        for doc in [
+            deep("[", "]"),
+            format!(r#"{{"type":"Point","coordinates":{}}}"#, deep("[", "]")),
+            format!(
+                r#"{{"type":"Feature","geometry":null,"properties":{{"a":{}}}}}"#,
+                deep("[", "]")
+            ),
+            format!(
+                r#"{{"type":"Feature","geometry":null,"properties":{{"a":{}}}}}"#,
+                deep("{\"a\":", "}")
+            ),
+            format!(r#"{{"type":"Point","crs":{}}}"#, deep("[", "]")),
+            format!(
+                r#"{{"type":"GeometryCollection","geometries":[{}]}}"#,
+                deep(r#"{"type":"GeometryCollection","geometries":["#, "]}")
+            ),
+            // Skipped members are skipped without recursion.
+            format!(
+                r#"{{"type":"Point","foreign":{},"coordinates":[1,2]}}"#,
+                deep("[", "]")
+            ),
+        ] {
+            let r = read_str(&doc);
+            if doc.contains("foreign") {
+                assert_eq!(r.unwrap().layer.feature_count(), 1);
+                continue;
+            }
+            let e = r.unwrap_err().to_string();
+            assert!(e.starts_with("t.geojson: invalid GeoJSON"), "{e}");
+            assert!(e.len() < 600, "{}", e.len());
+        }
+    }
+
+    #[test]
+    fn messages_quote_little_of_the_file() {
+        let huge = "x".repeat(1 << 20);
+        for doc in [
+            format!(r#"{{"type":"{huge}"}}"#),
+            format!(r#"{{"type":"Point","coordinates":["{huge}",1]}}"#),
+            format!(
+                r#"{{"type":"Feature","properties":5,"geometry":{{"type":"{huge}","coordinates":[1,2]}}}}"#
+            ),
+            format!(r#"{{"type":"Feature","geometry":{{"type":"{huge}","coordinates":[1,2]}}}}"#),
+        ] {
+            let e = read_str(&doc).unwrap_err().to_string();
+            assert!(e.len() < 1500, "{}", e.len());
+            assert!(e.starts_with("t.geojson: invalid GeoJSON"), "{}", &e[..100]);
+        }
+        let l = read_str(&format!(
+            r#"{{"type":"Point","crs":{{"type":"name","properties":{{"name":"\u001b{huge}"}}}},"coordinates":[1,2]}}"#
+        ))
+        .unwrap();
+        assert!(l.warnings[0].len() < 1000, "{}", l.warnings[0].len());
+        assert!(!l.warnings[0].contains('\u{1b}'));
+    }
+
+    #[test]
+    fn geometry_from_a_value_still_works() {
+        let g = geometry(&serde_json::json!({"type":"LineString","coordinates":[[0,0],[1,2]]}));
+        assert_eq!(
+            g.unwrap(),
+            Some(Geometry::LineString(vec![
+                DVec3::ZERO,
+                DVec3::new(1.0, 2.0, 0.0)
+            ]))
+        );
+        assert!(geometry(&serde_json::json!({"coordinates":[1,2]})).is_err());
     }
 }

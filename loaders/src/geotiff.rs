@@ -275,8 +275,12 @@ fn read_info_from<R: Read + Seek>(
             path,
             FMT,
             format!(
-                "cell size {dx} × {dy} at ({x0}, {y0}): only north-up grids with positive, finite \
-                 cell sizes are read"
+                "cell size {} × {} at ({}, {}): only north-up grids with positive, finite \
+                 cell sizes are read",
+                crate::show_num(dx),
+                crate::show_num(dy),
+                crate::show_num(x0),
+                crate::show_num(y0)
             ),
         ));
     }
@@ -288,7 +292,7 @@ fn read_info_from<R: Read + Seek>(
     if !georeferenced {
         warnings.push(format!(
             "{}: no georeferencing tags; pixel coordinates are used",
-            path.display()
+            crate::show(path)
         ));
     }
     let epsg = keys.as_ref().and_then(|k| {
@@ -308,7 +312,7 @@ fn read_info_from<R: Read + Seek>(
             Err(e) => {
                 warnings.push(format!(
                     "{}: EPSG:{c} from the GeoKeys not recognised ({e}); no CRS",
-                    path.display()
+                    crate::show(path)
                 ));
                 None
             }
@@ -317,7 +321,7 @@ fn read_info_from<R: Read + Seek>(
             warnings.push(format!(
                 "{}: the GeoKeys define a user-defined CRS without an EPSG code, which is not \
                  read; the layer has no CRS",
-                path.display()
+                crate::show(path)
             ));
             None
         }
@@ -325,7 +329,7 @@ fn read_info_from<R: Read + Seek>(
             if georeferenced {
                 warnings.push(format!(
                     "{}: no GeoKeys; the layer has no CRS",
-                    path.display()
+                    crate::show(path)
                 ));
             }
             None
@@ -340,8 +344,9 @@ fn read_info_from<R: Read + Seek>(
                 Ok(v) => Some(v as f32),
                 Err(_) => {
                     warnings.push(format!(
-                        "{}: GDAL_NODATA value {s:?} is not a number; ignored",
-                        path.display()
+                        "{}: GDAL_NODATA value \"{}\" is not a number; ignored",
+                        crate::show(path),
+                        cim_core::message::quote(s)
                     ));
                     None
                 }
@@ -633,6 +638,14 @@ pub fn read_window_resampled_from<R: Read + Seek>(
             detail: format!("{out_w} × {out_h} cells is more than this reader returns at once"),
         });
     }
+    // The output (4 bytes a cell) and one decoded strip or tile must fit the
+    // memory budget.
+    crate::budget::check(
+        path,
+        (out_w as u64 * out_h as u64)
+            .saturating_mul(4)
+            .saturating_add(block_bytes(&info)),
+    )?;
     // The coarsest image whose resolution is at least the output's.
     let mut image = (0, info.width, info.height);
     for &(i, ow, oh) in &info.overviews {
@@ -664,10 +677,22 @@ pub fn read_window_resampled_from<R: Read + Seek>(
     Ok((grid, info))
 }
 
+/// Bytes in memory while one strip or tile is decoded: its samples as
+/// stored, and as `f32`.
+fn block_bytes(info: &GeoTiffInfo) -> u64 {
+    let bits: u64 = info
+        .sample_type
+        .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+        .parse()
+        .unwrap_or(64);
+    (info.block.0 as u64)
+        .saturating_mul(info.block.1 as u64)
+        .saturating_mul(info.bands.max(1) as u64)
+        .saturating_mul(bits.div_ceil(8).saturating_add(4))
+}
+
 fn open_file(path: &Path) -> Result<BufReader<File>, LoadError> {
-    File::open(path)
-        .map(BufReader::new)
-        .map_err(|e| LoadError::io(path, e))
+    crate::source_file::open_regular(path).map(BufReader::new)
 }
 
 /// Reads a GeoTIFF's tags: size, georeferencing, CRS, nodata, layout.
@@ -720,9 +745,18 @@ pub fn load_from<R: Read + Seek>(path: &Path, mut reader: R) -> Result<Loaded, L
         let mut d = open_decoder(path, &mut reader)?;
         read_info_from(&mut d, path)?
     };
+    // At most FULL_READ_CELLS, and no more than the memory budget allows
+    // (4 bytes a cell, next to one decoded block): a raster too large for
+    // either is loaded decimated.
+    let fits = crate::budget::available()
+        .map(|a| {
+            ((a as f64 * crate::budget::SHARE - block_bytes(&info) as f64) / 4.0).max(0.0) as usize
+        })
+        .unwrap_or(usize::MAX)
+        .clamp(1, FULL_READ_CELLS);
     let cells = info.width.saturating_mul(info.height);
-    let max_dim = if cells > FULL_READ_CELLS {
-        (FULL_READ_CELLS as f64).sqrt() as usize
+    let max_dim = if cells > fits {
+        ((fits as f64).sqrt() as usize).max(1)
     } else {
         usize::MAX
     };
@@ -735,19 +769,24 @@ pub fn load_from<R: Read + Seek>(path: &Path, mut reader: R) -> Result<Loaded, L
     if info.bands > 1 {
         warnings.push(format!(
             "{}: {} bands; only the first is loaded",
-            path.display(),
+            crate::show(path),
             info.bands
         ));
     }
     if grid.width != info.width {
         warnings.push(format!(
-            "{}: {} × {} cells is too many to load whole; loaded at {} × {} (use \
-             read_window for full resolution)",
-            path.display(),
+            "{}: {} × {} cells is too many to load whole; loaded at a reduced resolution of \
+             {} × {} cells (cells of {} × {} instead of {} × {}). To see it at full \
+             resolution, open a smaller extract or tiles of it (gdal_translate -srcwin)",
+            crate::show(path),
             info.width,
             info.height,
             grid.width,
-            grid.height
+            grid.height,
+            crate::show_num(grid.dx),
+            crate::show_num(grid.dy),
+            crate::show_num(info.dx),
+            crate::show_num(info.dy)
         ));
     }
     Ok(Loaded {
@@ -1039,6 +1078,37 @@ pub(crate) mod tests {
         assert!(e.to_string().starts_with("cut.tif: "), "{e}");
         let e = load_from(Path::new("x.tif"), Cursor::new(b"II*\0".to_vec())).unwrap_err();
         assert!(e.to_string().starts_with("x.tif: "), "{e}");
+    }
+
+    #[test]
+    fn the_memory_budget_decimates_or_refuses() {
+        let bytes = write_f32(
+            10,
+            9,
+            &ramp(10, 9),
+            (0.0, 90.0),
+            1.0,
+            4326,
+            tiff::encoder::Compression::Uncompressed,
+        );
+        // One strip of 10 × 3 float32 cells: 240 bytes while decoded.
+        let l = crate::budget::with_available(720, || {
+            load_from(Path::new("dem.tif"), Cursor::new(bytes.clone()))
+        })
+        .unwrap();
+        let g = l.layer.grid().unwrap();
+        assert_eq!((g.width, g.height), (5, 5));
+        let w = &l.warnings[0];
+        assert!(
+            w.contains("reduced resolution") && !w.contains("read_window"),
+            "{w}"
+        );
+        let e = crate::budget::with_available(400, || {
+            load_from(Path::new("dem.tif"), Cursor::new(bytes.clone()))
+        })
+        .unwrap_err();
+        assert!(matches!(e, LoadError::TooLarge { .. }), "{e}");
+        assert!(e.to_string().starts_with("dem.tif: too large"), "{e}");
     }
 
     #[test]

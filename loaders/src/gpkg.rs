@@ -15,8 +15,9 @@
 //! integer primary key is the feature id.
 
 use crate::vector::{self, RawFeature};
-use crate::{LoadError, Loaded};
+use crate::{LoadError, Loaded, budget};
 use cim_core::attr::Date;
+use cim_core::message::quote;
 use cim_core::{
     AttrType, AttrValue, FeatureId, Field, Geometry, Layer, LayerContent, LayerKind, VectorData,
 };
@@ -27,10 +28,7 @@ use std::path::Path;
 const FMT: &str = "GeoPackage";
 
 fn sql_err(path: &Path, what: &str, e: rusqlite::Error) -> LoadError {
-    LoadError::Sqlite {
-        path: path.to_path_buf(),
-        detail: format!("{what}: {e}"),
-    }
+    LoadError::sqlite(path, format!("{what}: {e}"))
 }
 
 /// Quotes an SQL identifier.
@@ -46,6 +44,12 @@ struct LayerDef {
 
 /// Loads every feature table of a GeoPackage, one result per table.
 pub fn load(path: &Path) -> Vec<Result<Loaded, LoadError>> {
+    // SQLite opens the file itself: refuse FIFOs, devices and directories
+    // (which would block it or be read without end) first.
+    let file_len = match crate::source_file::open_sized(path) {
+        Ok((_, len)) => len,
+        Err(e) => return vec![Err(e)],
+    };
     let conn = match Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -59,11 +63,10 @@ pub fn load(path: &Path) -> Vec<Result<Loaded, LoadError>> {
     };
     defs.iter()
         .map(|d| {
-            load_table(path, &conn, d).map_err(|e| match e {
-                LoadError::Sqlite { path, detail } => LoadError::Sqlite {
-                    path,
-                    detail: format!("table {:?}: {detail}", d.table),
-                },
+            load_table(path, &conn, d, file_len).map_err(|e| match e {
+                LoadError::Sqlite { path, detail } => {
+                    LoadError::sqlite(&path, format!("table \"{}\": {detail}", quote(&d.table)))
+                }
                 other => other,
             })
         })
@@ -162,10 +165,41 @@ fn srs(
         .map_err(|e| {
             warnings.push(format!(
                 "{}: CRS not recognised ({e}); the layer is loaded without a CRS",
-                path.display()
+                crate::show(path)
             ))
         })
         .ok()
+}
+
+/// Bytes of SQLite pages that hold `table`, where SQLite is built with the
+/// `dbstat` virtual table.
+fn table_bytes(conn: &Connection, table: &str) -> Option<u64> {
+    conn.query_row(
+        "SELECT sum(pgsize) FROM dbstat WHERE name = ?1",
+        [table],
+        |r| r.get::<_, Option<i64>>(0),
+    )
+    .ok()
+    .flatten()
+    .map(|b| b.max(0) as u64)
+}
+
+/// Checks a table against the memory budget: by the whole file's size
+/// when that fits, else by the table's own pages (a GeoPackage may hold
+/// gigabytes of tiles next to a small feature table).
+fn check_budget(
+    path: &Path,
+    conn: &Connection,
+    table: &str,
+    file_len: u64,
+) -> Result<(), LoadError> {
+    let whole = budget::scaled(file_len, budget::GEOPACKAGE_FACTOR);
+    if budget::check(path, whole).is_ok() {
+        return Ok(());
+    }
+    let own =
+        table_bytes(conn, table).map_or(whole, |b| budget::scaled(b, budget::GEOPACKAGE_FACTOR));
+    budget::check(path, own)
 }
 
 fn column_type(decl: &str) -> Option<AttrType> {
@@ -181,7 +215,13 @@ fn column_type(decl: &str) -> Option<AttrType> {
     })
 }
 
-fn load_table(path: &Path, conn: &Connection, def: &LayerDef) -> Result<Loaded, LoadError> {
+fn load_table(
+    path: &Path,
+    conn: &Connection,
+    def: &LayerDef,
+    file_len: u64,
+) -> Result<Loaded, LoadError> {
+    check_budget(path, conn, &def.table, file_len)?;
     let mut warnings = Vec::new();
     let mut info = conn
         .prepare(&format!("PRAGMA table_info({})", ident(&def.table)))
@@ -201,8 +241,8 @@ fn load_table(path: &Path, conn: &Connection, def: &LayerDef) -> Result<Loaded, 
             path,
             FMT,
             format!(
-                "table {:?} listed in gpkg_contents does not exist",
-                def.table
+                "table \"{}\" listed in gpkg_contents does not exist",
+                quote(&def.table)
             ),
         ));
     }
@@ -225,9 +265,10 @@ fn load_table(path: &Path, conn: &Connection, def: &LayerDef) -> Result<Loaded, 
                 select.push(ident(name));
             }
             None => warnings.push(format!(
-                "{}: table {:?}: BLOB column {name:?} is not loaded",
-                path.display(),
-                def.table
+                "{}: table \"{}\": BLOB column \"{}\" is not loaded",
+                crate::show(path),
+                quote(&def.table),
+                quote(name)
             )),
         }
     }
@@ -239,6 +280,7 @@ fn load_table(path: &Path, conn: &Connection, def: &LayerDef) -> Result<Loaded, 
         .query([])
         .map_err(|e| sql_err(path, "reading the features", e))?;
     let mut raw = Vec::new();
+    let mut blobs = 0usize;
     while let Some(row) = rows
         .next()
         .map_err(|e| sql_err(path, "reading the features", e))?
@@ -255,7 +297,7 @@ fn load_table(path: &Path, conn: &Connection, def: &LayerDef) -> Result<Loaded, 
                 LoadError::invalid(
                     path,
                     FMT,
-                    format!("table {:?}, feature {fid}: {e}", def.table),
+                    format!("table \"{}\", feature {fid}: {e}", quote(&def.table)),
                 )
             })?,
             _ => {
@@ -263,8 +305,8 @@ fn load_table(path: &Path, conn: &Connection, def: &LayerDef) -> Result<Loaded, 
                     path,
                     FMT,
                     format!(
-                        "table {:?}, feature {fid}: the geometry is not a BLOB",
-                        def.table
+                        "table \"{}\", feature {fid}: the geometry is not a BLOB",
+                        quote(&def.table)
                     ),
                 ));
             }
@@ -274,6 +316,9 @@ fn load_table(path: &Path, conn: &Connection, def: &LayerDef) -> Result<Loaded, 
             let v = row
                 .get_ref(i + 2)
                 .map_err(|e| sql_err(path, "reading an attribute", e))?;
+            if matches!(v, ValueRef::Blob(_)) {
+                blobs += 1;
+            }
             attributes.push(value(v, f.ty));
         }
         raw.push(RawFeature {
@@ -281,6 +326,14 @@ fn load_table(path: &Path, conn: &Connection, def: &LayerDef) -> Result<Loaded, 
             geometry,
             attributes,
         });
+    }
+    if blobs > 0 {
+        warnings.push(format!(
+            "{}: table \"{}\": {blobs} value(s) stored as BLOBs in columns of other types \
+             were left empty",
+            crate::show(path),
+            quote(&def.table)
+        ));
     }
     let crs = srs(path, conn, def.srs_id, &mut warnings);
     Ok(Loaded {
@@ -427,6 +480,33 @@ pub(crate) mod tests {
         .unwrap();
         c.execute("INSERT INTO broken VALUES (1, x'47500003')", [])
             .unwrap();
+    }
+
+    #[test]
+    fn tables_too_large_for_the_memory_budget_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("city.gpkg");
+        write_gpkg(&path);
+        let results = crate::budget::with_available(1000, || load(&path));
+        assert_eq!(results.len(), 2);
+        for r in &results {
+            let e = r.as_ref().unwrap_err();
+            assert!(matches!(e, LoadError::TooLarge { .. }), "{e}");
+        }
+        // A blob where text belongs is counted, not dropped silently.
+        let c = Connection::open(&path).unwrap();
+        c.execute("UPDATE buildings SET name = x'0102' WHERE fid = 11", [])
+            .unwrap();
+        drop(c);
+        let results = load(&path);
+        let l = results[1].as_ref().unwrap();
+        assert!(
+            l.warnings
+                .iter()
+                .any(|w| w.contains("1 value(s) stored as BLOBs")),
+            "{:?}",
+            l.warnings
+        );
     }
 
     #[test]

@@ -22,6 +22,7 @@
 //! transformation, so it encloses the layer.
 
 use crate::{FileFormat, LoadError, Loaded};
+use cim_core::message::{clip, quote};
 use cim_core::{Field, LayerContent};
 use serde::Serialize;
 use std::fmt;
@@ -142,9 +143,10 @@ pub fn summarise(path: &Path, loaded: Loaded) -> LayerSummary {
             Ok(w) => Some(w),
             Err(e) => {
                 warnings.push(format!(
-                    "{}: layer {:?}: no WGS 84 extent: {e}",
-                    path.display(),
-                    layer.name
+                    "{}: layer \"{}\": no WGS 84 extent: {}",
+                    crate::show(path),
+                    quote(&layer.name),
+                    clip(&e, 600)
                 ));
                 None
             }
@@ -223,12 +225,27 @@ fn fmt_box(f: &mut fmt::Formatter<'_>, label: &str, b: &Option<[f64; 4]>) -> fmt
     }
 }
 
+/// How many characters of a file name a text report shows (see
+/// [`cim_core::message::path`]).
+const MAX_FILE_CHARS: usize = 400;
+
+// The text form goes to a terminal: everything taken from the files (names,
+// CRS names, field names) is shown bounded and with control characters
+// escaped. The JSON form escapes them by itself.
 impl fmt::Display for LayerSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{} — layer {:?} ({})", self.file, self.name, self.format)?;
+        writeln!(
+            f,
+            "{} — layer \"{}\" ({})",
+            clip(&self.file, MAX_FILE_CHARS),
+            quote(&self.name),
+            quote(&self.format)
+        )?;
         match (&self.crs, &self.crs_name) {
-            (Some(c), Some(n)) if c != n => writeln!(f, "  {:<13} {c} ({n})", "crs")?,
-            (Some(c), _) => writeln!(f, "  {:<13} {c}", "crs")?,
+            (Some(c), Some(n)) if c != n => {
+                writeln!(f, "  {:<13} {} ({})", "crs", quote(c), quote(n))?
+            }
+            (Some(c), _) => writeln!(f, "  {:<13} {}", "crs", quote(c))?,
             (None, _) => writeln!(f, "  {:<13} none declared", "crs")?,
         }
         match &self.raster {
@@ -260,12 +277,16 @@ impl fmt::Display for LayerSummary {
             let list: Vec<String> = self
                 .fields
                 .iter()
-                .map(|x| format!("{} ({})", x.name, x.ty.as_str()))
+                .map(|x| format!("{} ({})", quote(&x.name), x.ty.as_str()))
                 .collect();
             writeln!(f, "  {:<13} {}", "fields", list.join(", "))?;
         }
         for w in &self.warnings {
-            writeln!(f, "  warning: {w}")?;
+            writeln!(
+                f,
+                "  warning: {}",
+                clip(w, 4 * crate::error::MAX_DETAIL_CHARS)
+            )?;
         }
         Ok(())
     }
@@ -275,7 +296,12 @@ impl fmt::Display for LayerReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LayerReport::Loaded(s) => s.fmt(f),
-            LayerReport::Failed(e) => writeln!(f, "{} — ERROR: {}", e.file, e.error),
+            LayerReport::Failed(e) => writeln!(
+                f,
+                "{} — ERROR: {}",
+                clip(&e.file, MAX_FILE_CHARS),
+                clip(&e.error, 4 * crate::error::MAX_DETAIL_CHARS)
+            ),
         }
     }
 }
@@ -372,6 +398,27 @@ mod tests {
         let text = rep.to_string();
         assert!(text.contains("features      2 Point"), "{text}");
         assert!(text.contains("ERROR"), "{text}");
+    }
+
+    #[test]
+    fn the_text_report_escapes_what_comes_from_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let gj = dir.path().join("a\u{1b}[2J.geojson");
+        std::fs::write(
+            &gj,
+            r#"{"type":"Feature","properties":{"k\u001b[31m":1},"geometry":{"type":"Point","coordinates":[1,2]}}"#,
+        )
+        .unwrap();
+        let text = inspect_path(&gj).to_string();
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+        assert!(text.contains("a\\u{1b}[2J"), "{text}");
+        assert!(text.contains("k\\u{1b}[31m (int)"), "{text}");
+        std::fs::write(&gj, "{\u{1b}").unwrap();
+        let text = inspect_path(&gj).to_string();
+        assert!(
+            text.contains("ERROR") && !text.contains('\u{1b}'),
+            "{text:?}"
+        );
     }
 
     #[test]

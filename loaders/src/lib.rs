@@ -27,19 +27,33 @@
 //! Every reader checks declared lengths and counts against the bytes actually
 //! present before allocating, so truncated or hostile files give a
 //! [`LoadError`] naming the file instead of a panic or an unbounded
-//! allocation.
+//! allocation. Beyond that:
+//!
+//! * every file is opened by [`source_file::open_regular`], which refuses
+//!   FIFOs, devices and directories without blocking on them;
+//! * headers are read and checked before bodies, and a load whose estimated
+//!   size in memory exceeds half of what the process can still get is refused
+//!   ([`budget`]);
+//! * data a reader cannot keep (features, fields, values) is never dropped
+//!   silently: the layer's warnings say how much and why;
+//! * text from files and paths reaches messages only through
+//!   [`cim_core::message`]: bounded, control characters escaped.
 
 pub mod archive;
 pub mod ascii_grid;
 pub mod basemap;
+pub mod budget;
 mod crs;
 pub mod dbf;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod geojson;
 pub mod geotiff;
 pub mod gpkg;
 pub mod inspect;
 pub mod shapefile;
+pub mod source_file;
 mod tiff_lzw;
 pub mod tile_source;
 mod vector;
@@ -50,8 +64,23 @@ pub use inspect::{InspectReport, LayerReport, inspect_path, inspect_paths};
 pub use tile_source::{FetchOptions, TileError, TileFetcher, TileSource, TmsRef};
 
 use cim_core::Layer;
-use std::io::Read;
 use std::path::Path;
+
+/// A path as it may appear in a message (see [`cim_core::message::path`]).
+pub(crate) fn show(path: &Path) -> String {
+    cim_core::message::path(path)
+}
+
+/// A number read from a file, as it may appear in a message: in exponent
+/// form when its plain form would be long (`1e308`, not 309 digits).
+pub(crate) fn show_num(v: f64) -> String {
+    let plain = v.to_string();
+    if plain.len() > 24 {
+        format!("{v:e}")
+    } else {
+        plain
+    }
+}
 
 /// A layer read from a file, with what the reader had to say about it
 /// (problems that did not stop it loading, e.g. an unrecognised `.prj`, a
@@ -169,17 +198,8 @@ pub fn detect_format(path: &Path) -> Result<FileFormat, LoadError> {
 }
 
 fn read_head(path: &Path, buf: &mut [u8]) -> Result<usize, LoadError> {
-    let mut f = std::fs::File::open(path).map_err(|e| LoadError::io(path, e))?;
-    let mut n = 0;
-    while n < buf.len() {
-        match f.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(LoadError::io(path, e)),
-        }
-    }
-    Ok(n)
+    let mut f = source_file::open_regular(path)?;
+    source_file::read_up_to(&mut f, path, buf)
 }
 
 /// Loads every layer of a file, one result per layer: a shapefile, GeoJSON,
@@ -228,22 +248,14 @@ pub(crate) fn layer_name(path: &Path) -> String {
     stem.to_string()
 }
 
-/// Reads a whole file, refusing files over `max` bytes.
-pub(crate) fn read_file_limited(path: &Path, max: u64) -> Result<Vec<u8>, LoadError> {
-    let f = std::fs::File::open(path).map_err(|e| LoadError::io(path, e))?;
-    let len = f.metadata().map_err(|e| LoadError::io(path, e))?.len();
-    if len > max {
-        return Err(LoadError::unsupported(
-            path,
-            "file",
-            format!("{len} bytes is more than the {max}-byte limit for reading it whole"),
-        ));
+/// Reads a whole regular file, refusing files over `max` bytes and files
+/// whose size times `factor` does not fit the memory [`budget`].
+pub(crate) fn read_file_limited(path: &Path, max: u64, factor: f64) -> Result<Vec<u8>, LoadError> {
+    let (f, len) = source_file::open_sized(path)?;
+    if len <= max {
+        budget::check(path, budget::scaled(len, factor))?;
     }
-    let mut buf = Vec::with_capacity(len as usize);
-    f.take(max)
-        .read_to_end(&mut buf)
-        .map_err(|e| LoadError::io(path, e))?;
-    Ok(buf)
+    source_file::read_rest(f, path, Vec::new(), len, max)
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 //! the bytes present first, so that a truncated or hostile file is an error
 //! naming the file rather than an allocation of what it claims.
 //!
-//! Mapping to [`Geometry`] (x, y, z; M values are dropped):
+//! Mapping to [`Geometry`] (x, y, z; M values are dropped, with a warning):
 //! * Point* → `Point`, MultiPoint* → `MultiPoint`;
 //! * PolyLine* → `LineString` or `MultiLineString` (one type per layer, see
 //!   [`crate::vector`]);
@@ -23,11 +23,17 @@
 //! * Null shapes → an empty geometry of the layer's type.
 //!
 //! A feature's id is its record's 0-based index. Records whose `.dbf` row is
-//! marked deleted are skipped, as GDAL does.
+//! marked deleted are skipped, as GDAL does, with a warning counting them.
+//!
+//! The `.shx` index is used when it is whole, every entry points at a record
+//! inside the `.shp`, and it lists at least as many records as walking the
+//! `.shp` from record to record finds; otherwise the `.shp` is read
+//! sequentially, with a warning naming the `.shx` ("truncated (lists 90 of
+//! 193 records)"), so a damaged index never loses features.
 
 use crate::dbf::{self, DbfTable};
 use crate::vector::{self, Family, RawFeature};
-use crate::{LoadError, Loaded};
+use crate::{LoadError, Loaded, budget, source_file};
 use ::shapefile::record::ReadableShape;
 use ::shapefile::{Patch, PolygonRing, Shape, ShapeType};
 use cim_core::geometry::Polygon;
@@ -61,15 +67,17 @@ pub struct ShapefileParts {
 
 /// Loads the shapefile whose `.shp` is at `path`, with the side files next to
 /// it (found case-insensitively: `ROADS.DBF` goes with `roads.shp`).
+///
+/// The `.shp` and `.dbf` headers are read and checked against the files'
+/// lengths first, and the whole set against the memory [`budget`], before
+/// any body is read.
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     let name = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let shp = Part {
-        path: path.to_path_buf(),
-        bytes: crate::read_file_limited(path, MAX_SHP_BYTES)?,
-    };
+    let shp = Pending::open(path.to_path_buf(), 100, MAX_SHP_BYTES)?;
+    check_shp_header(path, &shp.head, shp.len)?;
     let siblings: Vec<PathBuf> = path
         .parent()
         .map(|d| {
@@ -82,7 +90,7 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
         .and_then(|d| std::fs::read_dir(d).ok())
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
-    let side = |ext: &str, max: u64| -> Result<Option<Part>, LoadError> {
+    let side = |ext: &str, head: usize, max: u64| -> Result<Option<Pending>, LoadError> {
         let exact = path.with_extension(ext);
         let found = if exact.is_file() {
             Some(exact)
@@ -96,23 +104,75 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
                 })
                 .cloned()
         };
-        match found {
-            None => Ok(None),
-            Some(p) => {
-                let bytes = crate::read_file_limited(&p, max)?;
-                Ok(Some(Part { path: p, bytes }))
-            }
-        }
+        found.map(|p| Pending::open(p, head, max)).transpose()
     };
+    let shx = side("shx", 0, MAX_SHP_BYTES)?;
+    let dbf = side("dbf", 32, MAX_SHP_BYTES)?;
+    let prj = side("prj", 0, MAX_TEXT_BYTES)?;
+    let cpg = side("cpg", 0, MAX_TEXT_BYTES)?;
+    let dbf_estimate = match &dbf {
+        Some(d) => dbf::DbfHeader::check(&d.path, &d.head, d.len)?.memory_estimate(d.len),
+        None => 0,
+    };
+    let small = |p: &Option<Pending>| p.as_ref().map_or(0, |p| p.len);
+    budget::check(
+        path,
+        budget::scaled(shp.len, budget::SHAPEFILE_FACTOR)
+            .saturating_add(dbf_estimate)
+            .saturating_add(small(&shx))
+            .saturating_add(small(&prj))
+            .saturating_add(small(&cpg)),
+    )?;
     let parts = ShapefileParts {
-        shx: side("shx", MAX_SHP_BYTES)?,
-        dbf: side("dbf", MAX_SHP_BYTES)?,
-        prj: side("prj", MAX_TEXT_BYTES)?,
-        cpg: side("cpg", MAX_TEXT_BYTES)?,
+        shx: shx.map(Pending::finish).transpose()?,
+        dbf: dbf.map(Pending::finish).transpose()?,
+        prj: prj.map(Pending::finish).transpose()?,
+        cpg: cpg.map(Pending::finish).transpose()?,
         name,
-        shp,
+        shp: shp.finish()?,
     };
     read(&parts)
+}
+
+/// A file of a shapefile set, opened and with its header read, whose body
+/// is read once every header has been checked.
+struct Pending {
+    path: PathBuf,
+    file: std::fs::File,
+    len: u64,
+    max: u64,
+    head: Vec<u8>,
+}
+
+impl Pending {
+    fn open(path: PathBuf, head: usize, max: u64) -> Result<Pending, LoadError> {
+        let (mut file, len) = source_file::open_sized(&path)?;
+        if len > max {
+            return Err(LoadError::unsupported(
+                &path,
+                "file",
+                format!("{len} bytes is more than the {max}-byte limit for reading it whole"),
+            ));
+        }
+        let mut buf = vec![0u8; head];
+        let n = source_file::read_up_to(&mut file, &path, &mut buf)?;
+        buf.truncate(n);
+        Ok(Pending {
+            path,
+            file,
+            len,
+            max,
+            head: buf,
+        })
+    }
+
+    fn finish(self) -> Result<Part, LoadError> {
+        let bytes = source_file::read_rest(self.file, &self.path, self.head, self.len, self.max)?;
+        Ok(Part {
+            path: self.path,
+            bytes,
+        })
+    }
 }
 
 fn be_i32(b: &[u8], at: usize) -> i64 {
@@ -123,72 +183,177 @@ fn le_i32(b: &[u8], at: usize) -> i64 {
     i32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]) as i64
 }
 
-/// Byte ranges of the record contents (after each 8-byte record header).
+/// Checks the 100-byte main file header at the start of `head` (file code
+/// 9994, the file length it declares) against `file_len`, the real length
+/// of the `.shp`; the declared length in bytes.
+pub(crate) fn check_shp_header(
+    path: &Path,
+    head: &[u8],
+    file_len: u64,
+) -> Result<usize, LoadError> {
+    if head.len() < 100 {
+        return Err(LoadError::truncated(
+            path,
+            format!("{file_len} bytes, shorter than the 100-byte .shp header"),
+        ));
+    }
+    let code = be_i32(head, 0);
+    if code != 9994 {
+        return Err(LoadError::invalid(
+            path,
+            FMT,
+            format!("file code {code} where a .shp has 9994: not a shapefile"),
+        ));
+    }
+    let declared = be_i32(head, 24) * 2;
+    if declared < 100 {
+        return Err(LoadError::invalid(
+            path,
+            FMT,
+            format!("the header declares a file length of {declared} bytes, less than the header"),
+        ));
+    }
+    if declared as u64 > file_len {
+        return Err(LoadError::truncated(
+            path,
+            format!("the .shp header declares {declared} bytes but the file has only {file_len}"),
+        ));
+    }
+    Ok(declared as usize)
+}
+
+/// The header of one record at byte `at` of the `.shp`, checked against
+/// `end`: the range of its content.
+fn record_at(
+    shp: &Part,
+    end: usize,
+    i: usize,
+    at: i64,
+    what: &str,
+) -> Result<(usize, usize), LoadError> {
+    let p = &shp.path;
+    if at < 100 {
+        return Err(LoadError::invalid(
+            p,
+            FMT,
+            format!("record {i}{what} starts at byte {at}, inside the 100-byte header"),
+        ));
+    }
+    let at = at as usize;
+    if at + 8 > end {
+        return Err(LoadError::truncated(
+            p,
+            format!(
+                "record {i}{what} starts at byte {at}, past the end of the file content at \
+                 byte {end}"
+            ),
+        ));
+    }
+    let len = be_i32(&shp.bytes, at + 4) * 2;
+    if len < 0 || at + 8 + len as usize > end {
+        return Err(LoadError::truncated(
+            p,
+            format!(
+                "record {i}{what} at byte {at} declares {len} content bytes, running past \
+                 the end of the file content at byte {end}"
+            ),
+        ));
+    }
+    Ok((at + 8, len as usize))
+}
+
+/// The records of the `.shp`, walked one after the other from the header.
+fn sequential_ranges(shp: &Part, end: usize) -> Result<Vec<(usize, usize)>, LoadError> {
+    let mut out = Vec::new();
+    let mut at = 100;
+    while at < end {
+        let r = record_at(shp, end, out.len(), at as i64, "")?;
+        at = r.0 + r.1;
+        out.push(r);
+    }
+    Ok(out)
+}
+
+/// Why a `.shx` is not used.
+enum ShxProblem {
+    /// Not an index at all.
+    Invalid(String),
+    /// Cut short: it holds `held` complete entries.
+    Truncated { held: usize },
+    /// An entry pointing outside the `.shp`.
+    Entry(LoadError),
+}
+
+/// The records the `.shx` lists, if it is whole and every entry is sound.
+fn indexed_ranges(shp: &Part, end: usize, shx: &Part) -> Result<Vec<(usize, usize)>, ShxProblem> {
+    let x = &shx.bytes;
+    if x.len() < 100 {
+        return Err(ShxProblem::Invalid(format!(
+            "{} bytes, shorter than the 100-byte header",
+            x.len()
+        )));
+    }
+    let code = be_i32(x, 0);
+    if code != 9994 {
+        return Err(ShxProblem::Invalid(format!("file code {code}, not 9994")));
+    }
+    let held = (x.len() - 100) / 8;
+    let declared = be_i32(x, 24) * 2;
+    if declared < 100 {
+        return Err(ShxProblem::Invalid(format!(
+            "declared length {declared} bytes, less than the header"
+        )));
+    }
+    let declared = (declared as usize - 100) / 8;
+    if declared > held {
+        return Err(ShxProblem::Truncated { held });
+    }
+    (0..declared)
+        .map(|i| record_at(shp, end, i, be_i32(x, 100 + 8 * i) * 2, " (from the .shx)"))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ShxProblem::Entry)
+}
+
+/// Byte ranges of the record contents (after each 8-byte record header):
+/// from the `.shx` when it is sound and lists every record, else from the
+/// `.shp` read sequentially, with a warning naming the `.shx`. No record
+/// the `.shp` holds is left out because of its index.
 fn record_ranges(
     shp: &Part,
     end: usize,
     shx: Option<&Part>,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<(usize, usize)>, LoadError> {
-    let p = &shp.path;
-    let b = &shp.bytes;
-    let check = |i: usize, at: usize, what: &str| -> Result<(usize, usize), LoadError> {
-        if at < 100 {
-            return Err(LoadError::invalid(
-                p,
-                FMT,
-                format!("record {i}{what} starts at byte {at}, inside the 100-byte header"),
-            ));
-        }
-        if at + 8 > end {
-            return Err(LoadError::truncated(
-                p,
-                format!(
-                    "record {i}{what} starts at byte {at}, past the end of the file content at \
-                     byte {end}"
-                ),
-            ));
-        }
-        let len = be_i32(b, at + 4) * 2;
-        if len < 0 || at + 8 + len as usize > end {
-            return Err(LoadError::truncated(
-                p,
-                format!(
-                    "record {i}{what} at byte {at} declares {len} content bytes, running past \
-                     the end of the file content at byte {end}"
-                ),
-            ));
-        }
-        Ok((at + 8, len as usize))
+    let sequential = sequential_ranges(shp, end);
+    let Some(shx) = shx else {
+        return sequential;
     };
-    if let Some(shx) = shx {
-        let x = &shx.bytes;
-        let usable = x.len() >= 100 && be_i32(x, 0) == 9994;
-        if usable {
-            let declared = (be_i32(x, 24).max(0) as usize)
-                .saturating_mul(2)
-                .min(x.len());
-            let n = declared.saturating_sub(100) / 8;
-            let mut out = Vec::with_capacity(n);
-            for i in 0..n {
-                let at = be_i32(x, 100 + 8 * i) * 2;
-                out.push(check(i, at.max(0) as usize, " (from the .shx)")?);
-            }
-            return Ok(out);
+    let shown = crate::show(&shx.path);
+    match (indexed_ranges(shp, end, shx), sequential) {
+        (Ok(indexed), Ok(seq)) if seq.len() > indexed.len() => {
+            warnings.push(format!(
+                "{shown}: truncated (lists {} of {} records); read the .shp sequentially",
+                indexed.len(),
+                seq.len()
+            ));
+            Ok(seq)
         }
-        warnings.push(format!(
-            "{}: not a valid shapefile index; reading the .shp sequentially",
-            shx.path.display()
-        ));
+        // A sound index that the sequential walk cannot follow (a .shp with
+        // gaps between records, which the format allows) is used as it is.
+        (Ok(indexed), _) => Ok(indexed),
+        (Err(problem), Ok(seq)) => {
+            let why = match problem {
+                ShxProblem::Invalid(why) => format!("not a valid shapefile index ({why})"),
+                ShxProblem::Truncated { held } => {
+                    format!("truncated (lists {held} of {} records)", seq.len())
+                }
+                ShxProblem::Entry(e) => format!("an entry does not match the .shp ({e})"),
+            };
+            warnings.push(format!("{shown}: {why}; read the .shp sequentially"));
+            Ok(seq)
+        }
+        (Err(_), Err(e)) => Err(e),
     }
-    let mut out = Vec::new();
-    let mut at = 100;
-    while at < end {
-        let r = check(out.len(), at, "")?;
-        at = r.0 + r.1;
-        out.push(r);
-    }
-    Ok(out)
 }
 
 /// Checks a record's declared part and point counts against its length, so
@@ -260,72 +425,81 @@ fn check_counts(c: &[u8]) -> Result<(), String> {
 pub fn read(parts: &ShapefileParts) -> Result<Loaded, LoadError> {
     let shp = &parts.shp;
     let b = &shp.bytes;
-    if b.len() < 100 {
-        return Err(LoadError::truncated(
-            &shp.path,
-            format!("{} bytes, shorter than the 100-byte .shp header", b.len()),
-        ));
-    }
+    let end = check_shp_header(&shp.path, b, b.len() as u64)?;
     let header = ::shapefile::header::Header::read_from(&mut &b[..100])
         .map_err(|e| LoadError::invalid(&shp.path, FMT, format!("bad .shp header: {e}")))?;
-    let end = header.file_length as usize * 2;
-    if end > b.len() {
-        return Err(LoadError::truncated(
-            &shp.path,
-            format!(
-                "the .shp header declares {end} bytes but the file has only {}",
-                b.len()
-            ),
+    let mut warnings = Vec::new();
+    if b.len() > end {
+        warnings.push(format!(
+            "{}: {} bytes after the {end} its header declares are ignored",
+            crate::show(&shp.path),
+            b.len() - end
         ));
     }
-    let mut warnings = Vec::new();
     let ranges = record_ranges(shp, end, parts.shx.as_ref(), &mut warnings)?;
 
-    let table: Option<DbfTable> = match &parts.dbf {
+    let (fields, records) = match &parts.dbf {
         Some(d) => {
             let cpg = parts
                 .cpg
                 .as_ref()
                 .map(|c| String::from_utf8_lossy(&c.bytes).into_owned());
-            let t = dbf::read_dbf(&d.path, &d.bytes, cpg.as_deref())?;
-            if t.records.len() < ranges.len() {
+            let DbfTable {
+                fields,
+                records,
+                warnings: dbf_warnings,
+                ..
+            } = dbf::read_dbf(&d.path, &d.bytes, cpg.as_deref())?;
+            if records.len() < ranges.len() {
                 return Err(LoadError::invalid(
                     &d.path,
                     FMT,
                     format!(
                         "the .dbf has {} records but {} has {} shapes",
-                        t.records.len(),
-                        shp.path.display(),
+                        records.len(),
+                        crate::show(&shp.path),
                         ranges.len()
                     ),
                 ));
             }
-            if t.records.len() > ranges.len() {
+            if records.len() > ranges.len() {
                 warnings.push(format!(
-                    "{}: {} records but the .shp has only {} shapes; the extra records are ignored",
-                    d.path.display(),
-                    t.records.len(),
-                    ranges.len()
+                    "{}: {} records but the .shp has only {} shapes; the {} extra records are \
+                     ignored",
+                    crate::show(&d.path),
+                    records.len(),
+                    ranges.len(),
+                    records.len() - ranges.len()
                 ));
             }
-            warnings.extend(t.warnings.iter().cloned());
-            Some(t)
+            let deleted = records[..ranges.len()]
+                .iter()
+                .filter(|r| r.is_none())
+                .count();
+            if deleted > 0 {
+                warnings.push(format!(
+                    "{}: {deleted} record(s) marked deleted; they and their shapes are skipped",
+                    crate::show(&d.path)
+                ));
+            }
+            warnings.extend(dbf_warnings);
+            (fields, Some(records))
         }
         None => {
             warnings.push(format!(
                 "{}: no .dbf next to it; the features have no attributes",
-                shp.path.display()
+                crate::show(&shp.path)
             ));
-            None
+            (Vec::new(), None)
         }
     };
 
     let mut raw = Vec::with_capacity(ranges.len());
-    let mut records = table.as_ref().map(|t| t.records.iter());
+    let mut records = records.map(|r| r.into_iter());
     for (i, &(start, len)) in ranges.iter().enumerate() {
         let attrs = match records.as_mut().and_then(|r| r.next()) {
             Some(None) => continue, // deleted in the .dbf
-            Some(Some(a)) => a.clone(),
+            Some(Some(a)) => a,
             None => Vec::new(),
         };
         let content = &b[start..start + len];
@@ -342,6 +516,7 @@ pub fn read(parts: &ShapefileParts) -> Result<Loaded, LoadError> {
             attributes: attrs,
         });
     }
+    drop(records);
 
     let crs = parts.prj.as_ref().and_then(|p| {
         let text = String::from_utf8_lossy(&p.bytes);
@@ -350,12 +525,23 @@ pub fn read(parts: &ShapefileParts) -> Result<Loaded, LoadError> {
             Err(e) => {
                 warnings.push(format!(
                     "{}: CRS not recognised ({e}); the layer is loaded without a CRS",
-                    p.path.display()
+                    crate::show(&p.path)
                 ));
                 None
             }
         }
     });
+    if matches!(
+        header.shape_type,
+        ShapeType::PointM | ShapeType::PolylineM | ShapeType::PolygonM | ShapeType::MultipointM
+    ) && !raw.is_empty()
+    {
+        warnings.push(format!(
+            "{}: the M (measure) values of its {} shapes are not kept (only x, y and z are read)",
+            crate::show(&shp.path),
+            raw.len()
+        ));
+    }
     let hint = match header.shape_type {
         ShapeType::Point
         | ShapeType::PointM
@@ -369,7 +555,6 @@ pub fn read(parts: &ShapefileParts) -> Result<Loaded, LoadError> {
         ShapeType::NullShape => None,
     };
     let features = vector::finish(raw, hint);
-    let fields = table.map(|t| t.fields).unwrap_or_default();
     Ok(Loaded {
         layer: Layer {
             name: parts.name.clone(),

@@ -44,8 +44,10 @@ pub(crate) fn decode(
             s.format
         ));
     }
-    let row_bytes = width * s.samples * s.bytes;
-    let expected = row_bytes * rows;
+    let (row_bytes, expected) = width
+        .checked_mul(s.samples * s.bytes)
+        .and_then(|r| Some((r, r.checked_mul(rows)?)))
+        .ok_or_else(|| format!("{width}×{rows} pixels do not fit in memory"))?;
     let mut raw = lzw(data, expected)?;
     if raw.len() < expected {
         return Err(format!(
@@ -74,19 +76,22 @@ fn lzw(data: &[u8], expected: usize) -> Result<Vec<u8>, String> {
     } else {
         Configuration::with_tiff_size_switch(BitOrder::Msb, 8).build()
     };
-    let mut out = vec![0u8; expected];
-    let (mut input, mut filled) = (data, 0);
-    while filled < expected {
-        let r = dec.decode_bytes(input, &mut out[filled..]);
+    // Grow the output only as the data really decodes: a header may
+    // declare gigabytes for a strip of a few bytes (found by cargo fuzz).
+    let mut out = Vec::with_capacity(expected.min(data.len().saturating_mul(8)));
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut input = data;
+    while out.len() < expected {
+        let want = (expected - out.len()).min(buf.len());
+        let r = dec.decode_bytes(input, &mut buf[..want]);
         input = &input[r.consumed_in..];
-        filled += r.consumed_out;
+        out.extend_from_slice(&buf[..r.consumed_out]);
         match r.status {
             Ok(LzwStatus::Ok) if r.consumed_in > 0 || r.consumed_out > 0 => {}
             Ok(_) => break,
             Err(e) => return Err(format!("corrupt LZW data: {e}")),
         }
     }
-    out.truncate(filled);
     Ok(out)
 }
 

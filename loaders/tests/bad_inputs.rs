@@ -320,3 +320,258 @@ fn mutated_files_never_panic() {
     // The untouched files still load.
     assert_eq!(load_path(&shp).unwrap()[0].feature_count(), 6);
 }
+
+/// Runs `f` on its own thread and fails the test if it takes longer than
+/// `secs` seconds (a regression must fail, not hang the suite).
+fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(secs))
+        .expect("the loader blocked")
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_are_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    // As the file given, with and without a known extension, and as a
+    // GeoPackage (which SQLite would open itself).
+    for name in [
+        "f.geojson",
+        "f",
+        "f.gpkg",
+        "f.zip",
+        "f.tif",
+        "f.asc",
+        "f.shp",
+    ] {
+        let fifo = dir.path().join(name);
+        mkfifo(&fifo);
+        let p = fifo.clone();
+        let t = std::time::Instant::now();
+        let r = within(5, move || load_all(&p));
+        assert!(t.elapsed().as_secs_f64() < 1.0, "{name}: {:?}", t.elapsed());
+        let e = r[0].as_ref().unwrap_err();
+        assert!(matches!(e, LoadError::NotAFile { .. }), "{name}: {e}");
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with(&fifo.display().to_string())
+                && msg.contains("not a regular file (a FIFO/named pipe)"),
+            "{msg}"
+        );
+        let p = fifo.clone();
+        let rep = within(5, move || inspect_path(&p));
+        assert!(rep.has_errors());
+    }
+    // As a side file of a shapefile.
+    let shp = write_shapefile(dir.path(), "side", 2);
+    let dbf = shp.with_extension("dbf");
+    std::fs::remove_file(&dbf).unwrap();
+    mkfifo(&dbf);
+    let e = within(5, move || load_path(&shp)).unwrap_err();
+    assert!(matches!(e, LoadError::NotAFile { .. }), "{e}");
+    assert_eq!(e.path(), dbf);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_to_dev_zero_is_refused_without_reading_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let z = dir.path().join("z.shp");
+    std::os::unix::fs::symlink("/dev/zero", &z).unwrap();
+    let p = z.clone();
+    let e = within(5, move || load_path(&p)).unwrap_err();
+    assert!(matches!(e, LoadError::NotAFile { .. }), "{e}");
+    assert!(e.to_string().contains("a character device"), "{e}");
+    // The same behind a side file, and for a file sniffed by its content.
+    let shp = write_shapefile(dir.path(), "w", 1);
+    std::fs::remove_file(shp.with_extension("shx")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", shp.with_extension("shx")).unwrap();
+    let e = within(5, move || load_path(&shp)).unwrap_err();
+    assert!(e.to_string().contains("w.shx: not a regular file"), "{e}");
+    let n = dir.path().join("noext");
+    std::os::unix::fs::symlink("/dev/zero", &n).unwrap();
+    let e = within(5, move || load_path(&n)).unwrap_err();
+    assert!(matches!(e, LoadError::NotAFile { .. }), "{e}");
+    // A directory named like a data file.
+    let d = dir.path().join("dir.geojson");
+    std::fs::create_dir(&d).unwrap();
+    let e = load_path(&d).unwrap_err();
+    assert!(e.to_string().contains("(a directory)"), "{e}");
+}
+
+#[test]
+fn loads_larger_than_the_memory_budget_are_refused_naming_the_file() {
+    use cim_loaders::budget::with_available;
+    let dir = tempfile::tempdir().unwrap();
+    let shp = write_shapefile(dir.path(), "b", 50);
+    let gj = dir.path().join("g.geojson");
+    std::fs::write(
+        &gj,
+        r#"{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[1,2]}}"#,
+    )
+    .unwrap();
+    let asc = dir.path().join("d.asc");
+    std::fs::write(
+        &asc,
+        "ncols 2\nnrows 1\nxllcorner 0\nyllcorner 0\ncellsize 1\n1 2\n",
+    )
+    .unwrap();
+    let zip = dir.path().join("b.zip");
+    let mut files = set(&shp, "prj");
+    files.push(gj.clone());
+    zip_dir(&files, &zip);
+    for (path, member) in [
+        (&shp, shp.clone()),
+        (&gj, gj.clone()),
+        (&asc, asc.clone()),
+        (&zip, zip.join("b.shp")),
+    ] {
+        // Enough for each of them.
+        let ok = with_available(1 << 30, || load_all(path));
+        assert!(ok.iter().all(|r| r.is_ok()), "{ok:?}");
+        let r = with_available(100, || load_all(path));
+        let e = r[0].as_ref().unwrap_err();
+        assert!(matches!(e, LoadError::TooLarge { .. }), "{e}");
+        assert_eq!(e.path(), member);
+        let msg = e.to_string();
+        assert!(
+            msg.contains(": too large: about ") && msg.contains(" MB available"),
+            "{msg}"
+        );
+    }
+}
+
+#[test]
+fn a_truncated_shx_loses_no_feature_and_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let shp = write_shapefile(dir.path(), "x", 193);
+    let shx = shp.with_extension("shx");
+    let b = std::fs::read(&shx).unwrap();
+    std::fs::write(&shx, &b[..100 + 8 * 90]).unwrap();
+    let loaded = load_all(&shp).remove(0).unwrap();
+    assert_eq!(loaded.layer.feature_count(), 193);
+    assert_eq!(
+        loaded.warnings,
+        [format!(
+            "{}: truncated (lists 90 of 193 records); read the .shp sequentially",
+            shx.display()
+        )]
+    );
+    // An index that is whole but lists fewer records (header patched too).
+    let mut b = b[..100 + 8 * 90].to_vec();
+    b[24..28].copy_from_slice(&((100 + 8 * 90) / 2i32).to_be_bytes());
+    std::fs::write(&shx, &b).unwrap();
+    let loaded = load_all(&shp).remove(0).unwrap();
+    assert_eq!(loaded.layer.feature_count(), 193);
+    assert!(loaded.warnings[0].contains("x.shx: truncated (lists 90 of 193"));
+    // And inside a zip archive.
+    let zip = dir.path().join("x.zip");
+    zip_dir(&set(&shp, "prj"), &zip);
+    let loaded = load_all(&zip).remove(0).unwrap();
+    assert_eq!(loaded.layer.feature_count(), 193);
+    assert!(
+        loaded.warnings[0].contains("x.zip/x.shx: truncated"),
+        "{:?}",
+        loaded.warnings
+    );
+    // An index pointing outside the .shp: read sequentially, named.
+    let mut b = std::fs::read(&shx).unwrap();
+    b[100..104].copy_from_slice(&i32::MAX.to_be_bytes());
+    std::fs::write(&shx, &b).unwrap();
+    let loaded = load_all(&shp).remove(0).unwrap();
+    assert_eq!(loaded.layer.feature_count(), 193);
+    assert!(
+        loaded.warnings[0].starts_with(&shx.display().to_string()),
+        "{:?}",
+        loaded.warnings
+    );
+}
+
+#[test]
+fn a_dbf_without_field_descriptors_says_its_attributes_were_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let shp = write_shapefile(dir.path(), "nofields", 3);
+    let dbf = shp.with_extension("dbf");
+    let mut b = std::fs::read(&dbf).unwrap();
+    // Header length 33: room for no field descriptor; records stay 5 bytes.
+    b[8..10].copy_from_slice(&33u16.to_le_bytes());
+    std::fs::write(&dbf, &b).unwrap();
+    let loaded = load_all(&shp).remove(0).unwrap();
+    assert_eq!(loaded.layer.feature_count(), 3);
+    assert!(loaded.layer.vector().unwrap().fields.is_empty());
+    assert!(
+        loaded
+            .warnings
+            .iter()
+            .any(|w| w.starts_with(&dbf.display().to_string())
+                && w.contains("attributes were dropped")),
+        "{:?}",
+        loaded.warnings
+    );
+}
+
+#[test]
+fn the_shp_header_is_checked_before_the_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let shp = write_shapefile(dir.path(), "h", 2);
+    let mut b = std::fs::read(&shp).unwrap();
+    b[0..4].copy_from_slice(&1234i32.to_be_bytes());
+    std::fs::write(&shp, &b).unwrap();
+    let e = load_path(&shp).unwrap_err();
+    assert!(matches!(e, LoadError::Invalid { .. }), "{e}");
+    assert!(e.to_string().contains("file code 1234"), "{e}");
+    // Bytes after the declared length are reported, not silently dropped.
+    let shp = write_shapefile(dir.path(), "t", 2);
+    let mut b = std::fs::read(&shp).unwrap();
+    b.extend_from_slice(&[0u8; 12]);
+    std::fs::write(&shp, &b).unwrap();
+    let loaded = load_all(&shp).remove(0).unwrap();
+    assert_eq!(loaded.layer.feature_count(), 2);
+    assert!(
+        loaded.warnings.iter().any(|w| w.contains("12 bytes after")),
+        "{:?}",
+        loaded.warnings
+    );
+}
+
+#[test]
+fn messages_escape_file_names_and_bound_file_content() {
+    let dir = tempfile::tempdir().unwrap();
+    // A file name with an escape sequence: the error shows it escaped.
+    let evil = dir.path().join("evil\u{1b}[2J.geojson");
+    std::fs::write(&evil, "{").unwrap();
+    let e = load_path(&evil).unwrap_err().to_string();
+    assert!(!e.contains('\u{1b}'), "{e:?}");
+    assert!(e.contains("evil\\u{1b}[2J.geojson"), "{e}");
+    // A 1 MB .prj: the warning quotes a little of it.
+    let shp = write_shapefile(dir.path(), "p", 1);
+    let prj = format!("PROJCS[\"{}\u{1b}]", "x".repeat((1 << 20) - 20));
+    std::fs::write(shp.with_extension("prj"), prj).unwrap();
+    let loaded = load_all(&shp).remove(0).unwrap();
+    let w = loaded
+        .warnings
+        .iter()
+        .find(|w| w.contains("p.prj"))
+        .unwrap();
+    assert!(w.len() < 1000, "{}", w.len());
+    assert!(!w.contains('\u{1b}'));
+    // A side file named with control characters, in a warning.
+    let shp = write_shapefile(dir.path(), "c\u{7}", 1);
+    std::fs::remove_file(shp.with_extension("dbf")).unwrap();
+    let loaded = load_all(&shp).remove(0).unwrap();
+    assert!(
+        loaded.warnings[0].contains("c\\u{7}.shp"),
+        "{:?}",
+        loaded.warnings
+    );
+}

@@ -79,7 +79,10 @@ pub fn transform_stream(
             }
             Err(e) => {
                 stats.failed += 1;
-                let reason = format!("not UTF-8 text (invalid byte at column {})", e.valid_up_to() + 1);
+                let reason = format!(
+                    "not UTF-8 text (invalid byte at column {})",
+                    e.valid_up_to() + 1
+                );
                 writeln!(err, "line {number}: {reason}")?;
                 writeln!(out, "# error (line {number}): {reason}")?;
                 continue;

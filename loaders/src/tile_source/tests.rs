@@ -175,10 +175,10 @@ fn folder_source_reads_png_and_jpeg_tiles() {
         pattern: "{z}/{x}/{y}.png".into(),
         tms: TmsRef::WebMercator,
     };
-    let e = TileFetcher::new(&gone, &opts)
-        .err()
-        .expect("an error")
-        .to_string();
+    let Err(e) = TileFetcher::new(&gone, &opts) else {
+        panic!("a missing tile folder opened");
+    };
+    let e = e.to_string();
     assert!(
         e.contains("no-such-tiles") && e.contains("no such tile folder"),
         "{e}"

@@ -1,0 +1,561 @@
+#!/usr/bin/env python3
+"""Writes the seed inputs of every fuzz target to corpus/<target>/seed-*.
+
+Small valid files, built by hand with the standard library only (struct,
+zlib, zipfile), so the fuzzer starts from inputs that get past each
+reader's first checks. Run from anywhere: `python3 loaders/fuzz/make_seeds.py`.
+Re-running overwrites the seeds and leaves the rest of the corpus alone.
+"""
+
+import io
+import os
+import struct
+import zipfile
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def put(target, name, data):
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    with open(os.path.join(d, "seed-" + name), "wb") as f:
+        f.write(data)
+
+
+# --- Shapefiles --------------------------------------------------------------
+
+
+def bbox_of(points):
+    xs = [p[0] for p in points] or [0.0]
+    ys = [p[1] for p in points] or [0.0]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def shp_record_point(shape_type, p):
+    out = struct.pack("<i2d", shape_type, p[0], p[1])
+    if shape_type in (11,):  # PointZ: z, m
+        out += struct.pack("<2d", p[2] if len(p) > 2 else 0.0, 0.0)
+    if shape_type in (21,):  # PointM
+        out += struct.pack("<d", 0.0)
+    return out
+
+
+def shp_record_parts(shape_type, parts, z=False, part_types=None):
+    pts = [p for part in parts for p in part]
+    out = struct.pack("<i4d", shape_type, *bbox_of(pts))
+    out += struct.pack("<2i", len(parts), len(pts))
+    at = 0
+    for part in parts:
+        out += struct.pack("<i", at)
+        at += len(part)
+    if part_types is not None:
+        out += struct.pack("<%di" % len(part_types), *part_types)
+    for p in pts:
+        out += struct.pack("<2d", p[0], p[1])
+    if z:
+        zs = [p[2] if len(p) > 2 else 0.0 for p in pts]
+        out += struct.pack("<2d", min(zs), max(zs))
+        out += b"".join(struct.pack("<d", v) for v in zs)
+        out += struct.pack("<2d", 0.0, 0.0)
+        out += b"".join(struct.pack("<d", 0.0) for _ in pts)
+    return out
+
+
+def shp_record_multipoint(shape_type, pts):
+    out = struct.pack("<i4d", shape_type, *bbox_of(pts))
+    out += struct.pack("<i", len(pts))
+    for p in pts:
+        out += struct.pack("<2d", p[0], p[1])
+    return out
+
+
+def shapefile(shape_type, contents, all_points):
+    """(.shp, .shx) bytes for records with the given contents."""
+    body = b""
+    index = b""
+    offset = 50  # in 16-bit words
+    for i, c in enumerate(contents):
+        rec = struct.pack(">2i", i + 1, len(c) // 2) + c
+        index += struct.pack(">2i", offset, len(c) // 2)
+        offset += len(rec) // 2
+        body += rec
+
+    def header(total_len):
+        h = struct.pack(">7i", 9994, 0, 0, 0, 0, 0, total_len // 2)
+        h += struct.pack("<2i", 1000, shape_type)
+        h += struct.pack("<4d", *bbox_of(all_points))
+        h += struct.pack("<4d", 0.0, 0.0, 0.0, 0.0)
+        return h
+
+    shp = header(100 + len(body)) + body
+    shx = header(100 + len(index)) + index
+    return shp, shx
+
+
+def dbf(fields, records, ldid=0x00):
+    """fields: (name, type, length, decimals); records: lists of bytes."""
+    header_len = 32 + 32 * len(fields) + 1
+    record_len = 1 + sum(f[2] for f in fields)
+    out = struct.pack(
+        "<4BIHH20x", 3, 124, 1, 1, len(records), header_len, record_len
+    )
+    out = bytearray(out)
+    out[29] = ldid
+    for name, ty, length, dec in fields:
+        n = (name if isinstance(name, bytes) else name.encode("ascii"))[:10].ljust(11, b"\0")
+        out += n + ty.encode("ascii") + b"\0" * 4 + bytes([length, dec]) + b"\0" * 14
+    out += b"\r"
+    for rec in records:
+        out += b" "
+        for (name, ty, length, dec), v in zip(fields, rec):
+            if isinstance(v, str):
+                v = v.encode("utf-8")
+            if ty in "NF":
+                v = v.rjust(length, b" ")
+            out += v[:length].ljust(length, b" ")
+    out += b"\x1a"
+    return bytes(out)
+
+
+def shp_input(shp, shx=b"", dbf_bytes=b""):
+    """The shp target's input: u16 .shx length, u16 .dbf length, the parts."""
+    return struct.pack("<2H", len(shx), len(dbf_bytes)) + shx + dbf_bytes + shp
+
+
+FIELDS = [
+    ("NAME", "C", 12, 0),
+    ("HEIGHT", "N", 8, 2),
+    ("FLOORS", "N", 4, 0),
+    ("OK", "L", 1, 0),
+    ("BUILT", "D", 8, 0),
+]
+
+
+def attrs(i):
+    return ["楼%d" % i, "%.2f" % (10.5 * (i + 1)), str(i + 2), "TF"[i % 2], "2016010%d" % (i + 1)]
+
+
+def shapefiles():
+    out = {}
+    pts = [(500000.0 + i, 3400000.0 + 2 * i) for i in range(3)]
+    recs = [shp_record_point(1, p) for p in pts]
+    out["points"] = shapefile(1, recs, pts) + (1,)
+    pz = [(1.0, 2.0, 3.0), (4.0, 5.0, 6.0)]
+    recs = [shp_record_point(11, p) for p in pz]
+    out["pointz"] = shapefile(11, recs, pz) + (11,)
+    line = [(0.0, 0.0), (10.0, 0.0), (10.0, 10.0)]
+    recs = [shp_record_parts(3, [line]), shp_record_parts(3, [line[:2], line[1:]])]
+    out["lines"] = shapefile(3, recs, line) + (3,)
+    ring = [(0.0, 0.0), (0.0, 10.0), (10.0, 10.0), (10.0, 0.0), (0.0, 0.0)]
+    hole = [(2.0, 2.0), (8.0, 2.0), (8.0, 8.0), (2.0, 8.0), (2.0, 2.0)]
+    recs = [shp_record_parts(5, [ring]), shp_record_parts(5, [ring, hole])]
+    out["polygons"] = shapefile(5, recs, ring) + (5,)
+    ringz = [(x, y, 5.0) for x, y in ring]
+    recs = [shp_record_parts(15, [ringz], z=True)]
+    out["polygonz"] = shapefile(15, recs, ring) + (15,)
+    strip = [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0), (0.0, 1.0, 1.0), (1.0, 1.0, 1.0)]
+    recs = [shp_record_parts(31, [strip, ringz], z=True, part_types=[0, 2])]
+    out["multipatch"] = shapefile(31, recs, strip) + (31,)
+    recs = [shp_record_multipoint(8, pts), struct.pack("<i", 0)]
+    out["multipoint_null"] = shapefile(8, recs, pts) + (8,)
+    return out
+
+
+def write_shp_and_dbf():
+    shps = shapefiles()
+    for name, (shp, shx, _ty) in shps.items():
+        n = (len(shx) - 100) // 8
+        table = dbf(FIELDS, [attrs(i) for i in range(n)], ldid=0x4D if name == "polygons" else 0)
+        put("shp", name, shp_input(shp, shx, table))
+    shp, shx, _ = shps["points"]
+    put("shp", "points-shp-only", shp_input(shp))
+    put("dbf", "attrs", dbf(FIELDS, [attrs(i) for i in range(3)]))
+    put("dbf", "gbk", dbf([("名称".encode("gbk"), "C", 10, 0)], [["中文名".encode("gbk")]], ldid=0x4D))
+    binary = [("ID", "I", 4, 0), ("VAL", "B", 8, 0), ("MONEY", "Y", 8, 0), ("TS", "T", 8, 0)]
+    rec = [struct.pack("<i", 7), struct.pack("<d", 1.5), struct.pack("<q", 12345), struct.pack("<2i", 2457000, 3600000)]
+    put("dbf", "binary", dbf(binary, [rec]))
+    deleted = bytearray(dbf(FIELDS, [attrs(0), attrs(1)]))
+    deleted[32 + 32 * len(FIELDS) + 1] = ord("*")
+    put("dbf", "deleted", bytes(deleted))
+    return shps
+
+
+# --- WKB and GeoPackage blobs ------------------------------------------------
+
+
+def wkb_point(x, y, z=None, le=True):
+    e = "<" if le else ">"
+    if z is None:
+        return struct.pack(e + "BI2d", 1 if le else 0, 1, x, y)
+    return struct.pack(e + "BI3d", 1 if le else 0, 1001, x, y, z)
+
+
+def wkb_line(pts, ty=2):
+    return struct.pack("<BII", 1, ty, len(pts)) + b"".join(struct.pack("<2d", *p) for p in pts)
+
+
+def wkb_polygon(rings, ty=3):
+    out = struct.pack("<BII", 1, ty, len(rings))
+    for r in rings:
+        out += struct.pack("<I", len(r)) + b"".join(struct.pack("<2d", *p) for p in r)
+    return out
+
+
+def wkb_polygon_z(rings, ty):
+    out = struct.pack("<BII", 1, ty, len(rings))
+    for r in rings:
+        out += struct.pack("<I", len(r)) + b"".join(struct.pack("<3d", *p) for p in r)
+    return out
+
+
+def wkb_multi(ty, members):
+    return struct.pack("<BII", 1, ty, len(members)) + b"".join(members)
+
+
+def gpkg_blob(wkb, envelope=None, empty=False):
+    flags = 0x01 | (0x02 if envelope else 0) | (0x10 if empty else 0)
+    out = b"GP\0" + bytes([flags]) + struct.pack("<i", 4326)
+    if envelope:
+        out += struct.pack("<4d", *envelope)
+    return out + wkb
+
+
+def write_wkb():
+    ring = [(0.0, 0.0), (0.0, 1.0), (1.0, 1.0), (1.0, 0.0), (0.0, 0.0)]
+    put("wkb", "point", wkb_point(116.4, 39.9))
+    put("wkb", "point-be", wkb_point(116.4, 39.9, le=False))
+    put("wkb", "pointz", wkb_point(1.0, 2.0, 3.0))
+    put("wkb", "ewkb-srid", struct.pack("<BIi2d", 1, 0x20000001, 4326, 1.0, 2.0))
+    put("wkb", "line", wkb_line([(0.0, 0.0), (1.0, 1.0), (2.0, 0.0)]))
+    put("wkb", "polygon", wkb_polygon([ring]))
+    put("wkb", "multipolygon", wkb_multi(6, [wkb_polygon([ring]), wkb_polygon([ring])]))
+    put("wkb", "collection", wkb_multi(7, [wkb_point(1.0, 2.0), wkb_point(3.0, 4.0)]))
+    tri = [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0), (0.0, 1.0, 1.0), (0.0, 0.0, 0.0)]
+    put("wkb", "tin-z", wkb_multi(1016, [wkb_polygon_z([tri], 1017)]))
+    put("wkb", "gpkg-point", gpkg_blob(wkb_point(116.4, 39.9)))
+    put("wkb", "gpkg-polygon-env", gpkg_blob(wkb_polygon([ring]), envelope=(0.0, 1.0, 0.0, 1.0)))
+    put("wkb", "gpkg-empty", gpkg_blob(b"", empty=True))
+
+
+# --- GeoJSON -----------------------------------------------------------------
+
+
+def write_geojson():
+    put("geojson", "point", '{"type":"Feature","properties":{"name":"a","h":12.5},'
+        '"geometry":{"type":"Point","coordinates":[116.39,39.91]}}')
+    put("geojson", "collection", """{"type":"FeatureCollection",
+"crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4490"}},
+"features":[
+ {"type":"Feature","id":1,"properties":{"名称":"楼","floors":6,"ok":true,"x":null},
+  "geometry":{"type":"Polygon","coordinates":[[[0,0],[0,10],[10,10],[10,0],[0,0]],[[2,2],[8,2],[8,8],[2,8],[2,2]]]}},
+ {"type":"Feature","properties":{"floors":"7"},
+  "geometry":{"type":"MultiPolygon","coordinates":[[[[0,0,5],[0,1,5],[1,1,5],[0,0,5]]]]}}
+]}""")
+    put("geojson", "lines", """{"type":"FeatureCollection","features":[
+ {"type":"Feature","properties":{"w":3},"geometry":{"type":"LineString","coordinates":[[0,0],[1,1],[2,0]]}},
+ {"type":"Feature","properties":{"w":[1,2],"o":{"k":1}},"geometry":{"type":"MultiLineString","coordinates":[[[0,0],[1,0]],[[0,1],[1,1]]]}},
+ {"type":"Feature","properties":{},"geometry":{"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[1,2]},{"type":"MultiPoint","coordinates":[[3,4],[5,6]]}]}},
+ {"type":"Feature","properties":null,"geometry":null}
+]}""")
+    put("geojson", "bare-geometry", '{"type":"LineString","coordinates":[[1e6,2e6],[1.5e6,2.5e6]]}')
+
+
+# --- ESRI ASCII grid ---------------------------------------------------------
+
+
+def write_ascii_grid():
+    put("ascii_grid", "corner", "ncols 4\nnrows 3\nxllcorner 500000\nyllcorner 3400000\n"
+        "cellsize 30\nNODATA_value -9999\n1 2 3 4\n5 -9999 7 8\n9 10 11 12.5\n")
+    put("ascii_grid", "center-dxdy", "NCOLS 2\r\nNROWS 2\r\nXLLCENTER 0.5\r\nYLLCENTER 0.5\r\n"
+        "DX 1\r\nDY 2\r\n1.0e2 2\r\n3 4\r\n")
+    put("ascii_grid", "nodata-nan", "ncols 3\nnrows 1\nxllcorner 0\nyllcorner 0\n"
+        "cellsize 1\nnodata_value nan\nnan 1 2\n")
+
+
+# --- Scene documents ---------------------------------------------------------
+
+
+def write_scene():
+    put("scene", "minimal", 'format_version = 1\nname = "x"\ncrs = "EPSG:4526"\norigin = [0.0, 0.0, 0.0]\n')
+    put("scene", "full", r'''format_version = 1
+name = "示例"
+description = "seed"
+crs = "EPSG:4547"
+origin = [500000.0, 3400000.0, 12.5]
+
+[[layer]]
+name = "buildings"
+source = "data/buildings.shp"
+kind = "buildings"
+opacity = 0.8
+[layer.style]
+color = "#aabbccdd"
+height_field = "HEIGHT"
+floors_field = "FLOORS"
+floor_height = 3.0
+label_field = "NAME"
+[layer.style.theme]
+mode = "graduated"
+field = "HEIGHT"
+method = "manual"
+breaks = [0.0, 10.0, 50.0]
+ramp = "YlOrRd"
+
+[[layer]]
+name = "pipes"
+source = "pipes.gpkg"
+layer = "water"
+kind = "pipes"
+visible = false
+[layer.style]
+width_field = "DN"
+depth = 1.5
+start_invert_field = "S"
+end_invert_field = "E"
+[layer.style.theme]
+mode = "categorized"
+field = "material"
+colors = { PE = "#ff0000", "" = "#000000" }
+
+[[layer]]
+name = "dem"
+source = "builtin:demo"
+[layer.style]
+hillshade = true
+
+[[view]]
+name = "home"
+eye = [500000.0, 3399000.0, 800.0]
+target = [500000.0, 3400000.0, 0.0]
+
+[clock]
+current = 1700000000
+start = 1699990000
+end = 1700090000
+playing = true
+speed = 60.0
+display_utc_offset_hours = 8.0
+
+[[basemap]]
+name = "影像"
+kind = "xyz"
+url = "https://t{s}.example/img?x={x}&y={y}&l={z}"
+subdomains = ["0", "1"]
+tms = "cgcs2000"
+max_zoom = 18
+
+[[basemap]]
+name = "labels"
+opacity = 0.5
+visible = false
+kind = "folder"
+path = "labels"
+''')
+    put("scene", "local-grid", 'format_version = 1\nname = "x"\ncrs = "+proj=tmerc +lon_0=117 +k=1 '
+        '+x_0=500000 +ellps=GRS80 +units=m +no_defs"\norigin = [1.0, 2.0, 3.0]\n'
+        '[basemap]\nname = "w"\nkind = "wmts"\nurl = "https://example/wmts"\nlayer = "img"\n')
+
+
+# --- GeoTIFF -----------------------------------------------------------------
+
+
+def lzw_encode(data):
+    """TIFF LZW (MSB-first codes, early change), as libtiff writes it."""
+    CLEAR, EOI = 256, 257
+    out_bits = []
+
+    def emit(code, width):
+        out_bits.append((code, width))
+
+    table = {bytes([i]): i for i in range(256)}
+    next_code, width = 258, 9
+    emit(CLEAR, width)
+    w = b""
+    for b in data:
+        wc = w + bytes([b])
+        if wc in table:
+            w = wc
+            continue
+        emit(table[w], width)
+        table[wc] = next_code
+        next_code += 1
+        if next_code + 1 >= (1 << width) and width < 12:
+            width += 1
+        if next_code >= 4094:
+            emit(CLEAR, width)
+            table = {bytes([i]): i for i in range(256)}
+            next_code, width = 258, 9
+        w = bytes([b])
+    if w:
+        emit(table[w], width)
+        next_code += 1
+        if next_code + 1 >= (1 << width) and width < 12:
+            width += 1
+    emit(EOI, width)
+    acc, nbits, out = 0, 0, bytearray()
+    for code, wdt in out_bits:
+        acc = (acc << wdt) | code
+        nbits += wdt
+        while nbits >= 8:
+            nbits -= 8
+            out.append((acc >> nbits) & 0xFF)
+    if nbits:
+        out.append((acc << (8 - nbits)) & 0xFF)
+    return bytes(out)
+
+
+def packbits(data):
+    out = bytearray()
+    for i in range(0, len(data), 128):
+        chunk = data[i:i + 128]
+        out.append(len(chunk) - 1)
+        out += chunk
+    return bytes(out)
+
+
+def tiff(w, h, sample_fmt, bits, samples, compression=1, tile=None, geo=True, be=False,
+         pixel_is_point=False, nodata=None, overview=False):
+    """A one-band TIFF (striped one row per strip, or tiled), with GeoTIFF tags."""
+    e = ">" if be else "<"
+    code = {"f": {32: "f", 64: "d"}, "i": {16: "h", 32: "i"}, "u": {8: "B", 16: "H"}}[sample_fmt][bits]
+    fmt_tag = {"u": 1, "i": 2, "f": 3}[sample_fmt]
+
+    def compress(raw):
+        if compression == 1:
+            return raw
+        if compression == 5:
+            return lzw_encode(raw)
+        if compression in (8, 32946):
+            return zlib.compress(raw)
+        if compression == 32773:
+            return packbits(raw)
+        raise ValueError(compression)
+
+    def image(w, h):
+        (bw, bh) = tile if tile else (w, 1)
+        across, down = -(-w // bw), -(-h // bh)
+        chunks = []
+        for by in range(down):
+            for bx in range(across):
+                vals = []
+                for y in range(bh):
+                    for x in range(bw if tile else w):
+                        cx, cy = bx * bw + x, by * bh + y
+                        vals.append(samples(cx, cy) if cx < w and cy < h else 0)
+                chunks.append(compress(struct.pack(e + "%d%s" % (len(vals), code), *vals)))
+        return chunks
+
+    out = bytearray((b"MM\0*" if be else b"II*\0") + b"\0\0\0\0")
+    ifd_offsets = []
+    for level, (lw, lh) in enumerate([(w, h)] + ([(-(-w // 2), -(-h // 2))] if overview else [])):
+        chunks = image(lw, lh)
+        offsets, counts = [], []
+        for c in chunks:
+            offsets.append(len(out))
+            counts.append(len(c))
+            out += c
+        entries = [
+            (254, 4, [1 if level else 0]),
+            (256, 4, [lw]), (257, 4, [lh]), (258, 3, [bits]), (259, 3, [compression]),
+            (262, 3, [1]), (277, 3, [1]), (339, 3, [fmt_tag]),
+        ]
+        if tile:
+            entries += [(322, 4, [tile[0]]), (323, 4, [tile[1]]), (324, 4, offsets), (325, 4, counts)]
+        else:
+            entries += [(273, 4, offsets), (278, 4, [1]), (279, 4, counts)]
+        if compression in (5, 8, 32946):
+            entries.append((317, 3, [1]))
+        if geo and level == 0:
+            entries += [
+                (33550, 12, [30.0, 30.0, 0.0]),
+                (33922, 12, [0.0, 0.0, 0.0, 500000.0, 3400000.0, 0.0]),
+                (34735, 3, [1, 1, 0, 3, 1024, 0, 1, 1, 1025, 0, 1, 2 if pixel_is_point else 1,
+                            3072, 0, 1, 4547]),
+            ]
+            if nodata is not None:
+                entries.append((42113, 2, nodata))
+        entries.sort(key=lambda t: t[0])
+        placed = []
+        for tag, ty, vals in entries:
+            if ty == 2:
+                raw = vals.encode("ascii") + b"\0"
+                n = len(raw)
+            else:
+                f = {3: "H", 4: "I", 12: "d"}[ty]
+                raw = struct.pack(e + "%d%s" % (len(vals), f), *vals)
+                n = len(vals)
+            if len(raw) > 4:
+                if len(out) % 2:
+                    out.append(0)
+                placed.append((tag, ty, n, struct.pack(e + "I", len(out))))
+                out += raw
+            else:
+                placed.append((tag, ty, n, raw.ljust(4, b"\0")))
+        if len(out) % 2:
+            out.append(0)
+        ifd_offsets.append(len(out))
+        out += struct.pack(e + "H", len(placed))
+        for tag, ty, n, v in placed:
+            out += struct.pack(e + "HHI", tag, ty, n) + v
+        next_at = len(out)
+        out += b"\0\0\0\0"
+        if level:
+            struct.pack_into(e + "I", out, prev_next, ifd_offsets[-1])
+        prev_next = next_at
+    struct.pack_into(e + "I", out, 4, ifd_offsets[0])
+    return bytes(out)
+
+
+def write_geotiff():
+    ramp = lambda x, y: float(y * 10 + x) / 4.0
+    ints = lambda x, y: y * 100 + x - 50
+    put("geotiff", "f32-strips", tiff(5, 4, "f", 32, ramp, nodata="-9999"))
+    put("geotiff", "f32-lzw", tiff(6, 4, "f", 32, ramp, compression=5))
+    put("geotiff", "f64-deflate-be", tiff(4, 3, "f", 64, ramp, compression=8, be=True))
+    put("geotiff", "i16-tiled", tiff(5, 5, "i", 16, ints, tile=(16, 16), pixel_is_point=True))
+    put("geotiff", "u8-packbits", tiff(4, 4, "u", 8, lambda x, y: (x * 37 + y) % 256, compression=32773))
+    put("geotiff", "u16-overview-nogeo", tiff(8, 6, "u", 16, lambda x, y: x + y, geo=False, overview=True))
+    return {"dem.tif": tiff(4, 3, "f", 32, ramp)}
+
+
+# --- Zip archives ------------------------------------------------------------
+
+
+def zipped(files, method=zipfile.ZIP_DEFLATED):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", method) as z:
+        for name, data in files:
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def write_zip(shps, tifs):
+    shp, shx, _ = shps["polygons"]
+    table = dbf(FIELDS, [attrs(i) for i in range(2)])
+    set_ = [("roads/roads.shp", shp), ("roads/roads.shx", shx), ("roads/ROADS.DBF", table),
+            ("roads/roads.prj", "EPSG:4547"), ("roads/roads.cpg", "UTF-8")]
+    put("zip", "shapefile", zipped(set_))
+    put("zip", "shapefile-stored", zipped(set_[:2], zipfile.ZIP_STORED))
+    gj = '{"type":"Feature","properties":{"a":1},"geometry":{"type":"Point","coordinates":[1,2]}}'
+    asc = "ncols 2\nnrows 1\nxllcorner 0\nyllcorner 0\ncellsize 1\n1 2\n"
+    mixed = [("a.geojson", gj), ("grid.asc", asc), ("grid.prj", "EPSG:32650"),
+             ("dem.tif", tifs["dem.tif"]), ("readme.txt", "hi"), ("__MACOSX/._a.geojson", "x")]
+    put("zip", "mixed", zipped(mixed))
+    put("zip", "nested", zipped([("inner.zip", zipped([("b.geojson", gj)])), ("c.json", gj)]))
+
+
+def main():
+    shps = write_shp_and_dbf()
+    write_wkb()
+    write_geojson()
+    write_ascii_grid()
+    write_scene()
+    tifs = write_geotiff()
+    write_zip(shps, tifs)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+//! The bodies of the `cargo fuzz` targets in `loaders/fuzz/`, one function
+//! per target, so that the targets are one-liners and the normal test
+//! `tests/fuzz_regressions.rs` can replay every kept corpus file and crash
+//! reproducer through exactly the same code. Each function feeds arbitrary
+//! bytes to one reader and ignores its result: the only failures are a
+//! panic, a hang or an unbounded allocation. With `CIM_FUZZ_VERBOSE` set
+//! in the environment, each result is printed to stderr (for looking at one
+//! input: `cargo fuzz run <target> <file>`). Not part of the API.
+
+use crate::shapefile::{Part, ShapefileParts};
+use std::fmt::Display;
+use std::io::Cursor;
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// Prints `r` when `CIM_FUZZ_VERBOSE` is set.
+fn note<T, E: Display>(what: &str, r: &Result<T, E>) {
+    static VERBOSE: OnceLock<bool> = OnceLock::new();
+    if *VERBOSE.get_or_init(|| std::env::var_os("CIM_FUZZ_VERBOSE").is_some()) {
+        match r {
+            Ok(_) => eprintln!("{what}: ok"),
+            Err(e) => eprintln!("{what}: error: {e}"),
+        }
+    }
+}
+
+/// The body of a fuzz target.
+pub type Body = fn(&[u8]);
+
+/// Every fuzz target: its name (the folder under `fuzz/corpus/` and
+/// `fuzz/regressions/`, and the `[[bin]]` in `fuzz/Cargo.toml`) and body.
+pub const TARGETS: &[(&str, Body)] = &[
+    ("shp", shp),
+    ("dbf", dbf),
+    ("geotiff", geotiff),
+    ("wkb", wkb),
+    ("geojson", geojson),
+    ("zip", zip),
+    ("ascii_grid", ascii_grid),
+    ("scene", scene),
+];
+
+/// The shapefile reader (`.shp` + `.shx` + `.dbf`): the input is a 4-byte
+/// head — the `.shx` length and the `.dbf` length, each a little-endian
+/// `u16` (0: no such file) — then the `.shx`, the `.dbf` and the `.shp` (the
+/// rest); lengths past the end are clipped. The record parser and the `.dbf`
+/// reader also get their parts on their own.
+pub fn shp(data: &[u8]) {
+    let Some((head, rest)) = data.split_first_chunk::<4>() else {
+        return;
+    };
+    let shx_len = usize::from(u16::from_le_bytes([head[0], head[1]])).min(rest.len());
+    let (shx, rest) = rest.split_at(shx_len);
+    let dbf_len = usize::from(u16::from_le_bytes([head[2], head[3]])).min(rest.len());
+    let (dbf, shp) = rest.split_at(dbf_len);
+    let part = |b: &[u8], ext: &str| Part {
+        path: format!("fuzz.{ext}").into(),
+        bytes: b.to_vec(),
+    };
+    let parts = ShapefileParts {
+        name: "fuzz".into(),
+        shp: part(shp, "shp"),
+        shx: (!shx.is_empty()).then(|| part(shx, "shx")),
+        dbf: (!dbf.is_empty()).then(|| part(dbf, "dbf")),
+        prj: None,
+        cpg: None,
+    };
+    note("shapefile::read", &crate::shapefile::read(&parts));
+    // What follows the file header and the first record header, as one
+    // record's content of whatever length (the reader cuts records to the
+    // length they declare).
+    note(
+        "shapefile::parse_shape",
+        &crate::shapefile::parse_shape(shp.get(108..).unwrap_or_default()),
+    );
+    note(
+        "dbf::read_dbf",
+        &crate::dbf::read_dbf("fuzz.dbf".as_ref(), dbf, None),
+    );
+}
+
+/// The `.dbf` attribute table reader, without and with a `.cpg` code page.
+pub fn dbf(data: &[u8]) {
+    let path = Path::new("fuzz.dbf");
+    note("dbf::read_dbf", &crate::dbf::read_dbf(path, data, None));
+    note(
+        "dbf::read_dbf (GBK)",
+        &crate::dbf::read_dbf(path, data, Some("GBK")),
+    );
+}
+
+/// The GeoTIFF reader: a full load (which reads rasters over the full-read
+/// limit decimated) and a small resampled window.
+pub fn geotiff(data: &[u8]) {
+    let path = Path::new("fuzz.tif");
+    note(
+        "geotiff::load_from",
+        &crate::geotiff::load_from(path, Cursor::new(data)),
+    );
+    let window =
+        crate::geotiff::read_window_resampled_from(path, Cursor::new(data), (1, 1, 3, 2), 2);
+    note("geotiff::read_window_resampled_from", &window);
+}
+
+/// GeoPackage geometry blobs (`GP` header + WKB) and bare WKB.
+pub fn wkb(data: &[u8]) {
+    note("gpkg::parse_geometry", &crate::gpkg::parse_geometry(data));
+    note("wkb::parse", &crate::wkb::parse(data));
+}
+
+/// The GeoJSON reader.
+pub fn geojson(data: &[u8]) {
+    let r = crate::geojson::read(Path::new("fuzz.geojson"), data, "fuzz");
+    note("geojson::read", &r);
+}
+
+/// Zip archives: every layer inside (shapefiles, GeoJSON, grids, GeoTIFFs,
+/// nested zips), read in memory.
+pub fn zip(data: &[u8]) {
+    for r in crate::archive::load_from(Path::new("fuzz.zip"), Cursor::new(data)) {
+        note("archive::load_from", &r);
+    }
+}
+
+/// The ESRI ASCII grid reader.
+pub fn ascii_grid(data: &[u8]) {
+    note(
+        "ascii_grid::read",
+        &crate::ascii_grid::read(Path::new("fuzz.asc"), data, None),
+    );
+}
+
+/// The scene document (`*.cim.toml`) parser; invalid UTF-8 is replaced, as
+/// the parser only takes text.
+pub fn scene(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let r = cim_core::scene::SceneDoc::from_toml_str(&text, Path::new("fuzz.cim.toml"));
+    note("SceneDoc::from_toml_str", &r);
+}
