@@ -257,6 +257,27 @@ fn s(v: &str) -> String {
     v.to_string()
 }
 
+/// A `cim inspect ARGS…` case.
+fn inspect(
+    name: &'static str,
+    args: Vec<String>,
+    expect: Expect,
+    says: Vec<String>,
+    input_bytes: u64,
+) -> Case {
+    let mut all = vec![s("inspect")];
+    all.extend(args);
+    Case {
+        name,
+        args: all,
+        stdin: Vec::new(),
+        expect,
+        says,
+        input_bytes,
+        out: None,
+    }
+}
+
 /// Builds every case's files under `d` and says how to run it.
 fn corpus(d: &Path) -> Vec<Case> {
     let p = |n: &str| d.join(n);
@@ -366,15 +387,13 @@ fn corpus(d: &Path) -> Vec<Case> {
             .unwrap()
             .success()
     );
-    cases.push(Case {
-        name: "fifo-inspect",
-        args: vec![s("inspect"), ps("pipe.geojson")],
-        stdin: Vec::new(),
-        expect: Expect::Error,
-        says: vec![s("pipe.geojson"), s("not a regular file")],
-        input_bytes: 0,
-        out: None,
-    });
+    cases.push(inspect(
+        "fifo-inspect",
+        vec![ps("pipe.geojson")],
+        Expect::Error,
+        vec![s("pipe.geojson"), s("not a regular file")],
+        0,
+    ));
     snap(
         "fifo-snapshot",
         vec![ps("pipe.geojson"), ps("roads.geojson")],
@@ -386,15 +405,13 @@ fn corpus(d: &Path) -> Vec<Case> {
     // 4. Memory amplification: /dev/zero behind a .shp name; a zip whose
     //    GeoJSON inflates a thousandfold; a directory named like a file.
     std::os::unix::fs::symlink("/dev/zero", p("z.shp")).unwrap();
-    cases.push(Case {
-        name: "dev-zero",
-        args: vec![s("inspect"), ps("z.shp")],
-        stdin: Vec::new(),
-        expect: Expect::Error,
-        says: vec![s("z.shp")],
-        input_bytes: 0,
-        out: None,
-    });
+    cases.push(inspect(
+        "dev-zero",
+        vec![ps("z.shp")],
+        Expect::Error,
+        vec![s("z.shp")],
+        0,
+    ));
     let feature = r#"{"type":"Feature","properties":{"name":"x","h":12.5},"geometry":{"type":"Polygon","coordinates":[[[113.55,22.27],[113.5501,22.27],[113.5501,22.2701],[113.55,22.2701],[113.55,22.27]]]}}"#;
     let copies = (256 << 20) / (feature.len() + 1);
     let big_len = (copies * (feature.len() + 1) + 64) as u64;
@@ -410,16 +427,14 @@ fn corpus(d: &Path) -> Vec<Case> {
         w.write_all(b"]}").unwrap();
     };
     write("bomb.zip", &zip(&[("city.geojson", &city)]));
-    cases.push(Case {
-        name: "geojson-zip-bomb",
-        args: vec![s("inspect"), ps("bomb.zip")],
-        stdin: Vec::new(),
-        // Either read within the bound, or refused as too large.
-        expect: Expect::OkOrError,
-        says: vec![],
-        input_bytes: big_len,
-        out: None,
-    });
+    // Either read within the bound, or refused as too large.
+    cases.push(inspect(
+        "geojson-zip-bomb",
+        vec![ps("bomb.zip")],
+        Expect::OkOrError,
+        vec![],
+        big_len,
+    ));
     let zeros = |w: &mut dyn Write| {
         let mb = vec![0u8; 1 << 20];
         for _ in 0..64 {
@@ -427,25 +442,21 @@ fn corpus(d: &Path) -> Vec<Case> {
         }
     };
     write("zeros.zip", &zip(&[("a.shp", &zeros), ("a.dbf", &zeros)]));
-    cases.push(Case {
-        name: "zip-of-zeros",
-        args: vec![s("inspect"), ps("zeros.zip")],
-        stdin: Vec::new(),
-        expect: Expect::Error,
-        says: vec![s("zeros.zip/a.shp")],
-        input_bytes: 128 << 20,
-        out: None,
-    });
+    cases.push(inspect(
+        "zip-of-zeros",
+        vec![ps("zeros.zip")],
+        Expect::Error,
+        vec![s("zeros.zip/a.shp")],
+        128 << 20,
+    ));
     std::fs::create_dir(p("folder.geojson")).unwrap();
-    cases.push(Case {
-        name: "directory",
-        args: vec![s("inspect"), ps("folder.geojson")],
-        stdin: Vec::new(),
-        expect: Expect::Error,
-        says: vec![s("folder.geojson")],
-        input_bytes: 0,
-        out: None,
-    });
+    cases.push(inspect(
+        "directory",
+        vec![ps("folder.geojson")],
+        Expect::Error,
+        vec![s("folder.geojson")],
+        0,
+    ));
 
     // 5. The result must not depend on argument order.
     write("bad.shp", b"not a shapefile at all");
@@ -521,29 +532,25 @@ fn corpus(d: &Path) -> Vec<Case> {
     let (shp_b, shx_b) = shp(5, &squares);
     let mut n = write("cut.shp", &shp_b) + write("cut.dbf", &dbf(&name_refs));
     n += write("cut.shx", &shx_b[..100 + 8 * 90]);
-    cases.push(Case {
-        name: "truncated-shx",
-        args: vec![s("inspect"), s("--json"), ps("cut.shp")],
-        stdin: Vec::new(),
-        expect: Expect::Ok,
-        says: vec![],
-        input_bytes: n,
-        out: None,
-    });
+    cases.push(inspect(
+        "truncated-shx",
+        vec![s("--json"), ps("cut.shp")],
+        Expect::Ok,
+        vec![],
+        n,
+    ));
     let mut short = dbf(&name_refs);
     short[8..10].copy_from_slice(&33u16.to_le_bytes());
     let n = write("nofields.shp", &shp_b)
         + write("nofields.shx", &shx_b)
         + write("nofields.dbf", &short);
-    cases.push(Case {
-        name: "dbf-header-33",
-        args: vec![s("inspect"), ps("nofields.shp")],
-        stdin: Vec::new(),
-        expect: Expect::Ok,
-        says: vec![s("nofields.dbf")],
-        input_bytes: n,
-        out: None,
-    });
+    cases.push(inspect(
+        "dbf-header-33",
+        vec![ps("nofields.shp")],
+        Expect::Ok,
+        vec![s("nofields.dbf")],
+        n,
+    ));
 
     // 9. Exit codes that tell the truth.
     let styled = |style: &str| {
@@ -660,15 +667,13 @@ fn corpus(d: &Path) -> Vec<Case> {
     write("bigprj.shp", &shp_b);
     write("bigprj.shx", &shx_b);
     write("bigprj.prj", "PROJCS[".repeat(140_000).as_bytes());
-    cases.push(Case {
-        name: "prj-1mb",
-        args: vec![s("inspect"), ps("bigprj.shp")],
-        stdin: Vec::new(),
-        expect: Expect::Ok,
-        says: vec![s("bigprj.prj")],
-        input_bytes: 1 << 20,
-        out: None,
-    });
+    cases.push(inspect(
+        "prj-1mb",
+        vec![ps("bigprj.shp")],
+        Expect::Ok,
+        vec![s("bigprj.prj")],
+        1 << 20,
+    ));
     write(
         "longline.cim.toml",
         format!("format_version = 1\nname = {}\n", "x".repeat(10 << 20)).as_bytes(),
@@ -681,15 +686,13 @@ fn corpus(d: &Path) -> Vec<Case> {
         10 << 20,
     );
     write("esc\u{1b}[2Jname.geojson", b"{\"type\":");
-    cases.push(Case {
-        name: "escape-in-name",
-        args: vec![s("inspect"), ps("esc\u{1b}[2Jname.geojson")],
-        stdin: Vec::new(),
-        expect: Expect::Error,
-        says: vec![s("esc\\u{1b}[2Jname.geojson")],
-        input_bytes: 8,
-        out: None,
-    });
+    cases.push(inspect(
+        "escape-in-name",
+        vec![ps("esc\u{1b}[2Jname.geojson")],
+        Expect::Error,
+        vec![s("esc\\u{1b}[2Jname.geojson")],
+        8,
+    ));
     write(
         "digits.geojson",
         format!(
@@ -698,15 +701,13 @@ fn corpus(d: &Path) -> Vec<Case> {
         )
         .as_bytes(),
     );
-    cases.push(Case {
-        name: "309-digits",
-        args: vec![s("inspect"), ps("digits.geojson")],
-        stdin: Vec::new(),
-        expect: Expect::Error,
-        says: vec![s("digits.geojson")],
-        input_bytes: 400,
-        out: None,
-    });
+    cases.push(inspect(
+        "309-digits",
+        vec![ps("digits.geojson")],
+        Expect::Error,
+        vec![s("digits.geojson")],
+        400,
+    ));
     let mut stdin = b"113.5 22.2\n".to_vec();
     stdin.extend(b"11\xff3.5 22.2\n");
     stdin.extend(format!("1{} 2\n", "0".repeat(309)).as_bytes());
@@ -761,15 +762,13 @@ fn corpus(d: &Path) -> Vec<Case> {
         ("empty-tiff", "empty.tif"),
         ("huge-tiff", "huge.tif"),
     ] {
-        cases.push(Case {
+        cases.push(inspect(
             name,
-            args: vec![s("inspect"), ps(file)],
-            stdin: Vec::new(),
-            expect: Expect::Error,
-            says: vec![s(file)],
-            input_bytes: 1 << 20,
-            out: None,
-        });
+            vec![ps(file)],
+            Expect::Error,
+            vec![s(file)],
+            1 << 20,
+        ));
     }
     cases.extend(snaps.into_inner());
     cases
