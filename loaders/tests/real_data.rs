@@ -23,14 +23,25 @@ use cim_core::{AttrType, AttrValue, DVec3, Geometry, Layer};
 use cim_loaders::{LayerReport, load_all, load_path};
 use std::path::{Path, PathBuf};
 
-fn gis() -> Option<PathBuf> {
-    match std::env::var_os("CIM_TEST_DATA") {
-        Some(d) => Some(PathBuf::from(d).join("gis")),
-        None => {
-            println!("skipped: CIM_TEST_DATA not set");
-            None
-        }
-    }
+/// `$CIM_TEST_DATA/gis`. The tests that call it are ignored unless
+/// `CIM_TEST_DATA` was set at build time (see build.rs); set, a missing
+/// folder fails them.
+fn gis() -> PathBuf {
+    let d = std::env::var_os("CIM_TEST_DATA").expect("CIM_TEST_DATA is not set");
+    let gis = PathBuf::from(d).join("gis");
+    assert!(gis.is_dir(), "{}: no such folder", gis.display());
+    gis
+}
+
+/// Runs a GDAL command-line tool, the reference these tests compare with;
+/// with the real data at hand, a missing tool is a failure, not a skip.
+fn gdal(tool: &str) -> std::process::Command {
+    let found = std::process::Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(found, "{tool} (Debian's gdal-bin) is needed by this test");
+    std::process::Command::new(tool)
 }
 
 fn one(path: &Path) -> Layer {
@@ -85,8 +96,12 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 #[test]
+#[cfg_attr(
+    not(cim_test_data),
+    ignore = "needs CIM_TEST_DATA, the shared data folder"
+)]
 fn every_gis_file_loads() {
-    let Some(gis) = gis() else { return };
+    let gis = gis();
     let mut files = Vec::new();
     files_under(&gis, &mut files);
     files.sort();
@@ -126,8 +141,12 @@ type ShapeCase = (
 );
 
 #[test]
+#[cfg_attr(
+    not(cim_test_data),
+    ignore = "needs CIM_TEST_DATA, the shared data folder"
+)]
 fn shapefile_rs_every_shape_type_matches_pyshp_and_gdal() {
-    let Some(gis) = gis() else { return };
+    let gis = gis();
     let dir = gis.join("shapefile-rs");
     // Vertex counts are pyshp's, less one per closed polygon ring (cim-core
     // rings are not closed); the MultiPatch has pyshp's 16 points.
@@ -335,8 +354,12 @@ fn shapefile_rs_every_shape_type_matches_pyshp_and_gdal() {
 }
 
 #[test]
+#[cfg_attr(
+    not(cim_test_data),
+    ignore = "needs CIM_TEST_DATA, the shared data folder"
+)]
 fn zaatari_zipped_shapefiles_match_pyshp_and_gdal() {
-    let Some(gis) = gis() else { return };
+    let gis = gis();
     let dir = gis.join("zaatari");
     let blocks = one(&dir.join("BlockBoundaries_2016_12.shp.zip"));
     assert_eq!(blocks.name, "BlockBoundaries_2016_12");
@@ -421,8 +444,12 @@ fn zaatari_zipped_shapefiles_match_pyshp_and_gdal() {
 }
 
 #[test]
+#[cfg_attr(
+    not(cim_test_data),
+    ignore = "needs CIM_TEST_DATA, the shared data folder"
+)]
 fn zaatari_geojson_matches_gdal_and_its_shapefile() {
-    let Some(gis) = gis() else { return };
+    let gis = gis();
     let dir = gis.join("zaatari");
     let cases = [
         (
@@ -489,8 +516,12 @@ fn zaatari_geojson_matches_gdal_and_its_shapefile() {
 }
 
 #[test]
+#[cfg_attr(
+    not(cim_test_data),
+    ignore = "needs CIM_TEST_DATA, the shared data folder"
+)]
 fn pysheds_dem_matches_gdal() {
-    let Some(gis) = gis() else { return };
+    let gis = gis();
     let path = gis.join("dem/pysheds-dem.tif");
     let l = one(&path);
     assert_eq!(l.crs, Some(cim_core::crs::CrsDef::wgs84()));
@@ -529,8 +560,12 @@ fn pysheds_dem_matches_gdal() {
 /// Re-encodes a corner of the DEM with GDAL's encoders (compressions,
 /// predictors, tiling, overviews) and checks every cell against the original.
 #[test]
+#[cfg_attr(
+    not(cim_test_data),
+    ignore = "needs CIM_TEST_DATA, the shared data folder"
+)]
 fn gdal_encoded_variants_of_the_dem_decode_identically() {
-    let Some(gis) = gis() else { return };
+    let gis = gis();
     let src = gis.join("dem/pysheds-dem.tif");
     let dir = tempfile::tempdir().unwrap();
     // Tiles of 16 leave partial tiles at the right and bottom edges (73 × 41).
@@ -605,17 +640,17 @@ fn gdal_encoded_variants_of_the_dem_decode_identically() {
     let original = cim_loaders::geotiff::read_window(&src, 100, 50, 73, 41).unwrap();
     for (name, opts) in variants {
         let out = dir.path().join(format!("{name}.tif"));
-        let status = std::process::Command::new("gdal_translate")
+        let status = gdal("gdal_translate")
             .env("GDAL_PAM_ENABLED", "NO")
             .args(["-q", "-srcwin", "100", "50", "73", "41"])
             .args(&opts)
             .arg(&src)
             .arg(&out)
             .status();
-        if !matches!(status, Ok(s) if s.success()) {
-            println!("skipped: gdal_translate (gdal-bin) not available");
-            return;
-        }
+        assert!(
+            matches!(status, Ok(s) if s.success()),
+            "gdal_translate {name} failed"
+        );
         let g = one(&out);
         let g = g.grid().unwrap();
         assert_eq!(g.data, original.data, "{name}");
@@ -641,16 +676,13 @@ fn gdal_encoded_variants_of_the_dem_decode_identically() {
     }
     // Internal overviews (gdaladdo), used by decimated reads.
     let ov = dir.path().join("lzw-tiled.tif");
-    let ok = std::process::Command::new("gdaladdo")
+    let ok = gdal("gdaladdo")
         .env("GDAL_PAM_ENABLED", "NO")
         .args(["-q", "-r", "nearest"])
         .arg(&ov)
         .args(["2", "4"])
         .status();
-    if !matches!(ok, Ok(s) if s.success()) {
-        println!("skipped: gdaladdo not available");
-        return;
-    }
+    assert!(matches!(ok, Ok(s) if s.success()), "gdaladdo failed");
     let info = cim_loaders::geotiff::read_info(&ov).unwrap();
     assert_eq!(info.overviews, vec![(1, 37, 21), (2, 19, 11)]);
     let d = cim_loaders::geotiff::read_decimated(&ov, 19).unwrap();
@@ -662,20 +694,21 @@ fn gdal_encoded_variants_of_the_dem_decode_identically() {
 }
 
 #[test]
+#[cfg_attr(
+    not(cim_test_data),
+    ignore = "needs CIM_TEST_DATA, the shared data folder"
+)]
 fn geopackage_written_by_gdal_matches_the_geojson() {
-    let Some(gis) = gis() else { return };
+    let gis = gis();
     let src = gis.join("zaatari/Roads_2016_12.geojson");
     let dir = tempfile::tempdir().unwrap();
     let gpkg = dir.path().join("roads.gpkg");
-    let status = std::process::Command::new("ogr2ogr")
+    let status = gdal("ogr2ogr")
         .args(["-f", "GPKG"])
         .arg(&gpkg)
         .arg(&src)
         .status();
-    if !matches!(status, Ok(s) if s.success()) {
-        println!("skipped: ogr2ogr (gdal-bin) not available");
-        return;
-    }
+    assert!(matches!(status, Ok(s) if s.success()), "ogr2ogr failed");
     let from_json = one(&src);
     let from_gpkg = one(&gpkg);
     assert_eq!(from_gpkg.format, "GeoPackage");
