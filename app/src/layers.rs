@@ -27,13 +27,35 @@ pub struct LayerEntity(pub u64);
 #[derive(Resource, Default)]
 pub struct LayerMaterials(pub HashMap<u64, Vec<(Handle<StandardMaterial>, f32)>>);
 
-/// The ground model used for draping and heights: the first loaded terrain.
+/// The ground model used for draping and heights: the first loaded terrain,
+/// with its height range found once (picking needs it every frame, and a
+/// 10 000² DEM takes 10⁸ reads to scan).
 #[derive(Resource, Default, Clone)]
-pub struct Ground(pub Option<std::sync::Arc<Layer>>);
+pub struct Ground {
+    layer: Option<std::sync::Arc<Layer>>,
+    range: Option<(f32, f32)>,
+}
 
 impl Ground {
+    pub fn new(layer: std::sync::Arc<Layer>) -> Ground {
+        let range = layer.grid().and_then(Grid::min_max);
+        Ground {
+            layer: Some(layer),
+            range,
+        }
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.layer.is_some()
+    }
+
     pub fn grid(&self) -> Option<&Grid> {
-        self.0.as_ref().and_then(|l| l.grid())
+        self.layer.as_ref().and_then(|l| l.grid())
+    }
+
+    /// Lowest and highest valid height of the terrain.
+    pub fn range(&self) -> Option<(f32, f32)> {
+        self.range
     }
 
     /// Ground height at a scene point (0 without terrain or outside it).
@@ -428,14 +450,14 @@ pub fn spawn_ready_layers(
 ) {
     // Terrain first: vector layers drape on it, so they wait until every
     // terrain layer has settled.
-    if ground.0.is_none()
+    if !ground.is_set()
         && let Some(t) = store
             .layers
             .iter()
             .find(|s| s.state == SlotState::Ready && s.kind() == LayerKind::Terrain)
             .and_then(|s| s.layer.clone())
     {
-        ground.0 = Some(t);
+        *ground = Ground::new(t);
     }
     let terrain_pending = store
         .layers
@@ -689,13 +711,13 @@ mod tests {
 
     fn flat_ground(cell: f64) -> Ground {
         let grid = cim_core::Grid::new(100, 100, -500.0, 500.0, cell, cell);
-        Ground(Some(std::sync::Arc::new(cim_core::Layer {
+        Ground::new(std::sync::Arc::new(cim_core::Layer {
             name: "dem".into(),
             format: "test".into(),
             crs: None,
             kind: LayerKind::Terrain,
             content: cim_core::LayerContent::Raster(grid),
-        })))
+        }))
     }
 
     #[test]

@@ -339,6 +339,9 @@ pub fn load_layer(
             return Err(format!("{shown}: cannot be drawn as terrain: {why}"));
         }
     }
+    // Resolved once here: `Auto` would otherwise be worked out from every
+    // feature each time a renderer, picker or label asks (each frame).
+    layer.kind = layer.effective_kind();
     let index = layer.vector().map(cim_core::index::SpatialIndex::build);
     let terrain = layer
         .grid()
@@ -423,4 +426,62 @@ fn resample_grid(src: &Grid, fwd: &Transformer, inv: &Transformer) -> Result<Gri
         }
     }
     Ok(g)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc_layer(source: &str, layer: Option<&str>) -> LayerRef {
+        let mut r = layer_ref_for_file(Path::new(source));
+        r.layer = layer.map(str::to_string);
+        r
+    }
+
+    #[test]
+    fn sources_are_literal_and_the_kind_is_resolved_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let gj = r#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","properties":{},"geometry":{"type":"Polygon",
+             "coordinates":[[[113.55,22.27],[113.56,22.27],[113.56,22.28],[113.55,22.27]]]}}]}"#;
+        let named = dir.path().join("a#b.geojson");
+        std::fs::write(&named, gj).unwrap();
+        let scene = CrsDef::parse("EPSG:4526").unwrap();
+        let r = doc_layer(named.to_str().unwrap(), None);
+        let loaded = load_layer(&r, None, &scene, None).unwrap();
+        assert_eq!(loaded.layer.feature_count(), 1);
+        assert_eq!(loaded.layer.kind, LayerKind::Areas, "Auto resolved at load");
+        // The older `file#layer` form still finds a layer of a real file.
+        let plain = dir.path().join("roads.geojson");
+        std::fs::write(&plain, gj).unwrap();
+        let legacy = doc_layer(&format!("{}#roads", plain.display()), None);
+        assert!(load_layer(&legacy, None, &scene, None).is_ok());
+        let wrong = doc_layer(plain.to_str().unwrap(), Some("nope"));
+        let e = load_layer(&wrong, None, &scene, None).err().unwrap();
+        assert!(
+            e.contains("no layer named `nope`") && e.contains("roads"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn unplaceable_features_are_left_out_and_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("pts.geojson");
+        std::fs::write(
+            &p,
+            r#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[113.55,22.27]}},
+            {"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[1e300,22.27]}}]}"#,
+        )
+        .unwrap();
+        let scene = CrsDef::parse("EPSG:4526").unwrap();
+        let loaded = load_layer(&doc_layer(p.to_str().unwrap(), None), None, &scene, None).unwrap();
+        assert_eq!(loaded.layer.feature_count(), 1);
+        assert!(
+            loaded.losses[0].contains("1 of 2 features left out"),
+            "{:?}",
+            loaded.losses
+        );
+    }
 }

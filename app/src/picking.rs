@@ -61,10 +61,7 @@ pub fn cast(
 ) -> (Option<DVec3>, Option<(u64, FeatureId)>) {
     let mut best: Option<(Hit, Option<u64>)> = None;
     // How far the ray can matter: down to the lowest ground, at most 50 km.
-    let floor = ground
-        .grid()
-        .and_then(|g| g.min_max())
-        .map_or(0.0, |m| m.0 as f64);
+    let floor = ground.range().map_or(0.0, |m| m.0 as f64);
     let reach = if ray.dir.z < -1e-6 {
         ((floor - ray.origin.z) / ray.dir.z).clamp(0.0, 50_000.0)
     } else {
@@ -94,7 +91,8 @@ pub fn cast(
         }
     }
     if let Some(g) = ground.grid()
-        && let Some(h) = pick::pick_terrain(ray, g)
+        && let Some(range) = ground.range()
+        && let Some(h) = pick::pick_terrain_within(ray, g, range)
         && best.as_ref().is_none_or(|(b, _)| h.t < b.t)
     {
         best = Some((h, None));

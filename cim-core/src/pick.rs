@@ -153,12 +153,20 @@ pub fn pick_buildings_among(
 /// Intersects a ray with a height field: marches in half-cell steps inside
 /// the grid's bounds, then bisects the first crossing to 1 mm.
 pub fn pick_terrain(ray: &Ray, grid: &Grid) -> Option<Hit> {
-    let bb = grid.bbox();
-    let (lo, hi) = grid.min_max()?;
+    pick_terrain_within(ray, grid, grid.min_max()?)
+}
+
+/// [`pick_terrain`] with the grid's height range already known: the range
+/// costs a scan of every cell, too much to repeat for each pick.
+pub fn pick_terrain_within(ray: &Ray, grid: &Grid, (lo, hi): (f32, f32)) -> Option<Hit> {
+    let (x1, y0) = (
+        grid.x0 + grid.width as f64 * grid.dx,
+        grid.y0 - grid.height as f64 * grid.dy,
+    );
     let (enter, exit) = ray_box(
         ray,
-        DVec3::new(bb.min.x, bb.min.y, lo as f64 - 1.0),
-        DVec3::new(bb.max.x, bb.max.y, hi as f64 + 1.0),
+        DVec3::new(grid.x0, y0, lo as f64 - 1.0),
+        DVec3::new(x1, grid.y0, hi as f64 + 1.0),
     )?;
     let len = ray.dir.length();
     let step = 0.5 * grid.dx.min(grid.dy) / len;
@@ -273,5 +281,8 @@ mod tests {
         assert!((hit.point.z - h).abs() < 0.01, "{} vs {h}", hit.point.z);
         // Analytic: 200 - s = 0.1 (100 + s) → s = 190/1.1.
         assert!((hit.point.x - (100.0 + 190.0 / 1.1)).abs() < 0.01);
+        // With the range known beforehand: the same hit, no scan.
+        let within = pick_terrain_within(&ray, &g, g.min_max().unwrap()).unwrap();
+        assert_eq!(within.point, hit.point);
     }
 }
