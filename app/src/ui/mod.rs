@@ -89,9 +89,9 @@ fn ui_system(
     channel: Res<LoadChannel>,
     mut state: ResMut<UiState>,
     mut rig: ResMut<CameraRig>,
-    mut selection: ResMut<crate::picking::Selection>,
+    mut selection_res: ResMut<crate::picking::Selection>,
     hit: Res<crate::picking::CursorHit>,
-    mut clock: ResMut<crate::sun::Clock>,
+    mut clock_res: ResMut<crate::sun::Clock>,
     ground: Res<crate::layers::Ground>,
     diagnostics: Res<bevy::diagnostic::DiagnosticsStore>,
     mut capture: ResMut<UiCapture>,
@@ -101,6 +101,12 @@ fn ui_system(
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let l = *lang;
+    // Panels edit copies; the resources are written back (and so marked
+    // changed) only when a panel really changed them. Handing the panels
+    // `&mut ResMut` marked them changed every frame, so the highlight was
+    // rebuilt and the sun re-aimed each frame.
+    let mut selection = selection_res.clone();
+    let mut clock = clock_res.clone();
     let mut root = egui::Ui::new(
         ctx.clone(),
         "cim_root".into(),
@@ -286,6 +292,12 @@ fn ui_system(
     messages(&ctx, l, &mut store, &state);
     capture.pointer = ctx.egui_wants_pointer_input() || ctx.is_pointer_over_egui();
     capture.keyboard = ctx.egui_wants_keyboard_input();
+    if selection != *selection_res {
+        *selection_res = selection;
+    }
+    if clock.0 != clock_res.0 {
+        *clock_res = clock;
+    }
     Ok(())
 }
 
