@@ -9,7 +9,10 @@
 //! patches read the same tiles; HTTP tiles are also in the fetcher's disk
 //! cache. A tile that cannot be read leaves its area to the layers below
 //! (or the ground colour) and is counted, with its error kept for the
-//! status bar: a basemap outage must not stop the scene.
+//! status bar: a basemap outage must not stop the scene. It is not cached:
+//! it is asked for again after a back-off that doubles with each failure
+//! (2 s up to 5 min), so a server that comes back fills the gaps while one
+//! that stays down is not hammered.
 
 use crate::tile_source::{FetchOptions, TileFetcher};
 use cim_core::basemap::Basemap;
@@ -21,9 +24,16 @@ use glam::{DVec2, DVec3};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-/// Decoded tiles kept in memory (256² RGBA: 256 KiB each, so 64 MiB).
-const TILE_CACHE_ENTRIES: usize = 256;
+/// Memory for decoded tiles (256 tiles of 256² RGBA, or 64 of 512²).
+const TILE_CACHE_BYTES: usize = 64 << 20;
+/// Bytes a cache entry costs besides its pixels (a missing tile's marker).
+const ENTRY_OVERHEAD: usize = 64;
+/// Wait before asking again for a tile that failed once; doubled per
+/// further failure up to [`RETRY_MAX`].
+const RETRY_BASE: Duration = Duration::from_secs(2);
+const RETRY_MAX: Duration = Duration::from_secs(300);
 /// Tiles fetched at once for one patch (HTTP latency dominates).
 const PARALLEL_FETCHES: usize = 8;
 /// Errors kept for display; later ones are only counted.
@@ -45,8 +55,25 @@ type TileKey = (usize, TileId);
 pub struct BasemapComposer {
     sources: Vec<Source>,
     cache: Mutex<TileLru>,
+    /// Tiles whose last fetch failed: how often, and when to try again.
+    retry: Mutex<HashMap<TileKey, (u32, Instant)>>,
     failures: AtomicU64,
     errors: Mutex<Vec<String>>,
+}
+
+/// How long to wait after the `n`-th failure in a row of a tile (n ≥ 1).
+///
+/// ```
+/// use cim_loaders::basemap::retry_after;
+/// use std::time::Duration;
+/// assert_eq!(retry_after(1), Duration::from_secs(2));
+/// assert_eq!(retry_after(3), Duration::from_secs(8));
+/// assert_eq!(retry_after(40), Duration::from_secs(300));
+/// ```
+pub fn retry_after(n: u32) -> Duration {
+    RETRY_BASE
+        .saturating_mul(1 << n.saturating_sub(1).min(16))
+        .min(RETRY_MAX)
 }
 
 impl std::fmt::Debug for BasemapComposer {
@@ -98,6 +125,7 @@ impl BasemapComposer {
         let composer = (!sources.is_empty()).then(|| BasemapComposer {
             sources,
             cache: Mutex::new(TileLru::default()),
+            retry: Mutex::new(HashMap::new()),
             failures: AtomicU64::new(0),
             errors: Mutex::new(Vec::new()),
         });
@@ -156,49 +184,77 @@ impl BasemapComposer {
     fn tiles(&self, i: usize, ids: &[TileId]) -> HashMap<TileId, Arc<Option<RgbaImage>>> {
         let mut have = HashMap::new();
         let mut missing = Vec::new();
+        let now = Instant::now();
+        let waiting = |t: TileId| {
+            self.retry
+                .lock()
+                .is_ok_and(|r| r.get(&(i, t)).is_some_and(|(_, at)| *at > now))
+        };
         if let Ok(mut cache) = self.cache.lock() {
             for &t in ids {
                 match cache.get(&(i, t)) {
                     Some(img) => {
                         have.insert(t, img);
                     }
+                    // Failed lately: left out until its back-off is over.
+                    None if waiting(t) => {}
                     None => missing.push(t),
                 }
             }
         }
         let fetcher = &self.sources[i].fetcher;
         for batch in missing.chunks(PARALLEL_FETCHES) {
-            let fetched: Vec<(TileId, Option<RgbaImage>)> = std::thread::scope(|scope| {
+            let fetched: Vec<_> = std::thread::scope(|scope| {
                 let handles: Vec<_> = batch
                     .iter()
                     .map(|&t| scope.spawn(move || (t, fetcher.fetch(t))))
                     .collect();
-                handles
-                    .into_iter()
-                    .filter_map(|h| h.join().ok())
-                    .map(|(t, r)| (t, r.unwrap_or_else(|e| self.record(e.to_string()))))
-                    .collect()
+                handles.into_iter().filter_map(|h| h.join().ok()).collect()
             });
             let mut cache = self.cache.lock().ok();
-            for (t, img) in fetched {
-                let img = Arc::new(img);
-                if let Some(c) = cache.as_mut() {
-                    c.put((i, t), img.clone());
+            let mut retry = self.retry.lock().ok();
+            for (t, result) in fetched {
+                match result {
+                    Ok(img) => {
+                        let img = Arc::new(img);
+                        if let Some(c) = cache.as_mut() {
+                            c.put((i, t), img.clone());
+                        }
+                        if let Some(r) = retry.as_mut() {
+                            r.remove(&(i, t));
+                        }
+                        have.insert(t, img);
+                    }
+                    Err(e) => {
+                        self.record(e.to_string());
+                        if let Some(r) = retry.as_mut() {
+                            let n = r.get(&(i, t)).map_or(1, |(n, _)| n + 1);
+                            r.insert((i, t), (n, Instant::now() + retry_after(n)));
+                        }
+                    }
                 }
-                have.insert(t, img);
             }
         }
         have
     }
 
-    fn record(&self, error: String) -> Option<RgbaImage> {
+    fn record(&self, error: String) {
         self.failures.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut e) = self.errors.lock()
             && e.len() < KEPT_ERRORS
         {
             e.push(error);
         }
-        None
+    }
+
+    /// Ends every back-off now (tests: "later" without waiting).
+    #[cfg(test)]
+    fn end_backoff(&self) {
+        if let Ok(mut r) = self.retry.lock() {
+            for (_, at) in r.values_mut() {
+                *at = Instant::now();
+            }
+        }
     }
 }
 
@@ -219,14 +275,31 @@ fn blend_over(base: &mut RgbaImage, over: &RgbaImage, opacity: f32) {
     }
 }
 
-/// Least-recently-used decoded tiles (`None`: known to be missing).
-#[derive(Default)]
+/// Least-recently-used decoded tiles (`None`: known to be missing), within
+/// a budget of bytes: tiles of 512² cost four times those of 256².
 struct TileLru {
-    entries: HashMap<TileKey, (Arc<Option<RgbaImage>>, u64)>,
+    entries: HashMap<TileKey, (Arc<Option<RgbaImage>>, u64, usize)>,
     clock: u64,
+    bytes: usize,
+    budget: usize,
+}
+
+impl Default for TileLru {
+    fn default() -> Self {
+        TileLru::with_budget(TILE_CACHE_BYTES)
+    }
 }
 
 impl TileLru {
+    fn with_budget(budget: usize) -> Self {
+        TileLru {
+            entries: HashMap::new(),
+            clock: 0,
+            bytes: 0,
+            budget,
+        }
+    }
+
     fn get(&mut self, k: &TileKey) -> Option<Arc<Option<RgbaImage>>> {
         self.clock += 1;
         let now = self.clock;
@@ -238,11 +311,19 @@ impl TileLru {
 
     fn put(&mut self, k: TileKey, v: Arc<Option<RgbaImage>>) {
         self.clock += 1;
-        self.entries.insert(k, (v, self.clock));
-        if self.entries.len() > TILE_CACHE_ENTRIES
-            && let Some(oldest) = self.entries.iter().min_by_key(|e| e.1.1).map(|e| *e.0)
-        {
-            self.entries.remove(&oldest);
+        let size = ENTRY_OVERHEAD + v.as_ref().as_ref().map_or(0, |img| img.data.len());
+        if let Some(old) = self.entries.insert(k, (v, self.clock, size)) {
+            self.bytes -= old.2;
+        }
+        self.bytes += size;
+        // The newest entry always stays, however large.
+        while self.bytes > self.budget && self.entries.len() > 1 {
+            let Some(oldest) = self.entries.iter().min_by_key(|e| e.1.1).map(|e| *e.0) else {
+                break;
+            };
+            if let Some(gone) = self.entries.remove(&oldest) {
+                self.bytes -= gone.2;
+            }
         }
     }
 }

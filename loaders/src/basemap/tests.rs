@@ -146,8 +146,17 @@ fn missing_and_damaged_tiles_leave_the_ground_and_are_reported() {
     assert_eq!(errors.len(), 1);
     assert!(errors[0].contains(&format!("{}.png", Y0 + 1)), "{errors:?}");
     assert!(c.take_errors().is_empty());
-    // The second call reads the memory cache: no new failure.
+    // At once again: the missing tile from the memory cache, the damaged
+    // one left alone during its back-off: no new failure.
     c.compose(mercator_box(X0 + 1, Y0 + 1, X0 + 3, Y0 + 3), 512, 512);
+    assert_eq!(c.failures(), 1);
+    // A failure is not cached for good: once the tile is mended and the
+    // back-off is over, it shows.
+    write_png(&bad, colour_of(X0 + 2, Y0 + 1));
+    c.end_backoff();
+    let img = c.compose(mercator_box(X0 + 1, Y0 + 1, X0 + 3, Y0 + 3), 512, 512);
+    assert_eq!(img.pixel(384, 128), colour_of(X0 + 2, Y0 + 1));
+    assert_eq!(img.pixel(128, 128), GROUND_RGBA, "still missing");
     assert_eq!(c.failures(), 1);
 }
 
@@ -205,8 +214,7 @@ fn a_basemap_that_cannot_open_is_named_and_the_others_open() {
 }
 
 #[test]
-fn lru_forgets_the_oldest() {
-    let mut lru = TileLru::default();
+fn lru_forgets_the_oldest_within_its_bytes() {
     let t = |i: u64| {
         (
             0usize,
@@ -217,12 +225,24 @@ fn lru_forgets_the_oldest() {
             },
         )
     };
-    for i in 0..TILE_CACHE_ENTRIES as u64 {
-        lru.put(t(i), Arc::new(None));
+    let tile = |side: u32| Arc::new(Some(RgbaImage::new(side, side)));
+    // Room for four 256² tiles.
+    let mut lru = TileLru::with_budget(4 * (256 * 256 * 4 + ENTRY_OVERHEAD));
+    for i in 0..4 {
+        lru.put(t(i), tile(256));
     }
     assert!(lru.get(&t(0)).is_some()); // now the newest
-    lru.put(t(9_999), Arc::new(None));
-    assert_eq!(lru.entries.len(), TILE_CACHE_ENTRIES);
+    lru.put(t(4), tile(256));
+    assert_eq!(lru.entries.len(), 4);
     assert!(lru.get(&t(0)).is_some());
     assert!(lru.get(&t(1)).is_none());
+    // One 512² tile weighs four 256² ones: it pushes out all the rest.
+    lru.put(t(9), tile(512));
+    assert_eq!(lru.entries.len(), 1);
+    assert!(lru.bytes <= lru.budget + ENTRY_OVERHEAD);
+    // Missing tiles cost next to nothing.
+    for i in 100..200 {
+        lru.put(t(i), Arc::new(None));
+    }
+    assert!(lru.bytes <= lru.budget);
 }
