@@ -12,7 +12,7 @@
     view_transformations::position_world_to_clip,
 }
 
-// x: icon diameter in pixels.
+// x: icon diameter in pixels; y: opacity.
 @group(#{MATERIAL_BIND_GROUP}) @binding(0) var<uniform> params: vec4<f32>;
 
 struct Vertex {
@@ -56,5 +56,5 @@ fn fragment(in: VertexOutput) -> @location(0) vec4<f32> {
     var rgb = in.color.rgb;
     rgb = mix(rgb, vec3<f32>(1.0), smoothstep(0.58, 0.64, r));
     rgb = mix(rgb, vec3<f32>(0.05), smoothstep(0.86, 0.92, r));
-    return vec4<f32>(rgb, 1.0);
+    return vec4<f32>(rgb, params.y);
 }

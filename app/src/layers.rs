@@ -515,7 +515,10 @@ pub fn spawn_ready_layers(
             ));
         }
         if kind == LayerKind::Points {
-            let icon = icon_materials.add(IconMaterial::new(crate::point_icons::ICON_PX));
+            let icon = icon_materials.add(IconMaterial::new(
+                crate::point_icons::ICON_PX,
+                slot.reference.opacity,
+            ));
             for (anchor, mesh) in point_icons_of(
                 &layer,
                 &slot.reference.style,

@@ -29,27 +29,68 @@ impl Plugin for PointIconsPlugin {
             "../../shaders/point_icon.wgsl",
             Shader::from_wgsl
         );
-        app.add_plugins(MaterialPlugin::<IconMaterial>::default());
+        app.add_plugins(MaterialPlugin::<IconMaterial>::default())
+            .add_systems(Update, sync_icon_opacity);
+    }
+}
+
+/// Follows each point layer's opacity (the layer panel's slider, the
+/// document's `opacity`) when the store changes.
+fn sync_icon_opacity(
+    store: Res<crate::scene_state::SceneStore>,
+    mut last: Local<Option<u64>>,
+    icons: Query<(&crate::layers::LayerEntity, &MeshMaterial3d<IconMaterial>)>,
+    mut materials: ResMut<Assets<IconMaterial>>,
+) {
+    if *last == Some(store.revision) {
+        return;
+    }
+    *last = Some(store.revision);
+    for (layer, handle) in &icons {
+        let Some(slot) = store.slot(layer.0) else {
+            continue;
+        };
+        let want = slot.reference.opacity.clamp(0.0, 1.0);
+        // Only a real change touches the asset (it re-prepares the material).
+        if materials
+            .get(&handle.0)
+            .is_some_and(|m| m.opacity() != want)
+            && let Some(mut m) = materials.get_mut(&handle.0)
+        {
+            m.params.y = want;
+        }
     }
 }
 
 /// The icon material: one per point layer.
 #[derive(Asset, TypePath, AsBindGroup, Clone, Debug)]
 pub struct IconMaterial {
-    /// x: diameter in pixels.
+    /// x: diameter in pixels; y: opacity (the layer's).
     #[uniform(0)]
     pub params: Vec4,
 }
 
 impl IconMaterial {
-    pub fn new(diameter_px: f32) -> IconMaterial {
+    pub fn new(diameter_px: f32, opacity: f32) -> IconMaterial {
         IconMaterial {
-            params: Vec4::new(diameter_px, 0.0, 0.0, 0.0),
+            params: Vec4::new(diameter_px, opacity.clamp(0.0, 1.0), 0.0, 0.0),
         }
+    }
+
+    pub fn opacity(&self) -> f32 {
+        self.params.y
     }
 }
 
 impl Material for IconMaterial {
+    fn alpha_mode(&self) -> AlphaMode {
+        if self.opacity() < 1.0 {
+            AlphaMode::Blend
+        } else {
+            AlphaMode::Opaque
+        }
+    }
+
     fn vertex_shader() -> ShaderRef {
         SHADER.into()
     }

@@ -541,4 +541,23 @@ target = [38448500.0, 2467100.0, 0.0]
     // Twice as far: a 3D marker would cover a quarter; icons the same.
     let ratio = far / near;
     assert!((0.7..1.4).contains(&ratio), "near {near} far {far}");
+    // The layer's opacity applies to its icons (it once did not): at 0.3
+    // the red cores blend into the ground and stop reading as pure red.
+    let faint = dir.path().join("faint.cim.toml");
+    let text = std::fs::read_to_string(&doc)
+        .unwrap()
+        .replace("kind = \"points\"", "kind = \"points\"\nopacity = 0.3");
+    std::fs::write(&faint, text).unwrap();
+    let mut faint_args = vec![faint.to_str().unwrap(), "--view", "near", "--no-labels"];
+    faint_args.extend_from_slice(&size);
+    let faint_img = snapshot(dir.path(), "faint.png", &faint_args);
+    let faint_red = red(&faint_img);
+    assert!(
+        faint_red < near / 4.0,
+        "opacity 0.3: {faint_red} red pixels, {near} opaque"
+    );
+    assert!(
+        mean_abs_diff(&faint_img, &bare) > 0.05,
+        "the faint icons still show"
+    );
 }
