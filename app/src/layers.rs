@@ -346,20 +346,34 @@ pub fn build_layer_meshes(
         let anchor = chunk_anchor(k);
         let idx = &chunks[&k];
         let m = match kind {
-            LayerKind::Buildings => mesh::extrude(
-                anchor,
-                idx.iter()
-                    .filter_map(|&i| {
-                        let (b, t) = prisms.get(i).copied().flatten()?;
-                        let c = color_of(i);
-                        Some(
-                            polygons(&v.features[i].geometry)
-                                .iter()
-                                .map(move |p| (p, b, t, c)),
-                        )
-                    })
-                    .flatten(),
-            ),
+            LayerKind::Buildings => {
+                let mut m = mesh::extrude(
+                    anchor,
+                    idx.iter()
+                        .filter_map(|&i| {
+                            let (b, t) = prisms.get(i).copied().flatten()?;
+                            let c = color_of(i);
+                            Some(
+                                polygons(&v.features[i].geometry)
+                                    .iter()
+                                    .map(move |p| (p, b, t, c)),
+                            )
+                        })
+                        .flatten(),
+                );
+                // 3D models (MultiPatch, TIN) are drawn as modelled.
+                let models = mesh::triangles(
+                    anchor,
+                    idx.iter().filter_map(|&i| match &v.features[i].geometry {
+                        Geometry::Mesh { positions, indices } => {
+                            Some((positions.as_slice(), indices.as_slice(), color_of(i)))
+                        }
+                        _ => None,
+                    }),
+                );
+                m.append(models);
+                m
+            }
             LayerKind::Areas | LayerKind::Terrain | LayerKind::Auto => {
                 let polys = idx.iter().flat_map(|&i| {
                     polygons(&v.features[i].geometry)

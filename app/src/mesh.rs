@@ -22,6 +22,16 @@ impl MeshData {
         self.indices.is_empty()
     }
 
+    /// Adds `other`'s triangles to these.
+    pub fn append(&mut self, other: MeshData) {
+        let base = self.positions.len() as u32;
+        self.positions.extend(other.positions);
+        self.normals.extend(other.normals);
+        self.colors.extend(other.colors);
+        self.indices
+            .extend(other.indices.into_iter().map(|i| i + base));
+    }
+
     fn push(&mut self, p: Vec3, n: Vec3, c: [f32; 4]) -> u32 {
         self.positions.push(p.to_array());
         self.normals.push(n.to_array());
@@ -85,6 +95,39 @@ pub fn triangulate(polygon: &Polygon) -> Vec<usize> {
 
 fn signed_area_xy(ring: &[DVec3]) -> f64 {
     cim_core::geometry::ring_signed_area(ring)
+}
+
+/// Triangle meshes as they are (MultiPatch, TIN), flat-shaded and
+/// two-sided: their winding is not specified, so each triangle is emitted
+/// facing both ways. Triangles with an index out of range are skipped.
+pub fn triangles<'a>(
+    anchor: Anchor,
+    meshes: impl IntoIterator<Item = (&'a [DVec3], &'a [u32], [f32; 4])>,
+) -> MeshData {
+    let mut m = MeshData::default();
+    for (positions, indices, color) in meshes {
+        for t in indices.chunks_exact(3) {
+            let Some(p) = t
+                .iter()
+                .map(|&i| positions.get(i as usize).map(|p| anchor.local(*p)))
+                .collect::<Option<Vec<Vec3>>>()
+            else {
+                continue;
+            };
+            let n = (p[1] - p[0]).cross(p[2] - p[0]).normalize_or_zero();
+            if n == Vec3::ZERO {
+                continue;
+            }
+            for (order, normal) in [([0, 1, 2], n), ([0, 2, 1], -n)] {
+                let first = m.positions.len() as u32;
+                for k in order {
+                    m.push(p[k], normal, color);
+                }
+                m.indices.extend_from_slice(&[first, first + 1, first + 2]);
+            }
+        }
+    }
+    m
 }
 
 /// Extrudes footprints into prisms: walls plus a flat roof.
@@ -519,5 +562,23 @@ mod tests {
             &ground,
         );
         assert!(m.positions.len() <= 2 * DRAPE_MAX_POINTS);
+    }
+
+    #[test]
+    fn models_are_drawn_both_ways_and_bad_indices_skipped() {
+        let pts = [
+            DVec3::new(0.0, 0.0, 5.0),
+            DVec3::new(10.0, 0.0, 5.0),
+            DVec3::new(0.0, 10.0, 5.0),
+        ];
+        let m = triangles(
+            Anchor(DVec3::ZERO),
+            [(&pts[..], &[0u32, 1, 2, 0, 1, 9][..], [1.0; 4])],
+        );
+        assert_eq!(m.indices.len(), 6, "one good triangle, both windings");
+        // A horizontal triangle: one copy faces up, the other down.
+        let ups: Vec<f32> = [0, 3].iter().map(|&i| m.normals[i][1]).collect();
+        assert!(ups.contains(&1.0) && ups.contains(&-1.0), "{ups:?}");
+        assert!(m.positions.iter().all(|p| p[1] == 5.0), "z kept as height");
     }
 }

@@ -193,6 +193,8 @@ impl Layer {
                     LayerKind::Pipes
                 }
                 "LineString" | "MultiLineString" => LayerKind::Roads,
+                // MultiPatch / TIN: 3D models, drawn as they are.
+                "Mesh" => LayerKind::Buildings,
                 _ => LayerKind::Points,
             },
         }
@@ -224,5 +226,27 @@ mod tests {
         assert_eq!(v.drop_unplaceable(), 3);
         let ids: Vec<u64> = v.features.iter().map(|f| f.id.0).collect();
         assert_eq!(ids, [0, 4]);
+    }
+
+    #[test]
+    fn multipatch_models_are_buildings_not_points() {
+        let layer = Layer {
+            name: "mp".into(),
+            format: "test".into(),
+            crs: None,
+            kind: LayerKind::Auto,
+            content: LayerContent::Vector(VectorData {
+                fields: Vec::new(),
+                features: vec![Feature {
+                    id: FeatureId(0),
+                    geometry: Geometry::Mesh {
+                        positions: vec![DVec3::ZERO, DVec3::X, DVec3::Y],
+                        indices: vec![0, 1, 2],
+                    },
+                    attributes: Vec::new(),
+                }],
+            }),
+        };
+        assert_eq!(layer.effective_kind(), LayerKind::Buildings);
     }
 }
