@@ -105,6 +105,10 @@ pub struct BenchArgs {
     pub frames: u32,
     #[arg(long)]
     pub view: Option<String>,
+    /// Fly a scripted camera path over the scene's extent while timing,
+    /// one step a frame (else the camera stays at the first view).
+    #[arg(long, value_enum)]
+    pub path: Option<crate::bench_path::CameraPath>,
 }
 
 pub fn main() -> ExitCode {

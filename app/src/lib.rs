@@ -21,6 +21,7 @@
 //! | [`snapshot::SnapshotPlugin`] | `snapshot` | off-screen, settled, tiled PNG capture |
 
 pub mod basemap;
+pub mod bench_path;
 pub mod camera;
 pub mod cli;
 pub mod fonts;

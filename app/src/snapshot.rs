@@ -82,6 +82,7 @@ pub enum Job {
     },
     Bench {
         frames: u32,
+        path: Option<crate::bench_path::CameraPath>,
     },
 }
 
@@ -101,6 +102,10 @@ struct Capture {
     /// the font they were measured with (read once: a CJK font is ~20 MB).
     labels: Option<Vec<crate::ui::labels::Placed>>,
     label_font: Option<crate::snapshot_labels::LabelFont>,
+    /// `cim bench --path`: where the data is (found once), and the process
+    /// CPU time when timing began.
+    bench_focus: Option<Option<cim_core::Bbox>>,
+    bench_cpu_start: f64,
 }
 
 /// Timings and the outcome, read after the app exits.
@@ -114,6 +119,8 @@ pub struct Report {
     pub first_frame_s: Option<f64>,
     pub settled_s: Option<f64>,
     pub frame_times_ms: Vec<f64>,
+    /// Process CPU time (all threads) while the frames were timed, seconds.
+    pub measured_cpu_s: f64,
     pub total_s: f64,
 }
 
@@ -176,6 +183,8 @@ fn build_headless(
         report: report.clone(),
         labels: None,
         label_font: None,
+        bench_focus: None,
+        bench_cpu_start: 0.0,
     })
     .add_systems(PostStartup, attach_target)
     .add_systems(Update, (drive_capture, place_labels).chain());
@@ -286,6 +295,8 @@ fn drive_capture(
     drapes: Res<Drapes>,
     mut cameras: Query<&mut Camera, With<MainCamera>>,
     mut exit: MessageWriter<AppExit>,
+    mut rig: ResMut<crate::camera::CameraRig>,
+    ground: Res<crate::layers::Ground>,
 ) {
     let capture = &mut *capture;
     if probe.frames() == 1
@@ -432,18 +443,32 @@ fn drive_capture(
             exit.write(AppExit::Success);
         }
         Phase::Measuring { frame, started } => {
-            let Job::Bench { frames } = capture.job else {
+            let Job::Bench { frames, path } = capture.job else {
                 return;
             };
+            if frame == 0 {
+                capture.bench_cpu_start = process_cpu_s();
+            }
             if frame > 0
                 && let Ok(mut r) = capture.report.lock()
             {
                 r.frame_times_ms.push(started.elapsed().as_secs_f64() * 1e3);
             }
+            if let Some(path) = path
+                && let Some(focus) = capture
+                    .bench_focus
+                    .get_or_insert_with(|| crate::camera::focus_bbox(&store))
+                    .as_ref()
+            {
+                let t = frame as f64 / frames.max(1) as f64;
+                rig.pose = crate::bench_path::pose_at(path, focus, &|p| ground.height(p), t);
+                rig.flight = None;
+            }
             if frame >= frames {
                 if let Ok(mut r) = capture.report.lock() {
                     r.total_s = capture.started.elapsed().as_secs_f64();
                     r.notices = store.notices.clone();
+                    r.measured_cpu_s = process_cpu_s() - capture.bench_cpu_start;
                 }
                 capture.phase = Phase::Done;
                 exit.write(AppExit::Success);
@@ -647,6 +672,7 @@ pub fn run_bench(args: BenchArgs) -> Result<std::process::ExitCode> {
         pose,
         Job::Bench {
             frames: args.frames.max(1),
+            path: args.path,
         },
         args.width,
         args.height,
@@ -670,14 +696,35 @@ pub fn run_bench(args: BenchArgs) -> Result<std::process::ExitCode> {
         "load_layers_s": load_s,
         "first_frame_s": r.first_frame_s.map(|s| s + load_s),
         "settled_s": r.settled_s.map(|s| s + load_s),
+        "path": args.path,
         "frames": ft.len(),
         "frame_ms_median": pct(0.5),
         "frame_ms_p95": pct(0.95),
+        "frame_ms_p99": pct(0.99),
+        "frame_ms_max": ft.last().copied().unwrap_or(0.0),
         "frame_ms_min": ft.first().copied().unwrap_or(0.0),
+        "cpu_ms_per_frame": r.measured_cpu_s * 1e3 / ft.len().max(1) as f64,
         "peak_rss_mb": peak_rss_mb(),
     });
     println!("{}", serde_json::to_string_pretty(&json)?);
     Ok(outcome(&r.notices))
+}
+
+/// CPU time this process has used so far, all threads, in seconds
+/// (Linux `/proc/self/stat`; 0 where it cannot be read).
+fn process_cpu_s() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (which may hold spaces), from field 3:
+    // utime and stime are fields 14 and 15, in clock ticks.
+    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+        return 0.0;
+    };
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // Linux reports in USER_HZ, 100 on every mainstream architecture.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// The process's peak resident memory (Linux `VmHWM`), in MB.

@@ -216,6 +216,36 @@ target = [38448500.0, 2467100.0, 0.0]
 }
 
 #[test]
+fn bench_flies_a_path_and_reports_stable_keys() {
+    let r = run(&[
+        "bench", "--path", "orbit", "--frames", "3", "--width", "64", "--height", "48",
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&r.stdout).expect("JSON on stdout");
+    for key in [
+        "width",
+        "height",
+        "path",
+        "load_layers_s",
+        "first_frame_s",
+        "settled_s",
+        "frames",
+        "frame_ms_median",
+        "frame_ms_p95",
+        "frame_ms_p99",
+        "frame_ms_max",
+        "frame_ms_min",
+        "cpu_ms_per_frame",
+        "peak_rss_mb",
+    ] {
+        assert!(v.get(key).is_some(), "{key} missing: {v}");
+    }
+    assert_eq!(v["path"], "orbit");
+    assert_eq!(v["frames"], 3);
+    assert!(v["frame_ms_max"].as_f64() >= v["frame_ms_median"].as_f64());
+}
+
+#[test]
 fn version_and_help() {
     let v = run(&["--version"]);
     assert!(v.status.success() && String::from_utf8_lossy(&v.stdout).starts_with("cim "));
