@@ -415,3 +415,84 @@ pub fn add_layer(store: &mut SceneStore, channel: &LoadChannel, reference: Layer
     store.dirty = true;
     channel.start(store);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cim_core::scene::{FORMAT_VERSION, Style};
+
+    fn layer(name: &str, source: &str) -> LayerRef {
+        LayerRef {
+            layer: None,
+            name: name.into(),
+            source: source.into(),
+            kind: LayerKind::Auto,
+            visible: true,
+            opacity: 1.0,
+            style: Style::default(),
+        }
+    }
+
+    fn store(layers: Vec<LayerRef>) -> SceneStore {
+        let demo = cim_core::demo::demo_scene();
+        SceneStore::new(OpenedScene {
+            doc: SceneDoc {
+                format_version: FORMAT_VERSION,
+                layers,
+                ..demo
+            },
+            path: None,
+            is_demo: false,
+            preloaded: Vec::new(),
+        })
+    }
+
+    /// The viewer's path: a Bevy app loads on background threads and the
+    /// store records each result; a bad layer fails alone, with a notice.
+    #[test]
+    fn the_app_loads_layers_in_the_background_and_a_bad_one_fails_alone() {
+        let mut app = App::new();
+        app.add_plugins(MinimalPlugins)
+            .insert_resource(AsyncLoading)
+            .add_plugins(ScenePlugin::new(store(vec![
+                layer("buildings", "builtin:demo/buildings"),
+                layer("gone", "/no/such/dir/gone.geojson"),
+            ])));
+        let started = std::time::Instant::now();
+        while !app.world().resource::<SceneStore>().all_loaded() {
+            assert!(started.elapsed().as_secs() < 60, "layers never loaded");
+            app.update();
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let s = app.world().resource::<SceneStore>();
+        assert_eq!(s.layers[0].state, SlotState::Ready);
+        assert_eq!(s.layers[0].kind(), LayerKind::Buildings);
+        assert!(s.layers[0].index.is_some(), "indexed on the loader thread");
+        assert!(matches!(&s.layers[1].state, SlotState::Failed(e) if e.contains("gone.geojson")));
+        assert!(
+            s.notices
+                .iter()
+                .any(|n| n.error && n.text.contains("gone.geojson"))
+        );
+    }
+
+    /// `cim snapshot`'s path: the same results, in layer order.
+    #[test]
+    fn blocking_loads_record_results_in_layer_order() {
+        let mut s = store(vec![
+            layer("gone", "/no/such/dir/a.geojson"),
+            layer("roads", "builtin:demo/roads"),
+            layer("gone2", "/no/such/dir/b.geojson"),
+        ]);
+        s.load_all_blocking();
+        assert_eq!(s.layers[1].state, SlotState::Ready);
+        let errors: Vec<&str> = s
+            .notices
+            .iter()
+            .filter(|n| n.error)
+            .map(|n| n.text.as_str())
+            .collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].contains("a.geojson") && errors[1].contains("b.geojson"));
+    }
+}
