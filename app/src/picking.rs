@@ -360,3 +360,50 @@ fn grow(p: &cim_core::geometry::Polygon, d: f64) -> cim_core::geometry::Polygon 
     }
     q
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Picking against the real demo city as the store holds it: a ray
+    /// straight down onto a footprint finds that building on its roof;
+    /// one over open ground finds the ground and no building.
+    #[test]
+    fn a_ray_from_above_picks_the_building_under_it() {
+        let mut store = SceneStore::new(crate::load::open_inputs(&[]).unwrap());
+        store.load_all_blocking();
+        let slot = store
+            .layers
+            .iter()
+            .find(|s| s.kind() == LayerKind::Buildings)
+            .expect("the demo has buildings");
+        let v = slot.layer.as_ref().unwrap().vector().unwrap();
+        let (i, f) = v
+            .features
+            .iter()
+            .enumerate()
+            .find(|(_, f)| matches!(f.geometry, Geometry::Polygon(_)))
+            .unwrap();
+        let Geometry::Polygon(p) = &f.geometry else {
+            unreachable!()
+        };
+        // Inside the footprint: the centroid of its first triangle.
+        let t = &mesh::triangulate(p)[..3];
+        let pts: Vec<DVec3> = p.points().collect();
+        let inside = (pts[t[0]] + pts[t[1]] + pts[t[2]]) / 3.0;
+        let (_, top) = slot.prisms[i].unwrap();
+        let down = |at: DVec3| Ray {
+            origin: DVec3::new(at.x, at.y, 2_000.0),
+            dir: DVec3::new(0.0, 0.0, -1.0),
+        };
+        let ground = Ground::default();
+        let (point, hit) = cast(&store, &ground, false, &down(inside));
+        assert_eq!(hit, Some((slot.id, f.id)));
+        assert!((point.unwrap().z - top).abs() < 0.01, "on the roof");
+        // Far outside the city: the ground plane, nothing selected.
+        let far = inside + DVec3::new(50_000.0, 50_000.0, 0.0);
+        let (point, hit) = cast(&store, &ground, false, &down(far));
+        assert_eq!(hit, None);
+        assert!(point.unwrap().z.abs() < 1e-6);
+    }
+}
