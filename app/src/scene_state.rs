@@ -39,6 +39,8 @@ pub struct LayerSlot {
     pub index: Option<Arc<cim_core::index::SpatialIndex>>,
     /// Meshes have been built for the current data.
     pub spawned: bool,
+    /// When its background load started (the viewer), for the deadline.
+    pub loading_since: Option<std::time::Instant>,
 }
 
 impl LayerSlot {
@@ -96,6 +98,9 @@ pub struct SceneStore {
     next_id: u64,
     /// Results already read for some layers' sources (see `OpenedScene`).
     preloaded: Vec<load::Preloaded>,
+    /// How long a layer may take to load before it is failed (see
+    /// [`load_timeout`]).
+    pub load_timeout: std::time::Duration,
 }
 
 impl SceneStore {
@@ -124,6 +129,7 @@ impl SceneStore {
             dirty: false,
             next_id: 0,
             preloaded: opened.preloaded,
+            load_timeout: load_timeout(),
         };
         for r in opened.doc.layers {
             store.add_slot(r);
@@ -144,6 +150,7 @@ impl SceneStore {
             terrain: None,
             index: None,
             spawned: false,
+            loading_since: None,
         });
         id
     }
@@ -195,7 +202,7 @@ impl SceneStore {
             });
         }
         drop(tx);
-        let deadline = std::time::Instant::now() + load_timeout();
+        let deadline = std::time::Instant::now() + self.load_timeout;
         let mut done = std::collections::HashMap::new();
         while done.len() < waiting.len() {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
@@ -213,12 +220,29 @@ impl SceneStore {
                     .slot(id)
                     .map(|s| cim_core::message::quote(&s.reference.source).into_owned())
                     .unwrap_or_default();
-                Err(format!(
-                    "{source}: did not finish loading within {} s",
-                    load_timeout().as_secs()
-                ))
+                Err(late(&source, self.load_timeout))
             });
             self.finish_load(id, result);
+        }
+    }
+
+    /// Fails the background loads that have run past the deadline. Should
+    /// one finish after all, its result is still taken: nothing is lost.
+    pub fn fail_overdue_loads(&mut self) {
+        let overdue: Vec<(u64, String)> = self
+            .layers
+            .iter()
+            .filter(|s| self.is_overdue(s))
+            .map(|s| {
+                (
+                    s.id,
+                    cim_core::message::quote(&s.reference.source).into_owned(),
+                )
+            })
+            .collect();
+        for (id, source) in overdue {
+            let e = late(&source, self.load_timeout);
+            self.finish_load(id, Err(e));
         }
     }
 
@@ -321,6 +345,9 @@ impl LoadChannel {
             .map(|s| (s.id, s.reference.clone()))
             .collect();
         for (id, r) in loading {
+            if let Some(slot) = store.slot_mut(id) {
+                slot.loading_since = Some(std::time::Instant::now());
+            }
             let pre = store.take_preloaded(&r.source);
             let (crs, dir, tx) = (store.crs.clone(), dir.clone(), self.tx.clone());
             std::thread::spawn(move || {
@@ -330,8 +357,29 @@ impl LoadChannel {
     }
 }
 
-/// How long `cim snapshot` waits for its layers (`CIM_LOAD_TIMEOUT_S`,
-/// default 600 s).
+impl SceneStore {
+    fn is_overdue(&self, s: &LayerSlot) -> bool {
+        s.state == SlotState::Loading
+            && s.loading_since
+                .is_some_and(|t| t.elapsed() > self.load_timeout)
+    }
+
+    /// Whether [`Self::fail_overdue_loads`] has anything to do (checked
+    /// without write access, so the store is not marked changed each frame).
+    pub fn has_overdue_loads(&self) -> bool {
+        self.layers.iter().any(|s| self.is_overdue(s))
+    }
+}
+
+fn late(source: &str, limit: std::time::Duration) -> String {
+    format!(
+        "{source}: did not finish loading within {} s",
+        limit.as_secs_f64()
+    )
+}
+
+/// How long a layer may take to load, in the viewer and in `cim snapshot`
+/// (`CIM_LOAD_TIMEOUT_S`, default 600 s).
 pub fn load_timeout() -> std::time::Duration {
     let s = std::env::var("CIM_LOAD_TIMEOUT_S")
         .ok()
@@ -407,6 +455,9 @@ fn receive_layers(mut store: ResMut<SceneStore>, channel: Res<LoadChannel>) {
     while let Ok((id, result)) = rx.try_recv() {
         store.finish_load(id, result);
     }
+    if store.has_overdue_loads() {
+        store.fail_overdue_loads();
+    }
 }
 
 /// Adds a data file or scene layer to the open scene (viewer "open" and drag-and-drop).
@@ -473,6 +524,23 @@ mod tests {
             s.notices
                 .iter()
                 .any(|n| n.error && n.text.contains("gone.geojson"))
+        );
+    }
+
+    /// A load that runs past the deadline fails its layer in the viewer
+    /// too (it would otherwise show "loading" for ever).
+    #[test]
+    fn overdue_background_loads_fail_with_a_notice() {
+        let mut s = store(vec![layer("slow", "builtin:demo/buildings")]);
+        s.load_timeout = std::time::Duration::ZERO;
+        s.layers[0].loading_since = Some(std::time::Instant::now());
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        s.fail_overdue_loads();
+        assert!(matches!(&s.layers[0].state, SlotState::Failed(e) if e.contains("within")));
+        assert!(
+            s.notices
+                .iter()
+                .any(|n| n.error && n.text.contains("did not finish"))
         );
     }
 
