@@ -281,6 +281,7 @@ fn load_table(
         .map_err(|e| sql_err(path, "reading the features", e))?;
     let mut raw = Vec::new();
     let mut blobs = 0usize;
+    let mut with_m = 0usize;
     while let Some(row) = rows
         .next()
         .map_err(|e| sql_err(path, "reading the features", e))?
@@ -293,13 +294,18 @@ fn load_table(
             .map_err(|e| sql_err(path, "reading a geometry", e))?
         {
             ValueRef::Null => None,
-            ValueRef::Blob(b) => parse_geometry(b).map_err(|e| {
-                LoadError::invalid(
-                    path,
-                    FMT,
-                    format!("table \"{}\", feature {fid}: {e}", quote(&def.table)),
-                )
-            })?,
+            ValueRef::Blob(b) => {
+                if blob_wkb(b).is_some_and(crate::wkb::has_m) {
+                    with_m += 1;
+                }
+                parse_geometry(b).map_err(|e| {
+                    LoadError::invalid(
+                        path,
+                        FMT,
+                        format!("table \"{}\", feature {fid}: {e}", quote(&def.table)),
+                    )
+                })?
+            }
             _ => {
                 return Err(LoadError::invalid(
                     path,
@@ -331,6 +337,13 @@ fn load_table(
         warnings.push(format!(
             "{}: table \"{}\": {blobs} value(s) stored as BLOBs in columns of other types \
              were left empty",
+            crate::show(path),
+            quote(&def.table)
+        ));
+    }
+    if with_m > 0 {
+        warnings.push(format!(
+            "{}: table \"{}\": the M (measure) values of {with_m} geometries are not kept",
             crate::show(path),
             quote(&def.table)
         ));
@@ -381,6 +394,21 @@ fn value(v: ValueRef<'_>, ty: AttrType) -> AttrValue {
         }
         (ValueRef::Text(t), _) => AttrValue::String(text(t)),
     }
+}
+
+/// The WKB inside a GeoPackage geometry blob, if the header is sound.
+fn blob_wkb(b: &[u8]) -> Option<&[u8]> {
+    if b.len() < 8 || &b[..2] != b"GP" {
+        return None;
+    }
+    let env = match (b[3] >> 1) & 0x07 {
+        0 => 0,
+        1 => 32,
+        2 | 3 => 48,
+        4 => 64,
+        _ => return None,
+    };
+    b.get(8 + env..)
 }
 
 /// Parses a GeoPackage geometry blob (header + WKB); `None` when empty.
@@ -480,6 +508,34 @@ pub(crate) mod tests {
         .unwrap();
         c.execute("INSERT INTO broken VALUES (1, x'47500003')", [])
             .unwrap();
+    }
+
+    #[test]
+    fn dropped_measures_are_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("city.gpkg");
+        write_gpkg(&path);
+        let mut pm = W::new();
+        pm.head(2001).pts(&[&[38_500_005.0, 2_470_005.0, 7.5]]);
+        let c = Connection::open(&path).unwrap();
+        c.execute(
+            "UPDATE buildings SET geom = ?1 WHERE fid = 11",
+            [gpkg_blob(&pm.0, None)],
+        )
+        .unwrap();
+        let results = load(&path);
+        let l = results
+            .iter()
+            .flatten()
+            .find(|l| l.layer.name == "buildings")
+            .unwrap();
+        assert!(
+            l.warnings
+                .iter()
+                .any(|w| w.contains("M (measure) values of 1")),
+            "{:?}",
+            l.warnings
+        );
     }
 
     #[test]

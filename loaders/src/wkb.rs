@@ -256,6 +256,31 @@ pub fn parse(bytes: &[u8]) -> Result<Option<Geometry>, String> {
     Ok(g)
 }
 
+/// Whether a WKB geometry carries M (measure) values, which [`parse`]
+/// does not keep: from its type code (ISO `2xxx`/`3xxx`, or the EWKB M
+/// flag). `false` for bytes too short to say.
+///
+/// ```
+/// // A Point M (ISO 2001), little-endian: 1, then the type code.
+/// let mut b = vec![1u8];
+/// b.extend(2001u32.to_le_bytes());
+/// assert!(cim_loaders::wkb::has_m(&b));
+/// let mut p = vec![1u8];
+/// p.extend(1001u32.to_le_bytes()); // Point Z
+/// assert!(!cim_loaders::wkb::has_m(&p));
+/// ```
+pub fn has_m(bytes: &[u8]) -> bool {
+    let Some(&[order, a, b, c, d]) = bytes.get(..5) else {
+        return false;
+    };
+    let raw = if order == 1 {
+        u32::from_le_bytes([a, b, c, d])
+    } else {
+        u32::from_be_bytes([a, b, c, d])
+    };
+    raw & 0x4000_0000 != 0 || matches!((raw & 0x0FFF_FFFF) / 1000, 2 | 3)
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
