@@ -159,26 +159,43 @@ impl PlaneQuadtree {
         lod: &DrapeLod,
         out: &mut Vec<NodeId>,
     ) {
-        out.clear();
-        let scale = projection_scale(viewport_height_px, fov_y_rad);
-        let mut stack = vec![NodeId::ROOT];
-        while let Some(id) = stack.pop() {
-            let b = self.node_bounds(id);
-            let extent = b.max.x - b.min.x;
-            if id.level < self.max_level
-                && lod.wants_split(extent, distance_to_bbox(&b, camera), scale)
-            {
-                let (l, x, y) = (id.level + 1, id.x * 2, id.y * 2);
-                stack.extend([
-                    NodeId::new(l, x + 1, y + 1),
-                    NodeId::new(l, x, y + 1),
-                    NodeId::new(l, x + 1, y),
-                    NodeId::new(l, x, y),
-                ]);
-            } else {
-                out.push(id);
-            }
+        // Flat: no geometric error, refined for the imagery alone.
+        let view = crate::lod::LodView {
+            camera,
+            viewport_height_px,
+            fov_y_rad,
+            max_screen_error_px: f64::INFINITY,
+            drape: Some(lod),
+        };
+        crate::lod::select(self, &view, out);
+    }
+}
+
+impl crate::lod::LodTree for PlaneQuadtree {
+    type Id = NodeId;
+
+    fn root(&self) -> NodeId {
+        NodeId::ROOT
+    }
+
+    fn children_into(&self, id: NodeId, out: &mut Vec<NodeId>) {
+        if id.level < self.max_level {
+            let (l, x, y) = (id.level + 1, id.x * 2, id.y * 2);
+            out.extend([
+                NodeId::new(l, x, y),
+                NodeId::new(l, x + 1, y),
+                NodeId::new(l, x, y + 1),
+                NodeId::new(l, x + 1, y + 1),
+            ]);
         }
+    }
+
+    fn bounds(&self, id: NodeId) -> Bbox {
+        self.node_bounds(id)
+    }
+
+    fn geometric_error(&self, _: NodeId) -> f64 {
+        0.0
     }
 }
 

@@ -17,6 +17,7 @@ pub mod grid;
 pub mod imagery;
 pub mod index;
 pub mod layer;
+pub mod lod;
 pub mod measure;
 pub mod message;
 pub mod pick;

@@ -609,27 +609,14 @@ impl TerrainQuadtree {
         drape: Option<&DrapeLod>,
         out: &mut Vec<NodeId>,
     ) {
-        out.clear();
-        let leaf = self.leaf_level();
-        let scale = projection_scale(viewport_height_px, fov_y_rad);
-        let mut stack = vec![self.root()];
-        while let Some(id) = stack.pop() {
-            let split = id.level < leaf
-                && (self.screen_space_error(id, camera, viewport_height_px, fov_y_rad)
-                    > max_screen_error_px
-                    || drape.is_some_and(|d| {
-                        let b = &self.nodes[self.index(id)].bbox;
-                        let extent = (b.max.x - b.min.x).max(b.max.y - b.min.y);
-                        d.wants_split(extent, distance_to_bbox(b, camera), scale)
-                    }));
-            if split {
-                let first = stack.len();
-                stack.extend(self.children(id));
-                stack[first..].reverse();
-            } else {
-                out.push(id);
-            }
-        }
+        let view = crate::lod::LodView {
+            camera,
+            viewport_height_px,
+            fov_y_rad,
+            max_screen_error_px,
+            drape,
+        };
+        crate::lod::select(self, &view, out);
     }
 
     /// Every node of one level (clamped to the leaves): a uniform cut.
@@ -816,6 +803,26 @@ impl TerrainQuadtree {
         }
         debug_assert_eq!(m.positions.len(), n_vert);
         m
+    }
+}
+
+impl crate::lod::LodTree for TerrainQuadtree {
+    type Id = NodeId;
+
+    fn root(&self) -> NodeId {
+        TerrainQuadtree::root(self)
+    }
+
+    fn children_into(&self, id: NodeId, out: &mut Vec<NodeId>) {
+        out.extend(self.children(id));
+    }
+
+    fn bounds(&self, id: NodeId) -> Bbox {
+        self.nodes[self.index(id)].bbox
+    }
+
+    fn geometric_error(&self, id: NodeId) -> f64 {
+        self.nodes[self.index(id)].geometric_error
     }
 }
 

@@ -1,0 +1,164 @@
+//! One level-of-detail selection for every tree of tiles: terrain
+//! ([`crate::terrain_lod::TerrainQuadtree`]), the draped base plane
+//! ([`crate::drape_lod::PlaneQuadtree`]), and the streamed sources still to
+//! come (3D Tiles, OSGB PagedLOD, tiled IFC), which implement [`LodTree`]
+//! and get the same refinement rule.
+//!
+//! The rule is the screen-space error of chunked LOD (Ulrich 2002) and of
+//! OGC 3D Tiles 1.1 §"Geometric error": a node whose geometric error `ε`
+//! (metres), seen at distance `d` through a perspective that maps one metre
+//! at one metre to `k` pixels, would be off by `ε·k/d > τ` pixels is
+//! replaced by its children. Trees carrying imagery are also refined while
+//! a texel would cover too many pixels ([`DrapeLod`]).
+
+use crate::drape_lod::{DrapeLod, distance_to_bbox, projection_scale};
+use crate::geometry::Bbox;
+use glam::DVec3;
+
+/// A tree of level-of-detail nodes, as the selection sees it.
+pub trait LodTree {
+    type Id: Copy;
+    /// The root node.
+    fn root(&self) -> Self::Id;
+    /// Appends the children of `id` (none for a leaf) to `out`, in the
+    /// order the cut should list them.
+    fn children_into(&self, id: Self::Id, out: &mut Vec<Self::Id>);
+    /// The node's bounds in the scene CRS.
+    fn bounds(&self, id: Self::Id) -> Bbox;
+    /// The node's geometric error in metres: how far its content may be
+    /// from the full-resolution data (0: refined for imagery alone).
+    fn geometric_error(&self, id: Self::Id) -> f64;
+}
+
+/// The view a cut is selected for.
+#[derive(Clone, Copy, Debug)]
+pub struct LodView<'a> {
+    /// The camera position, scene CRS.
+    pub camera: DVec3,
+    pub viewport_height_px: f64,
+    pub fov_y_rad: f64,
+    /// The largest screen-space error a drawn node may have, pixels.
+    pub max_screen_error_px: f64,
+    /// Refinement for draped imagery, when the tree carries it.
+    pub drape: Option<&'a DrapeLod>,
+}
+
+impl LodView<'_> {
+    /// The screen-space error in pixels of `geometric_error` metres over
+    /// `bounds` (distance to the box, at least 1 m).
+    ///
+    /// ```
+    /// use cim_core::lod::LodView;
+    /// use cim_core::{Bbox, DVec3};
+    /// let view = LodView {
+    ///     camera: DVec3::new(0.0, 0.0, 1000.0),
+    ///     viewport_height_px: 1000.0,
+    ///     fov_y_rad: 2.0 * 0.5f64.atan(), // k = 1000 px per m at 1 m
+    ///     max_screen_error_px: 2.0,
+    ///     drape: None,
+    /// };
+    /// let ground = Bbox { min: DVec3::new(-10.0, -10.0, 0.0), max: DVec3::new(10.0, 10.0, 0.0) };
+    /// // 1 m of error seen from 1 km: one pixel.
+    /// assert!((view.screen_error(1.0, &ground) - 1.0).abs() < 1e-9);
+    /// ```
+    pub fn screen_error(&self, geometric_error: f64, bounds: &Bbox) -> f64 {
+        geometric_error * projection_scale(self.viewport_height_px, self.fov_y_rad)
+            / distance_to_bbox(bounds, self.camera)
+    }
+
+    /// Whether a node of these bounds and error must give way to its
+    /// children.
+    fn wants_split(&self, geometric_error: f64, bounds: &Bbox) -> bool {
+        if self.screen_error(geometric_error, bounds) > self.max_screen_error_px {
+            return true;
+        }
+        self.drape.is_some_and(|d| {
+            let extent = (bounds.max.x - bounds.min.x).max(bounds.max.y - bounds.min.y);
+            d.wants_split(
+                extent,
+                distance_to_bbox(bounds, self.camera),
+                projection_scale(self.viewport_height_px, self.fov_y_rad),
+            )
+        })
+    }
+}
+
+/// Clears `out` and fills it with the cut of `tree` for `view`: from the
+/// root down, a node is replaced by its children while it
+/// [wants to split](LodView::screen_error) and has any. When children
+/// partition their parent, the cut covers the root exactly once.
+pub fn select<T: LodTree + ?Sized>(tree: &T, view: &LodView, out: &mut Vec<T::Id>) {
+    out.clear();
+    let mut stack = vec![tree.root()];
+    let mut children = Vec::with_capacity(8);
+    while let Some(id) = stack.pop() {
+        children.clear();
+        if view.wants_split(tree.geometric_error(id), &tree.bounds(id)) {
+            tree.children_into(id, &mut children);
+        }
+        if children.is_empty() {
+            out.push(id);
+        } else {
+            // Reversed onto the stack, so they come off in order.
+            stack.extend(children.iter().rev());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A binary tree over [0, 1024) on x whose error halves per level.
+    struct Line;
+
+    impl LodTree for Line {
+        type Id = (u8, u32);
+        fn root(&self) -> (u8, u32) {
+            (0, 0)
+        }
+        fn children_into(&self, (l, i): (u8, u32), out: &mut Vec<(u8, u32)>) {
+            if l < 10 {
+                out.extend([(l + 1, 2 * i), (l + 1, 2 * i + 1)]);
+            }
+        }
+        fn bounds(&self, (l, i): (u8, u32)) -> Bbox {
+            let w = 1024.0 / f64::from(1u32 << l);
+            Bbox {
+                min: DVec3::new(w * i as f64, 0.0, 0.0),
+                max: DVec3::new(w * (i + 1) as f64, 1.0, 0.0),
+            }
+        }
+        fn geometric_error(&self, (l, _): (u8, u32)) -> f64 {
+            64.0 / f64::from(1u32 << l)
+        }
+    }
+
+    #[test]
+    fn the_cut_is_finer_near_the_camera_and_covers_everything_once() {
+        let view = LodView {
+            camera: DVec3::new(0.0, 0.5, 10.0),
+            viewport_height_px: 1000.0,
+            fov_y_rad: 1.0,
+            max_screen_error_px: 2.0,
+            drape: None,
+        };
+        let mut cut = Vec::new();
+        select(&Line, &view, &mut cut);
+        // In order, contiguous, covering [0, 1024).
+        let mut x = 0.0;
+        for &id in &cut {
+            let b = Line.bounds(id);
+            assert_eq!(b.min.x, x);
+            x = b.max.x;
+        }
+        assert_eq!(x, 1024.0);
+        let first = cut.first().unwrap().0;
+        let last = cut.last().unwrap().0;
+        assert!(first > last, "near {first} deeper than far {last}");
+        for &id in &cut {
+            let split = view.screen_error(Line.geometric_error(id), &Line.bounds(id)) > 2.0;
+            assert!(!split || id.0 == 10, "{id:?} should have been split");
+        }
+    }
+}
