@@ -182,10 +182,22 @@ fn update_terrain_lod(
     mut images: ResMut<Assets<Image>>,
     mut cut: Local<Vec<NodeId>>,
 ) {
-    let viewport_h = cameras
+    let viewport = cameras
         .iter()
         .find_map(|c| c.logical_viewport_size())
-        .map_or(1080.0, |s| s.y as f64);
+        .map_or(bevy::math::Vec2::new(1920.0, 1080.0), |s| {
+            s.max(bevy::math::Vec2::ONE)
+        });
+    let viewport_h = viewport.y as f64;
+    // Tiles wholly outside the view are not drawn. The frustum is a little
+    // wider than the view, so tiles at the edges are there before they
+    // show and hills just outside still cast their shadows in.
+    let frustum = cim_core::lod::Frustum::new(
+        rig.pose.eye,
+        rig.pose.forward(),
+        rig.fov_y * 1.2,
+        (viewport.x / viewport.y) as f64 * 1.1,
+    );
     // Forget layers that went away (their entities are despawned with
     // the layer).
     tiles
@@ -213,14 +225,15 @@ fn update_terrain_lod(
         else {
             continue;
         };
-        tree.select_draped(
-            rig.pose.eye,
-            viewport_h,
-            rig.fov_y,
-            MAX_SCREEN_ERROR_PX,
-            drape_lod,
-            &mut cut,
-        );
+        let view = cim_core::lod::LodView {
+            camera: rig.pose.eye,
+            viewport_height_px: viewport_h,
+            fov_y_rad: rig.fov_y,
+            max_screen_error_px: MAX_SCREEN_ERROR_PX,
+            drape: drape_lod,
+            frustum: Some(&frustum),
+        };
+        cim_core::lod::select(&**tree, &view, &mut cut);
         // Basemaps that failed to open: redraw in the terrain's own colours.
         if let Some(t) = tiles.0.get(&slot.id)
             && t.tint.draped != drapes.active()

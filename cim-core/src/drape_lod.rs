@@ -166,6 +166,7 @@ impl PlaneQuadtree {
             fov_y_rad,
             max_screen_error_px: f64::INFINITY,
             drape: Some(lod),
+            frustum: None,
         };
         crate::lod::select(self, &view, out);
     }

@@ -41,6 +41,62 @@ pub struct LodView<'a> {
     pub max_screen_error_px: f64,
     /// Refinement for draped imagery, when the tree carries it.
     pub drape: Option<&'a DrapeLod>,
+    /// Nodes wholly outside it are left out of the cut (not drawn, not
+    /// refined); `None` keeps the whole tree.
+    pub frustum: Option<&'a Frustum>,
+}
+
+/// The four side planes of a perspective view (near and far are left to
+/// the renderer), in the scene CRS.
+#[derive(Clone, Copy, Debug)]
+pub struct Frustum {
+    eye: DVec3,
+    /// Inward normals: a point `p` is inside when `n · (p − eye) ≥ 0` for all.
+    normals: [DVec3; 4],
+}
+
+impl Frustum {
+    /// The view from `eye` along `forward` (z is up), `fov_y_rad` high and
+    /// `aspect` (width / height) wide.
+    ///
+    /// ```
+    /// use cim_core::lod::Frustum;
+    /// use cim_core::{Bbox, DVec3};
+    /// let f = Frustum::new(DVec3::ZERO, DVec3::X, 1.0, 1.5);
+    /// let ahead = Bbox { min: DVec3::new(90.0, -5.0, -5.0), max: DVec3::new(100.0, 5.0, 5.0) };
+    /// let behind = Bbox { min: DVec3::new(-100.0, -5.0, -5.0), max: DVec3::new(-90.0, 5.0, 5.0) };
+    /// assert!(f.intersects(&ahead));
+    /// assert!(!f.intersects(&behind));
+    /// ```
+    pub fn new(eye: DVec3, forward: DVec3, fov_y_rad: f64, aspect: f64) -> Frustum {
+        let f = forward.normalize_or(DVec3::Y);
+        let right = f.cross(DVec3::Z).normalize_or(DVec3::X);
+        let up = right.cross(f);
+        let tan_v = (fov_y_rad / 2.0).tan();
+        let tan_h = tan_v * aspect;
+        Frustum {
+            eye,
+            normals: [
+                right + f * tan_h,
+                -right + f * tan_h,
+                up + f * tan_v,
+                -up + f * tan_v,
+            ],
+        }
+    }
+
+    /// Whether any part of `b` may be inside (a conservative test: the
+    /// box's corner farthest along each plane's normal).
+    pub fn intersects(&self, b: &Bbox) -> bool {
+        self.normals.iter().all(|n| {
+            let p = DVec3::new(
+                if n.x >= 0.0 { b.max.x } else { b.min.x },
+                if n.y >= 0.0 { b.max.y } else { b.min.y },
+                if n.z >= 0.0 { b.max.z } else { b.min.z },
+            );
+            n.dot(p - self.eye) >= 0.0
+        })
+    }
 }
 
 impl LodView<'_> {
@@ -56,6 +112,7 @@ impl LodView<'_> {
     ///     fov_y_rad: 2.0 * 0.5f64.atan(), // k = 1000 px per m at 1 m
     ///     max_screen_error_px: 2.0,
     ///     drape: None,
+    ///     frustum: None,
     /// };
     /// let ground = Bbox { min: DVec3::new(-10.0, -10.0, 0.0), max: DVec3::new(10.0, 10.0, 0.0) };
     /// // 1 m of error seen from 1 km: one pixel.
@@ -85,15 +142,20 @@ impl LodView<'_> {
 
 /// Clears `out` and fills it with the cut of `tree` for `view`: from the
 /// root down, a node is replaced by its children while it
-/// [wants to split](LodView::screen_error) and has any. When children
+/// [wants to split](LodView::screen_error) and has any, and a node outside
+/// the view's frustum is left out. Without a frustum, and when children
 /// partition their parent, the cut covers the root exactly once.
 pub fn select<T: LodTree + ?Sized>(tree: &T, view: &LodView, out: &mut Vec<T::Id>) {
     out.clear();
     let mut stack = vec![tree.root()];
     let mut children = Vec::with_capacity(8);
     while let Some(id) = stack.pop() {
+        let bounds = tree.bounds(id);
+        if view.frustum.is_some_and(|f| !f.intersects(&bounds)) {
+            continue;
+        }
         children.clear();
-        if view.wants_split(tree.geometric_error(id), &tree.bounds(id)) {
+        if view.wants_split(tree.geometric_error(id), &bounds) {
             tree.children_into(id, &mut children);
         }
         if children.is_empty() {
@@ -142,6 +204,7 @@ mod tests {
             fov_y_rad: 1.0,
             max_screen_error_px: 2.0,
             drape: None,
+            frustum: None,
         };
         let mut cut = Vec::new();
         select(&Line, &view, &mut cut);
@@ -159,6 +222,30 @@ mod tests {
         for &id in &cut {
             let split = view.screen_error(Line.geometric_error(id), &Line.bounds(id)) > 2.0;
             assert!(!split || id.0 == 10, "{id:?} should have been split");
+        }
+    }
+
+    #[test]
+    fn nodes_outside_the_frustum_are_left_out() {
+        // Looking along +x from x = 512: only the right half is in view.
+        let eye = DVec3::new(512.0, 0.5, 10.0);
+        let f = Frustum::new(eye, DVec3::X, 1.0, 1.0);
+        let view = LodView {
+            camera: eye,
+            viewport_height_px: 1000.0,
+            fov_y_rad: 1.0,
+            max_screen_error_px: 2.0,
+            drape: None,
+            frustum: Some(&f),
+        };
+        let mut cut = Vec::new();
+        select(&Line, &view, &mut cut);
+        assert!(!cut.is_empty());
+        for &id in &cut {
+            assert!(
+                Line.bounds(id).max.x >= 512.0,
+                "{id:?} lies behind the camera"
+            );
         }
     }
 }

@@ -615,6 +615,7 @@ impl TerrainQuadtree {
             fov_y_rad,
             max_screen_error_px,
             drape,
+            frustum: None,
         };
         crate::lod::select(self, &view, out);
     }
