@@ -130,6 +130,16 @@ impl Drapes {
         }
     }
 
+    /// No basemaps (for tests of the ground without imagery).
+    #[cfg(test)]
+    pub(crate) fn inactive() -> Drapes {
+        Drapes {
+            active: false,
+            lod: DrapeLod::default(),
+            shared: Arc::new(Shared::default()),
+        }
+    }
+
     /// Whether the ground is draped: the scene has visible basemaps and
     /// they have not all failed to open. (Ground drawn while this was true
     /// must be redrawn when it turns false.)

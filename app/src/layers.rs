@@ -495,7 +495,7 @@ pub fn spawn_ready_layers(
                 commands.entity(e).despawn();
             }
         }
-        terrain_tiles.0.remove(&slot.id);
+        terrain_tiles.forget(slot.id);
         // Opacity (layer and underground view) is applied by
         // `sync_layer_settings`, which the revision bump below triggers.
         let material = materials.add(layer_material(kind, slot.reference.opacity));

@@ -38,6 +38,7 @@ pub mod render_probe;
 pub mod scene_state;
 pub mod snapshot;
 pub mod snapshot_labels;
+pub mod stream;
 pub mod sun;
 pub mod terrain;
 pub mod tools;

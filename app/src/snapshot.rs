@@ -214,9 +214,15 @@ fn attach_target(
     }
 }
 
-fn settled(store: &SceneStore, probe: &RenderProbe, drapes: &Drapes) -> bool {
+fn settled(
+    store: &SceneStore,
+    probe: &RenderProbe,
+    drapes: &Drapes,
+    terrain: &crate::terrain::TerrainTiles,
+) -> bool {
     store.all_loaded()
         && drapes.idle()
+        && terrain.settled(store)
         && store
             .layers
             .iter()
@@ -293,6 +299,7 @@ fn drive_capture(
     store: Res<SceneStore>,
     probe: Res<RenderProbe>,
     drapes: Res<Drapes>,
+    terrain: Res<crate::terrain::TerrainTiles>,
     mut cameras: Query<&mut Camera, With<MainCamera>>,
     mut exit: MessageWriter<AppExit>,
     mut rig: ResMut<crate::camera::CameraRig>,
@@ -317,7 +324,7 @@ fn drive_capture(
                     ),
                 );
             }
-            let quiet = if settled(&store, &probe, &drapes) {
+            let quiet = if settled(&store, &probe, &drapes, &terrain) {
                 quiet + 1
             } else {
                 0

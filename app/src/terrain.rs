@@ -1,8 +1,12 @@
 //! Terrain from a DEM as chunked level-of-detail tiles (Ulrich 2002, see
 //! `cim_core::terrain_lod`): every frame the camera selects a cut of the
-//! layer's quadtree by screen-space error; tiles entering the cut are meshed
-//! and spawned, tiles leaving it despawned. A 10 000² DEM thus draws a few
-//! hundred thousand vertices instead of 10⁸. Colour: the hypsometric tint
+//! layer's quadtree by screen-space error, and a
+//! [`Streamer`](cim_core::lod::stream::Streamer) turns it into what to draw
+//! and what to mesh: tiles are meshed on the task pool (a few at a time,
+//! nearest first), uploaded within a per-frame vertex budget, drawn when
+//! ready (their parent until then, so no holes), kept hidden while memory
+//! allows and evicted least recently used over the [`StreamBudget`]. A
+//! 10 000² DEM thus draws a few hundred thousand vertices instead of 10⁸. Colour: the hypsometric tint
 //! (or the style's colour ramp over the DEM's range), optionally multiplied
 //! by a baked hillshade (north-west light, 45°, as GIS hillshades are).
 
@@ -10,53 +14,140 @@ use crate::basemap::{DrapeKey, Drapes, TileDrape, drape_size};
 use crate::layers::{LayerEntity, LayerMaterials};
 use crate::origin::GeoAnchor;
 use crate::scene_state::{SceneStore, SlotState};
+use crate::stream::StreamBudget;
 use bevy::asset::RenderAssetUsages;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
+use bevy::tasks::AsyncComputeTaskPool;
 use cim_core::color_ramp::ColorRamp;
-use cim_core::drape_lod::projection_scale;
+use cim_core::drape_lod::{distance_to_bbox, projection_scale};
 use cim_core::geometry::Bbox;
 use cim_core::georef::RenderFrame;
-use cim_core::layer::LayerKind;
-use cim_core::terrain_lod::{NodeId, TerrainMesh};
+use cim_core::layer::{Layer, LayerKind};
+use cim_core::lod::stream::{StreamPlan, Streamer};
+use cim_core::terrain_lod::{NodeId, TerrainMesh, TerrainQuadtree};
 use cim_core::terrain_shading;
 use glam::DVec3;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::panic::AssertUnwindSafe;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 /// Largest screen-space error of the surface, pixels.
 pub const MAX_SCREEN_ERROR_PX: f64 = 2.0;
 
-/// One terrain layer on screen: its tint (fixed until the layer is
-/// restyled, which respawns it) and its tiles.
+/// Meshing tasks under way per terrain layer at most.
+const MAX_MESHING_IN_FLIGHT: usize = 8;
+/// Vertices uploaded per frame at most (all terrain layers): about 12 MB,
+/// a few milliseconds of copying, so arriving tiles never stall a frame.
+const UPLOAD_VERTICES_PER_FRAME: usize = 1 << 18;
+/// Bytes per vertex of a tile mesh (position, normal, uv, colour) and per
+/// index.
+const VERTEX_BYTES: usize = 12 + 12 + 8 + 16;
+const INDEX_BYTES: usize = 4;
+
+/// One terrain layer: its tint (fixed until the layer is restyled, which
+/// respawns it), the streaming bookkeeping of its quadtree, and the tiles
+/// whose meshes are resident.
 pub struct LayerTiles {
-    tint: Tint,
-    shown: HashMap<NodeId, ShownTile>,
+    tint: Arc<Tint>,
+    /// Tells meshes made for this layer from those made for an earlier
+    /// spawn of it.
+    generation: u64,
+    streamer: Streamer<NodeId>,
+    resident: HashMap<NodeId, ResidentTile>,
+    /// The last plan was complete: every wanted tile drawn.
+    complete: bool,
 }
 
-/// A tile on screen and, with basemaps, its imagery.
-struct ShownTile {
+/// A tile whose mesh is uploaded. Only drawn tiles carry `Mesh3d`; the
+/// others wait, hidden, in case the view wants them back (or their
+/// children need a stand-in).
+struct ResidentTile {
     entity: Entity,
+    mesh: Handle<Mesh>,
+    mesh_bytes: usize,
+    drawn: bool,
     /// Scene-CRS box of the mesh's surface (what its drape covers).
     bbox: Bbox,
     drape: TileDrape,
 }
 
-/// The terrain layers on screen, by slot id.
-#[derive(Resource, Default)]
-pub struct TerrainTiles(pub HashMap<u64, LayerTiles>);
+/// A tile meshed on the task pool.
+struct Meshed {
+    layer: u64,
+    generation: u64,
+    node: NodeId,
+    /// `None`: the tile holds no valid cell (nothing to draw); `Err`: the
+    /// meshing panicked.
+    mesh: Result<Option<(Mesh, Bbox, DVec3, usize)>, ()>,
+}
+
+/// The terrain layers on screen, by slot id, and the tiles meshed off the
+/// main thread waiting to be uploaded.
+#[derive(Resource)]
+pub struct TerrainTiles {
+    layers: HashMap<u64, LayerTiles>,
+    tx: Sender<Meshed>,
+    rx: Mutex<Receiver<Meshed>>,
+    arrived: VecDeque<Meshed>,
+    next_generation: u64,
+}
+
+impl Default for TerrainTiles {
+    fn default() -> Self {
+        let (tx, rx) = channel();
+        TerrainTiles {
+            layers: HashMap::new(),
+            tx,
+            rx: Mutex::new(rx),
+            arrived: VecDeque::new(),
+            next_generation: 0,
+        }
+    }
+}
+
+impl TerrainTiles {
+    /// Forgets a layer's tiles (its entities are despawned with the layer).
+    pub fn forget(&mut self, layer: u64) {
+        self.layers.remove(&layer);
+    }
+
+    /// Whether every terrain layer of `store` draws all the tiles its view
+    /// wants (what a snapshot waits for).
+    pub fn settled(&self, store: &SceneStore) -> bool {
+        store
+            .layers
+            .iter()
+            .filter(|s| s.state == SlotState::Ready && s.spawned && s.kind() == LayerKind::Terrain)
+            .all(|s| self.layers.get(&s.id).is_some_and(|t| t.complete))
+    }
+
+    /// Bytes of terrain meshes and drapes resident, all layers.
+    pub fn resident_bytes(&self) -> usize {
+        self.layers
+            .values()
+            .map(|t| t.streamer.resident_bytes())
+            .sum()
+    }
+}
 
 pub struct TerrainPlugin;
 
 impl Plugin for TerrainPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<TerrainTiles>().add_systems(
-            Update,
-            update_terrain_lod.after(crate::layers::spawn_ready_layers),
-        );
+        app.init_resource::<TerrainTiles>()
+            .init_resource::<StreamBudget>()
+            .add_systems(
+                Update,
+                update_terrain_lod.after(crate::layers::spawn_ready_layers),
+            );
     }
 }
 
 /// How a terrain layer is coloured.
+#[derive(Clone)]
 struct Tint {
     ramp: Option<(ColorRamp, f32, f32)>,
     hillshade: bool,
@@ -168,6 +259,163 @@ fn tile_mesh(mut m: TerrainMesh, tint: &Tint, bbox: &Bbox) -> Mesh {
     .with_inserted_indices(Indices::U32(m.indices))
 }
 
+/// Meshes tile `node` of a terrain layer on the task pool and sends it to
+/// `tx` (a panic in the meshing is sent as a failure, so the tile is not
+/// waited for forever).
+fn spawn_meshing(
+    tx: Sender<Meshed>,
+    (layer_id, generation): (u64, u64),
+    tree: Arc<TerrainQuadtree>,
+    layer: Arc<Layer>,
+    tint: Arc<Tint>,
+    node: NodeId,
+) {
+    AsyncComputeTaskPool::get()
+        .spawn(async move {
+            let mesh = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                let m = tree.node_mesh(layer.grid()?, node);
+                if m.indices.is_empty() {
+                    return None;
+                }
+                let (anchor, bbox) = (m.anchor, mesh_bbox(&m));
+                let bytes = m.positions.len() * VERTEX_BYTES + m.indices.len() * INDEX_BYTES;
+                Some((tile_mesh(m, &tint, &bbox), bbox, anchor, bytes))
+            }))
+            .map_err(|_| ());
+            // The receiver is gone only when the app is.
+            let _ = tx.send(Meshed {
+                layer: layer_id,
+                generation,
+                node,
+                mesh,
+            });
+        })
+        .detach();
+}
+
+impl Meshed {
+    fn vertex_count(&self) -> usize {
+        match &self.mesh {
+            Ok(Some((_, _, _, bytes))) => bytes / VERTEX_BYTES,
+            _ => 0,
+        }
+    }
+}
+
+/// Takes the meshes that arrived, as many as one frame may upload.
+fn take_uploads(tiles: &mut TerrainTiles) -> Vec<Meshed> {
+    if let Ok(rx) = tiles.rx.lock() {
+        tiles.arrived.extend(rx.try_iter());
+    }
+    let mut uploads = Vec::new();
+    let mut vertices = 0;
+    while vertices < UPLOAD_VERTICES_PER_FRAME
+        && let Some(m) = tiles.arrived.pop_front()
+    {
+        vertices += m.vertex_count();
+        uploads.push(m);
+    }
+    uploads
+}
+
+/// What a layer's tiles are spawned with.
+struct Spawn<'a> {
+    layer: u64,
+    material: &'a Handle<StandardMaterial>,
+    visibility: Visibility,
+}
+
+impl LayerTiles {
+    fn new(tint: Tint, generation: u64) -> LayerTiles {
+        LayerTiles {
+            tint: Arc::new(tint),
+            generation,
+            streamer: Streamer::new(MAX_MESHING_IN_FLIGHT),
+            resident: HashMap::new(),
+            complete: false,
+        }
+    }
+
+    /// Hands meshes that arrived to the streamer; accepted ones become
+    /// (not yet drawn) entities.
+    fn receive(
+        &mut self,
+        arrived: Vec<Meshed>,
+        spawn: &Spawn,
+        now: Instant,
+        commands: &mut Commands,
+        meshes: &mut Assets<Mesh>,
+    ) {
+        for m in arrived {
+            if m.generation != self.generation {
+                continue;
+            }
+            match m.mesh {
+                Err(()) => self.streamer.failed(m.node, now),
+                Ok(None) => {
+                    self.streamer.loaded(m.node, 0);
+                }
+                Ok(Some((mesh, bbox, anchor, bytes))) => {
+                    if !self.streamer.loaded(m.node, bytes) {
+                        continue;
+                    }
+                    let entity = commands
+                        .spawn((
+                            MeshMaterial3d(spawn.material.clone()),
+                            Transform::default(),
+                            spawn.visibility,
+                            GeoAnchor(anchor),
+                            LayerEntity(spawn.layer),
+                        ))
+                        .id();
+                    self.resident.insert(
+                        m.node,
+                        ResidentTile {
+                            entity,
+                            mesh: meshes.add(mesh),
+                            mesh_bytes: bytes,
+                            drawn: false,
+                            bbox,
+                            drape: TileDrape::default(),
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    /// Draws exactly the plan's tiles: `Mesh3d` on those entering it, off
+    /// those leaving it. Evicted tiles are despawned; the materials of
+    /// their drapes are returned.
+    fn apply(
+        &mut self,
+        plan: &StreamPlan<NodeId>,
+        commands: &mut Commands,
+    ) -> Vec<Handle<StandardMaterial>> {
+        let mut dropped = Vec::new();
+        for id in &plan.evict {
+            if let Some(t) = self.resident.remove(id) {
+                commands.entity(t.entity).despawn();
+                dropped.extend(t.drape.material);
+            }
+        }
+        let draw: HashSet<NodeId> = plan.draw.iter().copied().collect();
+        for (id, t) in &mut self.resident {
+            let want = draw.contains(id);
+            if want == t.drawn {
+                continue;
+            }
+            t.drawn = want;
+            if want {
+                commands.entity(t.entity).insert(Mesh3d(t.mesh.clone()));
+            } else {
+                commands.entity(t.entity).remove::<Mesh3d>();
+            }
+        }
+        dropped
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn update_terrain_lod(
     mut commands: Commands,
@@ -175,6 +423,7 @@ fn update_terrain_lod(
     rig: Res<crate::camera::CameraRig>,
     cameras: Query<&Camera, With<crate::camera::MainCamera>>,
     drapes: Res<Drapes>,
+    budget: Res<StreamBudget>,
     mut layer_materials: ResMut<LayerMaterials>,
     mut tiles: ResMut<TerrainTiles>,
     mut meshes: ResMut<Assets<Mesh>>,
@@ -198,17 +447,20 @@ fn update_terrain_lod(
         rig.fov_y * 1.2,
         (viewport.x / viewport.y) as f64 * 1.1,
     );
+    let tiles = &mut *tiles;
     // Forget layers that went away (their entities are despawned with
     // the layer).
     tiles
-        .0
+        .layers
         .retain(|id, _| store.slot(*id).is_some_and(|s| s.spawned));
+    let mut uploads = take_uploads(tiles);
     let mut ready: HashMap<u64, Vec<crate::basemap::Drape>> = HashMap::new();
     for d in drapes.take(|owner| owner != crate::basemap::PLANE_OWNER) {
         ready.entry(d.key.owner).or_default().push(d);
     }
     let drape_lod = drapes.active().then_some(&drapes.lod);
     let scale = projection_scale(viewport_h, rig.fov_y);
+    let now = Instant::now();
     for slot in &store.layers {
         if slot.state != SlotState::Ready || !slot.spawned || slot.kind() != LayerKind::Terrain {
             continue;
@@ -235,24 +487,70 @@ fn update_terrain_lod(
         };
         cim_core::lod::select(&**tree, &view, &mut cut);
         // Basemaps that failed to open: redraw in the terrain's own colours.
-        if let Some(t) = tiles.0.get(&slot.id)
+        if let Some(t) = tiles.layers.get(&slot.id)
             && t.tint.draped != drapes.active()
         {
-            for shown in t.shown.values() {
+            for shown in t.resident.values() {
                 commands.entity(shown.entity).despawn();
             }
-            tiles.0.remove(&slot.id);
+            tiles.layers.remove(&slot.id);
             if let Some(list) = layer_materials.0.get_mut(&slot.id) {
                 list.truncate(1);
             }
         }
-        let on_screen = tiles.0.entry(slot.id).or_insert_with(|| LayerTiles {
-            tint: Tint::for_layer(&slot.reference.style, grid, drapes.active()),
-            shown: HashMap::new(),
-        });
-        // Drapes that arrived for tiles still on screen become their texture.
+        if !tiles.layers.contains_key(&slot.id) {
+            let tint = Tint::for_layer(&slot.reference.style, grid, drapes.active());
+            tiles.next_generation += 1;
+            let t = LayerTiles::new(tint, tiles.next_generation);
+            tiles.layers.insert(slot.id, t);
+        }
+        // The budget left by the other terrain layers.
+        let others: usize = tiles
+            .layers
+            .iter()
+            .filter(|(id, _)| **id != slot.id)
+            .map(|(_, t)| t.streamer.resident_bytes())
+            .sum();
+        let Some(on_screen) = tiles.layers.get_mut(&slot.id) else {
+            continue;
+        };
+        let visibility = if slot.reference.visible {
+            Visibility::Inherited
+        } else {
+            Visibility::Hidden
+        };
+        let mine;
+        (mine, uploads) = uploads.into_iter().partition(|m| m.layer == slot.id);
+        let spawn = Spawn {
+            layer: slot.id,
+            material: &material,
+            visibility,
+        };
+        on_screen.receive(mine, &spawn, now, &mut commands, &mut meshes);
+        let eye = rig.pose.eye;
+        let plan = on_screen.streamer.update(
+            &**tree,
+            &cut,
+            |id| distance_to_bbox(&cim_core::lod::LodTree::bounds(&**tree, id), eye),
+            budget.bytes.saturating_sub(others),
+            now,
+        );
+        on_screen.complete = plan.complete;
+        for &node in &plan.request {
+            spawn_meshing(
+                tiles.tx.clone(),
+                (slot.id, on_screen.generation),
+                tree.clone(),
+                layer.clone(),
+                on_screen.tint.clone(),
+                node,
+            );
+        }
+        let dropped = on_screen.apply(&plan, &mut commands);
+        // Drapes that arrived for resident tiles become their texture.
         for d in ready.remove(&slot.id).unwrap_or_default() {
-            let Some(t) = on_screen.shown.get_mut(&d.key.node) else {
+            let node = d.key.node;
+            let Some(t) = on_screen.resident.get_mut(&node) else {
                 continue;
             };
             if let Some(h) = t.drape.receive(d, &material, &mut materials, &mut images) {
@@ -263,31 +561,22 @@ fn update_terrain_lod(
                     .push((h.clone(), 1.0));
                 commands.entity(t.entity).insert(MeshMaterial3d(h));
             }
+            let texels = (t.drape.shown as usize).pow(2);
+            on_screen
+                .streamer
+                .set_bytes(node, t.mesh_bytes + texels * 4);
         }
-        let wanted: std::collections::HashSet<NodeId> = cut.iter().copied().collect();
-        let mut dropped = Vec::new();
-        on_screen.shown.retain(|id, t| {
-            let keep = wanted.contains(id);
-            if !keep {
-                commands.entity(t.entity).despawn();
-                dropped.extend(t.drape.material.take());
-            }
-            keep
-        });
         if !dropped.is_empty()
             && let Some(list) = layer_materials.0.get_mut(&slot.id)
         {
             list.retain(|(h, _)| !dropped.contains(h));
         }
-        drapes.retain(|k| k.owner != slot.id || wanted.contains(&k.node));
-        let visibility = if slot.reference.visible {
-            Visibility::Inherited
-        } else {
-            Visibility::Hidden
-        };
-        for id in cut.iter().copied() {
-            if let Some(t) = on_screen.shown.get_mut(&id) {
-                if let Some(lod) = drape_lod {
+        // Imagery for what is drawn, at the size its distance needs.
+        let drawn: HashSet<NodeId> = plan.draw.iter().copied().collect();
+        drapes.retain(|k| k.owner != slot.id || drawn.contains(&k.node));
+        if let Some(lod) = drape_lod {
+            for &id in &plan.draw {
+                if let Some(t) = on_screen.resident.get_mut(&id) {
                     let want = drape_size(lod, &t.bbox, rig.pose.eye, scale);
                     let key = DrapeKey {
                         owner: slot.id,
@@ -295,45 +584,21 @@ fn update_terrain_lod(
                     };
                     t.drape.update(&drapes, key, t.bbox, want);
                 }
-                continue;
             }
-            let m = tree.node_mesh(grid, id);
-            if m.indices.is_empty() {
-                continue;
-            }
-            let anchor = m.anchor;
-            let bbox = mesh_bbox(&m);
-            let entity = commands
-                .spawn((
-                    Mesh3d(meshes.add(tile_mesh(m, &on_screen.tint, &bbox))),
-                    MeshMaterial3d(material.clone()),
-                    Transform::default(),
-                    visibility,
-                    GeoAnchor(anchor),
-                    LayerEntity(slot.id),
-                ))
-                .id();
-            let mut drape = TileDrape::default();
-            if let Some(lod) = drape_lod {
-                let want = drape_size(lod, &bbox, rig.pose.eye, scale);
-                drape.update(
-                    &drapes,
-                    DrapeKey {
-                        owner: slot.id,
-                        node: id,
-                    },
-                    bbox,
-                    want,
-                );
-            }
-            on_screen.shown.insert(
-                id,
-                ShownTile {
-                    entity,
-                    bbox,
-                    drape,
-                },
-            );
+        }
+    }
+    // Meshes for layers not handled this frame wait for the next one;
+    // those made for a layer since gone or respawned are dropped.
+    for m in uploads.into_iter().rev() {
+        if tiles
+            .layers
+            .get(&m.layer)
+            .is_some_and(|t| t.generation == m.generation)
+        {
+            tiles.arrived.push_front(m);
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -179,6 +179,10 @@ impl crate::lod::LodTree for PlaneQuadtree {
         NodeId::ROOT
     }
 
+    fn parent(&self, id: NodeId) -> Option<NodeId> {
+        id.parent()
+    }
+
     fn children_into(&self, id: NodeId, out: &mut Vec<NodeId>) {
         if id.level < self.max_level {
             let (l, x, y) = (id.level + 1, id.x * 2, id.y * 2);

@@ -814,6 +814,10 @@ impl crate::lod::LodTree for TerrainQuadtree {
         TerrainQuadtree::root(self)
     }
 
+    fn parent(&self, id: NodeId) -> Option<NodeId> {
+        id.parent()
+    }
+
     fn children_into(&self, id: NodeId, out: &mut Vec<NodeId>) {
         out.extend(self.children(id));
     }

@@ -1,0 +1,217 @@
+//! The terrain plugin's streaming, in a Bevy app without a GPU: tiles are
+//! meshed on the task pool, drawn without holes while the camera moves,
+//! and kept within the byte budget.
+
+use super::*;
+use crate::camera::{CameraRig, Pose};
+use cim_core::lod::LodTree;
+
+/// A Bevy app that runs only the terrain system over the demo city's
+/// terrain (loaded for real), seen from `pose`.
+fn terrain_app(budget_bytes: usize, pose: Pose) -> (App, u64) {
+    let mut store = SceneStore::new(crate::load::open_inputs(&[]).unwrap());
+    store.load_all_blocking();
+    let mut terrain = None;
+    for s in &mut store.layers {
+        s.spawned = s.kind() == LayerKind::Terrain;
+        if s.spawned {
+            terrain = Some(s.id);
+        }
+    }
+    let terrain = terrain.expect("the demo has terrain");
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, bevy::asset::AssetPlugin::default()))
+        .init_asset::<Mesh>()
+        .init_asset::<StandardMaterial>()
+        .init_asset::<Image>();
+    let material = app
+        .world_mut()
+        .resource_mut::<Assets<StandardMaterial>>()
+        .add(StandardMaterial::default());
+    app.insert_resource(LayerMaterials(HashMap::from([(
+        terrain,
+        vec![(material, 1.0)],
+    )])))
+    .insert_resource(store)
+    .insert_resource(CameraRig::new(pose))
+    .insert_resource(Drapes::inactive())
+    .insert_resource(StreamBudget {
+        bytes: budget_bytes,
+    })
+    .init_resource::<TerrainTiles>()
+    .add_systems(Update, update_terrain_lod);
+    (app, terrain)
+}
+
+/// The demo terrain's box.
+fn terrain_box(app: &App, id: u64) -> Bbox {
+    let store = app.world().resource::<SceneStore>();
+    let tree = store.slot(id).unwrap().terrain.clone().unwrap();
+    tree.bounds(tree.root())
+}
+
+/// Straight down (nearly) onto the middle of `b` from `height` metres.
+fn above(b: &Bbox, height: f64) -> Pose {
+    let c = (b.min + b.max) / 2.0;
+    Pose::look_at(c + DVec3::new(0.0, -1.0, height), c)
+}
+
+fn run_until_settled(app: &mut App) {
+    let started = Instant::now();
+    loop {
+        app.update();
+        let w = app.world();
+        if w.resource::<TerrainTiles>()
+            .settled(w.resource::<SceneStore>())
+        {
+            return;
+        }
+        assert!(started.elapsed().as_secs() < 60, "terrain never settled");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
+/// The nodes drawn, checked against the entities that carry a mesh.
+fn drawn(app: &mut App, id: u64) -> Vec<NodeId> {
+    let nodes: Vec<NodeId> = app.world().resource::<TerrainTiles>().layers[&id]
+        .resident
+        .iter()
+        .filter(|(_, t)| t.drawn)
+        .map(|(n, _)| *n)
+        .collect();
+    let with_mesh = app
+        .world_mut()
+        .query_filtered::<(), (With<LayerEntity>, With<Mesh3d>)>()
+        .iter(app.world())
+        .count();
+    assert_eq!(
+        with_mesh,
+        nodes.len(),
+        "an entity with a mesh per drawn tile"
+    );
+    nodes
+}
+
+fn is_above(a: NodeId, mut n: NodeId) -> bool {
+    while let Some(p) = n.parent() {
+        if p == a {
+            return true;
+        }
+        n = p;
+    }
+    false
+}
+
+/// Panics unless `draw` has no overlaps and covers every node of `cut`
+/// (itself, an ancestor or its descendants).
+fn assert_covers(draw: &[NodeId], cut: &[NodeId]) {
+    for &a in draw {
+        for &b in draw {
+            assert!(!is_above(a, b), "{a:?} and {b:?} overlap");
+        }
+    }
+    for &c in cut {
+        assert!(
+            draw.iter()
+                .any(|&d| d == c || is_above(d, c) || is_above(c, d)),
+            "a hole at {c:?}"
+        );
+    }
+}
+
+/// The cut the view wants now (the system's own `Local`, recomputed).
+fn wanted_cut(app: &App, id: u64) -> Vec<NodeId> {
+    let w = app.world();
+    let rig = w.resource::<CameraRig>();
+    let store = w.resource::<SceneStore>();
+    let tree = store.slot(id).unwrap().terrain.clone().unwrap();
+    let frustum = cim_core::lod::Frustum::new(
+        rig.pose.eye,
+        rig.pose.forward(),
+        rig.fov_y * 1.2,
+        1920.0 / 1080.0 * 1.1,
+    );
+    let view = cim_core::lod::LodView {
+        camera: rig.pose.eye,
+        viewport_height_px: 1080.0,
+        fov_y_rad: rig.fov_y,
+        max_screen_error_px: MAX_SCREEN_ERROR_PX,
+        drape: None,
+        frustum: Some(&frustum),
+    };
+    let mut cut = Vec::new();
+    cim_core::lod::select(&*tree, &view, &mut cut);
+    cut
+}
+
+#[test]
+fn tiles_stream_in_and_parents_stand_in_while_the_camera_descends() {
+    let (mut app, id) = terrain_app(usize::MAX, Pose::look_at(DVec3::ZERO, DVec3::X));
+    let b = terrain_box(&app, id);
+    let extent = (b.max.x - b.min.x).max(b.max.y - b.min.y);
+    app.world_mut().resource_mut::<CameraRig>().pose = above(&b, extent * 2.0);
+    // The first frame only asks for meshes: nothing is meshed on the main
+    // thread.
+    app.update();
+    assert!(drawn(&mut app, id).is_empty());
+    run_until_settled(&mut app);
+    let high = drawn(&mut app, id);
+    assert!(!high.is_empty());
+    assert_covers(&high, &wanted_cut(&app, id));
+    // Down to 150 m: the view wants finer tiles than are loaded; the
+    // coarser ones stand in until they are, frame after frame.
+    app.world_mut().resource_mut::<CameraRig>().pose = above(&b, 150.0);
+    let low_cut = wanted_cut(&app, id);
+    assert!(low_cut.iter().map(|n| n.level).max() > high.iter().map(|n| n.level).max());
+    let started = Instant::now();
+    loop {
+        app.update();
+        assert_covers(&drawn(&mut app, id), &low_cut);
+        let w = app.world();
+        if w.resource::<TerrainTiles>()
+            .settled(w.resource::<SceneStore>())
+        {
+            break;
+        }
+        assert!(started.elapsed().as_secs() < 60, "never settled low");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let mut low = drawn(&mut app, id);
+    let mut want = low_cut.clone();
+    low.sort();
+    want.sort();
+    assert_eq!(low, want, "settled: exactly the wanted cut");
+}
+
+#[test]
+fn resident_tiles_stay_within_the_budget() {
+    let (mut app, id) = terrain_app(0, Pose::look_at(DVec3::ZERO, DVec3::X));
+    let b = terrain_box(&app, id);
+    let extent = (b.max.x - b.min.x).max(b.max.y - b.min.y);
+    app.world_mut().resource_mut::<CameraRig>().pose = above(&b, extent * 2.0);
+    run_until_settled(&mut app);
+    app.world_mut().resource_mut::<CameraRig>().pose = above(&b, 150.0);
+    run_until_settled(&mut app);
+    // One more frame: what the last one evicted is despawned.
+    app.update();
+    let tiles = &app.world().resource::<TerrainTiles>().layers[&id];
+    let drawn_bytes: usize = tiles
+        .resident
+        .values()
+        .filter(|t| t.drawn)
+        .map(|t| t.mesh_bytes)
+        .sum();
+    assert!(drawn_bytes > 0);
+    assert_eq!(
+        tiles.streamer.resident_bytes(),
+        drawn_bytes,
+        "with no budget, only what is drawn stays"
+    );
+    let resident = tiles.resident.len();
+    let entities = app
+        .world_mut()
+        .query_filtered::<(), With<LayerEntity>>()
+        .iter(app.world())
+        .count();
+    assert_eq!(entities, resident, "evicted tiles are despawned");
+}

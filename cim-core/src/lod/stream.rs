@@ -1,0 +1,370 @@
+//! Streaming the content of a level-of-detail tree: which nodes to load,
+//! which to draw while the rest is on its way, and which to drop.
+//!
+//! [`select`](super::select) gives the cut a view *wants*. Content (a mesh,
+//! a texture, a glTF) takes time to arrive, so a [`Streamer`] turns the
+//! wanted cut into a [`StreamPlan`] each frame:
+//!
+//! - **Draw without holes.** A wanted node whose content is not resident is
+//!   stood in for: by its nearest resident ancestor when zooming in (a
+//!   parent stays until *all* its wanted children are ready, the REPLACE
+//!   rule of OGC 3D Tiles §"Refinement"), or by the descendants drawn last
+//!   frame when zooming out.
+//! - **Load by priority.** Missing nodes are requested in the caller's
+//!   priority order, at most `max_in_flight` at a time; loads that left the
+//!   cut are cancelled; failed loads are retried with exponential backoff.
+//! - **Stay within a byte budget.** Resident content over the budget is
+//!   evicted least recently used first; what is drawn is never evicted.
+//!
+//! The streamer holds only bookkeeping: the caller owns the content, starts
+//! and cancels loads, reports them with [`Streamer::loaded`] or
+//! [`Streamer::failed`], and frees what the plan evicts.
+
+use super::LodTree;
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+use std::time::{Duration, Instant};
+
+/// The first retry of a failed load waits this long; each further failure
+/// doubles the wait, up to [`MAX_RETRY_WAIT`].
+pub const FIRST_RETRY_WAIT: Duration = Duration::from_secs(1);
+pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
+
+#[derive(Clone, Copy, Debug)]
+enum State {
+    /// A load is under way; `failures` before it.
+    Loading { failures: u32 },
+    /// Content is in memory; `used` is the last frame it was wanted.
+    Resident { bytes: usize, used: u64 },
+    /// The last load failed; not requested again before `retry_at`.
+    Failed { failures: u32, retry_at: Instant },
+}
+
+/// What to do this frame (see [`Streamer::update`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamPlan<Id> {
+    /// Resident nodes to draw: the wanted cut as far as it is loaded, with
+    /// stand-ins for the rest. They never overlap.
+    pub draw: Vec<Id>,
+    /// Loads to start, highest priority first.
+    pub request: Vec<Id>,
+    /// Loads under way that are no longer wanted: stop them if you can;
+    /// their content is refused if it arrives.
+    pub cancel: Vec<Id>,
+    /// Resident content to free.
+    pub evict: Vec<Id>,
+    /// Every wanted node is drawn, or failed and waits for a retry: nothing
+    /// more will arrive for this view (what a snapshot waits for).
+    pub complete: bool,
+}
+
+/// The bookkeeping of one tree's streamed content.
+#[derive(Debug)]
+pub struct Streamer<Id> {
+    nodes: HashMap<Id, State>,
+    frame: u64,
+    resident_bytes: usize,
+    in_flight: usize,
+    max_in_flight: usize,
+    drawn: Vec<Id>,
+}
+
+impl<Id: Copy + Eq + Hash> Streamer<Id> {
+    /// A streamer that keeps at most `max_in_flight` loads under way.
+    pub fn new(max_in_flight: usize) -> Streamer<Id> {
+        Streamer {
+            nodes: HashMap::new(),
+            frame: 0,
+            resident_bytes: 0,
+            in_flight: 0,
+            max_in_flight: max_in_flight.max(1),
+            drawn: Vec::new(),
+        }
+    }
+
+    /// Bytes of resident content, as reported by [`Streamer::loaded`] and
+    /// [`Streamer::set_bytes`].
+    pub fn resident_bytes(&self) -> usize {
+        self.resident_bytes
+    }
+
+    /// Loads under way.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight
+    }
+
+    /// Nodes whose content is resident.
+    pub fn resident_count(&self) -> usize {
+        self.nodes
+            .values()
+            .filter(|s| matches!(s, State::Resident { .. }))
+            .count()
+    }
+
+    pub fn is_resident(&self, id: Id) -> bool {
+        matches!(self.nodes.get(&id), Some(State::Resident { .. }))
+    }
+
+    /// Plans a frame for the wanted `cut` (from [`select`](super::select)):
+    /// what to draw, load, cancel and evict so that resident content stays
+    /// within `budget_bytes` (drawn content excepted). `priority` orders
+    /// requests, lowest first (e.g. the distance to the camera).
+    pub fn update<T>(
+        &mut self,
+        tree: &T,
+        cut: &[Id],
+        priority: impl Fn(Id) -> f64,
+        budget_bytes: usize,
+        now: Instant,
+    ) -> StreamPlan<Id>
+    where
+        T: LodTree<Id = Id> + ?Sized,
+    {
+        self.frame += 1;
+        let wanted: HashSet<Id> = cut.iter().copied().collect();
+        let above = ancestors(tree, cut);
+        for id in wanted.iter().chain(&above) {
+            if let Some(State::Resident { used, .. }) = self.nodes.get_mut(id) {
+                *used = self.frame;
+            }
+        }
+        let draw = self.draw_set(tree, &wanted, &above);
+        let cancel = self.cancel_unwanted(&wanted, &above);
+        let request = self.requests(cut, &priority, now);
+        let evict = self.evict_over(budget_bytes, &draw);
+        let complete = cut.iter().all(|id| {
+            matches!(
+                self.nodes.get(id),
+                Some(State::Resident { .. } | State::Failed { .. })
+            )
+        });
+        self.drawn.clone_from(&draw);
+        StreamPlan {
+            draw,
+            request,
+            cancel,
+            evict,
+            complete,
+        }
+    }
+
+    /// The content of a requested node arrived, `bytes` large. Returns
+    /// `false` when the load was cancelled meanwhile: drop the content.
+    pub fn loaded(&mut self, id: Id, bytes: usize) -> bool {
+        if !matches!(self.nodes.get(&id), Some(State::Loading { .. })) {
+            return false;
+        }
+        self.in_flight -= 1;
+        self.resident_bytes += bytes;
+        self.nodes.insert(
+            id,
+            State::Resident {
+                bytes,
+                used: self.frame,
+            },
+        );
+        true
+    }
+
+    /// A requested node's load failed at `now`: it is requested again,
+    /// while still wanted, after a wait that doubles with each failure
+    /// ([`FIRST_RETRY_WAIT`] … [`MAX_RETRY_WAIT`]).
+    pub fn failed(&mut self, id: Id, now: Instant) {
+        let Some(State::Loading { failures }) = self.nodes.get(&id).copied() else {
+            return;
+        };
+        self.in_flight -= 1;
+        let failures = failures + 1;
+        let wait = FIRST_RETRY_WAIT
+            .saturating_mul(1 << (failures - 1).min(16))
+            .min(MAX_RETRY_WAIT);
+        self.nodes.insert(
+            id,
+            State::Failed {
+                failures,
+                retry_at: now + wait,
+            },
+        );
+    }
+
+    /// A resident node's content grew or shrank (e.g. a texture arrived
+    /// for a mesh).
+    pub fn set_bytes(&mut self, id: Id, new_bytes: usize) {
+        if let Some(State::Resident { bytes, .. }) = self.nodes.get_mut(&id) {
+            self.resident_bytes = self.resident_bytes - *bytes + new_bytes;
+            *bytes = new_bytes;
+        }
+    }
+
+    /// The nodes to draw: from the root down through the nodes above the
+    /// cut, each subtree drawn by its wanted nodes if they are all covered,
+    /// else by the subtree's root if resident, else as far as it goes.
+    fn draw_set<T>(&self, tree: &T, wanted: &HashSet<Id>, above: &HashSet<Id>) -> Vec<Id>
+    where
+        T: LodTree<Id = Id> + ?Sized,
+    {
+        // Last frame's drawn nodes under each wanted node, to stand in for
+        // it while it loads (zooming out).
+        let mut under: HashMap<Id, Vec<Id>> = HashMap::new();
+        for &d in &self.drawn {
+            if wanted.contains(&d) || !self.is_resident(d) {
+                continue;
+            }
+            let mut a = tree.parent(d);
+            while let Some(p) = a {
+                if wanted.contains(&p) {
+                    under.entry(p).or_default().push(d);
+                    break;
+                }
+                a = tree.parent(p);
+            }
+        }
+        let root = tree.root();
+        let mut out = Vec::new();
+        if wanted.contains(&root) || above.contains(&root) {
+            self.cover(tree, root, wanted, above, &under, &mut out);
+        }
+        out
+    }
+
+    /// Appends the nodes that draw the subtree of `id` to `out`; `true`
+    /// when they cover all of its wanted nodes.
+    fn cover<T>(
+        &self,
+        tree: &T,
+        id: Id,
+        wanted: &HashSet<Id>,
+        above: &HashSet<Id>,
+        under: &HashMap<Id, Vec<Id>>,
+        out: &mut Vec<Id>,
+    ) -> bool
+    where
+        T: LodTree<Id = Id> + ?Sized,
+    {
+        if wanted.contains(&id) {
+            if self.is_resident(id) {
+                out.push(id);
+                return true;
+            }
+            if let Some(stand_ins) = under.get(&id) {
+                out.extend(stand_ins);
+                return true;
+            }
+            return false;
+        }
+        let start = out.len();
+        let mut children = Vec::new();
+        tree.children_into(id, &mut children);
+        let mut all = true;
+        for c in children {
+            if wanted.contains(&c) || above.contains(&c) {
+                all &= self.cover(tree, c, wanted, above, under, out);
+            }
+        }
+        if !all && self.is_resident(id) {
+            out.truncate(start);
+            out.push(id);
+            return true;
+        }
+        all
+    }
+
+    /// Forgets loads under way for nodes neither wanted nor above the cut
+    /// (those above stand in for their children when they arrive).
+    fn cancel_unwanted(&mut self, wanted: &HashSet<Id>, above: &HashSet<Id>) -> Vec<Id> {
+        let cancel: Vec<Id> = self
+            .nodes
+            .iter()
+            .filter(|(id, s)| {
+                matches!(s, State::Loading { .. }) && !wanted.contains(id) && !above.contains(id)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in &cancel {
+            self.nodes.remove(id);
+        }
+        self.in_flight -= cancel.len();
+        cancel
+    }
+
+    /// Wanted nodes neither resident, loading nor waiting out a failure,
+    /// by priority, as many as may start.
+    fn requests(&mut self, cut: &[Id], priority: &impl Fn(Id) -> f64, now: Instant) -> Vec<Id> {
+        let free = self.max_in_flight.saturating_sub(self.in_flight);
+        if free == 0 {
+            return Vec::new();
+        }
+        let mut missing: Vec<(f64, Id, u32)> = cut
+            .iter()
+            .filter_map(|&id| match self.nodes.get(&id) {
+                None => Some((priority(id), id, 0)),
+                Some(State::Failed { failures, retry_at }) if *retry_at <= now => {
+                    Some((priority(id), id, *failures))
+                }
+                _ => None,
+            })
+            .collect();
+        missing.sort_by(|a, b| a.0.total_cmp(&b.0));
+        missing.truncate(free);
+        self.in_flight += missing.len();
+        missing
+            .into_iter()
+            .map(|(_, id, failures)| {
+                self.nodes.insert(id, State::Loading { failures });
+                id
+            })
+            .collect()
+    }
+
+    /// Evicts resident nodes not drawn, least recently wanted first, until
+    /// the resident bytes fit `budget`.
+    fn evict_over(&mut self, budget: usize, draw: &[Id]) -> Vec<Id> {
+        if self.resident_bytes <= budget {
+            return Vec::new();
+        }
+        let drawn: HashSet<&Id> = draw.iter().collect();
+        let mut lru: Vec<(u64, usize, Id)> = self
+            .nodes
+            .iter()
+            .filter_map(|(id, s)| match s {
+                State::Resident { bytes, used } if !drawn.contains(id) => {
+                    Some((*used, *bytes, *id))
+                }
+                _ => None,
+            })
+            .collect();
+        // Oldest first; of the same age, the largest first.
+        lru.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        let mut evict = Vec::new();
+        for (_, bytes, id) in lru {
+            if self.resident_bytes <= budget {
+                break;
+            }
+            self.nodes.remove(&id);
+            self.resident_bytes -= bytes;
+            evict.push(id);
+        }
+        evict
+    }
+}
+
+/// Every ancestor of the nodes of `cut`.
+fn ancestors<T: LodTree + ?Sized>(tree: &T, cut: &[T::Id]) -> HashSet<T::Id>
+where
+    T::Id: Eq + Hash,
+{
+    let mut above = HashSet::new();
+    for &id in cut {
+        let mut a = tree.parent(id);
+        while let Some(p) = a {
+            if !above.insert(p) {
+                break;
+            }
+            a = tree.parent(p);
+        }
+    }
+    above
+}
+
+#[cfg(test)]
+mod tests;
