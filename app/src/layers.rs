@@ -4,13 +4,15 @@
 //! of buildings cost a handful of draw calls (picking works on the model,
 //! see `picking`).
 
-use crate::mesh::{self, MeshData};
+use crate::feature_style::{FeatureMaterial, FeatureStyle, FeatureStyles};
+use crate::mesh::{self, MeshData, Paint};
 use crate::origin::GeoAnchor;
 use crate::point_icons::IconMaterial;
 use crate::scene_state::{SceneStore, SlotState};
 use bevy::camera::visibility::NoFrustumCulling;
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::prelude::*;
+use bevy::render::storage::ShaderBuffer;
 use cim_core::geometry::{Geometry, Polygon};
 use cim_core::georef::Anchor;
 use cim_core::grid::Grid;
@@ -24,8 +26,13 @@ use std::collections::HashMap;
 pub struct LayerEntity(pub u64);
 
 /// Materials of each layer, for opacity changes.
+/// `.0`: each layer's standard materials with their own alpha (terrain:
+/// one per draped tile); `.1`: the feature material of vector layers.
 #[derive(Resource, Default)]
-pub struct LayerMaterials(pub HashMap<u64, Vec<(Handle<StandardMaterial>, f32)>>);
+pub struct LayerMaterials(
+    pub HashMap<u64, Vec<(Handle<StandardMaterial>, f32)>>,
+    pub HashMap<u64, Handle<FeatureMaterial>>,
+);
 
 /// The ground model used for draping and heights: the first loaded terrain,
 /// with its height range found once (picking needs it every frame, and a
@@ -312,22 +319,19 @@ pub fn build_layer_meshes(
     layer: &Layer,
     style: &Style,
     prisms: &[Option<(f64, f64)>],
-    colors: Option<&[[u8; 4]]>,
     pipes: &[Option<PipeShape>],
     ground: &Ground,
 ) -> Vec<(Anchor, MeshData)> {
     let kind = layer.effective_kind();
-    let base_color = base_color_of(style, kind);
     let mut out = Vec::new();
     if layer.grid().is_some() {
         // Terrain tiles come and go with the view: see `terrain`.
         return out;
     }
     let Some(v) = layer.vector() else { return out };
-    // Thematic colours (see `cim_core::thematic`), else the single symbol.
-    let color_of = |i: usize| -> [f32; 4] {
-        srgb(colors.and_then(|c| c.get(i).copied()).unwrap_or(base_color))
-    };
+    // Colours come from the layer's style buffer (`feature_style`) by
+    // feature index.
+    let color_of = |i: usize| Paint::feature(i as u32);
     // Group features by chunk of their first vertex.
     let mut chunks: HashMap<(i64, i64), Vec<usize>> = HashMap::new();
     for (i, f) in v.features.iter().enumerate() {
@@ -460,6 +464,9 @@ pub fn spawn_ready_layers(
     mut gizmo_assets: ResMut<Assets<GizmoAsset>>,
     mut terrain_tiles: ResMut<crate::terrain::TerrainTiles>,
     mut icon_materials: ResMut<Assets<IconMaterial>>,
+    mut feature_materials: ResMut<Assets<FeatureMaterial>>,
+    mut feature_styles: ResMut<FeatureStyles>,
+    mut style_buffers: ResMut<Assets<ShaderBuffer>>,
     existing: Query<(Entity, &LayerEntity)>,
 ) {
     // Terrain first: vector layers drape on it, so they wait until every
@@ -502,6 +509,25 @@ pub fn spawn_ready_layers(
         layer_materials
             .0
             .insert(slot.id, vec![(material.clone(), 1.0)]);
+        // Vector layers colour each feature from a style buffer; the rest
+        // (terrain tiles, point icons) bake their colours.
+        feature_styles.remove_layer(slot.id);
+        layer_materials.1.remove(&slot.id);
+        let feature_material = feature_styled(kind).then(|| {
+            let colors = crate::feature_style::style_colors(slot);
+            let styles = feature_styles.insert_layer(
+                slot.id,
+                colors.into_iter(),
+                slot.style_tick,
+                &mut style_buffers,
+            );
+            let m = feature_materials.add(FeatureMaterial {
+                base: layer_material(kind, slot.reference.opacity),
+                extension: FeatureStyle { styles },
+            });
+            layer_materials.1.insert(slot.id, m.clone());
+            m
+        });
         let visibility = if slot.reference.visible {
             Visibility::Inherited
         } else {
@@ -511,22 +537,19 @@ pub fn spawn_ready_layers(
             Some(v) if kind == LayerKind::Pipes => pipe_shapes(v, &slot.reference.style, &ground),
             _ => Vec::new(),
         };
-        for (anchor, data) in build_layer_meshes(
-            &layer,
-            &slot.reference.style,
-            &slot.prisms,
-            slot.theme.as_ref().map(|t| t.colors.as_slice()),
-            &pipes,
-            &ground,
-        ) {
-            commands.spawn((
-                Mesh3d(meshes.add(data.into_mesh())),
-                MeshMaterial3d(material.clone()),
-                Transform::default(),
-                visibility,
-                GeoAnchor(anchor.0),
-                LayerEntity(slot.id),
-            ));
+        if let Some(feature_material) = &feature_material {
+            for (anchor, data) in
+                build_layer_meshes(&layer, &slot.reference.style, &slot.prisms, &pipes, &ground)
+            {
+                commands.spawn((
+                    Mesh3d(meshes.add(data.into_mesh())),
+                    MeshMaterial3d(feature_material.clone()),
+                    Transform::default(),
+                    visibility,
+                    GeoAnchor(anchor.0),
+                    LayerEntity(slot.id),
+                ));
+            }
         }
         if kind == LayerKind::Points {
             let icon = icon_materials.add(IconMaterial::new(
@@ -640,6 +663,7 @@ fn sync_layer_settings(
     mut q: Query<(&LayerEntity, &mut Visibility)>,
     layer_materials: Res<LayerMaterials>,
     mut materials: ResMut<Assets<StandardMaterial>>,
+    mut feature_materials: ResMut<Assets<FeatureMaterial>>,
 ) {
     if (store.revision, underground.ground_opacity) == *last {
         return;
@@ -658,28 +682,57 @@ fn sync_layer_settings(
         }
     }
     for slot in &store.layers {
-        let Some(mats) = layer_materials.0.get(&slot.id) else {
-            continue;
+        let ground = if is_surface(slot.kind()) {
+            underground.ground_opacity
+        } else {
+            1.0
         };
-        for (h, base_alpha) in mats {
-            if let Some(mut m) = materials.get_mut(h) {
-                let ground = if is_surface(slot.kind()) {
-                    underground.ground_opacity
-                } else {
-                    1.0
-                };
-                let a = base_alpha * slot.reference.opacity * ground;
-                if (m.base_color.alpha() - a).abs() > 1e-4 {
-                    m.base_color.set_alpha(a);
-                    m.alpha_mode = if a < 1.0 {
-                        AlphaMode::Blend
-                    } else {
-                        AlphaMode::Opaque
-                    };
-                }
+        let alpha = slot.reference.opacity * ground;
+        for (h, base_alpha) in layer_materials.0.get(&slot.id).into_iter().flatten() {
+            if materials
+                .get(h)
+                .is_some_and(|m| needs_alpha(m, base_alpha * alpha))
+                && let Some(mut m) = materials.get_mut(h)
+            {
+                set_alpha(&mut m, base_alpha * alpha);
             }
         }
+        if let Some(h) = layer_materials.1.get(&slot.id)
+            && feature_materials
+                .get(h)
+                .is_some_and(|m| needs_alpha(&m.base, alpha))
+            && let Some(mut m) = feature_materials.get_mut(h)
+        {
+            set_alpha(&mut m.base, alpha);
+        }
     }
+}
+
+/// Whether a material's alpha is not yet `a` (touching an asset
+/// re-prepares it, so only real changes do).
+fn needs_alpha(m: &StandardMaterial, a: f32) -> bool {
+    (m.base_color.alpha() - a).abs() > 1e-4
+}
+
+fn set_alpha(m: &mut StandardMaterial, a: f32) {
+    m.base_color.set_alpha(a);
+    m.alpha_mode = if a < 1.0 {
+        AlphaMode::Blend
+    } else {
+        AlphaMode::Opaque
+    };
+}
+
+/// Kinds whose features are coloured from a style buffer.
+pub fn feature_styled(kind: LayerKind) -> bool {
+    matches!(
+        kind,
+        LayerKind::Buildings
+            | LayerKind::Areas
+            | LayerKind::Roads
+            | LayerKind::Pipes
+            | LayerKind::Auto
+    )
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! | [`origin::OriginPlugin`] | `origin` | floating origin: f64 anchors → f32 transforms |
 //! | [`layers::LayerRenderPlugin`] | `layers` | meshes for loaded layers, visibility, opacity |
 //! | [`basemap::BasemapPlugin`] | `basemap` | basemap imagery: drapes composed on worker threads, draped base plane |
+//! | [`feature_style::FeatureStylePlugin`] | `feature_style` | per-feature colour, visibility, highlight in a GPU buffer (`set_feature_colors`) |
 //! | [`point_icons::PointIconsPlugin`] | `point_icons` | point layers as screen-space icons (`shaders/point_icon.wgsl`) |
 //! | [`terrain::TerrainPlugin`] | `terrain` | DEM as chunked LOD tiles chosen by screen-space error, draped with imagery |
 //! | [`sun::SunPlugin`] | `sun` | scene clock, sun light with shadows, sky |
@@ -24,6 +25,7 @@ pub mod basemap;
 pub mod bench_path;
 pub mod camera;
 pub mod cli;
+pub mod feature_style;
 pub mod fonts;
 pub mod i18n;
 pub mod inspect;

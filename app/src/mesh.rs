@@ -8,12 +8,52 @@ use cim_core::geometry::Polygon;
 use cim_core::georef::Anchor;
 use glam::{DVec2, DVec3, Vec3};
 
-/// Triangles with per-vertex normals and colours (linear RGBA).
+/// How a vertex is painted: a colour (linear RGBA) and the index of the
+/// feature it belongs to in its layer. Under a feature material (see
+/// `feature_style`) the colour is a shade that the feature's own colour,
+/// looked up by that index, multiplies.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Paint {
+    pub rgba: [f32; 4],
+    pub feature: u32,
+}
+
+impl Paint {
+    /// Unshaded (white) vertices of feature `feature`.
+    pub fn feature(feature: u32) -> Paint {
+        Paint {
+            rgba: [1.0; 4],
+            feature,
+        }
+    }
+
+    /// A colour of its own, for meshes that are not a layer's features.
+    pub fn plain(rgba: [f32; 4]) -> Paint {
+        Paint { rgba, feature: 0 }
+    }
+
+    /// Darker by `k` (alpha kept).
+    fn shaded(self, k: f32) -> Paint {
+        let [r, g, b, a] = self.rgba;
+        Paint {
+            rgba: [r * k, g * k, b * k, a],
+            ..self
+        }
+    }
+}
+
+/// Features per row of the feature index as a mesh carries it (see
+/// [`MeshData::into_mesh`]).
+pub const FEATURE_ROW: u32 = 4096;
+
+/// Triangles with per-vertex normals, colours (linear RGBA) and feature
+/// indices.
 #[derive(Default, Debug, Clone)]
 pub struct MeshData {
     pub positions: Vec<[f32; 3]>,
     pub normals: Vec<[f32; 3]>,
     pub colors: Vec<[f32; 4]>,
+    pub features: Vec<u32>,
     pub indices: Vec<u32>,
 }
 
@@ -28,19 +68,21 @@ impl MeshData {
         self.positions.extend(other.positions);
         self.normals.extend(other.normals);
         self.colors.extend(other.colors);
+        self.features.extend(other.features);
         self.indices
             .extend(other.indices.into_iter().map(|i| i + base));
     }
 
-    fn push(&mut self, p: Vec3, n: Vec3, c: [f32; 4]) -> u32 {
+    fn push(&mut self, p: Vec3, n: Vec3, c: Paint) -> u32 {
         self.positions.push(p.to_array());
         self.normals.push(n.to_array());
-        self.colors.push(c);
+        self.colors.push(c.rgba);
+        self.features.push(c.feature);
         (self.positions.len() - 1) as u32
     }
 
     /// A flat-shaded quad a-b-c-d (counter-clockwise seen from outside).
-    fn quad(&mut self, a: Vec3, b: Vec3, c: Vec3, d: Vec3, color: [f32; 4]) {
+    fn quad(&mut self, a: Vec3, b: Vec3, c: Vec3, d: Vec3, color: Paint) {
         let n = (b - a).cross(d - a).normalize_or_zero();
         let i = self.push(a, n, color);
         self.push(b, n, color);
@@ -50,7 +92,15 @@ impl MeshData {
             .extend_from_slice(&[i, i + 1, i + 2, i, i + 2, i + 3]);
     }
 
+    /// The Bevy mesh. Feature indices travel as the UV set (vector layers have no textures), split
+    /// into (index mod [`FEATURE_ROW`], index div [`FEATURE_ROW`]) so both
+    /// halves stay small, exact floats whatever the interpolation does.
     pub fn into_mesh(self) -> Mesh {
+        let features: Vec<[f32; 2]> = self
+            .features
+            .iter()
+            .map(|&f| [(f % FEATURE_ROW) as f32, (f / FEATURE_ROW) as f32])
+            .collect();
         Mesh::new(
             PrimitiveTopology::TriangleList,
             RenderAssetUsages::RENDER_WORLD,
@@ -58,6 +108,7 @@ impl MeshData {
         .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, self.positions)
         .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, self.normals)
         .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, self.colors)
+        .with_inserted_attribute(Mesh::ATTRIBUTE_UV_0, features)
         .with_inserted_indices(Indices::U32(self.indices))
     }
 }
@@ -102,7 +153,7 @@ fn signed_area_xy(ring: &[DVec3]) -> f64 {
 /// facing both ways. Triangles with an index out of range are skipped.
 pub fn triangles<'a>(
     anchor: Anchor,
-    meshes: impl IntoIterator<Item = (&'a [DVec3], &'a [u32], [f32; 4])>,
+    meshes: impl IntoIterator<Item = (&'a [DVec3], &'a [u32], Paint)>,
 ) -> MeshData {
     let mut m = MeshData::default();
     for (positions, indices, color) in meshes {
@@ -134,14 +185,14 @@ pub fn triangles<'a>(
 /// `prisms` yields (polygon, base height, top height, colour).
 pub fn extrude<'a>(
     anchor: Anchor,
-    prisms: impl IntoIterator<Item = (&'a Polygon, f64, f64, [f32; 4])>,
+    prisms: impl IntoIterator<Item = (&'a Polygon, f64, f64, Paint)>,
 ) -> MeshData {
     let mut m = MeshData::default();
     for (poly, base, top, color) in prisms {
         if poly.exterior.len() < 3 || top <= base {
             continue;
         }
-        let roof_color = [color[0] * 0.92, color[1] * 0.92, color[2] * 0.92, color[3]];
+        let roof_color = color.shaded(0.92);
         for (k, ring) in std::iter::once(&poly.exterior)
             .chain(&poly.interiors)
             .enumerate()
@@ -218,7 +269,7 @@ pub fn terrain_color(h: f32) -> [f32; 4] {
 /// with a vertex at least every `step` metres (see [`DRAPE_MAX_POINTS`]).
 pub fn ribbons<'a>(
     anchor: Anchor,
-    lines: impl IntoIterator<Item = (&'a [DVec3], f64, [f32; 4])>,
+    lines: impl IntoIterator<Item = (&'a [DVec3], f64, Paint)>,
     lift: f64,
     step: f64,
     height_at: &dyn Fn(DVec3) -> f64,
@@ -267,7 +318,7 @@ pub fn ribbons<'a>(
 /// oriented by the mitred tangent at each vertex, so bends do not pinch.
 pub fn tubes<'a>(
     anchor: Anchor,
-    lines: impl IntoIterator<Item = (&'a [DVec3], f64, [f32; 4])>,
+    lines: impl IntoIterator<Item = (&'a [DVec3], f64, Paint)>,
     sides: usize,
 ) -> MeshData {
     use cim_core::georef::RenderFrame;
@@ -357,7 +408,7 @@ pub fn densify(line: &[DVec3], step: f64) -> Vec<DVec3> {
 /// `height_at + lift`. An infinite `max_edge` drapes without splitting.
 pub fn draped_polygons<'a>(
     anchor: Anchor,
-    polygons: impl IntoIterator<Item = (&'a Polygon, [f32; 4])>,
+    polygons: impl IntoIterator<Item = (&'a Polygon, Paint)>,
     lift: f64,
     max_edge: f64,
     height_at: &dyn Fn(DVec3) -> f64,
@@ -396,7 +447,7 @@ fn subdivide(
     m: &mut MeshData,
     anchor: Anchor,
     t: [DVec3; 3],
-    color: [f32; 4],
+    color: Paint,
     lift: f64,
     max_edge: f64,
     height_at: &dyn Fn(DVec3) -> f64,
@@ -461,7 +512,7 @@ mod tests {
     fn extruded_box_faces_outward_and_up() {
         let anchor = Anchor(DVec3::new(38_500_000.0, 2_470_000.0, 0.0));
         let p = square(38_500_000.0, 2_470_000.0, 10.0);
-        let m = extrude(anchor, [(&p, 0.0, 30.0, [1.0; 4])]);
+        let m = extrude(anchor, [(&p, 0.0, 30.0, Paint::feature(0))]);
         assert_eq!(m.indices.len(), 4 * 6 + 2 * 3);
         // Every triangle's geometric normal agrees with its vertex normal.
         for t in m.indices.chunks_exact(3) {
@@ -479,7 +530,7 @@ mod tests {
         let anchor = Anchor(DVec3::ZERO);
         let mut p = square(0.0, 0.0, 10.0);
         p.exterior.reverse();
-        let m = extrude(anchor, [(&p, 0.0, 5.0, [1.0; 4])]);
+        let m = extrude(anchor, [(&p, 0.0, 5.0, Paint::feature(0))]);
         for t in m.indices.chunks_exact(3) {
             let [a, b, c] = [0, 1, 2].map(|k| Vec3::from(m.positions[t[k] as usize]));
             assert!(
@@ -495,7 +546,13 @@ mod tests {
     fn draped_triangles_follow_the_ground_and_face_up() {
         let p = square(0.0, 0.0, 100.0);
         let ground = |q: DVec3| 0.1 * q.x;
-        let m = draped_polygons(Anchor(DVec3::ZERO), [(&p, [1.0; 4])], 0.5, 10.0, &ground);
+        let m = draped_polygons(
+            Anchor(DVec3::ZERO),
+            [(&p, Paint::feature(0))],
+            0.5,
+            10.0,
+            &ground,
+        );
         assert!(m.indices.len() / 3 >= 200);
         for (pos, _) in m.positions.iter().zip(&m.normals) {
             assert!((pos[1] as f64 - (0.1 * pos[0] as f64 + 0.5)).abs() < 1e-3);
@@ -513,7 +570,11 @@ mod tests {
             DVec3::new(10.0, 0.0, -2.0),
             DVec3::new(10.0, 10.0, -3.0),
         ];
-        let m = tubes(Anchor(DVec3::ZERO), [(&line[..], 0.5, [1.0; 4])], 8);
+        let m = tubes(
+            Anchor(DVec3::ZERO),
+            [(&line[..], 0.5, Paint::feature(0))],
+            8,
+        );
         assert_eq!(m.indices.len(), 2 * 8 * 6 + 2 * 8 * 3);
         // Ring vertices sit `radius` from the centre line (render axes:
         // x = east, y = up, z = -north).
@@ -540,7 +601,13 @@ mod tests {
     fn huge_or_broken_polygons_stay_bounded() {
         let ground = |_p: DVec3| 0.0;
         let p = square(0.0, 0.0, 1e8);
-        let m = draped_polygons(Anchor(DVec3::ZERO), [(&p, [1.0; 4])], 0.5, 10.0, &ground);
+        let m = draped_polygons(
+            Anchor(DVec3::ZERO),
+            [(&p, Paint::feature(0))],
+            0.5,
+            10.0,
+            &ground,
+        );
         assert!(
             m.indices.len() / 3 <= 2 * DRAPE_MAX_TRIANGLES,
             "{}",
@@ -555,7 +622,7 @@ mod tests {
             [(
                 &[DVec3::ZERO, DVec3::new(1e10, 0.0, 0.0)][..],
                 6.0,
-                [1.0; 4],
+                Paint::feature(0),
             )],
             0.3,
             10.0,
@@ -573,7 +640,7 @@ mod tests {
         ];
         let m = triangles(
             Anchor(DVec3::ZERO),
-            [(&pts[..], &[0u32, 1, 2, 0, 1, 9][..], [1.0; 4])],
+            [(&pts[..], &[0u32, 1, 2, 0, 1, 9][..], Paint::feature(0))],
         );
         assert_eq!(m.indices.len(), 6, "one good triangle, both windings");
         // A horizontal triangle: one copy faces up, the other down.

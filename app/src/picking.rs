@@ -212,6 +212,7 @@ fn update_highlight(
     existing: Query<Entity, With<Highlight>>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
+    styles: Res<crate::feature_style::FeatureStyles>,
 ) {
     if !selection.is_changed() {
         return;
@@ -222,6 +223,11 @@ fn update_highlight(
     let Some((slot_id, fid)) = selection.0 else {
         return;
     };
+    // Feature-styled layers highlight in their style buffer
+    // (`feature_style`); the rest (point icons) get a highlight mesh.
+    if styles.has_layer(slot_id) {
+        return;
+    }
     let Some(slot) = store.slot(slot_id) else {
         return;
     };
@@ -262,7 +268,7 @@ fn highlight_mesh(
 ) -> Option<mesh::MeshData> {
     let v = slot.layer.as_ref()?.vector()?;
     let f = &v.features[idx];
-    let color = [1.0, 0.85, 0.1, 1.0];
+    let color = mesh::Paint::plain([1.0, 0.85, 0.1, 1.0]);
     let drape = |p: DVec3| if p.z != 0.0 { p.z } else { ground.height(p) };
     let data = match (slot.kind(), &f.geometry) {
         (LayerKind::Buildings, g) => {

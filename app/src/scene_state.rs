@@ -39,6 +39,11 @@ pub struct LayerSlot {
     pub index: Option<Arc<cim_core::index::SpatialIndex>>,
     /// Meshes have been built for the current data.
     pub spawned: bool,
+    /// Counts restyles: renderers that follow colours compare it with the
+    /// tick they last drew.
+    pub style_tick: u64,
+    /// The style's shape (`Style::shape`) the meshes were built for.
+    pub meshed_shape: Option<cim_core::scene::Style>,
     /// When its background load started (the viewer), for the deadline.
     pub loading_since: Option<std::time::Instant>,
 }
@@ -47,12 +52,28 @@ impl LayerSlot {
     /// Recomputes what the style decides (heights, thematic colours) and
     /// asks for new meshes. A styling error keeps the single symbol.
     pub fn restyle(&mut self) -> Result<(), String> {
-        self.spawned = false;
+        self.style_tick += 1;
         let Some(layer) = self.layer.clone() else {
+            self.spawned = false;
             return Ok(());
         };
         let style = &self.reference.style;
-        self.prisms = crate::layers::building_prisms(&layer, style);
+        // Colours of feature-styled layers change in their style buffer;
+        // anything else that changed needs new meshes.
+        let kind = layer.effective_kind();
+        let mut shape = style.shape();
+        if kind == LayerKind::Pipes {
+            // Pipe centre lines are drawn in the layer's colour.
+            shape.color.clone_from(&style.color);
+        }
+        let recolor_only = self.spawned
+            && crate::layers::feature_styled(kind)
+            && self.meshed_shape.as_ref() == Some(&shape);
+        if !recolor_only {
+            self.spawned = false;
+            self.prisms = crate::layers::building_prisms(&layer, style);
+            self.meshed_shape = Some(shape);
+        }
         self.theme = None;
         let Some(v) = layer.vector() else {
             return Ok(());
@@ -150,6 +171,8 @@ impl SceneStore {
             terrain: None,
             index: None,
             spawned: false,
+            style_tick: 0,
+            meshed_shape: None,
             loading_since: None,
         });
         id
@@ -268,6 +291,8 @@ impl SceneStore {
                     slot.index = loaded.index.map(Arc::new);
                     slot.terrain = loaded.terrain.map(Arc::new);
                     slot.state = SlotState::Ready;
+                    // New data: new meshes, whatever the style.
+                    slot.spawned = false;
                     if let Err(e) = slot.restyle() {
                         notices.push(Notice {
                             error: true,

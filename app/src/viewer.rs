@@ -70,6 +70,7 @@ pub fn core_plugins(app: &mut App, store: SceneStore, pose: Pose) {
         OriginPlugin { origin },
         LayerRenderPlugin,
         crate::point_icons::PointIconsPlugin,
+        crate::feature_style::FeatureStylePlugin,
         crate::terrain::TerrainPlugin,
         SunPlugin { clock },
         CameraPlugin { initial: pose },

@@ -157,6 +157,29 @@ impl Style {
         *self == Style::default()
     }
 
+    /// The style less what only colours or labels features (`color`,
+    /// `category_field`, `theme`, `label_field`): two styles with the same
+    /// shape draw the same geometry, so a restyle between them needs new
+    /// colours, not new meshes.
+    ///
+    /// ```
+    /// use cim_core::scene::Style;
+    /// let a = Style { color: Some("#ff0000".into()), height_field: Some("h".into()), ..Style::default() };
+    /// let b = Style { color: Some("#00ff00".into()), ..a.clone() };
+    /// let c = Style { height_field: Some("floors".into()), ..a.clone() };
+    /// assert_eq!(a.shape(), b.shape());
+    /// assert_ne!(a.shape(), c.shape());
+    /// ```
+    pub fn shape(&self) -> Style {
+        Style {
+            color: None,
+            category_field: None,
+            theme: None,
+            label_field: None,
+            ..self.clone()
+        }
+    }
+
     /// The thematic styling in effect: `theme` when set, else categorized
     /// on `category_field` (documents written before themes existed), else
     /// a single symbol in `color`.

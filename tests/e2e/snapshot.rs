@@ -591,3 +591,93 @@ target = [38448500.0, 2467100.0, 0.0]
         "the faint icons still show"
     );
 }
+
+/// Shares of clearly red and clearly blue pixels in columns `x0..x1`,
+/// rows `y0..y1`.
+fn red_blue_shares(
+    img: &image::RgbaImage,
+    (x0, x1): (u32, u32),
+    (y0, y1): (u32, u32),
+) -> (f64, f64) {
+    let (mut red, mut blue, mut n) = (0, 0, 0);
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let [r, _, b, _] = img.get_pixel(x, y).0;
+            red += usize::from(r as i32 > b as i32 + 60);
+            blue += usize::from(b as i32 > r as i32 + 60);
+            n += 1;
+        }
+    }
+    (red as f64 / n as f64, blue as f64 / n as f64)
+}
+
+/// Each feature is coloured from the layer's style buffer by its index:
+/// 5 000 areas, categorised red (west half) and blue (east half); the
+/// easternmost have indices past 4 096, the second row of the index as
+/// meshes carry it.
+#[test]
+fn every_feature_takes_its_own_colour_from_the_style_buffer() {
+    let dir = tempfile::tempdir().unwrap();
+    let (x0, y0) = (38_448_000.0, 2_466_850.0);
+    let mut features = Vec::new();
+    // Column by column (west to east), 50 squares of 8 m per 10 m column.
+    for col in 0..100 {
+        for row in 0..50 {
+            let (x, y) = (x0 + col as f64 * 10.0, y0 + row as f64 * 10.0);
+            let cls = if col < 50 { "a" } else { "b" };
+            features.push(format!(
+                r#"{{"type":"Feature","properties":{{"cls":"{cls}"}},"geometry":{{"type":"Polygon","coordinates":[[[{x},{y}],[{},{y}],[{},{}],[{x},{}],[{x},{y}]]]}}}}"#,
+                x + 8.0,
+                x + 8.0,
+                y + 8.0,
+                y + 8.0
+            ));
+        }
+    }
+    let geojson = format!(
+        r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"urn:ogc:def:crs:EPSG::4526"}}}},"features":[{}]}}"#,
+        features.join(",")
+    );
+    std::fs::write(dir.path().join("blocks.geojson"), geojson).unwrap();
+    let doc = dir.path().join("blocks.cim.toml");
+    std::fs::write(
+        &doc,
+        r##"format_version = 1
+name = "blocks"
+crs = "EPSG:4526"
+origin = [38448500.0, 2467100.0, 0.0]
+
+[[layer]]
+name = "blocks"
+source = "blocks.geojson"
+kind = "areas"
+[layer.style.theme]
+mode = "categorized"
+field = "cls"
+colors = { a = "#ff0000", b = "#0000ff" }
+
+[[view]]
+name = "down"
+eye = [38448500.0, 2467099.0, 700.0]
+target = [38448500.0, 2467100.0, 0.0]
+"##,
+    )
+    .unwrap();
+    let img = snapshot(
+        dir.path(),
+        "blocks.png",
+        &[doc.to_str().unwrap(), "--width", "400", "--height", "200"],
+    );
+    // Straight down from 700 m, 45° high: the image spans about 1 160 m
+    // east–west, so the block (1 000 m) sits in columns ~28–372.
+    let rows = (70, 130);
+    let west = red_blue_shares(&img, (50, 180), rows);
+    let east = red_blue_shares(&img, (215, 300), rows);
+    let far_east = red_blue_shares(&img, (330, 365), rows);
+    assert!(west.0 > 0.4 && west.1 < 0.02, "west half red: {west:?}");
+    assert!(east.1 > 0.4 && east.0 < 0.02, "east half blue: {east:?}");
+    assert!(
+        far_east.1 > 0.4 && far_east.0 < 0.02,
+        "indices past 4 096 blue too: {far_east:?}"
+    );
+}

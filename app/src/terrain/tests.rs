@@ -28,10 +28,10 @@ fn terrain_app(budget_bytes: usize, pose: Pose) -> (App, u64) {
         .world_mut()
         .resource_mut::<Assets<StandardMaterial>>()
         .add(StandardMaterial::default());
-    app.insert_resource(LayerMaterials(HashMap::from([(
-        terrain,
-        vec![(material, 1.0)],
-    )])))
+    app.insert_resource(LayerMaterials(
+        HashMap::from([(terrain, vec![(material, 1.0)])]),
+        HashMap::new(),
+    ))
     .insert_resource(store)
     .insert_resource(CameraRig::new(pose))
     .insert_resource(Drapes::inactive())

@@ -1,0 +1,286 @@
+//! Per-feature styling on the GPU: colour, visibility and highlight of
+//! every feature of a vector layer, changed without touching its meshes.
+//!
+//! Each vertex of a vector layer carries the index of its feature (see
+//! `mesh::Paint`); each layer has a storage buffer of one [`STRIDE`]-byte
+//! record per feature (sRGB RGBA8 colour, flag bits), which the layer's
+//! [`FeatureMaterial`] reads in `shaders/feature_style.wgsl`. Thematic
+//! restyles, the selection highlight — and next, pipe pressures, flood
+//! flags and sensor alarms — all write through [`FeatureStyles`]:
+//! [`FeatureStyles::set_feature_colors`] is the one API.
+
+use crate::scene_state::SceneStore;
+use bevy::asset::{RenderAssetUsages, load_internal_asset, uuid_handle};
+use bevy::pbr::{ExtendedMaterial, MaterialExtension};
+use bevy::prelude::*;
+use bevy::render::render_resource::AsBindGroup;
+use bevy::render::storage::ShaderBuffer;
+use bevy::shader::ShaderRef;
+use std::collections::HashMap;
+
+const SHADER: Handle<Shader> = uuid_handle!("a4f6c1d2-7b3e-4c58-9e0a-2d61b8f47c93");
+
+/// Bytes per feature in a style buffer: colour (r, g, b, a), flags (u32 LE).
+pub const STRIDE: usize = 8;
+/// Flag: the feature is not drawn.
+pub const HIDDEN: u32 = 1;
+/// Flag: the feature is drawn in the selection colour.
+pub const HIGHLIGHT: u32 = 2;
+
+/// The material of vector layers: the layer's `StandardMaterial` (its
+/// opacity, roughness…) with the per-feature style lookup.
+pub type FeatureMaterial = ExtendedMaterial<StandardMaterial, FeatureStyle>;
+
+/// The extension: the layer's style buffer.
+#[derive(Asset, AsBindGroup, TypePath, Clone, Debug)]
+pub struct FeatureStyle {
+    #[storage(100, read_only)]
+    pub styles: Handle<ShaderBuffer>,
+}
+
+impl MaterialExtension for FeatureStyle {
+    fn fragment_shader() -> ShaderRef {
+        SHADER.into()
+    }
+
+    fn deferred_fragment_shader() -> ShaderRef {
+        SHADER.into()
+    }
+}
+
+/// One layer's styles: the CPU copy and the GPU buffer it is uploaded to.
+struct LayerStyles {
+    bytes: Vec<u8>,
+    buffer: Handle<ShaderBuffer>,
+    dirty: bool,
+    /// The slot's `style_tick` the colours were taken from.
+    style_tick: u64,
+    /// The feature highlighted for the selection.
+    selected: Option<u32>,
+}
+
+/// Every vector layer's per-feature styles, by layer (slot) id.
+#[derive(Resource, Default)]
+pub struct FeatureStyles {
+    layers: HashMap<u64, LayerStyles>,
+    /// Bumped whenever a layer is added or removed.
+    generation: u64,
+}
+
+impl FeatureStyles {
+    /// Starts styling `layer`: one record per colour of `colors` (feature
+    /// order), nothing hidden or highlighted. Returns the buffer for its
+    /// material.
+    pub fn insert_layer(
+        &mut self,
+        layer: u64,
+        colors: impl ExactSizeIterator<Item = [u8; 4]>,
+        style_tick: u64,
+        buffers: &mut Assets<ShaderBuffer>,
+    ) -> Handle<ShaderBuffer> {
+        // A storage binding may not be empty.
+        let mut bytes = vec![0; colors.len().max(1) * STRIDE];
+        for (rec, c) in bytes.chunks_exact_mut(STRIDE).zip(colors) {
+            rec[..4].copy_from_slice(&c);
+        }
+        let buffer = buffers.add(ShaderBuffer::new(&bytes, RenderAssetUsages::default()));
+        self.generation += 1;
+        self.layers.insert(
+            layer,
+            LayerStyles {
+                bytes,
+                buffer: buffer.clone(),
+                dirty: false,
+                style_tick,
+                selected: None,
+            },
+        );
+        buffer
+    }
+
+    /// Forgets a layer (it was removed or respawned).
+    pub fn remove_layer(&mut self, layer: u64) {
+        self.generation += 1;
+        self.layers.remove(&layer);
+    }
+
+    pub fn has_layer(&self, layer: u64) -> bool {
+        self.layers.contains_key(&layer)
+    }
+
+    /// Sets features' colours (sRGB RGBA8; alpha multiplies the layer's
+    /// opacity) by their index in the layer. Indices past the layer's
+    /// features are ignored; returns how many were set.
+    ///
+    /// ```
+    /// use cim_app::feature_style::FeatureStyles;
+    /// let mut styles = FeatureStyles::default();
+    /// styles.insert_cpu_only(7, [[0, 0, 0, 255]; 3].into_iter());
+    /// assert_eq!(styles.set_feature_colors(7, &[(2, [255, 0, 0, 255]), (9, [0; 4])]), 1);
+    /// assert_eq!(styles.color(7, 2), Some([255, 0, 0, 255]));
+    /// ```
+    pub fn set_feature_colors(&mut self, layer: u64, colors: &[(u32, [u8; 4])]) -> usize {
+        let Some(l) = self.layers.get_mut(&layer) else {
+            return 0;
+        };
+        let mut set = 0;
+        for &(feature, rgba) in colors {
+            let at = feature as usize * STRIDE;
+            if let Some(rec) = l.bytes.get_mut(at..at + 4) {
+                rec.copy_from_slice(&rgba);
+                set += 1;
+            }
+        }
+        l.dirty |= set > 0;
+        set
+    }
+
+    /// Turns `flag` ([`HIDDEN`], [`HIGHLIGHT`]) on or off for `features`.
+    pub fn set_flag(&mut self, layer: u64, features: &[u32], flag: u32, on: bool) {
+        let Some(l) = self.layers.get_mut(&layer) else {
+            return;
+        };
+        for &feature in features {
+            let at = feature as usize * STRIDE + 4;
+            if let Some(rec) = l.bytes.get_mut(at..at + 4) {
+                let old = u32::from_le_bytes([rec[0], rec[1], rec[2], rec[3]]);
+                let new = if on { old | flag } else { old & !flag };
+                rec.copy_from_slice(&new.to_le_bytes());
+                l.dirty |= new != old;
+            }
+        }
+    }
+
+    /// A feature's colour, as last set.
+    pub fn color(&self, layer: u64, feature: u32) -> Option<[u8; 4]> {
+        let at = feature as usize * STRIDE;
+        let rec = self.layers.get(&layer)?.bytes.get(at..at + 4)?;
+        Some([rec[0], rec[1], rec[2], rec[3]])
+    }
+
+    /// A feature's flags.
+    pub fn flags(&self, layer: u64, feature: u32) -> Option<u32> {
+        let at = feature as usize * STRIDE + 4;
+        let rec = self.layers.get(&layer)?.bytes.get(at..at + 4)?;
+        Some(u32::from_le_bytes([rec[0], rec[1], rec[2], rec[3]]))
+    }
+
+    /// Styles without a GPU buffer (doc-tests and benchmarks of the CPU
+    /// side).
+    pub fn insert_cpu_only(&mut self, layer: u64, colors: impl ExactSizeIterator<Item = [u8; 4]>) {
+        let mut assets = Assets::<ShaderBuffer>::default();
+        self.insert_layer(layer, colors, 0, &mut assets);
+    }
+
+    /// Hands the changed layers' records to their GPU buffers; returns how
+    /// many layers were uploaded.
+    pub fn upload(&mut self, buffers: &mut Assets<ShaderBuffer>) -> usize {
+        let mut n = 0;
+        for l in self.layers.values_mut().filter(|l| l.dirty) {
+            if let Some(mut b) = buffers.get_mut(&l.buffer) {
+                b.data = Some(l.bytes.clone());
+                n += 1;
+            }
+            l.dirty = false;
+        }
+        n
+    }
+}
+
+pub struct FeatureStylePlugin;
+
+impl Plugin for FeatureStylePlugin {
+    fn build(&self, app: &mut App) {
+        load_internal_asset!(
+            app,
+            SHADER,
+            "../../shaders/feature_style.wgsl",
+            Shader::from_wgsl
+        );
+        app.add_plugins(MaterialPlugin::<FeatureMaterial>::default())
+            .init_resource::<FeatureStyles>()
+            .add_systems(
+                PostUpdate,
+                (follow_styles, follow_selection, upload_styles).chain(),
+            );
+    }
+}
+
+/// The colours a layer's style gives its features: the thematic class of
+/// each, else the single symbol.
+pub fn style_colors(slot: &crate::scene_state::LayerSlot) -> Vec<[u8; 4]> {
+    let Some(v) = slot.layer.as_ref().and_then(|l| l.vector()) else {
+        return Vec::new();
+    };
+    let base = crate::layers::base_color_of(&slot.reference.style, slot.kind());
+    let theme = slot.theme.as_ref().map(|t| t.colors.as_slice());
+    (0..v.features.len())
+        .map(|i| theme.and_then(|c| c.get(i).copied()).unwrap_or(base))
+        .collect()
+}
+
+/// Restyles that changed only colours (the layer was not respawned):
+/// the new colours go to the buffer, nothing is remeshed.
+fn follow_styles(store: Res<SceneStore>, mut styles: ResMut<FeatureStyles>) {
+    for slot in &store.layers {
+        let Some(l) = styles.layers.get(&slot.id) else {
+            continue;
+        };
+        if l.style_tick == slot.style_tick || !slot.spawned {
+            continue;
+        }
+        let colors: Vec<(u32, [u8; 4])> = style_colors(slot)
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| (i as u32, c))
+            .collect();
+        styles.set_feature_colors(slot.id, &colors);
+        if let Some(l) = styles.layers.get_mut(&slot.id) {
+            l.style_tick = slot.style_tick;
+        }
+    }
+}
+
+/// The selected feature is highlighted in its layer's buffer (again
+/// after its layer is respawned, which starts it unhighlighted).
+fn follow_selection(
+    selection: Option<Res<crate::picking::Selection>>,
+    store: Res<SceneStore>,
+    mut styles: ResMut<FeatureStyles>,
+    mut seen: Local<u64>,
+) {
+    // Snapshots select nothing.
+    let Some(selection) = selection else { return };
+    if !selection.is_changed() && *seen == styles.generation {
+        return;
+    }
+    *seen = styles.generation;
+    let shown: Vec<(u64, u32)> = styles
+        .layers
+        .iter_mut()
+        .filter_map(|(id, l)| Some((*id, l.selected.take()?)))
+        .collect();
+    for (layer, feature) in shown {
+        styles.set_flag(layer, &[feature], HIGHLIGHT, false);
+    }
+    let Some((layer, fid)) = selection.0 else {
+        return;
+    };
+    let Some(v) = store.slot(layer).and_then(|s| s.layer.as_ref()?.vector()) else {
+        return;
+    };
+    let Some(i) = v.features.iter().position(|f| f.id == fid) else {
+        return;
+    };
+    styles.set_flag(layer, &[i as u32], HIGHLIGHT, true);
+    if let Some(l) = styles.layers.get_mut(&layer) {
+        l.selected = Some(i as u32);
+    }
+}
+
+fn upload_styles(mut styles: ResMut<FeatureStyles>, mut buffers: ResMut<Assets<ShaderBuffer>>) {
+    styles.upload(&mut buffers);
+}
+
+#[cfg(test)]
+mod tests;
