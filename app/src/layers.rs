@@ -4,15 +4,10 @@
 //! of buildings cost a handful of draw calls (picking works on the model,
 //! see `picking`).
 
-use crate::feature_style::{FeatureMaterial, FeatureStyle, FeatureStyles};
+use crate::feature_style::FeatureMaterial;
 use crate::mesh::{self, MeshData, Paint};
-use crate::origin::GeoAnchor;
-use crate::point_icons::IconMaterial;
-use crate::scene_state::{SceneStore, SlotState};
-use bevy::camera::visibility::NoFrustumCulling;
-use bevy::light::{NotShadowCaster, NotShadowReceiver};
+use crate::scene_state::SceneStore;
 use bevy::prelude::*;
-use bevy::render::storage::ShaderBuffer;
 use cim_core::geometry::{Geometry, Polygon};
 use cim_core::georef::Anchor;
 use cim_core::grid::Grid;
@@ -90,7 +85,16 @@ impl Plugin for LayerRenderPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<LayerMaterials>()
             .init_resource::<Ground>()
-            .add_systems(Update, (spawn_ready_layers, sync_layer_settings).chain());
+            .init_resource::<crate::layer_meshing::LayerBuilds>()
+            .add_systems(
+                Update,
+                (
+                    crate::layer_meshing::start_builds,
+                    crate::layer_meshing::receive_builds,
+                    sync_layer_settings,
+                )
+                    .chain(),
+            );
     }
 }
 
@@ -422,7 +426,7 @@ pub fn build_layer_meshes(
     out
 }
 
-fn layer_material(kind: LayerKind, opacity: f32) -> StandardMaterial {
+pub(crate) fn layer_material(kind: LayerKind, opacity: f32) -> StandardMaterial {
     let mut m = StandardMaterial {
         base_color: Color::WHITE.with_alpha(opacity),
         perceptual_roughness: 0.85,
@@ -453,167 +457,9 @@ fn layer_material(kind: LayerKind, opacity: f32) -> StandardMaterial {
     m
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn spawn_ready_layers(
-    mut commands: Commands,
-    mut store: ResMut<SceneStore>,
-    mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<StandardMaterial>>,
-    mut layer_materials: ResMut<LayerMaterials>,
-    mut ground: ResMut<Ground>,
-    mut gizmo_assets: ResMut<Assets<GizmoAsset>>,
-    mut terrain_tiles: ResMut<crate::terrain::TerrainTiles>,
-    mut icon_materials: ResMut<Assets<IconMaterial>>,
-    mut feature_materials: ResMut<Assets<FeatureMaterial>>,
-    mut feature_styles: ResMut<FeatureStyles>,
-    mut style_buffers: ResMut<Assets<ShaderBuffer>>,
-    existing: Query<(Entity, &LayerEntity)>,
-) {
-    // Terrain first: vector layers drape on it, so they wait until every
-    // terrain layer has settled.
-    if !ground.is_set()
-        && let Some(t) = store
-            .layers
-            .iter()
-            .find(|s| s.state == SlotState::Ready && s.kind() == LayerKind::Terrain)
-            .and_then(|s| s.layer.clone())
-    {
-        *ground = Ground::new(t);
-    }
-    let terrain_pending = store
-        .layers
-        .iter()
-        .any(|s| s.state == SlotState::Loading && s.kind() == LayerKind::Terrain);
-    let store = &mut *store;
-    let mut spawned_any = false;
-    for slot in store.layers.iter_mut() {
-        if slot.spawned || slot.state != SlotState::Ready {
-            continue;
-        }
-        let Some(layer) = slot.layer.clone() else {
-            continue;
-        };
-        let kind = layer.effective_kind();
-        if kind != LayerKind::Terrain && terrain_pending {
-            continue;
-        }
-        for (e, le) in &existing {
-            if le.0 == slot.id {
-                commands.entity(e).despawn();
-            }
-        }
-        terrain_tiles.forget(slot.id);
-        // Opacity (layer and underground view) is applied by
-        // `sync_layer_settings`, which the revision bump below triggers.
-        let material = materials.add(layer_material(kind, slot.reference.opacity));
-        layer_materials
-            .0
-            .insert(slot.id, vec![(material.clone(), 1.0)]);
-        // Vector layers colour each feature from a style buffer; the rest
-        // (terrain tiles, point icons) bake their colours.
-        feature_styles.remove_layer(slot.id);
-        layer_materials.1.remove(&slot.id);
-        let feature_material = feature_styled(kind).then(|| {
-            let colors = crate::feature_style::style_colors(slot);
-            let styles = feature_styles.insert_layer(
-                slot.id,
-                colors.into_iter(),
-                slot.style_tick,
-                &mut style_buffers,
-            );
-            let m = feature_materials.add(FeatureMaterial {
-                base: layer_material(kind, slot.reference.opacity),
-                extension: FeatureStyle { styles },
-            });
-            layer_materials.1.insert(slot.id, m.clone());
-            m
-        });
-        let visibility = if slot.reference.visible {
-            Visibility::Inherited
-        } else {
-            Visibility::Hidden
-        };
-        let pipes = match layer.vector() {
-            Some(v) if kind == LayerKind::Pipes => pipe_shapes(v, &slot.reference.style, &ground),
-            _ => Vec::new(),
-        };
-        if let Some(feature_material) = &feature_material {
-            for (anchor, data) in
-                build_layer_meshes(&layer, &slot.reference.style, &slot.prisms, &pipes, &ground)
-            {
-                commands.spawn((
-                    Mesh3d(meshes.add(data.into_mesh())),
-                    MeshMaterial3d(feature_material.clone()),
-                    Transform::default(),
-                    visibility,
-                    GeoAnchor(anchor.0),
-                    LayerEntity(slot.id),
-                ));
-            }
-        }
-        if kind == LayerKind::Points {
-            let icon = icon_materials.add(IconMaterial::new(
-                crate::point_icons::ICON_PX,
-                slot.reference.opacity,
-            ));
-            for (anchor, mesh) in point_icons_of(
-                &layer,
-                &slot.reference.style,
-                slot.theme.as_ref().map(|t| t.colors.as_slice()),
-                &ground,
-            ) {
-                commands.spawn((
-                    Mesh3d(meshes.add(mesh)),
-                    MeshMaterial3d(icon.clone()),
-                    Transform::default(),
-                    visibility,
-                    GeoAnchor(anchor.0),
-                    LayerEntity(slot.id),
-                    // A chunk's box is its points; icons reach past it.
-                    NoFrustumCulling,
-                    NotShadowCaster,
-                    NotShadowReceiver,
-                ));
-            }
-        }
-        if !pipes.is_empty() {
-            // Centre lines a couple of pixels wide, so networks stay
-            // legible from afar where 0.3 m tubes are sub-pixel.
-            let anchor = Anchor(layer.bbox().map_or(DVec3::ZERO, |b| b.center()));
-            let mut gizmo = GizmoAsset::default();
-            let [r, g, b, _] = base_color_of(&slot.reference.style, kind);
-            let color = Color::srgb_u8(r, g, b);
-            for s in pipes.iter().flatten() {
-                for l in &s.lines {
-                    gizmo.linestrip(l.iter().map(|p| anchor.local(*p)), color);
-                }
-            }
-            commands.spawn((
-                Gizmo {
-                    handle: gizmo_assets.add(gizmo),
-                    line_config: GizmoLineConfig {
-                        width: 1.5,
-                        ..default()
-                    },
-                    depth_bias: -0.0005,
-                },
-                Transform::default(),
-                visibility,
-                GeoAnchor(anchor.0),
-                LayerEntity(slot.id),
-            ));
-        }
-        slot.spawned = true;
-        spawned_any = true;
-    }
-    if spawned_any {
-        store.revision += 1;
-    }
-}
-
 /// The icons of a point layer, one mesh per spatial chunk, at the
 /// points' own heights or draped on the ground.
-fn point_icons_of(
+pub(crate) fn point_icons_of(
     layer: &Layer,
     style: &Style,
     colors: Option<&[[u8; 4]]>,

@@ -29,6 +29,7 @@ pub mod feature_style;
 pub mod fonts;
 pub mod i18n;
 pub mod inspect;
+pub mod layer_meshing;
 pub mod layers;
 pub mod load;
 pub mod mesh;

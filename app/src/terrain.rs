@@ -141,7 +141,7 @@ impl Plugin for TerrainPlugin {
             .init_resource::<StreamBudget>()
             .add_systems(
                 Update,
-                update_terrain_lod.after(crate::layers::spawn_ready_layers),
+                update_terrain_lod.after(crate::layer_meshing::start_builds),
             );
     }
 }

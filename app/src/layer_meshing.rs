@@ -1,0 +1,413 @@
+//! Vector layers meshed on the task pool, uploaded a few chunks a frame.
+//!
+//! A layer that is ready but not drawn (just loaded, or restyled in its
+//! shape) gets its materials and style buffer at once and its meshes built
+//! on the `AsyncComputeTaskPool`: a million footprints take seconds to
+//! mesh, and frames keep coming meanwhile. The old meshes stay until the
+//! new ones arrive; then the chunks are spawned at most
+//! [`UPLOAD_VERTICES_PER_FRAME`] vertices a frame, and the layer counts as
+//! spawned once all are. Builds are tagged with a generation, so a build
+//! overtaken by a newer one (a second restyle) is dropped when it lands.
+
+use crate::feature_style::{FeatureMaterial, FeatureStyle, FeatureStyles};
+use crate::layers::{
+    Ground, LayerEntity, LayerMaterials, base_color_of, build_layer_meshes, feature_styled,
+    layer_material, pipe_shapes, point_icons_of,
+};
+use crate::origin::GeoAnchor;
+use crate::point_icons::IconMaterial;
+use crate::scene_state::{Notice, SceneStore, SlotState};
+use bevy::camera::visibility::NoFrustumCulling;
+use bevy::light::{NotShadowCaster, NotShadowReceiver};
+use bevy::prelude::*;
+use bevy::render::storage::ShaderBuffer;
+use bevy::tasks::AsyncComputeTaskPool;
+use cim_core::georef::Anchor;
+use cim_core::layer::{Layer, LayerKind};
+use cim_core::scene::Style;
+use glam::DVec3;
+use std::collections::{HashMap, VecDeque};
+use std::panic::AssertUnwindSafe;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
+
+/// Vertices spawned per frame at most, all vector layers together (about
+/// 48 MB of vertex data for the GPU to take in).
+pub const UPLOAD_VERTICES_PER_FRAME: usize = 1 << 20;
+
+/// One chunk's mesh and its vertex count.
+type Chunk = (Anchor, Mesh, usize);
+/// Pipe centre lines, drawn as a gizmo around an anchor.
+type CentreLines = (Anchor, GizmoAsset);
+
+/// What a build made.
+struct Built {
+    layer: u64,
+    generation: u64,
+    /// The chunks (feature meshes, or icons of point layers) and the
+    /// centre lines of pipes; `Err` when meshing panicked.
+    result: Result<(Vec<Chunk>, Option<CentreLines>), String>,
+}
+
+/// The material a layer's chunks are spawned with.
+#[derive(Clone)]
+enum ChunkMaterial {
+    Features(Handle<FeatureMaterial>),
+    Icons(Handle<IconMaterial>),
+}
+
+/// A layer being built or uploaded.
+struct Build {
+    generation: u64,
+    /// The slot's `style_tick` when the build started.
+    style_tick: u64,
+    material: ChunkMaterial,
+    /// Chunks waiting to be spawned, once the build has landed.
+    pending: Option<VecDeque<Chunk>>,
+}
+
+/// Builds under way, by layer (slot) id.
+#[derive(Resource)]
+pub struct LayerBuilds {
+    tx: Sender<Built>,
+    rx: Mutex<Receiver<Built>>,
+    builds: HashMap<u64, Build>,
+    next_generation: u64,
+    /// Vertices spawned per frame at most ([`UPLOAD_VERTICES_PER_FRAME`]).
+    pub upload_budget: usize,
+}
+
+impl Default for LayerBuilds {
+    fn default() -> Self {
+        let (tx, rx) = channel();
+        LayerBuilds {
+            tx,
+            rx: Mutex::new(rx),
+            builds: HashMap::new(),
+            next_generation: 0,
+            upload_budget: UPLOAD_VERTICES_PER_FRAME,
+        }
+    }
+}
+
+impl LayerBuilds {
+    /// Layers being meshed or uploaded.
+    pub fn in_progress(&self) -> usize {
+        self.builds.len()
+    }
+}
+
+/// What the task needs, owned.
+struct Job {
+    layer: Arc<Layer>,
+    kind: LayerKind,
+    style: Style,
+    prisms: Vec<Option<(f64, f64)>>,
+    theme_colors: Option<Vec<[u8; 4]>>,
+    ground: Ground,
+}
+
+impl Job {
+    fn run(&self) -> (Vec<Chunk>, Option<CentreLines>) {
+        if self.kind == LayerKind::Points {
+            let icons = point_icons_of(
+                &self.layer,
+                &self.style,
+                self.theme_colors.as_deref(),
+                &self.ground,
+            );
+            let chunks = icons
+                .into_iter()
+                .map(|(a, m)| {
+                    let n = m.count_vertices();
+                    (a, m, n)
+                })
+                .collect();
+            return (chunks, None);
+        }
+        let pipes = match self.layer.vector() {
+            Some(v) if self.kind == LayerKind::Pipes => pipe_shapes(v, &self.style, &self.ground),
+            _ => Vec::new(),
+        };
+        let chunks =
+            build_layer_meshes(&self.layer, &self.style, &self.prisms, &pipes, &self.ground)
+                .into_iter()
+                .map(|(a, data)| {
+                    let n = data.positions.len();
+                    (a, data.into_mesh(), n)
+                })
+                .collect();
+        (chunks, self.centre_lines(&pipes))
+    }
+
+    /// Pipe centre lines a couple of pixels wide, so networks stay legible
+    /// from afar where 0.3 m tubes are sub-pixel.
+    fn centre_lines(&self, pipes: &[Option<crate::layers::PipeShape>]) -> Option<CentreLines> {
+        if pipes.is_empty() {
+            return None;
+        }
+        let anchor = Anchor(self.layer.bbox().map_or(DVec3::ZERO, |b| b.center()));
+        let mut gizmo = GizmoAsset::default();
+        let [r, g, b, _] = base_color_of(&self.style, self.kind);
+        let color = Color::srgb_u8(r, g, b);
+        for s in pipes.iter().flatten() {
+            for l in &s.lines {
+                gizmo.linestrip(l.iter().map(|p| anchor.local(*p)), color);
+            }
+        }
+        Some((anchor, gizmo))
+    }
+}
+
+/// Starts a build for every ready layer that is not drawn as it is styled
+/// now. Terrain is drawn by `terrain` and needs only its material.
+#[allow(clippy::too_many_arguments)]
+pub fn start_builds(
+    mut store: ResMut<SceneStore>,
+    mut builds: ResMut<LayerBuilds>,
+    mut ground: ResMut<Ground>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut layer_materials: ResMut<LayerMaterials>,
+    mut icon_materials: ResMut<Assets<IconMaterial>>,
+    mut feature_materials: ResMut<Assets<FeatureMaterial>>,
+    mut feature_styles: ResMut<FeatureStyles>,
+    mut style_buffers: ResMut<Assets<ShaderBuffer>>,
+    mut terrain_tiles: ResMut<crate::terrain::TerrainTiles>,
+) {
+    // Terrain first: vector layers drape on it, so they wait until every
+    // terrain layer has loaded.
+    if !ground.is_set()
+        && let Some(t) = store
+            .layers
+            .iter()
+            .find(|s| s.state == SlotState::Ready && s.kind() == LayerKind::Terrain)
+            .and_then(|s| s.layer.clone())
+    {
+        *ground = Ground::new(t);
+    }
+    let terrain_pending = store
+        .layers
+        .iter()
+        .any(|s| s.state == SlotState::Loading && s.kind() == LayerKind::Terrain);
+    let store = &mut *store;
+    let mut spawned_any = false;
+    for slot in store.layers.iter_mut() {
+        if slot.spawned || slot.state != SlotState::Ready {
+            continue;
+        }
+        let Some(layer) = slot.layer.clone() else {
+            continue;
+        };
+        let kind = layer.effective_kind();
+        if kind != LayerKind::Terrain && terrain_pending {
+            continue;
+        }
+        if builds
+            .builds
+            .get(&slot.id)
+            .is_some_and(|b| b.style_tick == slot.style_tick)
+        {
+            continue;
+        }
+        // Opacity (layer and underground view) is applied by
+        // `sync_layer_settings` when the store's revision changes.
+        let material = materials.add(layer_material(kind, slot.reference.opacity));
+        layer_materials.0.insert(slot.id, vec![(material, 1.0)]);
+        layer_materials.1.remove(&slot.id);
+        feature_styles.remove_layer(slot.id);
+        if kind == LayerKind::Terrain {
+            // Its tiles come and go with the view (`terrain`).
+            terrain_tiles.forget(slot.id);
+            slot.spawned = true;
+            spawned_any = true;
+            continue;
+        }
+        let chunk_material = if feature_styled(kind) {
+            // Each feature's colour comes from the layer's style buffer.
+            let colors = crate::feature_style::style_colors(slot);
+            let styles = feature_styles.insert_layer(
+                slot.id,
+                colors.into_iter(),
+                slot.style_tick,
+                &mut style_buffers,
+            );
+            let m = feature_materials.add(FeatureMaterial {
+                base: layer_material(kind, slot.reference.opacity),
+                extension: FeatureStyle { styles },
+            });
+            layer_materials.1.insert(slot.id, m.clone());
+            ChunkMaterial::Features(m)
+        } else {
+            ChunkMaterial::Icons(icon_materials.add(IconMaterial::new(
+                crate::point_icons::ICON_PX,
+                slot.reference.opacity,
+            )))
+        };
+        builds.next_generation += 1;
+        let generation = builds.next_generation;
+        builds.builds.insert(
+            slot.id,
+            Build {
+                generation,
+                style_tick: slot.style_tick,
+                material: chunk_material,
+                pending: None,
+            },
+        );
+        let job = Job {
+            layer,
+            kind,
+            style: slot.reference.style.clone(),
+            prisms: slot.prisms.clone(),
+            theme_colors: slot.theme.as_ref().map(|t| t.colors.clone()),
+            ground: ground.clone(),
+        };
+        let (tx, id) = (builds.tx.clone(), slot.id);
+        AsyncComputeTaskPool::get()
+            .spawn(async move {
+                let result = std::panic::catch_unwind(AssertUnwindSafe(|| job.run()))
+                    .map_err(|_| "meshing crashed".to_owned());
+                // The receiver is gone only when the app is.
+                let _ = tx.send(Built {
+                    layer: id,
+                    generation,
+                    result,
+                });
+            })
+            .detach();
+    }
+    if spawned_any {
+        store.revision += 1;
+    }
+}
+
+/// Takes finished builds (the layer's old entities go), spawns chunks
+/// within the per-frame budget, and marks layers spawned when all are.
+#[allow(clippy::too_many_arguments)]
+pub fn receive_builds(
+    mut commands: Commands,
+    mut store: ResMut<SceneStore>,
+    mut builds: ResMut<LayerBuilds>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut gizmo_assets: ResMut<Assets<GizmoAsset>>,
+    existing: Query<(Entity, &LayerEntity)>,
+) {
+    let builds = &mut *builds;
+    let landed: Vec<Built> = builds
+        .rx
+        .lock()
+        .map(|rx| rx.try_iter().collect())
+        .unwrap_or_default();
+    for built in landed {
+        let current = builds
+            .builds
+            .get(&built.layer)
+            .is_some_and(|b| b.generation == built.generation);
+        let Some(slot) = store.slot(built.layer).filter(|_| current) else {
+            continue;
+        };
+        let visibility = visibility_of(slot);
+        for (e, le) in &existing {
+            if le.0 == built.layer {
+                commands.entity(e).despawn();
+            }
+        }
+        match built.result {
+            Ok((chunks, centre_lines)) => {
+                if let Some((anchor, gizmo)) = centre_lines {
+                    commands.spawn((
+                        Gizmo {
+                            handle: gizmo_assets.add(gizmo),
+                            line_config: GizmoLineConfig {
+                                width: 1.5,
+                                ..default()
+                            },
+                            depth_bias: -0.0005,
+                        },
+                        Transform::default(),
+                        visibility,
+                        GeoAnchor(anchor.0),
+                        LayerEntity(built.layer),
+                    ));
+                }
+                if let Some(b) = builds.builds.get_mut(&built.layer) {
+                    b.pending = Some(chunks.into());
+                }
+            }
+            Err(e) => {
+                let text = format!("layer `{}`: could not be drawn: {e}", slot.reference.name);
+                store.notices.push(Notice { error: true, text });
+                if let Some(b) = builds.builds.get_mut(&built.layer) {
+                    b.pending = Some(VecDeque::new());
+                }
+            }
+        }
+    }
+    let mut budget = builds.upload_budget;
+    let mut finished = Vec::new();
+    for (&id, b) in &mut builds.builds {
+        let Some(pending) = &mut b.pending else {
+            continue;
+        };
+        let Some(slot) = store.slot(id) else {
+            finished.push(id);
+            continue;
+        };
+        let visibility = visibility_of(slot);
+        while budget > 0
+            && let Some((anchor, mesh, vertices)) = pending.pop_front()
+        {
+            budget = budget.saturating_sub(vertices);
+            let mut e = commands.spawn((
+                Mesh3d(meshes.add(mesh)),
+                Transform::default(),
+                visibility,
+                GeoAnchor(anchor.0),
+                LayerEntity(id),
+            ));
+            match &b.material {
+                ChunkMaterial::Features(m) => {
+                    e.insert(MeshMaterial3d(m.clone()));
+                }
+                ChunkMaterial::Icons(m) => {
+                    // A chunk's box is its points; icons reach past it.
+                    e.insert((
+                        MeshMaterial3d(m.clone()),
+                        NoFrustumCulling,
+                        NotShadowCaster,
+                        NotShadowReceiver,
+                    ));
+                }
+            }
+        }
+        if pending.is_empty() {
+            finished.push(id);
+        }
+    }
+    let mut spawned_any = false;
+    for id in finished {
+        builds.builds.remove(&id);
+        if let Some(slot) = store.slot_mut(id)
+            && slot.state == SlotState::Ready
+        {
+            slot.spawned = true;
+            spawned_any = true;
+        }
+    }
+    // Layers that went away while building.
+    builds.builds.retain(|id, _| store.slot(*id).is_some());
+    if spawned_any {
+        store.revision += 1;
+    }
+}
+
+fn visibility_of(slot: &crate::scene_state::LayerSlot) -> Visibility {
+    if slot.reference.visible {
+        Visibility::Inherited
+    } else {
+        Visibility::Hidden
+    }
+}
+
+#[cfg(test)]
+mod tests;
