@@ -67,11 +67,7 @@ pub fn cast(
     } else {
         50_000.0
     };
-    let end = ray.at(reach);
-    let (lo, hi) = (
-        ray.origin.truncate().min(end.truncate()),
-        ray.origin.truncate().max(end.truncate()),
-    );
+    let (a, b) = (ray.origin.truncate(), ray.at(reach).truncate());
     for slot in &store.layers {
         if !slot.reference.visible || slot.kind() != LayerKind::Buildings {
             continue;
@@ -81,7 +77,7 @@ pub fn cast(
         };
         let prism = |i: usize| slot.prisms.get(i).copied().flatten();
         let h = match &slot.index {
-            Some(ix) => pick::pick_buildings_among(ray, v, ix.bbox_candidates(lo, hi), prism),
+            Some(ix) => pick::pick_buildings_among(ray, v, ix.segment_candidates(a, b), prism),
             None => pick::pick_buildings(ray, v, prism),
         };
         if let Some(h) = h
@@ -152,6 +148,16 @@ pub fn cast(
     (Some(ground_point), None)
 }
 
+/// What a pick depends on.
+#[derive(Clone, Copy, PartialEq)]
+pub struct PickKey {
+    cursor: Option<Vec2>,
+    camera: bevy::math::Affine3A,
+    revision: u64,
+    below: bool,
+}
+
+#[allow(clippy::too_many_arguments)]
 pub fn update_cursor_hit(
     windows: Query<&Window, With<PrimaryWindow>>,
     cameras: Query<(&Camera, &GlobalTransform), With<MainCamera>>,
@@ -160,13 +166,27 @@ pub fn update_cursor_hit(
     ground: Res<Ground>,
     underground: Res<crate::underground::UndergroundView>,
     mut hit: ResMut<CursorHit>,
+    mut last: Local<Option<PickKey>>,
 ) {
     let below = underground.allows_camera_below_ground();
     let Ok((camera, cam_t)) = cameras.single() else {
         return;
     };
     let window = windows.single().ok();
-    hit.cursor = window.and_then(|w| w.cursor_position());
+    let cursor = window.and_then(|w| w.cursor_position());
+    // Casting walks the model: only when the cursor, the camera or the
+    // scene moved.
+    let key = PickKey {
+        cursor,
+        camera: cam_t.affine(),
+        revision: store.revision,
+        below,
+    };
+    if last.as_ref() == Some(&key) {
+        return;
+    }
+    *last = Some(key);
+    hit.cursor = cursor;
     hit.ray = hit
         .cursor
         .and_then(|c| viewport_ray(camera, cam_t, &origin, c));
