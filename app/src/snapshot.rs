@@ -268,8 +268,11 @@ fn place_labels(
     let scale = label_scale(capture.height);
     let font = crate::snapshot_labels::LabelFont::load();
     let px = crate::snapshot_labels::TEXT_PX * scale;
+    let in_view = |p: glam::DVec3| {
+        project(p).is_some_and(|s| s.x >= 0.0 && s.y >= 0.0 && s.x <= w && s.y <= h)
+    };
     let placed = crate::ui::labels::declutter(
-        crate::ui::labels::candidates(&store, &ground, rig.pose.eye),
+        crate::ui::labels::candidates(&store, &ground, rig.pose.eye, &in_view),
         Rect::new(0.0, 0.0, w, h),
         project,
         |text| {

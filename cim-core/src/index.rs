@@ -270,6 +270,15 @@ impl SpatialIndex {
             .map(|e| e.index as usize)
     }
 
+    /// Every indexed feature, nearest bounding box to `p` first, with that
+    /// box distance (0 inside the box), lazily: taking the first `k` costs
+    /// about `O(k log n)`.
+    pub fn nearest_boxes(&self, p: DVec2) -> impl Iterator<Item = (usize, f64)> + '_ {
+        self.tree
+            .nearest_neighbor_iter_with_distance_2(&[p.x, p.y])
+            .map(|(e, d2)| (e.index as usize, d2.sqrt()))
+    }
+
     /// The feature nearest to `p` by true distance to its geometry, if one
     /// lies within `max_distance` (pass `f64::INFINITY` for no limit).
     pub fn nearest(&self, data: &VectorData, p: DVec2, max_distance: f64) -> Option<Hit> {

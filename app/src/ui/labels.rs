@@ -48,10 +48,17 @@ pub struct Candidate {
     pub lift_px: f32,
 }
 
-/// Label candidates near the camera at `eye`, nearest first, for every
-/// feature of a labelled, visible layer within a radius that grows with
-/// the camera's height.
-pub fn candidates(store: &SceneStore, ground: &Ground, eye: DVec3) -> Vec<Candidate> {
+/// Label candidates near the camera at `eye`, nearest first: for every
+/// labelled, visible layer, the features nearest the camera (by the
+/// layer's R-tree) within a radius that grows with the camera's height,
+/// whose anchor `in_view` accepts — at most [`MAX_CANDIDATES`] per layer,
+/// after examining at most four times as many, however large the layer.
+pub fn candidates(
+    store: &SceneStore,
+    ground: &Ground,
+    eye: DVec3,
+    in_view: &dyn Fn(DVec3) -> bool,
+) -> Vec<Candidate> {
     let above = (eye.z - ground.height(eye)).max(10.0);
     let radius = (above * 2.5).clamp(300.0, 5_000.0);
     let mut out: Vec<(f64, Candidate)> = Vec::new();
@@ -74,12 +81,22 @@ pub fn candidates(store: &SceneStore, ground: &Ground, eye: DVec3) -> Vec<Candid
         } else {
             0.0
         };
-        let c = DVec2::new(eye.x, eye.y);
-        for i in ix
-            .bbox_candidates(c - DVec2::splat(radius), c + DVec2::splat(radius))
-            .take(MAX_CANDIDATES)
+        let mut taken = 0;
+        for (i, _) in ix
+            .nearest_boxes(DVec2::new(eye.x, eye.y))
+            .take_while(|(_, d)| *d <= radius)
+            .take(4 * MAX_CANDIDATES)
         {
             let f = &v.features[i];
+            let prism = if slot.kind() == LayerKind::Buildings {
+                slot.prisms.get(i).copied().flatten()
+            } else {
+                None
+            };
+            let Some(at) = label_anchor(&f.geometry, prism, ground).filter(|at| in_view(*at))
+            else {
+                continue;
+            };
             let text = f
                 .attributes
                 .get(fi)
@@ -88,14 +105,10 @@ pub fn candidates(store: &SceneStore, ground: &Ground, eye: DVec3) -> Vec<Candid
             if text.is_empty() {
                 continue;
             }
-            let prism = if slot.kind() == LayerKind::Buildings {
-                slot.prisms.get(i).copied().flatten()
-            } else {
-                None
-            };
-            if let Some(at) = label_anchor(&f.geometry, prism, ground) {
-                let c = Candidate { at, text, lift_px };
-                out.push((at.distance_squared(eye), c));
+            out.push((at.distance_squared(eye), Candidate { at, text, lift_px }));
+            taken += 1;
+            if taken == MAX_CANDIDATES {
+                break;
             }
         }
     }
@@ -171,10 +184,12 @@ pub fn show(
         ))
         .with_clip_rect(clip);
     let font = egui::FontId::proportional(13.0);
+    let project = |p: DVec3| camera.world_to_viewport(cam_t, origin.to_render(p)).ok();
+    let in_view = |p: DVec3| project(p).is_some_and(|s| clip.contains(egui::pos2(s.x, s.y)));
     let placed = declutter(
-        candidates(store, ground, eye),
+        candidates(store, ground, eye, &in_view),
         Rect::new(clip.min.x, clip.min.y, clip.max.x, clip.max.y),
-        |p| camera.world_to_viewport(cam_t, origin.to_render(p)).ok(),
+        project,
         |text| {
             let g = painter.layout_no_wrap(text.to_owned(), font.clone(), egui::Color32::WHITE);
             Vec2::new(g.size().x, g.size().y)
