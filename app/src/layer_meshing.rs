@@ -219,6 +219,7 @@ pub fn start_builds(
             // Its tiles come and go with the view (`terrain`).
             terrain_tiles.forget(slot.id);
             slot.spawned = true;
+            slot.tick += 1;
             spawned_any = true;
             continue;
         }
@@ -390,7 +391,9 @@ pub fn receive_builds(
         if let Some(slot) = store.slot_mut(id)
             && slot.state == SlotState::Ready
         {
+            // New entities: opacity and visibility settings follow.
             slot.spawned = true;
+            slot.tick += 1;
             spawned_any = true;
         }
     }

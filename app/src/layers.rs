@@ -505,18 +505,28 @@ pub fn is_surface(kind: LayerKind) -> bool {
 fn sync_layer_settings(
     store: Res<SceneStore>,
     underground: Res<crate::underground::UndergroundView>,
-    mut last: Local<(u64, f32)>,
+    mut seen: Local<(HashMap<u64, u64>, f32)>,
     mut q: Query<(&LayerEntity, &mut Visibility)>,
     layer_materials: Res<LayerMaterials>,
     mut materials: ResMut<Assets<StandardMaterial>>,
     mut feature_materials: ResMut<Assets<FeatureMaterial>>,
 ) {
-    if (store.revision, underground.ground_opacity) == *last {
+    // Only the layers that changed since last seen (their slot's tick), and
+    // the surface layers when the ground's opacity changed.
+    let ground_changed = seen.1 != underground.ground_opacity;
+    seen.1 = underground.ground_opacity;
+    let changed: HashMap<u64, &crate::scene_state::LayerSlot> = store
+        .layers
+        .iter()
+        .filter(|s| (ground_changed && is_surface(s.kind())) || seen.0.get(&s.id) != Some(&s.tick))
+        .map(|s| (s.id, s))
+        .collect();
+    if changed.is_empty() {
         return;
     }
-    *last = (store.revision, underground.ground_opacity);
+    seen.0 = store.layers.iter().map(|s| (s.id, s.tick)).collect();
     for (le, mut vis) in &mut q {
-        if let Some(slot) = store.slot(le.0) {
+        if let Some(slot) = changed.get(&le.0) {
             let want = if slot.reference.visible {
                 Visibility::Inherited
             } else {
@@ -527,7 +537,7 @@ fn sync_layer_settings(
             }
         }
     }
-    for slot in &store.layers {
+    for slot in changed.values() {
         let ground = if is_surface(slot.kind()) {
             underground.ground_opacity
         } else {

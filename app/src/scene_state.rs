@@ -13,6 +13,9 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 
+mod commands;
+pub use commands::{StoreCommand, apply_store_commands};
+
 /// Load state of one layer.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SlotState {
@@ -42,6 +45,9 @@ pub struct LayerSlot {
     /// Counts restyles: renderers that follow colours compare it with the
     /// tick they last drew.
     pub style_tick: u64,
+    /// Counts every change renderers must follow (data, visibility,
+    /// opacity, style): they compare it with the tick they last saw.
+    pub tick: u64,
     /// The style's shape (`Style::shape`) the meshes were built for.
     pub meshed_shape: Option<cim_core::scene::Style>,
     /// When its background load started (the viewer), for the deadline.
@@ -172,6 +178,7 @@ impl SceneStore {
             index: None,
             spawned: false,
             style_tick: 0,
+            tick: 0,
             meshed_shape: None,
             loading_since: None,
         });
@@ -293,6 +300,7 @@ impl SceneStore {
                     slot.state = SlotState::Ready;
                     // New data: new meshes, whatever the style.
                     slot.spawned = false;
+                    slot.tick += 1;
                     if let Err(e) = slot.restyle() {
                         notices.push(Notice {
                             error: true,
@@ -458,8 +466,9 @@ impl Plugin for ScenePlugin {
             .expect("ScenePlugin is built once");
         app.insert_resource(store)
             .init_resource::<LoadChannel>()
+            .add_message::<StoreCommand>()
             .add_systems(Startup, start_loading)
-            .add_systems(PreUpdate, receive_layers);
+            .add_systems(PreUpdate, (receive_layers, apply_store_commands).chain());
     }
 }
 
@@ -567,6 +576,85 @@ mod tests {
                 .iter()
                 .any(|n| n.error && n.text.contains("did not finish"))
         );
+    }
+
+    /// Edits are commands: each moves its slot's tick and the revision,
+    /// marks the document dirty; bad ones are refused with a reason.
+    #[test]
+    fn commands_edit_the_store_and_tick_the_slot() {
+        let mut s = store(vec![layer("roads", "builtin:demo/roads")]);
+        s.load_all_blocking();
+        let id = s.layers[0].id;
+        let (tick, rev) = (s.layers[0].tick, s.revision);
+        s.apply(StoreCommand::SetOpacity {
+            layer: id,
+            opacity: 7.0,
+        })
+        .unwrap();
+        assert_eq!(s.layers[0].reference.opacity, 1.0, "clamped");
+        s.apply(StoreCommand::SetVisible {
+            layer: id,
+            visible: false,
+        })
+        .unwrap();
+        assert!(!s.layers[0].reference.visible);
+        assert_eq!(s.layers[0].tick, tick + 2);
+        assert_eq!(s.revision, rev + 2);
+        assert!(s.dirty);
+        assert!(
+            s.apply(StoreCommand::SetVisible {
+                layer: 999,
+                visible: true
+            })
+            .unwrap_err()
+            .contains("999")
+        );
+        // A theme still without its field is kept, not applied.
+        let mut style = s.layers[0].reference.style.clone();
+        style.theme = Some(cim_core::thematic::ThemeSpec {
+            mode: cim_core::thematic::ThemeMode::Categorized,
+            ..Default::default()
+        });
+        let style_tick = s.layers[0].style_tick;
+        s.apply(StoreCommand::SetStyle {
+            layer: id,
+            style: Box::new(style.clone()),
+        })
+        .unwrap();
+        assert_eq!(s.layers[0].reference.style, style);
+        assert_eq!(s.layers[0].style_tick, style_tick, "not restyled yet");
+        // A field that does not exist: refused with the layer's name.
+        style.theme.as_mut().unwrap().field = Some("no_such_field".into());
+        let e = s
+            .apply(StoreCommand::SetStyle {
+                layer: id,
+                style: Box::new(style),
+            })
+            .unwrap_err();
+        assert!(e.contains("roads"), "{e}");
+    }
+
+    /// The Bevy path: commands written in one frame are applied at the
+    /// start of the next, in order.
+    #[test]
+    fn the_app_applies_written_commands_in_order() {
+        let mut s = store(vec![layer("roads", "builtin:demo/roads")]);
+        s.load_all_blocking();
+        let id = s.layers[0].id;
+        let mut app = App::new();
+        app.add_plugins(MinimalPlugins)
+            .add_plugins(ScenePlugin::new(s));
+        app.world_mut().write_message(StoreCommand::SetOpacity {
+            layer: id,
+            opacity: 0.2,
+        });
+        app.world_mut().write_message(StoreCommand::SetOpacity {
+            layer: id,
+            opacity: 0.6,
+        });
+        app.update();
+        let s = app.world().resource::<SceneStore>();
+        assert_eq!(s.layers[0].reference.opacity, 0.6);
     }
 
     /// `cim snapshot`'s path: the same results, in layer order.

@@ -2,7 +2,7 @@
 
 use crate::camera::{CameraRig, Pose};
 use crate::i18n::Lang;
-use crate::scene_state::{SceneStore, SlotState};
+use crate::scene_state::{SceneStore, SlotState, StoreCommand};
 use bevy_egui::egui;
 
 /// A demo layer's translated name, or the layer's own name.
@@ -23,10 +23,12 @@ pub fn layer_label(l: Lang, store: &SceneStore, name: &str) -> String {
     name.to_owned()
 }
 
+/// Edits become `StoreCommand`s in `edits`.
 pub fn show(
     ui: &mut egui::Ui,
     l: Lang,
-    store: &mut SceneStore,
+    store: &SceneStore,
+    edits: &mut Vec<StoreCommand>,
     rig: &mut CameraRig,
     ground_opacity: &mut f32,
     open_table: &mut Option<u64>,
@@ -45,8 +47,6 @@ pub fn show(
         ui.add(egui::Slider::new(ground_opacity, 0.0..=1.0).show_value(false));
     });
     ui.separator();
-    let mut changed = false;
-    let mut errors = Vec::new();
     let mut zoom_to = None;
     let labels: Vec<String> = store
         .layers
@@ -55,9 +55,15 @@ pub fn show(
         .collect();
     egui::ScrollArea::vertical().show(ui, |ui| {
         // Top of the list draws on top: show in reverse drawing order.
-        for (slot, label) in store.layers.iter_mut().zip(labels).rev() {
+        for (slot, label) in store.layers.iter().zip(labels).rev() {
             ui.horizontal(|ui| {
-                changed |= ui.checkbox(&mut slot.reference.visible, label).changed();
+                let mut visible = slot.reference.visible;
+                if ui.checkbox(&mut visible, label).changed() {
+                    edits.push(StoreCommand::SetVisible {
+                        layer: slot.id,
+                        visible,
+                    });
+                }
                 match &slot.state {
                     SlotState::Loading => {
                         ui.spinner();
@@ -98,11 +104,16 @@ pub fn show(
             ui.horizontal(|ui| {
                 ui.add_space(18.0);
                 ui.label(l.t("layer.opacity"));
-                changed |= ui
-                    .add(
-                        egui::Slider::new(&mut slot.reference.opacity, 0.0..=1.0).show_value(false),
-                    )
-                    .changed();
+                let mut opacity = slot.reference.opacity;
+                if ui
+                    .add(egui::Slider::new(&mut opacity, 0.0..=1.0).show_value(false))
+                    .changed()
+                {
+                    edits.push(StoreCommand::SetOpacity {
+                        layer: slot.id,
+                        opacity,
+                    });
+                }
             });
             if slot.state == SlotState::Ready
                 && slot.layer.as_ref().is_some_and(|x| x.vector().is_some())
@@ -110,27 +121,18 @@ pub fn show(
                 ui.indent(("style", slot.id), |ui| {
                     egui::CollapsingHeader::new(l.t("style.title"))
                         .id_salt(("style_header", slot.id))
-                        .show(ui, |ui| match super::style_editor::show(ui, l, slot) {
-                            Some(Ok(())) => changed = true,
-                            Some(Err(e)) => {
-                                changed = true;
-                                errors.push(format!("{}: {e}", slot.reference.name));
+                        .show(ui, |ui| {
+                            if let Some(style) = super::style_editor::show(ui, l, slot) {
+                                edits.push(StoreCommand::SetStyle {
+                                    layer: slot.id,
+                                    style: Box::new(style),
+                                });
                             }
-                            None => {}
                         });
                 });
             }
         }
     });
-    if changed {
-        store.revision += 1;
-        store.dirty = true;
-    }
-    store.notices.extend(
-        errors
-            .into_iter()
-            .map(|text| crate::scene_state::Notice { error: true, text }),
-    );
     if let Some(bb) = zoom_to {
         let (yaw, fov) = (rig.pose.yaw, rig.fov_y);
         rig.fly_to(Pose::framing(&bb, yaw, fov));

@@ -13,7 +13,7 @@ mod tools_panel;
 
 use crate::camera::{CameraRig, Pose};
 use crate::i18n::Lang;
-use crate::scene_state::{LoadChannel, SceneStore};
+use crate::scene_state::{LoadChannel, SceneStore, StoreCommand};
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPlugin, EguiPrimaryContextPass, egui};
 
@@ -79,6 +79,8 @@ pub struct ViewAccess<'w, 's> {
         Query<'w, 's, (&'static Camera, &'static GlobalTransform), With<crate::camera::MainCamera>>,
     origin: Res<'w, crate::origin::RenderOrigin>,
     underground: ResMut<'w, crate::underground::UndergroundView>,
+    /// Edits of the store, applied next frame (see `StoreCommand`).
+    store_commands: MessageWriter<'w, StoreCommand>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -106,6 +108,7 @@ fn ui_system(
     // `&mut ResMut` marked them changed every frame, so the highlight was
     // rebuilt and the sun re-aimed each frame.
     let mut selection = selection_res.clone();
+    let mut edits: Vec<StoreCommand> = Vec::new();
     let mut clock = clock_res.clone();
     let mut root = egui::Ui::new(
         ctx.clone(),
@@ -170,13 +173,11 @@ fn ui_system(
                         let p = rig.pose;
                         let target = p.eye + p.forward() * 500.0;
                         let name = state.new_view_name.trim().to_owned();
-                        store.doc.views.retain(|v| v.name != name);
-                        store.doc.views.push(cim_core::scene::View {
+                        edits.push(StoreCommand::SaveView(cim_core::scene::View {
                             name,
                             eye: p.eye.to_array(),
                             target: target.to_array(),
-                        });
-                        store.dirty = true;
+                        }));
                         state.new_view_name.clear();
                     }
                 });
@@ -219,7 +220,15 @@ fn ui_system(
         .show(&mut root, |ui| {
             let mut opacity = view.underground.ground_opacity;
             let mut open_table = None;
-            layer_tree::show(ui, l, &mut store, &mut rig, &mut opacity, &mut open_table);
+            layer_tree::show(
+                ui,
+                l,
+                &store,
+                &mut edits,
+                &mut rig,
+                &mut opacity,
+                &mut open_table,
+            );
             if opacity != view.underground.ground_opacity {
                 view.underground.ground_opacity = opacity;
             }
@@ -298,6 +307,7 @@ fn ui_system(
     if clock.0 != clock_res.0 {
         *clock_res = clock;
     }
+    view.store_commands.write_batch(edits);
     Ok(())
 }
 

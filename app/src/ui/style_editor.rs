@@ -9,6 +9,7 @@ use crate::scene_state::LayerSlot;
 use bevy_egui::egui;
 use cim_core::attr::AttrType;
 use cim_core::color_ramp::ColorRamp;
+use cim_core::scene::Style;
 use cim_core::thematic::{ClassMethod, Legend, ThemeMode};
 
 /// Legend rows shown before "… and N more".
@@ -44,10 +45,9 @@ pub fn legend(ui: &mut egui::Ui, l: Lang, legend: &Legend) {
     }
 }
 
-/// The style editor of one vector layer; returns an error text when the
-/// new style cannot be applied (the layer then keeps a single colour).
-/// `Some(Ok(()))` means the style changed.
-pub fn show(ui: &mut egui::Ui, l: Lang, slot: &mut LayerSlot) -> Option<Result<(), String>> {
+/// The style editor of one vector layer; returns the new style when the
+/// user changed it (applied as a `StoreCommand::SetStyle`).
+pub fn show(ui: &mut egui::Ui, l: Lang, slot: &LayerSlot) -> Option<Style> {
     let layer = slot.layer.clone()?;
     let v = layer.vector()?;
     let mut spec = slot.reference.style.theme_spec();
@@ -127,13 +127,10 @@ pub fn show(ui: &mut egui::Ui, l: Lang, slot: &mut LayerSlot) -> Option<Result<(
     if spec == before {
         return None;
     }
-    if spec.mode != ThemeMode::Single && spec.field.is_none() {
-        // Wait for the user to pick a field.
-        slot.reference.style.theme = Some(spec);
-        return None;
-    }
-    slot.reference.style.theme = Some(spec);
-    Some(slot.restyle())
+    Some(Style {
+        theme: Some(spec),
+        ..slot.reference.style.clone()
+    })
 }
 
 fn mode_label(l: Lang, m: ThemeMode) -> &'static str {

@@ -1,0 +1,106 @@
+//! Edits of the open scene as commands.
+//!
+//! Panels do not change the store in place: they write [`StoreCommand`]s,
+//! which [`apply_store_commands`] applies in order at the start of the next
+//! frame through [`SceneStore::apply`]. Each applied command moves the
+//! edited slot's `tick` and the store's `revision`, so renderers follow
+//! exactly what changed; the same commands are what undo, the
+//! remote-control API and scenario variants will record and replay.
+
+use super::{Notice, SceneStore};
+use bevy::prelude::*;
+use cim_core::scene::{Style, View};
+use cim_core::thematic::ThemeMode;
+
+/// One edit of the open scene.
+#[derive(Message, Clone, Debug, PartialEq)]
+pub enum StoreCommand {
+    SetVisible {
+        layer: u64,
+        visible: bool,
+    },
+    /// Opacity 0–1 (clamped).
+    SetOpacity {
+        layer: u64,
+        opacity: f32,
+    },
+    /// A new style: colours only (see `Style::shape`) recolour the layer,
+    /// anything else remeshes it. A categorized or graduated theme without
+    /// a field yet is kept and not applied (the user is still choosing).
+    SetStyle {
+        layer: u64,
+        style: Box<Style>,
+    },
+    /// Saves a named view (replacing one of the same name).
+    SaveView(View),
+}
+
+impl SceneStore {
+    /// Applies one command. An unknown layer is an error; so is a style
+    /// that cannot be applied (the layer then keeps a single colour).
+    pub fn apply(&mut self, command: StoreCommand) -> Result<(), String> {
+        match command {
+            StoreCommand::SetVisible { layer, visible } => {
+                self.edit(layer, |s| s.reference.visible = visible)?;
+            }
+            StoreCommand::SetOpacity { layer, opacity } => {
+                let opacity = if opacity.is_finite() {
+                    opacity.clamp(0.0, 1.0)
+                } else {
+                    1.0
+                };
+                self.edit(layer, |s| s.reference.opacity = opacity)?;
+            }
+            StoreCommand::SetStyle { layer, style } => {
+                let incomplete = style
+                    .theme
+                    .as_ref()
+                    .is_some_and(|t| t.mode != ThemeMode::Single && t.field.is_none());
+                let result = self.edit(layer, |s| {
+                    s.reference.style = *style;
+                    if incomplete { Ok(()) } else { s.restyle() }
+                })?;
+                if let Err(e) = result {
+                    let name = self.slot(layer).map_or("", |s| s.reference.name.as_str());
+                    return Err(format!("{name}: {e}"));
+                }
+            }
+            StoreCommand::SaveView(view) => {
+                self.doc.views.retain(|v| v.name != view.name);
+                self.doc.views.push(view);
+                self.revision += 1;
+                self.dirty = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `f` on a slot and records the change.
+    fn edit<T>(
+        &mut self,
+        layer: u64,
+        f: impl FnOnce(&mut super::LayerSlot) -> T,
+    ) -> Result<T, String> {
+        let slot = self
+            .slot_mut(layer)
+            .ok_or_else(|| format!("no layer with id {layer}"))?;
+        let out = f(slot);
+        slot.tick += 1;
+        self.revision += 1;
+        self.dirty = true;
+        Ok(out)
+    }
+}
+
+/// Applies the frame's commands in the order they were written; a command
+/// that fails leaves an error notice.
+pub fn apply_store_commands(
+    mut store: ResMut<SceneStore>,
+    mut commands: MessageReader<StoreCommand>,
+) {
+    for c in commands.read() {
+        if let Err(text) = store.apply(c.clone()) {
+            store.notices.push(Notice { error: true, text });
+        }
+    }
+}
