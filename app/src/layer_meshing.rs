@@ -10,6 +10,7 @@
 //! overtaken by a newer one (a second restyle) is dropped when it lands.
 
 use crate::feature_style::{FeatureMaterial, FeatureStyle, FeatureStyles};
+use crate::frame_stats::{FrameStats, MeshStats, Stage, StageTimer};
 use crate::layers::{
     Ground, LayerEntity, LayerMaterials, base_color_of, build_layer_meshes, feature_styled,
     layer_material, pipe_shapes, point_icons_of,
@@ -292,7 +293,9 @@ pub fn receive_builds(
     mut meshes: ResMut<Assets<Mesh>>,
     mut gizmo_assets: ResMut<Assets<GizmoAsset>>,
     existing: Query<(Entity, &LayerEntity)>,
+    stats: Option<Res<FrameStats>>,
 ) {
+    let _timer = StageTimer::start(stats.as_deref(), Stage::Upload);
     let builds = &mut *builds;
     let landed: Vec<Built> = builds
         .rx
@@ -360,6 +363,7 @@ pub fn receive_builds(
         {
             budget = budget.saturating_sub(vertices);
             let mut e = commands.spawn((
+                MeshStats::of(&mesh),
                 Mesh3d(meshes.add(mesh)),
                 Transform::default(),
                 visibility,

@@ -27,6 +27,7 @@ pub mod camera;
 pub mod cli;
 pub mod feature_style;
 pub mod fonts;
+pub mod frame_stats;
 pub mod i18n;
 pub mod inspect;
 pub mod layer_meshing;

@@ -121,6 +121,15 @@ pub struct Report {
     pub frame_times_ms: Vec<f64>,
     /// Process CPU time (all threads) while the frames were timed, seconds.
     pub measured_cpu_s: f64,
+    /// Per timed frame: triangles of the meshes in view.
+    pub triangles: Vec<u64>,
+    /// CPU time of the data-bound stages over the timed frames, seconds.
+    pub lod_s: f64,
+    pub upload_s: f64,
+    /// At the end: bytes of meshes uploaded (drawn or kept), and of
+    /// streamed content resident.
+    pub gpu_mesh_bytes: u64,
+    pub stream_resident_bytes: u64,
     pub total_s: f64,
 }
 
@@ -187,7 +196,10 @@ fn build_headless(
         bench_cpu_start: 0.0,
     })
     .add_systems(PostStartup, attach_target)
-    .add_systems(Update, (drive_capture, place_labels).chain());
+    .add_systems(
+        Update,
+        (sample_bench_frame, drive_capture, place_labels).chain(),
+    );
     (app, report)
 }
 
@@ -211,6 +223,43 @@ fn attach_target(
         commands
             .entity(e)
             .insert(RenderTarget::Image(capture.target.clone().into()));
+    }
+}
+
+/// `cim bench`: per timed frame, the triangles in view; when timing
+/// starts and ends, the stage times and memory.
+fn sample_bench_frame(
+    capture: Res<Capture>,
+    stats: Res<crate::frame_stats::FrameStats>,
+    terrain: Res<crate::terrain::TerrainTiles>,
+    meshes: Query<(&crate::frame_stats::MeshStats, Has<Mesh3d>, &ViewVisibility)>,
+) {
+    use crate::frame_stats::Stage;
+    let (Phase::Measuring { frame, .. }, Job::Bench { frames, .. }) =
+        (&capture.phase, &capture.job)
+    else {
+        return;
+    };
+    let Ok(mut r) = capture.report.lock() else {
+        return;
+    };
+    if *frame == 0 {
+        // Timing starts: forget what settling cost.
+        stats.take(Stage::Lod);
+        stats.take(Stage::Upload);
+        return;
+    }
+    let drawn: u64 = meshes
+        .iter()
+        .filter(|(_, has_mesh, v)| *has_mesh && v.get())
+        .map(|(m, _, _)| u64::from(m.triangles))
+        .sum();
+    r.triangles.push(drawn);
+    if *frame >= *frames {
+        r.lod_s = stats.take(Stage::Lod).as_secs_f64();
+        r.upload_s = stats.take(Stage::Upload).as_secs_f64();
+        r.gpu_mesh_bytes = meshes.iter().map(|(m, _, _)| u64::from(m.bytes)).sum();
+        r.stream_resident_bytes = terrain.resident_bytes() as u64;
     }
 }
 
@@ -714,10 +763,24 @@ pub fn run_bench(args: BenchArgs) -> Result<std::process::ExitCode> {
         "frame_ms_max": ft.last().copied().unwrap_or(0.0),
         "frame_ms_min": ft.first().copied().unwrap_or(0.0),
         "cpu_ms_per_frame": r.measured_cpu_s * 1e3 / ft.len().max(1) as f64,
+        "lod_ms_per_frame": r.lod_s * 1e3 / ft.len().max(1) as f64,
+        "upload_ms_per_frame": r.upload_s * 1e3 / ft.len().max(1) as f64,
+        "triangles_median": median_u64(&r.triangles),
+        "triangles_max": r.triangles.iter().max().copied().unwrap_or(0),
+        "gpu_mesh_mb": r.gpu_mesh_bytes as f64 / MB,
+        "stream_resident_mb": r.stream_resident_bytes as f64 / MB,
         "peak_rss_mb": peak_rss_mb(),
     });
     println!("{}", serde_json::to_string_pretty(&json)?);
     Ok(outcome(&r.notices))
+}
+
+const MB: f64 = 1024.0 * 1024.0;
+
+fn median_u64(v: &[u64]) -> u64 {
+    let mut v = v.to_vec();
+    v.sort_unstable();
+    v.get(v.len() / 2).copied().unwrap_or(0)
 }
 
 /// CPU time this process has used so far, all threads, in seconds

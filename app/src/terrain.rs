@@ -11,6 +11,7 @@
 //! by a baked hillshade (north-west light, 45°, as GIS hillshades are).
 
 use crate::basemap::{DrapeKey, Drapes, TileDrape, drape_size};
+use crate::frame_stats::{FrameStats, MeshStats, Stage, StageTimer};
 use crate::layers::{LayerEntity, LayerMaterials};
 use crate::origin::GeoAnchor;
 use crate::scene_state::{SceneStore, SlotState};
@@ -361,6 +362,7 @@ impl LayerTiles {
                     }
                     let entity = commands
                         .spawn((
+                            MeshStats::of(&mesh),
                             MeshMaterial3d(spawn.material.clone()),
                             Transform::default(),
                             spawn.visibility,
@@ -430,7 +432,9 @@ fn update_terrain_lod(
     mut materials: ResMut<Assets<StandardMaterial>>,
     mut images: ResMut<Assets<Image>>,
     mut cut: Local<Vec<NodeId>>,
+    stats: Option<Res<FrameStats>>,
 ) {
+    let _timer = StageTimer::start(stats.as_deref(), Stage::Lod);
     let viewport = cameras
         .iter()
         .find_map(|c| c.logical_viewport_size())

@@ -64,6 +64,7 @@ pub fn core_plugins(app: &mut App, store: SceneStore, pose: Pose) {
         .clone()
         .unwrap_or_else(|| default_clock(lon));
     let origin = store.origin();
+    app.init_resource::<crate::frame_stats::FrameStats>();
     app.add_plugins((
         ScenePlugin::new(store),
         crate::basemap::BasemapPlugin,

@@ -236,6 +236,12 @@ fn bench_flies_a_path_and_reports_stable_keys() {
         "frame_ms_max",
         "frame_ms_min",
         "cpu_ms_per_frame",
+        "lod_ms_per_frame",
+        "upload_ms_per_frame",
+        "triangles_median",
+        "triangles_max",
+        "gpu_mesh_mb",
+        "stream_resident_mb",
         "peak_rss_mb",
     ] {
         assert!(v.get(key).is_some(), "{key} missing: {v}");
@@ -243,6 +249,11 @@ fn bench_flies_a_path_and_reports_stable_keys() {
     assert_eq!(v["path"], "orbit");
     assert_eq!(v["frames"], 3);
     assert!(v["frame_ms_max"].as_f64() >= v["frame_ms_median"].as_f64());
+    // The demo city is drawn: its meshes and terrain tiles are counted.
+    assert!(v["triangles_median"].as_u64().unwrap() > 1_000, "{v}");
+    assert!(v["gpu_mesh_mb"].as_f64().unwrap() > 0.1, "{v}");
+    assert!(v["stream_resident_mb"].as_f64().unwrap() > 0.0, "{v}");
+    assert!(v["lod_ms_per_frame"].as_f64().unwrap() > 0.0, "{v}");
 }
 
 #[test]
