@@ -16,10 +16,10 @@ use crate::underground::{BasePlane, UndergroundView, base_plane_extent, ground_m
 use bevy::asset::RenderAssetUsages;
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
-use cim_core::drape_lod::{DrapeLod, PlaneQuadtree, distance_to_bbox, projection_scale};
-use cim_core::geometry::Bbox;
 use cim_core::imagery::RgbaImage;
-use cim_core::terrain_lod::NodeId;
+use cim_core::lod::drape::{DrapeLod, PlaneQuadtree, distance_to_bbox, projection_scale};
+use cim_core::lod::terrain::NodeId;
+use cim_core::model::geometry::Bbox;
 use cim_loaders::FetchOptions;
 use cim_loaders::basemap::BasemapComposer;
 use glam::DVec3;

@@ -6,8 +6,8 @@
 use crate::origin::{CameraGeoPosition, OriginSet, RenderOrigin};
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit};
 use bevy::prelude::*;
-use cim_core::geometry::Bbox;
-use cim_core::pick::Ray;
+use cim_core::model::geometry::Bbox;
+use cim_core::query::pick::Ray;
 use cim_core::scene::View;
 use glam::{DQuat, DVec3};
 
@@ -179,7 +179,9 @@ pub fn viewport_ray(
     let r = camera.viewport_to_world(transform, pos).ok()?;
     Some(Ray {
         origin: origin.from_render(r.origin),
-        dir: cim_core::georef::RenderFrame::dir_from_render(Vec3::from(r.direction).as_dvec3()),
+        dir: cim_core::scene::georef::RenderFrame::dir_from_render(
+            Vec3::from(r.direction).as_dvec3(),
+        ),
     })
 }
 
@@ -283,9 +285,9 @@ pub fn apply_rig(
     let frame = origin
         .0
         .rebase_for(rig.pose.eye)
-        .map_or(origin.0, cim_core::georef::RenderFrame::new);
+        .map_or(origin.0, cim_core::scene::georef::RenderFrame::new);
     for mut t in &mut q {
-        let fwd = cim_core::georef::RenderFrame::dir_to_render(rig.pose.forward()).as_vec3();
+        let fwd = cim_core::scene::georef::RenderFrame::dir_to_render(rig.pose.forward()).as_vec3();
         *t = Transform::from_translation(frame.to_render(rig.pose.eye)).looking_to(fwd, Vec3::Y);
     }
 }

@@ -8,11 +8,11 @@ use crate::feature_style::FeatureMaterial;
 use crate::mesh::{self, MeshData, Paint};
 use crate::scene_state::SceneStore;
 use bevy::prelude::*;
-use cim_core::geometry::{Geometry, Polygon};
-use cim_core::georef::Anchor;
-use cim_core::grid::Grid;
-use cim_core::layer::{Layer, LayerKind, VectorData};
+use cim_core::model::geometry::{Geometry, Polygon};
+use cim_core::model::grid::Grid;
+use cim_core::model::layer::{Layer, LayerKind, VectorData};
 use cim_core::scene::Style;
+use cim_core::scene::georef::Anchor;
 use glam::DVec3;
 use std::collections::HashMap;
 
@@ -217,7 +217,7 @@ impl PipeFields {
 
 /// One pipe feature's shape (see [`pipe_shapes`]); `None` for non-lines.
 pub fn pipe_shape(
-    f: &cim_core::layer::Feature,
+    f: &cim_core::model::layer::Feature,
     fields: &PipeFields,
     style: &Style,
     ground: &Ground,
@@ -594,8 +594,8 @@ pub fn feature_styled(kind: LayerKind) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cim_core::attr::{AttrType, AttrValue, Field};
-    use cim_core::layer::{Feature, FeatureId};
+    use cim_core::model::attr::{AttrType, AttrValue, Field};
+    use cim_core::model::layer::{Feature, FeatureId};
 
     fn pipe(attrs: Vec<AttrValue>, line: Vec<DVec3>) -> Feature {
         Feature {

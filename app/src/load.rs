@@ -5,10 +5,10 @@
 
 use anyhow::{Context, Result, bail};
 use cim_core::crs::{CrsDef, Transformer};
-use cim_core::demo;
-use cim_core::grid::Grid;
-use cim_core::layer::{Layer, LayerContent, LayerKind};
 use cim_core::message::quote;
+use cim_core::model::grid::Grid;
+use cim_core::model::layer::{Layer, LayerContent, LayerKind};
+use cim_core::scene::demo;
 use cim_core::scene::{FORMAT_VERSION, LayerRef, SceneDoc, Source, Style};
 use glam::DVec3;
 use std::path::{Path, PathBuf};
@@ -186,9 +186,9 @@ pub struct LoadedLayer {
     pub losses: Vec<String>,
     /// R-tree over the features (built on the loader thread: a million
     /// footprints take a fraction of a second).
-    pub index: Option<cim_core::index::SpatialIndex>,
+    pub index: Option<cim_core::query::index::SpatialIndex>,
     /// Level-of-detail quadtree over a raster (under a second for 10⁸ cells).
-    pub terrain: Option<cim_core::terrain_lod::TerrainQuadtree>,
+    pub terrain: Option<cim_core::lod::terrain::TerrainQuadtree>,
 }
 
 /// Where a layer's data is: the source, and which of its layers.
@@ -317,14 +317,14 @@ pub fn load_layer(
             return Err(format!(
                 "{shown}: none of its {total} features can be placed (coordinates not finite, \
                  beyond ±{:e} or outside what {} can hold)",
-                cim_core::geometry::MAX_COORDINATE,
+                cim_core::model::geometry::MAX_COORDINATE,
                 scene_crs.label()
             ));
         }
         losses.push(format!(
             "{shown}: {dropped} of {total} features left out: coordinates not finite, beyond \
              ±{:e} or outside what {} can hold",
-            cim_core::geometry::MAX_COORDINATE,
+            cim_core::model::geometry::MAX_COORDINATE,
             scene_crs.label()
         ));
     }
@@ -342,10 +342,12 @@ pub fn load_layer(
     // Resolved once here: `Auto` would otherwise be worked out from every
     // feature each time a renderer, picker or label asks (each frame).
     layer.kind = layer.effective_kind();
-    let index = layer.vector().map(cim_core::index::SpatialIndex::build);
+    let index = layer
+        .vector()
+        .map(cim_core::query::index::SpatialIndex::build);
     let terrain = layer
         .grid()
-        .map(|g| cim_core::terrain_lod::TerrainQuadtree::build(g, TERRAIN_TILE_QUADS));
+        .map(|g| cim_core::lod::terrain::TerrainQuadtree::build(g, TERRAIN_TILE_QUADS));
     Ok(LoadedLayer {
         layer,
         warnings,

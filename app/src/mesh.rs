@@ -1,11 +1,11 @@
 //! Mesh builders: city-model geometry → triangle meshes, in render axes,
-//! relative to an f64 anchor (see `cim_core::georef`). Bevy-free data so
+//! relative to an f64 anchor (see `cim_core::scene::georef`). Bevy-free data so
 //! the builders are easy to test; [`MeshData::into_mesh`] hands them over.
 
 use bevy::asset::RenderAssetUsages;
 use bevy::mesh::{Indices, Mesh, PrimitiveTopology};
-use cim_core::geometry::Polygon;
-use cim_core::georef::Anchor;
+use cim_core::model::geometry::Polygon;
+use cim_core::scene::georef::Anchor;
 use glam::{DVec2, DVec3, Vec3};
 
 /// How a vertex is painted: a colour (linear RGBA) and the index of the
@@ -145,7 +145,7 @@ pub fn triangulate(polygon: &Polygon) -> Vec<usize> {
 }
 
 fn signed_area_xy(ring: &[DVec3]) -> f64 {
-    cim_core::geometry::ring_signed_area(ring)
+    cim_core::model::geometry::ring_signed_area(ring)
 }
 
 /// Triangle meshes as they are (MultiPatch, TIN), flat-shaded and
@@ -321,7 +321,7 @@ pub fn tubes<'a>(
     lines: impl IntoIterator<Item = (&'a [DVec3], f64, Paint)>,
     sides: usize,
 ) -> MeshData {
-    use cim_core::georef::RenderFrame;
+    use cim_core::scene::georef::RenderFrame;
     let sides = sides.max(3);
     let mut m = MeshData::default();
     for (line, radius, color) in lines {
@@ -399,7 +399,7 @@ pub const DRAPE_MAX_TRIANGLES: usize = 65_536;
 /// Inserts points so no segment is longer than `step` metres (for draping),
 /// at most [`DRAPE_MAX_POINTS`] of them.
 pub fn densify(line: &[DVec3], step: f64) -> Vec<DVec3> {
-    cim_core::geometry::densify(line, step, DRAPE_MAX_POINTS)
+    cim_core::model::geometry::densify(line, step, DRAPE_MAX_POINTS)
 }
 
 /// Polygons triangulated and draped: triangles are split until no edge is

@@ -2,10 +2,10 @@
 //! CRS; its f32 `Transform` is derived from the current [`RenderOrigin`].
 //! When the camera strays far from the origin, the origin jumps to it and
 //! all transforms are recomputed, so geometry near the camera is always
-//! placed to sub-millimetre precision (see `cim_core::georef`).
+//! placed to sub-millimetre precision (see `cim_core::scene::georef`).
 
 use bevy::prelude::*;
-use cim_core::georef::RenderFrame;
+use cim_core::scene::georef::RenderFrame;
 use glam::DVec3;
 
 /// Scene-CRS position of an entity's local origin.

@@ -10,10 +10,10 @@ use crate::origin::{GeoAnchor, RenderOrigin};
 use crate::scene_state::SceneStore;
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
-use cim_core::geometry::Geometry;
-use cim_core::georef::Anchor;
-use cim_core::layer::{FeatureId, LayerKind};
-use cim_core::pick::{self, Hit, Ray};
+use cim_core::model::geometry::Geometry;
+use cim_core::model::layer::{FeatureId, LayerKind};
+use cim_core::query::pick::{self, Hit, Ray};
+use cim_core::scene::georef::Anchor;
 use glam::DVec3;
 
 /// The cursor's ray and what it hits.
@@ -334,7 +334,7 @@ fn highlight_mesh(
             )
         }
         (_, Geometry::Polygon(_) | Geometry::MultiPolygon(_)) => {
-            let polys: Vec<&cim_core::geometry::Polygon> = match &f.geometry {
+            let polys: Vec<&cim_core::model::geometry::Polygon> = match &f.geometry {
                 Geometry::Polygon(p) => vec![p],
                 Geometry::MultiPolygon(ps) => ps.iter().collect(),
                 _ => Vec::new(),
@@ -352,7 +352,7 @@ fn highlight_mesh(
             g.for_each_point(|p| {
                 let z = drape(p);
                 squares.push((
-                    cim_core::geometry::Polygon::new(vec![
+                    cim_core::model::geometry::Polygon::new(vec![
                         DVec3::new(p.x - 3.0, p.y - 3.0, z),
                         DVec3::new(p.x + 3.0, p.y - 3.0, z),
                         DVec3::new(p.x + 3.0, p.y + 3.0, z),
@@ -371,7 +371,7 @@ fn highlight_mesh(
 }
 
 /// Pushes every vertex `d` metres away from the polygon's centroid.
-fn grow(p: &cim_core::geometry::Polygon, d: f64) -> cim_core::geometry::Polygon {
+fn grow(p: &cim_core::model::geometry::Polygon, d: f64) -> cim_core::model::geometry::Polygon {
     let n = p.exterior.len().max(1) as f64;
     let c = p.exterior.iter().fold(DVec3::ZERO, |a, b| a + *b) / n;
     let mut q = p.clone();

@@ -11,7 +11,7 @@ use bevy::render::render_resource::{
     AsBindGroup, RenderPipelineDescriptor, SpecializedMeshPipelineError,
 };
 use bevy::shader::ShaderRef;
-use cim_core::georef::Anchor;
+use cim_core::scene::georef::Anchor;
 use glam::DVec3;
 
 const SHADER: Handle<Shader> = uuid_handle!("5b0e7f2a-93c4-4d61-b7a8-0c4f6e21d9a3");

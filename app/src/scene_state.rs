@@ -6,7 +6,7 @@
 use crate::load::{self, OpenedScene};
 use bevy::prelude::*;
 use cim_core::crs::{CrsDef, Transformer};
-use cim_core::layer::{Layer, LayerKind};
+use cim_core::model::layer::{Layer, LayerKind};
 use cim_core::scene::{LayerRef, SceneDoc};
 use glam::DVec3;
 use std::path::PathBuf;
@@ -35,11 +35,11 @@ pub struct LayerSlot {
     /// picking and zoom-to.
     pub prisms: Vec<Option<(f64, f64)>>,
     /// Thematic colours and legend of vector layers (from the style).
-    pub theme: Option<cim_core::thematic::Thematic>,
+    pub theme: Option<cim_core::style::thematic::Thematic>,
     /// Level-of-detail quadtree of terrain layers.
-    pub terrain: Option<Arc<cim_core::terrain_lod::TerrainQuadtree>>,
+    pub terrain: Option<Arc<cim_core::lod::terrain::TerrainQuadtree>>,
     /// Spatial index of vector layers (picking, labels, selection).
-    pub index: Option<Arc<cim_core::index::SpatialIndex>>,
+    pub index: Option<Arc<cim_core::query::index::SpatialIndex>>,
     /// Meshes have been built for the current data.
     pub spawned: bool,
     /// Counts restyles: renderers that follow colours compare it with the
@@ -85,7 +85,7 @@ impl LayerSlot {
             return Ok(());
         };
         let base = crate::layers::base_color_of(style, layer.effective_kind());
-        match cim_core::thematic::classify(v, &style.theme_spec(), base) {
+        match cim_core::style::thematic::classify(v, &style.theme_spec(), base) {
             Ok(t) => {
                 self.theme = Some(t);
                 Ok(())
@@ -332,7 +332,7 @@ impl SceneStore {
     pub fn has_terrain(&self) -> bool {
         self.layers
             .iter()
-            .any(|s| s.kind() == cim_core::layer::LayerKind::Terrain && s.layer.is_some())
+            .any(|s| s.kind() == cim_core::model::layer::LayerKind::Terrain && s.layer.is_some())
     }
 
     pub fn all_loaded(&self) -> bool {
@@ -519,7 +519,7 @@ mod tests {
     }
 
     fn store(layers: Vec<LayerRef>) -> SceneStore {
-        let demo = cim_core::demo::demo_scene();
+        let demo = cim_core::scene::demo::demo_scene();
         SceneStore::new(OpenedScene {
             doc: SceneDoc {
                 format_version: FORMAT_VERSION,
@@ -611,8 +611,8 @@ mod tests {
         );
         // A theme still without its field is kept, not applied.
         let mut style = s.layers[0].reference.style.clone();
-        style.theme = Some(cim_core::thematic::ThemeSpec {
-            mode: cim_core::thematic::ThemeMode::Categorized,
+        style.theme = Some(cim_core::style::thematic::ThemeSpec {
+            mode: cim_core::style::thematic::ThemeMode::Categorized,
             ..Default::default()
         });
         let style_tick = s.layers[0].style_tick;

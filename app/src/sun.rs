@@ -83,7 +83,7 @@ fn aim_sun(
         elevation.sin(),
     );
     let _ = u;
-    let dir = cim_core::georef::RenderFrame::dir_to_render(towards_sun).as_vec3();
+    let dir = cim_core::scene::georef::RenderFrame::dir_to_render(towards_sun).as_vec3();
     for (mut t, mut light) in &mut q {
         *t = Transform::IDENTITY.looking_to(-dir, Vec3::Y);
         // Dimmer and warmer near the horizon.

@@ -1,5 +1,5 @@
 //! Terrain from a DEM as chunked level-of-detail tiles (Ulrich 2002, see
-//! `cim_core::terrain_lod`): every frame the camera selects a cut of the
+//! `cim_core::lod::terrain`): every frame the camera selects a cut of the
 //! layer's quadtree by screen-space error, and a
 //! [`Streamer`](cim_core::lod::stream::Streamer) turns it into what to draw
 //! and what to mesh: tiles are meshed on the task pool (a few at a time,
@@ -20,14 +20,14 @@ use bevy::asset::RenderAssetUsages;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use bevy::tasks::AsyncComputeTaskPool;
-use cim_core::color_ramp::ColorRamp;
-use cim_core::drape_lod::{distance_to_bbox, projection_scale};
-use cim_core::geometry::Bbox;
-use cim_core::georef::RenderFrame;
-use cim_core::layer::{Layer, LayerKind};
+use cim_core::lod::drape::{distance_to_bbox, projection_scale};
 use cim_core::lod::stream::{StreamPlan, Streamer};
-use cim_core::terrain_lod::{NodeId, TerrainMesh, TerrainQuadtree};
-use cim_core::terrain_shading;
+use cim_core::lod::terrain::{NodeId, TerrainMesh, TerrainQuadtree};
+use cim_core::model::geometry::Bbox;
+use cim_core::model::layer::{Layer, LayerKind};
+use cim_core::scene::georef::RenderFrame;
+use cim_core::style::color_ramp::ColorRamp;
+use cim_core::style::terrain_shading;
 use glam::DVec3;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::panic::AssertUnwindSafe;
@@ -162,7 +162,7 @@ impl Tint {
     /// `terrain` ramp anything with more relief.
     fn for_layer(
         style: &cim_core::scene::Style,
-        grid: &cim_core::grid::Grid,
+        grid: &cim_core::model::grid::Grid,
         draped: bool,
     ) -> Tint {
         let range = grid.min_max();

@@ -1,7 +1,7 @@
 //! Planner tools in the scene: measurement (distance, polyline length,
 //! area, height above terrain), a coordinate readout in any CRS, full-text
 //! search and attribute queries. Results are shown in the Tools panel and
-//! can be copied. The arithmetic lives in `cim_core::measure`, `search`
+//! can be copied. The arithmetic lives in `cim_core::query::measure`, `search`
 //! and `query`; this module only collects clicks and draws.
 
 use crate::camera::{CameraRig, PointerDrag, Pose};
@@ -11,9 +11,9 @@ use crate::picking::{CursorHit, Selection};
 use crate::scene_state::SceneStore;
 use bevy::prelude::*;
 use cim_core::crs::CrsDef;
-use cim_core::layer::FeatureId;
-use cim_core::measure::{self, AngleStyle, GeoMeasurer, Readout};
-use cim_core::search::SearchIndex;
+use cim_core::model::layer::FeatureId;
+use cim_core::query::measure::{self, AngleStyle, GeoMeasurer, Readout};
+use cim_core::query::search::SearchIndex;
 use glam::DVec3;
 
 /// Which measurement the clicks feed.

@@ -8,12 +8,12 @@
 //! Without `--bench` on the command line (as under `cargo test
 //! --all-targets`) it runs the same code on 10 000 features as a smoke test.
 
-use cim_core::attr::{AttrType, AttrValue, Field};
-use cim_core::geometry::{Geometry, Polygon};
-use cim_core::index::{SelectMode, SpatialIndex};
-use cim_core::layer::{Feature, FeatureId, VectorData};
+use cim_core::model::attr::{AttrType, AttrValue, Field};
+use cim_core::model::geometry::{Geometry, Polygon};
+use cim_core::model::layer::{Feature, FeatureId, VectorData};
 use cim_core::query::Query;
-use cim_core::search::SearchIndex;
+use cim_core::query::index::{SelectMode, SpatialIndex};
+use cim_core::query::search::SearchIndex;
 use glam::{DVec2, DVec3};
 use std::hint::black_box;
 use std::time::{Duration, Instant};

@@ -13,7 +13,7 @@
 //! DEM as a smoke test.
 
 use cim_core::Grid;
-use cim_core::terrain_lod::{NodeId, TerrainQuadtree};
+use cim_core::lod::terrain::{NodeId, TerrainQuadtree};
 use glam::DVec3;
 use std::hint::black_box;
 use std::time::{Duration, Instant};

@@ -10,9 +10,9 @@
 //! * 256 drapes of 256² over a 16 × 16 grid of 250 m patches from 3
 //!   threads, as the viewer's worker pool does for a fresh view.
 
-use cim_core::basemap::{Basemap, TileSource, TmsRef};
 use cim_core::crs::{CrsDef, DVec3, Transformer};
-use cim_core::geometry::Bbox;
+use cim_core::model::geometry::Bbox;
+use cim_core::scene::basemap::{Basemap, TileSource, TmsRef};
 use cim_loaders::FetchOptions;
 use cim_loaders::basemap::BasemapComposer;
 use std::time::Instant;

@@ -15,11 +15,11 @@
 //! that stays down is not hammered.
 
 use crate::tile_source::{FetchOptions, TileFetcher};
-use cim_core::basemap::Basemap;
 use cim_core::crs::{CrsDef, Transformer};
-use cim_core::geometry::Bbox;
+use cim_core::imagery::tiles::TileId;
 use cim_core::imagery::{RgbaImage, choose_matrix, compose, tiles_needed};
-use cim_core::tiles::TileId;
+use cim_core::model::geometry::Bbox;
+use cim_core::scene::basemap::Basemap;
 use glam::{DVec2, DVec3};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -19,8 +19,8 @@
 //! is usually GBK and often comes without a `.cpg`).
 
 use crate::LoadError;
-use cim_core::attr::Date;
 use cim_core::message::quote;
+use cim_core::model::attr::Date;
 use cim_core::{AttrType, AttrValue, Field};
 use encoding_rs::Encoding;
 use std::path::Path;

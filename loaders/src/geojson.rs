@@ -26,9 +26,9 @@
 
 use crate::vector::{self, RawFeature};
 use crate::{LoadError, Loaded, budget};
-use cim_core::attr::Date;
-use cim_core::geometry::Polygon;
 use cim_core::message::quote;
+use cim_core::model::attr::Date;
+use cim_core::model::geometry::Polygon;
 use cim_core::{
     AttrType, AttrValue, DVec3, FeatureId, Field, Geometry, Layer, LayerContent, LayerKind,
     VectorData,

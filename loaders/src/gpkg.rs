@@ -16,8 +16,8 @@
 
 use crate::vector::{self, RawFeature};
 use crate::{LoadError, Loaded, budget};
-use cim_core::attr::Date;
 use cim_core::message::quote;
+use cim_core::model::attr::Date;
 use cim_core::{
     AttrType, AttrValue, FeatureId, Field, Geometry, Layer, LayerContent, LayerKind, VectorData,
 };

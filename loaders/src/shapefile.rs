@@ -36,7 +36,7 @@ use crate::vector::{self, Family, RawFeature};
 use crate::{LoadError, Loaded, budget, source_file};
 use ::shapefile::record::ReadableShape;
 use ::shapefile::{Patch, PolygonRing, Shape, ShapeType};
-use cim_core::geometry::Polygon;
+use cim_core::model::geometry::Polygon;
 use cim_core::{DVec3, FeatureId, Geometry, Layer, LayerContent, LayerKind, VectorData};
 use std::path::{Path, PathBuf};
 

@@ -20,11 +20,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-pub use cim_core::basemap::{TileSource, TmsRef};
 use cim_core::imagery::RgbaImage;
-use cim_core::tiles::{
+use cim_core::imagery::tiles::{
     TileId, TileMatrixSet, TileUrlVars, TilesError, expand_tile_url, parse_wmts_capabilities,
 };
+pub use cim_core::scene::basemap::{TileSource, TmsRef};
 
 /// The largest tile or capabilities body read (a tile is typically 5–50 KB).
 const MAX_BODY_BYTES: u64 = 16 << 20;

@@ -10,7 +10,7 @@
 //! `"geometry": null`, an empty WKB) keep their attributes and get an empty
 //! geometry of the layer's type, which has no vertices and no bounding box.
 
-use cim_core::geometry::Polygon;
+use cim_core::model::geometry::Polygon;
 use cim_core::{DVec3, Feature, FeatureId, Geometry};
 
 /// Which family of geometry a layer holds.

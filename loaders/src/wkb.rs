@@ -12,7 +12,7 @@
 //! allocated, and nesting is limited, so hostile blobs give errors.
 
 use crate::vector;
-use cim_core::geometry::Polygon;
+use cim_core::model::geometry::Polygon;
 use cim_core::{DVec3, Geometry};
 
 const MAX_DEPTH: u32 = 16;

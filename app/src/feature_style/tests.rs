@@ -5,7 +5,7 @@
 use super::*;
 use crate::picking::Selection;
 use crate::scene_state::SlotState;
-use cim_core::layer::LayerKind;
+use cim_core::model::layer::LayerKind;
 
 /// An app with the demo buildings loaded, "spawned" (styled as
 /// `spawn_ready_layers` does), and the plugin's systems.

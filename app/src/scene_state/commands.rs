@@ -10,7 +10,7 @@
 use super::{Notice, SceneStore};
 use bevy::prelude::*;
 use cim_core::scene::{Style, View};
-use cim_core::thematic::ThemeMode;
+use cim_core::style::thematic::ThemeMode;
 
 /// One edit of the open scene.
 #[derive(Message, Clone, Debug, PartialEq)]

@@ -10,8 +10,8 @@ use crate::i18n::Lang;
 use crate::picking::Selection;
 use crate::scene_state::SceneStore;
 use bevy_egui::egui;
-use cim_core::geometry::Bbox;
-use cim_core::layer::{FeatureId, VectorData};
+use cim_core::model::geometry::Bbox;
+use cim_core::model::layer::{FeatureId, VectorData};
 use egui_extras::{Column, TableBuilder};
 
 /// Most rows copied to the clipboard at once.
@@ -83,7 +83,7 @@ pub fn filtered_rows(v: &VectorData, filter: &str) -> Result<Vec<usize>, String>
 
 /// Stable sort of `rows` by field `col` (nulls last either way).
 pub fn sort_rows(rows: &mut [usize], v: &VectorData, col: usize, ascending: bool) {
-    let null = cim_core::attr::AttrValue::Null;
+    let null = cim_core::model::attr::AttrValue::Null;
     rows.sort_by(|&a, &b| {
         let va = v.features[a].attributes.get(col).unwrap_or(&null);
         let vb = v.features[b].attributes.get(col).unwrap_or(&null);
@@ -299,9 +299,9 @@ fn show(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cim_core::attr::{AttrType, AttrValue, Field};
-    use cim_core::geometry::Geometry;
-    use cim_core::layer::Feature;
+    use cim_core::model::attr::{AttrType, AttrValue, Field};
+    use cim_core::model::geometry::Geometry;
+    use cim_core::model::layer::Feature;
     use glam::DVec3;
 
     fn data() -> VectorData {

@@ -10,8 +10,8 @@ use crate::origin::RenderOrigin;
 use crate::scene_state::SceneStore;
 use bevy::prelude::*;
 use bevy_egui::egui;
-use cim_core::geometry::Geometry;
-use cim_core::layer::LayerKind;
+use cim_core::model::geometry::Geometry;
+use cim_core::model::layer::LayerKind;
 use glam::{DVec2, DVec3};
 
 /// Most labels drawn in one frame.

@@ -7,10 +7,10 @@
 use crate::i18n::Lang;
 use crate::scene_state::LayerSlot;
 use bevy_egui::egui;
-use cim_core::attr::AttrType;
-use cim_core::color_ramp::ColorRamp;
+use cim_core::model::attr::AttrType;
 use cim_core::scene::Style;
-use cim_core::thematic::{ClassMethod, Legend, ThemeMode};
+use cim_core::style::color_ramp::ColorRamp;
+use cim_core::style::thematic::{ClassMethod, Legend, ThemeMode};
 
 /// Legend rows shown before "… and N more".
 const LEGEND_ROWS: usize = 24;

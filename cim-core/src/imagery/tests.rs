@@ -4,7 +4,7 @@ use glam::DVec3;
 
 use super::*;
 use crate::crs::{CrsDef, Transformer};
-use crate::tiles::TileMatrix;
+use crate::imagery::tiles::TileMatrix;
 
 fn bbox(x0: f64, y0: f64, x1: f64, y1: f64) -> Bbox {
     Bbox {

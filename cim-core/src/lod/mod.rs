@@ -1,6 +1,6 @@
 //! One level-of-detail selection for every tree of tiles: terrain
-//! ([`crate::terrain_lod::TerrainQuadtree`]), the draped base plane
-//! ([`crate::drape_lod::PlaneQuadtree`]), and the streamed sources still to
+//! ([`crate::lod::terrain::TerrainQuadtree`]), the draped base plane
+//! ([`crate::lod::drape::PlaneQuadtree`]), and the streamed sources still to
 //! come (3D Tiles, OSGB PagedLOD, tiled IFC), which implement [`LodTree`]
 //! and get the same refinement rule.
 //!
@@ -15,11 +15,13 @@
 //! keeps parents until their children are ready, loads in priority order
 //! and evicts least-recently-used content over a byte budget.
 
-use crate::drape_lod::{DrapeLod, distance_to_bbox, projection_scale};
-use crate::geometry::Bbox;
+use crate::lod::drape::{DrapeLod, distance_to_bbox, projection_scale};
+use crate::model::geometry::Bbox;
 use glam::DVec3;
 
+pub mod drape;
 pub mod stream;
+pub mod terrain;
 
 /// A tree of level-of-detail nodes, as the selection sees it.
 pub trait LodTree {

@@ -1,6 +1,6 @@
 use super::*;
 use crate::tile_source::{TileSource, TmsRef};
-use cim_core::tiles::TileMatrixSet;
+use cim_core::imagery::tiles::TileMatrixSet;
 use std::io::Cursor;
 use std::path::Path;
 

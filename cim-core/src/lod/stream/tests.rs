@@ -1,7 +1,7 @@
 use super::*;
-use crate::geometry::Bbox;
 use crate::lod::tests::Line;
 use crate::lod::{LodView, select};
+use crate::model::geometry::Bbox;
 use glam::DVec3;
 
 type Id = (u8, u32);

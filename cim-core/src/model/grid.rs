@@ -1,6 +1,6 @@
 //! Regular raster grids: DEMs, flood depths, any single-band field.
 
-use crate::geometry::Bbox;
+use crate::model::geometry::Bbox;
 use glam::DVec3;
 use serde::{Deserialize, Serialize};
 
@@ -114,7 +114,7 @@ impl Grid {
         }
         let finite = [self.x0, self.y0, self.dx, self.dy]
             .iter()
-            .all(|v| v.is_finite() && v.abs() <= crate::geometry::MAX_COORDINATE);
+            .all(|v| v.is_finite() && v.abs() <= crate::model::geometry::MAX_COORDINATE);
         if !finite || self.dx <= 0.0 || self.dy <= 0.0 {
             return Some(format!(
                 "its corner ({}, {}) or cell size {}×{} is not usable",

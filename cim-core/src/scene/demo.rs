@@ -11,11 +11,11 @@
 //! height follow a simple zoning model (CBD towers, residential slabs,
 //! low-rise housing, industry, schools). The UI labels it as synthetic.
 
-use crate::attr::{AttrType, AttrValue, Field};
 use crate::crs::CrsDef;
-use crate::geometry::{Geometry, Polygon};
-use crate::grid::Grid;
-use crate::layer::{Feature, FeatureId, Layer, LayerContent, LayerKind, VectorData};
+use crate::model::attr::{AttrType, AttrValue, Field};
+use crate::model::geometry::{Geometry, Polygon};
+use crate::model::grid::Grid;
+use crate::model::layer::{Feature, FeatureId, Layer, LayerContent, LayerKind, VectorData};
 use crate::scene::{FORMAT_VERSION, LayerRef, SceneDoc, Style, View};
 use crate::time::SceneClock;
 use glam::{DVec2, DVec3};

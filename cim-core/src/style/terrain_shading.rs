@@ -32,15 +32,15 @@
 //! equator for degrees).
 //!
 //! ```
-//! use cim_core::grid::Grid;
-//! use cim_core::terrain_shading::hillshade;
+//! use cim_core::model::grid::Grid;
+//! use cim_core::style::terrain_shading::hillshade;
 //! let g = Grid::new(3, 3, 0.0, 3.0, 1.0, 1.0); // flat
 //! let hs = hillshade(&g, 315.0, 45.0, 1.0);
 //! assert!(hs.iter().all(|v| (v - 45f32.to_radians().sin()).abs() < 1e-6));
 //! ```
 
-use crate::color_ramp::ColorRamp;
-use crate::grid::Grid;
+use crate::model::grid::Grid;
+use crate::style::color_ramp::ColorRamp;
 
 /// Share of the colour kept in full shadow by [`shade_colors`]; the rest
 /// scales with the hillshade (`ambient + (1 − ambient)·shade`).
@@ -115,7 +115,7 @@ pub fn sun_direction(azimuth_deg: f64, altitude_deg: f64) -> [f64; 3] {
 /// 0 for faces turned away.
 ///
 /// ```
-/// use cim_core::terrain_shading::{shade_of_normal, sun_direction};
+/// use cim_core::style::terrain_shading::{shade_of_normal, sun_direction};
 /// let flat = shade_of_normal([0.0, 0.0, 1.0], sun_direction(315.0, 45.0));
 /// assert!((flat - 45f32.to_radians().sin()).abs() < 1e-6);
 /// ```
@@ -162,8 +162,8 @@ fn per_cell(grid: &Grid, f: impl Fn((f64, f64)) -> f32) -> Vec<f32> {
 /// When `hillshade` is given with a length other than `width × height`.
 ///
 /// ```
-/// use cim_core::grid::Grid;
-/// use cim_core::terrain_shading::shade_colors;
+/// use cim_core::model::grid::Grid;
+/// use cim_core::style::terrain_shading::shade_colors;
 /// let mut g = Grid::new(2, 1, 0.0, 1.0, 1.0, 1.0);
 /// g.data = vec![0.0, 100.0];
 /// let c = shade_colors(&g, None, Some(&[1.0, 0.0]), None);

@@ -21,7 +21,7 @@
 //! ramp, as in matplotlib:
 //!
 //! ```
-//! use cim_core::color_ramp::ColorRamp;
+//! use cim_core::style::color_ramp::ColorRamp;
 //! let v = ColorRamp::by_name("viridis").unwrap();
 //! assert_eq!(v.sample(0.0), [0x44, 0x01, 0x54, 255]);
 //! assert_eq!(v.sample(1.0), [0xfd, 0xe7, 0x25, 255]);
@@ -281,7 +281,7 @@ pub const CATEGORICAL_LEN: usize = CATEGORICAL.len();
 /// The `i`-th categorical colour (ColorBrewer Set3 then Paired, cycling).
 ///
 /// ```
-/// use cim_core::color_ramp::{categorical_color, CATEGORICAL_LEN};
+/// use cim_core::style::color_ramp::{categorical_color, CATEGORICAL_LEN};
 /// assert_eq!(categorical_color(0), [0x8d, 0xd3, 0xc7, 255]);
 /// assert_eq!(categorical_color(CATEGORICAL_LEN), categorical_color(0));
 /// ```
@@ -311,7 +311,7 @@ pub const NULL_COLOR: [u8; 4] = [205, 205, 200, 255];
 /// behaviour for `category_field`).
 ///
 /// ```
-/// use cim_core::color_ramp::category_color;
+/// use cim_core::style::color_ramp::category_color;
 /// assert_eq!(category_color("住宅"), [226, 214, 190, 255]);
 /// assert_eq!(category_color("湿地"), category_color("湿地"));
 /// ```

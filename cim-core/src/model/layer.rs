@@ -4,10 +4,10 @@
 //! (later) a streamed tile source. Features carry stable ids that survive
 //! save/load, so selections and scenario references stay valid.
 
-use crate::attr::{AttrValue, Field};
 use crate::crs::CrsDef;
-use crate::geometry::{Bbox, Geometry};
-use crate::grid::Grid;
+use crate::model::attr::{AttrValue, Field};
+use crate::model::geometry::{Bbox, Geometry};
+use crate::model::grid::Grid;
 use serde::{Deserialize, Serialize};
 
 /// A feature id, unique within its layer and stable across save/load.
@@ -59,12 +59,12 @@ impl VectorData {
     }
 
     /// Removes the features that cannot be placed (a NaN, an infinity or
-    /// a coordinate beyond [`crate::geometry::MAX_COORDINATE`]) and says how
+    /// a coordinate beyond [`crate::model::geometry::MAX_COORDINATE`]) and says how
     /// many went. One bad vertex loses its feature, not the layer.
     pub fn drop_unplaceable(&mut self) -> usize {
         let before = self.features.len();
         self.features
-            .retain(|f| crate::geometry::is_placeable(&f.geometry));
+            .retain(|f| crate::model::geometry::is_placeable(&f.geometry));
         before - self.features.len()
     }
 
@@ -118,7 +118,7 @@ pub enum LayerKind {
 /// (water, sewer, gas, power, telecom…), so it is drawn as pipes.
 ///
 /// ```
-/// use cim_core::layer::looks_like_pipes;
+/// use cim_core::model::layer::looks_like_pipes;
 /// assert!(looks_like_pipes("Pipes_SolidFree_2017_03"));
 /// assert!(looks_like_pipes("给水管线"));
 /// assert!(!looks_like_pipes("Roads_2016_12"));

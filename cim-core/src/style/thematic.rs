@@ -21,10 +21,10 @@
 //! class `i` holds `b(i) < v ≤ b(i+1)`, the first class also holding `b0`.
 //!
 //! ```
-//! use cim_core::attr::{AttrType, AttrValue, Field};
-//! use cim_core::layer::{Feature, FeatureId, VectorData};
-//! use cim_core::geometry::Geometry;
-//! use cim_core::thematic::{classify, ClassMethod, ThemeMode, ThemeSpec};
+//! use cim_core::model::attr::{AttrType, AttrValue, Field};
+//! use cim_core::model::layer::{Feature, FeatureId, VectorData};
+//! use cim_core::model::geometry::Geometry;
+//! use cim_core::style::thematic::{classify, ClassMethod, ThemeMode, ThemeSpec};
 //! use glam::DVec3;
 //! let mut v = VectorData { fields: vec![Field::new("height", AttrType::Float)], features: vec![] };
 //! for (i, h) in [3.0, 4.0, 5.0, 30.0, 31.0, 90.0].into_iter().enumerate() {
@@ -47,11 +47,11 @@
 //! assert_eq!(t.colors[0], t.colors[2]);
 //! ```
 
-use crate::attr::{AttrType, AttrValue};
-use crate::color_ramp::{ColorRamp, NULL_COLOR, categorical_color, cim_category_color};
-use crate::layer::VectorData;
+use crate::model::attr::{AttrType, AttrValue};
+use crate::model::layer::VectorData;
 use crate::query::{close_matches, field_hint};
 use crate::scene::parse_hex_color;
+use crate::style::color_ramp::{ColorRamp, NULL_COLOR, categorical_color, cim_category_color};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -553,7 +553,7 @@ pub fn class_of(bounds: &[f64], x: f64) -> Option<usize> {
 /// `lo == hi`).
 ///
 /// ```
-/// assert_eq!(cim_core::thematic::equal_interval_breaks(0.0, 100.0, 4), [25.0, 50.0, 75.0]);
+/// assert_eq!(cim_core::style::thematic::equal_interval_breaks(0.0, 100.0, 4), [25.0, 50.0, 75.0]);
 /// ```
 pub fn equal_interval_breaks(lo: f64, hi: f64, k: usize) -> Vec<f64> {
     if hi <= lo || k < 2 {
@@ -574,7 +574,7 @@ pub fn equal_interval_breaks(lo: f64, hi: f64, k: usize) -> Vec<f64> {
 /// result only when there are fewer than `k` distinct values.
 ///
 /// ```
-/// use cim_core::thematic::quantile_breaks;
+/// use cim_core::style::thematic::quantile_breaks;
 /// assert_eq!(quantile_breaks(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0], 4), [2.0, 4.0, 6.0]);
 /// assert_eq!(quantile_breaks(&[1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 3.0], 4), [1.0, 2.0]);
 /// ```
@@ -612,7 +612,7 @@ pub fn quantile_breaks(sorted: &[f64], k: usize) -> Vec<f64> {
 /// distinct values, each value is its own class.
 ///
 /// ```
-/// use cim_core::thematic::jenks_breaks;
+/// use cim_core::style::thematic::jenks_breaks;
 /// let v = [1.0, 2.0, 3.0, 10.0, 11.0, 12.0, 50.0, 51.0];
 /// assert_eq!(jenks_breaks(&v, 3), [3.0, 12.0]);
 /// ```
@@ -722,9 +722,9 @@ pub fn format_number(x: f64, decimals: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::attr::Field;
-    use crate::geometry::Geometry;
-    use crate::layer::{Feature, FeatureId};
+    use crate::model::attr::Field;
+    use crate::model::geometry::Geometry;
+    use crate::model::layer::{Feature, FeatureId};
     use glam::DVec3;
 
     fn layer(fields: &[(&str, AttrType)], rows: Vec<Vec<AttrValue>>) -> VectorData {

@@ -13,12 +13,14 @@
 //! `TileFetcher`), and images are a plain RGBA buffer ([`RgbaImage`]) so this
 //! crate needs no image library.
 
+pub mod tiles;
+
 use std::collections::HashMap;
 
 use glam::DVec2;
 
-use crate::geometry::Bbox;
-use crate::tiles::{TileId, TileMatrixSet};
+use crate::imagery::tiles::{TileId, TileMatrixSet};
+use crate::model::geometry::Bbox;
 
 /// Distance in output pixels between transformed lattice points.
 pub const LATTICE_STEP: u32 = 16;

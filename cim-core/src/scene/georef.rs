@@ -40,7 +40,7 @@ impl RenderFrame {
     /// Scene CRS → render space, ready for the GPU.
     ///
     /// ```
-    /// use cim_core::georef::RenderFrame;
+    /// use cim_core::scene::georef::RenderFrame;
     /// use glam::DVec3;
     /// let frame = RenderFrame::new(DVec3::new(38_500_000.0, 2_470_000.0, 0.0));
     /// let v = frame.to_render(DVec3::new(38_500_010.25, 2_470_003.5, 12.0));

@@ -1,6 +1,6 @@
 //! Feature geometry in a layer's CRS: x = easting (or longitude), y = northing
 //! (or latitude), z = height in metres. f64 throughout; conversion to render
-//! space happens in [`crate::georef`].
+//! space happens in [`crate::scene::georef`].
 
 use glam::DVec3;
 use serde::{Deserialize, Serialize};
@@ -139,7 +139,7 @@ pub const MAX_COORDINATE: f64 = 1e9;
 ///
 /// ```
 /// use cim_core::{DVec3, Geometry};
-/// use cim_core::geometry::is_placeable;
+/// use cim_core::model::geometry::is_placeable;
 /// assert!(is_placeable(&Geometry::Point(DVec3::new(38_500_000.0, 2_470_000.0, 5.0))));
 /// assert!(!is_placeable(&Geometry::Point(DVec3::new(f64::NAN, 0.0, 0.0))));
 /// assert!(!is_placeable(&Geometry::Point(DVec3::new(1e300, 0.0, 0.0))));
@@ -161,7 +161,7 @@ pub fn is_placeable(g: &Geometry) -> bool {
 ///
 /// ```
 /// use cim_core::DVec3;
-/// use cim_core::geometry::densify;
+/// use cim_core::model::geometry::densify;
 /// let line = [DVec3::ZERO, DVec3::new(100.0, 0.0, 0.0)];
 /// assert_eq!(densify(&line, 10.0, 1000).len(), 11);
 /// let long = [DVec3::ZERO, DVec3::new(1e8, 0.0, 0.0)];

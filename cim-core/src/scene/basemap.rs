@@ -25,7 +25,7 @@
 //!
 //! A single `[basemap]` table is read as a stack of one.
 
-use crate::tiles::TileMatrixSet;
+use crate::imagery::tiles::TileMatrixSet;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::path::PathBuf;
 
@@ -35,7 +35,7 @@ use std::path::PathBuf;
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum TileSource {
     /// A URL template with `{z}`, `{x}`, `{y}` (or `{-y}`, `{quadkey}`,
-    /// `{s}`; see [`crate::tiles::expand_tile_url`]): OpenStreetMap, AMap,
+    /// `{s}`; see [`crate::imagery::tiles::expand_tile_url`]): OpenStreetMap, AMap,
     /// Tianditu's DataServer, most tile CDNs.
     Xyz {
         url: String,
@@ -53,7 +53,7 @@ pub enum TileSource {
     },
     /// An OGC WMTS 1.0 service: `url` is its GetCapabilities URL or a local
     /// capabilities file. Empty `style`, `tile_matrix_set` and `format` take
-    /// the layer's defaults (see [`crate::tiles::WmtsCapabilities::resolve`]).
+    /// the layer's defaults (see [`crate::imagery::tiles::WmtsCapabilities::resolve`]).
     Wmts {
         url: String,
         layer: String,

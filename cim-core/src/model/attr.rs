@@ -111,7 +111,7 @@ impl AttrValue {
     /// floats together), then dates, booleans and strings; nulls last.
     ///
     /// ```
-    /// use cim_core::attr::AttrValue;
+    /// use cim_core::model::attr::AttrValue;
     /// let mut v = vec![AttrValue::Null, AttrValue::Float(2.5), AttrValue::Int(10), AttrValue::Int(-1)];
     /// v.sort_by(AttrValue::sort_cmp);
     /// assert_eq!(v, [AttrValue::Int(-1), AttrValue::Float(2.5), AttrValue::Int(10), AttrValue::Null]);

@@ -5,9 +5,9 @@
 //! Gauss-Krüger magnitudes. Buildings are footprint prisms; terrain is a
 //! height field ray-marched and refined by bisection.
 
-use crate::geometry::{Geometry, Polygon};
-use crate::grid::Grid;
-use crate::layer::{FeatureId, VectorData};
+use crate::model::geometry::{Geometry, Polygon};
+use crate::model::grid::Grid;
+use crate::model::layer::{FeatureId, VectorData};
 use glam::DVec3;
 
 /// A ray in scene CRS (x east, y north, z up); `dir` need not be unit length.
@@ -210,8 +210,8 @@ pub fn pick_terrain_within(ray: &Ray, grid: &Grid, (lo, hi): (f32, f32)) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::attr::{AttrType, AttrValue, Field};
-    use crate::layer::Feature;
+    use crate::model::attr::{AttrType, AttrValue, Field};
+    use crate::model::layer::Feature;
 
     fn square(x: f64, y: f64, s: f64) -> Polygon {
         Polygon::new(vec![

@@ -22,7 +22,7 @@ use glam::DVec3;
 use serde::{Deserialize, Serialize};
 
 use crate::crs::{CrsDef, is_geographic, is_north_first};
-use crate::geometry::Bbox;
+use crate::model::geometry::Bbox;
 
 /// The "standardized rendering pixel size" of OGC WMTS 1.0 §6.1.1 (and
 /// 17-083r2 §6.1.1): 0.28 mm. Scale denominators convert to CRS units per
@@ -291,7 +291,7 @@ pub struct TileUrlVars<'a> {
 /// into thousands of failing requests.
 ///
 /// ```
-/// use cim_core::tiles::{TileUrlVars, expand_tile_url};
+/// use cim_core::imagery::tiles::{TileUrlVars, expand_tile_url};
 /// let v = TileUrlVars { matrix_id: "3", col: 6, row: 2, matrix_height: 8,
 ///     subdomains: &["a".into(), "b".into()], style: "default", tile_matrix_set: "w" };
 /// assert_eq!(expand_tile_url("https://{s}.t/{z}/{x}/{-y}.png", &v).unwrap(),

@@ -20,8 +20,8 @@
 //! viewer's coordinate readout.
 
 use crate::crs::{CrsDef, CrsError, Ellipsoid, Transformer, crs_info, is_geographic};
-use crate::geometry::{Polygon, ring_signed_area};
-use crate::grid::Grid;
+use crate::model::geometry::{Polygon, ring_signed_area};
+use crate::model::grid::Grid;
 use geographiclib_rs::{Geodesic, InverseGeodesic, PolygonArea, Winding};
 use glam::DVec3;
 
@@ -44,7 +44,7 @@ pub struct Distances {
 /// coordinates, metres).
 ///
 /// ```
-/// use cim_core::measure::distances;
+/// use cim_core::query::measure::distances;
 /// use glam::DVec3;
 /// let d = distances(DVec3::new(500_000.0, 2_494_000.0, 10.0), DVec3::new(500_030.0, 2_494_040.0, 130.0));
 /// assert_eq!((d.horizontal, d.vertical), (50.0, 120.0));
@@ -76,7 +76,7 @@ pub fn polyline_length_3d(points: &[DVec3]) -> f64 {
 /// need not be closed), in CRS units².
 ///
 /// ```
-/// use cim_core::measure::planar_area;
+/// use cim_core::query::measure::planar_area;
 /// use glam::DVec3;
 /// let tri = [DVec3::new(0.0, 0.0, 0.0), DVec3::new(4.0, 0.0, 0.0), DVec3::new(0.0, 3.0, 9.0)];
 /// assert_eq!(planar_area(&tri), 6.0);
@@ -115,7 +115,7 @@ fn without_closing_point(ring: &[DVec3]) -> &[DVec3] {
 /// the same CRS and vertical datum). `None` outside the DEM or over nodata.
 ///
 /// ```
-/// use cim_core::{Grid, measure::height_above_terrain};
+/// use cim_core::{Grid, query::measure::height_above_terrain};
 /// use glam::DVec3;
 /// let mut dem = Grid::new(2, 2, 0.0, 20.0, 10.0, 10.0);
 /// dem.data = vec![10.0, 10.0, 10.0, 10.0];
@@ -148,7 +148,7 @@ pub struct GeodesicInverse {
 /// λ₁₂ = 179.8°: a nearly antipodal pair where older methods fail):
 ///
 /// ```
-/// use cim_core::measure::Geod;
+/// use cim_core::query::measure::Geod;
 /// use glam::DVec3;
 /// let g = Geod::wgs84();
 /// let r = g.inverse(DVec3::new(0.0, -30.0, 0.0), DVec3::new(179.8, 29.9, 0.0));
@@ -160,7 +160,7 @@ pub struct GeodesicInverse {
 /// And the area of a 1°×1° cell on the equator:
 ///
 /// ```
-/// use cim_core::measure::Geod;
+/// use cim_core::query::measure::Geod;
 /// use glam::DVec3;
 /// let cell = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)].map(|(x, y)| DVec3::new(x, y, 0.0));
 /// assert!((Geod::wgs84().ring_area(&cell) - 12_308_778_361.469).abs() < 0.01);
@@ -397,7 +397,7 @@ fn dms_angle(v: f64, pos: char, neg: char) -> String {
 /// in metres (3 decimals) for any other; the height follows in metres.
 ///
 /// ```
-/// use cim_core::measure::{format_coordinate_as, AngleStyle};
+/// use cim_core::query::measure::{format_coordinate_as, AngleStyle};
 /// use glam::DVec3;
 /// let p = DVec3::new(114.05786, 22.5431, 12.3456);
 /// assert_eq!(format_coordinate_as(p, true, AngleStyle::Decimal), "114.057860000°E, 22.543100000°N, H 12.346 m");

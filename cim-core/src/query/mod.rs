@@ -63,7 +63,7 @@
 //! text where they were found; an unknown field lists close matches.
 //!
 //! ```
-//! use cim_core::attr::{AttrType, AttrValue, Field};
+//! use cim_core::model::attr::{AttrType, AttrValue, Field};
 //! use cim_core::query::Query;
 //! let fields = [Field::new("height", AttrType::Float), Field::new("use", AttrType::String)];
 //! let filter = Query::parse("height > 100 and use = '住宅'").unwrap().compile(&fields).unwrap();
@@ -73,8 +73,13 @@
 //! assert_eq!(err.to_string(), "unknown field 'hieght' at position 0; did you mean 'height'?");
 //! ```
 
-use crate::attr::{AttrType, AttrValue, Date, Field};
-use crate::layer::VectorData;
+pub mod index;
+pub mod measure;
+pub mod pick;
+pub mod search;
+
+use crate::model::attr::{AttrType, AttrValue, Date, Field};
+use crate::model::layer::VectorData;
 use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
@@ -1180,8 +1185,8 @@ fn eval(e: &CExpr, attrs: &[AttrValue]) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geometry::Geometry;
-    use crate::layer::{Feature, FeatureId};
+    use crate::model::geometry::Geometry;
+    use crate::model::layer::{Feature, FeatureId};
     use glam::DVec3;
 
     fn schema() -> Vec<Field> {

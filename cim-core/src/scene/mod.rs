@@ -9,10 +9,14 @@
 //! it understands instead of silently dropping what it cannot read. Saving is
 //! atomic (temp file + rename) and keeps the previous copy as `*.bak`.
 
-use crate::basemap::Basemap;
+pub mod basemap;
+pub mod demo;
+pub mod georef;
+
 use crate::crs::CrsDef;
-use crate::layer::LayerKind;
-use crate::thematic::ThemeSpec;
+use crate::model::layer::LayerKind;
+use crate::scene::basemap::Basemap;
+use crate::style::thematic::ThemeSpec;
 use crate::time::SceneClock;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -72,7 +76,7 @@ pub struct SceneDoc {
     #[serde(
         default,
         rename = "basemap",
-        deserialize_with = "crate::basemap::one_or_many",
+        deserialize_with = "crate::scene::basemap::one_or_many",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub basemaps: Vec<Basemap>,
@@ -263,13 +267,13 @@ impl SceneDoc {
     fn check_numbers(&self) -> Result<(), String> {
         let placeable = |p: &[f64; 3]| {
             p.iter()
-                .all(|v| v.is_finite() && v.abs() <= crate::geometry::MAX_COORDINATE)
+                .all(|v| v.is_finite() && v.abs() <= crate::model::geometry::MAX_COORDINATE)
         };
         if !placeable(&self.origin) {
             return Err(format!(
                 "`origin` {:?} is not a point on Earth (finite, within ±{:e})",
                 self.origin,
-                crate::geometry::MAX_COORDINATE
+                crate::model::geometry::MAX_COORDINATE
             ));
         }
         for v in &self.views {
@@ -467,7 +471,7 @@ mod tests {
 
     #[test]
     fn themes_round_trip_and_old_category_fields_still_work() {
-        use crate::thematic::{ClassMethod, ThemeMode};
+        use crate::style::thematic::{ClassMethod, ThemeMode};
         let mut doc = sample();
         let mut theme = ThemeSpec::graduated("height", ClassMethod::NaturalBreaks, 7);
         theme.ramp = Some("viridis".into());

@@ -26,9 +26,9 @@
 //! All tests are in the XY plane of the layer's CRS; heights are ignored.
 //!
 //! ```
-//! use cim_core::geometry::{Geometry, Polygon};
-//! use cim_core::index::{SelectMode, SpatialIndex};
-//! use cim_core::layer::{Feature, FeatureId, VectorData};
+//! use cim_core::model::geometry::{Geometry, Polygon};
+//! use cim_core::query::index::{SelectMode, SpatialIndex};
+//! use cim_core::model::layer::{Feature, FeatureId, VectorData};
 //! use glam::{DVec2, DVec3};
 //! let square = Polygon::new(vec![
 //!     DVec3::new(0.0, 0.0, 0.0), DVec3::new(10.0, 0.0, 0.0),
@@ -51,8 +51,8 @@
 //! assert_eq!(sel, vec![0, 1]);
 //! ```
 
-use crate::geometry::{Geometry, Polygon};
-use crate::layer::{FeatureId, VectorData};
+use crate::model::geometry::{Geometry, Polygon};
+use crate::model::layer::{FeatureId, VectorData};
 use glam::{DVec2, DVec3};
 use rstar::{AABB, Envelope, PointDistance, RTree, RTreeObject};
 
@@ -243,9 +243,9 @@ impl SpatialIndex {
     /// its way, not every box of its bounding rectangle.
     ///
     /// ```
-    /// use cim_core::geometry::Geometry;
-    /// use cim_core::index::SpatialIndex;
-    /// use cim_core::layer::{Feature, FeatureId, VectorData};
+    /// use cim_core::model::geometry::Geometry;
+    /// use cim_core::query::index::SpatialIndex;
+    /// use cim_core::model::layer::{Feature, FeatureId, VectorData};
     /// use glam::{DVec2, DVec3};
     /// // A 100 × 100 grid of points one metre apart.
     /// let data = VectorData {
@@ -720,7 +720,7 @@ fn on_boundary(shape: &SelectionShape, p: DVec2) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layer::Feature;
+    use crate::model::layer::Feature;
 
     /// Against brute force: every box a segment crosses (sampled densely
     /// along it) is a candidate, and every candidate's box lies within

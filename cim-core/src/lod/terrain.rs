@@ -63,7 +63,7 @@
 //! neighbours has the higher edge, its skirt reaches below the other's.
 //!
 //! ```
-//! use cim_core::terrain_lod::TerrainQuadtree;
+//! use cim_core::lod::terrain::TerrainQuadtree;
 //! use cim_core::{DVec3, Grid};
 //! // A 1 km × 1 km DEM at 2 m with a hill in the middle.
 //! let mut dem = Grid::new(500, 500, 38_500_000.0, 2_470_000.0, 2.0, 2.0);
@@ -90,9 +90,9 @@
 //! assert_eq!(mesh.positions.len(), tree.vertex_count(&cut[..1]));
 //! ```
 
-use crate::drape_lod::{DrapeLod, distance_to_bbox, projection_scale};
-use crate::geometry::Bbox;
-use crate::grid::Grid;
+use crate::lod::drape::{DrapeLod, distance_to_bbox, projection_scale};
+use crate::model::geometry::Bbox;
+use crate::model::grid::Grid;
 use glam::DVec3;
 use std::ops::Range;
 
@@ -598,7 +598,7 @@ impl TerrainQuadtree {
     /// [`TerrainQuadtree::select`] for terrain carrying imagery: a node is
     /// also split while a texture of `drape.texture_px` over it would have
     /// texels coarser than `drape.max_texel_px` on screen (see
-    /// [`crate::drape_lod`]), so flat ground near the camera still gets
+    /// [`crate::lod::drape`]), so flat ground near the camera still gets
     /// small tiles and sharp imagery.
     pub fn select_draped(
         &self,

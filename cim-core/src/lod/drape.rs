@@ -6,12 +6,12 @@
 //! a viewport `H` pixels high — the same projection as the terrain's
 //! screen-space error (Ulrich 2002), applied to the texel size instead of
 //! the geometric error. The terrain cut refines by both
-//! ([`crate::terrain_lod::TerrainQuadtree::select_draped`]); a scene
+//! ([`crate::lod::terrain::TerrainQuadtree::select_draped`]); a scene
 //! without terrain drapes its base plane through a flat quadtree
 //! ([`PlaneQuadtree`]) cut by texel size alone.
 
-use crate::geometry::Bbox;
-use crate::terrain_lod::NodeId;
+use crate::lod::terrain::NodeId;
+use crate::model::geometry::Bbox;
 use glam::DVec3;
 
 /// Pixels per metre at unit distance: `H / (2 tan(fov/2))`.
@@ -58,7 +58,7 @@ impl DrapeLod {
     /// spanning `extent` metres, at `distance` metres.
     ///
     /// ```
-    /// use cim_core::drape_lod::DrapeLod;
+    /// use cim_core::lod::drape::DrapeLod;
     /// // 256 m on 256 texels, 1 000 m away, k = 1 000 px/m: 1 px per texel.
     /// assert!((DrapeLod::texel_px(256.0, 256, 1_000.0, 1_000.0) - 1.0).abs() < 1e-12);
     /// ```
@@ -76,7 +76,7 @@ impl DrapeLod {
     /// whose texels stay under `max_texel_px` on screen.
     ///
     /// ```
-    /// use cim_core::drape_lod::DrapeLod;
+    /// use cim_core::lod::drape::DrapeLod;
     /// let lod = DrapeLod::default(); // 32..=2048 px, 1.5 px per texel
     /// // 1 km seen from 1 km with k = 1 000: 1 000 px on screen → 1 024 texels.
     /// assert_eq!(lod.texture_size(1_000.0, 1_000.0, 1_000.0), 1024);
@@ -142,7 +142,7 @@ impl PlaneQuadtree {
     /// coarse on screen. The cut covers the plane exactly once.
     ///
     /// ```
-    /// use cim_core::drape_lod::{DrapeLod, PlaneQuadtree};
+    /// use cim_core::lod::drape::{DrapeLod, PlaneQuadtree};
     /// use glam::DVec3;
     /// let plane = PlaneQuadtree::new(DVec3::ZERO, 10_000.0, 100.0);
     /// let mut cut = Vec::new();

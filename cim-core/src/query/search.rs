@@ -20,10 +20,10 @@
 //! 4. layer order, then feature order.
 //!
 //! ```
-//! use cim_core::attr::{AttrType, Field};
-//! use cim_core::geometry::Geometry;
-//! use cim_core::layer::{Feature, FeatureId, VectorData};
-//! use cim_core::search::{MatchKind, SearchIndex};
+//! use cim_core::model::attr::{AttrType, Field};
+//! use cim_core::model::geometry::Geometry;
+//! use cim_core::model::layer::{Feature, FeatureId, VectorData};
+//! use cim_core::query::search::{MatchKind, SearchIndex};
 //! let names = ["深圳湾公园", "深圳湾", "Shenzhen Bay Park"];
 //! let data = VectorData {
 //!     fields: vec![Field::new("名称", AttrType::String)],
@@ -40,8 +40,8 @@
 //! assert_eq!(index.search("bay shenzhen", 10)[0].kind, MatchKind::AllTerms);
 //! ```
 
-use crate::attr::{AttrValue, Field};
-use crate::layer::{FeatureId, Layer, VectorData};
+use crate::model::attr::{AttrValue, Field};
+use crate::model::layer::{FeatureId, Layer, VectorData};
 
 /// How well a feature matched, best last (so `Ord` ranks).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -449,9 +449,9 @@ impl Best {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::attr::AttrType;
-    use crate::geometry::Geometry;
-    use crate::layer::{Feature, LayerContent, LayerKind};
+    use crate::model::attr::AttrType;
+    use crate::model::geometry::Geometry;
+    use crate::model::layer::{Feature, LayerContent, LayerKind};
     use glam::DVec3;
 
     fn vd(fields: &[&str], rows: &[&[&str]]) -> VectorData {
@@ -595,7 +595,9 @@ mod tests {
         let layers = vec![
             layer("pois", pois),
             Layer {
-                content: LayerContent::Raster(crate::grid::Grid::new(1, 1, 0.0, 1.0, 1.0, 1.0)),
+                content: LayerContent::Raster(crate::model::grid::Grid::new(
+                    1, 1, 0.0, 1.0, 1.0, 1.0,
+                )),
                 ..layer("dem", VectorData::default())
             },
             layer("roads", roads),
