@@ -21,7 +21,7 @@ use cim_core::lod::drape::{DrapeLod, PlaneQuadtree, distance_to_bbox, projection
 use cim_core::lod::terrain::NodeId;
 use cim_core::model::geometry::Bbox;
 use cim_loaders::FetchOptions;
-use cim_loaders::basemap::BasemapComposer;
+use cim_loaders::tiles::basemap::BasemapComposer;
 use glam::DVec3;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};

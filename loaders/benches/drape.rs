@@ -14,7 +14,7 @@ use cim_core::crs::{CrsDef, DVec3, Transformer};
 use cim_core::model::geometry::Bbox;
 use cim_core::scene::basemap::{Basemap, TileSource, TmsRef};
 use cim_loaders::FetchOptions;
-use cim_loaders::basemap::BasemapComposer;
+use cim_loaders::tiles::basemap::BasemapComposer;
 use std::time::Instant;
 
 const HALF: f64 = 20_037_508.342_789_244;

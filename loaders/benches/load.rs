@@ -14,7 +14,7 @@
 mod bench_data;
 
 use bench_data::{write_dem, write_footprints};
-use cim_loaders::geotiff;
+use cim_loaders::raster::geotiff;
 use std::time::{Duration, Instant};
 use tiff::encoder::{Compression, DeflateLevel};
 

@@ -15,7 +15,7 @@
 //! headers (decompressed alone first) against the sizes declared.
 
 use crate::budget::{self, scaled};
-use crate::shapefile::{MAX_SHP_BYTES, MAX_TEXT_BYTES, Part, ShapefileParts};
+use crate::vector::shapefile::{MAX_SHP_BYTES, MAX_TEXT_BYTES, Part, ShapefileParts};
 use crate::{FileFormat, LoadError, Loaded};
 use std::collections::HashMap;
 use std::io::{Cursor, Read, Seek};
@@ -132,12 +132,12 @@ fn read_shapefile<R: Read + Seek>(
     let shp_path = shp_path.as_path();
     let shp_size = member_size(zip, shp_i, shp_path, MAX_SHP_BYTES)?;
     let head = peek_member(zip, shp_i, shp_path, 100)?;
-    crate::shapefile::check_shp_header(shp_path, &head, shp_size)?;
+    crate::vector::shapefile::check_shp_header(shp_path, &head, shp_size)?;
     let mut estimate = scaled(shp_size, budget::SHAPEFILE_FACTOR);
     if let Some((i, p)) = &set.dbf {
         let size = member_size(zip, *i, p, MAX_SHP_BYTES)?;
         let head = peek_member(zip, *i, p, 32)?;
-        let header = crate::dbf::DbfHeader::check(p, &head, size)?;
+        let header = crate::vector::dbf::DbfHeader::check(p, &head, size)?;
         estimate = estimate.saturating_add(header.memory_estimate(size));
     }
     for (i, p, max) in [
@@ -210,7 +210,7 @@ fn load_nested<R: Read + Seek>(
                     prj: sibling("prj").and_then(|i| Some((i, path.join(name_of.get(&i)?)))),
                     cpg: sibling("cpg").and_then(|i| Some((i, path.join(name_of.get(&i)?)))),
                 };
-                read_shapefile(&mut zip, set).and_then(|p| crate::shapefile::read(&p))
+                read_shapefile(&mut zip, set).and_then(|p| crate::vector::shapefile::read(&p))
             }
             Some(FileFormat::GeoJson) => read_member(
                 &mut zip,
@@ -219,7 +219,9 @@ fn load_nested<R: Read + Seek>(
                 MAX_MEMBER_BYTES,
                 budget::GEOJSON_FACTOR,
             )
-            .and_then(|b| crate::geojson::read_owned(&member, b, &crate::layer_name(&member))),
+            .and_then(|b| {
+                crate::vector::geojson::read_owned(&member, b, &crate::layer_name(&member))
+            }),
             Some(FileFormat::AsciiGrid) => {
                 let prj = match sibling("prj").and_then(|i| Some((i, name_of.get(&i)?))) {
                     None => Ok(None),
@@ -237,7 +239,7 @@ fn load_nested<R: Read + Seek>(
                         MAX_MEMBER_BYTES,
                         budget::ASCII_GRID_FACTOR,
                     )?;
-                    crate::ascii_grid::read(
+                    crate::raster::ascii_grid::read(
                         &member,
                         &b,
                         prj.as_ref().map(|(p, t)| (p.as_path(), t.as_str())),
@@ -247,7 +249,7 @@ fn load_nested<R: Read + Seek>(
             // The decoded raster is checked against the budget by the reader.
             Some(FileFormat::GeoTiff) => {
                 read_member(&mut zip, *index, &member, MAX_MEMBER_BYTES, 1.0)
-                    .and_then(|b| crate::geotiff::load_from(&member, Cursor::new(b)))
+                    .and_then(|b| crate::raster::geotiff::load_from(&member, Cursor::new(b)))
             }
             Some(FileFormat::Zip) if depth < MAX_NESTING => {
                 match read_member(&mut zip, *index, &member, MAX_MEMBER_BYTES, 1.0) {

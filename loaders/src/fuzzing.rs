@@ -7,7 +7,7 @@
 //! in the environment, each result is printed to stderr (for looking at one
 //! input: `cargo fuzz run <target> <file>`). Not part of the API.
 
-use crate::shapefile::{Part, ShapefileParts};
+use crate::vector::shapefile::{Part, ShapefileParts};
 use std::fmt::Display;
 use std::io::Cursor;
 use std::path::Path;
@@ -65,27 +65,30 @@ pub fn shp(data: &[u8]) {
         prj: None,
         cpg: None,
     };
-    note("shapefile::read", &crate::shapefile::read(&parts));
+    note("shapefile::read", &crate::vector::shapefile::read(&parts));
     // What follows the file header and the first record header, as one
     // record's content of whatever length (the reader cuts records to the
     // length they declare).
     note(
         "shapefile::parse_shape",
-        &crate::shapefile::parse_shape(shp.get(108..).unwrap_or_default()),
+        &crate::vector::shapefile::parse_shape(shp.get(108..).unwrap_or_default()),
     );
     note(
         "dbf::read_dbf",
-        &crate::dbf::read_dbf("fuzz.dbf".as_ref(), dbf, None),
+        &crate::vector::dbf::read_dbf("fuzz.dbf".as_ref(), dbf, None),
     );
 }
 
 /// The `.dbf` attribute table reader, without and with a `.cpg` code page.
 pub fn dbf(data: &[u8]) {
     let path = Path::new("fuzz.dbf");
-    note("dbf::read_dbf", &crate::dbf::read_dbf(path, data, None));
+    note(
+        "dbf::read_dbf",
+        &crate::vector::dbf::read_dbf(path, data, None),
+    );
     note(
         "dbf::read_dbf (GBK)",
-        &crate::dbf::read_dbf(path, data, Some("GBK")),
+        &crate::vector::dbf::read_dbf(path, data, Some("GBK")),
     );
 }
 
@@ -95,22 +98,29 @@ pub fn geotiff(data: &[u8]) {
     let path = Path::new("fuzz.tif");
     note(
         "geotiff::load_from",
-        &crate::geotiff::load_from(path, Cursor::new(data)),
+        &crate::raster::geotiff::load_from(path, Cursor::new(data)),
     );
-    let window =
-        crate::geotiff::read_window_resampled_from(path, Cursor::new(data), (1, 1, 3, 2), 2);
+    let window = crate::raster::geotiff::read_window_resampled_from(
+        path,
+        Cursor::new(data),
+        (1, 1, 3, 2),
+        2,
+    );
     note("geotiff::read_window_resampled_from", &window);
 }
 
 /// GeoPackage geometry blobs (`GP` header + WKB) and bare WKB.
 pub fn wkb(data: &[u8]) {
-    note("gpkg::parse_geometry", &crate::gpkg::parse_geometry(data));
-    note("wkb::parse", &crate::wkb::parse(data));
+    note(
+        "gpkg::parse_geometry",
+        &crate::vector::gpkg::parse_geometry(data),
+    );
+    note("wkb::parse", &crate::vector::wkb::parse(data));
 }
 
 /// The GeoJSON reader.
 pub fn geojson(data: &[u8]) {
-    let r = crate::geojson::read(Path::new("fuzz.geojson"), data, "fuzz");
+    let r = crate::vector::geojson::read(Path::new("fuzz.geojson"), data, "fuzz");
     note("geojson::read", &r);
 }
 
@@ -126,7 +136,7 @@ pub fn zip(data: &[u8]) {
 pub fn ascii_grid(data: &[u8]) {
     note(
         "ascii_grid::read",
-        &crate::ascii_grid::read(Path::new("fuzz.asc"), data, None),
+        &crate::raster::ascii_grid::read(Path::new("fuzz.asc"), data, None),
     );
 }
 

@@ -9,10 +9,10 @@
 //!   of each layer (an unparsable `.prj`, say);
 //! * [`load_path`] is the all-or-nothing form;
 //! * [`inspect_path`] / [`inspect_paths`] summarise files for `cim inspect`;
-//! * [`geotiff::read_window`] and [`geotiff::read_decimated`] read parts or
+//! * [`raster::geotiff::read_window`] and [`raster::geotiff::read_decimated`] read parts or
 //!   overviews of rasters too large to load whole;
-//! * [`basemap`] composes a scene's basemaps for a patch of ground;
-//! * [`tile_source`] reads basemap tiles (XYZ, WMTS, a folder) for
+//! * [`tiles::basemap`] composes a scene's basemaps for a patch of ground;
+//! * [`tiles::tile_source`] reads basemap tiles (XYZ, WMTS, a folder) for
 //!   `cim_core::imagery`, with a disk cache for HTTP(S).
 //!
 //! A side file that cannot be understood — an unparsable `.prj`, a GeoJSON
@@ -40,28 +40,20 @@
 //!   [`cim_core::message`]: bounded, control characters escaped.
 
 pub mod archive;
-pub mod ascii_grid;
-pub mod basemap;
 pub mod budget;
 mod crs;
-pub mod dbf;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod geojson;
-pub mod geotiff;
-pub mod gpkg;
 pub mod inspect;
-pub mod shapefile;
+pub mod raster;
 pub mod source_file;
-mod tiff_lzw;
-pub mod tile_source;
-mod vector;
-pub mod wkb;
+pub mod tiles;
+pub mod vector;
 
 pub use error::LoadError;
 pub use inspect::{InspectReport, LayerReport, inspect_path, inspect_paths};
-pub use tile_source::{FetchOptions, TileError, TileFetcher, TileSource, TmsRef};
+pub use tiles::tile_source::{FetchOptions, TileError, TileFetcher, TileSource, TmsRef};
 
 use cim_core::Layer;
 use std::path::Path;
@@ -212,12 +204,12 @@ pub fn load_all(path: &Path) -> Vec<Result<Loaded, LoadError>> {
         Err(e) => return vec![Err(e)],
     };
     match format {
-        FileFormat::Shapefile => vec![shapefile::load(path)],
+        FileFormat::Shapefile => vec![vector::shapefile::load(path)],
         FileFormat::Zip => archive::load(path),
-        FileFormat::GeoJson => vec![geojson::load(path)],
-        FileFormat::GeoPackage => gpkg::load(path),
-        FileFormat::AsciiGrid => vec![ascii_grid::load(path)],
-        FileFormat::GeoTiff => vec![geotiff::load(path)],
+        FileFormat::GeoJson => vec![vector::geojson::load(path)],
+        FileFormat::GeoPackage => vector::gpkg::load(path),
+        FileFormat::AsciiGrid => vec![raster::ascii_grid::load(path)],
+        FileFormat::GeoTiff => vec![raster::geotiff::load(path)],
     }
 }
 

@@ -540,17 +540,17 @@ fn pysheds_dem_matches_gdal() {
     ] {
         assert_eq!(g.get(col, row), Some(v), "row {row} col {col}");
     }
-    let info = cim_loaders::geotiff::read_info(&path).unwrap();
+    let info = cim_loaders::raster::geotiff::read_info(&path).unwrap();
     assert!(info.tiled);
     assert_eq!(info.block, (16, 16));
     assert_eq!(info.sample_type, "int16");
     assert_eq!(info.epsg, Some(4326));
 
     // Windows and decimated reads agree with the full read.
-    let w = cim_loaders::geotiff::read_window(&path, 340, 10, 27, 20).unwrap();
+    let w = cim_loaders::raster::geotiff::read_window(&path, 340, 10, 27, 20).unwrap();
     assert_eq!(w.get(10, 7), g.get(350, 17));
     assert_eq!(w.x0, g.x0 + 340.0 * g.dx);
-    let d = cim_loaders::geotiff::read_decimated(&path, 100).unwrap();
+    let d = cim_loaders::raster::geotiff::read_decimated(&path, 100).unwrap();
     assert_eq!((d.width, d.height), (92, 90));
     let (x, y) = d.cell_center(45, 45);
     let (col, row) = (((x - g.x0) / g.dx) as usize, ((g.y0 - y) / g.dy) as usize);
@@ -637,7 +637,7 @@ fn gdal_encoded_variants_of_the_dem_decode_identically() {
         ),
         ("pixel-is-point", vec!["-mo", "AREA_OR_POINT=Point"]),
     ];
-    let original = cim_loaders::geotiff::read_window(&src, 100, 50, 73, 41).unwrap();
+    let original = cim_loaders::raster::geotiff::read_window(&src, 100, 50, 73, 41).unwrap();
     for (name, opts) in variants {
         let out = dir.path().join(format!("{name}.tif"));
         let status = gdal("gdal_translate")
@@ -683,9 +683,9 @@ fn gdal_encoded_variants_of_the_dem_decode_identically() {
         .args(["2", "4"])
         .status();
     assert!(matches!(ok, Ok(s) if s.success()), "gdaladdo failed");
-    let info = cim_loaders::geotiff::read_info(&ov).unwrap();
+    let info = cim_loaders::raster::geotiff::read_info(&ov).unwrap();
     assert_eq!(info.overviews, vec![(1, 37, 21), (2, 19, 11)]);
-    let d = cim_loaders::geotiff::read_decimated(&ov, 19).unwrap();
+    let d = cim_loaders::raster::geotiff::read_decimated(&ov, 19).unwrap();
     assert_eq!((d.width, d.height), (19, 11));
     assert!(
         d.data.iter().all(|v| original.data.contains(v)),

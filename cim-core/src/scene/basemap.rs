@@ -1,6 +1,6 @@
 //! Basemaps of a scene: imagery or map tiles draped on the terrain (or on
 //! the base plane of a scene without terrain), as the scene document
-//! records them. Reading the tiles is `cim_loaders::tile_source`'s job;
+//! records them. Reading the tiles is `cim_loaders::tiles::tile_source`'s job;
 //! composing them for a patch of ground is [`crate::imagery::compose`].
 //!
 //! A scene may stack several basemaps, drawn in order: Tianditu's imagery

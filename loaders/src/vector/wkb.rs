@@ -11,7 +11,7 @@
 //! Every count is checked against the bytes left before anything is
 //! allocated, and nesting is limited, so hostile blobs give errors.
 
-use crate::vector;
+use crate::vector::finish;
 use cim_core::model::geometry::Polygon;
 use cim_core::{DVec3, Geometry};
 
@@ -96,7 +96,7 @@ impl<'a> Reader<'a> {
     fn rings(&mut self, le: bool, d: Dims) -> Result<Vec<Vec<DVec3>>, String> {
         let n = self.count(le, 4)?;
         (0..n)
-            .map(|_| self.points(le, d).map(vector::open_ring))
+            .map(|_| self.points(le, d).map(finish::open_ring))
             .collect()
     }
 
@@ -203,7 +203,7 @@ impl<'a> Reader<'a> {
                         append_mesh(&mut m, mesh(polys));
                         Some(m).filter(|g| !is_empty(g))
                     }
-                    _ => vector::merge_collection(parts)?,
+                    _ => finish::merge_collection(parts)?,
                 }
             }
             _ => return Err(format!("unsupported WKB geometry type {code}")),
@@ -221,7 +221,7 @@ fn mesh(polys: Vec<Polygon>) -> Geometry {
     let mut indices = Vec::new();
     for p in polys {
         let base = positions.len() as u32;
-        vector::triangulate_ring(&p.exterior, base, &mut indices);
+        finish::triangulate_ring(&p.exterior, base, &mut indices);
         positions.extend(p.exterior);
     }
     Geometry::Mesh { positions, indices }
@@ -264,10 +264,10 @@ pub fn parse(bytes: &[u8]) -> Result<Option<Geometry>, String> {
 /// // A Point M (ISO 2001), little-endian: 1, then the type code.
 /// let mut b = vec![1u8];
 /// b.extend(2001u32.to_le_bytes());
-/// assert!(cim_loaders::wkb::has_m(&b));
+/// assert!(cim_loaders::vector::wkb::has_m(&b));
 /// let mut p = vec![1u8];
 /// p.extend(1001u32.to_le_bytes()); // Point Z
-/// assert!(!cim_loaders::wkb::has_m(&p));
+/// assert!(!cim_loaders::vector::wkb::has_m(&p));
 /// ```
 pub fn has_m(bytes: &[u8]) -> bool {
     let Some(&[order, a, b, c, d]) = bytes.get(..5) else {

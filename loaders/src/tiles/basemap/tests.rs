@@ -1,5 +1,5 @@
 use super::*;
-use crate::tile_source::{TileSource, TmsRef};
+use crate::tiles::tile_source::{TileSource, TmsRef};
 use cim_core::imagery::tiles::TileMatrixSet;
 use std::io::Cursor;
 use std::path::Path;

@@ -25,7 +25,7 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
             prj_path.clone(),
             String::from_utf8_lossy(&crate::read_file_limited(
                 &prj_path,
-                crate::shapefile::MAX_TEXT_BYTES,
+                crate::vector::shapefile::MAX_TEXT_BYTES,
                 1.0,
             )?)
             .into_owned(),

@@ -24,7 +24,7 @@
 //! through a `Value` of their own. Nesting deeper than serde_json's limit
 //! of 128 is an error, not a stack overflow.
 
-use crate::vector::{self, RawFeature};
+use crate::vector::finish::{self, RawFeature};
 use crate::{LoadError, Loaded, budget};
 use cim_core::message::quote;
 use cim_core::model::attr::Date;
@@ -672,7 +672,7 @@ fn finish(path: &Path, parsed: Parsed, name: &str) -> Result<Loaded, LoadError> 
             attributes,
         });
     }
-    let features = vector::finish(raw, None);
+    let features = finish::finish(raw, None);
     Ok(Loaded {
         layer: Layer {
             name: name.to_string(),

@@ -22,7 +22,7 @@
 //! fine enough. [`load`] reads rasters of up to [`FULL_READ_CELLS`] cells
 //! whole and larger ones decimated, with a warning.
 
-use crate::tiff_lzw::SampleLayout;
+use crate::raster::tiff_lzw::SampleLayout;
 use crate::{LoadError, Loaded};
 use cim_core::crs::CrsDef;
 use cim_core::{Grid, Layer, LayerContent, LayerKind};
@@ -522,7 +522,7 @@ fn read_cells<R: Read + Seek>(
                     let data = raw_chunk(d, path, idx, offsets, counts)?;
                     // Tiles are stored whole; a strip holds only its rows.
                     let rows = if tiled_layout(d) { lay.block_h } else { ch };
-                    let v = crate::tiff_lzw::decode(&data, lay.block_w, rows, *samples)
+                    let v = crate::raster::tiff_lzw::decode(&data, lay.block_w, rows, *samples)
                         .map_err(|e| LoadError::invalid(path, FMT, format!("block {idx}: {e}")))?;
                     (v, lay.block_w)
                 }

@@ -14,7 +14,7 @@
 //! Mapping to [`Geometry`] (x, y, z; M values are dropped, with a warning):
 //! * Point* → `Point`, MultiPoint* → `MultiPoint`;
 //! * PolyLine* → `LineString` or `MultiLineString` (one type per layer, see
-//!   [`crate::vector`]);
+//!   `crate::vector::finish`);
 //! * Polygon* → `Polygon` / `MultiPolygon`: clockwise rings are outer rings,
 //!   counter-clockwise rings holes of the smallest outer ring containing them
 //!   (spec p. 9); a hole inside no outer ring becomes a polygon of its own;
@@ -31,8 +31,8 @@
 //! sequentially, with a warning naming the `.shx` ("truncated (lists 90 of
 //! 193 records)"), so a damaged index never loses features.
 
-use crate::dbf::{self, DbfTable};
-use crate::vector::{self, Family, RawFeature};
+use crate::vector::dbf::{self, DbfTable};
+use crate::vector::finish::{self, Family, RawFeature};
 use crate::{LoadError, Loaded, budget, source_file};
 use ::shapefile::record::ReadableShape;
 use ::shapefile::{Patch, PolygonRing, Shape, ShapeType};
@@ -554,7 +554,7 @@ pub fn read(parts: &ShapefileParts) -> Result<Loaded, LoadError> {
         ShapeType::Multipatch => Some(Family::Meshes),
         ShapeType::NullShape => None,
     };
-    let features = vector::finish(raw, hint);
+    let features = finish::finish(raw, hint);
     Ok(Loaded {
         layer: Layer {
             name: parts.name.clone(),
@@ -624,7 +624,7 @@ fn multipoint(points: Vec<DVec3>) -> Option<Geometry> {
 
 fn ring<P>(r: &PolygonRing<P>, conv: &dyn Fn(&[P]) -> Vec<DVec3>) -> (Vec<DVec3>, bool) {
     let outer = matches!(r, PolygonRing::Outer(_));
-    (vector::open_ring(conv(r.points())), outer)
+    (finish::open_ring(conv(r.points())), outer)
 }
 
 /// Groups rings into polygons: each outer (clockwise) ring starts a polygon,
@@ -698,8 +698,8 @@ fn multipatch(patches: &[Patch]) -> Option<Geometry> {
             }
             Patch::InnerRing(_) => {}
             Patch::OuterRing(_) | Patch::FirstRing(_) | Patch::Ring(_) => {
-                let r = vector::open_ring(pts);
-                vector::triangulate_ring(&r, base, &mut indices);
+                let r = finish::open_ring(pts);
+                finish::triangulate_ring(&r, base, &mut indices);
                 positions.extend(r);
             }
         }

@@ -7,14 +7,14 @@
 //! the WKT `definition`; srs_id 0 and -1 are "undefined"). Geometry blobs are
 //! the GeoPackage binary format of §2.1.3.1.1: `"GP"`, version, flags (byte
 //! order, envelope kind, empty flag, extended type), srs_id, envelope, then
-//! ISO WKB ([`crate::wkb`]).
+//! ISO WKB ([`crate::vector::wkb`]).
 //!
 //! Column types map as: BOOLEAN → bool; TINYINT, SMALLINT, MEDIUMINT, INT,
 //! INTEGER → int; FLOAT, DOUBLE, REAL → float; DATE → date; TEXT, DATETIME
 //! and undeclared → string. BLOB columns are left out with a warning. The
 //! integer primary key is the feature id.
 
-use crate::vector::{self, RawFeature};
+use crate::vector::finish::{self, RawFeature};
 use crate::{LoadError, Loaded, budget};
 use cim_core::message::quote;
 use cim_core::model::attr::Date;
@@ -295,7 +295,7 @@ fn load_table(
         {
             ValueRef::Null => None,
             ValueRef::Blob(b) => {
-                if blob_wkb(b).is_some_and(crate::wkb::has_m) {
+                if blob_wkb(b).is_some_and(crate::vector::wkb::has_m) {
                     with_m += 1;
                 }
                 parse_geometry(b).map_err(|e| {
@@ -357,7 +357,7 @@ fn load_table(
             kind: LayerKind::Auto,
             content: LayerContent::Vector(VectorData {
                 fields,
-                features: vector::finish(raw, None),
+                features: finish::finish(raw, None),
             }),
         },
         warnings,
@@ -440,13 +440,13 @@ pub fn parse_geometry(b: &[u8]) -> Result<Option<Geometry>, String> {
     if flags & 0x10 != 0 {
         return Ok(None);
     }
-    crate::wkb::parse(&b[start..])
+    crate::vector::wkb::parse(&b[start..])
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::wkb::tests::W;
+    use crate::vector::wkb::tests::W;
 
     pub(crate) fn gpkg_blob(wkb: &[u8], envelope: Option<[f64; 4]>) -> Vec<u8> {
         let mut b = b"GP\0".to_vec();

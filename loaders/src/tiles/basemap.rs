@@ -14,7 +14,7 @@
 //! (2 s up to 5 min), so a server that comes back fills the gaps while one
 //! that stays down is not hammered.
 
-use crate::tile_source::{FetchOptions, TileFetcher};
+use crate::tiles::tile_source::{FetchOptions, TileFetcher};
 use cim_core::crs::{CrsDef, Transformer};
 use cim_core::imagery::tiles::TileId;
 use cim_core::imagery::{RgbaImage, choose_matrix, compose, tiles_needed};
@@ -64,7 +64,7 @@ pub struct BasemapComposer {
 /// How long to wait after the `n`-th failure in a row of a tile (n ≥ 1).
 ///
 /// ```
-/// use cim_loaders::basemap::retry_after;
+/// use cim_loaders::tiles::basemap::retry_after;
 /// use std::time::Duration;
 /// assert_eq!(retry_after(1), Duration::from_secs(2));
 /// assert_eq!(retry_after(3), Duration::from_secs(8));

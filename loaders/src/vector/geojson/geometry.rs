@@ -311,7 +311,7 @@ fn list(c: Coords) -> Result<Vec<Coords>, String> {
 fn polygon(c: Coords) -> Result<Option<Polygon>, String> {
     let mut rings = list(c)?
         .into_iter()
-        .map(|r| positions(r).map(vector::open_ring))
+        .map(|r| positions(r).map(finish::open_ring))
         .collect::<Result<Vec<_>, _>>()?
         .into_iter();
     let Some(exterior) = rings.next().filter(|r| !r.is_empty()) else {
@@ -333,7 +333,7 @@ pub(super) fn interpret(
     if ty == "GeometryCollection" {
         let members = members.unwrap_or_else(|| Err(NO_MEMBERS.to_string()))?;
         let parts = members.into_iter().collect::<Result<Vec<_>, _>>()?;
-        return vector::merge_collection(parts.into_iter().flatten().collect());
+        return finish::merge_collection(parts.into_iter().flatten().collect());
     }
     let c = coords.ok_or_else(|| format!("{} without \"coordinates\"", quote(ty)))?;
     if matches!(c, Coords::Empty) {
