@@ -37,6 +37,9 @@ const HIGHLIGHT_MIX: f32 = 0.65;
 
 @group(#{MATERIAL_BIND_GROUP}) @binding(100)
 var<storage, read> styles: array<FeatureStyle>;
+// x: colour factor of up-facing faces (roofs).
+@group(#{MATERIAL_BIND_GROUP}) @binding(101)
+var<uniform> shade: vec4<f32>;
 
 fn srgb_to_linear(c: vec3<f32>) -> vec3<f32> {
     let lo = c / 12.92;
@@ -59,6 +62,9 @@ fn fragment(
     }
     let c = unpack4x8unorm(style.rgba);
     var rgb = srgb_to_linear(c.rgb);
+    if in.world_normal.y > 0.7 {
+        rgb *= shade.x;
+    }
     if (style.flags & HIGHLIGHT) != 0u {
         rgb = mix(rgb, HIGHLIGHT_RGB, HIGHLIGHT_MIX);
         pbr_input.material.emissive = vec4<f32>(HIGHLIGHT_RGB * 0.25, 1.0);

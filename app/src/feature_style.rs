@@ -31,12 +31,36 @@ pub const HIGHLIGHT: u32 = 2;
 /// opacity, roughness…) with the per-feature style lookup.
 pub type FeatureMaterial = ExtendedMaterial<StandardMaterial, FeatureStyle>;
 
-/// The extension: the layer's style buffer.
+/// The extension: the layer's style buffer, and how much darker its
+/// up-facing faces are drawn (roofs stand out from walls).
 #[derive(Asset, AsBindGroup, TypePath, Clone, Debug)]
 pub struct FeatureStyle {
     #[storage(100, read_only)]
     pub styles: Handle<ShaderBuffer>,
+    /// x: colour factor of faces whose normal points up.
+    #[uniform(101)]
+    pub shade: Vec4,
 }
+
+impl FeatureStyle {
+    pub fn new(
+        styles: Handle<ShaderBuffer>,
+        kind: cim_core::model::layer::LayerKind,
+    ) -> FeatureStyle {
+        let roof = if kind == cim_core::model::layer::LayerKind::Buildings {
+            ROOF_SHADE
+        } else {
+            1.0
+        };
+        FeatureStyle {
+            styles,
+            shade: Vec4::new(roof, 0.0, 0.0, 0.0),
+        }
+    }
+}
+
+/// Roofs are drawn this much darker than the building's colour.
+pub const ROOF_SHADE: f32 = 0.92;
 
 impl MaterialExtension for FeatureStyle {
     fn fragment_shader() -> ShaderRef {

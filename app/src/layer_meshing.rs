@@ -130,14 +130,18 @@ impl Job {
             Some(v) if self.kind == LayerKind::Pipes => pipe_shapes(v, &self.style, &self.ground),
             _ => Vec::new(),
         };
-        let chunks =
-            build_layer_meshes(&self.layer, &self.style, &self.prisms, &pipes, &self.ground)
-                .into_iter()
-                .map(|(a, data)| {
-                    let n = data.positions.len();
-                    (a, data.into_mesh(), n)
-                })
-                .collect();
+        let mut chunks = Vec::new();
+        build_layer_meshes(
+            &self.layer,
+            &self.style,
+            &self.prisms,
+            &pipes,
+            &self.ground,
+            &mut |a, data| {
+                let n = data.positions.len();
+                chunks.push((a, data.into_feature_mesh(), n));
+            },
+        );
         (chunks, self.centre_lines(&pipes))
     }
 
@@ -235,7 +239,7 @@ pub fn start_builds(
             );
             let m = feature_materials.add(FeatureMaterial {
                 base: layer_material(kind, slot.reference.opacity),
-                extension: FeatureStyle { styles },
+                extension: FeatureStyle::new(styles, kind),
             });
             layer_materials.1.insert(slot.id, m.clone());
             ChunkMaterial::Features(m)

@@ -318,21 +318,23 @@ fn chunk_anchor(k: (i64, i64)) -> Anchor {
     ))
 }
 
-/// Builds the meshes of one layer, each with its anchor.
+/// Builds the meshes of one layer chunk by chunk, handing each with its
+/// anchor to `emit` (which may convert it and drop the building data at
+/// once, so a million features never exist twice over).
 pub fn build_layer_meshes(
     layer: &Layer,
     style: &Style,
     prisms: &[Option<(f64, f64)>],
     pipes: &[Option<PipeShape>],
     ground: &Ground,
-) -> Vec<(Anchor, MeshData)> {
+    emit: &mut dyn FnMut(Anchor, MeshData),
+) {
     let kind = layer.effective_kind();
-    let mut out = Vec::new();
     if layer.grid().is_some() {
         // Terrain tiles come and go with the view: see `terrain`.
-        return out;
+        return;
     }
-    let Some(v) = layer.vector() else { return out };
+    let Some(v) = layer.vector() else { return };
     // Colours come from the layer's style buffer (`feature_style`) by
     // feature index.
     let color_of = |i: usize| Paint::feature(i as u32);
@@ -420,10 +422,9 @@ pub fn build_layer_meshes(
             LayerKind::Points => MeshData::default(),
         };
         if !m.is_empty() {
-            out.push((anchor, m));
+            emit(anchor, m);
         }
     }
-    out
 }
 
 pub(crate) fn layer_material(kind: LayerKind, opacity: f32) -> StandardMaterial {

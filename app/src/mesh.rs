@@ -92,10 +92,25 @@ impl MeshData {
             .extend_from_slice(&[i, i + 1, i + 2, i, i + 2, i + 3]);
     }
 
-    /// The Bevy mesh. Feature indices travel as the UV set (vector layers have no textures), split
-    /// into (index mod [`FEATURE_ROW`], index div [`FEATURE_ROW`]) so both
-    /// halves stay small, exact floats whatever the interpolation does.
+    /// The Bevy mesh, coloured by its vertices' colours.
     pub fn into_mesh(self) -> Mesh {
+        Mesh::new(
+            PrimitiveTopology::TriangleList,
+            RenderAssetUsages::RENDER_WORLD,
+        )
+        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, self.positions)
+        .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, self.normals)
+        .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, self.colors)
+        .with_inserted_indices(Indices::U32(self.indices))
+    }
+
+    /// The Bevy mesh of a feature-styled layer: no vertex colours (the
+    /// style buffer gives them, `feature_style`), and each vertex's feature
+    /// index as its UV (vector layers have no textures), split into (index
+    /// mod [`FEATURE_ROW`], index div [`FEATURE_ROW`]) so both halves stay
+    /// small, exact floats whatever the interpolation does. 32 bytes a
+    /// vertex instead of 40 with colours.
+    pub fn into_feature_mesh(self) -> Mesh {
         let features: Vec<[f32; 2]> = self
             .features
             .iter()
@@ -107,7 +122,6 @@ impl MeshData {
         )
         .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, self.positions)
         .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, self.normals)
-        .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, self.colors)
         .with_inserted_attribute(Mesh::ATTRIBUTE_UV_0, features)
         .with_inserted_indices(Indices::U32(self.indices))
     }
