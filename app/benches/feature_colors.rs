@@ -12,7 +12,7 @@
 
 use bevy::prelude::*;
 use bevy::render::storage::ShaderBuffer;
-use cim_app::feature_style::{FeatureStyles, HIGHLIGHT};
+use cim_app::render::feature_style::{FeatureStyles, HIGHLIGHT};
 use std::hint::black_box;
 use std::time::Instant;
 

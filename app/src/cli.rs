@@ -108,7 +108,7 @@ pub struct BenchArgs {
     /// Fly a scripted camera path over the scene's extent while timing,
     /// one step a frame (else the camera stays at the first view).
     #[arg(long, value_enum)]
-    pub path: Option<crate::bench_path::CameraPath>,
+    pub path: Option<crate::headless::bench_path::CameraPath>,
 }
 
 pub fn main() -> ExitCode {
@@ -129,8 +129,8 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         None => crate::viewer::run(cli.inputs).map(|_| ExitCode::SUCCESS),
-        Some(Command::Snapshot(args)) => crate::snapshot::run_snapshot(args),
-        Some(Command::Bench(args)) => crate::snapshot::run_bench(args),
+        Some(Command::Snapshot(args)) => crate::headless::snapshot::run_snapshot(args),
+        Some(Command::Bench(args)) => crate::headless::snapshot::run_bench(args),
         Some(Command::Inspect(args)) => crate::inspect::run(&args.files, args.json),
         Some(Command::Crs(cmd)) => run_crs(cmd),
     }

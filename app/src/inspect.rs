@@ -2,7 +2,7 @@
 //! `cim_loaders::inspect_path`; scene documents list their layers, each
 //! loaded and described in the scene CRS.
 
-use crate::load;
+use crate::scene::load;
 use anyhow::Result;
 use cim_core::crs::{CrsDef, Transformer};
 use cim_core::scene::SceneDoc;
@@ -134,7 +134,7 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<ExitCode> {
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else if failed < layers.len() {
-        ExitCode::from(crate::snapshot::EXIT_PARTIAL)
+        ExitCode::from(crate::headless::snapshot::EXIT_PARTIAL)
     } else {
         ExitCode::FAILURE
     })

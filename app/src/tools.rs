@@ -4,11 +4,11 @@
 //! can be copied. The arithmetic lives in `cim_core::query::measure`, `search`
 //! and `query`; this module only collects clicks and draws.
 
-use crate::camera::{CameraRig, PointerDrag, Pose};
-use crate::layers::Ground;
-use crate::origin::RenderOrigin;
-use crate::picking::{CursorHit, Selection};
-use crate::scene_state::SceneStore;
+use crate::render::layers::Ground;
+use crate::scene::origin::RenderOrigin;
+use crate::scene::store::SceneStore;
+use crate::view::camera::{CameraRig, PointerDrag, Pose};
+use crate::view::picking::{CursorHit, Selection};
 use bevy::prelude::*;
 use cim_core::crs::CrsDef;
 use cim_core::model::layer::FeatureId;

@@ -1,15 +1,15 @@
 //! The desktop viewer: the plugins shared with `cim snapshot` plus the
 //! window, the egui UI and the interactive camera controls.
 
-use crate::camera::{CameraControlsPlugin, CameraPlugin, Pose};
-use crate::i18n::Lang;
-use crate::layers::LayerRenderPlugin;
-use crate::load::{self, OpenedScene};
-use crate::origin::OriginPlugin;
-use crate::picking::PickingPlugin;
-use crate::scene_state::{AsyncLoading, Notice, ScenePlugin, SceneStore};
-use crate::sun::SunPlugin;
+use crate::render::layers::LayerRenderPlugin;
+use crate::render::sun::SunPlugin;
+use crate::scene::load::{self, OpenedScene};
+use crate::scene::origin::OriginPlugin;
+use crate::scene::store::{AsyncLoading, Notice, ScenePlugin, SceneStore};
 use crate::ui::UiPlugin;
+use crate::ui::i18n::Lang;
+use crate::view::camera::{CameraControlsPlugin, CameraPlugin, Pose};
+use crate::view::picking::PickingPlugin;
 use anyhow::Result;
 use bevy::diagnostic::FrameTimeDiagnosticsPlugin;
 use bevy::prelude::*;
@@ -64,19 +64,19 @@ pub fn core_plugins(app: &mut App, store: SceneStore, pose: Pose) {
         .clone()
         .unwrap_or_else(|| default_clock(lon));
     let origin = store.origin();
-    app.init_resource::<crate::frame_stats::FrameStats>();
+    app.init_resource::<crate::headless::frame_stats::FrameStats>();
     app.add_plugins((
         ScenePlugin::new(store),
-        crate::basemap::BasemapPlugin,
+        crate::stream::basemap::BasemapPlugin,
         OriginPlugin { origin },
         LayerRenderPlugin,
-        crate::point_icons::PointIconsPlugin,
-        crate::feature_style::FeatureStylePlugin,
-        crate::terrain::TerrainPlugin,
+        crate::render::point_icons::PointIconsPlugin,
+        crate::render::feature_style::FeatureStylePlugin,
+        crate::stream::terrain::TerrainPlugin,
         SunPlugin { clock },
         CameraPlugin { initial: pose },
-        crate::render_probe::RenderProbePlugin,
-        crate::underground::UndergroundPlugin {
+        crate::render::render_probe::RenderProbePlugin,
+        crate::render::underground::UndergroundPlugin {
             ground_opacity: 1.0,
         },
     ));
@@ -117,7 +117,7 @@ fn run_viewer(opened: OpenedScene, error: Option<String>) -> Result<()> {
         PickingPlugin,
         CameraControlsPlugin,
         crate::tools::ToolsPlugin,
-        crate::quality::AdaptiveQualityPlugin,
+        crate::render::quality::AdaptiveQualityPlugin,
         UiPlugin {
             lang: Lang::from_env(),
         },

@@ -570,7 +570,7 @@ target = [38448500.0, 2467100.0, 0.0]
     let mut bare_args = near_args.clone();
     bare_args.push("--no-labels");
     let bare = snapshot(dir.path(), "bare.png", &bare_args);
-    if cim_app::fonts::find_cjk_font().is_some() {
+    if cim_app::ui::fonts::find_cjk_font().is_some() {
         let diff = mean_abs_diff(&near_img, &bare);
         assert!(diff > 0.3, "labels drawn: {diff}");
         assert_eq!(red(&bare), near, "labels keep clear of the icons");

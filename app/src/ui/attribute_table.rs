@@ -5,10 +5,10 @@
 //! both ways: a row click selects (double-click flies to it), a pick in 3D
 //! scrolls the table to its row.
 
-use crate::camera::{CameraRig, Pose};
-use crate::i18n::Lang;
-use crate::picking::Selection;
-use crate::scene_state::SceneStore;
+use crate::scene::store::SceneStore;
+use crate::ui::i18n::Lang;
+use crate::view::camera::{CameraRig, Pose};
+use crate::view::picking::Selection;
 use bevy_egui::egui;
 use cim_core::model::geometry::Bbox;
 use cim_core::model::layer::{FeatureId, VectorData};

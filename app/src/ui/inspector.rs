@@ -1,8 +1,8 @@
 //! The inspector: attributes of the selected feature, copyable.
 
-use crate::i18n::Lang;
-use crate::picking::Selection;
-use crate::scene_state::SceneStore;
+use crate::scene::store::SceneStore;
+use crate::ui::i18n::Lang;
+use crate::view::picking::Selection;
 use bevy_egui::egui;
 
 pub fn show(ui: &mut egui::Ui, l: Lang, store: &SceneStore, selection: &mut Selection) {

@@ -5,9 +5,9 @@
 //! would overlap one already placed is dropped (greedy decluttering, as map
 //! renderers do).
 
-use crate::layers::Ground;
-use crate::origin::RenderOrigin;
-use crate::scene_state::SceneStore;
+use crate::render::layers::Ground;
+use crate::scene::origin::RenderOrigin;
+use crate::scene::store::SceneStore;
 use bevy::prelude::*;
 use bevy_egui::egui;
 use cim_core::model::geometry::Geometry;
@@ -77,7 +77,7 @@ pub fn candidates(
             continue;
         };
         let lift_px = if slot.kind() == LayerKind::Points {
-            crate::point_icons::ICON_PX
+            crate::render::point_icons::ICON_PX
         } else {
             0.0
         };

@@ -1,8 +1,8 @@
 //! The layer tree: visibility, opacity, load state and zoom-to per layer.
 
-use crate::camera::{CameraRig, Pose};
-use crate::i18n::Lang;
-use crate::scene_state::{SceneStore, SlotState, StoreCommand};
+use crate::scene::store::{SceneStore, SlotState, StoreCommand};
+use crate::ui::i18n::Lang;
+use crate::view::camera::{CameraRig, Pose};
 use bevy_egui::egui;
 
 /// A demo layer's translated name, or the layer's own name.

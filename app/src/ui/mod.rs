@@ -4,6 +4,8 @@
 //! the store and the renderers follow its `revision`.
 
 pub mod attribute_table;
+pub mod fonts;
+pub mod i18n;
 mod inspector;
 pub mod labels;
 mod layer_tree;
@@ -11,9 +13,9 @@ mod status_bar;
 mod style_editor;
 mod tools_panel;
 
-use crate::camera::{CameraRig, Pose};
-use crate::i18n::Lang;
-use crate::scene_state::{LoadChannel, SceneStore, StoreCommand};
+use crate::scene::store::{LoadChannel, SceneStore, StoreCommand};
+use crate::ui::i18n::Lang;
+use crate::view::camera::{CameraRig, Pose};
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPlugin, EguiPrimaryContextPass, egui};
 
@@ -55,7 +57,7 @@ impl Plugin for UiPlugin {
 fn setup_fonts(mut contexts: EguiContexts, mut state: ResMut<UiState>) -> Result {
     if !state.fonts_installed {
         let ctx = contexts.ctx_mut()?;
-        state.has_cjk = crate::fonts::install_cjk_font(ctx);
+        state.has_cjk = crate::ui::fonts::install_cjk_font(ctx);
         state.fonts_installed = true;
     }
     Ok(())
@@ -75,10 +77,14 @@ fn help_shortcut(
 /// and the underground view (the ground opacity slider).
 #[derive(bevy::ecs::system::SystemParam)]
 pub struct ViewAccess<'w, 's> {
-    cameras:
-        Query<'w, 's, (&'static Camera, &'static GlobalTransform), With<crate::camera::MainCamera>>,
-    origin: Res<'w, crate::origin::RenderOrigin>,
-    underground: ResMut<'w, crate::underground::UndergroundView>,
+    cameras: Query<
+        'w,
+        's,
+        (&'static Camera, &'static GlobalTransform),
+        With<crate::view::camera::MainCamera>,
+    >,
+    origin: Res<'w, crate::scene::origin::RenderOrigin>,
+    underground: ResMut<'w, crate::render::underground::UndergroundView>,
     /// Edits of the store, applied next frame (see `StoreCommand`).
     store_commands: MessageWriter<'w, StoreCommand>,
 }
@@ -91,10 +97,10 @@ fn ui_system(
     channel: Res<LoadChannel>,
     mut state: ResMut<UiState>,
     mut rig: ResMut<CameraRig>,
-    mut selection_res: ResMut<crate::picking::Selection>,
-    hit: Res<crate::picking::CursorHit>,
-    mut clock_res: ResMut<crate::sun::Clock>,
-    ground: Res<crate::layers::Ground>,
+    mut selection_res: ResMut<crate::view::picking::Selection>,
+    hit: Res<crate::view::picking::CursorHit>,
+    mut clock_res: ResMut<crate::render::sun::Clock>,
+    ground: Res<crate::render::layers::Ground>,
     diagnostics: Res<bevy::diagnostic::DiagnosticsStore>,
     mut capture: ResMut<UiCapture>,
     mut exit: MessageWriter<AppExit>,
@@ -158,7 +164,7 @@ fn ui_system(
                 }
                 ui.separator();
                 if ui.button(l.t("view.zoom_all")).clicked() {
-                    if let Some(bb) = crate::camera::scene_bbox(&store) {
+                    if let Some(bb) = crate::view::camera::scene_bbox(&store) {
                         let (yaw, fov) = (rig.pose.yaw, rig.fov_y);
                         rig.fly_to(Pose::framing(&bb, yaw, fov));
                     }
@@ -318,7 +324,7 @@ fn save(store: &mut SceneStore, path: &std::path::Path, l: Lang) {
     };
     store
         .notices
-        .push(crate::scene_state::Notice { error, text });
+        .push(crate::scene::store::Notice { error, text });
 }
 
 /// A small "enter a path" window; `Some(true)` on OK, `Some(false)` on cancel.
@@ -371,8 +377,8 @@ fn dialogs(
     if let Some(mut path) = state.add_layer.take() {
         match path_dialog(ctx, l, "file.add_layer", &mut path) {
             Some(true) => {
-                let r = crate::load::layer_ref_for_file(std::path::Path::new(path.trim()));
-                crate::scene_state::add_layer(store, channel, r);
+                let r = crate::scene::load::layer_ref_for_file(std::path::Path::new(path.trim()));
+                crate::scene::store::add_layer(store, channel, r);
             }
             Some(false) => {}
             None => state.add_layer = Some(path),

@@ -1,12 +1,12 @@
 //! The status bar: cursor position in the scene CRS and WGS84, camera
 //! height, FPS, and the scene clock's time slider.
 
-use crate::camera::CameraRig;
-use crate::i18n::Lang;
-use crate::layers::Ground;
-use crate::picking::CursorHit;
-use crate::scene_state::SceneStore;
-use crate::sun::Clock;
+use crate::render::layers::Ground;
+use crate::render::sun::Clock;
+use crate::scene::store::SceneStore;
+use crate::ui::i18n::Lang;
+use crate::view::camera::CameraRig;
+use crate::view::picking::CursorHit;
 use bevy::diagnostic::{DiagnosticsStore, FrameTimeDiagnosticsPlugin};
 use bevy_egui::egui;
 

@@ -4,8 +4,8 @@
 //! and the legend that explains the colours. Edits go into the layer's
 //! style in the scene document, so they are saved with it.
 
-use crate::i18n::Lang;
-use crate::scene_state::LayerSlot;
+use crate::scene::store::LayerSlot;
+use crate::ui::i18n::Lang;
 use bevy_egui::egui;
 use cim_core::model::attr::AttrType;
 use cim_core::scene::Style;

@@ -1,11 +1,11 @@
 //! The Tools panel: search, attribute query, measurement, coordinate readout.
 
-use crate::camera::CameraRig;
-use crate::i18n::Lang;
-use crate::layers::Ground;
-use crate::picking::{CursorHit, Selection};
-use crate::scene_state::SceneStore;
+use crate::render::layers::Ground;
+use crate::scene::store::SceneStore;
 use crate::tools::{MeasureMode, Tools, focus_feature};
+use crate::ui::i18n::Lang;
+use crate::view::camera::CameraRig;
+use crate::view::picking::{CursorHit, Selection};
 use bevy_egui::egui;
 
 #[allow(clippy::too_many_arguments)]

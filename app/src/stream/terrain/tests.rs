@@ -3,13 +3,13 @@
 //! and kept within the byte budget.
 
 use super::*;
-use crate::camera::{CameraRig, Pose};
+use crate::view::camera::{CameraRig, Pose};
 use cim_core::lod::LodTree;
 
 /// A Bevy app that runs only the terrain system over the demo city's
 /// terrain (loaded for real), seen from `pose`.
 fn terrain_app(budget_bytes: usize, pose: Pose) -> (App, u64) {
-    let mut store = SceneStore::new(crate::load::open_inputs(&[]).unwrap());
+    let mut store = SceneStore::new(crate::scene::load::open_inputs(&[]).unwrap());
     store.load_all_blocking();
     let mut terrain = None;
     for s in &mut store.layers {

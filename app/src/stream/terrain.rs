@@ -10,12 +10,12 @@
 //! (or the style's colour ramp over the DEM's range), optionally multiplied
 //! by a baked hillshade (north-west light, 45°, as GIS hillshades are).
 
-use crate::basemap::{DrapeKey, Drapes, TileDrape, drape_size};
-use crate::frame_stats::{FrameStats, MeshStats, Stage, StageTimer};
-use crate::layers::{LayerEntity, LayerMaterials};
-use crate::origin::GeoAnchor;
-use crate::scene_state::{SceneStore, SlotState};
-use crate::stream::StreamBudget;
+use crate::headless::frame_stats::{FrameStats, MeshStats, Stage, StageTimer};
+use crate::render::layers::{LayerEntity, LayerMaterials};
+use crate::scene::origin::GeoAnchor;
+use crate::scene::store::{SceneStore, SlotState};
+use crate::stream::basemap::{DrapeKey, Drapes, TileDrape, drape_size};
+use crate::stream::budget::StreamBudget;
 use bevy::asset::RenderAssetUsages;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
@@ -142,7 +142,7 @@ impl Plugin for TerrainPlugin {
             .init_resource::<StreamBudget>()
             .add_systems(
                 Update,
-                update_terrain_lod.after(crate::layer_meshing::start_builds),
+                update_terrain_lod.after(crate::render::layer_meshing::start_builds),
             );
     }
 }
@@ -190,7 +190,7 @@ impl Tint {
                 let l = Color::srgba_u8(s[0], s[1], s[2], 255).to_linear();
                 [l.red, l.green, l.blue, 1.0]
             }
-            None => crate::mesh::terrain_color(h),
+            None => crate::render::mesh::terrain_color(h),
         };
         if self.hillshade {
             // GIS hillshade's usual light: azimuth 315°, altitude 45°.
@@ -422,8 +422,8 @@ impl LayerTiles {
 fn update_terrain_lod(
     mut commands: Commands,
     store: Res<SceneStore>,
-    rig: Res<crate::camera::CameraRig>,
-    cameras: Query<&Camera, With<crate::camera::MainCamera>>,
+    rig: Res<crate::view::camera::CameraRig>,
+    cameras: Query<&Camera, With<crate::view::camera::MainCamera>>,
     drapes: Res<Drapes>,
     budget: Res<StreamBudget>,
     mut layer_materials: ResMut<LayerMaterials>,
@@ -458,8 +458,8 @@ fn update_terrain_lod(
         .layers
         .retain(|id, _| store.slot(*id).is_some_and(|s| s.spawned));
     let mut uploads = take_uploads(tiles);
-    let mut ready: HashMap<u64, Vec<crate::basemap::Drape>> = HashMap::new();
-    for d in drapes.take(|owner| owner != crate::basemap::PLANE_OWNER) {
+    let mut ready: HashMap<u64, Vec<crate::stream::basemap::Drape>> = HashMap::new();
+    for d in drapes.take(|owner| owner != crate::stream::basemap::PLANE_OWNER) {
         ready.entry(d.key.owner).or_default().push(d);
     }
     let drape_lod = drapes.active().then_some(&drapes.lod);

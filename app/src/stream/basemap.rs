@@ -10,9 +10,9 @@
 //! each finished drape becomes the tile's texture. Requests for tiles that
 //! left the view are dropped before they are composed.
 
-use crate::origin::GeoAnchor;
-use crate::scene_state::{Notice, SceneStore};
-use crate::underground::{BasePlane, UndergroundView, base_plane_extent, ground_material};
+use crate::render::underground::{BasePlane, UndergroundView, base_plane_extent, ground_material};
+use crate::scene::origin::GeoAnchor;
+use crate::scene::store::{Notice, SceneStore};
 use bevy::asset::RenderAssetUsages;
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
@@ -369,8 +369,8 @@ fn update_plane_tiles(
     store: Res<SceneStore>,
     drapes: Res<Drapes>,
     view: Res<UndergroundView>,
-    rig: Res<crate::camera::CameraRig>,
-    cameras: Query<&Camera, With<crate::camera::MainCamera>>,
+    rig: Res<crate::view::camera::CameraRig>,
+    cameras: Query<&Camera, With<crate::view::camera::MainCamera>>,
     mut tiles: ResMut<PlaneTiles>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,

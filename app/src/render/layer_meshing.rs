@@ -5,19 +5,20 @@
 //! on the `AsyncComputeTaskPool`: a million footprints take seconds to
 //! mesh, and frames keep coming meanwhile. The old meshes stay until the
 //! new ones arrive; then the chunks are spawned at most
-//! [`UPLOAD_VERTICES_PER_FRAME`] vertices a frame, and the layer counts as
+//! [`UPLOAD_VERTICES_PER_FRAME`] vertices a 60th of a second of frame time,
+//! and the layer counts as
 //! spawned once all are. Builds are tagged with a generation, so a build
 //! overtaken by a newer one (a second restyle) is dropped when it lands.
 
-use crate::feature_style::{FeatureMaterial, FeatureStyle, FeatureStyles};
-use crate::frame_stats::{FrameStats, MeshStats, Stage, StageTimer};
-use crate::layers::{
+use crate::headless::frame_stats::{FrameStats, MeshStats, Stage, StageTimer};
+use crate::render::feature_style::{FeatureMaterial, FeatureStyle, FeatureStyles};
+use crate::render::layers::{
     Ground, LayerEntity, LayerMaterials, base_color_of, build_layer_meshes, feature_styled,
     layer_material, pipe_shapes, point_icons_of,
 };
-use crate::origin::GeoAnchor;
-use crate::point_icons::IconMaterial;
-use crate::scene_state::{Notice, SceneStore, SlotState};
+use crate::render::point_icons::IconMaterial;
+use crate::scene::origin::GeoAnchor;
+use crate::scene::store::{Notice, SceneStore, SlotState};
 use bevy::camera::visibility::NoFrustumCulling;
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::prelude::*;
@@ -32,8 +33,8 @@ use std::panic::AssertUnwindSafe;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 
-/// Vertices spawned per frame at most, all vector layers together (about
-/// 48 MB of vertex data for the GPU to take in).
+/// Vertices spawned per 60th of a second of frame time at most, all vector
+/// layers together (about 32 MB of vertex data for the GPU to take in).
 pub const UPLOAD_VERTICES_PER_FRAME: usize = 1 << 20;
 
 /// One chunk's mesh and its vertex count.
@@ -147,7 +148,10 @@ impl Job {
 
     /// Pipe centre lines a couple of pixels wide, so networks stay legible
     /// from afar where 0.3 m tubes are sub-pixel.
-    fn centre_lines(&self, pipes: &[Option<crate::layers::PipeShape>]) -> Option<CentreLines> {
+    fn centre_lines(
+        &self,
+        pipes: &[Option<crate::render::layers::PipeShape>],
+    ) -> Option<CentreLines> {
         if pipes.is_empty() {
             return None;
         }
@@ -177,7 +181,7 @@ pub fn start_builds(
     mut feature_materials: ResMut<Assets<FeatureMaterial>>,
     mut feature_styles: ResMut<FeatureStyles>,
     mut style_buffers: ResMut<Assets<ShaderBuffer>>,
-    mut terrain_tiles: ResMut<crate::terrain::TerrainTiles>,
+    mut terrain_tiles: ResMut<crate::stream::terrain::TerrainTiles>,
 ) {
     // Terrain first: vector layers drape on it, so they wait until every
     // terrain layer has loaded.
@@ -230,7 +234,7 @@ pub fn start_builds(
         }
         let chunk_material = if feature_styled(kind) {
             // Each feature's colour comes from the layer's style buffer.
-            let colors = crate::feature_style::style_colors(slot);
+            let colors = crate::render::feature_style::style_colors(slot);
             let styles = feature_styles.insert_layer(
                 slot.id,
                 colors.into_iter(),
@@ -245,7 +249,7 @@ pub fn start_builds(
             ChunkMaterial::Features(m)
         } else {
             ChunkMaterial::Icons(icon_materials.add(IconMaterial::new(
-                crate::point_icons::ICON_PX,
+                crate::render::point_icons::ICON_PX,
                 slot.reference.opacity,
             )))
         };
@@ -298,6 +302,7 @@ pub fn receive_builds(
     mut gizmo_assets: ResMut<Assets<GizmoAsset>>,
     existing: Query<(Entity, &LayerEntity)>,
     stats: Option<Res<FrameStats>>,
+    time: Res<Time>,
 ) {
     let _timer = StageTimer::start(stats.as_deref(), Stage::Upload);
     let builds = &mut *builds;
@@ -351,7 +356,11 @@ pub fn receive_builds(
             }
         }
     }
-    let mut budget = builds.upload_budget;
+    // The budget is per 60th of a second: a renderer already taking long
+    // frames (software, a huge scene) takes chunks in proportion, so a
+    // layer is not spread over dozens of slow frames.
+    let frames = (time.delta_secs_f64() * 60.0).clamp(1.0, 64.0);
+    let mut budget = (builds.upload_budget as f64 * frames) as usize;
     let mut finished = Vec::new();
     for (&id, b) in &mut builds.builds {
         let Some(pending) = &mut b.pending else {
@@ -412,7 +421,7 @@ pub fn receive_builds(
     }
 }
 
-fn visibility_of(slot: &crate::scene_state::LayerSlot) -> Visibility {
+fn visibility_of(slot: &crate::scene::store::LayerSlot) -> Visibility {
     if slot.reference.visible {
         Visibility::Inherited
     } else {

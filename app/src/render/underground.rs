@@ -4,8 +4,8 @@
 //! drawn under scenes that have no terrain, so the data has a ground to
 //! sit on (and to see through).
 
-use crate::origin::GeoAnchor;
-use crate::scene_state::SceneStore;
+use crate::scene::origin::GeoAnchor;
+use crate::scene::store::SceneStore;
 use bevy::prelude::*;
 use glam::DVec3;
 
@@ -53,7 +53,7 @@ const BASE_COLOR: [u8; 3] = [176, 178, 168];
 /// past the data (three times its extent, at least 2 km); `None` without
 /// data.
 pub fn base_plane_extent(store: &SceneStore) -> Option<(DVec3, f64)> {
-    let bb = crate::camera::scene_bbox(store)?;
+    let bb = crate::view::camera::scene_bbox(store)?;
     let size = bb.size().truncate();
     let half = (size.max_element() * 1.5).max(1000.0);
     let c = bb.center();
@@ -81,7 +81,7 @@ fn spawn_base_plane(
     mut commands: Commands,
     store: Res<SceneStore>,
     view: Res<UndergroundView>,
-    drapes: Res<crate::basemap::Drapes>,
+    drapes: Res<crate::stream::basemap::Drapes>,
     mut done: Local<bool>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,

@@ -9,7 +9,7 @@
 //! flags and sensor alarms — all write through [`FeatureStyles`]:
 //! [`FeatureStyles::set_feature_colors`] is the one API.
 
-use crate::scene_state::SceneStore;
+use crate::scene::store::SceneStore;
 use bevy::asset::{RenderAssetUsages, load_internal_asset, uuid_handle};
 use bevy::pbr::{ExtendedMaterial, MaterialExtension};
 use bevy::prelude::*;
@@ -137,7 +137,7 @@ impl FeatureStyles {
     /// features are ignored; returns how many were set.
     ///
     /// ```
-    /// use cim_app::feature_style::FeatureStyles;
+    /// use cim_app::render::feature_style::FeatureStyles;
     /// let mut styles = FeatureStyles::default();
     /// styles.insert_cpu_only(7, [[0, 0, 0, 255]; 3].into_iter());
     /// assert_eq!(styles.set_feature_colors(7, &[(2, [255, 0, 0, 255]), (9, [0; 4])]), 1);
@@ -218,7 +218,7 @@ impl Plugin for FeatureStylePlugin {
         load_internal_asset!(
             app,
             SHADER,
-            "../../shaders/feature_style.wgsl",
+            "../../../shaders/feature_style.wgsl",
             Shader::from_wgsl
         );
         app.add_plugins(MaterialPlugin::<FeatureMaterial>::default())
@@ -232,11 +232,11 @@ impl Plugin for FeatureStylePlugin {
 
 /// The colours a layer's style gives its features: the thematic class of
 /// each, else the single symbol.
-pub fn style_colors(slot: &crate::scene_state::LayerSlot) -> Vec<[u8; 4]> {
+pub fn style_colors(slot: &crate::scene::store::LayerSlot) -> Vec<[u8; 4]> {
     let Some(v) = slot.layer.as_ref().and_then(|l| l.vector()) else {
         return Vec::new();
     };
-    let base = crate::layers::base_color_of(&slot.reference.style, slot.kind());
+    let base = crate::render::layers::base_color_of(&slot.reference.style, slot.kind());
     let theme = slot.theme.as_ref().map(|t| t.colors.as_slice());
     (0..v.features.len())
         .map(|i| theme.and_then(|c| c.get(i).copied()).unwrap_or(base))
@@ -268,7 +268,7 @@ fn follow_styles(store: Res<SceneStore>, mut styles: ResMut<FeatureStyles>) {
 /// The selected feature is highlighted in its layer's buffer (again
 /// after its layer is respawned, which starts it unhighlighted).
 fn follow_selection(
-    selection: Option<Res<crate::picking::Selection>>,
+    selection: Option<Res<crate::view::picking::Selection>>,
     store: Res<SceneStore>,
     mut styles: ResMut<FeatureStyles>,
     mut seen: Local<u64>,

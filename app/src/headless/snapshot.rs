@@ -7,12 +7,12 @@
 //! larger than one tile are rendered tile by tile with a sub-camera view
 //! (an off-centre crop of the full frustum) and stitched.
 
-use crate::basemap::Drapes;
-use crate::camera::MainCamera;
 use crate::cli::{BenchArgs, SnapshotArgs};
-use crate::load;
-use crate::render_probe::RenderProbe;
-use crate::scene_state::{SceneStore, SlotState};
+use crate::render::render_probe::RenderProbe;
+use crate::scene::load;
+use crate::scene::store::{SceneStore, SlotState};
+use crate::stream::basemap::Drapes;
+use crate::view::camera::MainCamera;
 use crate::viewer::{core_plugins, initial_pose};
 use anyhow::{Context, Result, bail};
 use bevy::app::ScheduleRunnerPlugin;
@@ -82,7 +82,7 @@ pub enum Job {
     },
     Bench {
         frames: u32,
-        path: Option<crate::bench_path::CameraPath>,
+        path: Option<crate::headless::bench_path::CameraPath>,
     },
 }
 
@@ -101,7 +101,7 @@ struct Capture {
     /// Labels placed on the full image once the scene has settled, and
     /// the font they were measured with (read once: a CJK font is ~20 MB).
     labels: Option<Vec<crate::ui::labels::Placed>>,
-    label_font: Option<crate::snapshot_labels::LabelFont>,
+    label_font: Option<crate::headless::snapshot_labels::LabelFont>,
     /// `cim bench --path`: where the data is (found once), and the process
     /// CPU time when timing began.
     bench_focus: Option<Option<cim_core::Bbox>>,
@@ -115,7 +115,7 @@ pub struct Report {
     /// The image was written (set only after the file is in place).
     pub written: bool,
     /// Every message of the run (load, style, basemap, tiles), at its end.
-    pub notices: Vec<crate::scene_state::Notice>,
+    pub notices: Vec<crate::scene::store::Notice>,
     pub first_frame_s: Option<f64>,
     pub settled_s: Option<f64>,
     pub frame_times_ms: Vec<f64>,
@@ -135,7 +135,7 @@ pub struct Report {
 
 fn build_headless(
     store: SceneStore,
-    pose: crate::camera::Pose,
+    pose: crate::view::camera::Pose,
     job: Job,
     width: u32,
     height: u32,
@@ -230,11 +230,15 @@ fn attach_target(
 /// starts and ends, the stage times and memory.
 fn sample_bench_frame(
     capture: Res<Capture>,
-    stats: Res<crate::frame_stats::FrameStats>,
-    terrain: Res<crate::terrain::TerrainTiles>,
-    meshes: Query<(&crate::frame_stats::MeshStats, Has<Mesh3d>, &ViewVisibility)>,
+    stats: Res<crate::headless::frame_stats::FrameStats>,
+    terrain: Res<crate::stream::terrain::TerrainTiles>,
+    meshes: Query<(
+        &crate::headless::frame_stats::MeshStats,
+        Has<Mesh3d>,
+        &ViewVisibility,
+    )>,
 ) {
-    use crate::frame_stats::Stage;
+    use crate::headless::frame_stats::Stage;
     let (Phase::Measuring { frame, .. }, Job::Bench { frames, .. }) =
         (&capture.phase, &capture.job)
     else {
@@ -267,7 +271,7 @@ fn settled(
     store: &SceneStore,
     probe: &RenderProbe,
     drapes: &Drapes,
-    terrain: &crate::terrain::TerrainTiles,
+    terrain: &crate::stream::terrain::TerrainTiles,
 ) -> bool {
     store.all_loaded()
         && drapes.idle()
@@ -291,9 +295,9 @@ fn label_scale(height: u32) -> f32 {
 fn place_labels(
     mut capture: ResMut<Capture>,
     store: Res<SceneStore>,
-    ground: Res<crate::layers::Ground>,
-    origin: Res<crate::origin::RenderOrigin>,
-    rig: Res<crate::camera::CameraRig>,
+    ground: Res<crate::render::layers::Ground>,
+    origin: Res<crate::scene::origin::RenderOrigin>,
+    rig: Res<crate::view::camera::CameraRig>,
     cameras: Query<&GlobalTransform, With<MainCamera>>,
 ) {
     let Job::Snapshot { labels: true, .. } = capture.job else {
@@ -315,8 +319,8 @@ fn place_labels(
         Some(Vec2::new((ndc.x + 1.0) * 0.5 * w, (1.0 - ndc.y) * 0.5 * h))
     };
     let scale = label_scale(capture.height);
-    let font = crate::snapshot_labels::LabelFont::load();
-    let px = crate::snapshot_labels::TEXT_PX * scale;
+    let font = crate::headless::snapshot_labels::LabelFont::load();
+    let px = crate::headless::snapshot_labels::TEXT_PX * scale;
     let in_view = |p: glam::DVec3| {
         project(p).is_some_and(|s| s.x >= 0.0 && s.y >= 0.0 && s.x <= w && s.y <= h)
     };
@@ -351,11 +355,11 @@ fn drive_capture(
     store: Res<SceneStore>,
     probe: Res<RenderProbe>,
     drapes: Res<Drapes>,
-    terrain: Res<crate::terrain::TerrainTiles>,
+    terrain: Res<crate::stream::terrain::TerrainTiles>,
     mut cameras: Query<&mut Camera, With<MainCamera>>,
     mut exit: MessageWriter<AppExit>,
-    mut rig: ResMut<crate::camera::CameraRig>,
-    ground: Res<crate::layers::Ground>,
+    mut rig: ResMut<crate::view::camera::CameraRig>,
+    ground: Res<crate::render::layers::Ground>,
 ) {
     let capture = &mut *capture;
     if probe.frames() == 1
@@ -483,7 +487,7 @@ fn drive_capture(
                         font.draw(
                             &mut canvas,
                             &labels,
-                            crate::snapshot_labels::TEXT_PX * scale,
+                            crate::headless::snapshot_labels::TEXT_PX * scale,
                             scale,
                         );
                     }
@@ -516,11 +520,12 @@ fn drive_capture(
             if let Some(path) = path
                 && let Some(focus) = capture
                     .bench_focus
-                    .get_or_insert_with(|| crate::camera::focus_bbox(&store))
+                    .get_or_insert_with(|| crate::view::camera::focus_bbox(&store))
                     .as_ref()
             {
                 let t = frame as f64 / frames.max(1) as f64;
-                rig.pose = crate::bench_path::pose_at(path, focus, &|p| ground.height(p), t);
+                rig.pose =
+                    crate::headless::bench_path::pose_at(path, focus, &|p| ground.height(p), t);
                 rig.flight = None;
             }
             if frame >= frames {
@@ -617,7 +622,7 @@ fn prepare_store(inputs: &[PathBuf]) -> Result<(SceneStore, usize)> {
     Ok((store, printed))
 }
 
-fn print_notices(notices: &[crate::scene_state::Notice]) {
+fn print_notices(notices: &[crate::scene::store::Notice]) {
     for n in notices {
         eprintln!(
             "cim: {}: {}",
@@ -635,7 +640,7 @@ fn print_notices(notices: &[crate::scene_state::Notice]) {
 pub const EXIT_PARTIAL: u8 = 2;
 
 /// The exit code for a run whose output was written, given its messages.
-fn outcome(notices: &[crate::scene_state::Notice]) -> std::process::ExitCode {
+fn outcome(notices: &[crate::scene::store::Notice]) -> std::process::ExitCode {
     if notices.iter().any(|n| n.error) {
         std::process::ExitCode::from(EXIT_PARTIAL)
     } else {
@@ -689,7 +694,7 @@ pub fn run_snapshot(args: SnapshotArgs) -> Result<std::process::ExitCode> {
     };
     let (mut app, report) = build_headless(store, pose, job, args.width, args.height);
     if let Some(a) = args.ground_opacity {
-        app.insert_resource(crate::underground::UndergroundView { ground_opacity: a });
+        app.insert_resource(crate::render::underground::UndergroundView { ground_opacity: a });
     }
     app.run();
     let r = report.lock().map(|r| r.clone()).unwrap_or_default();

@@ -3,11 +3,11 @@
 //! keeps the old meshes until the new ones are there.
 
 use super::*;
-use crate::layers::LayerEntity;
+use crate::render::layers::LayerEntity;
 use std::time::Instant;
 
 fn demo_app(upload_budget: usize) -> App {
-    let mut store = SceneStore::new(crate::load::open_inputs(&[]).unwrap());
+    let mut store = SceneStore::new(crate::scene::load::open_inputs(&[]).unwrap());
     store.load_all_blocking();
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, bevy::asset::AssetPlugin::default()))
@@ -25,7 +25,7 @@ fn demo_app(upload_budget: usize) -> App {
         .init_resource::<Ground>()
         .init_resource::<LayerMaterials>()
         .init_resource::<FeatureStyles>()
-        .init_resource::<crate::terrain::TerrainTiles>()
+        .init_resource::<crate::stream::terrain::TerrainTiles>()
         .add_systems(Update, (start_builds, receive_builds).chain());
     app
 }

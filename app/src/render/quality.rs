@@ -4,8 +4,8 @@
 //! interactive viewer turns it off there; snapshots keep full quality.
 //! `CIM_MSAA=off|4` overrides the choice.
 
-use crate::camera::MainCamera;
-use crate::render_probe::RenderProbe;
+use crate::render::render_probe::RenderProbe;
+use crate::view::camera::MainCamera;
 use bevy::prelude::*;
 
 pub struct AdaptiveQualityPlugin;

@@ -3,14 +3,14 @@
 //! does not remesh.
 
 use super::*;
-use crate::picking::Selection;
-use crate::scene_state::SlotState;
+use crate::scene::store::SlotState;
+use crate::view::picking::Selection;
 use cim_core::model::layer::LayerKind;
 
 /// An app with the demo buildings loaded, "spawned" (styled as
 /// `spawn_ready_layers` does), and the plugin's systems.
 fn styled_demo() -> (App, u64) {
-    let mut store = SceneStore::new(crate::load::open_inputs(&[]).unwrap());
+    let mut store = SceneStore::new(crate::scene::load::open_inputs(&[]).unwrap());
     store.load_all_blocking();
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, bevy::asset::AssetPlugin::default()))

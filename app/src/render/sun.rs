@@ -3,9 +3,9 @@
 //! direction follows it through `cim_core::time::solar_position`, and its
 //! shadow cascades follow the camera's height.
 
-use crate::camera::CameraRig;
-use crate::layers::Ground;
-use crate::scene_state::SceneStore;
+use crate::render::layers::Ground;
+use crate::scene::store::SceneStore;
+use crate::view::camera::CameraRig;
 use bevy::light::CascadeShadowConfigBuilder;
 use bevy::prelude::*;
 use cim_core::time::{SceneClock, solar_position};

@@ -3,7 +3,7 @@
 //! orbit about the point under the cursor, pan by grabbing the ground, zoom
 //! towards the cursor, WASD fly mode, north-up reset and smooth fly-to.
 
-use crate::origin::{CameraGeoPosition, OriginSet, RenderOrigin};
+use crate::scene::origin::{CameraGeoPosition, OriginSet, RenderOrigin};
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit};
 use bevy::prelude::*;
 use cim_core::model::geometry::Bbox;
@@ -233,7 +233,7 @@ fn haze(visibility: f64) -> DistanceFog {
 /// air, the view stays clear. Visibility grows with height above ground.
 fn fit_haze(
     rig: Res<CameraRig>,
-    ground: Res<crate::layers::Ground>,
+    ground: Res<crate::render::layers::Ground>,
     mut last: Local<f64>,
     mut q: Query<&mut DistanceFog, With<MainCamera>>,
 ) {
@@ -251,7 +251,7 @@ fn fit_haze(
 
 /// A scene without named views is framed once all its layers have loaded.
 fn frame_scene_once_loaded(
-    store: Res<crate::scene_state::SceneStore>,
+    store: Res<crate::scene::store::SceneStore>,
     mut rig: ResMut<CameraRig>,
     mut done: Local<bool>,
 ) {
@@ -299,7 +299,7 @@ impl Plugin for CameraControlsPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<PointerDrag>().add_systems(
             Update,
-            camera_controls.after(crate::picking::update_cursor_hit),
+            camera_controls.after(crate::view::picking::update_cursor_hit),
         );
     }
 }
@@ -322,13 +322,13 @@ fn camera_controls(
     keys: Res<ButtonInput<KeyCode>>,
     motion: Res<AccumulatedMouseMotion>,
     scroll: Res<AccumulatedMouseScroll>,
-    hit: Res<crate::picking::CursorHit>,
+    hit: Res<crate::view::picking::CursorHit>,
     ui: Res<crate::ui::UiCapture>,
     mut drag: ResMut<PointerDrag>,
     mut rig: ResMut<CameraRig>,
-    ground: Res<crate::layers::Ground>,
-    underground: Res<crate::underground::UndergroundView>,
-    store: Res<crate::scene_state::SceneStore>,
+    ground: Res<crate::render::layers::Ground>,
+    underground: Res<crate::render::underground::UndergroundView>,
+    store: Res<crate::scene::store::SceneStore>,
 ) {
     let dt = time.delta_secs_f64();
     let cursor = hit.cursor;
@@ -487,7 +487,7 @@ fn camera_controls(
 }
 
 /// The union of all loaded layers' extents.
-pub fn scene_bbox(store: &crate::scene_state::SceneStore) -> Option<Bbox> {
+pub fn scene_bbox(store: &crate::scene::store::SceneStore) -> Option<Bbox> {
     store
         .layers
         .iter()
@@ -498,7 +498,7 @@ pub fn scene_bbox(store: &crate::scene_state::SceneStore) -> Option<Bbox> {
 /// Where the data is: the 2nd–98th percentile box of feature centres
 /// (plus any raster's extent), so a few outlying features (a road leaving
 /// town) do not push the first view kilometres away.
-pub fn focus_bbox(store: &crate::scene_state::SceneStore) -> Option<Bbox> {
+pub fn focus_bbox(store: &crate::scene::store::SceneStore) -> Option<Bbox> {
     let mut xs = Vec::new();
     let mut ys = Vec::new();
     let mut zs = (f64::INFINITY, f64::NEG_INFINITY);

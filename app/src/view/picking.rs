@@ -3,11 +3,11 @@
 //! plane). A click without drag selects the feature; the selection gets a
 //! highlight mesh.
 
-use crate::camera::{MainCamera, PointerDrag, viewport_ray};
-use crate::layers::Ground;
-use crate::mesh;
-use crate::origin::{GeoAnchor, RenderOrigin};
-use crate::scene_state::SceneStore;
+use crate::render::layers::Ground;
+use crate::render::mesh;
+use crate::scene::origin::{GeoAnchor, RenderOrigin};
+use crate::scene::store::SceneStore;
+use crate::view::camera::{MainCamera, PointerDrag, viewport_ray};
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 use cim_core::model::geometry::Geometry;
@@ -127,7 +127,7 @@ pub fn cast(
             continue;
         };
         let at = if kind == LayerKind::Pipes && ray.dir.z < -1e-9 {
-            let z = ground.height(ground_point) - crate::layers::DEFAULT_PIPE_COVER;
+            let z = ground.height(ground_point) - crate::render::layers::DEFAULT_PIPE_COVER;
             ray.at((z - ray.origin.z) / ray.dir.z)
         } else {
             ground_point
@@ -136,7 +136,7 @@ pub fn cast(
         // point (see `point_icons`), so a click on one lands up to its
         // diameter away.
         let px = if kind == LayerKind::Points {
-            crate::point_icons::ICON_PX as f64
+            crate::render::point_icons::ICON_PX as f64
         } else {
             6.0
         };
@@ -164,7 +164,7 @@ pub fn update_cursor_hit(
     origin: Res<RenderOrigin>,
     store: Res<SceneStore>,
     ground: Res<Ground>,
-    underground: Res<crate::underground::UndergroundView>,
+    underground: Res<crate::render::underground::UndergroundView>,
     mut hit: ResMut<CursorHit>,
     mut last: Local<Option<PickKey>>,
 ) {
@@ -232,7 +232,7 @@ fn update_highlight(
     existing: Query<Entity, With<Highlight>>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
-    styles: Res<crate::feature_style::FeatureStyles>,
+    styles: Res<crate::render::feature_style::FeatureStyles>,
 ) {
     if !selection.is_changed() {
         return;
@@ -281,7 +281,7 @@ fn update_highlight(
 
 /// A slightly enlarged copy of feature `idx` as drawn by its layer.
 fn highlight_mesh(
-    slot: &crate::scene_state::LayerSlot,
+    slot: &crate::scene::store::LayerSlot,
     idx: usize,
     ground: &Ground,
     anchor: Anchor,
@@ -307,8 +307,8 @@ fn highlight_mesh(
         }
         (LayerKind::Pipes, _) => {
             let style = &slot.reference.style;
-            let fields = crate::layers::PipeFields::resolve(v, style);
-            let shape = crate::layers::pipe_shape(f, &fields, style, ground)?;
+            let fields = crate::render::layers::PipeFields::resolve(v, style);
+            let shape = crate::render::layers::pipe_shape(f, &fields, style, ground)?;
             mesh::tubes(
                 anchor,
                 shape
@@ -396,7 +396,7 @@ mod tests {
     /// one over open ground finds the ground and no building.
     #[test]
     fn a_ray_from_above_picks_the_building_under_it() {
-        let mut store = SceneStore::new(crate::load::open_inputs(&[]).unwrap());
+        let mut store = SceneStore::new(crate::scene::load::open_inputs(&[]).unwrap());
         store.load_all_blocking();
         let slot = store
             .layers

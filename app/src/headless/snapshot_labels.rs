@@ -19,7 +19,7 @@ pub struct LabelFont {
 impl LabelFont {
     /// The UI's CJK font (see `fonts`); `None` when there is none.
     pub fn load() -> Option<LabelFont> {
-        let (choice, bytes) = crate::fonts::find_cjk_font()?;
+        let (choice, bytes) = crate::ui::fonts::find_cjk_font()?;
         let font = FontVec::try_from_vec_and_index(bytes, choice.index).ok()?;
         Some(LabelFont { font })
     }

@@ -4,9 +4,9 @@
 //! of buildings cost a handful of draw calls (picking works on the model,
 //! see `picking`).
 
-use crate::feature_style::FeatureMaterial;
-use crate::mesh::{self, MeshData, Paint};
-use crate::scene_state::SceneStore;
+use crate::render::feature_style::FeatureMaterial;
+use crate::render::mesh::{self, MeshData, Paint};
+use crate::scene::store::SceneStore;
 use bevy::prelude::*;
 use cim_core::model::geometry::{Geometry, Polygon};
 use cim_core::model::grid::Grid;
@@ -85,12 +85,12 @@ impl Plugin for LayerRenderPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<LayerMaterials>()
             .init_resource::<Ground>()
-            .init_resource::<crate::layer_meshing::LayerBuilds>()
+            .init_resource::<crate::render::layer_meshing::LayerBuilds>()
             .add_systems(
                 Update,
                 (
-                    crate::layer_meshing::start_builds,
-                    crate::layer_meshing::receive_builds,
+                    crate::render::layer_meshing::start_builds,
+                    crate::render::layer_meshing::receive_builds,
                     sync_layer_settings,
                 )
                     .chain(),
@@ -486,7 +486,7 @@ pub(crate) fn point_icons_of(
         .into_iter()
         .map(|(k, pts)| {
             let anchor = chunk_anchor(k);
-            let mesh = crate::point_icons::icon_mesh(anchor, pts);
+            let mesh = crate::render::point_icons::icon_mesh(anchor, pts);
             (anchor, mesh)
         })
         .collect()
@@ -505,7 +505,7 @@ pub fn is_surface(kind: LayerKind) -> bool {
 /// underground view's ground opacity.
 fn sync_layer_settings(
     store: Res<SceneStore>,
-    underground: Res<crate::underground::UndergroundView>,
+    underground: Res<crate::render::underground::UndergroundView>,
     mut seen: Local<(HashMap<u64, u64>, f32)>,
     mut q: Query<(&LayerEntity, &mut Visibility)>,
     layer_materials: Res<LayerMaterials>,
@@ -516,7 +516,7 @@ fn sync_layer_settings(
     // the surface layers when the ground's opacity changed.
     let ground_changed = seen.1 != underground.ground_opacity;
     seen.1 = underground.ground_opacity;
-    let changed: HashMap<u64, &crate::scene_state::LayerSlot> = store
+    let changed: HashMap<u64, &crate::scene::store::LayerSlot> = store
         .layers
         .iter()
         .filter(|s| (ground_changed && is_surface(s.kind())) || seen.0.get(&s.id) != Some(&s.tick))

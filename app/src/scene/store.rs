@@ -3,7 +3,7 @@
 //! one slot per layer with its load state and data, and user-facing
 //! messages. Layers load on background threads and arrive over a channel.
 
-use crate::load::{self, OpenedScene};
+use crate::scene::load::{self, OpenedScene};
 use bevy::prelude::*;
 use cim_core::crs::{CrsDef, Transformer};
 use cim_core::model::layer::{Layer, LayerKind};
@@ -73,18 +73,18 @@ impl LayerSlot {
             shape.color.clone_from(&style.color);
         }
         let recolor_only = self.spawned
-            && crate::layers::feature_styled(kind)
+            && crate::render::layers::feature_styled(kind)
             && self.meshed_shape.as_ref() == Some(&shape);
         if !recolor_only {
             self.spawned = false;
-            self.prisms = crate::layers::building_prisms(&layer, style);
+            self.prisms = crate::render::layers::building_prisms(&layer, style);
             self.meshed_shape = Some(shape);
         }
         self.theme = None;
         let Some(v) = layer.vector() else {
             return Ok(());
         };
-        let base = crate::layers::base_color_of(style, layer.effective_kind());
+        let base = crate::render::layers::base_color_of(style, layer.effective_kind());
         match cim_core::style::thematic::classify(v, &style.theme_spec(), base) {
             Ok(t) => {
                 self.theme = Some(t);

@@ -26,7 +26,7 @@ impl Plugin for PointIconsPlugin {
         load_internal_asset!(
             app,
             SHADER,
-            "../../shaders/point_icon.wgsl",
+            "../../../shaders/point_icon.wgsl",
             Shader::from_wgsl
         );
         app.add_plugins(MaterialPlugin::<IconMaterial>::default())
@@ -37,9 +37,12 @@ impl Plugin for PointIconsPlugin {
 /// Follows each point layer's opacity (the layer panel's slider, the
 /// document's `opacity`) when the store changes.
 fn sync_icon_opacity(
-    store: Res<crate::scene_state::SceneStore>,
+    store: Res<crate::scene::store::SceneStore>,
     mut last: Local<Option<u64>>,
-    icons: Query<(&crate::layers::LayerEntity, &MeshMaterial3d<IconMaterial>)>,
+    icons: Query<(
+        &crate::render::layers::LayerEntity,
+        &MeshMaterial3d<IconMaterial>,
+    )>,
     mut materials: ResMut<Assets<IconMaterial>>,
 ) {
     if *last == Some(store.revision) {

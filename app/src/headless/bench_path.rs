@@ -2,7 +2,7 @@
 //! scene, scaled to where its data is, so frame times compare between
 //! scenes, builds and machines. Pure geometry (no Bevy), tested below.
 
-use crate::camera::Pose;
+use crate::view::camera::Pose;
 use cim_core::Bbox;
 use glam::DVec3;
 

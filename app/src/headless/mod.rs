@@ -1,0 +1,8 @@
+//! Off-screen runs: `cim snapshot` (`snapshot`, labels burnt in by
+//! `snapshot_labels`) and `cim bench` (camera paths `bench_path`, stage
+//! timings `frame_stats`).
+
+pub mod bench_path;
+pub mod frame_stats;
+pub mod snapshot;
+pub mod snapshot_labels;

@@ -1,0 +1,7 @@
+//! The open scene: the store every panel and renderer reads and the
+//! commands that edit it (`store`), loading layers (`load`), the floating
+//! origin (`origin`).
+
+pub mod load;
+pub mod origin;
+pub mod store;
