@@ -19,7 +19,7 @@
 //! | [`tools::ToolsPlugin`] | `tools` | measurement, coordinate readout, search, attribute query |
 //! | [`render::underground::UndergroundPlugin`] | `render::underground` | see-through ground for pipes, base plane under terrain-less scenes |
 //! | [`ui::UiPlugin`] | `ui` | egui panels: layer tree, inspector, attribute tables, legend, labels, status bar, help |
-//! | [`headless::snapshot::SnapshotPlugin`] | `headless::snapshot` | off-screen, settled, tiled PNG capture |
+//! | `headless::snapshot::build_headless` (no plugin of its own) | `headless::snapshot` | off-screen, settled, tiled PNG capture; `cim bench` |
 
 pub mod cli;
 pub mod headless;
