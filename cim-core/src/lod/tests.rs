@@ -29,16 +29,21 @@ impl LodTree for Line {
     }
 }
 
-#[test]
-fn the_cut_is_finer_near_the_camera_and_covers_everything_once() {
-    let view = LodView {
-        camera: DVec3::new(0.0, 0.5, 10.0),
+/// A 1000 px high view from `x` on [`Line`], 10 m above it, 2 px of error.
+pub(super) fn line_view(x: f64) -> LodView<'static> {
+    LodView {
+        camera: DVec3::new(x, 0.5, 10.0),
         viewport_height_px: 1000.0,
         fov_y_rad: 1.0,
         max_screen_error_px: 2.0,
         drape: None,
         frustum: None,
-    };
+    }
+}
+
+#[test]
+fn the_cut_is_finer_near_the_camera_and_covers_everything_once() {
+    let view = line_view(0.0);
     let mut cut = Vec::new();
     select(&Line, &view, &mut cut);
     // In order, contiguous, covering [0, 1024).

@@ -1,23 +1,14 @@
 use super::*;
-use crate::lod::tests::Line;
-use crate::lod::{LodView, select};
+use crate::lod::select;
+use crate::lod::tests::{Line, line_view};
 use crate::model::geometry::Bbox;
-use glam::DVec3;
 
 type Id = (u8, u32);
 
 /// The cut of [`Line`] seen from `x` on the line, 10 m above it.
 fn cut_from(x: f64) -> Vec<Id> {
-    let view = LodView {
-        camera: DVec3::new(x, 0.5, 10.0),
-        viewport_height_px: 1000.0,
-        fov_y_rad: 1.0,
-        max_screen_error_px: 2.0,
-        drape: None,
-        frustum: None,
-    };
     let mut cut = Vec::new();
-    select(&Line, &view, &mut cut);
+    select(&Line, &line_view(x), &mut cut);
     cut
 }
 
