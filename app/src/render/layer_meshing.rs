@@ -181,7 +181,6 @@ pub fn start_builds(
     mut feature_materials: ResMut<Assets<FeatureMaterial>>,
     mut feature_styles: ResMut<FeatureStyles>,
     mut style_buffers: ResMut<Assets<ShaderBuffer>>,
-    mut terrain_tiles: ResMut<crate::stream::terrain::TerrainTiles>,
 ) {
     // Terrain first: vector layers drape on it, so they wait until every
     // terrain layer has loaded.
@@ -225,8 +224,8 @@ pub fn start_builds(
         layer_materials.1.remove(&slot.id);
         feature_styles.remove_layer(slot.id);
         if kind == LayerKind::Terrain {
-            // Its tiles come and go with the view (`terrain`).
-            terrain_tiles.forget(slot.id);
+            // Its tiles come and go with the view; `terrain` redraws them
+            // when it sees the new material.
             slot.spawned = true;
             slot.tick += 1;
             spawned_any = true;

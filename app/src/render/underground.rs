@@ -4,7 +4,6 @@
 //! drawn under scenes that have no terrain, so the data has a ground to
 //! sit on (and to see through).
 
-use crate::scene::origin::GeoAnchor;
 use crate::scene::store::SceneStore;
 use bevy::prelude::*;
 use glam::DVec3;
@@ -39,7 +38,7 @@ impl Plugin for UndergroundPlugin {
         app.insert_resource(UndergroundView {
             ground_opacity: self.ground_opacity.clamp(0.0, 1.0),
         })
-        .add_systems(Update, (spawn_base_plane, fade_base_plane));
+        .add_systems(Update, fade_base_plane);
     }
 }
 
@@ -74,39 +73,7 @@ pub fn ground_material(opacity: f32) -> StandardMaterial {
     m
 }
 
-/// Once every layer has loaded: when no terrain came, the base plane.
-/// With basemaps the plane is drawn as draped tiles instead (see
-/// `basemap`).
-fn spawn_base_plane(
-    mut commands: Commands,
-    store: Res<SceneStore>,
-    view: Res<UndergroundView>,
-    drapes: Res<crate::stream::basemap::Drapes>,
-    mut done: Local<bool>,
-    mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<StandardMaterial>>,
-) {
-    if *done || !store.all_loaded() || drapes.opening() {
-        return;
-    }
-    *done = true;
-    if store.has_terrain() || drapes.active() {
-        return;
-    }
-    let Some((centre, size)) = base_plane_extent(&store) else {
-        return;
-    };
-    let material = materials.add(ground_material(view.ground_opacity));
-    commands.spawn((
-        Mesh3d(meshes.add(Plane3d::default().mesh().size(size as f32, size as f32))),
-        MeshMaterial3d(material.clone()),
-        Transform::default(),
-        GeoAnchor(centre),
-        BasePlane(material),
-    ));
-}
-
-fn apply_opacity(m: &mut StandardMaterial, a: f32) {
+pub fn apply_opacity(m: &mut StandardMaterial, a: f32) {
     m.base_color.set_alpha(a);
     m.alpha_mode = if a < 1.0 {
         AlphaMode::Blend

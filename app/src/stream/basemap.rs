@@ -328,7 +328,10 @@ impl Plugin for BasemapPlugin {
         let drapes = Drapes::start(app.world().resource::<SceneStore>());
         app.insert_resource(drapes)
             .init_resource::<PlaneTiles>()
-            .add_systems(Update, (report_errors, update_plane_tiles));
+            .add_systems(
+                Update,
+                (report_errors, update_plane_tiles, spawn_base_plane),
+            );
     }
 }
 
@@ -444,4 +447,37 @@ fn update_plane_tiles(
         state.update(&drapes, key, b, want);
         tiles.shown.insert(id, (e, state));
     }
+}
+
+/// Once every layer has loaded: when no terrain came, the base plane (a
+/// flat ground under the scene, faded with it by `underground`). With
+/// basemaps the plane is drawn as draped tiles instead
+/// ([`update_plane_tiles`]).
+fn spawn_base_plane(
+    mut commands: Commands,
+    store: Res<SceneStore>,
+    view: Res<UndergroundView>,
+    drapes: Res<Drapes>,
+    mut done: Local<bool>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    if *done || !store.all_loaded() || drapes.opening() {
+        return;
+    }
+    *done = true;
+    if store.has_terrain() || drapes.active() {
+        return;
+    }
+    let Some((centre, size)) = base_plane_extent(&store) else {
+        return;
+    };
+    let material = materials.add(ground_material(view.ground_opacity));
+    commands.spawn((
+        Mesh3d(meshes.add(Plane3d::default().mesh().size(size as f32, size as f32))),
+        MeshMaterial3d(material.clone()),
+        Transform::default(),
+        GeoAnchor(centre),
+        BasePlane(material),
+    ));
 }

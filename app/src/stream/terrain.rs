@@ -52,6 +52,9 @@ const INDEX_BYTES: usize = 4;
 /// respawns it), the streaming bookkeeping of its quadtree, and the tiles
 /// whose meshes are resident.
 pub struct LayerTiles {
+    /// The layer material the tiles were made with: a new one means the
+    /// layer was respawned (restyled, reloaded), and its tiles are redrawn.
+    material: Handle<StandardMaterial>,
     tint: Arc<Tint>,
     /// Tells meshes made for this layer from those made for an earlier
     /// spawn of it.
@@ -110,11 +113,6 @@ impl Default for TerrainTiles {
 }
 
 impl TerrainTiles {
-    /// Forgets a layer's tiles (its entities are despawned with the layer).
-    pub fn forget(&mut self, layer: u64) {
-        self.layers.remove(&layer);
-    }
-
     /// Whether every terrain layer of `store` draws all the tiles its view
     /// wants (what a snapshot waits for).
     pub fn settled(&self, store: &SceneStore) -> bool {
@@ -327,8 +325,9 @@ struct Spawn<'a> {
 }
 
 impl LayerTiles {
-    fn new(tint: Tint, generation: u64) -> LayerTiles {
+    fn new(material: Handle<StandardMaterial>, tint: Tint, generation: u64) -> LayerTiles {
         LayerTiles {
+            material,
             tint: Arc::new(tint),
             generation,
             streamer: Streamer::new(MAX_MESHING_IN_FLIGHT),
@@ -490,9 +489,10 @@ fn update_terrain_lod(
             frustum: Some(&frustum),
         };
         cim_core::lod::select(&**tree, &view, &mut cut);
-        // Basemaps that failed to open: redraw in the terrain's own colours.
+        // Respawned, or basemaps that failed to open (redraw in the
+        // terrain's own colours): the tiles are made anew.
         if let Some(t) = tiles.layers.get(&slot.id)
-            && t.tint.draped != drapes.active()
+            && (t.material != material || t.tint.draped != drapes.active())
         {
             for shown in t.resident.values() {
                 commands.entity(shown.entity).despawn();
@@ -505,7 +505,7 @@ fn update_terrain_lod(
         if !tiles.layers.contains_key(&slot.id) {
             let tint = Tint::for_layer(&slot.reference.style, grid, drapes.active());
             tiles.next_generation += 1;
-            let t = LayerTiles::new(tint, tiles.next_generation);
+            let t = LayerTiles::new(material.clone(), tint, tiles.next_generation);
             tiles.layers.insert(slot.id, t);
         }
         // The budget left by the other terrain layers.

@@ -25,7 +25,6 @@ fn demo_app(upload_budget: usize) -> App {
         .init_resource::<Ground>()
         .init_resource::<LayerMaterials>()
         .init_resource::<FeatureStyles>()
-        .init_resource::<crate::stream::terrain::TerrainTiles>()
         .add_systems(Update, (start_builds, receive_builds).chain());
     app
 }

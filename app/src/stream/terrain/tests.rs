@@ -215,3 +215,38 @@ fn resident_tiles_stay_within_the_budget() {
         .count();
     assert_eq!(entities, resident, "evicted tiles are despawned");
 }
+
+#[test]
+fn a_respawned_layer_gets_new_tiles_and_loses_the_old_ones() {
+    let (mut app, id) = terrain_app(usize::MAX, Pose::look_at(DVec3::ZERO, DVec3::X));
+    let b = terrain_box(&app, id);
+    app.world_mut().resource_mut::<CameraRig>().pose = above(&b, 2_000.0);
+    run_until_settled(&mut app);
+    let old: Vec<Entity> = app
+        .world_mut()
+        .query_filtered::<Entity, With<LayerEntity>>()
+        .iter(app.world())
+        .collect();
+    assert!(!old.is_empty());
+    // What `layer_meshing` does when the layer is restyled: a new material.
+    let fresh = app
+        .world_mut()
+        .resource_mut::<Assets<StandardMaterial>>()
+        .add(StandardMaterial::default());
+    app.world_mut()
+        .resource_mut::<LayerMaterials>()
+        .0
+        .insert(id, vec![(fresh, 1.0)]);
+    run_until_settled(&mut app);
+    app.update();
+    let now: Vec<Entity> = app
+        .world_mut()
+        .query_filtered::<Entity, With<LayerEntity>>()
+        .iter(app.world())
+        .collect();
+    assert!(!now.is_empty());
+    assert!(
+        old.iter().all(|e| !now.contains(e)),
+        "the old tiles are gone"
+    );
+}
