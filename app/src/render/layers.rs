@@ -100,47 +100,6 @@ impl Plugin for LayerRenderPlugin {
 
 /// Spatial chunk size for merged meshes, metres.
 const CHUNK: f64 = 400.0;
-/// Terrain chunk size in cells.
-const DEFAULT_BUILDING_HEIGHT: f64 = 10.0;
-const DEFAULT_FLOOR_HEIGHT: f64 = 3.0;
-
-/// Each feature's (base, top) for extruded layers; empty for others.
-pub fn building_prisms(layer: &Layer, style: &Style) -> Vec<Option<(f64, f64)>> {
-    let Some(v) = layer.vector() else {
-        return Vec::new();
-    };
-    if layer.effective_kind() != LayerKind::Buildings {
-        return Vec::new();
-    }
-    let height_i = style
-        .height_field
-        .as_deref()
-        .and_then(|f| v.field_index(f))
-        .or_else(|| guess_field(v, &["height", "HEIGHT", "高度", "Height", "bldg_h"]));
-    let floors_i = style
-        .floors_field
-        .as_deref()
-        .and_then(|f| v.field_index(f))
-        .or_else(|| guess_field(v, &["floors", "FLOORS", "层数", "floor"]));
-    let floor_h = style.floor_height.unwrap_or(DEFAULT_FLOOR_HEIGHT);
-    v.features
-        .iter()
-        .map(|f| {
-            let bb = f.geometry.bbox()?;
-            let base = bb.min.z;
-            let h = height_i
-                .and_then(|i| f.attributes.get(i)?.as_f64())
-                .filter(|h| *h > 0.0)
-                .or_else(|| {
-                    floors_i
-                        .and_then(|i| f.attributes.get(i)?.as_f64())
-                        .map(|n| n * floor_h)
-                })
-                .unwrap_or(DEFAULT_BUILDING_HEIGHT);
-            Some((base, base + h))
-        })
-        .collect()
-}
 
 /// A pipe as drawn: 3D centre lines (scene CRS) and a radius.
 #[derive(Clone, Debug, PartialEq)]

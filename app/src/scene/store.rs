@@ -77,7 +77,7 @@ impl LayerSlot {
             && self.meshed_shape.as_ref() == Some(&shape);
         if !recolor_only {
             self.spawned = false;
-            self.prisms = crate::render::layers::building_prisms(&layer, style);
+            self.prisms = cim_core::style::extrusion::prisms(&layer, style);
             self.meshed_shape = Some(shape);
         }
         self.theme = None;

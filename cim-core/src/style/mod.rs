@@ -1,7 +1,8 @@
-//! How features and grids are coloured: thematic classification and its
+//! How features and grids are drawn: building heights (`extrusion`), thematic classification and its
 //! legend (`thematic`), colour ramps (`color_ramp`), DEM shading
 //! (`terrain_shading`).
 
 pub mod color_ramp;
+pub mod extrusion;
 pub mod terrain_shading;
 pub mod thematic;
