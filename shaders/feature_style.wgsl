@@ -1,24 +1,24 @@
-// Per-feature styling of vector layers (app/src/feature_style.rs): the
-// fragment looks its feature up in the layer's style buffer — colour,
+// Per-feature styling of vector layers (app/src/render/feature_style.rs):
+// the fragment looks its feature up in the layer's style buffer — colour,
 // hidden, highlighted — so restyling writes a buffer, never a mesh.
 //
-// The feature index comes in the UV set as (index mod 4096,
-// index div 4096): both halves are small whole numbers, exact in f32.
-
-#import bevy_pbr::{
-    pbr_fragment::pbr_input_from_standard_material,
-    pbr_functions::alpha_discard,
-}
+// The feature index comes in the UV set as (index mod 4096, index div
+// 4096): both halves are small whole numbers, exact in f32.
+//
+// One file, two uses: the main pass (colour and lighting) and the depth and
+// shadow prepasses (hidden features are discarded, so they cast no shadow).
 
 #ifdef PREPASS_PIPELINE
 #import bevy_pbr::{
     prepass_io::{VertexOutput, FragmentOutput},
-    pbr_deferred_functions::deferred_output,
+    pbr_prepass_functions,
 }
 #else
 #import bevy_pbr::{
     forward_io::{VertexOutput, FragmentOutput},
-    pbr_functions::{apply_pbr_lighting, main_pass_post_lighting_processing},
+    pbr_fragment::pbr_input_from_standard_material,
+    pbr_functions::{alpha_discard, apply_pbr_lighting, main_pass_post_lighting_processing},
+    pbr_types::PbrInput,
 }
 #endif
 
@@ -41,22 +41,61 @@ var<storage, read> styles: array<FeatureStyle>;
 @group(#{MATERIAL_BIND_GROUP}) @binding(101)
 var<uniform> shade: vec4<f32>;
 
+/// The style of the feature a fragment belongs to.
+fn style_of(uv: vec2<f32>) -> FeatureStyle {
+    let index = u32(round(uv.x)) + u32(round(uv.y)) * FEATURE_ROW;
+    return styles[min(index, arrayLength(&styles) - 1u)];
+}
+
 fn srgb_to_linear(c: vec3<f32>) -> vec3<f32> {
     let lo = c / 12.92;
     let hi = pow((c + vec3<f32>(0.055)) / 1.055, vec3<f32>(2.4));
     return select(hi, lo, c <= vec3<f32>(0.04045));
 }
 
+#ifdef PREPASS_PIPELINE
+// Depth, normal and shadow prepasses (forward rendering; the app draws no
+// deferred pass): hidden features leave no trace.
+#ifdef PREPASS_FRAGMENT
 @fragment
-fn fragment(
-    in: VertexOutput,
-    @builtin(front_facing) is_front: bool,
-) -> FragmentOutput {
-    var pbr_input = pbr_input_from_standard_material(in, is_front);
-
+fn fragment(in: VertexOutput) -> FragmentOutput {
 #ifdef VERTEX_UVS_A
-    let index = u32(round(in.uv.x)) + u32(round(in.uv.y)) * FEATURE_ROW;
-    let style = styles[min(index, arrayLength(&styles) - 1u)];
+    if (style_of(in.uv).flags & HIDDEN) != 0u {
+        discard;
+    }
+#endif
+    pbr_prepass_functions::prepass_alpha_discard(in);
+    var out: FragmentOutput;
+#ifdef UNCLIPPED_DEPTH_ORTHO_EMULATION
+    out.frag_depth = in.unclipped_depth;
+#endif
+#ifdef NORMAL_PREPASS
+    out.normal = vec4(in.world_normal * 0.5 + vec3(0.5), 1.0);
+#endif
+#ifdef MOTION_VECTOR_PREPASS
+    out.motion_vector = pbr_prepass_functions::calculate_motion_vector(
+        in.world_position, in.previous_world_position);
+#endif
+    return out;
+}
+#else
+@fragment
+fn fragment(in: VertexOutput) {
+#ifdef VERTEX_UVS_A
+    if (style_of(in.uv).flags & HIDDEN) != 0u {
+        discard;
+    }
+#endif
+    pbr_prepass_functions::prepass_alpha_discard(in);
+}
+#endif // PREPASS_FRAGMENT
+#else
+/// The material's inputs with the feature's colour, roof shade and
+/// highlight; hidden features are discarded.
+fn styled_input(in: VertexOutput, is_front: bool) -> PbrInput {
+    var pbr_input = pbr_input_from_standard_material(in, is_front);
+#ifdef VERTEX_UVS_A
+    let style = style_of(in.uv);
     if (style.flags & HIDDEN) != 0u {
         discard;
     }
@@ -72,15 +111,19 @@ fn fragment(
     let base = pbr_input.material.base_color;
     pbr_input.material.base_color = vec4<f32>(base.rgb * rgb, base.a * c.a);
 #endif
-
     pbr_input.material.base_color = alpha_discard(pbr_input.material, pbr_input.material.base_color);
+    return pbr_input;
+}
 
-#ifdef PREPASS_PIPELINE
-    let out = deferred_output(in, pbr_input);
-#else
+@fragment
+fn fragment(
+    in: VertexOutput,
+    @builtin(front_facing) is_front: bool,
+) -> FragmentOutput {
+    let pbr_input = styled_input(in, is_front);
     var out: FragmentOutput;
     out.color = apply_pbr_lighting(pbr_input);
     out.color = main_pass_post_lighting_processing(pbr_input, out.color);
-#endif
     return out;
 }
+#endif // PREPASS_PIPELINE

@@ -692,3 +692,81 @@ target = [38448500.0, 2467100.0, 0.0]
         "indices past 4 096 blue too: {far_east:?}"
     );
 }
+
+/// A style `filter` hides the features it does not match — and their
+/// shadows: a scene of two towers where the filter drops one renders like
+/// the scene of the other tower alone.
+#[test]
+fn a_filter_hides_features_and_their_shadows() {
+    let dir = tempfile::tempdir().unwrap();
+    let tower = |x: f64, h: f64| {
+        format!(
+            r#"{{"type":"Feature","properties":{{"h":{h}}},"geometry":{{"type":"Polygon","coordinates":[[[{x},2467080],[{},2467080],[{},2467120],[{x},2467120],[{x},2467080]]]}}}}"#,
+            x + 40.0,
+            x + 40.0
+        )
+    };
+    let write = |name: &str, features: &[String]| {
+        let g = format!(
+            r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"urn:ogc:def:crs:EPSG::4526"}}}},"features":[{}]}}"#,
+            features.join(",")
+        );
+        std::fs::write(dir.path().join(name), g).unwrap();
+    };
+    write(
+        "both.geojson",
+        &[tower(38_448_400.0, 120.0), tower(38_448_560.0, 30.0)],
+    );
+    write("short.geojson", &[tower(38_448_560.0, 30.0)]);
+    let doc = |name: &str, source: &str, filter: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(
+            &path,
+            format!(
+                r##"format_version = 1
+name = "towers"
+crs = "EPSG:4526"
+origin = [38448500.0, 2467100.0, 0.0]
+clock = {{ current = 1718953200.0, start = 1718899200.0, end = 1718985600.0 }}
+
+[[layer]]
+name = "towers"
+source = "{source}"
+kind = "buildings"
+[layer.style]
+height_field = "h"
+color = "#d04040"
+{filter}
+
+[[view]]
+name = "oblique"
+eye = [38448500.0, 2466850.0, 260.0]
+target = [38448500.0, 2467100.0, 0.0]
+"##
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let size = ["--width", "320", "--height", "200"];
+    let shot = |name: &str, doc: &Path| {
+        let mut args = vec![doc.to_str().unwrap()];
+        args.extend_from_slice(&size);
+        snapshot(dir.path(), name, &args)
+    };
+    let all = shot("all.png", &doc("all.cim.toml", "both.geojson", ""));
+    let filtered = shot(
+        "filtered.png",
+        &doc("filtered.cim.toml", "both.geojson", r#"filter = "h < 100""#),
+    );
+    let alone = shot("alone.png", &doc("alone.cim.toml", "short.geojson", ""));
+    // The tall tower (and its shadow) make a clear difference …
+    let with_tall = mean_abs_diff(&all, &alone);
+    assert!(with_tall > 2.0, "the tall tower shows: {with_tall}");
+    // … which the filter removes, shadow included.
+    let left = mean_abs_diff(&filtered, &alone);
+    assert!(
+        left < 0.2,
+        "filtered ≈ the short tower alone: {left} (unfiltered {with_tall})"
+    );
+}

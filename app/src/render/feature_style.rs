@@ -67,7 +67,8 @@ impl MaterialExtension for FeatureStyle {
         SHADER.into()
     }
 
-    fn deferred_fragment_shader() -> ShaderRef {
+    /// Hidden features are discarded from depth and shadow maps too.
+    fn prepass_fragment_shader() -> ShaderRef {
         SHADER.into()
     }
 }
@@ -81,6 +82,33 @@ struct LayerStyles {
     style_tick: u64,
     /// The feature highlighted for the selection.
     selected: Option<u32>,
+    /// Features with [`HIDDEN`] set.
+    hidden: usize,
+    /// The layer's material, and whether it was last set to discard (see
+    /// [`sync_discard_mode`]).
+    material: Option<Handle<FeatureMaterial>>,
+    discarding: Option<bool>,
+}
+
+impl LayerStyles {
+    fn set_flag(&mut self, feature: usize, flag: u32, on: bool) {
+        let at = feature * STRIDE + 4;
+        let Some(rec) = self.bytes.get_mut(at..at + 4) else {
+            return;
+        };
+        let old = u32::from_le_bytes([rec[0], rec[1], rec[2], rec[3]]);
+        let new = if on { old | flag } else { old & !flag };
+        if new == old {
+            return;
+        }
+        rec.copy_from_slice(&new.to_le_bytes());
+        self.dirty = true;
+        match (old & HIDDEN != 0, new & HIDDEN != 0) {
+            (false, true) => self.hidden += 1,
+            (true, false) => self.hidden -= 1,
+            _ => {}
+        }
+    }
 }
 
 /// Every vector layer's per-feature styles, by layer (slot) id.
@@ -117,6 +145,9 @@ impl FeatureStyles {
                 dirty: false,
                 style_tick,
                 selected: None,
+                hidden: 0,
+                material: None,
+                discarding: None,
             },
         );
         buffer
@@ -165,13 +196,39 @@ impl FeatureStyles {
             return;
         };
         for &feature in features {
-            let at = feature as usize * STRIDE + 4;
-            if let Some(rec) = l.bytes.get_mut(at..at + 4) {
-                let old = u32::from_le_bytes([rec[0], rec[1], rec[2], rec[3]]);
-                let new = if on { old | flag } else { old & !flag };
-                rec.copy_from_slice(&new.to_le_bytes());
-                l.dirty |= new != old;
+            l.set_flag(feature as usize, flag, on);
+        }
+    }
+
+    /// Draws only the features `shown` lists (indices), hiding the rest;
+    /// `None` shows them all. The rule of a style's `filter`.
+    pub fn set_shown(&mut self, layer: u64, shown: Option<&[usize]>) {
+        let Some(l) = self.layers.get_mut(&layer) else {
+            return;
+        };
+        let n = l.bytes.len() / STRIDE;
+        let mut show = vec![shown.is_none(); n];
+        for &i in shown.unwrap_or_default() {
+            if let Some(s) = show.get_mut(i) {
+                *s = true;
             }
+        }
+        for (i, s) in show.into_iter().enumerate() {
+            l.set_flag(i, HIDDEN, !s);
+        }
+    }
+
+    /// Whether any feature of `layer` is hidden.
+    pub fn has_hidden(&self, layer: u64) -> bool {
+        self.layers.get(&layer).is_some_and(|l| l.hidden > 0)
+    }
+
+    /// The material drawing `layer` (its discard mode follows the hidden
+    /// features).
+    pub fn set_material(&mut self, layer: u64, material: Handle<FeatureMaterial>) {
+        if let Some(l) = self.layers.get_mut(&layer) {
+            l.material = Some(material);
+            l.discarding = None;
         }
     }
 
@@ -225,7 +282,13 @@ impl Plugin for FeatureStylePlugin {
             .init_resource::<FeatureStyles>()
             .add_systems(
                 PostUpdate,
-                (follow_styles, follow_selection, upload_styles).chain(),
+                (
+                    follow_styles,
+                    follow_selection,
+                    sync_discard_mode,
+                    upload_styles,
+                )
+                    .chain(),
             );
     }
 }
@@ -236,11 +299,54 @@ pub fn style_colors(slot: &crate::scene::store::LayerSlot) -> Vec<[u8; 4]> {
     let Some(v) = slot.layer.as_ref().and_then(|l| l.vector()) else {
         return Vec::new();
     };
-    let base = crate::render::layers::base_color_of(&slot.reference.style, slot.kind());
+    let base = cim_core::scene::Style::symbol_color(&slot.reference.style, slot.kind());
     let theme = slot.theme.as_ref().map(|t| t.colors.as_slice());
     (0..v.features.len())
         .map(|i| theme.and_then(|c| c.get(i).copied()).unwrap_or(base))
         .collect()
+}
+
+/// The features a layer's style `filter` lets through; `None` without a
+/// filter (or with one that does not compile, which the restyle reported).
+pub fn style_filter_hits(slot: &crate::scene::store::LayerSlot) -> Option<Vec<usize>> {
+    let filter = slot.reference.style.filter.as_deref()?;
+    let v = slot.layer.as_ref()?.vector()?;
+    cim_core::query::select(v, filter).ok()
+}
+
+/// A layer whose features may be hidden discards fragments, in the main
+/// pass and — with a prepass fragment shader — in the shadow pass, so a
+/// hidden building casts no shadow; `AlphaMode::Mask` is what makes Bevy
+/// run that shader there. Without hidden features it stays opaque (no
+/// fragment shading for shadows). Layers drawn see-through keep blending.
+pub fn feature_alpha_mode(alpha: f32, may_discard: bool) -> AlphaMode {
+    if alpha < 1.0 {
+        AlphaMode::Blend
+    } else if may_discard {
+        AlphaMode::Mask(0.5)
+    } else {
+        AlphaMode::Opaque
+    }
+}
+
+/// Keeps each layer's material discarding exactly while it has hidden
+/// features.
+fn sync_discard_mode(
+    mut styles: ResMut<FeatureStyles>,
+    mut materials: ResMut<Assets<FeatureMaterial>>,
+) {
+    for l in styles.layers.values_mut() {
+        let want = l.hidden > 0;
+        if l.discarding == Some(want) {
+            continue;
+        }
+        let Some(h) = &l.material else { continue };
+        if let Some(mut m) = materials.get_mut(h) {
+            let alpha = m.base.base_color.alpha();
+            m.base.alpha_mode = feature_alpha_mode(alpha, want);
+            l.discarding = Some(want);
+        }
+    }
 }
 
 /// Restyles that changed only colours (the layer was not respawned):
@@ -259,6 +365,7 @@ fn follow_styles(store: Res<SceneStore>, mut styles: ResMut<FeatureStyles>) {
             .map(|(i, c)| (i as u32, c))
             .collect();
         styles.set_feature_colors(slot.id, &colors);
+        styles.set_shown(slot.id, style_filter_hits(slot).as_deref());
         if let Some(l) = styles.layers.get_mut(&slot.id) {
             l.style_tick = slot.style_tick;
         }

@@ -13,8 +13,8 @@
 use crate::headless::frame_stats::{FrameStats, MeshStats, Stage, StageTimer};
 use crate::render::feature_style::{FeatureMaterial, FeatureStyle, FeatureStyles};
 use crate::render::layers::{
-    Ground, LayerEntity, LayerMaterials, base_color_of, build_layer_meshes, feature_styled,
-    layer_material, pipe_shapes, point_icons_of,
+    Ground, LayerEntity, LayerMaterials, build_layer_meshes, feature_styled, layer_material,
+    pipe_shapes, point_icons_of,
 };
 use crate::render::point_icons::IconMaterial;
 use crate::scene::origin::GeoAnchor;
@@ -157,7 +157,7 @@ impl Job {
         }
         let anchor = Anchor(self.layer.bbox().map_or(DVec3::ZERO, |b| b.center()));
         let mut gizmo = GizmoAsset::default();
-        let [r, g, b, _] = base_color_of(&self.style, self.kind);
+        let [r, g, b, _] = cim_core::scene::Style::symbol_color(&self.style, self.kind);
         let color = Color::srgb_u8(r, g, b);
         for s in pipes.iter().flatten() {
             for l in &s.lines {
@@ -245,6 +245,11 @@ pub fn start_builds(
                 extension: FeatureStyle::new(styles, kind),
             });
             layer_materials.1.insert(slot.id, m.clone());
+            feature_styles.set_material(slot.id, m.clone());
+            feature_styles.set_shown(
+                slot.id,
+                crate::render::feature_style::style_filter_hits(slot).as_deref(),
+            );
             ChunkMaterial::Features(m)
         } else {
             ChunkMaterial::Icons(icon_materials.add(IconMaterial::new(

@@ -241,22 +241,6 @@ fn srgb(c: [u8; 4]) -> [f32; 4] {
     [l.red, l.green, l.blue, l.alpha]
 }
 
-fn default_color(kind: LayerKind) -> [u8; 4] {
-    match kind {
-        LayerKind::Buildings => [215, 210, 200, 255],
-        LayerKind::Roads => [75, 78, 84, 255],
-        LayerKind::Areas => [120, 160, 110, 255],
-        LayerKind::Pipes => [40, 120, 200, 255],
-        LayerKind::Points => [230, 80, 50, 255],
-        LayerKind::Terrain | LayerKind::Auto => [160, 160, 160, 255],
-    }
-}
-
-/// A layer's single-symbol colour: its style's, else the kind's default.
-pub fn base_color_of(style: &Style, kind: LayerKind) -> [u8; 4] {
-    style.rgba().unwrap_or(default_color(kind))
-}
-
 fn polygons(g: &Geometry) -> &[Polygon] {
     match g {
         Geometry::Polygon(p) => std::slice::from_ref(p),
@@ -428,7 +412,7 @@ pub(crate) fn point_icons_of(
     let Some(v) = layer.vector() else {
         return Vec::new();
     };
-    let base = base_color_of(style, LayerKind::Points);
+    let base = cim_core::scene::Style::symbol_color(style, LayerKind::Points);
     type Icons = Vec<(DVec3, [f32; 4])>;
     let mut chunks: HashMap<(i64, i64), Icons> = HashMap::new();
     for (i, f) in v.features.iter().enumerate() {
@@ -462,6 +446,7 @@ pub fn is_surface(kind: LayerKind) -> bool {
 
 /// Applies visibility and opacity edits from the layer tree and the
 /// underground view's ground opacity.
+#[allow(clippy::too_many_arguments)]
 fn sync_layer_settings(
     store: Res<SceneStore>,
     underground: Res<crate::render::underground::UndergroundView>,
@@ -470,6 +455,7 @@ fn sync_layer_settings(
     layer_materials: Res<LayerMaterials>,
     mut materials: ResMut<Assets<StandardMaterial>>,
     mut feature_materials: ResMut<Assets<FeatureMaterial>>,
+    feature_styles: Res<crate::render::feature_style::FeatureStyles>,
 ) {
     // Only the layers that changed since last seen (their slot's tick), and
     // the surface layers when the ground's opacity changed.
@@ -519,7 +505,11 @@ fn sync_layer_settings(
                 .is_some_and(|m| needs_alpha(&m.base, alpha))
             && let Some(mut m) = feature_materials.get_mut(h)
         {
-            set_alpha(&mut m.base, alpha);
+            m.base.base_color.set_alpha(alpha);
+            m.base.alpha_mode = crate::render::feature_style::feature_alpha_mode(
+                alpha,
+                feature_styles.has_hidden(slot.id),
+            );
         }
     }
 }

@@ -84,7 +84,12 @@ impl LayerSlot {
         let Some(v) = layer.vector() else {
             return Ok(());
         };
-        let base = crate::render::layers::base_color_of(style, layer.effective_kind());
+        if let Some(f) = &style.filter {
+            cim_core::query::Query::parse(f)
+                .and_then(|q| q.compile(&v.fields))
+                .map_err(|e| format!("filter `{}`: {e}", cim_core::message::clip(f, 200)))?;
+        }
+        let base = style.symbol_color(layer.effective_kind());
         match cim_core::style::thematic::classify(v, &style.theme_spec(), base) {
             Ok(t) => {
                 self.theme = Some(t);

@@ -136,6 +136,10 @@ pub struct Style {
     /// Field shown as the feature's label and in search results.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label_field: Option<String>,
+    /// Only features matching this attribute query are drawn (the query
+    /// language of `cim_core::query`, e.g. `height > 50 and use = '住宅'`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
     /// Pipes: field holding the cover depth (ground to pipe top), metres.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub depth_field: Option<String>,
@@ -161,10 +165,10 @@ impl Style {
         *self == Style::default()
     }
 
-    /// The style less what only colours or labels features (`color`,
-    /// `category_field`, `theme`, `label_field`): two styles with the same
-    /// shape draw the same geometry, so a restyle between them needs new
-    /// colours, not new meshes.
+    /// The style less what only colours, labels or filters features
+    /// (`color`, `category_field`, `theme`, `label_field`, `filter`): two
+    /// styles with the same shape draw the same geometry, so a restyle
+    /// between them needs new colours or flags, not new meshes.
     ///
     /// ```
     /// use cim_core::scene::Style;
@@ -180,8 +184,22 @@ impl Style {
             category_field: None,
             theme: None,
             label_field: None,
+            filter: None,
             ..self.clone()
         }
+    }
+
+    /// The single-symbol colour of a layer of `kind`: the style's `color`,
+    /// else the kind's default (sRGB RGBA).
+    pub fn symbol_color(&self, kind: LayerKind) -> [u8; 4] {
+        self.rgba().unwrap_or(match kind {
+            LayerKind::Buildings => [215, 210, 200, 255],
+            LayerKind::Roads => [75, 78, 84, 255],
+            LayerKind::Areas => [120, 160, 110, 255],
+            LayerKind::Pipes => [40, 120, 200, 255],
+            LayerKind::Points => [230, 80, 50, 255],
+            LayerKind::Terrain | LayerKind::Auto => [160, 160, 160, 255],
+        })
     }
 
     /// The thematic styling in effect: `theme` when set, else categorized
