@@ -13,7 +13,8 @@
 //! | [`render::feature_style::FeatureStylePlugin`] | `render::feature_style` | per-feature colour, visibility, highlight in a GPU buffer (`set_feature_colors`) |
 //! | [`render::point_icons::PointIconsPlugin`] | `render::point_icons` | point layers as screen-space icons (`shaders/point_icon.wgsl`) |
 //! | [`stream::terrain::TerrainPlugin`] | `stream::terrain` | DEM as chunked LOD tiles chosen by screen-space error, draped with imagery |
-//! | [`render::sun::SunPlugin`] | `render::sun` | scene clock, sun light with shadows, sky |
+//! | [`scene::clock::ClockPlugin`] | `scene::clock` | the scene clock; changed by `ClockCommand`s |
+//! | [`render::sun::SunPlugin`] | `render::sun` | sun light with shadows, sky |
 //! | [`view::camera::CameraPlugin`] | `view::camera` | orbit / pan / zoom / fly / fly-to |
 //! | [`view::picking::PickingPlugin`] | `view::picking` | what is under the cursor; selection and highlight |
 //! | [`tools::ToolsPlugin`] | `tools` | measurement, coordinate readout, search, attribute query |

@@ -73,7 +73,8 @@ pub fn core_plugins(app: &mut App, store: SceneStore, pose: Pose) {
         crate::render::point_icons::PointIconsPlugin,
         crate::render::feature_style::FeatureStylePlugin,
         crate::stream::terrain::TerrainPlugin,
-        SunPlugin { clock },
+        crate::scene::clock::ClockPlugin { clock },
+        SunPlugin,
         CameraPlugin { initial: pose },
         crate::render::render_probe::RenderProbePlugin,
         crate::render::underground::UndergroundPlugin {

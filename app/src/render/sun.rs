@@ -1,38 +1,37 @@
-//! Scene time, the sun and the sky. The [`Clock`] is the one time source
-//! for everything time-varying (the time slider drives it); the sun's
-//! direction follows it through `cim_core::time::solar_position`, and its
-//! shadow cascades follow the camera's height.
+//! The sun and the sky. The sun's direction follows the scene clock
+//! ([`Clock`], owned by `scene::clock`) through
+//! `cim_core::time::solar_position`, and its shadow cascades follow the
+//! camera's height.
 
 use crate::render::layers::Ground;
+use crate::scene::clock::Clock;
 use crate::scene::store::SceneStore;
 use crate::view::camera::CameraRig;
 use bevy::light::CascadeShadowConfigBuilder;
 use bevy::prelude::*;
-use cim_core::time::{SceneClock, solar_position};
+use cim_core::time::solar_position;
 use glam::DVec3;
-
-/// The scene clock as a resource.
-#[derive(Resource, Clone, Debug)]
-pub struct Clock(pub SceneClock);
 
 #[derive(Component)]
 pub struct Sun;
 
-pub struct SunPlugin {
-    pub clock: SceneClock,
-}
+pub struct SunPlugin;
 
 impl Plugin for SunPlugin {
     fn build(&self, app: &mut App) {
-        app.insert_resource(Clock(self.clock.clone()))
-            .insert_resource(ClearColor(Color::srgb(0.62, 0.76, 0.92)))
+        app.insert_resource(ClearColor(Color::srgb(0.62, 0.76, 0.92)))
             .insert_resource(GlobalAmbientLight {
                 color: Color::srgb(0.80, 0.87, 1.0),
                 brightness: 500.0,
                 ..default()
             })
             .add_systems(Startup, spawn_sun)
-            .add_systems(Update, (tick_clock, aim_sun, fit_shadows).chain());
+            .add_systems(
+                Update,
+                (aim_sun, fit_shadows)
+                    .chain()
+                    .after(crate::scene::clock::tick_clock),
+            );
     }
 }
 
@@ -48,12 +47,6 @@ fn spawn_sun(mut commands: Commands) {
         Transform::default(),
         CascadeShadowConfigBuilder::default().build(),
     ));
-}
-
-fn tick_clock(time: Res<Time>, mut clock: ResMut<Clock>) {
-    if clock.0.playing {
-        clock.0.tick(time.delta_secs_f64());
-    }
 }
 
 /// Lon/lat of the scene origin for the sun (falls back to Zhuhai).

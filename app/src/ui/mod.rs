@@ -13,6 +13,7 @@ mod status_bar;
 mod style_editor;
 mod tools_panel;
 
+use crate::scene::clock::ClockCommand;
 use crate::scene::store::{LoadChannel, SceneStore, StoreCommand};
 use crate::ui::i18n::Lang;
 use crate::view::camera::{CameraRig, Pose};
@@ -87,6 +88,8 @@ pub struct ViewAccess<'w, 's> {
     underground: ResMut<'w, crate::render::underground::UndergroundView>,
     /// Edits of the store, applied next frame (see `StoreCommand`).
     store_commands: MessageWriter<'w, StoreCommand>,
+    /// Changes of the scene clock, applied next frame.
+    clock_commands: MessageWriter<'w, ClockCommand>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -99,7 +102,7 @@ fn ui_system(
     mut rig: ResMut<CameraRig>,
     mut selection_res: ResMut<crate::view::picking::Selection>,
     hit: Res<crate::view::picking::CursorHit>,
-    mut clock_res: ResMut<crate::render::sun::Clock>,
+    clock_res: Res<crate::scene::clock::Clock>,
     ground: Res<crate::render::layers::Ground>,
     diagnostics: Res<bevy::diagnostic::DiagnosticsStore>,
     mut capture: ResMut<UiCapture>,
@@ -310,8 +313,18 @@ fn ui_system(
     if selection != *selection_res {
         *selection_res = selection;
     }
-    if clock.0 != clock_res.0 {
-        *clock_res = clock;
+    // The panels edited a copy; what they changed goes out as commands.
+    let (now, was) = (&clock.0, &clock_res.0);
+    if now.current != was.current {
+        view.clock_commands
+            .write(ClockCommand::SetCurrent(now.current));
+    }
+    if now.playing != was.playing {
+        view.clock_commands
+            .write(ClockCommand::SetPlaying(now.playing));
+    }
+    if now.speed != was.speed {
+        view.clock_commands.write(ClockCommand::SetSpeed(now.speed));
     }
     view.store_commands.write_batch(edits);
     Ok(())

@@ -2,7 +2,7 @@
 //! height, FPS, and the scene clock's time slider.
 
 use crate::render::layers::Ground;
-use crate::render::sun::Clock;
+use crate::scene::clock::Clock;
 use crate::scene::store::SceneStore;
 use crate::ui::i18n::Lang;
 use crate::view::camera::CameraRig;
