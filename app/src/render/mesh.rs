@@ -513,19 +513,10 @@ fn subdivide(
 mod tests {
     use super::*;
 
-    fn square(x: f64, y: f64, s: f64) -> Polygon {
-        Polygon::new(vec![
-            DVec3::new(x, y, 0.0),
-            DVec3::new(x + s, y, 0.0),
-            DVec3::new(x + s, y + s, 0.0),
-            DVec3::new(x, y + s, 0.0),
-        ])
-    }
-
     #[test]
     fn extruded_box_faces_outward_and_up() {
         let anchor = Anchor(DVec3::new(38_500_000.0, 2_470_000.0, 0.0));
-        let p = square(38_500_000.0, 2_470_000.0, 10.0);
+        let p = Polygon::square(38_500_000.0, 2_470_000.0, 10.0);
         let m = extrude(anchor, [(&p, 0.0, 30.0, Paint::feature(0))]);
         assert_eq!(m.indices.len(), 4 * 6 + 2 * 3);
         // Every triangle's geometric normal agrees with its vertex normal.
@@ -542,7 +533,7 @@ mod tests {
     #[test]
     fn clockwise_footprints_extrude_the_same_way() {
         let anchor = Anchor(DVec3::ZERO);
-        let mut p = square(0.0, 0.0, 10.0);
+        let mut p = Polygon::square(0.0, 0.0, 10.0);
         p.exterior.reverse();
         let m = extrude(anchor, [(&p, 0.0, 5.0, Paint::feature(0))]);
         for t in m.indices.chunks_exact(3) {
@@ -558,7 +549,7 @@ mod tests {
 
     #[test]
     fn draped_triangles_follow_the_ground_and_face_up() {
-        let p = square(0.0, 0.0, 100.0);
+        let p = Polygon::square(0.0, 0.0, 100.0);
         let ground = |q: DVec3| 0.1 * q.x;
         let m = draped_polygons(
             Anchor(DVec3::ZERO),
@@ -614,7 +605,7 @@ mod tests {
     #[test]
     fn huge_or_broken_polygons_stay_bounded() {
         let ground = |_p: DVec3| 0.0;
-        let p = square(0.0, 0.0, 1e8);
+        let p = Polygon::square(0.0, 0.0, 1e8);
         let m = draped_polygons(
             Anchor(DVec3::ZERO),
             [(&p, Paint::feature(0))],
@@ -628,7 +619,7 @@ mod tests {
             m.indices.len()
         );
         // One NaN vertex: no triangles, and no panic inside earcut.
-        let mut bad = square(0.0, 0.0, 10.0);
+        let mut bad = Polygon::square(0.0, 0.0, 10.0);
         bad.exterior[2].x = f64::NAN;
         assert!(triangulate(&bad).is_empty());
         let m = ribbons(

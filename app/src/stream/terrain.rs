@@ -63,6 +63,8 @@ pub struct LayerTiles {
     resident: HashMap<NodeId, ResidentTile>,
     /// The last plan was complete: every wanted tile drawn.
     complete: bool,
+    /// The tiles the last plan drew.
+    last_draw: Vec<NodeId>,
 }
 
 /// A tile whose mesh is uploaded. Only drawn tiles carry `Mesh3d`; the
@@ -333,6 +335,7 @@ impl LayerTiles {
             streamer: Streamer::new(MAX_MESHING_IN_FLIGHT),
             resident: HashMap::new(),
             complete: false,
+            last_draw: Vec::new(),
         }
     }
 
@@ -400,19 +403,22 @@ impl LayerTiles {
                 dropped.extend(t.drape.material);
             }
         }
+        // Only the tiles entering or leaving the drawn set are touched
+        // (not every resident one).
         let draw: HashSet<NodeId> = plan.draw.iter().copied().collect();
-        for (id, t) in &mut self.resident {
-            let want = draw.contains(id);
-            if want == t.drawn {
-                continue;
-            }
-            t.drawn = want;
-            if want {
-                commands.entity(t.entity).insert(Mesh3d(t.mesh.clone()));
-            } else {
+        for id in self.last_draw.iter().filter(|id| !draw.contains(id)) {
+            if let Some(t) = self.resident.get_mut(id).filter(|t| t.drawn) {
+                t.drawn = false;
                 commands.entity(t.entity).remove::<Mesh3d>();
             }
         }
+        for id in &plan.draw {
+            if let Some(t) = self.resident.get_mut(id).filter(|t| !t.drawn) {
+                t.drawn = true;
+                commands.entity(t.entity).insert(Mesh3d(t.mesh.clone()));
+            }
+        }
+        self.last_draw.clone_from(&plan.draw);
         dropped
     }
 }

@@ -93,14 +93,6 @@ impl<Id: Copy + Eq + Hash> Streamer<Id> {
         self.in_flight
     }
 
-    /// Nodes whose content is resident.
-    pub fn resident_count(&self) -> usize {
-        self.nodes
-            .values()
-            .filter(|s| matches!(s, State::Resident { .. }))
-            .count()
-    }
-
     pub fn is_resident(&self, id: Id) -> bool {
         matches!(self.nodes.get(&id), Some(State::Resident { .. }))
     }

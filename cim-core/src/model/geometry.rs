@@ -91,6 +91,24 @@ impl Polygon {
         }
     }
 
+    /// The axis-aligned square with south-west corner (`x`, `y`) and
+    /// sides `side` long, counter-clockwise, at z = 0.
+    ///
+    /// ```
+    /// use cim_core::model::geometry::Polygon;
+    /// let sq = Polygon::square(10.0, 20.0, 5.0);
+    /// assert_eq!(sq.exterior.len(), 4);
+    /// assert_eq!(sq.exterior[2].truncate(), glam::DVec2::new(15.0, 25.0));
+    /// ```
+    pub fn square(x: f64, y: f64, side: f64) -> Polygon {
+        Polygon::new(vec![
+            DVec3::new(x, y, 0.0),
+            DVec3::new(x + side, y, 0.0),
+            DVec3::new(x + side, y + side, 0.0),
+            DVec3::new(x, y + side, 0.0),
+        ])
+    }
+
     pub fn points(&self) -> impl Iterator<Item = DVec3> + '_ {
         self.exterior
             .iter()

@@ -213,18 +213,9 @@ mod tests {
     use crate::model::attr::{AttrType, AttrValue, Field};
     use crate::model::layer::Feature;
 
-    fn square(x: f64, y: f64, s: f64) -> Polygon {
-        Polygon::new(vec![
-            DVec3::new(x, y, 0.0),
-            DVec3::new(x + s, y, 0.0),
-            DVec3::new(x + s, y + s, 0.0),
-            DVec3::new(x, y + s, 0.0),
-        ])
-    }
-
     #[test]
     fn prism_hits_roof_from_above_and_wall_from_the_side() {
-        let p = square(38_500_000.0, 2_470_000.0, 20.0);
+        let p = Polygon::square(38_500_000.0, 2_470_000.0, 20.0);
         let down = Ray {
             origin: DVec3::new(38_500_010.0, 2_470_010.0, 500.0),
             dir: DVec3::new(0.0, 0.0, -1.0),
@@ -249,7 +240,7 @@ mod tests {
             features: (0..3)
                 .map(|i| Feature {
                     id: FeatureId(10 + i),
-                    geometry: Geometry::Polygon(square(i as f64 * 50.0, 0.0, 20.0)),
+                    geometry: Geometry::Polygon(Polygon::square(i as f64 * 50.0, 0.0, 20.0)),
                     attributes: vec![AttrValue::Float(30.0)],
                 })
                 .collect(),

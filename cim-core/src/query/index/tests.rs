@@ -63,15 +63,6 @@ fn v(x: f64, y: f64) -> DVec3 {
     DVec3::new(x, y, 0.0)
 }
 
-fn square(x0: f64, y0: f64, s: f64) -> Polygon {
-    Polygon::new(vec![
-        v(x0, y0),
-        v(x0 + s, y0),
-        v(x0 + s, y0 + s),
-        v(x0, y0 + s),
-    ])
-}
-
 fn data(geoms: Vec<Geometry>) -> VectorData {
     VectorData {
         fields: Vec::new(),
@@ -90,13 +81,15 @@ fn data(geoms: Vec<Geometry>) -> VectorData {
 /// 0: point (0,0); 1: line (10,0)-(10,10); 2: square 20..30 with a hole
 /// 24..26; 3: big parcel -100..100 containing everything; 4: empty line.
 fn sample() -> VectorData {
-    let mut holed = square(20.0, 0.0, 10.0);
-    holed.interiors.push(square(24.0, 4.0, 2.0).exterior);
+    let mut holed = Polygon::square(20.0, 0.0, 10.0);
+    holed
+        .interiors
+        .push(Polygon::square(24.0, 4.0, 2.0).exterior);
     data(vec![
         Geometry::Point(v(0.0, 0.0)),
         Geometry::LineString(vec![v(10.0, 0.0), v(10.0, 10.0)]),
         Geometry::Polygon(holed),
-        Geometry::Polygon(square(-100.0, -100.0, 200.0)),
+        Geometry::Polygon(Polygon::square(-100.0, -100.0, 200.0)),
         Geometry::LineString(Vec::new()),
     ])
 }
@@ -156,7 +149,7 @@ fn nearest_matches_brute_force() {
         geoms.push(match i % 3 {
             0 => Geometry::Point(v(x, y)),
             1 => Geometry::LineString(vec![v(x, y), v(x + rnd() / 10.0, y - rnd() / 10.0)]),
-            _ => Geometry::Polygon(square(x, y, rnd() / 20.0)),
+            _ => Geometry::Polygon(Polygon::square(x, y, rnd() / 20.0)),
         });
     }
     let d = data(geoms);
@@ -242,9 +235,9 @@ fn polygon_selection_respects_concavity() {
         Geometry::Point(v(5.0, 25.0)),                            // in left arm
         Geometry::Point(v(15.0, 25.0)),                           // in the notch
         Geometry::LineString(vec![v(5.0, 25.0), v(25.0, 25.0)]),  // spans the notch
-        Geometry::Polygon(square(2.0, 2.0, 5.0)),                 // inside
-        Geometry::Polygon(square(12.0, 15.0, 5.0)),               // in the notch
-        Geometry::Polygon(square(-50.0, -50.0, 100.0)),           // covers the lasso
+        Geometry::Polygon(Polygon::square(2.0, 2.0, 5.0)),        // inside
+        Geometry::Polygon(Polygon::square(12.0, 15.0, 5.0)),      // in the notch
+        Geometry::Polygon(Polygon::square(-50.0, -50.0, 100.0)),  // covers the lasso
         Geometry::LineString(vec![v(10.0, 20.0), v(20.0, 20.0)]), // notch, touching both arms
     ]);
     let idx = SpatialIndex::build(&d);
@@ -257,12 +250,13 @@ fn polygon_selection_respects_concavity() {
 
 #[test]
 fn polygon_selection_with_hole() {
-    let mut sel = square(0.0, 0.0, 100.0);
-    sel.interiors.push(square(40.0, 40.0, 20.0).exterior);
+    let mut sel = Polygon::square(0.0, 0.0, 100.0);
+    sel.interiors
+        .push(Polygon::square(40.0, 40.0, 20.0).exterior);
     let d = data(vec![
-        Geometry::Point(v(50.0, 50.0)),              // in the hole
-        Geometry::Polygon(square(30.0, 30.0, 40.0)), // covers the hole
-        Geometry::Polygon(square(10.0, 10.0, 5.0)),
+        Geometry::Point(v(50.0, 50.0)),                       // in the hole
+        Geometry::Polygon(Polygon::square(30.0, 30.0, 40.0)), // covers the hole
+        Geometry::Polygon(Polygon::square(10.0, 10.0, 5.0)),
     ]);
     let idx = SpatialIndex::build(&d);
     assert_eq!(idx.in_polygon(&d, &sel, SelectMode::Intersects), vec![1, 2]);
