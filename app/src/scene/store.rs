@@ -84,19 +84,20 @@ impl LayerSlot {
         let Some(v) = layer.vector() else {
             return Ok(());
         };
-        if let Some(f) = &style.filter {
-            cim_core::query::Query::parse(f)
+        // A bad filter draws everything, still in the theme's colours.
+        let filter = match &style.filter {
+            Some(f) => cim_core::query::Query::parse(f)
                 .and_then(|q| q.compile(&v.fields))
-                .map_err(|e| format!("filter `{}`: {e}", cim_core::message::clip(f, 200)))?;
-        }
+                .map(|_| ())
+                .map_err(|e| format!("filter `{}`: {e}", cim_core::message::clip(f, 200))),
+            None => Ok(()),
+        };
         let base = style.symbol_color(layer.effective_kind());
         match cim_core::style::thematic::classify(v, &style.theme_spec(), base) {
-            Ok(t) => {
-                self.theme = Some(t);
-                Ok(())
-            }
-            Err(e) => Err(e.to_string()),
+            Ok(t) => self.theme = Some(t),
+            Err(e) => return Err(e.to_string()),
         }
+        filter
     }
 
     pub fn kind(&self) -> LayerKind {
