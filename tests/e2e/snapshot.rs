@@ -57,6 +57,15 @@ fn non_background_share(img: &image::RgbaImage) -> f64 {
     n as f64 / (img.width() * img.height()) as f64
 }
 
+/// A GeoJSON FeatureCollection of `features` (JSON texts) in EPSG:4526,
+/// the CGCS2000 zone of the scenes these tests build.
+fn feature_collection(features: &[String]) -> String {
+    format!(
+        r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"urn:ogc:def:crs:EPSG::4526"}}}},"features":[{}]}}"#,
+        features.join(",")
+    )
+}
+
 fn mean_abs_diff(a: &image::RgbaImage, b: &image::RgbaImage) -> f64 {
     assert_eq!(a.dimensions(), b.dimensions());
     let sum: u64 = a
@@ -518,10 +527,7 @@ fn point_icons_keep_their_size_on_screen() {
         .collect();
     std::fs::write(
         dir.path().join("points.geojson"),
-        format!(
-            r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"urn:ogc:def:crs:EPSG::4526"}}}},"features":[{}]}}"#,
-            features.join(",")
-        ),
+        feature_collection(&features),
     )
     .unwrap();
     let doc = dir.path().join("points.cim.toml");
@@ -645,10 +651,7 @@ fn every_feature_takes_its_own_colour_from_the_style_buffer() {
             ));
         }
     }
-    let geojson = format!(
-        r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"urn:ogc:def:crs:EPSG::4526"}}}},"features":[{}]}}"#,
-        features.join(",")
-    );
+    let geojson = feature_collection(&features);
     std::fs::write(dir.path().join("blocks.geojson"), geojson).unwrap();
     let doc = dir.path().join("blocks.cim.toml");
     std::fs::write(
@@ -707,10 +710,7 @@ fn a_filter_hides_features_and_their_shadows() {
         )
     };
     let write = |name: &str, features: &[String]| {
-        let g = format!(
-            r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"urn:ogc:def:crs:EPSG::4526"}}}},"features":[{}]}}"#,
-            features.join(",")
-        );
+        let g = feature_collection(features);
         std::fs::write(dir.path().join(name), g).unwrap();
     };
     write(
