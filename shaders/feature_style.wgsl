@@ -29,7 +29,8 @@ struct FeatureStyle {
 }
 
 const FEATURE_ROW: u32 = 4096u;
-const HIDDEN: u32 = 1u;
+// Hidden by the style's filter (1) or not there yet at the clock's time (4).
+const HIDDEN: u32 = 5u;
 const HIGHLIGHT: u32 = 2u;
 // The selection colour (linear), and how much of it a highlighted feature takes.
 const HIGHLIGHT_RGB: vec3<f32> = vec3<f32>(1.0, 0.6, 0.0);

@@ -2,13 +2,14 @@
 //! area, height above terrain), a coordinate readout in any CRS, full-text
 //! search and attribute queries. Results are shown in the Tools panel and
 //! can be copied. The arithmetic lives in `cim_core::query::measure`, `search`
-//! and `query`; this module only collects clicks and draws.
+//! and `query`; this module only collects clicks and draws. The Tools panel
+//! reads [`Tools`] and changes it through [`ToolCommand`]s.
 
 use crate::render::layers::Ground;
 use crate::scene::origin::RenderOrigin;
 use crate::scene::store::SceneStore;
 use crate::view::camera::{CameraRig, PointerDrag, Pose};
-use crate::view::picking::{CursorHit, Selection};
+use crate::view::picking::CursorHit;
 use bevy::prelude::*;
 use cim_core::crs::CrsDef;
 use cim_core::model::layer::FeatureId;
@@ -27,13 +28,15 @@ pub enum MeasureMode {
     Height,
 }
 
-/// Tool state read and written by the Tools panel.
+/// Tool state, shown by the Tools panel.
 #[derive(Resource)]
 pub struct Tools {
     pub mode: MeasureMode,
     pub points: Vec<DVec3>,
     pub readout_crs: String,
     readout: Option<(String, Result<Readout, String>)>,
+    /// The cursor's position in the readout CRS (or why it cannot be).
+    pub readout_line: Option<String>,
     pub search_text: String,
     pub search_hits: Vec<(u64, FeatureId, String)>,
     search_index: Option<(u64, SearchIndex, Vec<u64>)>,
@@ -48,6 +51,7 @@ impl Default for Tools {
             points: Vec::new(),
             readout_crs: "EPSG:4490".into(),
             readout: None,
+            readout_line: None,
             search_text: String::new(),
             search_hits: Vec::new(),
             search_index: None,
@@ -113,6 +117,29 @@ impl Tools {
                 }
             }
             _ => vec!["click points in the view 在视图中点击取点".into()],
+        }
+    }
+
+    /// Applies one command (searches and queries run at once).
+    pub fn apply(&mut self, store: &SceneStore, command: ToolCommand) {
+        match command {
+            ToolCommand::SetMode(mode) => {
+                self.mode = mode;
+                self.points.clear();
+            }
+            ToolCommand::Search(text) => {
+                self.search_text = text;
+                if self.search_text.trim().is_empty() {
+                    self.search_hits.clear();
+                } else {
+                    self.run_search(store);
+                }
+            }
+            ToolCommand::Query(text) => {
+                self.query_text = text;
+                self.run_query(store);
+            }
+            ToolCommand::SetReadoutCrs(crs) => self.readout_crs = crs,
         }
     }
 
@@ -213,29 +240,38 @@ impl Tools {
     }
 }
 
-/// Flies to a feature and selects it.
+/// A change of the tools: what the Tools panel writes, applied at the start
+/// of the next frame.
+#[derive(Message, Clone, Debug, PartialEq)]
+pub enum ToolCommand {
+    /// The measurement the clicks feed (its points start over).
+    SetMode(MeasureMode),
+    /// Full-text search over the loaded layers.
+    Search(String),
+    /// An attribute query over the loaded layers.
+    Query(String),
+    /// The CRS of the coordinate readout.
+    SetReadoutCrs(String),
+}
+
+/// The flight that frames a feature (at least 150 m off), or `None` when it
+/// is not loaded or has no extent.
 pub fn focus_feature(
     store: &SceneStore,
-    rig: &mut CameraRig,
-    selection: &mut Selection,
+    rig: &CameraRig,
     slot: u64,
     id: FeatureId,
-) {
-    selection.0 = Some((slot, id));
-    let Some(f) = store
+) -> Option<Pose> {
+    let f = store
         .slot(slot)
-        .and_then(|s| s.layer.as_ref()?.vector()?.feature(id).cloned())
-    else {
-        return;
-    };
-    if let Some(mut bb) = f.geometry.bbox() {
-        bb.max.z = bb.max.z.max(bb.min.z + 60.0);
-        let (yaw, fov) = (rig.pose.yaw, rig.fov_y);
-        let mut to = Pose::framing(&bb, yaw, fov);
-        let d = (to.eye - bb.center()).length().max(150.0);
-        to.eye = bb.center() - to.forward() * d;
-        rig.fly_to(to);
-    }
+        .and_then(|s| s.layer.as_ref()?.vector()?.feature(id).cloned())?;
+    let mut bb = f.geometry.bbox()?;
+    bb.max.z = bb.max.z.max(bb.min.z + 60.0);
+    let (yaw, fov) = (rig.pose.yaw, rig.fov_y);
+    let mut to = Pose::framing(&bb, yaw, fov);
+    let d = (to.eye - bb.center()).length().max(150.0);
+    to.eye = bb.center() - to.forward() * d;
+    Some(to)
 }
 
 pub struct ToolsPlugin;
@@ -243,7 +279,34 @@ pub struct ToolsPlugin;
 impl Plugin for ToolsPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<Tools>()
-            .add_systems(Update, (collect_points, draw_measurement));
+            .add_message::<ToolCommand>()
+            .add_systems(PreUpdate, apply_tool_commands)
+            .add_systems(Update, (collect_points, update_readout, draw_measurement));
+    }
+}
+
+pub(crate) fn apply_tool_commands(
+    store: Res<SceneStore>,
+    mut tools: ResMut<Tools>,
+    mut commands: MessageReader<ToolCommand>,
+) {
+    for c in commands.read() {
+        tools.apply(&store, c.clone());
+    }
+}
+
+/// The readout of the cursor's position, when the cursor or the CRS moved.
+fn update_readout(hit: Res<CursorHit>, store: Res<SceneStore>, mut tools: ResMut<Tools>) {
+    let crs_moved = tools
+        .readout
+        .as_ref()
+        .is_none_or(|(c, _)| *c != tools.readout_crs);
+    if !hit.is_changed() && !crs_moved {
+        return;
+    }
+    let line = hit.point.map(|p| tools.readout_text(&store, p));
+    if line != tools.readout_line {
+        tools.readout_line = line;
     }
 }
 

@@ -133,6 +133,7 @@ pub fn summarise(path: &Path, loaded: Loaded) -> LayerSummary {
     let Loaded {
         layer,
         mut warnings,
+        ..
     } = loaded;
     let bbox = layer
         .bbox()

@@ -82,6 +82,9 @@ pub(crate) fn show_num(v: f64) -> String {
 pub struct Loaded {
     pub layer: Layer,
     pub warnings: Vec<String>,
+    /// The full-resolution cells of a raster loaded as an overview (too
+    /// large to hold), read a window at a time as the terrain needs them.
+    pub detail: Option<cim_core::model::grid_source::SharedSource>,
 }
 
 /// The file formats this crate reads.

@@ -26,6 +26,13 @@ pub const STRIDE: usize = 8;
 pub const HIDDEN: u32 = 1;
 /// Flag: the feature is drawn in the selection colour.
 pub const HIGHLIGHT: u32 = 2;
+/// Flag: the feature has not appeared yet at the scene clock's time (the
+/// instant in its style's `time_field`, see [`appearances`]).
+pub const HIDDEN_AT_TIME: u32 = 4;
+/// Either reason not to draw a feature (the shader's test).
+const ANY_HIDDEN: u32 = HIDDEN | HIDDEN_AT_TIME;
+
+mod appearances;
 
 /// The material of vector layers: the layer's `StandardMaterial` (its
 /// opacity, roughness…) with the per-feature style lookup.
@@ -82,8 +89,10 @@ struct LayerStyles {
     style_tick: u64,
     /// The feature highlighted for the selection.
     selected: Option<u32>,
-    /// Features with [`HIDDEN`] set.
+    /// Features with [`HIDDEN`] or [`HIDDEN_AT_TIME`] set.
     hidden: usize,
+    /// When the features appear, for a layer with a `time_field`.
+    appearances: Option<appearances::Shown>,
     /// The layer's material, and whether it was last set to discard (see
     /// [`sync_discard_mode`]).
     material: Option<Handle<FeatureMaterial>>,
@@ -103,7 +112,7 @@ impl LayerStyles {
         }
         rec.copy_from_slice(&new.to_le_bytes());
         self.dirty = true;
-        match (old & HIDDEN != 0, new & HIDDEN != 0) {
+        match (old & ANY_HIDDEN != 0, new & ANY_HIDDEN != 0) {
             (false, true) => self.hidden += 1,
             (true, false) => self.hidden -= 1,
             _ => {}
@@ -146,6 +155,7 @@ impl FeatureStyles {
                 style_tick,
                 selected: None,
                 hidden: 0,
+                appearances: None,
                 material: None,
                 discarding: None,
             },
@@ -284,6 +294,7 @@ impl Plugin for FeatureStylePlugin {
                 PostUpdate,
                 (
                     follow_styles,
+                    appearances::follow_clock,
                     follow_selection,
                     sync_discard_mode,
                     upload_styles,

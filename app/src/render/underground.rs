@@ -33,11 +33,29 @@ pub struct UndergroundPlugin {
     pub ground_opacity: f32,
 }
 
+/// Sets how see-through the ground is (0–1, clamped): the Ground slider,
+/// later tours and the remote-control API.
+#[derive(Message, Clone, Copy, Debug, PartialEq)]
+pub struct SetGroundOpacity(pub f32);
+
+pub(crate) fn apply_ground_opacity(
+    mut view: ResMut<UndergroundView>,
+    mut commands: MessageReader<SetGroundOpacity>,
+) {
+    for SetGroundOpacity(a) in commands.read() {
+        if a.is_finite() && (a.clamp(0.0, 1.0) - view.ground_opacity).abs() > 0.0 {
+            view.ground_opacity = a.clamp(0.0, 1.0);
+        }
+    }
+}
+
 impl Plugin for UndergroundPlugin {
     fn build(&self, app: &mut App) {
         app.insert_resource(UndergroundView {
             ground_opacity: self.ground_opacity.clamp(0.0, 1.0),
         })
+        .add_message::<SetGroundOpacity>()
+        .add_systems(PreUpdate, apply_ground_opacity)
         .add_systems(Update, fade_base_plane);
     }
 }

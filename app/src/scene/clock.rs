@@ -19,6 +19,8 @@ pub enum ClockCommand {
     SetPlaying(bool),
     /// Simulated seconds per wall-clock second (finite, ≥ 0).
     SetSpeed(f64),
+    /// Widen the range to take in a data set's instants (start, end).
+    Include(UnixSeconds, UnixSeconds),
 }
 
 impl Clock {
@@ -39,6 +41,9 @@ impl Clock {
             }
             ClockCommand::SetPlaying(on) => c.playing = on,
             ClockCommand::SetSpeed(s) if s.is_finite() => c.speed = s.max(0.0),
+            ClockCommand::Include(a, b) if a.is_finite() && b.is_finite() && a <= b => {
+                c.include((a, b));
+            }
             _ => {}
         }
     }

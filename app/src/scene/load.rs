@@ -189,6 +189,9 @@ pub struct LoadedLayer {
     pub index: Option<cim_core::query::index::SpatialIndex>,
     /// Level-of-detail quadtree over a raster (under a second for 10⁸ cells).
     pub terrain: Option<cim_core::lod::terrain::TerrainQuadtree>,
+    /// Where the full-resolution cells of a raster held as an overview are
+    /// read from (see `cim_core::lod::terrain::paged`).
+    pub detail: Option<cim_core::model::grid_source::SharedSource>,
 }
 
 /// Where a layer's data is: the source, and which of its layers.
@@ -227,6 +230,7 @@ pub fn load_layer(
     let shown = quote(&r.source).into_owned();
     let mut warnings = Vec::new();
     let mut losses = Vec::new();
+    let mut detail = None;
     let mut layer = match source {
         Source::Builtin(name) => demo::builtin_layer(&name)
             .ok_or_else(|| format!("builtin:{}: no such built-in layer", quote(&name)))?,
@@ -287,6 +291,7 @@ pub fn load_layer(
             }
             let loaded = results.swap_remove(idx).map_err(|e| e.to_string())?;
             warnings.extend(loaded.warnings);
+            detail = loaded.detail;
             loaded.layer
         }
     };
@@ -301,6 +306,22 @@ pub fn load_layer(
             scene_crs.label()
         )),
         Some(crs) if crs != *scene_crs => {
+            if let (Some(d), Some(g)) = (detail.take(), layer.grid()) {
+                // Pages are read in the file's CRS; a reprojected grid has
+                // other cells.
+                let full = d.0.shape();
+                warnings.push(format!(
+                    "{shown}: {} × {} cells, shown at {} × {} (cells of {} m): full resolution \
+                     streams only for DEMs in the scene CRS ({}), and this one is in {}",
+                    full.width,
+                    full.height,
+                    g.width,
+                    g.height,
+                    g.dx.max(g.dy),
+                    scene_crs.label(),
+                    crs.label()
+                ));
+            }
             dropped += reproject(&mut layer, &crs, scene_crs).map_err(|e| {
                 format!(
                     "{shown}: cannot reproject from {} to {}: {e}",
@@ -354,6 +375,7 @@ pub fn load_layer(
         losses,
         index,
         terrain,
+        detail,
     })
 }
 

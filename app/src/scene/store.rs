@@ -38,6 +38,9 @@ pub struct LayerSlot {
     pub theme: Option<cim_core::style::thematic::Thematic>,
     /// Level-of-detail quadtree of terrain layers.
     pub terrain: Option<Arc<cim_core::lod::terrain::TerrainQuadtree>>,
+    /// The full-resolution cells of a terrain layer held as an overview
+    /// (streamed in pages by the terrain renderer).
+    pub terrain_detail: Option<cim_core::model::grid_source::SharedSource>,
     /// Spatial index of vector layers (picking, labels, selection).
     pub index: Option<Arc<cim_core::query::index::SpatialIndex>>,
     /// Meshes have been built for the current data.
@@ -96,6 +99,16 @@ impl LayerSlot {
         match cim_core::style::thematic::classify(v, &style.theme_spec(), base) {
             Ok(t) => self.theme = Some(t),
             Err(e) => return Err(e.to_string()),
+        }
+        // A time field that is not there: every feature is drawn at all
+        // times (the appearances are worked out by `feature_style`).
+        if let Some(f) = &style.time_field
+            && !v.fields.iter().any(|x| x.name == *f)
+        {
+            return filter.and(Err(format!(
+                "time_field: no field named `{}` (every feature is drawn at all times)",
+                cim_core::message::clip(f, 200)
+            )));
         }
         filter
     }
@@ -170,6 +183,14 @@ impl SceneStore {
         store
     }
 
+    /// A new layer of the document, to be loaded (see
+    /// [`LoadChannel::start_slots`]); returns its slot id.
+    pub fn add_layer_slot(&mut self, reference: LayerRef) -> u64 {
+        self.dirty = true;
+        self.revision += 1;
+        self.add_slot(reference)
+    }
+
     fn add_slot(&mut self, reference: LayerRef) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
@@ -181,6 +202,7 @@ impl SceneStore {
             prisms: Vec::new(),
             theme: None,
             terrain: None,
+            terrain_detail: None,
             index: None,
             spawned: false,
             style_tick: 0,
@@ -303,6 +325,7 @@ impl SceneStore {
                     slot.layer = Some(Arc::new(loaded.layer));
                     slot.index = loaded.index.map(Arc::new);
                     slot.terrain = loaded.terrain.map(Arc::new);
+                    slot.terrain_detail = loaded.detail;
                     slot.state = SlotState::Ready;
                     // New data: new meshes, whatever the style.
                     slot.spawned = false;
@@ -376,10 +399,21 @@ impl Default for LoadChannel {
 impl LoadChannel {
     /// Starts loading every slot still marked `Loading`, one thread each.
     pub fn start(&self, store: &mut SceneStore) {
-        let dir = store.doc_dir();
-        let loading: Vec<(u64, LayerRef)> = store
+        let loading: Vec<u64> = store
             .layers
             .iter()
+            .filter(|s| s.state == SlotState::Loading)
+            .map(|s| s.id)
+            .collect();
+        self.start_slots(store, &loading);
+    }
+
+    /// Starts loading these slots (those still `Loading`), one thread each.
+    pub fn start_slots(&self, store: &mut SceneStore, ids: &[u64]) {
+        let dir = store.doc_dir();
+        let loading: Vec<(u64, LayerRef)> = ids
+            .iter()
+            .filter_map(|&id| store.slot(id))
             .filter(|s| s.state == SlotState::Loading)
             .map(|s| (s.id, s.reference.clone()))
             .collect();
@@ -498,13 +532,6 @@ fn receive_layers(mut store: ResMut<SceneStore>, channel: Res<LoadChannel>) {
     if store.has_overdue_loads() {
         store.fail_overdue_loads();
     }
-}
-
-/// Adds a data file or scene layer to the open scene (viewer "open" and drag-and-drop).
-pub fn add_layer(store: &mut SceneStore, channel: &LoadChannel, reference: LayerRef) {
-    store.add_slot(reference);
-    store.dirty = true;
-    channel.start(store);
 }
 
 #[cfg(test)]
@@ -661,6 +688,54 @@ mod tests {
         app.update();
         let s = app.world().resource::<SceneStore>();
         assert_eq!(s.layers[0].reference.opacity, 0.6);
+    }
+
+    /// Adding a layer, saving and dismissing a notice are commands too: the
+    /// added layer loads in the background, the save leaves a notice.
+    #[test]
+    fn layers_are_added_and_the_scene_saved_by_command() {
+        let mut app = App::new();
+        app.add_plugins(MinimalPlugins)
+            .insert_resource(AsyncLoading)
+            .add_plugins(ScenePlugin::new(store(vec![layer(
+                "roads",
+                "builtin:demo/roads",
+            )])));
+        app.world_mut()
+            .write_message(StoreCommand::AddLayer(Box::new(layer(
+                "parks",
+                "builtin:demo/parks",
+            ))));
+        let started = std::time::Instant::now();
+        loop {
+            app.update();
+            let s = app.world().resource::<SceneStore>();
+            if s.layers.len() == 2 && s.all_loaded() {
+                break;
+            }
+            assert!(started.elapsed().as_secs() < 60, "never loaded");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let s = app.world().resource::<SceneStore>();
+        assert_eq!(s.layers[1].state, SlotState::Ready);
+        assert!(s.dirty);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("saved.cim.toml");
+        let notices = s.notices.len();
+        app.world_mut()
+            .write_message(StoreCommand::SaveTo(path.clone()));
+        app.update();
+        let s = app.world().resource::<SceneStore>();
+        assert!(path.exists() && !s.dirty);
+        assert_eq!(s.path.as_deref(), Some(path.as_path()));
+        assert_eq!(s.notices.len(), notices + 1);
+        assert!(s.notices.last().unwrap().text.contains("saved.cim.toml"));
+        let saved = SceneDoc::load(&path).unwrap();
+        assert_eq!(saved.layers.len(), 2);
+        app.world_mut()
+            .write_message(StoreCommand::DismissNotice(notices));
+        app.update();
+        assert_eq!(app.world().resource::<SceneStore>().notices.len(), notices);
     }
 
     /// `cim snapshot`'s path: the same results, in layer order.

@@ -22,7 +22,8 @@ use bevy::prelude::*;
 use bevy::tasks::AsyncComputeTaskPool;
 use cim_core::lod::drape::{distance_to_bbox, projection_scale};
 use cim_core::lod::stream::{StreamPlan, Streamer};
-use cim_core::lod::terrain::{NodeId, TerrainMesh, TerrainQuadtree};
+use cim_core::lod::terrain::paged::{Page, PagedTerrain, TileJob};
+use cim_core::lod::terrain::{NodeId, TerrainMesh};
 use cim_core::model::geometry::Bbox;
 use cim_core::model::layer::{Layer, LayerKind};
 use cim_core::scene::georef::RenderFrame;
@@ -59,6 +60,9 @@ pub struct LayerTiles {
     /// Tells meshes made for this layer from those made for an earlier
     /// spawn of it.
     generation: u64,
+    /// The layer's quadtree, with the pages of full-resolution cells read
+    /// so far when the layer is held as an overview.
+    tree: PagedTerrain,
     streamer: Streamer<NodeId>,
     resident: HashMap<NodeId, ResidentTile>,
     /// The last plan was complete: every wanted tile drawn.
@@ -86,8 +90,10 @@ struct Meshed {
     generation: u64,
     node: NodeId,
     /// `None`: the tile holds no valid cell (nothing to draw); `Err`: the
-    /// meshing panicked.
-    mesh: Result<Option<(Mesh, Bbox, DVec3, usize)>, ()>,
+    /// page could not be read, or the meshing panicked.
+    mesh: Result<Option<(Mesh, Bbox, DVec3, usize)>, String>,
+    /// The page of full-resolution cells this tile read.
+    page: Option<Arc<Page>>,
 }
 
 /// The terrain layers on screen, by slot id, and the tiles meshed off the
@@ -260,35 +266,45 @@ fn tile_mesh(mut m: TerrainMesh, tint: &Tint, bbox: &Bbox) -> Mesh {
     .with_inserted_indices(Indices::U32(m.indices))
 }
 
-/// Meshes tile `node` of a terrain layer on the task pool and sends it to
-/// `tx` (a panic in the meshing is sent as a failure, so the tile is not
-/// waited for forever).
+/// Makes tile `node` of a terrain layer on the task pool (reading its page
+/// of full-resolution cells first, for a page root) and sends it to `tx`.
+/// A failed read or a panic in the meshing is sent as a failure, so the
+/// tile is retried later rather than waited for forever.
 fn spawn_meshing(
     tx: Sender<Meshed>,
     (layer_id, generation): (u64, u64),
-    tree: Arc<TerrainQuadtree>,
+    job: TileJob,
     layer: Arc<Layer>,
     tint: Arc<Tint>,
     node: NodeId,
 ) {
     AsyncComputeTaskPool::get()
         .spawn(async move {
-            let mesh = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                let m = tree.node_mesh(layer.grid()?, node);
-                if m.indices.is_empty() {
-                    return None;
-                }
-                let (anchor, bbox) = (m.anchor, mesh_bbox(&m));
-                let bytes = m.positions.len() * VERTEX_BYTES + m.indices.len() * INDEX_BYTES;
-                Some((tile_mesh(m, &tint, &bbox), bbox, anchor, bytes))
+            let made = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                let grid = layer.grid().ok_or("not a raster layer")?;
+                job.run(grid)
             }))
-            .map_err(|_| ());
+            .unwrap_or_else(|_| Err(format!("tile {node:?}: meshing failed")));
+            let (mesh, page) = match made {
+                Err(e) => (Err(e), None),
+                Ok(out) => {
+                    let m = out.mesh;
+                    let mesh = (!m.indices.is_empty()).then(|| {
+                        let (anchor, bbox) = (m.anchor, mesh_bbox(&m));
+                        let bytes =
+                            m.positions.len() * VERTEX_BYTES + m.indices.len() * INDEX_BYTES;
+                        (tile_mesh(m, &tint, &bbox), bbox, anchor, bytes)
+                    });
+                    (Ok(mesh), out.page)
+                }
+            };
             // The receiver is gone only when the app is.
             let _ = tx.send(Meshed {
                 layer: layer_id,
                 generation,
                 node,
                 mesh,
+                page,
             });
         })
         .detach();
@@ -327,11 +343,17 @@ struct Spawn<'a> {
 }
 
 impl LayerTiles {
-    fn new(material: Handle<StandardMaterial>, tint: Tint, generation: u64) -> LayerTiles {
+    fn new(
+        material: Handle<StandardMaterial>,
+        tint: Tint,
+        generation: u64,
+        tree: PagedTerrain,
+    ) -> LayerTiles {
         LayerTiles {
             material,
             tint: Arc::new(tint),
             generation,
+            tree,
             streamer: Streamer::new(MAX_MESHING_IN_FLIGHT),
             resident: HashMap::new(),
             complete: false,
@@ -353,14 +375,25 @@ impl LayerTiles {
             if m.generation != self.generation {
                 continue;
             }
+            let page_bytes = m.page.as_ref().map_or(0, |p| p.bytes());
             match m.mesh {
-                Err(()) => self.streamer.failed(m.node, now),
+                Err(e) => {
+                    warn!("terrain: {e}");
+                    self.streamer.failed(m.node, now);
+                }
                 Ok(None) => {
-                    self.streamer.loaded(m.node, 0);
+                    if self.streamer.loaded(m.node, page_bytes)
+                        && let Some(page) = m.page
+                    {
+                        self.tree.insert_page(m.node, page);
+                    }
                 }
                 Ok(Some((mesh, bbox, anchor, bytes))) => {
-                    if !self.streamer.loaded(m.node, bytes) {
+                    if !self.streamer.loaded(m.node, bytes + page_bytes) {
                         continue;
+                    }
+                    if let Some(page) = m.page {
+                        self.tree.insert_page(m.node, page);
                     }
                     let entity = commands
                         .spawn((
@@ -398,6 +431,7 @@ impl LayerTiles {
     ) -> Vec<Handle<StandardMaterial>> {
         let mut dropped = Vec::new();
         for id in &plan.evict {
+            self.tree.forget(*id);
             if let Some(t) = self.resident.remove(id) {
                 commands.entity(t.entity).despawn();
                 dropped.extend(t.drape.material);
@@ -474,7 +508,7 @@ fn update_terrain_lod(
         if slot.state != SlotState::Ready || !slot.spawned || slot.kind() != LayerKind::Terrain {
             continue;
         }
-        let (Some(tree), Some(layer)) = (&slot.terrain, &slot.layer) else {
+        let (Some(overview), Some(layer)) = (&slot.terrain, &slot.layer) else {
             continue;
         };
         let Some(grid) = layer.grid() else { continue };
@@ -494,7 +528,6 @@ fn update_terrain_lod(
             drape: drape_lod,
             frustum: Some(&frustum),
         };
-        cim_core::lod::select(&**tree, &view, &mut cut);
         // Respawned, or basemaps that failed to open (redraw in the
         // terrain's own colours): the tiles are made anew.
         if let Some(t) = tiles.layers.get(&slot.id)
@@ -511,7 +544,12 @@ fn update_terrain_lod(
         if !tiles.layers.contains_key(&slot.id) {
             let tint = Tint::for_layer(&slot.reference.style, grid, drapes.active());
             tiles.next_generation += 1;
-            let t = LayerTiles::new(material.clone(), tint, tiles.next_generation);
+            let tree = PagedTerrain::new(
+                overview.clone(),
+                grid,
+                slot.terrain_detail.as_ref().map(|d| d.0.clone()),
+            );
+            let t = LayerTiles::new(material.clone(), tint, tiles.next_generation, tree);
             tiles.layers.insert(slot.id, t);
         }
         // The budget left by the other terrain layers.
@@ -537,24 +575,31 @@ fn update_terrain_lod(
             visibility,
         };
         on_screen.receive(mine, &spawn, now, &mut commands, &mut meshes);
+        // Selected after the arrivals: a page read this frame is refined
+        // into at once.
+        let tree = &on_screen.tree;
+        cim_core::lod::select(tree, &view, &mut cut);
         let eye = rig.pose.eye;
         let plan = on_screen.streamer.update(
-            &**tree,
+            tree,
             &cut,
-            |id| distance_to_bbox(&cim_core::lod::LodTree::bounds(&**tree, id), eye),
+            |id| distance_to_bbox(&cim_core::lod::LodTree::bounds(tree, id), eye),
             budget.bytes.saturating_sub(others),
             now,
         );
         on_screen.complete = plan.complete;
         for &node in &plan.request {
-            spawn_meshing(
-                tiles.tx.clone(),
-                (slot.id, on_screen.generation),
-                tree.clone(),
-                layer.clone(),
-                on_screen.tint.clone(),
-                node,
-            );
+            match on_screen.tree.job(node) {
+                Some(job) => spawn_meshing(
+                    tiles.tx.clone(),
+                    (slot.id, on_screen.generation),
+                    job,
+                    layer.clone(),
+                    on_screen.tint.clone(),
+                    node,
+                ),
+                None => on_screen.streamer.failed(node, now),
+            }
         }
         let dropped = on_screen.apply(&plan, &mut commands);
         // Drapes that arrived for resident tiles become their texture.

@@ -6,8 +6,8 @@
 //! scrolls the table to its row.
 
 use crate::scene::store::SceneStore;
+use crate::ui::Requests;
 use crate::ui::i18n::Lang;
-use crate::view::camera::{CameraRig, Pose};
 use crate::view::picking::Selection;
 use bevy_egui::egui;
 use cim_core::model::geometry::Bbox;
@@ -128,11 +128,11 @@ pub fn show_all(
     l: Lang,
     tables: &mut Vec<AttributeTable>,
     store: &SceneStore,
-    selection: &mut Selection,
-    rig: &mut CameraRig,
+    selection: &Selection,
+    requests: &mut Requests,
 ) {
     for t in tables.iter_mut() {
-        show(ctx, l, t, store, selection, rig);
+        show(ctx, l, t, store, selection, requests);
     }
     tables.retain(|t| t.open && store.slot(t.slot).is_some());
 }
@@ -142,8 +142,8 @@ fn show(
     l: Lang,
     t: &mut AttributeTable,
     store: &SceneStore,
-    selection: &mut Selection,
-    rig: &mut CameraRig,
+    selection: &Selection,
+    requests: &mut Requests,
 ) {
     let Some(slot) = store.slot(t.slot) else {
         return;
@@ -282,7 +282,7 @@ fn show(
             t.sort = sort;
             if let Some((i, fly)) = clicked {
                 let f = &v.features[i];
-                selection.0 = Some((t.slot, f.id));
+                requests.select(Some((t.slot, f.id)));
                 t.last_selection = Some(f.id);
                 if fly {
                     fly_to = f.geometry.bbox();
@@ -291,8 +291,7 @@ fn show(
         });
     t.open = open;
     if let Some(bb) = fly_to {
-        let (yaw, fov) = (rig.pose.yaw, rig.fov_y);
-        rig.fly_to(Pose::framing(&bb, yaw, fov));
+        requests.frame(&bb);
     }
 }
 

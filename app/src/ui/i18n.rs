@@ -128,7 +128,6 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "1–9：切换场景视点",
     ),
     ("help.help", "F1: this help", "F1：显示本帮助"),
-    ("msg.saved", "Saved", "已保存"),
     (
         "msg.no_cjk_font",
         "No CJK font found: Chinese text may not display. Install fonts-noto-cjk.",

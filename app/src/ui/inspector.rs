@@ -1,11 +1,18 @@
 //! The inspector: attributes of the selected feature, copyable.
 
 use crate::scene::store::SceneStore;
+use crate::ui::Requests;
 use crate::ui::i18n::Lang;
 use crate::view::picking::Selection;
 use bevy_egui::egui;
 
-pub fn show(ui: &mut egui::Ui, l: Lang, store: &SceneStore, selection: &mut Selection) {
+pub fn show(
+    ui: &mut egui::Ui,
+    l: Lang,
+    store: &SceneStore,
+    selection: &Selection,
+    requests: &mut Requests,
+) {
     ui.heading(l.t("panel.inspector"));
     ui.separator();
     let Some((slot_id, fid)) = selection.0 else {
@@ -13,7 +20,8 @@ pub fn show(ui: &mut egui::Ui, l: Lang, store: &SceneStore, selection: &mut Sele
         return;
     };
     let Some(slot) = store.slot(slot_id) else {
-        selection.0 = None;
+        // Its layer is gone.
+        requests.select(None);
         return;
     };
     let Some(v) = slot.layer.as_ref().and_then(|x| x.vector()) else {

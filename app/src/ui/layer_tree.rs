@@ -1,8 +1,8 @@
 //! The layer tree: visibility, opacity, load state and zoom-to per layer.
 
 use crate::scene::store::{SceneStore, SlotState, StoreCommand};
+use crate::ui::Requests;
 use crate::ui::i18n::Lang;
-use crate::view::camera::{CameraRig, Pose};
 use bevy_egui::egui;
 
 /// A demo layer's translated name, or the layer's own name.
@@ -23,16 +23,16 @@ pub fn layer_label(l: Lang, store: &SceneStore, name: &str) -> String {
     name.to_owned()
 }
 
-/// Edits become `StoreCommand`s in `edits`.
+/// Edits become requests (`StoreCommand`s, a flight, the ground opacity).
 pub fn show(
     ui: &mut egui::Ui,
     l: Lang,
     store: &SceneStore,
-    edits: &mut Vec<StoreCommand>,
-    rig: &mut CameraRig,
-    ground_opacity: &mut f32,
+    ground_opacity: f32,
+    requests: &mut Requests,
     open_table: &mut Option<u64>,
 ) {
+    let edits = &mut requests.store;
     ui.heading(l.t("panel.layers"));
     if store.is_demo {
         ui.colored_label(
@@ -44,7 +44,13 @@ pub fn show(
     ui.horizontal(|ui| {
         ui.label(l.t("view.ground_opacity"))
             .on_hover_text(l.t("view.ground_opacity_hint"));
-        ui.add(egui::Slider::new(ground_opacity, 0.0..=1.0).show_value(false));
+        let mut a = ground_opacity;
+        if ui
+            .add(egui::Slider::new(&mut a, 0.0..=1.0).show_value(false))
+            .changed()
+        {
+            requests.ground_opacity = Some(a);
+        }
     });
     ui.separator();
     let mut zoom_to = None;
@@ -134,7 +140,6 @@ pub fn show(
         }
     });
     if let Some(bb) = zoom_to {
-        let (yaw, fov) = (rig.pose.yaw, rig.fov_y);
-        rig.fly_to(Pose::framing(&bb, yaw, fov));
+        requests.frame(&bb);
     }
 }

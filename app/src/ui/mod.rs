@@ -1,7 +1,8 @@
 //! The egui user interface: menus, the layer tree, the inspector, the
 //! status bar with the time slider, messages and the help window. Every
-//! panel is immediate-mode over the one [`SceneStore`]; edits go back into
-//! the store and the renderers follow its `revision`.
+//! panel is immediate-mode over the one [`SceneStore`] and the resources it
+//! shows, all read-only: what a panel changes goes out as the owning
+//! plugin's commands ([`Requests`]), applied at the start of the next frame.
 
 pub mod attribute_table;
 pub mod fonts;
@@ -9,16 +10,18 @@ pub mod i18n;
 mod inspector;
 pub mod labels;
 mod layer_tree;
+mod requests;
 mod status_bar;
 mod style_editor;
 mod tools_panel;
 
 use crate::scene::clock::ClockCommand;
-use crate::scene::store::{LoadChannel, SceneStore, StoreCommand};
+use crate::scene::store::{SceneStore, StoreCommand};
 use crate::ui::i18n::Lang;
-use crate::view::camera::{CameraRig, Pose};
+use crate::view::camera::{CameraCommand, CameraRig, Pose};
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPlugin, EguiPrimaryContextPass, egui};
+pub use requests::Requests;
 
 /// Whether egui wants the pointer / keyboard this frame, so the 3D
 /// controls stay out of its way.
@@ -38,6 +41,8 @@ pub struct UiState {
     pub add_layer: Option<String>,
     pub new_view_name: String,
     pub tables: Vec<attribute_table::AttributeTable>,
+    /// What is being typed into the Tools panel.
+    pub tool_inputs: tools_panel::ToolInputs,
 }
 
 pub struct UiPlugin {
@@ -85,9 +90,9 @@ pub struct ViewAccess<'w, 's> {
         With<crate::view::camera::MainCamera>,
     >,
     origin: Res<'w, crate::scene::origin::RenderOrigin>,
-    underground: ResMut<'w, crate::render::underground::UndergroundView>,
-    /// Edits of the store, applied next frame (see `StoreCommand`).
-    store_commands: MessageWriter<'w, StoreCommand>,
+    underground: Res<'w, crate::render::underground::UndergroundView>,
+    /// Where the panels' requests go, applied next frame.
+    requests: requests::RequestWriters<'w>,
     /// Changes of the scene clock, applied next frame.
     clock_commands: MessageWriter<'w, ClockCommand>,
 }
@@ -96,29 +101,27 @@ pub struct ViewAccess<'w, 's> {
 fn ui_system(
     mut contexts: EguiContexts,
     mut lang: ResMut<Lang>,
-    mut store: ResMut<SceneStore>,
-    channel: Res<LoadChannel>,
+    store: Res<SceneStore>,
     mut state: ResMut<UiState>,
-    mut rig: ResMut<CameraRig>,
-    mut selection_res: ResMut<crate::view::picking::Selection>,
+    rig: Res<CameraRig>,
+    selection: Res<crate::view::picking::Selection>,
     hit: Res<crate::view::picking::CursorHit>,
     clock_res: Res<crate::scene::clock::Clock>,
     ground: Res<crate::render::layers::Ground>,
     diagnostics: Res<bevy::diagnostic::DiagnosticsStore>,
     mut capture: ResMut<UiCapture>,
     mut exit: MessageWriter<AppExit>,
-    mut tools: ResMut<crate::tools::Tools>,
+    tools: Res<crate::tools::Tools>,
     mut view: ViewAccess,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let l = *lang;
-    // Panels edit copies; the resources are written back (and so marked
-    // changed) only when a panel really changed them. Handing the panels
-    // `&mut ResMut` marked them changed every frame, so the highlight was
-    // rebuilt and the sun re-aimed each frame.
-    let mut selection = selection_res.clone();
-    let mut edits: Vec<StoreCommand> = Vec::new();
+    // Panels read the resources and collect requests; nothing they show is
+    // written (or marked changed) here. The status bar edits a copy of the
+    // clock, sent back as commands below.
+    let mut requests = Requests::new(&rig);
     let mut clock = clock_res.clone();
+    let state = &mut *state;
     let mut root = egui::Ui::new(
         ctx.clone(),
         "cim_root".into(),
@@ -136,7 +139,7 @@ fn ui_system(
                     .clicked()
                 {
                     if let Some(p) = store.path.clone() {
-                        save(&mut store, &p, l);
+                        requests.store.push(StoreCommand::SaveTo(p));
                     }
                     ui.close();
                 }
@@ -161,19 +164,23 @@ fn ui_system(
             ui.menu_button(l.t("menu.view"), |ui| {
                 for v in store.doc.views.clone() {
                     if ui.button(&v.name).clicked() {
-                        rig.fly_to(Pose::from_view(&v));
+                        requests
+                            .camera
+                            .push(CameraCommand::FlyTo(Pose::from_view(&v)));
                         ui.close();
                     }
                 }
                 ui.separator();
                 if ui.button(l.t("view.zoom_all")).clicked() {
                     if let Some(bb) = crate::view::camera::scene_bbox(&store) {
-                        let (yaw, fov) = (rig.pose.yaw, rig.fov_y);
-                        rig.fly_to(Pose::framing(&bb, yaw, fov));
+                        requests.frame(&bb);
                     }
                     ui.close();
                 }
-                ui.checkbox(&mut rig.fly_mode, l.t("view.fly_mode"));
+                let mut fly = rig.fly_mode;
+                if ui.checkbox(&mut fly, l.t("view.fly_mode")).changed() {
+                    requests.camera.push(CameraCommand::SetFlyMode(fly));
+                }
                 ui.horizontal(|ui| {
                     ui.text_edit_singleline(&mut state.new_view_name);
                     if ui.button(l.t("view.save_view")).clicked()
@@ -182,11 +189,13 @@ fn ui_system(
                         let p = rig.pose;
                         let target = p.eye + p.forward() * 500.0;
                         let name = state.new_view_name.trim().to_owned();
-                        edits.push(StoreCommand::SaveView(cim_core::scene::View {
-                            name,
-                            eye: p.eye.to_array(),
-                            target: target.to_array(),
-                        }));
+                        requests
+                            .store
+                            .push(StoreCommand::SaveView(cim_core::scene::View {
+                                name,
+                                eye: p.eye.to_array(),
+                                target: target.to_array(),
+                            }));
                         state.new_view_name.clear();
                     }
                 });
@@ -227,20 +236,15 @@ fn ui_system(
         .resizable(true)
         .default_size(250.0)
         .show(&mut root, |ui| {
-            let mut opacity = view.underground.ground_opacity;
             let mut open_table = None;
             layer_tree::show(
                 ui,
                 l,
                 &store,
-                &mut edits,
-                &mut rig,
-                &mut opacity,
+                view.underground.ground_opacity,
+                &mut requests,
                 &mut open_table,
             );
-            if opacity != view.underground.ground_opacity {
-                view.underground.ground_opacity = opacity;
-            }
             if let Some(id) = open_table
                 && !state.tables.iter().any(|t| t.slot == id)
             {
@@ -252,7 +256,7 @@ fn ui_system(
         .default_size(300.0)
         .show(&mut root, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
-                inspector::show(ui, l, &store, &mut selection);
+                inspector::show(ui, l, &store, &selection, &mut requests);
                 ui.add_space(12.0);
                 egui::CollapsingHeader::new(l.t("panel.tools"))
                     .default_open(true)
@@ -260,12 +264,12 @@ fn ui_system(
                         tools_panel::show(
                             ui,
                             l,
-                            &mut tools,
+                            &tools,
+                            &mut state.tool_inputs,
                             &store,
                             &ground,
-                            &hit,
-                            &mut rig,
-                            &mut selection,
+                            &selection,
+                            &mut requests,
                         );
                     });
             });
@@ -285,8 +289,15 @@ fn ui_system(
             rig.pose.eye,
         );
     }
-    attribute_table::show_all(&ctx, l, &mut state.tables, &store, &mut selection, &mut rig);
-    dialogs(&ctx, l, &mut store, &channel, &mut state);
+    attribute_table::show_all(
+        &ctx,
+        l,
+        &mut state.tables,
+        &store,
+        &selection,
+        &mut requests,
+    );
+    dialogs(&ctx, l, state, &mut requests);
     if state.show_help {
         egui::Window::new(l.t("help.title"))
             .open(&mut state.show_help)
@@ -307,12 +318,9 @@ fn ui_system(
                 }
             });
     }
-    messages(&ctx, l, &mut store, &state);
+    messages(&ctx, l, &store, state, &mut requests);
     capture.pointer = ctx.egui_wants_pointer_input() || ctx.is_pointer_over_egui();
     capture.keyboard = ctx.egui_wants_keyboard_input();
-    if selection != *selection_res {
-        *selection_res = selection;
-    }
     // The panels edited a copy; what they changed goes out as commands.
     let (now, was) = (&clock.0, &clock_res.0);
     if now.current != was.current {
@@ -326,18 +334,8 @@ fn ui_system(
     if now.speed != was.speed {
         view.clock_commands.write(ClockCommand::SetSpeed(now.speed));
     }
-    view.store_commands.write_batch(edits);
+    view.requests.send(requests);
     Ok(())
-}
-
-fn save(store: &mut SceneStore, path: &std::path::Path, l: Lang) {
-    let (error, text) = match store.save_to(path) {
-        Ok(()) => (false, format!("{}: {}", l.t("msg.saved"), path.display())),
-        Err(e) => (true, e),
-    };
-    store
-        .notices
-        .push(crate::scene::store::Notice { error, text });
 }
 
 /// A small "enter a path" window; `Some(true)` on OK, `Some(false)` on cancel.
@@ -367,13 +365,7 @@ fn path_dialog(
     answer
 }
 
-fn dialogs(
-    ctx: &egui::Context,
-    l: Lang,
-    store: &mut SceneStore,
-    channel: &LoadChannel,
-    state: &mut UiState,
-) {
+fn dialogs(ctx: &egui::Context, l: Lang, state: &mut UiState, requests: &mut Requests) {
     if let Some(mut path) = state.save_as.take() {
         match path_dialog(ctx, l, "file.save_as", &mut path) {
             Some(true) => {
@@ -381,7 +373,7 @@ fn dialogs(
                 if !p.to_string_lossy().ends_with(".cim.toml") {
                     p.set_extension("cim.toml");
                 }
-                save(store, &p, l);
+                requests.store.push(StoreCommand::SaveTo(p));
             }
             Some(false) => {}
             None => state.save_as = Some(path),
@@ -391,7 +383,7 @@ fn dialogs(
         match path_dialog(ctx, l, "file.add_layer", &mut path) {
             Some(true) => {
                 let r = crate::scene::load::layer_ref_for_file(std::path::Path::new(path.trim()));
-                crate::scene::store::add_layer(store, channel, r);
+                requests.store.push(StoreCommand::AddLayer(Box::new(r)));
             }
             Some(false) => {}
             None => state.add_layer = Some(path),
@@ -399,7 +391,13 @@ fn dialogs(
     }
 }
 
-fn messages(ctx: &egui::Context, l: Lang, store: &mut SceneStore, state: &UiState) {
+fn messages(
+    ctx: &egui::Context,
+    l: Lang,
+    store: &SceneStore,
+    state: &UiState,
+    requests: &mut Requests,
+) {
     let no_font = state.fonts_installed && !state.has_cjk;
     if store.notices.is_empty() && !no_font {
         return;
@@ -431,7 +429,7 @@ fn messages(ctx: &egui::Context, l: Lang, store: &mut SceneStore, state: &UiStat
                 });
             }
             if let Some(i) = dismiss {
-                store.notices.remove(i);
+                requests.store.push(StoreCommand::DismissNotice(i));
             }
         });
 }

@@ -1,34 +1,50 @@
 //! The Tools panel: search, attribute query, measurement, coordinate readout.
+//! It reads [`Tools`] and asks for changes with `ToolCommand`s; the texts
+//! being typed live in [`ToolInputs`] until they are sent.
 
 use crate::render::layers::Ground;
 use crate::scene::store::SceneStore;
-use crate::tools::{MeasureMode, Tools, focus_feature};
+use crate::tools::{MeasureMode, ToolCommand, Tools};
+use crate::ui::Requests;
 use crate::ui::i18n::Lang;
-use crate::view::camera::CameraRig;
-use crate::view::picking::{CursorHit, Selection};
+use crate::view::picking::Selection;
 use bevy_egui::egui;
+
+/// What is being typed into the Tools panel.
+pub struct ToolInputs {
+    pub search: String,
+    pub query: String,
+    pub readout_crs: String,
+}
+
+impl Default for ToolInputs {
+    fn default() -> Self {
+        ToolInputs {
+            search: String::new(),
+            query: String::new(),
+            readout_crs: Tools::default().readout_crs,
+        }
+    }
+}
 
 #[allow(clippy::too_many_arguments)]
 pub fn show(
     ui: &mut egui::Ui,
     l: Lang,
-    tools: &mut Tools,
+    tools: &Tools,
+    inputs: &mut ToolInputs,
     store: &SceneStore,
     ground: &Ground,
-    hit: &CursorHit,
-    rig: &mut CameraRig,
-    selection: &mut Selection,
+    selection: &Selection,
+    requests: &mut Requests,
 ) {
     ui.heading(l.t("tools.search"));
-    let r = ui.add(
-        egui::TextEdit::singleline(&mut tools.search_text).hint_text(l.t("tools.search_hint")),
-    );
+    let r =
+        ui.add(egui::TextEdit::singleline(&mut inputs.search).hint_text(l.t("tools.search_hint")));
     if r.changed() {
-        if tools.search_text.trim().is_empty() {
-            tools.search_hits.clear();
-        } else {
-            tools.run_search(store);
-        }
+        requests
+            .tools
+            .push(ToolCommand::Search(inputs.search.clone()));
     }
     let mut focus = None;
     egui::ScrollArea::vertical()
@@ -49,13 +65,15 @@ pub fn show(
     ui.heading(l.t("tools.query"));
     ui.horizontal(|ui| {
         let r = ui.add(
-            egui::TextEdit::singleline(&mut tools.query_text)
+            egui::TextEdit::singleline(&mut inputs.query)
                 .hint_text("height > 100 and use = '住宅'"),
         );
         if ui.button(l.t("tools.run")).clicked()
             || (r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)))
         {
-            tools.run_query(store);
+            requests
+                .tools
+                .push(ToolCommand::Query(inputs.query.clone()));
         }
     });
     match &tools.query_result {
@@ -81,7 +99,7 @@ pub fn show(
         Ok(_) => {}
     }
     if let Some((slot, id)) = focus {
-        focus_feature(store, rig, selection, slot, id);
+        requests.focus(store, slot, id);
     }
 
     ui.separator();
@@ -95,8 +113,7 @@ pub fn show(
             (MeasureMode::Height, "tools.height"),
         ] {
             if ui.selectable_label(tools.mode == mode, l.t(key)).clicked() {
-                tools.mode = mode;
-                tools.points.clear();
+                requests.tools.push(ToolCommand::SetMode(mode));
             }
         }
     });
@@ -112,13 +129,16 @@ pub fn show(
     ui.heading(l.t("tools.readout"));
     ui.horizontal(|ui| {
         ui.label("CRS");
-        ui.text_edit_singleline(&mut tools.readout_crs);
+        if ui.text_edit_singleline(&mut inputs.readout_crs).changed() {
+            requests
+                .tools
+                .push(ToolCommand::SetReadoutCrs(inputs.readout_crs.clone()));
+        }
     });
-    if let Some(p) = hit.point {
-        let text = tools.readout_text(store, p);
-        ui.monospace(&text);
+    if let Some(text) = &tools.readout_line {
+        ui.monospace(text);
         if ui.button(l.t("inspector.copy")).clicked() {
-            ui.ctx().copy_text(text);
+            ui.ctx().copy_text(text.clone());
         }
     }
 }

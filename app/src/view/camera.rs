@@ -189,9 +189,47 @@ pub struct CameraPlugin {
     pub initial: Pose,
 }
 
+/// A change of the camera asked for by another plugin (a panel's zoom-to,
+/// a saved view, later tours and the remote-control API), applied at the
+/// start of the next frame. Input handling (`CameraControlsPlugin`) moves
+/// the rig itself.
+#[derive(Message, Clone, Copy, Debug, PartialEq)]
+pub enum CameraCommand {
+    /// A smooth flight to a pose.
+    FlyTo(Pose),
+    /// Fly with the keys instead of orbiting around the cursor.
+    SetFlyMode(bool),
+}
+
+impl CameraRig {
+    /// Applies one command.
+    pub fn apply(&mut self, command: CameraCommand) {
+        match command {
+            CameraCommand::FlyTo(to) => self.fly_to(to),
+            CameraCommand::SetFlyMode(on) => self.fly_mode = on,
+        }
+    }
+
+    /// A flight that frames `bb`, keeping the heading.
+    pub fn framing(&self, bb: &cim_core::Bbox) -> CameraCommand {
+        CameraCommand::FlyTo(Pose::framing(bb, self.pose.yaw, self.fov_y))
+    }
+}
+
+pub(crate) fn apply_camera_commands(
+    mut rig: ResMut<CameraRig>,
+    mut commands: MessageReader<CameraCommand>,
+) {
+    for c in commands.read() {
+        rig.apply(*c);
+    }
+}
+
 impl Plugin for CameraPlugin {
     fn build(&self, app: &mut App) {
         app.insert_resource(CameraRig::new(self.initial))
+            .add_message::<CameraCommand>()
+            .add_systems(PreUpdate, apply_camera_commands)
             .add_systems(Startup, spawn_camera)
             .add_systems(Update, (frame_scene_once_loaded, fit_haze))
             .add_systems(PostUpdate, apply_rig.before(OriginSet));

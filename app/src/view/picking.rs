@@ -32,6 +32,21 @@ pub struct CursorHit {
 #[derive(Resource, Default, Debug, Clone, PartialEq)]
 pub struct Selection(pub Option<(u64, FeatureId)>);
 
+/// Selects a feature (layer slot id, feature id), or nothing: what panels
+/// (inspector, tables, search results) write; applied at the start of the
+/// next frame. Clicks in the view select directly.
+#[derive(Message, Clone, Copy, Debug, PartialEq)]
+pub struct Select(pub Option<(u64, FeatureId)>);
+
+pub(crate) fn apply_select(mut selection: ResMut<Selection>, mut commands: MessageReader<Select>) {
+    for Select(s) in commands.read() {
+        // Only a real change marks the selection changed.
+        if selection.0 != *s {
+            selection.0 = *s;
+        }
+    }
+}
+
 #[derive(Component)]
 struct Highlight;
 
@@ -41,6 +56,8 @@ impl Plugin for PickingPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<CursorHit>()
             .init_resource::<Selection>()
+            .add_message::<Select>()
+            .add_systems(PreUpdate, apply_select)
             .add_systems(
                 Update,
                 (update_cursor_hit, select_on_click, update_highlight).chain(),

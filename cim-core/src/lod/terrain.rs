@@ -682,6 +682,17 @@ impl TerrainQuadtree {
     /// the surface through the node's lattice samples (triangles touching
     /// nodata are left out) and a skirt along each of its four edges.
     pub fn node_mesh(&self, grid: &Grid, id: NodeId) -> TerrainMesh {
+        self.node_mesh_with_skirt(grid, id, 0.0)
+    }
+
+    /// [`TerrainQuadtree::node_mesh`] with skirts at least `min_skirt`
+    /// metres deep (when coarser neighbours lie outside this tree).
+    pub(crate) fn node_mesh_with_skirt(
+        &self,
+        grid: &Grid,
+        id: NodeId,
+        min_skirt: f64,
+    ) -> TerrainMesh {
         assert!(
             grid.width == self.width && grid.height == self.height,
             "node_mesh: a {}×{} grid for a tree built on {}×{}",
@@ -778,7 +789,7 @@ impl TerrainQuadtree {
         }
         // Skirts: each edge walked clockwise around the tile (seen from
         // above), so the outside is on the left of the walk.
-        let depth = self.skirt_depth(id) as f32;
+        let depth = self.skirt_depth(id).max(min_skirt) as f32;
         let idx = |i: usize, j: usize| (j * nc + i) as u32;
         let edges: [Vec<u32>; 4] = [
             (0..nc).map(|i| idx(i, 0)).collect(),
@@ -830,6 +841,8 @@ impl crate::lod::LodTree for TerrainQuadtree {
         self.nodes[self.index(id)].geometric_error
     }
 }
+
+pub mod paged;
 
 #[cfg(test)]
 mod tests;

@@ -127,6 +127,40 @@ impl Grid {
         None
     }
 
+    /// Every `step`-th cell of every `step`-th row, placed so that each kept
+    /// cell's centre stays where it was (an overview by sampling, as a
+    /// decimated read makes it).
+    ///
+    /// ```
+    /// use cim_core::Grid;
+    /// let mut g = Grid::new(5, 3, 100.0, 30.0, 1.0, 1.0);
+    /// g.set(4, 2, 7.0);
+    /// let o = g.subsample(2);
+    /// assert_eq!((o.width, o.height, o.dx), (3, 2, 2.0));
+    /// assert_eq!(o.get(2, 1), Some(7.0));
+    /// assert_eq!(o.cell_center(2, 1), g.cell_center(4, 2));
+    /// ```
+    pub fn subsample(&self, step: usize) -> Grid {
+        let step = step.max(1);
+        let (w, h) = (self.width.div_ceil(step), self.height.div_ceil(step));
+        let (dx, dy) = (self.dx * step as f64, self.dy * step as f64);
+        let mut o = Grid::new(
+            w,
+            h,
+            self.x0 + 0.5 * self.dx - 0.5 * dx,
+            self.y0 - 0.5 * self.dy + 0.5 * dy,
+            dx,
+            dy,
+        );
+        o.nodata = self.nodata;
+        for r in 0..h {
+            for c in 0..w {
+                o.data[r * w + c] = self.data[r * step * self.width + c * step];
+            }
+        }
+        o
+    }
+
     /// Minimum and maximum of the valid values.
     pub fn min_max(&self) -> Option<(f32, f32)> {
         let mut it = self

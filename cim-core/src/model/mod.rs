@@ -1,7 +1,9 @@
 //! The city model's data: features with attributes (`layer`, `attr`),
-//! their geometry (`geometry`) and raster grids (`grid`).
+//! their geometry (`geometry`), raster grids (`grid`) and grids read a
+//! window at a time (`grid_source`).
 
 pub mod attr;
 pub mod geometry;
 pub mod grid;
+pub mod grid_source;
 pub mod layer;

@@ -140,6 +140,11 @@ pub struct Style {
     /// language of `cim_core::query`, e.g. `height > 50 and use = '住宅'`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<String>,
+    /// Field holding when each feature appears (a date, date-time or year,
+    /// e.g. a building's construction year): a feature is drawn from that
+    /// instant of the scene clock on; features without one always are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_field: Option<String>,
     /// Pipes: field holding the cover depth (ground to pipe top), metres.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub depth_field: Option<String>,
@@ -166,7 +171,8 @@ impl Style {
     }
 
     /// The style less what only colours, labels or filters features
-    /// (`color`, `category_field`, `theme`, `label_field`, `filter`): two
+    /// (`color`, `category_field`, `theme`, `label_field`, `filter`,
+    /// `time_field`): two
     /// styles with the same shape draw the same geometry, so a restyle
     /// between them needs new colours or flags, not new meshes.
     ///
@@ -185,6 +191,7 @@ impl Style {
             theme: None,
             label_field: None,
             filter: None,
+            time_field: None,
             ..self.clone()
         }
     }

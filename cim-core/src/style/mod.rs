@@ -1,7 +1,9 @@
-//! How features and grids are drawn: building heights (`extrusion`), thematic classification and its
+//! How features and grids are drawn: building heights (`extrusion`), when
+//! features appear over scene time (`appearance`), thematic classification and its
 //! legend (`thematic`), colour ramps (`color_ramp`), DEM shading
 //! (`terrain_shading`).
 
+pub mod appearance;
 pub mod color_ramp;
 pub mod extrusion;
 pub mod terrain_shading;

@@ -72,10 +72,7 @@ pub fn write_dem(path: &Path, size: usize, compression: Compression) {
     e.write_tag(Tag::GdalNodata, "-9999").unwrap();
     let rows_per_strip = 16;
     img.rows_per_strip(rows_per_strip).unwrap();
-    let value = |r: usize, c: usize| {
-        let (x, y) = (c as f32 * 0.002, r as f32 * 0.002);
-        100.0 + 40.0 * x.sin() * y.cos() + 0.01 * (c % 7) as f32
-    };
+    let value = |r: usize, c: usize| dem_height(c as f64, r as f64) as f32;
     if matches!(compression, Compression::Uncompressed) {
         // Streamed strip by strip. (tiff 0.11's `write_strip` does not apply
         // the encoder's compression, so compressed files go through
@@ -95,4 +92,17 @@ pub fn write_dem(path: &Path, size: usize, compression: Compression) {
             .collect();
         img.write_data(&data).unwrap();
     }
+}
+
+/// Relief at several scales, as natural terrain has (each octave about a
+/// quarter of the amplitude at an eighth of the wavelength): a 40 m swell
+/// over kilometres down to decimetre ripples between neighbouring 2 m
+/// cells, so level of detail has something to refine at every distance.
+fn dem_height(c: f64, r: f64) -> f64 {
+    100.0
+        + 40.0 * (c * 0.002).sin() * (r * 0.002).cos()
+        + 12.0 * (c * 0.0079 + 0.3 * (r * 0.011).sin()).sin() * (r * 0.0093).cos()
+        + 3.0 * (c * 0.061 + 0.7).sin() * (r * 0.047 + 1.3).cos()
+        + 0.8 * (c * 0.39 + r * 0.23).sin()
+        + 0.25 * (c * 1.7).sin() * (r * 1.3).cos()
 }

@@ -185,6 +185,7 @@ pub fn read(path: &Path, bytes: &[u8], prj: Option<(&Path, &str)>) -> Result<Loa
             }),
         },
         warnings,
+        detail: None,
     })
 }
 

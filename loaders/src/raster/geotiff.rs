@@ -734,13 +734,49 @@ pub fn read_decimated(path: &Path, max_dim: usize) -> Result<Grid, LoadError> {
 }
 
 /// Loads a GeoTIFF as a raster layer: whole if it has at most
-/// [`FULL_READ_CELLS`] cells, else decimated to fit, with a warning.
+/// [`FULL_READ_CELLS`] cells, else as an overview that fits, with the file
+/// as the source of its full-resolution cells ([`Loaded::detail`]).
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
-    load_from(path, open_file(path)?)
+    load_any(path, open_file(path)?, true)
 }
 
-/// [`load`] from any seekable reader (a zip member in memory, say).
-pub fn load_from<R: Read + Seek>(path: &Path, mut reader: R) -> Result<Loaded, LoadError> {
+/// [`load`] from any seekable reader (a zip member in memory, say): a
+/// raster too large to hold is decimated, with a warning.
+pub fn load_from<R: Read + Seek>(path: &Path, reader: R) -> Result<Loaded, LoadError> {
+    load_any(path, reader, false)
+}
+
+/// The full-resolution cells of a GeoTIFF file, read a window at a time
+/// (only the strips or tiles under it are decoded).
+#[derive(Debug)]
+pub struct GeoTiffSource {
+    path: std::path::PathBuf,
+    shape: cim_core::model::grid_source::GridShape,
+}
+
+impl cim_core::model::grid_source::GridSource for GeoTiffSource {
+    fn shape(&self) -> cim_core::model::grid_source::GridShape {
+        self.shape
+    }
+
+    fn read_window(&self, col0: usize, row0: usize, w: usize, h: usize) -> Result<Grid, String> {
+        let g = read_window(&self.path, col0, row0, w, h).map_err(|e| e.to_string())?;
+        // The file may have been replaced since it was opened.
+        if (g.dx, g.dy) != (self.shape.dx, self.shape.dy) {
+            return Err(format!(
+                "{}: changed on disk since it was loaded",
+                crate::show(&self.path)
+            ));
+        }
+        Ok(g)
+    }
+}
+
+fn load_any<R: Read + Seek>(
+    path: &Path,
+    mut reader: R,
+    streamable: bool,
+) -> Result<Loaded, LoadError> {
     let info = {
         let mut d = open_decoder(path, &mut reader)?;
         read_info_from(&mut d, path)?
@@ -773,7 +809,22 @@ pub fn load_from<R: Read + Seek>(path: &Path, mut reader: R) -> Result<Loaded, L
             info.bands
         ));
     }
-    if grid.width != info.width {
+    let mut detail = None;
+    if grid.width != info.width && streamable {
+        detail = Some(cim_core::model::grid_source::SharedSource(
+            std::sync::Arc::new(GeoTiffSource {
+                path: path.to_path_buf(),
+                shape: cim_core::model::grid_source::GridShape {
+                    width: info.width,
+                    height: info.height,
+                    x0: info.x0,
+                    y0: info.y0,
+                    dx: info.dx,
+                    dy: info.dy,
+                },
+            }),
+        ));
+    } else if grid.width != info.width {
         warnings.push(format!(
             "{}: {} × {} cells is too many to load whole; loaded at a reduced resolution of \
              {} × {} cells (cells of {} × {} instead of {} × {}). To see it at full \
@@ -798,6 +849,7 @@ pub fn load_from<R: Read + Seek>(path: &Path, mut reader: R) -> Result<Loaded, L
             content: LayerContent::Raster(grid),
         },
         warnings,
+        detail,
     })
 }
 

@@ -682,6 +682,7 @@ fn finish(path: &Path, parsed: Parsed, name: &str) -> Result<Loaded, LoadError> 
             content: LayerContent::Vector(VectorData { fields, features }),
         },
         warnings,
+        detail: None,
     })
 }
 

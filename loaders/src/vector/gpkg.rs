@@ -361,6 +361,7 @@ fn load_table(
             }),
         },
         warnings,
+        detail: None,
     })
 }
 

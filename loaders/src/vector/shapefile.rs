@@ -564,6 +564,7 @@ pub fn read(parts: &ShapefileParts) -> Result<Loaded, LoadError> {
             content: LayerContent::Vector(VectorData { fields, features }),
         },
         warnings,
+        detail: None,
     })
 }
 

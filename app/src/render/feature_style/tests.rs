@@ -17,9 +17,18 @@ fn styled_demo() -> (App, u64) {
         .init_asset::<ShaderBuffer>()
         .init_resource::<FeatureStyles>()
         .init_resource::<Selection>()
+        .add_plugins(crate::scene::clock::ClockPlugin {
+            clock: cim_core::time::SceneClock::for_local_day(2024, 6, 21, 12.0, 8.0),
+        })
         .add_systems(
             PostUpdate,
-            (follow_styles, follow_selection, upload_styles).chain(),
+            (
+                follow_styles,
+                appearances::follow_clock,
+                follow_selection,
+                upload_styles,
+            )
+                .chain(),
         );
     let slot = store
         .layers
@@ -135,4 +144,83 @@ fn recolouring_sets_only_the_features_named_and_hides_by_flag() {
     // Unknown layers and features are ignored.
     assert_eq!(styles.set_feature_colors(2, &[(0, [0; 4])]), 0);
     assert_eq!(styles.flags(1, 4), None);
+}
+
+#[test]
+fn features_appear_at_the_instant_in_their_time_field() {
+    use crate::scene::clock::{Clock, ClockCommand};
+    let (mut app, id) = styled_demo();
+    app.update();
+    let years: Vec<i64> = {
+        let store = app.world().resource::<SceneStore>();
+        let v = store
+            .slot(id)
+            .unwrap()
+            .layer
+            .as_ref()
+            .unwrap()
+            .vector()
+            .unwrap();
+        let col = v.fields.iter().position(|f| f.name == "year").unwrap();
+        v.features
+            .iter()
+            .map(|f| f.attributes[col].as_f64().unwrap() as i64)
+            .collect()
+    };
+    let (first, last) = (*years.iter().min().unwrap(), *years.iter().max().unwrap());
+    assert!(first < last, "the demo's buildings are of several years");
+    let mid = (first + last) / 2;
+    {
+        let mut store = app.world_mut().resource_mut::<SceneStore>();
+        let slot = store.slot_mut(id).unwrap();
+        slot.reference.style.time_field = Some("year".into());
+        slot.restyle().unwrap();
+        assert!(slot.spawned, "appearing is a flag, not a remesh");
+    }
+    let at = |year: i64| cim_core::time::unix_from_civil(year as i32, 1, 1) - 8.0 * 3600.0;
+    let set = |app: &mut App, year: i64| {
+        app.world_mut()
+            .write_message(ClockCommand::SetCurrent(at(year)));
+        app.update();
+        app.update();
+    };
+    // The first frame with the field widens the clock to the layer's years.
+    set(&mut app, mid);
+    let clock = app.world().resource::<Clock>().0.clone();
+    assert!(
+        clock.start <= at(first) && clock.end >= at(last),
+        "{clock:?}"
+    );
+    set(&mut app, mid);
+    let hidden_at = |app: &App| -> Vec<bool> {
+        (0..years.len())
+            .map(|i| gpu_record(app, i).1 & HIDDEN_AT_TIME != 0)
+            .collect()
+    };
+    let want: Vec<bool> = years.iter().map(|&y| y > mid).collect();
+    assert_eq!(hidden_at(&app), want, "built after {mid}: not there yet");
+    set(&mut app, last);
+    assert!(hidden_at(&app).iter().all(|h| !h), "all built by {last}");
+    // The clock stops at the start of its range: the first year's.
+    set(&mut app, first - 1);
+    let want: Vec<bool> = years.iter().map(|&y| y > first).collect();
+    assert_eq!(hidden_at(&app), want, "only the first year's built");
+    // Without the field, every feature is drawn again.
+    {
+        let mut store = app.world_mut().resource_mut::<SceneStore>();
+        let slot = store.slot_mut(id).unwrap();
+        slot.reference.style.time_field = None;
+        slot.restyle().unwrap();
+    }
+    app.update();
+    assert!(hidden_at(&app).iter().all(|h| !h));
+    assert!(!app.world().resource::<FeatureStyles>().has_hidden(id));
+    // A field that is not there is the restyle's error; nothing is hidden.
+    let mut store = app.world_mut().resource_mut::<SceneStore>();
+    let slot = store.slot_mut(id).unwrap();
+    slot.reference.style.time_field = Some("built".into());
+    let e = slot.restyle().unwrap_err();
+    assert!(e.contains("time_field") && e.contains("`built`"), "{e}");
+    app.update();
+    assert!(hidden_at(&app).iter().all(|h| !h));
 }

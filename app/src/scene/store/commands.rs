@@ -33,6 +33,13 @@ pub enum StoreCommand {
     },
     /// Saves a named view (replacing one of the same name).
     SaveView(View),
+    /// Adds a layer to the document and starts loading it.
+    AddLayer(Box<cim_core::scene::LayerRef>),
+    /// Writes the document to a file (it becomes the scene's file); the
+    /// outcome is a notice.
+    SaveTo(std::path::PathBuf),
+    /// Removes the notice at this index (the message window's ✕).
+    DismissNotice(usize),
 }
 
 impl SceneStore {
@@ -71,6 +78,21 @@ impl SceneStore {
                 self.revision += 1;
                 self.dirty = true;
             }
+            StoreCommand::AddLayer(reference) => {
+                self.add_layer_slot(*reference);
+            }
+            StoreCommand::SaveTo(path) => {
+                self.save_to(&path)?;
+                self.notices.push(Notice {
+                    error: false,
+                    text: format!("Saved 已保存: {}", cim_core::message::path(&path)),
+                });
+            }
+            StoreCommand::DismissNotice(i) => {
+                if i < self.notices.len() {
+                    self.notices.remove(i);
+                }
+            }
         }
         Ok(())
     }
@@ -93,14 +115,23 @@ impl SceneStore {
 }
 
 /// Applies the frame's commands in the order they were written; a command
-/// that fails leaves an error notice.
+/// that fails leaves an error notice. Layers added start loading (in the
+/// viewer, which has a `LoadChannel`).
 pub fn apply_store_commands(
     mut store: ResMut<SceneStore>,
     mut commands: MessageReader<StoreCommand>,
+    channel: Option<Res<super::LoadChannel>>,
 ) {
+    let before = store.layers.len();
     for c in commands.read() {
         if let Err(text) = store.apply(c.clone()) {
             store.notices.push(Notice { error: true, text });
         }
+    }
+    if let Some(channel) = channel
+        && store.layers.len() > before
+    {
+        let added: Vec<u64> = store.layers[before..].iter().map(|s| s.id).collect();
+        channel.start_slots(&mut store, &added);
     }
 }

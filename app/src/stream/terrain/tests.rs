@@ -140,7 +140,10 @@ fn wanted_cut(app: &App, id: u64) -> Vec<NodeId> {
         frustum: Some(&frustum),
     };
     let mut cut = Vec::new();
-    cim_core::lod::select(&*tree, &view, &mut cut);
+    match w.resource::<TerrainTiles>().layers.get(&id) {
+        Some(t) => cim_core::lod::select(&t.tree, &view, &mut cut),
+        None => cim_core::lod::select(&*tree, &view, &mut cut),
+    }
     cut
 }
 
@@ -249,4 +252,62 @@ fn a_respawned_layer_gets_new_tiles_and_loses_the_old_ones() {
         old.iter().all(|e| !now.contains(e)),
         "the old tiles are gone"
     );
+}
+
+#[test]
+fn a_dem_held_as_an_overview_streams_full_resolution_pages_near_the_camera() {
+    let (mut app, id) = terrain_app(usize::MAX, Pose::look_at(DVec3::ZERO, DVec3::X));
+    // The demo DEM held as every 4th cell, the full grid read a window at a
+    // time: as a GeoTIFF too large to hold is.
+    {
+        let mut store = app.world_mut().resource_mut::<SceneStore>();
+        let slot = store.slot_mut(id).unwrap();
+        let mut layer = (**slot.layer.as_ref().unwrap()).clone();
+        let full = layer.grid().unwrap().clone();
+        let overview = full.subsample(4);
+        slot.terrain = Some(Arc::new(cim_core::lod::terrain::TerrainQuadtree::build(
+            &overview, 64,
+        )));
+        layer.content = cim_core::LayerContent::Raster(overview);
+        slot.layer = Some(Arc::new(layer));
+        slot.terrain_detail = Some(cim_core::model::grid_source::SharedSource(Arc::new(full)));
+    }
+    let b = terrain_box(&app, id);
+    app.world_mut().resource_mut::<CameraRig>().pose = above(&b, 3_000.0);
+    run_until_settled(&mut app);
+    let page_level = app.world().resource::<TerrainTiles>().layers[&id]
+        .tree
+        .page_level()
+        .expect("paged");
+    assert!(drawn(&mut app, id).iter().all(|n| n.level <= page_level));
+    // Low over the middle: pages are read, and their full-resolution tiles
+    // drawn, without holes on the way.
+    app.world_mut().resource_mut::<CameraRig>().pose = above(&b, 40.0);
+    let started = Instant::now();
+    loop {
+        app.update();
+        let draw = drawn(&mut app, id);
+        assert_covers(&draw, &wanted_cut(&app, id));
+        let w = app.world();
+        if w.resource::<TerrainTiles>()
+            .settled(w.resource::<SceneStore>())
+        {
+            break;
+        }
+        assert!(started.elapsed().as_secs() < 60, "never settled low");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let mut low = drawn(&mut app, id);
+    let mut want = wanted_cut(&app, id);
+    low.sort();
+    want.sort();
+    assert_eq!(low, want, "settled: exactly the wanted cut");
+    let tiles = &app.world().resource::<TerrainTiles>().layers[&id];
+    assert!(
+        low.iter().any(|n| n.level > page_level),
+        "full resolution near the camera: {low:?}"
+    );
+    let (pages, page_bytes) = tiles.tree.pages_resident();
+    assert!(pages > 0 && page_bytes > 0);
+    assert!(tiles.streamer.resident_bytes() > page_bytes);
 }

@@ -306,6 +306,42 @@ fn the_memory_budget_decimates_or_refuses() {
 }
 
 #[test]
+fn a_file_too_large_to_hold_streams_its_full_resolution() {
+    let bytes = write_f32(
+        10,
+        9,
+        &ramp(10, 9),
+        (0.0, 90.0),
+        1.0,
+        4326,
+        tiff::encoder::Compression::Uncompressed,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dem.tif");
+    std::fs::write(&path, &bytes).unwrap();
+    let l = crate::budget::with_available(720, || load(&path)).unwrap();
+    let g = l.layer.grid().unwrap();
+    assert_eq!((g.width, g.height), (5, 5), "an overview in memory");
+    assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+    let src = l.detail.expect("the file is the full-resolution source").0;
+    let shape = src.shape();
+    assert_eq!((shape.width, shape.height, shape.dx), (10, 9, 1.0));
+    let w = src.read_window(3, 2, 4, 5).unwrap();
+    assert_eq!(w, read_window(&path, 3, 2, 4, 5).unwrap());
+    assert_eq!(w.get(0, 0), Some(ramp(10, 9)[2 * 10 + 3]));
+    // Gone from disk: the error names the file.
+    std::fs::remove_file(&path).unwrap();
+    let e = src.read_window(0, 0, 2, 2).unwrap_err();
+    assert!(e.contains("dem.tif"), "{e}");
+    // From a reader (a zip member) there is no file to stream from.
+    let l = crate::budget::with_available(720, || {
+        load_from(Path::new("dem.tif"), Cursor::new(bytes.clone()))
+    })
+    .unwrap();
+    assert!(l.detail.is_none() && !l.warnings.is_empty());
+}
+
+#[test]
 fn overviews_are_used_for_decimated_reads() {
     let mut buf = Cursor::new(Vec::new());
     let mut enc = TiffEncoder::new(&mut buf).unwrap();

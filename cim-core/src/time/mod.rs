@@ -8,6 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod instant;
+pub mod series;
+
 /// Seconds since 1970-01-01T00:00:00Z.
 pub type UnixSeconds = f64;
 
