@@ -121,7 +121,7 @@ impl LayerSlot {
 }
 
 /// A message for the user (errors stay until dismissed).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Notice {
     pub error: bool,
     pub text: String,

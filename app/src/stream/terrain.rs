@@ -13,7 +13,7 @@
 use crate::headless::frame_stats::{FrameStats, MeshStats, Stage, StageTimer};
 use crate::render::layers::{LayerEntity, LayerMaterials};
 use crate::scene::origin::GeoAnchor;
-use crate::scene::store::{SceneStore, SlotState};
+use crate::scene::store::{Notice, SceneStore, SlotState, StoreCommand};
 use crate::stream::basemap::{DrapeKey, Drapes, TileDrape, drape_size};
 use crate::stream::budget::StreamBudget;
 use bevy::asset::RenderAssetUsages;
@@ -69,6 +69,8 @@ pub struct LayerTiles {
     complete: bool,
     /// The tiles the last plan drew.
     last_draw: Vec<NodeId>,
+    /// A tile of this layer failed (told the user once; it is retried).
+    failed_once: bool,
 }
 
 /// A tile whose mesh is uploaded. Only drawn tiles carry `Mesh3d`; the
@@ -358,11 +360,13 @@ impl LayerTiles {
             resident: HashMap::new(),
             complete: false,
             last_draw: Vec::new(),
+            failed_once: false,
         }
     }
 
     /// Hands meshes that arrived to the streamer; accepted ones become
-    /// (not yet drawn) entities.
+    /// (not yet drawn) entities. Returns the first failure of the layer's
+    /// tiles, to tell the user.
     fn receive(
         &mut self,
         arrived: Vec<Meshed>,
@@ -370,7 +374,8 @@ impl LayerTiles {
         now: Instant,
         commands: &mut Commands,
         meshes: &mut Assets<Mesh>,
-    ) {
+    ) -> Option<String> {
+        let mut first_failure = None;
         for m in arrived {
             if m.generation != self.generation {
                 continue;
@@ -380,6 +385,10 @@ impl LayerTiles {
                 Err(e) => {
                     warn!("terrain: {e}");
                     self.streamer.failed(m.node, now);
+                    if !self.failed_once {
+                        self.failed_once = true;
+                        first_failure = Some(e);
+                    }
                 }
                 Ok(None) => {
                     if self.streamer.loaded(m.node, page_bytes)
@@ -419,6 +428,7 @@ impl LayerTiles {
                 }
             }
         }
+        first_failure
     }
 
     /// Draws exactly the plan's tiles: `Mesh3d` on those entering it, off
@@ -472,6 +482,7 @@ fn update_terrain_lod(
     mut images: ResMut<Assets<Image>>,
     mut cut: Local<Vec<NodeId>>,
     stats: Option<Res<FrameStats>>,
+    mut store_commands: MessageWriter<StoreCommand>,
 ) {
     let _timer = StageTimer::start(stats.as_deref(), Stage::Lod);
     let viewport = cameras
@@ -574,7 +585,16 @@ fn update_terrain_lod(
             material: &material,
             visibility,
         };
-        on_screen.receive(mine, &spawn, now, &mut commands, &mut meshes);
+        if let Some(e) = on_screen.receive(mine, &spawn, now, &mut commands, &mut meshes) {
+            store_commands.write(StoreCommand::Notify(Notice {
+                error: true,
+                text: format!(
+                    "layer `{}`: part of the terrain cannot be read at full resolution and is \
+                     shown coarser there (retried): {e}",
+                    slot.reference.name
+                ),
+            }));
+        }
         // Selected after the arrivals: a page read this frame is refined
         // into at once.
         let tree = &on_screen.tree;

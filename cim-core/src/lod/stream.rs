@@ -122,14 +122,17 @@ impl<Id: Copy + Eq + Hash> Streamer<Id> {
         }
         let draw = self.draw_set(tree, &wanted, &above);
         let cancel = self.cancel_unwanted(&wanted, &above);
-        let request = self.requests(cut, &priority, now);
+        let request = self.requests(tree, cut, &priority, now);
         let evict = self.evict_over(budget_bytes, &draw);
-        let complete = cut.iter().all(|id| {
-            matches!(
-                self.nodes.get(id),
-                Some(State::Resident { .. } | State::Failed { .. })
-            )
-        });
+        // Nothing more on its way: every wanted node is in or failed, and
+        // no stand-in for a failed one is still loading.
+        let complete = self.in_flight == 0
+            && cut.iter().all(|id| {
+                matches!(
+                    self.nodes.get(id),
+                    Some(State::Resident { .. } | State::Failed { .. })
+                )
+            });
         self.drawn.clone_from(&draw);
         StreamPlan {
             draw,
@@ -280,22 +283,50 @@ impl<Id: Copy + Eq + Hash> Streamer<Id> {
     }
 
     /// Wanted nodes neither resident, loading nor waiting out a failure,
-    /// by priority, as many as may start.
-    fn requests(&mut self, cut: &[Id], priority: &impl Fn(Id) -> f64, now: Instant) -> Vec<Id> {
+    /// by priority, as many as may start; for a wanted node waiting out a
+    /// failure with nothing above it resident or loading, its nearest
+    /// ancestor not known to fail, as a stand-in (so a tile that cannot be
+    /// read leaves its parent's coarser content, not a hole).
+    fn requests<T>(
+        &mut self,
+        tree: &T,
+        cut: &[Id],
+        priority: &impl Fn(Id) -> f64,
+        now: Instant,
+    ) -> Vec<Id>
+    where
+        T: LodTree<Id = Id> + ?Sized,
+    {
         let free = self.max_in_flight.saturating_sub(self.in_flight);
         if free == 0 {
             return Vec::new();
         }
-        let mut missing: Vec<(f64, Id, u32)> = cut
-            .iter()
-            .filter_map(|&id| match self.nodes.get(&id) {
-                None => Some((priority(id), id, 0)),
+        let mut missing: Vec<(f64, Id, u32)> = Vec::new();
+        let mut stand_ins = HashSet::new();
+        for &id in cut {
+            match self.nodes.get(&id) {
+                None => missing.push((priority(id), id, 0)),
                 Some(State::Failed { failures, retry_at }) if *retry_at <= now => {
-                    Some((priority(id), id, *failures))
+                    missing.push((priority(id), id, *failures));
                 }
-                _ => None,
-            })
-            .collect();
+                Some(State::Failed { .. }) => {
+                    let mut a = tree.parent(id);
+                    while let Some(p) = a {
+                        match self.nodes.get(&p) {
+                            None => {
+                                if stand_ins.insert(p) {
+                                    missing.push((priority(p), p, 0));
+                                }
+                                break;
+                            }
+                            Some(State::Failed { .. }) => a = tree.parent(p),
+                            Some(_) => break,
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
         missing.sort_by(|a, b| a.0.total_cmp(&b.0));
         missing.truncate(free);
         self.in_flight += missing.len();

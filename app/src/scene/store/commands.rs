@@ -40,6 +40,9 @@ pub enum StoreCommand {
     SaveTo(std::path::PathBuf),
     /// Removes the notice at this index (the message window's ✕).
     DismissNotice(usize),
+    /// Tells the user something (a renderer or stream that lost data: an
+    /// error notice makes a snapshot partial).
+    Notify(Notice),
 }
 
 impl SceneStore {
@@ -93,6 +96,7 @@ impl SceneStore {
                     self.notices.remove(i);
                 }
             }
+            StoreCommand::Notify(notice) => self.notices.push(notice),
         }
         Ok(())
     }

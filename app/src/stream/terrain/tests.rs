@@ -39,6 +39,7 @@ fn terrain_app(budget_bytes: usize, pose: Pose) -> (App, u64) {
         bytes: budget_bytes,
     })
     .init_resource::<TerrainTiles>()
+    .add_message::<StoreCommand>()
     .add_systems(Update, update_terrain_lod);
     (app, terrain)
 }
@@ -310,4 +311,64 @@ fn a_dem_held_as_an_overview_streams_full_resolution_pages_near_the_camera() {
     let (pages, page_bytes) = tiles.tree.pages_resident();
     assert!(pages > 0 && page_bytes > 0);
     assert!(tiles.streamer.resident_bytes() > page_bytes);
+}
+
+#[test]
+fn a_page_that_cannot_be_read_is_told_once_and_its_overview_stands_in() {
+    #[derive(Debug)]
+    struct Damaged(cim_core::model::grid_source::GridShape);
+    impl cim_core::model::grid_source::GridSource for Damaged {
+        fn shape(&self) -> cim_core::model::grid_source::GridShape {
+            self.0
+        }
+        fn read_window(
+            &self,
+            c: usize,
+            r: usize,
+            _: usize,
+            _: usize,
+        ) -> Result<cim_core::Grid, String> {
+            Err(format!("dem.tif: the tile at ({c}, {r}) is damaged"))
+        }
+    }
+    let (mut app, id) = terrain_app(usize::MAX, Pose::look_at(DVec3::ZERO, DVec3::X));
+    {
+        let mut store = app.world_mut().resource_mut::<SceneStore>();
+        let slot = store.slot_mut(id).unwrap();
+        let mut layer = (**slot.layer.as_ref().unwrap()).clone();
+        let full = layer.grid().unwrap().clone();
+        let overview = full.subsample(4);
+        slot.terrain = Some(Arc::new(cim_core::lod::terrain::TerrainQuadtree::build(
+            &overview, 64,
+        )));
+        layer.content = cim_core::LayerContent::Raster(overview);
+        slot.layer = Some(Arc::new(layer));
+        let shape = cim_core::model::grid_source::GridShape::of(&full);
+        slot.terrain_detail = Some(cim_core::model::grid_source::SharedSource(Arc::new(
+            Damaged(shape),
+        )));
+    }
+    let b = terrain_box(&app, id);
+    app.world_mut().resource_mut::<CameraRig>().pose = above(&b, 40.0);
+    run_until_settled(&mut app);
+    for _ in 0..5 {
+        app.update();
+    }
+    let draw = drawn(&mut app, id);
+    assert!(!draw.is_empty(), "the overview stands in");
+    assert_covers(&draw, &wanted_cut(&app, id));
+    let told: Vec<String> = app
+        .world_mut()
+        .resource_mut::<Messages<StoreCommand>>()
+        .drain()
+        .filter_map(|c| match c {
+            StoreCommand::Notify(n) if n.error => Some(n.text),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(told.len(), 1, "told once: {told:?}");
+    assert!(
+        told[0].contains("dem.tif") && told[0].contains("damaged"),
+        "{told:?}"
+    );
 }

@@ -225,6 +225,24 @@ fn a_failed_load_is_retried_with_backoff_and_its_parent_drawn_meanwhile() {
 }
 
 #[test]
+fn a_failed_node_with_nothing_above_it_gets_its_parent_as_a_stand_in() {
+    let t0 = Instant::now();
+    let mut s = Streamer::new(1000);
+    // Straight to the children: nothing above them was ever loaded.
+    let two = vec![(1u8, 0u32), (1, 1)];
+    s.update(&Line, &two, by_x, usize::MAX, t0);
+    assert!(s.loaded((1, 0), 1));
+    s.failed((1, 1), t0);
+    let plan = s.update(&Line, &two, by_x, usize::MAX, t0);
+    assert_eq!(plan.request, vec![(0, 0)], "the parent stands in");
+    assert!(!plan.complete, "the stand-in is on its way");
+    assert!(s.loaded((0, 0), 1));
+    let plan = s.update(&Line, &two, by_x, usize::MAX, t0);
+    assert_eq!(plan.draw, vec![(0, 0)]);
+    assert!(plan.request.is_empty() && plan.complete);
+}
+
+#[test]
 fn loads_that_leave_the_view_are_cancelled_and_their_content_refused() {
     let now = Instant::now();
     let mut s = Streamer::new(1000);
