@@ -44,6 +44,26 @@ fn terrain_app(budget_bytes: usize, pose: Pose) -> (App, u64) {
     (app, terrain)
 }
 
+/// Holds the demo DEM of slot `id` as every 4th cell, with `source` (given
+/// the full grid) for its full resolution: as a GeoTIFF too large to hold.
+fn hold_as_overview(
+    app: &mut App,
+    id: u64,
+    source: impl FnOnce(cim_core::Grid) -> Arc<dyn cim_core::model::grid_source::GridSource>,
+) {
+    let mut store = app.world_mut().resource_mut::<SceneStore>();
+    let slot = store.slot_mut(id).unwrap();
+    let mut layer = (**slot.layer.as_ref().unwrap()).clone();
+    let full = layer.grid().unwrap().clone();
+    let overview = full.subsample(4);
+    slot.terrain = Some(Arc::new(cim_core::lod::terrain::TerrainQuadtree::build(
+        &overview, 64,
+    )));
+    layer.content = cim_core::LayerContent::Raster(overview);
+    slot.layer = Some(Arc::new(layer));
+    slot.terrain_detail = Some(cim_core::model::grid_source::SharedSource(source(full)));
+}
+
 /// The demo terrain's box.
 fn terrain_box(app: &App, id: u64) -> Bbox {
     let store = app.world().resource::<SceneStore>();
@@ -260,19 +280,7 @@ fn a_dem_held_as_an_overview_streams_full_resolution_pages_near_the_camera() {
     let (mut app, id) = terrain_app(usize::MAX, Pose::look_at(DVec3::ZERO, DVec3::X));
     // The demo DEM held as every 4th cell, the full grid read a window at a
     // time: as a GeoTIFF too large to hold is.
-    {
-        let mut store = app.world_mut().resource_mut::<SceneStore>();
-        let slot = store.slot_mut(id).unwrap();
-        let mut layer = (**slot.layer.as_ref().unwrap()).clone();
-        let full = layer.grid().unwrap().clone();
-        let overview = full.subsample(4);
-        slot.terrain = Some(Arc::new(cim_core::lod::terrain::TerrainQuadtree::build(
-            &overview, 64,
-        )));
-        layer.content = cim_core::LayerContent::Raster(overview);
-        slot.layer = Some(Arc::new(layer));
-        slot.terrain_detail = Some(cim_core::model::grid_source::SharedSource(Arc::new(full)));
-    }
+    hold_as_overview(&mut app, id, |full| Arc::new(full));
     let b = terrain_box(&app, id);
     app.world_mut().resource_mut::<CameraRig>().pose = above(&b, 3_000.0);
     run_until_settled(&mut app);
@@ -332,22 +340,9 @@ fn a_page_that_cannot_be_read_is_told_once_and_its_overview_stands_in() {
         }
     }
     let (mut app, id) = terrain_app(usize::MAX, Pose::look_at(DVec3::ZERO, DVec3::X));
-    {
-        let mut store = app.world_mut().resource_mut::<SceneStore>();
-        let slot = store.slot_mut(id).unwrap();
-        let mut layer = (**slot.layer.as_ref().unwrap()).clone();
-        let full = layer.grid().unwrap().clone();
-        let overview = full.subsample(4);
-        slot.terrain = Some(Arc::new(cim_core::lod::terrain::TerrainQuadtree::build(
-            &overview, 64,
-        )));
-        layer.content = cim_core::LayerContent::Raster(overview);
-        slot.layer = Some(Arc::new(layer));
-        let shape = cim_core::model::grid_source::GridShape::of(&full);
-        slot.terrain_detail = Some(cim_core::model::grid_source::SharedSource(Arc::new(
-            Damaged(shape),
-        )));
-    }
+    hold_as_overview(&mut app, id, |full| {
+        Arc::new(Damaged(cim_core::model::grid_source::GridShape::of(&full)))
+    });
     let b = terrain_box(&app, id);
     app.world_mut().resource_mut::<CameraRig>().pose = above(&b, 40.0);
     run_until_settled(&mut app);
