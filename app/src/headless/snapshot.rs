@@ -295,6 +295,7 @@ fn label_scale(height: u32) -> f32 {
 fn place_labels(
     mut capture: ResMut<Capture>,
     store: Res<SceneStore>,
+    styled: Res<crate::scene::derived::StyleResults>,
     ground: Res<crate::render::layers::Ground>,
     origin: Res<crate::scene::origin::RenderOrigin>,
     rig: Res<crate::view::camera::CameraRig>,
@@ -325,7 +326,7 @@ fn place_labels(
         project(p).is_some_and(|s| s.x >= 0.0 && s.y >= 0.0 && s.x <= w && s.y <= h)
     };
     let placed = crate::ui::labels::declutter(
-        crate::ui::labels::candidates(&store, &ground, rig.pose.eye, &in_view),
+        crate::ui::labels::candidates(&store, &styled, &ground, rig.pose.eye, &in_view),
         Rect::new(0.0, 0.0, w, h),
         project,
         |text| {

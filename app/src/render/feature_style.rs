@@ -305,13 +305,19 @@ impl Plugin for FeatureStylePlugin {
 }
 
 /// The colours a layer's style gives its features: the thematic class of
-/// each, else the single symbol.
-pub fn style_colors(slot: &crate::scene::store::LayerSlot) -> Vec<[u8; 4]> {
+/// each (`styled`, the slot's results from `scene::derived`), else the
+/// single symbol.
+pub fn style_colors(
+    slot: &crate::scene::store::LayerSlot,
+    styled: Option<&crate::scene::derived::Styled>,
+) -> Vec<[u8; 4]> {
     let Some(v) = slot.layer.as_ref().and_then(|l| l.vector()) else {
         return Vec::new();
     };
     let base = cim_core::scene::Style::symbol_color(&slot.reference.style, slot.kind());
-    let theme = slot.theme.as_ref().map(|t| t.colors.as_slice());
+    let theme = styled
+        .and_then(|s| s.theme.as_ref())
+        .map(|t| t.colors.as_slice());
     (0..v.features.len())
         .map(|i| theme.and_then(|c| c.get(i).copied()).unwrap_or(base))
         .collect()
@@ -362,7 +368,11 @@ fn sync_discard_mode(
 
 /// Restyles that changed only colours (the layer was not respawned):
 /// the new colours go to the buffer, nothing is remeshed.
-fn follow_styles(store: Res<SceneStore>, mut styles: ResMut<FeatureStyles>) {
+fn follow_styles(
+    store: Res<SceneStore>,
+    styled: Res<crate::scene::derived::StyleResults>,
+    mut styles: ResMut<FeatureStyles>,
+) {
     for slot in &store.layers {
         let Some(l) = styles.layers.get(&slot.id) else {
             continue;
@@ -370,7 +380,11 @@ fn follow_styles(store: Res<SceneStore>, mut styles: ResMut<FeatureStyles>) {
         if l.style_tick == slot.style_tick || !slot.spawned {
             continue;
         }
-        let colors: Vec<(u32, [u8; 4])> = style_colors(slot)
+        // The new colours are worked out first (`scene::derived`).
+        let Some(results) = styled.for_slot(slot) else {
+            continue;
+        };
+        let colors: Vec<(u32, [u8; 4])> = style_colors(slot, Some(results))
             .into_iter()
             .enumerate()
             .map(|(i, c)| (i as u32, c))

@@ -104,8 +104,8 @@ struct Job {
     layer: Arc<Layer>,
     kind: LayerKind,
     style: Style,
-    prisms: Vec<Option<(f64, f64)>>,
-    theme_colors: Option<Vec<[u8; 4]>>,
+    prisms: Arc<crate::scene::derived::Prisms>,
+    theme: Option<Arc<cim_core::style::thematic::Thematic>>,
     ground: Ground,
 }
 
@@ -115,7 +115,7 @@ impl Job {
             let icons = point_icons_of(
                 &self.layer,
                 &self.style,
-                self.theme_colors.as_deref(),
+                self.theme.as_ref().map(|t| t.colors.as_slice()),
                 &self.ground,
             );
             let chunks = icons
@@ -181,6 +181,7 @@ pub fn start_builds(
     mut feature_materials: ResMut<Assets<FeatureMaterial>>,
     mut feature_styles: ResMut<FeatureStyles>,
     mut style_buffers: ResMut<Assets<ShaderBuffer>>,
+    styled: Res<crate::scene::derived::StyleResults>,
 ) {
     // Terrain first: vector layers drape on it, so they wait until every
     // terrain layer has loaded.
@@ -204,6 +205,11 @@ pub fn start_builds(
             continue;
         }
         let Some(layer) = slot.layer.clone() else {
+            continue;
+        };
+        // Heights and colours first (`scene::derived`, this frame's
+        // PreUpdate, unless the slot moved since).
+        let Some(results) = styled.for_slot(slot) else {
             continue;
         };
         let kind = layer.effective_kind();
@@ -233,7 +239,7 @@ pub fn start_builds(
         }
         let chunk_material = if feature_styled(kind) {
             // Each feature's colour comes from the layer's style buffer.
-            let colors = crate::render::feature_style::style_colors(slot);
+            let colors = crate::render::feature_style::style_colors(slot, Some(results));
             let styles = feature_styles.insert_layer(
                 slot.id,
                 colors.into_iter(),
@@ -272,8 +278,8 @@ pub fn start_builds(
             layer,
             kind,
             style: slot.reference.style.clone(),
-            prisms: slot.prisms.clone(),
-            theme_colors: slot.theme.as_ref().map(|t| t.colors.clone()),
+            prisms: results.prisms.clone(),
+            theme: results.theme.clone(),
             ground: ground.clone(),
         };
         let (tx, id) = (builds.tx.clone(), slot.id);

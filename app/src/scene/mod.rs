@@ -3,6 +3,7 @@
 //! layers (`load`), the floating origin (`origin`).
 
 pub mod clock;
+pub mod derived;
 pub mod load;
 pub mod origin;
 pub mod store;

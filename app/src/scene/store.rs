@@ -31,11 +31,6 @@ pub struct LayerSlot {
     pub reference: LayerRef,
     pub state: SlotState,
     pub layer: Option<Arc<Layer>>,
-    /// For extruded layers: each feature's (base, top) heights, used by
-    /// picking and zoom-to.
-    pub prisms: Vec<Option<(f64, f64)>>,
-    /// Thematic colours and legend of vector layers (from the style).
-    pub theme: Option<cim_core::style::thematic::Thematic>,
     /// Level-of-detail quadtree of terrain layers.
     pub terrain: Option<Arc<cim_core::lod::terrain::TerrainQuadtree>>,
     /// The full-resolution cells of a terrain layer held as an overview
@@ -58,8 +53,10 @@ pub struct LayerSlot {
 }
 
 impl LayerSlot {
-    /// Recomputes what the style decides (heights, thematic colours) and
-    /// asks for new meshes. A styling error keeps the single symbol.
+    /// Takes a new style: moves `style_tick` (so `scene::derived` works out
+    /// the heights and thematic colours anew) and asks for new meshes
+    /// unless only colours changed. Returns the style's filter or time
+    /// field error (the theme's errors come from `scene::derived`).
     pub fn restyle(&mut self) -> Result<(), String> {
         self.style_tick += 1;
         let Some(layer) = self.layer.clone() else {
@@ -80,10 +77,8 @@ impl LayerSlot {
             && self.meshed_shape.as_ref() == Some(&shape);
         if !recolor_only {
             self.spawned = false;
-            self.prisms = cim_core::style::extrusion::prisms(&layer, style);
             self.meshed_shape = Some(shape);
         }
-        self.theme = None;
         let Some(v) = layer.vector() else {
             return Ok(());
         };
@@ -95,11 +90,6 @@ impl LayerSlot {
                 .map_err(|e| format!("filter `{}`: {e}", cim_core::message::clip(f, 200))),
             None => Ok(()),
         };
-        let base = style.symbol_color(layer.effective_kind());
-        match cim_core::style::thematic::classify(v, &style.theme_spec(), base) {
-            Ok(t) => self.theme = Some(t),
-            Err(e) => return Err(e.to_string()),
-        }
         // A time field that is not there: every feature is drawn at all
         // times (the appearances are worked out by `feature_style`).
         if let Some(f) = &style.time_field
@@ -199,8 +189,6 @@ impl SceneStore {
             reference,
             state: SlotState::Loading,
             layer: None,
-            prisms: Vec::new(),
-            theme: None,
             terrain: None,
             terrain_detail: None,
             index: None,
@@ -506,9 +494,18 @@ impl Plugin for ScenePlugin {
             .expect("ScenePlugin is built once");
         app.insert_resource(store)
             .init_resource::<LoadChannel>()
+            .init_resource::<super::derived::StyleResults>()
             .add_message::<StoreCommand>()
             .add_systems(Startup, start_loading)
-            .add_systems(PreUpdate, (receive_layers, apply_store_commands).chain());
+            .add_systems(
+                PreUpdate,
+                (
+                    receive_layers,
+                    apply_store_commands,
+                    super::derived::derive_styles,
+                )
+                    .chain(),
+            );
     }
 }
 
@@ -656,15 +653,21 @@ mod tests {
         .unwrap();
         assert_eq!(s.layers[0].reference.style, style);
         assert_eq!(s.layers[0].style_tick, style_tick, "not restyled yet");
-        // A field that does not exist: refused with the layer's name.
+        // A field that does not exist: the layer keeps its single colour,
+        // and the classification says why, naming the layer.
         style.theme.as_mut().unwrap().field = Some("no_such_field".into());
-        let e = s
-            .apply(StoreCommand::SetStyle {
-                layer: id,
-                style: Box::new(style),
-            })
-            .unwrap_err();
-        assert!(e.contains("roads"), "{e}");
+        s.apply(StoreCommand::SetStyle {
+            layer: id,
+            style: Box::new(style),
+        })
+        .unwrap();
+        let mut styled = crate::scene::derived::StyleResults::default();
+        let errors = styled.refresh(&s);
+        assert!(
+            errors.len() == 1 && errors[0].contains("roads") && errors[0].contains("no_such_field"),
+            "{errors:?}"
+        );
+        assert!(styled.theme(id).is_none());
     }
 
     /// The Bevy path: commands written in one frame are applied at the

@@ -55,6 +55,7 @@ pub struct Candidate {
 /// after examining at most four times as many, however large the layer.
 pub fn candidates(
     store: &SceneStore,
+    styled: &crate::scene::derived::StyleResults,
     ground: &Ground,
     eye: DVec3,
     in_view: &dyn Fn(DVec3) -> bool,
@@ -89,7 +90,7 @@ pub fn candidates(
         {
             let f = &v.features[i];
             let prism = if slot.kind() == LayerKind::Buildings {
-                slot.prisms.get(i).copied().flatten()
+                styled.prism(slot.id, i)
             } else {
                 None
             };
@@ -171,6 +172,7 @@ pub fn show(
     ctx: &egui::Context,
     clip: egui::Rect,
     store: &SceneStore,
+    styled: &crate::scene::derived::StyleResults,
     ground: &Ground,
     camera: &Camera,
     cam_t: &GlobalTransform,
@@ -187,7 +189,7 @@ pub fn show(
     let project = |p: DVec3| camera.world_to_viewport(cam_t, origin.to_render(p)).ok();
     let in_view = |p: DVec3| project(p).is_some_and(|s| clip.contains(egui::pos2(s.x, s.y)));
     let placed = declutter(
-        candidates(store, ground, eye, &in_view),
+        candidates(store, styled, ground, eye, &in_view),
         Rect::new(clip.min.x, clip.min.y, clip.max.x, clip.max.y),
         project,
         |text| {

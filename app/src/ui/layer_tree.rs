@@ -28,6 +28,7 @@ pub fn show(
     ui: &mut egui::Ui,
     l: Lang,
     store: &SceneStore,
+    styled: &crate::scene::derived::StyleResults,
     ground_opacity: f32,
     requests: &mut Requests,
     open_table: &mut Option<u64>,
@@ -128,7 +129,7 @@ pub fn show(
                     egui::CollapsingHeader::new(l.t("style.title"))
                         .id_salt(("style_header", slot.id))
                         .show(ui, |ui| {
-                            if let Some(style) = super::style_editor::show(ui, l, slot) {
+                            if let Some(style) = super::style_editor::show(ui, l, slot, styled) {
                                 edits.push(StoreCommand::SetStyle {
                                     layer: slot.id,
                                     style: Box::new(style),

@@ -112,6 +112,7 @@ fn ui_system(
     mut capture: ResMut<UiCapture>,
     mut exit: MessageWriter<AppExit>,
     tools: Res<crate::tools::Tools>,
+    styled: Res<crate::scene::derived::StyleResults>,
     mut view: ViewAccess,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
@@ -241,6 +242,7 @@ fn ui_system(
                 ui,
                 l,
                 &store,
+                &styled,
                 view.underground.ground_opacity,
                 &mut requests,
                 &mut open_table,
@@ -282,6 +284,7 @@ fn ui_system(
             &ctx,
             view_rect,
             &store,
+            &styled,
             &ground,
             camera,
             cam_t,

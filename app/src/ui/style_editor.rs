@@ -47,7 +47,12 @@ pub fn legend(ui: &mut egui::Ui, l: Lang, legend: &Legend) {
 
 /// The style editor of one vector layer; returns the new style when the
 /// user changed it (applied as a `StoreCommand::SetStyle`).
-pub fn show(ui: &mut egui::Ui, l: Lang, slot: &LayerSlot) -> Option<Style> {
+pub fn show(
+    ui: &mut egui::Ui,
+    l: Lang,
+    slot: &LayerSlot,
+    styled: &crate::scene::derived::StyleResults,
+) -> Option<Style> {
     let layer = slot.layer.clone()?;
     let v = layer.vector()?;
     let mut spec = slot.reference.style.theme_spec();
@@ -119,7 +124,7 @@ pub fn show(ui: &mut egui::Ui, l: Lang, slot: &LayerSlot) -> Option<Style> {
                 ui.end_row();
             }
         });
-    if let Some(t) = &slot.theme
+    if let Some(t) = styled.theme(slot.id)
         && t.legend.entries.len() > 1
     {
         legend(ui, l, &t.legend);

@@ -5,6 +5,7 @@
 
 use crate::render::layers::Ground;
 use crate::render::mesh;
+use crate::scene::derived::StyleResults;
 use crate::scene::origin::{GeoAnchor, RenderOrigin};
 use crate::scene::store::SceneStore;
 use crate::view::camera::{MainCamera, PointerDrag, viewport_ray};
@@ -72,6 +73,7 @@ impl Plugin for PickingPlugin {
 /// at their depth when the ground is see-through.
 pub fn cast(
     store: &SceneStore,
+    styled: &StyleResults,
     ground: &Ground,
     underground: bool,
     ray: &Ray,
@@ -92,7 +94,7 @@ pub fn cast(
         let Some(v) = slot.layer.as_ref().and_then(|l| l.vector()) else {
             continue;
         };
-        let prism = |i: usize| slot.prisms.get(i).copied().flatten();
+        let prism = |i: usize| styled.prism(slot.id, i);
         let h = match &slot.index {
             Some(ix) => pick::pick_buildings_among(ray, v, ix.segment_candidates(a, b), prism),
             None => pick::pick_buildings(ray, v, prism),
@@ -180,6 +182,7 @@ pub fn update_cursor_hit(
     cameras: Query<(&Camera, &GlobalTransform), With<MainCamera>>,
     origin: Res<RenderOrigin>,
     store: Res<SceneStore>,
+    styled: Res<StyleResults>,
     ground: Res<Ground>,
     underground: Res<crate::render::underground::UndergroundView>,
     mut hit: ResMut<CursorHit>,
@@ -208,7 +211,7 @@ pub fn update_cursor_hit(
         .cursor
         .and_then(|c| viewport_ray(camera, cam_t, &origin, c));
     let (point, feature) = match hit.ray {
-        Some(r) => cast(&store, &ground, below, &r),
+        Some(r) => cast(&store, &styled, &ground, below, &r),
         None => (None, None),
     };
     hit.point = point;
@@ -216,7 +219,7 @@ pub fn update_cursor_hit(
     hit.center_point = camera
         .logical_viewport_size()
         .and_then(|s| viewport_ray(camera, cam_t, &origin, s * 0.5))
-        .and_then(|r| cast(&store, &ground, below, &r).0);
+        .and_then(|r| cast(&store, &styled, &ground, below, &r).0);
 }
 
 fn select_on_click(
@@ -245,6 +248,7 @@ fn update_highlight(
     mut commands: Commands,
     selection: Res<Selection>,
     store: Res<SceneStore>,
+    styled: Res<StyleResults>,
     ground: Res<Ground>,
     existing: Query<Entity, With<Highlight>>,
     mut meshes: ResMut<Assets<Mesh>>,
@@ -278,7 +282,8 @@ fn update_highlight(
         return;
     };
     let anchor = Anchor(bb.center());
-    let Some(data) = highlight_mesh(slot, idx, &ground, anchor) else {
+    let prism = styled.prism(slot_id, idx);
+    let Some(data) = highlight_mesh(slot, idx, prism, &ground, anchor) else {
         return;
     };
     commands.spawn((
@@ -300,6 +305,7 @@ fn update_highlight(
 fn highlight_mesh(
     slot: &crate::scene::store::LayerSlot,
     idx: usize,
+    prism: Option<(f64, f64)>,
     ground: &Ground,
     anchor: Anchor,
 ) -> Option<mesh::MeshData> {
@@ -309,7 +315,7 @@ fn highlight_mesh(
     let drape = |p: DVec3| if p.z != 0.0 { p.z } else { ground.height(p) };
     let data = match (slot.kind(), &f.geometry) {
         (LayerKind::Buildings, g) => {
-            let (base, top) = slot.prisms.get(idx).copied().flatten()?;
+            let (base, top) = prism?;
             let polys = match g {
                 Geometry::Polygon(p) => vec![p.clone()],
                 Geometry::MultiPolygon(ps) => ps.clone(),
@@ -434,18 +440,20 @@ mod tests {
         let t = &mesh::triangulate(p)[..3];
         let pts: Vec<DVec3> = p.points().collect();
         let inside = (pts[t[0]] + pts[t[1]] + pts[t[2]]) / 3.0;
-        let (_, top) = slot.prisms[i].unwrap();
+        let mut styled = StyleResults::default();
+        assert!(styled.refresh(&store).is_empty());
+        let (_, top) = styled.prism(slot.id, i).unwrap();
         let down = |at: DVec3| Ray {
             origin: DVec3::new(at.x, at.y, 2_000.0),
             dir: DVec3::new(0.0, 0.0, -1.0),
         };
         let ground = Ground::default();
-        let (point, hit) = cast(&store, &ground, false, &down(inside));
+        let (point, hit) = cast(&store, &styled, &ground, false, &down(inside));
         assert_eq!(hit, Some((slot.id, f.id)));
         assert!((point.unwrap().z - top).abs() < 0.01, "on the roof");
         // Far outside the city: the ground plane, nothing selected.
         let far = inside + DVec3::new(50_000.0, 50_000.0, 0.0);
-        let (point, hit) = cast(&store, &ground, false, &down(far));
+        let (point, hit) = cast(&store, &styled, &ground, false, &down(far));
         assert_eq!(hit, None);
         assert!(point.unwrap().z.abs() < 1e-6);
     }

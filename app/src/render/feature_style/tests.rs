@@ -17,6 +17,8 @@ fn styled_demo() -> (App, u64) {
         .init_asset::<ShaderBuffer>()
         .init_resource::<FeatureStyles>()
         .init_resource::<Selection>()
+        .add_message::<crate::scene::store::StoreCommand>()
+        .add_systems(PreUpdate, crate::scene::derived::derive_styles)
         .add_plugins(crate::scene::clock::ClockPlugin {
             clock: cim_core::time::SceneClock::for_local_day(2024, 6, 21, 12.0, 8.0),
         })
@@ -37,7 +39,10 @@ fn styled_demo() -> (App, u64) {
         .expect("the demo has buildings");
     slot.spawned = true;
     let id = slot.id;
-    let colors = style_colors(slot);
+    let mut styled = crate::scene::derived::StyleResults::default();
+    assert!(styled.refresh(&store).is_empty());
+    let slot = store.slot(id).unwrap();
+    let colors = style_colors(slot, styled.for_slot(slot));
     let tick = slot.style_tick;
     let world = app.world_mut();
     let buffer = world.resource_scope(|world, mut styles: Mut<FeatureStyles>| {
@@ -45,6 +50,7 @@ fn styled_demo() -> (App, u64) {
         styles.insert_layer(id, colors.into_iter(), tick, &mut buffers)
     });
     world.insert_resource(store);
+    world.insert_resource(styled);
     world.insert_resource(TestBuffer(buffer));
     (app, id)
 }

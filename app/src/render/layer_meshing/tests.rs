@@ -25,6 +25,9 @@ fn demo_app(upload_budget: usize) -> App {
         .init_resource::<Ground>()
         .init_resource::<LayerMaterials>()
         .init_resource::<FeatureStyles>()
+        .init_resource::<crate::scene::derived::StyleResults>()
+        .add_message::<crate::scene::store::StoreCommand>()
+        .add_systems(PreUpdate, crate::scene::derived::derive_styles)
         .add_systems(Update, (start_builds, receive_builds).chain());
     app
 }
