@@ -232,6 +232,7 @@ fn sample_bench_frame(
     capture: Res<Capture>,
     stats: Res<crate::headless::frame_stats::FrameStats>,
     terrain: Res<crate::stream::terrain::TerrainTiles>,
+    plane: Res<crate::stream::basemap::PlaneTiles>,
     meshes: Query<(
         &crate::headless::frame_stats::MeshStats,
         Has<Mesh3d>,
@@ -263,7 +264,7 @@ fn sample_bench_frame(
         r.lod_s = stats.take(Stage::Lod).as_secs_f64();
         r.upload_s = stats.take(Stage::Upload).as_secs_f64();
         r.gpu_mesh_bytes = meshes.iter().map(|(m, _, _)| u64::from(m.bytes)).sum();
-        r.stream_resident_bytes = terrain.resident_bytes() as u64;
+        r.stream_resident_bytes = (terrain.resident_bytes() + plane.resident_bytes()) as u64;
     }
 }
 
@@ -272,10 +273,12 @@ fn settled(
     probe: &RenderProbe,
     drapes: &Drapes,
     terrain: &crate::stream::terrain::TerrainTiles,
+    plane: &crate::stream::basemap::PlaneTiles,
 ) -> bool {
     store.all_loaded()
         && drapes.idle()
         && terrain.settled(store)
+        && plane.settled()
         && store
             .layers
             .iter()
@@ -357,6 +360,7 @@ fn drive_capture(
     probe: Res<RenderProbe>,
     drapes: Res<Drapes>,
     terrain: Res<crate::stream::terrain::TerrainTiles>,
+    plane: Res<crate::stream::basemap::PlaneTiles>,
     mut cameras: Query<&mut Camera, With<MainCamera>>,
     mut exit: MessageWriter<AppExit>,
     mut rig: ResMut<crate::view::camera::CameraRig>,
@@ -381,7 +385,7 @@ fn drive_capture(
                     ),
                 );
             }
-            let quiet = if settled(&store, &probe, &drapes, &terrain) {
+            let quiet = if settled(&store, &probe, &drapes, &terrain, &plane) {
                 quiet + 1
             } else {
                 0

@@ -12,12 +12,14 @@
 
 use crate::render::underground::{BasePlane, UndergroundView, base_plane_extent, ground_material};
 use crate::scene::origin::GeoAnchor;
-use crate::scene::store::{Notice, SceneStore};
+use crate::scene::store::{Notice, SceneStore, StoreCommand};
+use crate::stream::budget::StreamBudget;
 use bevy::asset::RenderAssetUsages;
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
 use cim_core::imagery::RgbaImage;
 use cim_core::lod::drape::{DrapeLod, PlaneQuadtree, distance_to_bbox, projection_scale};
+use cim_core::lod::stream::Streamer;
 use cim_core::lod::terrain::NodeId;
 use cim_core::model::geometry::Bbox;
 use cim_loaders::FetchOptions;
@@ -328,6 +330,7 @@ impl Plugin for BasemapPlugin {
         let drapes = Drapes::start(app.world().resource::<SceneStore>());
         app.insert_resource(drapes)
             .init_resource::<PlaneTiles>()
+            .init_resource::<StreamBudget>()
             .add_systems(
                 Update,
                 (report_errors, update_plane_tiles, spawn_base_plane),
@@ -335,30 +338,72 @@ impl Plugin for BasemapPlugin {
     }
 }
 
-fn report_errors(drapes: Res<Drapes>, mut store: ResMut<SceneStore>) {
+fn report_errors(drapes: Res<Drapes>, mut notify: MessageWriter<StoreCommand>) {
     // Not `active()`: that turns false exactly when every basemap failed,
     // and those failures must be said too.
     if !drapes.active {
         return;
     }
-    let errors = drapes.take_errors();
-    if !errors.is_empty() {
-        for e in &errors {
-            warn!("{e}");
-        }
-        store
-            .notices
-            .extend(errors.into_iter().map(|text| Notice { error: true, text }));
+    for text in drapes.take_errors() {
+        warn!("{text}");
+        notify.write(StoreCommand::Notify(Notice { error: true, text }));
     }
 }
 
-/// The draped base plane of a scene without terrain.
-#[derive(Resource, Default)]
-struct PlaneTiles {
+/// Drapes being composed for the base plane at once, at most.
+const PLANE_DRAPES_IN_FLIGHT: usize = 8;
+
+/// The draped base plane of a scene without terrain, streamed like the
+/// terrain: a tile's content is its drape; the [`Streamer`] says which
+/// tiles to draw (a parent until its children's drapes are in, so zooming
+/// in never shows bare tiles), which drapes to ask for, and which tiles to
+/// drop over the [`StreamBudget`](crate::stream::budget::StreamBudget).
+#[derive(Resource)]
+pub struct PlaneTiles {
     plane: Option<PlaneQuadtree>,
-    /// The untextured look, until a tile's drape arrives.
-    pending: Option<Handle<StandardMaterial>>,
-    shown: HashMap<NodeId, (Entity, TileDrape)>,
+    /// The ground's look, copied into each tile's own material.
+    base: Option<Handle<StandardMaterial>>,
+    streamer: Streamer<NodeId>,
+    /// Tiles whose first drape is being composed.
+    loading: HashMap<NodeId, TileDrape>,
+    /// Tiles with a drape: their entity (with `Mesh3d` while drawn).
+    resident: HashMap<NodeId, PlaneTile>,
+    last_draw: Vec<NodeId>,
+    complete: bool,
+}
+
+struct PlaneTile {
+    entity: Entity,
+    mesh: Handle<Mesh>,
+    drape: TileDrape,
+    drawn: bool,
+}
+
+impl Default for PlaneTiles {
+    fn default() -> Self {
+        PlaneTiles {
+            plane: None,
+            base: None,
+            streamer: Streamer::new(PLANE_DRAPES_IN_FLIGHT),
+            loading: HashMap::new(),
+            resident: HashMap::new(),
+            last_draw: Vec::new(),
+            complete: false,
+        }
+    }
+}
+
+impl PlaneTiles {
+    /// Whether the base plane draws every tile its view wants (or there is
+    /// no draped plane).
+    pub fn settled(&self) -> bool {
+        self.plane.is_none() || self.complete
+    }
+
+    /// Bytes of drapes resident.
+    pub fn resident_bytes(&self) -> usize {
+        self.streamer.resident_bytes()
+    }
 }
 
 /// A square tile of the plane, `size` wide, with UVs 0–1 north-up.
@@ -374,6 +419,8 @@ fn update_plane_tiles(
     view: Res<UndergroundView>,
     rig: Res<crate::view::camera::CameraRig>,
     cameras: Query<&Camera, With<crate::view::camera::MainCamera>>,
+    budget: Res<StreamBudget>,
+    terrain: Res<crate::stream::terrain::TerrainTiles>,
     mut tiles: ResMut<PlaneTiles>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
@@ -384,6 +431,7 @@ fn update_plane_tiles(
         return;
     }
     let ready = drapes.take(|owner| owner == PLANE_OWNER);
+    let tiles = &mut *tiles;
     if tiles.plane.is_none() {
         if drapes.opening() || !store.all_loaded() || store.has_terrain() {
             return;
@@ -392,61 +440,112 @@ fn update_plane_tiles(
             return;
         };
         tiles.plane = Some(PlaneQuadtree::new(centre, size, PLANE_FINEST_M));
-        tiles.pending = Some(materials.add(ground_material(view.ground_opacity)));
+        tiles.base = Some(materials.add(ground_material(view.ground_opacity)));
     }
-    let (Some(plane), Some(pending)) = (tiles.plane, tiles.pending.clone()) else {
+    let (Some(plane), Some(base)) = (tiles.plane, tiles.base.clone()) else {
         return;
     };
+    // Drapes that arrived: a tile's first makes it resident; later ones
+    // sharpen it.
     for d in ready {
-        let Some((e, state)) = tiles.shown.get_mut(&d.key.node) else {
+        let node = d.key.node;
+        if let Some(t) = tiles.resident.get_mut(&node) {
+            t.drape.receive(d, &base, &mut materials, &mut images);
+            let edge = t.drape.shown as usize;
+            tiles.streamer.set_bytes(node, edge * edge * 4);
+            continue;
+        }
+        let Some(mut drape) = tiles.loading.remove(&node) else {
             continue;
         };
-        if let Some(m) = state.receive(d, &pending, &mut materials, &mut images) {
-            commands
-                .entity(*e)
-                .insert((MeshMaterial3d(m.clone()), BasePlane(m)));
+        let edge = d.size as usize;
+        if !tiles.streamer.loaded(node, edge * edge * 4) {
+            continue;
         }
+        let Some(material) = drape.receive(d, &base, &mut materials, &mut images) else {
+            continue;
+        };
+        let b = plane.node_bounds(node);
+        let entity = commands
+            .spawn((
+                MeshMaterial3d(material.clone()),
+                Transform::default(),
+                GeoAnchor(DVec3::new(b.center().x, b.center().y, 0.0)),
+                BasePlane(material),
+            ))
+            .id();
+        let mesh = meshes.add(plane_tile_mesh((b.max.x - b.min.x) as f32));
+        tiles.resident.insert(
+            node,
+            PlaneTile {
+                entity,
+                mesh,
+                drape,
+                drawn: false,
+            },
+        );
     }
     let viewport_h = cameras
         .iter()
         .find_map(|c| c.logical_viewport_size())
         .map_or(1080.0, |s| f64::from(s.y));
     plane.select(rig.pose.eye, viewport_h, rig.fov_y, &drapes.lod, &mut cut);
-    let wanted: std::collections::HashSet<NodeId> = cut.iter().copied().collect();
-    tiles.shown.retain(|id, (e, _)| {
-        let keep = wanted.contains(id);
-        if !keep {
-            commands.entity(*e).despawn();
-        }
-        keep
-    });
-    drapes.retain(|k| k.owner != PLANE_OWNER || wanted.contains(&k.node));
+    let eye = rig.pose.eye;
+    let plan = tiles.streamer.update(
+        &plane,
+        &cut,
+        |id| distance_to_bbox(&plane.node_bounds(id), eye),
+        budget.bytes.saturating_sub(terrain.resident_bytes()),
+        std::time::Instant::now(),
+    );
+    tiles.complete = plan.complete;
     let scale = projection_scale(viewport_h, rig.fov_y);
-    for &id in cut.iter() {
+    let key = |node| DrapeKey {
+        owner: PLANE_OWNER,
+        node,
+    };
+    for &id in &plan.request {
         let b = plane.node_bounds(id);
-        let width = b.max.x - b.min.x;
-        let key = DrapeKey {
-            owner: PLANE_OWNER,
-            node: id,
-        };
-        let want = drape_size(&drapes.lod, &b, rig.pose.eye, scale);
-        if let Some((_, state)) = tiles.shown.get_mut(&id) {
-            state.update(&drapes, key, b, want);
-            continue;
-        }
-        let e = commands
-            .spawn((
-                Mesh3d(meshes.add(plane_tile_mesh(width as f32))),
-                MeshMaterial3d(pending.clone()),
-                Transform::default(),
-                GeoAnchor(DVec3::new(b.center().x, b.center().y, 0.0)),
-                BasePlane(pending.clone()),
-            ))
-            .id();
-        let mut state = TileDrape::default();
-        state.update(&drapes, key, b, want);
-        tiles.shown.insert(id, (e, state));
+        let mut drape = TileDrape::default();
+        drape.update(&drapes, key(id), b, drape_size(&drapes.lod, &b, eye, scale));
+        tiles.loading.insert(id, drape);
     }
+    for id in &plan.cancel {
+        tiles.loading.remove(id);
+    }
+    for id in &plan.evict {
+        if let Some(t) = tiles.resident.remove(id) {
+            commands.entity(t.entity).despawn();
+            if let Some(m) = t.drape.material {
+                materials.remove(&m);
+            }
+        }
+    }
+    // Only the tiles entering or leaving the drawn set are touched.
+    let draw: std::collections::HashSet<NodeId> = plan.draw.iter().copied().collect();
+    for id in tiles.last_draw.iter().filter(|id| !draw.contains(id)) {
+        if let Some(t) = tiles.resident.get_mut(id).filter(|t| t.drawn) {
+            t.drawn = false;
+            commands.entity(t.entity).remove::<Mesh3d>();
+        }
+    }
+    for &id in &plan.draw {
+        if let Some(t) = tiles.resident.get_mut(&id) {
+            if !t.drawn {
+                t.drawn = true;
+                commands.entity(t.entity).insert(Mesh3d(t.mesh.clone()));
+            }
+            // Sharper imagery as the camera comes nearer.
+            let b = plane.node_bounds(id);
+            t.drape
+                .update(&drapes, key(id), b, drape_size(&drapes.lod, &b, eye, scale));
+        }
+    }
+    tiles.last_draw = plan.draw;
+    let (loading, drawn) = (&tiles.loading, &draw);
+    drapes.retain(|k| {
+        k.owner != PLANE_OWNER || loading.contains_key(&k.node) || drawn.contains(&k.node)
+    });
 }
 
 /// Once every layer has loaded: when no terrain came, the base plane (a
