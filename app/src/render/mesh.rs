@@ -8,13 +8,14 @@ use cim_core::model::geometry::Polygon;
 use cim_core::scene::georef::Anchor;
 use glam::{DVec2, DVec3, Vec3};
 
-/// How a vertex is painted: a colour (linear RGBA) and the index of the
-/// feature it belongs to in its layer. Under a feature material (see
-/// `feature_style`) the colour is a shade that the feature's own colour,
-/// looked up by that index, multiplies.
+/// How a vertex is painted: the index of the feature it belongs to in its
+/// layer (a feature material looks its colour up by it, see
+/// `feature_style`), or a colour of its own.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Paint {
-    pub rgba: [f32; 4],
+    /// Linear RGBA; `None` for a layer's features, whose colours come
+    /// from the layer's style buffer (no vertex colour is made for them).
+    pub rgba: Option<[f32; 4]>,
     pub feature: u32,
 }
 
@@ -22,21 +23,23 @@ impl Paint {
     /// Unshaded (white) vertices of feature `feature`.
     pub fn feature(feature: u32) -> Paint {
         Paint {
-            rgba: [1.0; 4],
+            rgba: None,
             feature,
         }
     }
 
     /// A colour of its own, for meshes that are not a layer's features.
     pub fn plain(rgba: [f32; 4]) -> Paint {
-        Paint { rgba, feature: 0 }
+        Paint {
+            rgba: Some(rgba),
+            feature: 0,
+        }
     }
 
     /// Darker by `k` (alpha kept).
     fn shaded(self, k: f32) -> Paint {
-        let [r, g, b, a] = self.rgba;
         Paint {
-            rgba: [r * k, g * k, b * k, a],
+            rgba: self.rgba.map(|[r, g, b, a]| [r * k, g * k, b * k, a]),
             ..self
         }
     }
@@ -46,8 +49,8 @@ impl Paint {
 /// [`MeshData::into_mesh`]).
 pub const FEATURE_ROW: u32 = 4096;
 
-/// Triangles with per-vertex normals, colours (linear RGBA) and feature
-/// indices.
+/// Triangles with per-vertex normals, feature indices and, for meshes that
+/// are not a layer's features, colours (linear RGBA).
 #[derive(Default, Debug, Clone)]
 pub struct MeshData {
     pub positions: Vec<[f32; 3]>,
@@ -76,7 +79,9 @@ impl MeshData {
     fn push(&mut self, p: Vec3, n: Vec3, c: Paint) -> u32 {
         self.positions.push(p.to_array());
         self.normals.push(n.to_array());
-        self.colors.push(c.rgba);
+        if let Some(rgba) = c.rgba {
+            self.colors.push(rgba);
+        }
         self.features.push(c.feature);
         (self.positions.len() - 1) as u32
     }
@@ -92,8 +97,10 @@ impl MeshData {
             .extend_from_slice(&[i, i + 1, i + 2, i, i + 2, i + 3]);
     }
 
-    /// The Bevy mesh, coloured by its vertices' colours.
-    pub fn into_mesh(self) -> Mesh {
+    /// The Bevy mesh, coloured by its vertices' colours (white where a
+    /// vertex has none).
+    pub fn into_mesh(mut self) -> Mesh {
+        self.colors.resize(self.positions.len(), [1.0; 4]);
         Mesh::new(
             PrimitiveTopology::TriangleList,
             RenderAssetUsages::RENDER_WORLD,
