@@ -457,4 +457,94 @@ mod tests {
         assert_eq!(hit, None);
         assert!(point.unwrap().z.abs() < 1e-6);
     }
+
+    /// The picking systems in a Bevy app: the cursor over a building in a
+    /// camera looking straight down finds it, a click (press and release
+    /// without a drag) selects it, and a still cursor and camera cast no
+    /// new ray.
+    #[test]
+    fn a_click_over_a_building_selects_it_in_the_app() {
+        let mut store = SceneStore::new(crate::scene::load::open_inputs(&[]).unwrap());
+        store.load_all_blocking();
+        let mut styled = StyleResults::default();
+        assert!(styled.refresh(&store).is_empty());
+        let slot = store
+            .layers
+            .iter()
+            .find(|s| s.kind() == LayerKind::Buildings)
+            .unwrap();
+        let v = slot.layer.as_ref().unwrap().vector().unwrap();
+        let (i, f) = v
+            .features
+            .iter()
+            .enumerate()
+            .find(|(_, f)| matches!(f.geometry, Geometry::Polygon(_)))
+            .unwrap();
+        let Geometry::Polygon(p) = &f.geometry else {
+            unreachable!()
+        };
+        let t = &mesh::triangulate(p)[..3];
+        let pts: Vec<DVec3> = p.points().collect();
+        let inside = (pts[t[0]] + pts[t[1]] + pts[t[2]]) / 3.0;
+        let (_, top) = styled.prism(slot.id, i).unwrap();
+        let want = Some((slot.id, f.id));
+
+        let origin = RenderOrigin(cim_core::scene::georef::RenderFrame::new(inside));
+        let eye = origin.to_render(inside + DVec3::new(0.0, 0.0, 400.0));
+        let below = origin.to_render(inside);
+        let mut camera = Camera::default();
+        camera.computed.clip_from_view =
+            Mat4::perspective_infinite_reverse_rh(1.0, 800.0 / 600.0, 0.1);
+        camera.computed.target_info = Some(bevy::camera::RenderTargetInfo {
+            physical_size: UVec2::new(800, 600),
+            scale_factor: 1.0,
+        });
+        let mut window = Window {
+            resolution: bevy::window::WindowResolution::new(800, 600),
+            ..default()
+        };
+        window.set_cursor_position(Some(Vec2::new(400.0, 300.0)));
+
+        let mut app = App::new();
+        app.add_plugins(MinimalPlugins)
+            .insert_resource(store)
+            .insert_resource(styled)
+            .insert_resource(origin)
+            .init_resource::<Ground>()
+            .init_resource::<crate::render::underground::UndergroundView>()
+            .init_resource::<CursorHit>()
+            .init_resource::<Selection>()
+            .init_resource::<PointerDrag>()
+            .init_resource::<crate::ui::UiCapture>()
+            .init_resource::<ButtonInput<MouseButton>>()
+            .add_systems(Update, (update_cursor_hit, select_on_click).chain());
+        app.world_mut().spawn((window, PrimaryWindow));
+        app.world_mut().spawn((
+            camera,
+            MainCamera,
+            GlobalTransform::from(Transform::from_translation(eye).looking_at(below, Vec3::Z)),
+        ));
+        app.update();
+        let hit = app.world().resource::<CursorHit>().clone();
+        assert_eq!(hit.feature, want, "the building under the cursor");
+        assert!((hit.point.unwrap().z - top).abs() < 0.05, "on its roof");
+        assert_eq!(
+            app.world().resource::<Selection>().0,
+            None,
+            "not clicked yet"
+        );
+        app.world_mut()
+            .resource_mut::<ButtonInput<MouseButton>>()
+            .press(MouseButton::Left);
+        app.update();
+        let mut buttons = app.world_mut().resource_mut::<ButtonInput<MouseButton>>();
+        buttons.clear();
+        buttons.release(MouseButton::Left);
+        app.update();
+        assert_eq!(app.world().resource::<Selection>().0, want);
+        // Nothing moved: the hit is not recomputed (nor marked changed).
+        let tick = app.world().resource_ref::<CursorHit>().last_changed();
+        app.update();
+        assert_eq!(app.world().resource_ref::<CursorHit>().last_changed(), tick);
+    }
 }
