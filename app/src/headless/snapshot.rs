@@ -295,10 +295,12 @@ fn label_scale(height: u32) -> f32 {
 
 /// Once the scene has settled (the first tile is being aimed), places the
 /// labels for the whole image with the full frame's projection.
+#[allow(clippy::too_many_arguments)]
 fn place_labels(
     mut capture: ResMut<Capture>,
     store: Res<SceneStore>,
     styled: Res<crate::scene::derived::StyleResults>,
+    styles: Res<crate::render::feature_style::FeatureStyles>,
     ground: Res<crate::render::layers::Ground>,
     origin: Res<crate::scene::origin::RenderOrigin>,
     rig: Res<crate::view::camera::CameraRig>,
@@ -329,7 +331,7 @@ fn place_labels(
         project(p).is_some_and(|s| s.x >= 0.0 && s.y >= 0.0 && s.x <= w && s.y <= h)
     };
     let placed = crate::ui::labels::declutter(
-        crate::ui::labels::candidates(&store, &styled, &ground, rig.pose.eye, &in_view),
+        crate::ui::labels::candidates(&store, &styled, &styles, &ground, rig.pose.eye, &in_view),
         Rect::new(0.0, 0.0, w, h),
         project,
         |text| {

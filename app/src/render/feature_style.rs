@@ -250,6 +250,13 @@ impl FeatureStyles {
     }
 
     /// A feature's flags.
+    /// Whether a feature is not drawn (its style's filter or time field
+    /// hides it): picking and labels leave it out too.
+    pub fn is_hidden(&self, layer: u64, feature: usize) -> bool {
+        self.flags(layer, feature as u32)
+            .is_some_and(|f| f & ANY_HIDDEN != 0)
+    }
+
     pub fn flags(&self, layer: u64, feature: u32) -> Option<u32> {
         let at = feature as usize * STRIDE + 4;
         let rec = self.layers.get(&layer)?.bytes.get(at..at + 4)?;

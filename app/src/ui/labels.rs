@@ -56,6 +56,7 @@ pub struct Candidate {
 pub fn candidates(
     store: &SceneStore,
     styled: &crate::scene::derived::StyleResults,
+    styles: &crate::render::feature_style::FeatureStyles,
     ground: &Ground,
     eye: DVec3,
     in_view: &dyn Fn(DVec3) -> bool,
@@ -88,6 +89,9 @@ pub fn candidates(
             .take_while(|(_, d)| *d <= radius)
             .take(4 * MAX_CANDIDATES)
         {
+            if styles.is_hidden(slot.id, i) {
+                continue;
+            }
             let f = &v.features[i];
             let prism = if slot.kind() == LayerKind::Buildings {
                 styled.prism(slot.id, i)
@@ -173,6 +177,7 @@ pub fn show(
     clip: egui::Rect,
     store: &SceneStore,
     styled: &crate::scene::derived::StyleResults,
+    styles: &crate::render::feature_style::FeatureStyles,
     ground: &Ground,
     camera: &Camera,
     cam_t: &GlobalTransform,
@@ -189,7 +194,7 @@ pub fn show(
     let project = |p: DVec3| camera.world_to_viewport(cam_t, origin.to_render(p)).ok();
     let in_view = |p: DVec3| project(p).is_some_and(|s| clip.contains(egui::pos2(s.x, s.y)));
     let placed = declutter(
-        candidates(store, styled, ground, eye, &in_view),
+        candidates(store, styled, styles, ground, eye, &in_view),
         Rect::new(clip.min.x, clip.min.y, clip.max.x, clip.max.y),
         project,
         |text| {

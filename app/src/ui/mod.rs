@@ -91,6 +91,8 @@ pub struct ViewAccess<'w, 's> {
     >,
     origin: Res<'w, crate::scene::origin::RenderOrigin>,
     underground: Res<'w, crate::render::underground::UndergroundView>,
+    /// Hidden features get no label.
+    feature_styles: Res<'w, crate::render::feature_style::FeatureStyles>,
     /// Where the panels' requests go, applied next frame.
     requests: requests::RequestWriters<'w>,
     /// Changes of the scene clock, applied next frame.
@@ -285,6 +287,7 @@ fn ui_system(
             view_rect,
             &store,
             &styled,
+            &view.feature_styles,
             &ground,
             camera,
             cam_t,

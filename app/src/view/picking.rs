@@ -3,6 +3,7 @@
 //! plane). A click without drag selects the feature; the selection gets a
 //! highlight mesh.
 
+use crate::render::feature_style::FeatureStyles;
 use crate::render::layers::Ground;
 use crate::render::mesh;
 use crate::scene::derived::StyleResults;
@@ -74,6 +75,7 @@ impl Plugin for PickingPlugin {
 pub fn cast(
     store: &SceneStore,
     styled: &StyleResults,
+    styles: &FeatureStyles,
     ground: &Ground,
     underground: bool,
     ray: &Ray,
@@ -94,7 +96,12 @@ pub fn cast(
         let Some(v) = slot.layer.as_ref().and_then(|l| l.vector()) else {
             continue;
         };
-        let prism = |i: usize| styled.prism(slot.id, i);
+        // A hidden feature (filtered out, not there yet) is not hit.
+        let prism = |i: usize| {
+            (!styles.is_hidden(slot.id, i))
+                .then(|| styled.prism(slot.id, i))
+                .flatten()
+        };
         let h = match &slot.index {
             Some(ix) => pick::pick_buildings_among(ray, v, ix.segment_candidates(a, b), prism),
             None => pick::pick_buildings(ray, v, prism),
@@ -160,7 +167,9 @@ pub fn cast(
             6.0
         };
         let tolerance = (at.distance(ray.origin) * 0.001 * px).clamp(0.5, 60.0 * px / 6.0);
-        if let Some(h) = ix.nearest(v, at.truncate(), tolerance) {
+        if let Some(h) = ix.nearest_where(v, at.truncate(), tolerance, |i| {
+            !styles.is_hidden(slot.id, i)
+        }) {
             return (Some(at), Some((slot.id, h.id)));
         }
     }
@@ -183,6 +192,7 @@ pub fn update_cursor_hit(
     origin: Res<RenderOrigin>,
     store: Res<SceneStore>,
     styled: Res<StyleResults>,
+    styles: Res<FeatureStyles>,
     ground: Res<Ground>,
     underground: Res<crate::render::underground::UndergroundView>,
     mut hit: ResMut<CursorHit>,
@@ -211,7 +221,7 @@ pub fn update_cursor_hit(
         .cursor
         .and_then(|c| viewport_ray(camera, cam_t, &origin, c));
     let (point, feature) = match hit.ray {
-        Some(r) => cast(&store, &styled, &ground, below, &r),
+        Some(r) => cast(&store, &styled, &styles, &ground, below, &r),
         None => (None, None),
     };
     hit.point = point;
@@ -219,7 +229,7 @@ pub fn update_cursor_hit(
     hit.center_point = camera
         .logical_viewport_size()
         .and_then(|s| viewport_ray(camera, cam_t, &origin, s * 0.5))
-        .and_then(|r| cast(&store, &styled, &ground, below, &r).0);
+        .and_then(|r| cast(&store, &styled, &styles, &ground, below, &r).0);
 }
 
 fn select_on_click(
@@ -448,14 +458,27 @@ mod tests {
             dir: DVec3::new(0.0, 0.0, -1.0),
         };
         let ground = Ground::default();
-        let (point, hit) = cast(&store, &styled, &ground, false, &down(inside));
+        let mut styles = FeatureStyles::default();
+        let (point, hit) = cast(&store, &styled, &styles, &ground, false, &down(inside));
         assert_eq!(hit, Some((slot.id, f.id)));
         assert!((point.unwrap().z - top).abs() < 0.01, "on the roof");
         // Far outside the city: the ground plane, nothing selected.
         let far = inside + DVec3::new(50_000.0, 50_000.0, 0.0);
-        let (point, hit) = cast(&store, &styled, &ground, false, &down(far));
+        let (point, hit) = cast(&store, &styled, &styles, &ground, false, &down(far));
         assert_eq!(hit, None);
         assert!(point.unwrap().z.abs() < 1e-6);
+        // Hidden (by a filter or the clock), the building is not hit: the
+        // ray goes through to the ground.
+        styles.insert_cpu_only(slot.id, (0..v.features.len()).map(|_| [0; 4]));
+        styles.set_flag(
+            slot.id,
+            &[i as u32],
+            crate::render::feature_style::HIDDEN,
+            true,
+        );
+        let (point, hit) = cast(&store, &styled, &styles, &ground, false, &down(inside));
+        assert_ne!(hit, Some((slot.id, f.id)));
+        assert!(point.unwrap().z < top - 1.0, "{point:?}");
     }
 
     /// The picking systems in a Bevy app: the cursor over a building in a
@@ -514,6 +537,7 @@ mod tests {
             .init_resource::<crate::render::underground::UndergroundView>()
             .init_resource::<CursorHit>()
             .init_resource::<Selection>()
+            .init_resource::<FeatureStyles>()
             .init_resource::<PointerDrag>()
             .init_resource::<crate::ui::UiCapture>()
             .init_resource::<ButtonInput<MouseButton>>()

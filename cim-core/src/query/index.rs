@@ -289,9 +289,32 @@ impl SpatialIndex {
         self.nearest_k(data, p, 1, max_distance).pop()
     }
 
+    /// [`SpatialIndex::nearest`] among the features `keep` accepts (by
+    /// index): those drawn, say.
+    pub fn nearest_where(
+        &self,
+        data: &VectorData,
+        p: DVec2,
+        max_distance: f64,
+        keep: impl Fn(usize) -> bool,
+    ) -> Option<Hit> {
+        self.nearest_k_where(data, p, 1, max_distance, keep).pop()
+    }
+
     /// The `k` features nearest to `p` by true distance, nearest first,
     /// among those within `max_distance`.
     pub fn nearest_k(&self, data: &VectorData, p: DVec2, k: usize, max_distance: f64) -> Vec<Hit> {
+        self.nearest_k_where(data, p, k, max_distance, |_| true)
+    }
+
+    fn nearest_k_where(
+        &self,
+        data: &VectorData,
+        p: DVec2,
+        k: usize,
+        max_distance: f64,
+        keep: impl Fn(usize) -> bool,
+    ) -> Vec<Hit> {
         self.check(data);
         let mut best: Vec<Hit> = Vec::with_capacity(k.min(64) + 1);
         if k == 0 {
@@ -308,6 +331,9 @@ impl SpatialIndex {
                 break;
             }
             let i = e.index as usize;
+            if !keep(i) {
+                continue;
+            }
             let d = distance_2d(&data.features[i].geometry, p);
             if d <= bound && (best.len() < k || d < best[k - 1].distance) {
                 let at = best.partition_point(|h| h.distance <= d);

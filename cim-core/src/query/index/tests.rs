@@ -132,6 +132,15 @@ fn nearest_uses_true_distance_not_bbox() {
     assert_eq!(k.len(), 2);
     assert!((k[1].distance - 50f64.sqrt()).abs() < 1e-12);
     assert!(idx.nearest(&d, DVec2::new(10.0, 0.0), 1.0).is_none());
+    // With the point left out (hidden, say), the line is nearest.
+    let h = idx
+        .nearest_where(&d, DVec2::new(10.0, 0.0), f64::INFINITY, |i| i != 1)
+        .unwrap();
+    assert_eq!(h.index, 0);
+    assert!(
+        idx.nearest_where(&d, DVec2::new(10.0, 0.0), 2.0, |i| i != 1)
+            .is_none()
+    );
 }
 
 #[test]
