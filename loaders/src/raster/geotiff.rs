@@ -22,6 +22,7 @@
 //! fine enough. [`load`] reads rasters of up to [`FULL_READ_CELLS`] cells
 //! whole and larger ones decimated, with a warning.
 
+use crate::raster::chunk_cache::ChunkCache;
 use crate::raster::tiff_lzw::SampleLayout;
 use crate::{LoadError, Loaded};
 use cim_core::crs::CrsDef;
@@ -29,6 +30,7 @@ use cim_core::{Grid, Layer, LayerContent, LayerKind};
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::Arc;
 use tiff::decoder::{Decoder, DecodingResult, Limits};
 use tiff::tags::Tag;
 
@@ -430,13 +432,14 @@ fn to_f32(r: DecodingResult) -> Vec<f32> {
 
 /// Reads the cells at the crossings of `rows` × `cols` (both ascending,
 /// in the current image's cell coordinates) of the first band, decoding each
-/// needed strip or tile once.
+/// needed strip or tile once — or taking it from `cache` (with the image's
+/// index), where decoded chunks are also left.
 fn read_cells<R: Read + Seek>(
     d: &mut Decoder<R>,
     path: &Path,
     lay: ImageLayout,
-    cols: &[usize],
-    rows: &[usize],
+    (cols, rows): (&[usize], &[usize]),
+    cache: Option<(&ChunkCache, usize)>,
 ) -> Result<Vec<f32>, LoadError> {
     let compression = tag_u64(d, path, Tag::Compression)?.unwrap_or(1) as u16;
     if !supported_compression(compression) {
@@ -513,18 +516,22 @@ fn read_cells<R: Read + Seek>(
             let stride = if lay.planar { 1 } else { lay.samples };
             // The tiff crate crops edge tiles to the image; whole LZW tiles
             // keep their padding, so rows are `row_w` pixels apart.
-            let (chunk, row_w) = match &lzw {
-                None => (
-                    to_f32(d.read_chunk(idx as u32).map_err(|e| tiff_err(path, e))?),
+            let cached = cache.and_then(|(c, image)| c.get(image, idx));
+            let (chunk, row_w) = match (cached, &lzw) {
+                (Some(c), _) => c,
+                (None, None) => (
+                    Arc::new(to_f32(
+                        d.read_chunk(idx as u32).map_err(|e| tiff_err(path, e))?,
+                    )),
                     cw,
                 ),
-                Some((offsets, counts, samples)) => {
+                (None, Some((offsets, counts, samples))) => {
                     let data = raw_chunk(d, path, idx, offsets, counts)?;
                     // Tiles are stored whole; a strip holds only its rows.
                     let rows = if tiled_layout(d) { lay.block_h } else { ch };
                     let v = crate::raster::tiff_lzw::decode(&data, lay.block_w, rows, *samples)
                         .map_err(|e| LoadError::invalid(path, FMT, format!("block {idx}: {e}")))?;
-                    (v, lay.block_w)
+                    (Arc::new(v), lay.block_w)
                 }
             };
             if chunk.len() < row_w * (ch - 1) * stride + cw * stride {
@@ -537,6 +544,9 @@ fn read_cells<R: Read + Seek>(
                         row_w * ch * stride
                     ),
                 ));
+            }
+            if let Some((c, image)) = cache {
+                c.insert(image, idx, (chunk.clone(), row_w));
             }
             for (ri, &y) in rows[r..r_end].iter().enumerate() {
                 let ly = y - by * lay.block_h;
@@ -616,6 +626,18 @@ pub fn read_window_resampled_from<R: Read + Seek>(
     window: (usize, usize, usize, usize),
     max_dim: usize,
 ) -> Result<(Grid, GeoTiffInfo), LoadError> {
+    read_window_cached(path, reader, window, max_dim, None)
+}
+
+/// [`read_window_resampled_from`], taking decoded chunks from `cache` and
+/// leaving those it decodes there.
+fn read_window_cached<R: Read + Seek>(
+    path: &Path,
+    reader: R,
+    window: (usize, usize, usize, usize),
+    max_dim: usize,
+    cache: Option<&ChunkCache>,
+) -> Result<(Grid, GeoTiffInfo), LoadError> {
     let (col0, row0, w, h) = window;
     let mut d = open_decoder(path, reader)?;
     let info = read_info_from(&mut d, path)?;
@@ -663,7 +685,13 @@ pub fn read_window_resampled_from<R: Read + Seek>(
     let sy = lay.height as f64 / info.height as f64;
     let cols = sample_axis(col0, w, out_w, sx, lay.width);
     let rows = sample_axis(row0, h, out_h, sy, lay.height);
-    let data = read_cells(&mut d, path, lay, &cols, &rows)?;
+    let data = read_cells(
+        &mut d,
+        path,
+        lay,
+        (&cols, &rows),
+        cache.map(|c| (c, image.0)),
+    )?;
     let grid = Grid {
         width: out_w,
         height: out_h,
@@ -752,6 +780,18 @@ pub fn load_from<R: Read + Seek>(path: &Path, reader: R) -> Result<Loaded, LoadE
 pub struct GeoTiffSource {
     path: std::path::PathBuf,
     shape: cim_core::model::grid_source::GridShape,
+    /// Decoded strips or tiles, shared by neighbouring windows.
+    cache: ChunkCache,
+}
+
+/// Decoded chunks a streamed GeoTIFF keeps (64 tiles of 512² `f32`).
+const STREAM_CACHE_BYTES: usize = 64 << 20;
+
+impl GeoTiffSource {
+    /// Chunk lookups that were found decoded, and those that were not.
+    pub fn cache_stats(&self) -> (u64, u64) {
+        self.cache.stats()
+    }
 }
 
 impl cim_core::model::grid_source::GridSource for GeoTiffSource {
@@ -760,7 +800,18 @@ impl cim_core::model::grid_source::GridSource for GeoTiffSource {
     }
 
     fn read_window(&self, col0: usize, row0: usize, w: usize, h: usize) -> Result<Grid, String> {
-        let g = read_window(&self.path, col0, row0, w, h).map_err(|e| e.to_string())?;
+        let g = open_file(&self.path)
+            .and_then(|f| {
+                read_window_cached(
+                    &self.path,
+                    f,
+                    (col0, row0, w, h),
+                    usize::MAX,
+                    Some(&self.cache),
+                )
+            })
+            .map_err(|e| e.to_string())?
+            .0;
         // The file may have been replaced since it was opened.
         if (g.dx, g.dy) != (self.shape.dx, self.shape.dy) {
             return Err(format!(
@@ -822,6 +873,7 @@ fn load_any<R: Read + Seek>(
                     dx: info.dx,
                     dy: info.dy,
                 },
+                cache: ChunkCache::new(STREAM_CACHE_BYTES),
             }),
         ));
     } else if grid.width != info.width {

@@ -342,6 +342,45 @@ fn a_file_too_large_to_hold_streams_its_full_resolution() {
 }
 
 #[test]
+fn neighbouring_windows_share_decoded_chunks() {
+    use cim_core::model::grid_source::GridSource;
+    let bytes = write_f32(
+        10,
+        9,
+        &ramp(10, 9),
+        (0.0, 90.0),
+        1.0,
+        4326,
+        tiff::encoder::Compression::Deflate(tiff::encoder::compression::DeflateLevel::Fast),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dem.tif");
+    std::fs::write(&path, &bytes).unwrap();
+    let info = read_info(&path).unwrap();
+    let src = GeoTiffSource {
+        path: path.clone(),
+        shape: cim_core::model::grid_source::GridShape {
+            width: info.width,
+            height: info.height,
+            x0: info.x0,
+            y0: info.y0,
+            dx: info.dx,
+            dy: info.dy,
+        },
+        cache: ChunkCache::new(1 << 20),
+    };
+    let a = src.read_window(0, 0, 5, 5).unwrap();
+    let (hits, misses) = src.cache_stats();
+    assert_eq!(hits, 0);
+    assert!(misses > 0);
+    // The window beside it lies in the same strips: nothing is decoded again.
+    let b = src.read_window(5, 0, 5, 5).unwrap();
+    assert_eq!(src.cache_stats(), (misses, misses));
+    assert_eq!(a, read_window(&path, 0, 0, 5, 5).unwrap());
+    assert_eq!(b, read_window(&path, 5, 0, 5, 5).unwrap());
+}
+
+#[test]
 fn overviews_are_used_for_decimated_reads() {
     let mut buf = Cursor::new(Vec::new());
     let mut enc = TiffEncoder::new(&mut buf).unwrap();
