@@ -64,7 +64,9 @@ pub struct Streamer<Id> {
     nodes: HashMap<Id, State>,
     frame: u64,
     resident_bytes: usize,
-    in_flight: usize,
+    /// Nodes whose load is under way (so a frame looks at these, not at
+    /// every node ever seen).
+    loading: HashSet<Id>,
     max_in_flight: usize,
     drawn: Vec<Id>,
 }
@@ -76,7 +78,7 @@ impl<Id: Copy + Eq + Hash> Streamer<Id> {
             nodes: HashMap::new(),
             frame: 0,
             resident_bytes: 0,
-            in_flight: 0,
+            loading: HashSet::new(),
             max_in_flight: max_in_flight.max(1),
             drawn: Vec::new(),
         }
@@ -90,7 +92,7 @@ impl<Id: Copy + Eq + Hash> Streamer<Id> {
 
     /// Loads under way.
     pub fn in_flight(&self) -> usize {
-        self.in_flight
+        self.loading.len()
     }
 
     pub fn is_resident(&self, id: Id) -> bool {
@@ -126,7 +128,7 @@ impl<Id: Copy + Eq + Hash> Streamer<Id> {
         let evict = self.evict_over(budget_bytes, &draw);
         // Nothing more on its way: every wanted node is in or failed, and
         // no stand-in for a failed one is still loading.
-        let complete = self.in_flight == 0
+        let complete = self.loading.is_empty()
             && cut.iter().all(|id| {
                 matches!(
                     self.nodes.get(id),
@@ -146,10 +148,9 @@ impl<Id: Copy + Eq + Hash> Streamer<Id> {
     /// The content of a requested node arrived, `bytes` large. Returns
     /// `false` when the load was cancelled meanwhile: drop the content.
     pub fn loaded(&mut self, id: Id, bytes: usize) -> bool {
-        if !matches!(self.nodes.get(&id), Some(State::Loading { .. })) {
+        if !self.loading.remove(&id) {
             return false;
         }
-        self.in_flight -= 1;
         self.resident_bytes += bytes;
         self.nodes.insert(
             id,
@@ -168,7 +169,7 @@ impl<Id: Copy + Eq + Hash> Streamer<Id> {
         let Some(State::Loading { failures }) = self.nodes.get(&id).copied() else {
             return;
         };
-        self.in_flight -= 1;
+        self.loading.remove(&id);
         let failures = failures + 1;
         let wait = FIRST_RETRY_WAIT
             .saturating_mul(1 << (failures - 1).min(16))
@@ -268,17 +269,15 @@ impl<Id: Copy + Eq + Hash> Streamer<Id> {
     /// (those above stand in for their children when they arrive).
     fn cancel_unwanted(&mut self, wanted: &HashSet<Id>, above: &HashSet<Id>) -> Vec<Id> {
         let cancel: Vec<Id> = self
-            .nodes
+            .loading
             .iter()
-            .filter(|(id, s)| {
-                matches!(s, State::Loading { .. }) && !wanted.contains(id) && !above.contains(id)
-            })
-            .map(|(id, _)| *id)
+            .filter(|id| !wanted.contains(id) && !above.contains(id))
+            .copied()
             .collect();
         for id in &cancel {
             self.nodes.remove(id);
+            self.loading.remove(id);
         }
-        self.in_flight -= cancel.len();
         cancel
     }
 
@@ -297,7 +296,7 @@ impl<Id: Copy + Eq + Hash> Streamer<Id> {
     where
         T: LodTree<Id = Id> + ?Sized,
     {
-        let free = self.max_in_flight.saturating_sub(self.in_flight);
+        let free = self.max_in_flight.saturating_sub(self.loading.len());
         if free == 0 {
             return Vec::new();
         }
@@ -329,11 +328,11 @@ impl<Id: Copy + Eq + Hash> Streamer<Id> {
         }
         missing.sort_by(|a, b| a.0.total_cmp(&b.0));
         missing.truncate(free);
-        self.in_flight += missing.len();
         missing
             .into_iter()
             .map(|(_, id, failures)| {
                 self.nodes.insert(id, State::Loading { failures });
+                self.loading.insert(id);
                 id
             })
             .collect()
