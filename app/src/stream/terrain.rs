@@ -22,7 +22,7 @@ use bevy::prelude::*;
 use bevy::tasks::AsyncComputeTaskPool;
 use cim_core::lod::drape::{distance_to_bbox, projection_scale};
 use cim_core::lod::stream::{StreamPlan, Streamer};
-use cim_core::lod::terrain::paged::{Page, PagedTerrain, TileJob};
+use cim_core::lod::terrain::paged::{Page, PageRead, PagedTerrain, TileJob};
 use cim_core::lod::terrain::{NodeId, TerrainMesh};
 use cim_core::model::geometry::Bbox;
 use cim_core::model::layer::{Layer, LayerKind};
@@ -41,6 +41,10 @@ pub const MAX_SCREEN_ERROR_PX: f64 = 2.0;
 
 /// Meshing tasks under way per terrain layer at most.
 const MAX_MESHING_IN_FLIGHT: usize = 8;
+/// Pages of full-resolution cells being read per terrain layer at most.
+const MAX_PAGE_READS: usize = 4;
+/// A page that could not be read is asked for again after this long.
+const PAGE_RETRY: std::time::Duration = std::time::Duration::from_secs(10);
 /// Vertices uploaded per frame at most (all terrain layers): about 12 MB,
 /// a few milliseconds of copying, so arriving tiles never stall a frame.
 const UPLOAD_VERTICES_PER_FRAME: usize = 1 << 18;
@@ -71,6 +75,10 @@ pub struct LayerTiles {
     last_draw: Vec<NodeId>,
     /// A tile of this layer failed (told the user once; it is retried).
     failed_once: bool,
+    /// Page roots whose page is being read.
+    page_reads: HashSet<NodeId>,
+    /// Page roots whose page could not be read, and when to try again.
+    page_failures: HashMap<NodeId, Instant>,
 }
 
 /// A tile whose mesh is uploaded. Only drawn tiles carry `Mesh3d`; the
@@ -80,6 +88,9 @@ struct ResidentTile {
     entity: Entity,
     mesh: Handle<Mesh>,
     mesh_bytes: usize,
+    /// The page of full-resolution cells under it, if it is a page root
+    /// whose page is in.
+    page_bytes: usize,
     drawn: bool,
     /// Scene-CRS box of the mesh's surface (what its drape covers).
     bbox: Bbox,
@@ -92,10 +103,17 @@ struct Meshed {
     generation: u64,
     node: NodeId,
     /// `None`: the tile holds no valid cell (nothing to draw); `Err`: the
-    /// page could not be read, or the meshing panicked.
+    /// meshing panicked.
     mesh: Result<Option<(Mesh, Bbox, DVec3, usize)>, String>,
-    /// The page of full-resolution cells this tile read.
-    page: Option<Arc<Page>>,
+}
+
+/// A page of full-resolution cells read on the task pool.
+struct PageArrived {
+    layer: u64,
+    generation: u64,
+    /// Its root.
+    node: NodeId,
+    page: Result<Arc<Page>, String>,
 }
 
 /// The terrain layers on screen, by slot id, and the tiles meshed off the
@@ -105,6 +123,8 @@ pub struct TerrainTiles {
     layers: HashMap<u64, LayerTiles>,
     tx: Sender<Meshed>,
     rx: Mutex<Receiver<Meshed>>,
+    page_tx: Sender<PageArrived>,
+    page_rx: Mutex<Receiver<PageArrived>>,
     arrived: VecDeque<Meshed>,
     next_generation: u64,
 }
@@ -112,10 +132,13 @@ pub struct TerrainTiles {
 impl Default for TerrainTiles {
     fn default() -> Self {
         let (tx, rx) = channel();
+        let (page_tx, page_rx) = channel();
         TerrainTiles {
             layers: HashMap::new(),
             tx,
             rx: Mutex::new(rx),
+            page_tx,
+            page_rx: Mutex::new(page_rx),
             arrived: VecDeque::new(),
             next_generation: 0,
         }
@@ -268,10 +291,9 @@ fn tile_mesh(mut m: TerrainMesh, tint: &Tint, bbox: &Bbox) -> Mesh {
     .with_inserted_indices(Indices::U32(m.indices))
 }
 
-/// Makes tile `node` of a terrain layer on the task pool (reading its page
-/// of full-resolution cells first, for a page root) and sends it to `tx`.
-/// A failed read or a panic in the meshing is sent as a failure, so the
-/// tile is retried later rather than waited for forever.
+/// Makes tile `node` of a terrain layer on the task pool and sends it to
+/// `tx` (a panic in the meshing is sent as a failure, so the tile is
+/// retried later rather than waited for forever).
 fn spawn_meshing(
     tx: Sender<Meshed>,
     (layer_id, generation): (u64, u64),
@@ -282,30 +304,42 @@ fn spawn_meshing(
 ) {
     AsyncComputeTaskPool::get()
         .spawn(async move {
-            let made = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                let grid = layer.grid().ok_or("not a raster layer")?;
-                job.run(grid)
-            }))
-            .unwrap_or_else(|_| Err(format!("tile {node:?}: meshing failed")));
-            let (mesh, page) = match made {
-                Err(e) => (Err(e), None),
-                Ok(out) => {
-                    let m = out.mesh;
-                    let mesh = (!m.indices.is_empty()).then(|| {
-                        let (anchor, bbox) = (m.anchor, mesh_bbox(&m));
-                        let bytes =
-                            m.positions.len() * VERTEX_BYTES + m.indices.len() * INDEX_BYTES;
-                        (tile_mesh(m, &tint, &bbox), bbox, anchor, bytes)
-                    });
-                    (Ok(mesh), out.page)
+            let mesh = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                let m = job.run(layer.grid()?);
+                if m.indices.is_empty() {
+                    return None;
                 }
-            };
+                let (anchor, bbox) = (m.anchor, mesh_bbox(&m));
+                let bytes = m.positions.len() * VERTEX_BYTES + m.indices.len() * INDEX_BYTES;
+                Some((tile_mesh(m, &tint, &bbox), bbox, anchor, bytes))
+            }))
+            .map_err(|_| format!("tile {node:?}: meshing failed"));
             // The receiver is gone only when the app is.
             let _ = tx.send(Meshed {
                 layer: layer_id,
                 generation,
                 node,
                 mesh,
+            });
+        })
+        .detach();
+}
+
+/// Reads a page of full-resolution cells on the task pool.
+fn spawn_page_read(
+    tx: Sender<PageArrived>,
+    (layer, generation): (u64, u64),
+    read: PageRead,
+    node: NodeId,
+) {
+    AsyncComputeTaskPool::get()
+        .spawn(async move {
+            let page = std::panic::catch_unwind(AssertUnwindSafe(|| read.run()))
+                .unwrap_or_else(|_| Err(format!("page {node:?}: reading failed")));
+            let _ = tx.send(PageArrived {
+                layer,
+                generation,
+                node,
                 page,
             });
         })
@@ -361,6 +395,8 @@ impl LayerTiles {
             complete: false,
             last_draw: Vec::new(),
             failed_once: false,
+            page_reads: HashSet::new(),
+            page_failures: HashMap::new(),
         }
     }
 
@@ -380,7 +416,6 @@ impl LayerTiles {
             if m.generation != self.generation {
                 continue;
             }
-            let page_bytes = m.page.as_ref().map_or(0, |p| p.bytes());
             match m.mesh {
                 Err(e) => {
                     warn!("terrain: {e}");
@@ -391,18 +426,11 @@ impl LayerTiles {
                     }
                 }
                 Ok(None) => {
-                    if self.streamer.loaded(m.node, page_bytes)
-                        && let Some(page) = m.page
-                    {
-                        self.tree.insert_page(m.node, page);
-                    }
+                    self.streamer.loaded(m.node, 0);
                 }
                 Ok(Some((mesh, bbox, anchor, bytes))) => {
-                    if !self.streamer.loaded(m.node, bytes + page_bytes) {
+                    if !self.streamer.loaded(m.node, bytes) {
                         continue;
-                    }
-                    if let Some(page) = m.page {
-                        self.tree.insert_page(m.node, page);
                     }
                     let entity = commands
                         .spawn((
@@ -420,6 +448,7 @@ impl LayerTiles {
                             entity,
                             mesh: meshes.add(mesh),
                             mesh_bytes: bytes,
+                            page_bytes: 0,
                             drawn: false,
                             bbox,
                             drape: TileDrape::default(),
@@ -429,6 +458,83 @@ impl LayerTiles {
             }
         }
         first_failure
+    }
+
+    /// Takes the pages that arrived: a page whose root is still resident
+    /// joins the tree (and counts against the budget with it). Returns the
+    /// first failure of the layer, to tell the user.
+    fn receive_pages(&mut self, arrived: Vec<PageArrived>, now: Instant) -> Option<String> {
+        let mut first_failure = None;
+        for p in arrived {
+            if p.generation != self.generation {
+                continue;
+            }
+            self.page_reads.remove(&p.node);
+            match p.page {
+                Ok(page) => {
+                    let Some(t) = self.resident.get_mut(&p.node) else {
+                        continue;
+                    };
+                    t.page_bytes = page.bytes();
+                    let texels = (t.drape.shown as usize).pow(2);
+                    self.streamer
+                        .set_bytes(p.node, t.mesh_bytes + t.page_bytes + texels * 4);
+                    self.tree.insert_page(p.node, page);
+                }
+                Err(e) => {
+                    warn!("terrain: {e}");
+                    self.page_failures.insert(p.node, now + PAGE_RETRY);
+                    if !self.failed_once {
+                        self.failed_once = true;
+                        first_failure = Some(e);
+                    }
+                }
+            }
+        }
+        first_failure
+    }
+
+    /// Starts reading the pages of the resident page roots of `cut` that
+    /// `view` would refine, nearest first, a few at a time. Returns whether
+    /// any such page is still to come (not counting pages that failed and
+    /// wait to be tried again).
+    fn request_pages(
+        &mut self,
+        cut: &[NodeId],
+        view: &cim_core::lod::LodView,
+        now: Instant,
+        tx: &Sender<PageArrived>,
+        owner: (u64, u64),
+    ) -> bool {
+        use cim_core::lod::LodTree;
+        self.page_failures.retain(|_, retry| *retry > now);
+        let mut wanted: Vec<(f64, NodeId)> = cut
+            .iter()
+            .copied()
+            .filter(|&id| {
+                self.tree.is_page_root(id)
+                    && !self.tree.has_page(id)
+                    && !self.page_failures.contains_key(&id)
+                    && view.wants_split(self.tree.geometric_error(id), &self.tree.bounds(id))
+            })
+            .map(|id| (distance_to_bbox(&self.tree.bounds(id), view.camera), id))
+            .collect();
+        let pending = !wanted.is_empty();
+        wanted.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for (_, id) in wanted {
+            if self.page_reads.len() >= MAX_PAGE_READS {
+                break;
+            }
+            // A page joins the tree with its root's content.
+            if self.page_reads.contains(&id) || !self.streamer.is_resident(id) {
+                continue;
+            }
+            if let Some(read) = self.tree.page_read(id) {
+                self.page_reads.insert(id);
+                spawn_page_read(tx.clone(), owner, read, id);
+            }
+        }
+        pending
     }
 
     /// Draws exactly the plan's tiles: `Mesh3d` on those entering it, off
@@ -508,6 +614,11 @@ fn update_terrain_lod(
         .layers
         .retain(|id, _| store.slot(*id).is_some_and(|s| s.spawned));
     let mut uploads = take_uploads(tiles);
+    let mut pages: Vec<PageArrived> = tiles
+        .page_rx
+        .lock()
+        .map(|rx| rx.try_iter().collect())
+        .unwrap_or_default();
     let mut ready: HashMap<u64, Vec<crate::stream::basemap::Drape>> = HashMap::new();
     for d in drapes.take(|owner| owner != crate::stream::basemap::PLANE_OWNER) {
         ready.entry(d.key.owner).or_default().push(d);
@@ -585,7 +696,11 @@ fn update_terrain_lod(
             material: &material,
             visibility,
         };
-        if let Some(e) = on_screen.receive(mine, &spawn, now, &mut commands, &mut meshes) {
+        let mut failure = on_screen.receive(mine, &spawn, now, &mut commands, &mut meshes);
+        let pages_in;
+        (pages_in, pages) = pages.into_iter().partition(|p| p.layer == slot.id);
+        failure = failure.or(on_screen.receive_pages(pages_in, now));
+        if let Some(e) = failure {
             store_commands.write(StoreCommand::Notify(Notice {
                 error: true,
                 text: format!(
@@ -595,8 +710,8 @@ fn update_terrain_lod(
                 ),
             }));
         }
-        // Selected after the arrivals: a page read this frame is refined
-        // into at once.
+        // Selected after the arrivals: a page that came this frame is
+        // refined into at once.
         let tree = &on_screen.tree;
         cim_core::lod::select(tree, &view, &mut cut);
         let eye = rig.pose.eye;
@@ -607,7 +722,15 @@ fn update_terrain_lod(
             budget.bytes.saturating_sub(others),
             now,
         );
-        on_screen.complete = plan.complete;
+        // Pages for the page roots drawn that the view would refine.
+        let pages_pending = on_screen.request_pages(
+            &cut,
+            &view,
+            now,
+            &tiles.page_tx,
+            (slot.id, on_screen.generation),
+        );
+        on_screen.complete = plan.complete && !pages_pending;
         for &node in &plan.request {
             match on_screen.tree.job(node) {
                 Some(job) => spawn_meshing(
@@ -639,7 +762,7 @@ fn update_terrain_lod(
             let texels = (t.drape.shown as usize).pow(2);
             on_screen
                 .streamer
-                .set_bytes(node, t.mesh_bytes + texels * 4);
+                .set_bytes(node, t.mesh_bytes + t.page_bytes + texels * 4);
         }
         if !dropped.is_empty()
             && let Some(list) = layer_materials.0.get_mut(&slot.id)
@@ -660,6 +783,13 @@ fn update_terrain_lod(
                     t.drape.update(&drapes, key, t.bbox, want);
                 }
             }
+        }
+    }
+    // Pages for layers not handled this frame join them now (or are
+    // dropped with a layer since gone or respawned).
+    for p in pages {
+        if let Some(t) = tiles.layers.get_mut(&p.layer) {
+            t.receive_pages(vec![p], now);
         }
     }
     // Meshes for layers not handled this frame wait for the next one;

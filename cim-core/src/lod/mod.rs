@@ -134,8 +134,8 @@ impl LodView<'_> {
     }
 
     /// Whether a node of these bounds and error must give way to its
-    /// children.
-    fn wants_split(&self, geometric_error: f64, bounds: &Bbox) -> bool {
+    /// children (by its error, or for imagery).
+    pub fn wants_split(&self, geometric_error: f64, bounds: &Bbox) -> bool {
         if self.screen_error(geometric_error, bounds) > self.max_screen_error_px {
             return true;
         }

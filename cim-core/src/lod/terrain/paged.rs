@@ -13,17 +13,21 @@
 //! continue the overview's 2 × 2 subdivision, and neighbouring pages share
 //! their edge cells, so their meshes meet.
 //!
-//! A page's nodes are known once it is read. Until then its root counts as
-//! a leaf (it is what the streamer requests, reading the page); once read,
-//! the selection refines into it as into any subtree — as a 3D Tiles
-//! external tileset is expanded when its content arrives.
+//! A page root is drawn from the overview (its leaf, in memory: no wait,
+//! however fast the camera moves). Its other nodes are known once the page
+//! is read: until then the root counts as a leaf; when a view would refine
+//! it, the caller reads the page ([`PagedTerrain::page_read`]) and hands it
+//! over ([`PagedTerrain::insert_page`]); from then on the selection refines
+//! into it as into any subtree — as a 3D Tiles external tileset is expanded
+//! when its content arrives.
 //!
 //! The overview's own errors are measured against the overview. The detail
 //! it leaves out is estimated as half the error of the overview's finest
 //! refinement under each node (the roughness of natural terrain about halves
 //! with each halving of the sample spacing; Cesium's heightmap terrain makes
 //! the same kind of estimate per level), and added, so the selection reaches
-//! for the pages where the overview was rough. Skirts are deepened by the
+//! for the pages where the overview was rough (and, for a page not read
+//! yet, at least a quarter of an overview cell). Skirts are deepened by the
 //! same estimate where an overview tile meets a page.
 
 use super::{NodeId, TerrainMesh, TerrainNode, TerrainQuadtree};
@@ -99,71 +103,55 @@ pub enum TileJob {
     },
     /// Cut from a page already read.
     Page { page: Arc<Page>, local: NodeId },
-    /// A page root: read the page's window first.
-    ReadPage {
-        source: Arc<dyn GridSource>,
-        /// Column, row, width, height in full-resolution cells.
-        window: [usize; 4],
-        /// Quads per side of the page's tiles (the overview's).
-        tile_cells: usize,
-        min_skirt: f64,
-    },
-}
-
-/// What a [`TileJob`] made.
-#[derive(Debug)]
-pub struct TileOutput {
-    pub mesh: TerrainMesh,
-    /// The page this job read, to hand to [`PagedTerrain::insert_page`].
-    pub page: Option<Arc<Page>>,
 }
 
 impl TileJob {
-    /// Makes the mesh (reading the page first if needed). `overview_grid`
-    /// is the grid the overview tree was built from. Errors name the
-    /// source and the window.
-    pub fn run(self, overview_grid: &Grid) -> Result<TileOutput, String> {
+    /// Makes the mesh. `overview_grid` is the grid the overview tree was
+    /// built from.
+    pub fn run(self, overview_grid: &Grid) -> TerrainMesh {
         match self {
             TileJob::Overview {
                 tree,
                 id,
                 min_skirt,
-            } => Ok(TileOutput {
-                mesh: tree.node_mesh_with_skirt(overview_grid, id, min_skirt),
-                page: None,
-            }),
-            TileJob::Page { page, local } => Ok(TileOutput {
-                mesh: page
-                    .tree
-                    .node_mesh_with_skirt(&page.grid, local, page.min_skirt),
-                page: None,
-            }),
-            TileJob::ReadPage {
-                source,
-                window: [c, r, w, h],
-                tile_cells,
-                min_skirt,
-            } => {
-                let grid = source.read_window(c, r, w, h)?;
-                if (grid.width, grid.height) != (w, h) {
-                    return Err(format!(
-                        "{source:?}: asked for {w}×{h} cells at ({c}, {r}), got {}×{}",
-                        grid.width, grid.height
-                    ));
-                }
-                let tree = TerrainQuadtree::build(&grid, tile_cells);
-                let mesh = tree.node_mesh_with_skirt(&grid, NodeId::ROOT, min_skirt);
-                let page = Page {
-                    grid,
-                    tree,
-                    min_skirt,
-                };
-                Ok(TileOutput {
-                    mesh,
-                    page: Some(Arc::new(page)),
-                })
+            } => tree.node_mesh_with_skirt(overview_grid, id, min_skirt),
+            TileJob::Page { page, local } => {
+                page.tree
+                    .node_mesh_with_skirt(&page.grid, local, page.min_skirt)
             }
         }
+    }
+}
+
+/// The reading of one page, to run on a worker thread.
+#[derive(Debug)]
+pub struct PageRead {
+    source: Arc<dyn GridSource>,
+    /// Column, row, width, height in full-resolution cells.
+    window: [usize; 4],
+    /// Quads per side of the page's tiles (the overview's).
+    tile_cells: usize,
+    min_skirt: f64,
+}
+
+impl PageRead {
+    /// Reads the window and builds the page's tree. Errors name the source
+    /// and the window.
+    pub fn run(self) -> Result<Arc<Page>, String> {
+        let [c, r, w, h] = self.window;
+        let grid = self.source.read_window(c, r, w, h)?;
+        if (grid.width, grid.height) != (w, h) {
+            return Err(format!(
+                "{:?}: asked for {w}×{h} cells at ({c}, {r}), got {}×{}",
+                self.source, grid.width, grid.height
+            ));
+        }
+        let tree = TerrainQuadtree::build(&grid, self.tile_cells);
+        Ok(Arc::new(Page {
+            grid,
+            tree,
+            min_skirt: self.min_skirt,
+        }))
     }
 }
 
@@ -223,9 +211,35 @@ impl PagedTerrain {
         }
     }
 
-    /// Whether `id` is the root of a page (its load reads the page).
+    /// Whether `id` is the root of a page.
     pub fn is_page_root(&self, id: NodeId) -> bool {
         matches!(self.place(id), Place::Page { local, .. } if local == NodeId::ROOT)
+    }
+
+    /// Whether the page under page root `id` has been read.
+    pub fn has_page(&self, id: NodeId) -> bool {
+        match (self.place(id), &self.detail) {
+            (Place::Page { key, .. }, Some(d)) => d.pages.contains_key(&key),
+            _ => false,
+        }
+    }
+
+    /// The reading of the page under page root `id`, when it is one and
+    /// its page is not in.
+    pub fn page_read(&self, id: NodeId) -> Option<PageRead> {
+        let d = self.detail.as_ref()?;
+        let Place::Page { key, local } = self.place(id) else {
+            return None;
+        };
+        if local != NodeId::ROOT || d.pages.contains_key(&key) {
+            return None;
+        }
+        Some(PageRead {
+            source: d.source.clone(),
+            window: self.page_window(key)?,
+            tile_cells: self.overview.tile_cells(),
+            min_skirt: self.page_skirt(key),
+        })
     }
 
     /// The estimated detail under overview node `id` (0 without pages).
@@ -237,7 +251,8 @@ impl PagedTerrain {
     }
 
     /// The job that makes node `id`'s mesh; `None` for a node not in the
-    /// tree (or in a page not read yet, other than its root).
+    /// tree (or in a page not read yet). Page roots are cut from the
+    /// overview, so they never wait for a read.
     pub fn job(&self, id: NodeId) -> Option<TileJob> {
         match (self.place(id), &self.detail) {
             (Place::Overview(id), _) => self.overview.contains(id).then(|| TileJob::Overview {
@@ -245,21 +260,19 @@ impl PagedTerrain {
                 id,
                 min_skirt: self.overview.skirt_depth(id) + self.extra(id),
             }),
+            (Place::Page { key, local }, Some(d)) if local == NodeId::ROOT => {
+                let leaf = NodeId::new(d.page_level, key.0, key.1);
+                self.overview.contains(leaf).then(|| TileJob::Overview {
+                    tree: self.overview.clone(),
+                    id: leaf,
+                    min_skirt: self.overview.skirt_depth(leaf).max(self.page_skirt(key)),
+                })
+            }
             (Place::Page { key, local }, Some(d)) => {
-                if let Some(page) = d.pages.get(&key) {
-                    return page.tree.contains(local).then(|| TileJob::Page {
-                        page: page.clone(),
-                        local,
-                    });
-                }
-                if local != NodeId::ROOT {
-                    return None;
-                }
-                Some(TileJob::ReadPage {
-                    source: d.source.clone(),
-                    window: self.page_window(key)?,
-                    tile_cells: self.overview.tile_cells(),
-                    min_skirt: self.page_skirt(key),
+                let page = d.pages.get(&key)?;
+                page.tree.contains(local).then(|| TileJob::Page {
+                    page: page.clone(),
+                    local,
                 })
             }
             (Place::Page { .. }, None) => None,
@@ -389,12 +402,23 @@ impl LodTree for PagedTerrain {
         }
     }
 
+    /// A page root not read yet may hide the detail its parent's estimate
+    /// says, and at least a quarter of an overview cell (the detail
+    /// between samples that the overview cannot show at all; Cesium
+    /// estimates heightmap tiles the same way), so a view near enough
+    /// wants its page; read, its own exact error.
     fn geometric_error(&self, id: NodeId) -> f64 {
         match (self.place(id), &self.detail) {
-            (Place::Page { key, local }, Some(d)) => d
-                .pages
-                .get(&key)
-                .map_or(0.0, |p| LodTree::geometric_error(&p.tree, local)),
+            (Place::Page { key, local }, Some(d)) => match d.pages.get(&key) {
+                Some(p) => LodTree::geometric_error(&p.tree, local),
+                None => {
+                    let parent = (d.page_level > 0)
+                        .then(|| self.extra(NodeId::new(d.page_level - 1, key.0 / 2, key.1 / 2)));
+                    parent
+                        .unwrap_or(0.0)
+                        .max(0.25 * d.overview.dx.max(d.overview.dy))
+                }
+            },
             _ => LodTree::geometric_error(&*self.overview, id) + self.extra(id),
         }
     }

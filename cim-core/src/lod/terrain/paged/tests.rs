@@ -41,27 +41,25 @@ fn close_view(camera: DVec3) -> LodView<'static> {
     }
 }
 
-/// Reads every page the cut wants, as the streamer would, until the cut
-/// stops growing.
-fn read_all_pages(t: &mut PagedTerrain, overview: &Grid, view: &LodView) -> Vec<NodeId> {
+/// Reads every page the view wants refined, as the terrain plugin does,
+/// until the cut stops growing.
+fn read_all_pages(t: &mut PagedTerrain, view: &LodView) -> Vec<NodeId> {
     let mut cut = Vec::new();
     loop {
         select(&*t, view, &mut cut);
-        let roots: Vec<NodeId> = cut
+        let unread: Vec<NodeId> = cut
             .iter()
             .copied()
-            .filter(|&id| t.is_page_root(id))
-            .collect();
-        let unread: Vec<NodeId> = roots
-            .into_iter()
-            .filter(|&id| matches!(t.job(id), Some(TileJob::ReadPage { .. })))
+            .filter(|&id| {
+                t.page_read(id).is_some() && view.wants_split(t.geometric_error(id), &t.bounds(id))
+            })
             .collect();
         if unread.is_empty() {
             return cut;
         }
         for id in unread {
-            let out = t.job(id).unwrap().run(overview).unwrap();
-            t.insert_page(id, out.page.unwrap());
+            let page = t.page_read(id).unwrap().run().unwrap();
+            t.insert_page(id, page);
         }
     }
 }
@@ -89,7 +87,11 @@ fn pages_stop_the_cut_until_read_then_reach_full_resolution() {
     assert!(cut.iter().all(|id| id.level <= page_level));
     assert!(cut.iter().any(|&id| t.is_page_root(id)), "{cut:?}");
 
-    let cut = read_all_pages(&mut t, &overview, &view);
+    // Page roots are cut from the overview: at once, no read.
+    let root = *cut.iter().find(|&&id| t.is_page_root(id)).unwrap();
+    assert!(matches!(t.job(root), Some(TileJob::Overview { .. })));
+    assert!(t.geometric_error(root) > 0.0, "the detail it may hide");
+    let cut = read_all_pages(&mut t, &view);
     assert!(cut.iter().all(|id| id.level > page_level), "{cut:?}");
     // The cut tiles the full grid's quads exactly once, and every vertex
     // of the surface is a full-resolution cell at its own height.
@@ -111,8 +113,7 @@ fn pages_stop_the_cut_until_read_then_reach_full_resolution() {
             }
         }
         let (lc, lr) = page.tree.sample_lattice(local);
-        let out = TileJob::Page { page, local }.run(&overview).unwrap();
-        let m = &out.mesh;
+        let m = &TileJob::Page { page, local }.run(&overview);
         // The surface vertices come first, row by row; the skirts follow.
         for p in &m.positions[..lc.len() * lr.len()] {
             let (x, y) = (m.anchor.x + p[0] as f64, m.anchor.y + p[1] as f64);
@@ -147,12 +148,13 @@ fn the_overview_errors_grow_by_the_detail_it_leaves_out() {
 
 #[test]
 fn a_page_knows_its_exact_error_once_read() {
-    let (full, overview, mut t) = paged(4);
+    let (full, _, mut t) = paged(4);
     let root = NodeId::new(t.page_level().unwrap(), 3, 2);
-    let out = t.job(root).unwrap().run(&overview).unwrap();
-    let page = out.page.unwrap();
+    assert!(!t.has_page(root));
+    let page = t.page_read(root).unwrap().run().unwrap();
     assert_eq!(page.depth(), 2, "every 4th cell: two levels of detail");
     t.insert_page(root, page.clone());
+    assert!(t.has_page(root) && t.page_read(root).is_none());
     // The page's own tree, built on the full-resolution window: its root
     // error is measured against every cell under it.
     let e = LodTree::geometric_error(&t, root);
@@ -199,6 +201,6 @@ fn a_source_that_fails_names_itself() {
     let tree = Arc::new(TerrainQuadtree::build(&overview, 64));
     let t = PagedTerrain::new(tree, &overview, Some(Arc::new(Broken)));
     let root = NodeId::new(t.page_level().unwrap(), 0, 0);
-    let err = t.job(root).unwrap().run(&overview).unwrap_err();
+    let err = t.page_read(root).unwrap().run().unwrap_err();
     assert!(err.contains("broken.tif"), "{err}");
 }
