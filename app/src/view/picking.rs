@@ -427,17 +427,31 @@ mod tests {
     /// Picking against the real demo city as the store holds it: a ray
     /// straight down onto a footprint finds that building on its roof;
     /// one over open ground finds the ground and no building.
-    #[test]
-    fn a_ray_from_above_picks_the_building_under_it() {
+    /// The demo city as the store holds it, and one of its buildings.
+    struct DemoBuilding {
+        store: SceneStore,
+        styled: StyleResults,
+        layer: u64,
+        index: usize,
+        id: FeatureId,
+        /// A point inside its footprint (the centroid of its first
+        /// triangle), and its roof height.
+        inside: DVec3,
+        top: f64,
+    }
+
+    fn demo_building() -> DemoBuilding {
         let mut store = SceneStore::new(crate::scene::load::open_inputs(&[]).unwrap());
         store.load_all_blocking();
+        let mut styled = StyleResults::default();
+        assert!(styled.refresh(&store).is_empty());
         let slot = store
             .layers
             .iter()
             .find(|s| s.kind() == LayerKind::Buildings)
             .expect("the demo has buildings");
         let v = slot.layer.as_ref().unwrap().vector().unwrap();
-        let (i, f) = v
+        let (index, f) = v
             .features
             .iter()
             .enumerate()
@@ -446,13 +460,40 @@ mod tests {
         let Geometry::Polygon(p) = &f.geometry else {
             unreachable!()
         };
-        // Inside the footprint: the centroid of its first triangle.
         let t = &mesh::triangulate(p)[..3];
         let pts: Vec<DVec3> = p.points().collect();
         let inside = (pts[t[0]] + pts[t[1]] + pts[t[2]]) / 3.0;
-        let mut styled = StyleResults::default();
-        assert!(styled.refresh(&store).is_empty());
-        let (_, top) = styled.prism(slot.id, i).unwrap();
+        let (_, top) = styled.prism(slot.id, index).unwrap();
+        let (layer, id) = (slot.id, f.id);
+        DemoBuilding {
+            store,
+            styled,
+            layer,
+            index,
+            id,
+            inside,
+            top,
+        }
+    }
+
+    #[test]
+    fn a_ray_from_above_picks_the_building_under_it() {
+        let DemoBuilding {
+            store,
+            styled,
+            layer,
+            index: i,
+            id,
+            inside,
+            top,
+        } = demo_building();
+        let features = store
+            .slot(layer)
+            .unwrap()
+            .layer
+            .as_ref()
+            .unwrap()
+            .feature_count();
         let down = |at: DVec3| Ray {
             origin: DVec3::new(at.x, at.y, 2_000.0),
             dir: DVec3::new(0.0, 0.0, -1.0),
@@ -460,7 +501,7 @@ mod tests {
         let ground = Ground::default();
         let mut styles = FeatureStyles::default();
         let (point, hit) = cast(&store, &styled, &styles, &ground, false, &down(inside));
-        assert_eq!(hit, Some((slot.id, f.id)));
+        assert_eq!(hit, Some((layer, id)));
         assert!((point.unwrap().z - top).abs() < 0.01, "on the roof");
         // Far outside the city: the ground plane, nothing selected.
         let far = inside + DVec3::new(50_000.0, 50_000.0, 0.0);
@@ -469,15 +510,15 @@ mod tests {
         assert!(point.unwrap().z.abs() < 1e-6);
         // Hidden (by a filter or the clock), the building is not hit: the
         // ray goes through to the ground.
-        styles.insert_cpu_only(slot.id, (0..v.features.len()).map(|_| [0; 4]));
+        styles.insert_cpu_only(layer, (0..features).map(|_| [0; 4]));
         styles.set_flag(
-            slot.id,
+            layer,
             &[i as u32],
             crate::render::feature_style::HIDDEN,
             true,
         );
         let (point, hit) = cast(&store, &styled, &styles, &ground, false, &down(inside));
-        assert_ne!(hit, Some((slot.id, f.id)));
+        assert_ne!(hit, Some((layer, id)));
         assert!(point.unwrap().z < top - 1.0, "{point:?}");
     }
 
@@ -487,30 +528,16 @@ mod tests {
     /// new ray.
     #[test]
     fn a_click_over_a_building_selects_it_in_the_app() {
-        let mut store = SceneStore::new(crate::scene::load::open_inputs(&[]).unwrap());
-        store.load_all_blocking();
-        let mut styled = StyleResults::default();
-        assert!(styled.refresh(&store).is_empty());
-        let slot = store
-            .layers
-            .iter()
-            .find(|s| s.kind() == LayerKind::Buildings)
-            .unwrap();
-        let v = slot.layer.as_ref().unwrap().vector().unwrap();
-        let (i, f) = v
-            .features
-            .iter()
-            .enumerate()
-            .find(|(_, f)| matches!(f.geometry, Geometry::Polygon(_)))
-            .unwrap();
-        let Geometry::Polygon(p) = &f.geometry else {
-            unreachable!()
-        };
-        let t = &mesh::triangulate(p)[..3];
-        let pts: Vec<DVec3> = p.points().collect();
-        let inside = (pts[t[0]] + pts[t[1]] + pts[t[2]]) / 3.0;
-        let (_, top) = styled.prism(slot.id, i).unwrap();
-        let want = Some((slot.id, f.id));
+        let DemoBuilding {
+            store,
+            styled,
+            layer,
+            id,
+            inside,
+            top,
+            ..
+        } = demo_building();
+        let want = Some((layer, id));
 
         let origin = RenderOrigin(cim_core::scene::georef::RenderFrame::new(inside));
         let eye = origin.to_render(inside + DVec3::new(0.0, 0.0, 400.0));

@@ -72,6 +72,20 @@ pub struct GeoTiffInfo {
     pub warnings: Vec<String>,
 }
 
+impl GeoTiffInfo {
+    /// The full-resolution grid's size and placement.
+    pub fn shape(&self) -> cim_core::model::grid_source::GridShape {
+        cim_core::model::grid_source::GridShape {
+            width: self.width,
+            height: self.height,
+            x0: self.x0,
+            y0: self.y0,
+            dx: self.dx,
+            dy: self.dy,
+        }
+    }
+}
+
 /// The layout of one image (IFD) needed to read its chunks.
 #[derive(Clone, Copy, Debug)]
 struct ImageLayout {
@@ -852,7 +866,7 @@ fn load_any<R: Read + Seek>(
         .map_err(|e| LoadError::io(path, e))?;
     let (grid, info) =
         read_window_resampled_from(path, reader, (0, 0, info.width, info.height), max_dim)?;
-    let mut warnings = info.warnings;
+    let mut warnings = info.warnings.clone();
     if info.bands > 1 {
         warnings.push(format!(
             "{}: {} bands; only the first is loaded",
@@ -865,14 +879,7 @@ fn load_any<R: Read + Seek>(
         detail = Some(cim_core::model::grid_source::SharedSource(
             std::sync::Arc::new(GeoTiffSource {
                 path: path.to_path_buf(),
-                shape: cim_core::model::grid_source::GridShape {
-                    width: info.width,
-                    height: info.height,
-                    x0: info.x0,
-                    y0: info.y0,
-                    dx: info.dx,
-                    dy: info.dy,
-                },
+                shape: info.shape(),
                 cache: ChunkCache::new(STREAM_CACHE_BYTES),
             }),
         ));

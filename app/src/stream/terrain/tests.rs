@@ -92,6 +92,32 @@ fn run_until_settled(app: &mut App) {
     }
 }
 
+/// Runs frames until the terrain settles, checking each that what is
+/// drawn covers the wanted cut (`cut`, else the view's as it grows) with no
+/// hole, and at the end that it is exactly that cut. Returns it.
+fn settle_without_holes(app: &mut App, id: u64, cut: Option<&[NodeId]>) -> Vec<NodeId> {
+    let started = Instant::now();
+    loop {
+        app.update();
+        let want = cut.map_or_else(|| wanted_cut(app, id), <[NodeId]>::to_vec);
+        assert_covers(&drawn(app, id), &want);
+        let w = app.world();
+        if w.resource::<TerrainTiles>()
+            .settled(w.resource::<SceneStore>())
+        {
+            break;
+        }
+        assert!(started.elapsed().as_secs() < 60, "never settled");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let mut low = drawn(app, id);
+    let mut want = cut.map_or_else(|| wanted_cut(app, id), <[NodeId]>::to_vec);
+    low.sort();
+    want.sort();
+    assert_eq!(low, want, "settled: exactly the wanted cut");
+    low
+}
+
 /// The nodes drawn, checked against the entities that carry a mesh.
 fn drawn(app: &mut App, id: u64) -> Vec<NodeId> {
     let nodes: Vec<NodeId> = app.world().resource::<TerrainTiles>().layers[&id]
@@ -187,24 +213,7 @@ fn tiles_stream_in_and_parents_stand_in_while_the_camera_descends() {
     app.world_mut().resource_mut::<CameraRig>().pose = above(&b, 150.0);
     let low_cut = wanted_cut(&app, id);
     assert!(low_cut.iter().map(|n| n.level).max() > high.iter().map(|n| n.level).max());
-    let started = Instant::now();
-    loop {
-        app.update();
-        assert_covers(&drawn(&mut app, id), &low_cut);
-        let w = app.world();
-        if w.resource::<TerrainTiles>()
-            .settled(w.resource::<SceneStore>())
-        {
-            break;
-        }
-        assert!(started.elapsed().as_secs() < 60, "never settled low");
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    }
-    let mut low = drawn(&mut app, id);
-    let mut want = low_cut.clone();
-    low.sort();
-    want.sort();
-    assert_eq!(low, want, "settled: exactly the wanted cut");
+    settle_without_holes(&mut app, id, Some(&low_cut));
 }
 
 #[test]
@@ -292,25 +301,7 @@ fn a_dem_held_as_an_overview_streams_full_resolution_pages_near_the_camera() {
     // Low over the middle: pages are read, and their full-resolution tiles
     // drawn, without holes on the way.
     app.world_mut().resource_mut::<CameraRig>().pose = above(&b, 40.0);
-    let started = Instant::now();
-    loop {
-        app.update();
-        let draw = drawn(&mut app, id);
-        assert_covers(&draw, &wanted_cut(&app, id));
-        let w = app.world();
-        if w.resource::<TerrainTiles>()
-            .settled(w.resource::<SceneStore>())
-        {
-            break;
-        }
-        assert!(started.elapsed().as_secs() < 60, "never settled low");
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    }
-    let mut low = drawn(&mut app, id);
-    let mut want = wanted_cut(&app, id);
-    low.sort();
-    want.sort();
-    assert_eq!(low, want, "settled: exactly the wanted cut");
+    let low = settle_without_holes(&mut app, id, None);
     let tiles = &app.world().resource::<TerrainTiles>().layers[&id];
     assert!(
         low.iter().any(|n| n.level > page_level),

@@ -359,14 +359,7 @@ fn neighbouring_windows_share_decoded_chunks() {
     let info = read_info(&path).unwrap();
     let src = GeoTiffSource {
         path: path.clone(),
-        shape: cim_core::model::grid_source::GridShape {
-            width: info.width,
-            height: info.height,
-            x0: info.x0,
-            y0: info.y0,
-            dx: info.dx,
-            dy: info.dy,
-        },
+        shape: info.shape(),
         cache: ChunkCache::new(1 << 20),
     };
     let a = src.read_window(0, 0, 5, 5).unwrap();
