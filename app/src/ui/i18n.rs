@@ -154,6 +154,8 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("style.classes", "Classes", "级数"),
     ("style.ramp", "Colour ramp", "色带"),
     ("style.default", "(default)", "(默认)"),
+    ("style.time_field", "Appears from", "出现时间"),
+    ("style.always", "(always shown)", "(始终显示)"),
     ("style.more", "more", "项未显示"),
     ("table.title", "Attribute table", "属性表"),
     ("table.filter", "Filter", "筛选"),

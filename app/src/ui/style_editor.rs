@@ -57,6 +57,7 @@ pub fn show(
     let v = layer.vector()?;
     let mut spec = slot.reference.style.theme_spec();
     let before = spec.clone();
+    let mut time_field = slot.reference.style.time_field.clone();
     egui::Grid::new(("style_grid", slot.id))
         .num_columns(2)
         .show(ui, |ui| {
@@ -123,18 +124,40 @@ pub fn show(
                     });
                 ui.end_row();
             }
+            // Features drawn from the date, date-time or year in a field,
+            // as the scene clock passes it.
+            ui.label(l.t("style.time_field"));
+            egui::ComboBox::from_id_salt(("style_time", slot.id))
+                .selected_text(
+                    time_field
+                        .clone()
+                        .unwrap_or_else(|| l.t("style.always").into()),
+                )
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut time_field, None, l.t("style.always"));
+                    for f in &v.fields {
+                        ui.selectable_value(&mut time_field, Some(f.name.clone()), &f.name);
+                    }
+                });
+            ui.end_row();
         });
     if let Some(t) = styled.theme(slot.id)
         && t.legend.entries.len() > 1
     {
         legend(ui, l, &t.legend);
     }
-    if spec == before {
+    let style = &slot.reference.style;
+    if spec == before && time_field == style.time_field {
         return None;
     }
     Some(Style {
-        theme: Some(spec),
-        ..slot.reference.style.clone()
+        theme: if spec == before {
+            style.theme.clone()
+        } else {
+            Some(spec)
+        },
+        time_field,
+        ..style.clone()
     })
 }
 
