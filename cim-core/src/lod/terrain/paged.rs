@@ -180,11 +180,6 @@ impl PagedTerrain {
         PagedTerrain { overview, detail }
     }
 
-    /// Whether full-resolution pages are read under the overview.
-    pub fn is_paged(&self) -> bool {
-        self.detail.is_some()
-    }
-
     /// The level of the page roots (the overview's leaves), if paged.
     pub fn page_level(&self) -> Option<u8> {
         self.detail.as_ref().map(|d| d.page_level)

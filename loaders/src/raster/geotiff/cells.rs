@@ -106,6 +106,7 @@ pub(super) fn read_cells<R: Read + Seek>(
             // The tiff crate crops edge tiles to the image; whole LZW tiles
             // keep their padding, so rows are `row_w` pixels apart.
             let cached = cache.and_then(|(c, image)| c.get(image, idx));
+            let fresh = cached.is_none();
             let (chunk, row_w) = match (cached, &lzw) {
                 (Some(c), _) => c,
                 (None, None) => (
@@ -134,7 +135,7 @@ pub(super) fn read_cells<R: Read + Seek>(
                     ),
                 ));
             }
-            if let Some((c, image)) = cache {
+            if let Some((c, image)) = cache.filter(|_| fresh) {
                 c.insert(image, idx, (chunk.clone(), row_w));
             }
             for (ri, &y) in rows[r..r_end].iter().enumerate() {

@@ -44,6 +44,11 @@ pub(crate) fn write_f32(
     buf.into_inner()
 }
 
+/// A 10 × 9 ramp at 1° cells from (0°, 90°), in EPSG:4326.
+fn ramp_tif(compression: tiff::encoder::Compression) -> Vec<u8> {
+    write_f32(10, 9, &ramp(10, 9), (0.0, 90.0), 1.0, 4326, compression)
+}
+
 fn ramp(w: usize, h: usize) -> Vec<f32> {
     (0..w * h).map(|i| (i / w * 100 + i % w) as f32).collect()
 }
@@ -276,15 +281,7 @@ fn no_georeferencing_warns_and_truncation_errors() {
 
 #[test]
 fn the_memory_budget_decimates_or_refuses() {
-    let bytes = write_f32(
-        10,
-        9,
-        &ramp(10, 9),
-        (0.0, 90.0),
-        1.0,
-        4326,
-        tiff::encoder::Compression::Uncompressed,
-    );
+    let bytes = ramp_tif(tiff::encoder::Compression::Uncompressed);
     // One strip of 10 × 3 float32 cells: 240 bytes while decoded.
     let l = crate::budget::with_available(720, || {
         load_from(Path::new("dem.tif"), Cursor::new(bytes.clone()))
@@ -307,15 +304,7 @@ fn the_memory_budget_decimates_or_refuses() {
 
 #[test]
 fn a_file_too_large_to_hold_streams_its_full_resolution() {
-    let bytes = write_f32(
-        10,
-        9,
-        &ramp(10, 9),
-        (0.0, 90.0),
-        1.0,
-        4326,
-        tiff::encoder::Compression::Uncompressed,
-    );
+    let bytes = ramp_tif(tiff::encoder::Compression::Uncompressed);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("dem.tif");
     std::fs::write(&path, &bytes).unwrap();
@@ -344,15 +333,9 @@ fn a_file_too_large_to_hold_streams_its_full_resolution() {
 #[test]
 fn neighbouring_windows_share_decoded_chunks() {
     use cim_core::model::grid_source::GridSource;
-    let bytes = write_f32(
-        10,
-        9,
-        &ramp(10, 9),
-        (0.0, 90.0),
-        1.0,
-        4326,
-        tiff::encoder::Compression::Deflate(tiff::encoder::compression::DeflateLevel::Fast),
-    );
+    let bytes = ramp_tif(tiff::encoder::Compression::Deflate(
+        tiff::encoder::compression::DeflateLevel::Fast,
+    ));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("dem.tif");
     std::fs::write(&path, &bytes).unwrap();

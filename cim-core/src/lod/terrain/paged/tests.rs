@@ -69,7 +69,7 @@ fn a_source_no_finer_than_the_overview_is_not_paged() {
     let full = full_grid();
     let tree = Arc::new(TerrainQuadtree::build(&full, 16));
     let t = PagedTerrain::new(tree.clone(), &full, Some(Arc::new(full.clone())));
-    assert!(!t.is_paged());
+    assert!(t.page_level().is_none(), "not paged");
     let view = close_view(DVec3::new(500_700.0, 2_999_500.0, 10.0));
     let (mut a, mut b) = (Vec::new(), Vec::new());
     select(&t, &view, &mut a);
