@@ -109,21 +109,25 @@ pub fn read_window_resampled_from<R: Read + Seek>(
     window: (usize, usize, usize, usize),
     max_dim: usize,
 ) -> Result<(Grid, GeoTiffInfo), LoadError> {
-    read_window_cached(path, reader, window, max_dim, None)
+    let mut d = open_decoder(path, reader)?;
+    let info = read_info_from(&mut d, path)?;
+    let grid = read_window_in(&mut d, path, &info, window, max_dim, None)?;
+    Ok((grid, info))
 }
 
-/// [`read_window_resampled_from`], taking decoded chunks from `cache` and
-/// leaving those it decodes there.
-fn read_window_cached<R: Read + Seek>(
+/// [`read_window_resampled_from`] through a decoder at the file's first
+/// image, whose header `info` already describes (a streamed file does not
+/// walk its header again for each window), taking decoded chunks from
+/// `cache` and leaving those it decodes there.
+fn read_window_in<R: Read + Seek>(
+    d: &mut Decoder<R>,
     path: &Path,
-    reader: R,
+    info: &GeoTiffInfo,
     window: (usize, usize, usize, usize),
     max_dim: usize,
     cache: Option<&ChunkCache>,
-) -> Result<(Grid, GeoTiffInfo), LoadError> {
+) -> Result<Grid, LoadError> {
     let (col0, row0, w, h) = window;
-    let mut d = open_decoder(path, reader)?;
-    let info = read_info_from(&mut d, path)?;
     if w == 0 || h == 0 || col0 + w > info.width || row0 + h > info.height {
         return Err(LoadError::OutOfRange {
             path: path.to_path_buf(),
@@ -149,7 +153,7 @@ fn read_window_cached<R: Read + Seek>(
         path,
         (out_w as u64 * out_h as u64)
             .saturating_mul(4)
-            .saturating_add(block_bytes(&info)),
+            .saturating_add(block_bytes(info)),
     )?;
     // The coarsest image whose resolution is at least the output's.
     let mut image = (0, info.width, info.height);
@@ -163,18 +167,12 @@ fn read_window_cached<R: Read + Seek>(
     if image.0 != 0 {
         d.seek_to_image(image.0).map_err(|e| tiff_err(path, e))?;
     }
-    let lay = layout(&mut d, path)?;
+    let lay = layout(d, path)?;
     let sx = lay.width as f64 / info.width as f64;
     let sy = lay.height as f64 / info.height as f64;
     let cols = sample_axis(col0, w, out_w, sx, lay.width);
     let rows = sample_axis(row0, h, out_h, sy, lay.height);
-    let data = read_cells(
-        &mut d,
-        path,
-        lay,
-        (&cols, &rows),
-        cache.map(|c| (c, image.0)),
-    )?;
+    let data = read_cells(d, path, lay, (&cols, &rows), cache.map(|c| (c, image.0)))?;
     let grid = Grid {
         width: out_w,
         height: out_h,
@@ -185,7 +183,7 @@ fn read_window_cached<R: Read + Seek>(
         nodata: info.nodata,
         data,
     };
-    Ok((grid, info))
+    Ok(grid)
 }
 
 /// Bytes in memory while one strip or tile is decoded: its samples as
@@ -297,7 +295,7 @@ fn load_any<R: Read + Seek>(
     let mut detail = None;
     if grid.width != info.width && streamable {
         detail = Some(cim_core::model::grid_source::SharedSource(
-            std::sync::Arc::new(GeoTiffSource::new(path, info.shape())),
+            std::sync::Arc::new(GeoTiffSource::new(path, info.clone())),
         ));
     } else if grid.width != info.width {
         warnings.push(format!(

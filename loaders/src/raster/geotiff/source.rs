@@ -8,7 +8,8 @@ use super::*;
 #[derive(Debug)]
 pub struct GeoTiffSource {
     path: std::path::PathBuf,
-    shape: cim_core::model::grid_source::GridShape,
+    /// Its header, read once when it was loaded.
+    info: GeoTiffInfo,
     /// Decoded strips or tiles, shared by neighbouring windows.
     cache: ChunkCache,
 }
@@ -17,11 +18,11 @@ pub struct GeoTiffSource {
 const STREAM_CACHE_BYTES: usize = 64 << 20;
 
 impl GeoTiffSource {
-    /// The file at `path`, whose full-resolution grid is `shape`.
-    pub fn new(path: &Path, shape: cim_core::model::grid_source::GridShape) -> GeoTiffSource {
+    /// The file at `path`, whose header says `info`.
+    pub fn new(path: &Path, info: GeoTiffInfo) -> GeoTiffSource {
         GeoTiffSource {
             path: path.to_path_buf(),
-            shape,
+            info,
             cache: ChunkCache::new(STREAM_CACHE_BYTES),
         }
     }
@@ -34,29 +35,30 @@ impl GeoTiffSource {
 
 impl cim_core::model::grid_source::GridSource for GeoTiffSource {
     fn shape(&self) -> cim_core::model::grid_source::GridShape {
-        self.shape
+        self.info.shape()
     }
 
     fn read_window(&self, col0: usize, row0: usize, w: usize, h: usize) -> Result<Grid, String> {
-        let g = open_file(&self.path)
-            .and_then(|f| {
-                read_window_cached(
-                    &self.path,
-                    f,
-                    (col0, row0, w, h),
-                    usize::MAX,
-                    Some(&self.cache),
-                )
-            })
-            .map_err(|e| e.to_string())?
-            .0;
-        // The file may have been replaced since it was opened.
-        if (g.dx, g.dy) != (self.shape.dx, self.shape.dy) {
+        let path = &self.path;
+        let mut d = open_file(path)
+            .and_then(|f| open_decoder(path, f))
+            .map_err(|e| e.to_string())?;
+        // The file may have been replaced since it was loaded.
+        let lay = layout(&mut d, path).map_err(|e| e.to_string())?;
+        if (lay.width, lay.height) != (self.info.width, self.info.height) {
             return Err(format!(
                 "{}: changed on disk since it was loaded",
-                crate::show(&self.path)
+                crate::show(path)
             ));
         }
-        Ok(g)
+        read_window_in(
+            &mut d,
+            path,
+            &self.info,
+            (col0, row0, w, h),
+            usize::MAX,
+            Some(&self.cache),
+        )
+        .map_err(|e| e.to_string())
     }
 }

@@ -340,7 +340,7 @@ fn neighbouring_windows_share_decoded_chunks() {
     let path = dir.path().join("dem.tif");
     std::fs::write(&path, &bytes).unwrap();
     let info = read_info(&path).unwrap();
-    let src = GeoTiffSource::new(&path, info.shape());
+    let src = GeoTiffSource::new(&path, info);
     let a = src.read_window(0, 0, 5, 5).unwrap();
     let (hits, misses) = src.cache_stats();
     assert_eq!(hits, 0);
