@@ -72,6 +72,10 @@ pub struct InspectArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// For 3D Tiles tilesets: read every content and count triangles,
+    /// points, instances and features (and report each content that fails).
+    #[arg(long)]
+    pub deep: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -131,7 +135,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         None => crate::viewer::run(cli.inputs).map(|_| ExitCode::SUCCESS),
         Some(Command::Snapshot(args)) => crate::headless::snapshot::run_snapshot(args),
         Some(Command::Bench(args)) => crate::headless::snapshot::run_bench(args),
-        Some(Command::Inspect(args)) => crate::inspect::run(&args.files, args.json),
+        Some(Command::Inspect(args)) => crate::inspect::run(&args.files, args.json, args.deep),
         Some(Command::Crs(cmd)) => run_crs(cmd),
     }
 }

@@ -93,7 +93,7 @@ fn text_line(v: &Value) -> String {
     line
 }
 
-pub fn run(files: &[PathBuf], as_json: bool) -> Result<ExitCode> {
+pub fn run(files: &[PathBuf], as_json: bool, deep: bool) -> Result<ExitCode> {
     let mut layers: Vec<Value> = Vec::new();
     let mut text = String::new();
     for f in files {
@@ -105,7 +105,7 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<ExitCode> {
             }
             layers.extend(ls);
         } else {
-            let report = cim_loaders::inspect_path(f);
+            let report = cim_loaders::inspect_path_with(f, deep);
             text += &format!("{report}");
             if let Value::Object(mut o) = serde_json::to_value(&report)?
                 && let Some(Value::Array(ls)) = o.remove("layers")
@@ -115,6 +115,12 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<ExitCode> {
         }
     }
     let failed = layers.iter().filter(|l| l.get("error").is_some()).count();
+    // A tileset with parts that cannot be read (`errors`) is read in part.
+    let partial = layers.iter().any(|l| {
+        l.get("errors")
+            .and_then(Value::as_array)
+            .is_some_and(|e| !e.is_empty())
+    });
     if as_json {
         println!(
             "{}",
@@ -129,9 +135,17 @@ pub fn run(files: &[PathBuf], as_json: bool) -> Result<ExitCode> {
     {
         eprintln!("cim: error: {}", cim_core::message::lines(l, 2000));
     }
+    for e in layers
+        .iter()
+        .filter_map(|l| l.get("errors").and_then(Value::as_array))
+        .flatten()
+        .filter_map(|e| e.get("message").and_then(Value::as_str))
+    {
+        eprintln!("cim: error: {}", cim_core::message::lines(e, 2000));
+    }
     // As for `cim snapshot`: 1 when nothing could be read, 2 when some
-    // layers could and others not.
-    Ok(if failed == 0 {
+    // layers (or parts of a tileset) could and others not.
+    Ok(if failed == 0 && !partial {
         ExitCode::SUCCESS
     } else if failed < layers.len() {
         ExitCode::from(crate::headless::snapshot::EXIT_PARTIAL)

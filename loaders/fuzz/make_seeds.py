@@ -547,6 +547,157 @@ def write_zip(shps, tifs):
     put("zip", "nested", zipped([("inner.zip", zipped([("b.geojson", gj)])), ("c.json", gj)]))
 
 
+# --- 3D Tiles ------------------------------------------------------------------
+
+
+def pad(b, to=8, fill=b" "):
+    return b + fill * (-len(b) % to)
+
+
+def glb(json_text, bin_=b""):
+    j = pad(json_text.encode(), 4)
+    out = struct.pack("<II", len(j), 0x4E4F534A) + j
+    if bin_:
+        b = pad(bin_, 4, b"\0")
+        out += struct.pack("<II", len(b), 0x004E4942) + b
+    return b"glTF" + struct.pack("<II", 2, 12 + len(out)) + out
+
+
+def png_1x1():
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0\xff\x80\x00\xff")) + chunk(b"IEND", b"")
+
+
+def triangle_glb(textured=False, quantized=False, batch_ids=True, extra="", mode=4):
+    """One indexed triangle (float or KHR_mesh_quantization positions),
+    _BATCHID per vertex, optionally a PNG texture with KHR_texture_transform."""
+    if quantized:
+        pos = struct.pack("<9h", 0, 0, 0, 32767, 0, 0, 0, 32767, 0) + b"\0\0"
+        pos_acc = '{"bufferView":0,"componentType":5122,"normalized":true,"count":3,"type":"VEC3"}'
+    else:
+        pos = struct.pack("<9f", 0, 0, 0, 1, 0, 0, 0, 1, 0)
+        pos_acc = '{"bufferView":0,"componentType":5126,"count":3,"type":"VEC3","min":[0,0,0],"max":[1,1,0]}'
+    idx = struct.pack("<3H", 0, 1, 2) + b"\0\0"
+    ids = struct.pack("<3f", 0, 1, 1)
+    uvs = struct.pack("<6f", 0, 0, 1, 0, 0, 1)
+    img = png_1x1() if textured else b""
+    views, bin_ = [], b""
+    for part in (pos, idx, ids, uvs, img):
+        views.append('{"buffer":0,"byteOffset":%d,"byteLength":%d}' % (len(bin_), len(part)))
+        bin_ += pad(part, 4, b"\0")
+    attrs = '"POSITION":0'
+    accessors = [pos_acc, '{"bufferView":1,"componentType":5123,"count":3,"type":"SCALAR"}']
+    if batch_ids:
+        attrs += ',"_BATCHID":2'
+        accessors.append('{"bufferView":2,"componentType":5126,"count":3,"type":"SCALAR"}')
+    material = ""
+    if textured:
+        attrs += ',"TEXCOORD_0":%d' % len(accessors)
+        accessors.append('{"bufferView":3,"componentType":5126,"count":3,"type":"VEC2"}')
+        material = (',"materials":[{"pbrMetallicRoughness":{"baseColorTexture":{"index":0,'
+                    '"extensions":{"KHR_texture_transform":{"offset":[0.5,0],"scale":[2,2]}}}},'
+                    '"extensions":{"KHR_materials_unlit":{}}}],"textures":[{"source":0}],'
+                    '"images":[{"bufferView":4,"mimeType":"image/png"}]')
+    used = '"extensionsUsed":["KHR_mesh_quantization","KHR_texture_transform","KHR_materials_unlit","CESIUM_RTC"],'
+    return glb(
+        '{"asset":{"version":"2.0"},' + used +
+        '"extensionsRequired":["KHR_mesh_quantization"],"extensions":{"CESIUM_RTC":{"center":[1,2,3]}},'
+        '"scene":0,"scenes":[{"nodes":[0]}],"nodes":[{"children":[1],"matrix":[1,0,0,0,0,1,0,0,0,0,1,0,5,0,0,1]},'
+        '{"mesh":0,"translation":[0,1,0],"rotation":[0,0,0,1],"scale":[2,2,2]}],'
+        '"meshes":[{"primitives":[{"attributes":{%s},"indices":1,"mode":%d%s}]}],' % (attrs, mode, ',"material":0' if textured else "") +
+        '"accessors":[%s],"bufferViews":[%s],"buffers":[{"byteLength":%d}]%s%s}' % (
+            ",".join(accessors), ",".join(views), len(bin_), material, extra),
+        bin_)
+
+
+def tiles_table_header(magic, ft_json, ft_bin, bt_json, bt_bin, body, extra_word=None):
+    head = 32 if extra_word is not None else 28
+    ftj = pad(ft_json.encode(), 8) if ft_json else b""
+    # Keep every section 8-byte aligned, as the specification asks.
+    while (head + len(ftj)) % 8:
+        ftj += b" "
+    ftb = pad(ft_bin, 8, b"\0")
+    btj = pad(bt_json.encode(), 8) if bt_json else b""
+    btb = pad(bt_bin, 8, b"\0")
+    total = head + len(ftj) + len(ftb) + len(btj) + len(btb) + len(body)
+    words = [1, total, len(ftj), len(ftb), len(btj), len(btb)]
+    if extra_word is not None:
+        words.append(extra_word)
+    return magic + struct.pack("<%dI" % len(words), *words) + ftj + ftb + btj + btb + body
+
+
+def write_tiles3d():
+    b3dm = tiles_table_header(
+        b"b3dm", '{"BATCH_LENGTH":2,"RTC_CENTER":[1215107.7,-4736682.9,4081926.1]}', b"",
+        '{"name":["a","b"],"height":{"byteOffset":0,"componentType":"FLOAT","type":"SCALAR"}}',
+        struct.pack("<2f", 10, 20), triangle_glb())
+    put("b3dm", "triangle", b3dm)
+    put("b3dm", "textured-quantized", tiles_table_header(
+        b"b3dm", '{"BATCH_LENGTH":2,"RTC_CENTER":{"byteOffset":0}}', struct.pack("<3f", 1, 2, 3),
+        "", b"", triangle_glb(textured=True, quantized=True)))
+    n = 3
+    i3dm_bin = (struct.pack("<9f", 0, 0, 0, 10, 0, 0, 0, 10, 0)
+                + struct.pack("<6H", 0, 32767, 65535, 32767, 32767, 0)
+                + struct.pack("<3f", 1, 2, 3) + struct.pack("<3H", 0, 1, 2))
+    i3dm_ft = ('{"INSTANCES_LENGTH":%d,"EAST_NORTH_UP":true,"RTC_CENTER":[6378137,0,0],'
+               '"POSITION":{"byteOffset":0},"NORMAL_UP_OCT32P":{"byteOffset":36},'
+               '"SCALE":{"byteOffset":48},"BATCH_ID":{"byteOffset":60,"componentType":"UNSIGNED_SHORT"}}' % n)
+    put("i3dm", "instances", tiles_table_header(b"i3dm", i3dm_ft, i3dm_bin, '{"kind":["x","y","z"]}', b"",
+                                                triangle_glb(batch_ids=False), extra_word=1))
+    q_ft = ('{"INSTANCES_LENGTH":2,"QUANTIZED_VOLUME_OFFSET":[0,0,0],"QUANTIZED_VOLUME_SCALE":[100,100,100],'
+            '"POSITION_QUANTIZED":{"byteOffset":0},"NORMAL_UP":{"byteOffset":12},"NORMAL_RIGHT":{"byteOffset":36},'
+            '"SCALE_NON_UNIFORM":{"byteOffset":60}}')
+    q_bin = (struct.pack("<6H", 0, 0, 0, 65535, 65535, 0) + struct.pack("<6f", 0, 0, 1, 0, 0, 1)
+             + struct.pack("<6f", 1, 0, 0, 1, 0, 0) + struct.pack("<6f", 1, 2, 3, 1, 1, 1))
+    put("i3dm", "quantized-uri", tiles_table_header(b"i3dm", q_ft, q_bin, "", b"", b"model.glb", extra_word=0))
+    pts = 4
+    p_bin = (struct.pack("<12H", *([0, 0, 0, 65535, 0, 0, 0, 65535, 0, 0, 0, 65535]))
+             + struct.pack("<4H", 0xF800, 0x07E0, 0x001F, 0xFFFF)
+             + struct.pack("<8B", 128, 128, 255, 128, 0, 0, 128, 255)
+             + struct.pack("<4B", 0, 1, 1, 0))
+    p_ft = ('{"POINTS_LENGTH":%d,"QUANTIZED_VOLUME_OFFSET":[10,20,30],"QUANTIZED_VOLUME_SCALE":[5,5,5],'
+            '"POSITION_QUANTIZED":{"byteOffset":0},"RGB565":{"byteOffset":24},"NORMAL_OCT16P":{"byteOffset":32},'
+            '"BATCH_LENGTH":2,"BATCH_ID":{"byteOffset":40,"componentType":"UNSIGNED_BYTE"}}' % pts)
+    pnts = tiles_table_header(b"pnts", p_ft, p_bin, '{"class":[1,2]}', b"", b"")
+    put("pnts", "quantized-rgb565", pnts)
+    f_bin = struct.pack("<6f", 0, 0, 0, 1, 1, 1) + struct.pack("<8B", 255, 0, 0, 255, 0, 255, 0, 128)
+    put("pnts", "float-rgba", tiles_table_header(
+        b"pnts", '{"POINTS_LENGTH":2,"RTC_CENTER":[1,2,3],"POSITION":{"byteOffset":0},"RGBA":{"byteOffset":24},'
+        '"NORMAL":{"byteOffset":0}}', f_bin, "", b"", b""))
+    put("pnts", "constant-colour", tiles_table_header(
+        b"pnts", '{"POINTS_LENGTH":2,"CONSTANT_RGBA":[1,2,3,4],"POSITION":{"byteOffset":0}}', f_bin, "", b"", b""))
+
+    def cmpt(parts):
+        body = b"".join(parts)
+        return b"cmpt" + struct.pack("<III", 1, 16 + len(body), len(parts)) + body
+    put("cmpt", "mixed", cmpt([b3dm, pnts]))
+    put("cmpt", "nested", cmpt([cmpt([b3dm]), pnts]))
+    put("glb", "triangle", triangle_glb())
+    put("glb", "textured", triangle_glb(textured=True, quantized=True))
+    put("glb", "instanced", triangle_glb(extra=',"extensionsUsed":["EXT_mesh_gpu_instancing"]'))
+    put("glb", "strip", triangle_glb(mode=5))
+    put("glb", "json-data-uri", '{"asset":{"version":"2.0"},"scenes":[{"nodes":[0]}],"nodes":[{"mesh":0}],'
+        '"meshes":[{"primitives":[{"attributes":{"POSITION":0},"mode":0}]}],'
+        '"accessors":[{"bufferView":0,"componentType":5126,"count":1,"type":"VEC3"}],'
+        '"bufferViews":[{"buffer":0,"byteLength":12}],'
+        '"buffers":[{"byteLength":12,"uri":"data:application/octet-stream;base64,AACAPwAAAEAAAEBA"}]}')
+
+    # Subtrees: head byte (bit 0 octree, bits 1-3 levels - 1), then the file.
+    # Quadtree, 2 levels: 5 tile bits, 16 child bits.
+    tiles, content, children = bytes([0b11001]), bytes([0b00001]), bytes([0b1, 0, 0b10000000, 0])
+    body = pad(tiles, 8, b"\0") + pad(content, 8, b"\0") + children
+    j = ('{"buffers":[{"byteLength":%d}],"bufferViews":[{"buffer":0,"byteOffset":0,"byteLength":1},'
+         '{"buffer":0,"byteOffset":8,"byteLength":1},{"buffer":0,"byteOffset":16,"byteLength":4}],'
+         '"tileAvailability":{"bitstream":0,"availableCount":3},"contentAvailability":[{"bitstream":1}],'
+         '"childSubtreeAvailability":{"bitstream":2}}' % len(body))
+    jb = pad(j.encode(), 8)
+    put("subtree", "binary-quadtree", bytes([1 << 1]) + b"subt" + struct.pack("<IQQ", 1, len(jb), len(body)) + jb + body)
+    put("subtree", "json-octree", bytes([1 | (1 << 1)]) +
+        b'{"tileAvailability":{"constant":1},"contentAvailability":{"constant":1},"childSubtreeAvailability":{"constant":0}}')
+
+
 def main():
     shps = write_shp_and_dbf()
     write_wkb()
@@ -555,6 +706,7 @@ def main():
     write_scene()
     tifs = write_geotiff()
     write_zip(shps, tifs)
+    write_tiles3d()
 
 
 if __name__ == "__main__":

@@ -38,6 +38,12 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("zip", zip),
     ("ascii_grid", ascii_grid),
     ("scene", scene),
+    ("b3dm", b3dm),
+    ("i3dm", i3dm),
+    ("pnts", pnts),
+    ("cmpt", cmpt),
+    ("glb", glb),
+    ("subtree", subtree),
 ];
 
 /// The shapefile reader (`.shp` + `.shx` + `.dbf`): the input is a 4-byte
@@ -146,4 +152,56 @@ pub fn scene(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let r = cim_core::scene::SceneDoc::from_toml_str(&text, Path::new("fuzz.cim.toml"));
     note("SceneDoc::from_toml_str", &r);
+}
+
+/// What a 3D Tiles content reader gets besides the bytes: y-up glTF, and
+/// no other file (an external buffer, image or glTF fails to resolve).
+fn tile_context(run: impl FnOnce(&crate::tiles3d::ContentContext)) {
+    let resolve =
+        |uri: &str| -> Result<Vec<u8>, String> { Err(format!("{uri}: not in the fuzz input")) };
+    run(&crate::tiles3d::ContentContext {
+        y_up: true,
+        resolve: &resolve,
+    });
+}
+
+/// The b3dm reader (feature and batch tables, then its glTF).
+pub fn b3dm(data: &[u8]) {
+    tile_context(|ctx| note("b3dm", &crate::tiles3d::b3dm::read(data, ctx)));
+}
+
+/// The i3dm reader (instance positions, orientations, scales; embedded glTF).
+pub fn i3dm(data: &[u8]) {
+    tile_context(|ctx| note("i3dm", &crate::tiles3d::i3dm::read(data, ctx)));
+}
+
+/// The pnts reader (positions, colours, normals, batch ids).
+pub fn pnts(data: &[u8]) {
+    tile_context(|ctx| note("pnts", &crate::tiles3d::pnts::read(data, ctx)));
+}
+
+/// The composite reader, and through it every inner format.
+pub fn cmpt(data: &[u8]) {
+    tile_context(|ctx| note("cmpt", &crate::tiles3d::cmpt::read(data, ctx, 0)));
+}
+
+/// The glTF reader alone (GLB or JSON).
+pub fn glb(data: &[u8]) {
+    tile_context(|ctx| note("glb", &crate::tiles3d::gltf_content::read(data, ctx)));
+}
+
+/// An implicit-tiling subtree (binary or JSON) and the expansion of its
+/// availability into tiles: the first byte picks the scheme (bit 0:
+/// octree) and the subtree levels (bits 1–3, plus one); the rest is the
+/// subtree file.
+pub fn subtree(data: &[u8]) {
+    let Some((&head, rest)) = data.split_first() else {
+        return;
+    };
+    let r = crate::tiles3d::implicit::expand_one_for_fuzzing(
+        rest,
+        head & 1 == 1,
+        u32::from(head >> 1 & 7) + 1,
+    );
+    note("subtree", &r);
 }

@@ -62,6 +62,8 @@ pub struct LayerSummary {
     pub fields: Vec<Field>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub raster: Option<RasterSummary>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub tileset: Option<crate::tiles3d::summary::TilesetSummary>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
@@ -91,11 +93,61 @@ pub struct LayerFailure {
 
 /// Loads and summarises every layer of `path`.
 pub fn inspect_path(path: &Path) -> InspectReport {
+    inspect_path_with(path, false)
+}
+
+/// [`inspect_path`]; `deep` reads every content of a 3D Tiles tileset to
+/// count triangles, points, instances and features.
+pub fn inspect_path_with(path: &Path, deep: bool) -> InspectReport {
+    if crate::tiles3d::is_tileset(path) {
+        return InspectReport {
+            layers: vec![tileset_report(path, deep)],
+        };
+    }
     InspectReport {
         layers: crate::load_all(path)
             .into_iter()
             .map(|r| report(path, r))
             .collect(),
+    }
+}
+
+fn tileset_report(path: &Path, deep: bool) -> LayerReport {
+    use crate::tiles3d::{summary, tileset};
+    let file = path.display().to_string();
+    // `tileset.json` says little; its folder names the tileset.
+    let name = match path.parent().and_then(|p| p.file_name()) {
+        Some(dir) if crate::layer_name(path).eq_ignore_ascii_case("tileset") => {
+            dir.to_string_lossy().into_owned()
+        }
+        _ => crate::layer_name(path),
+    };
+    match tileset::open(path, &tileset::Limits::default()) {
+        Ok(ts) => {
+            let s = summary::summarise(&ts, deep);
+            let extent = summary::wgs84_extent(&ts);
+            LayerReport::Loaded(Box::new(LayerSummary {
+                file,
+                name,
+                format: "3D Tiles".into(),
+                crs: extent.map(|_| "EPSG:4978".to_string()),
+                crs_name: extent.map(|_| "WGS 84 (geocentric)".to_string()),
+                feature_count: s.deep.as_ref().map_or(0, |d| d.feature_count),
+                bbox: None,
+                bbox_wgs84: extent,
+                geometry_type: "Tileset".into(),
+                fields: Vec::new(),
+                raster: None,
+                warnings: Vec::new(),
+                tileset: Some(s),
+            }))
+        }
+        Err(e) => LayerReport::Failed(LayerFailure {
+            error: format!("{}: {}", crate::show(path), clip(&e, 4000)),
+            file,
+            name,
+            format: Some("3D Tiles".into()),
+        }),
     }
 }
 
@@ -185,6 +237,7 @@ pub fn summarise(path: &Path, loaded: Loaded) -> LayerSummary {
         fields,
         raster,
         warnings,
+        tileset: None,
     }
 }
 
@@ -250,6 +303,7 @@ impl fmt::Display for LayerSummary {
             (None, _) => writeln!(f, "  {:<13} none declared", "crs")?,
         }
         match &self.raster {
+            None if self.tileset.is_some() => {}
             None => writeln!(
                 f,
                 "  {:<13} {} {}",
@@ -271,6 +325,9 @@ impl fmt::Display for LayerSummary {
                     opt(r.nodata)
                 )?;
             }
+        }
+        if let Some(t) = &self.tileset {
+            t.fmt(f)?;
         }
         fmt_box(f, "bbox", &self.bbox)?;
         fmt_box(f, "bbox WGS 84", &self.bbox_wgs84)?;

@@ -49,10 +49,11 @@ pub mod inspect;
 pub mod raster;
 pub mod source_file;
 pub mod tiles;
+pub mod tiles3d;
 pub mod vector;
 
 pub use error::LoadError;
-pub use inspect::{InspectReport, LayerReport, inspect_path, inspect_paths};
+pub use inspect::{InspectReport, LayerReport, inspect_path, inspect_path_with, inspect_paths};
 pub use tiles::tile_source::{FetchOptions, TileError, TileFetcher, TileSource, TmsRef};
 
 use cim_core::Layer;

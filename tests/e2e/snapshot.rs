@@ -770,3 +770,51 @@ target = [38448500.0, 2467100.0, 0.0]
         "filtered ≈ the short tower alone: {left} (unfiltered {with_tall})"
     );
 }
+
+/// `cim inspect TILESET --json --deep`: the tree's counts, the contents'
+/// counts, and a missing tile as an error of that tile only (exit 2:
+/// partial).
+#[test]
+fn inspect_counts_a_tileset_and_names_a_missing_tile() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../loaders/fuzz/corpus/b3dm/seed-triangle");
+    std::fs::copy(&seed, dir.path().join("a.b3dm")).unwrap();
+    let child = |uri: &str| {
+        format!(
+            r#"{{"boundingVolume":{{"sphere":[0,0,0,5]}},"geometricError":0,"content":{{"uri":"{uri}"}}}}"#
+        )
+    };
+    let tileset = format!(
+        r#"{{"asset":{{"version":"1.0"}},"geometricError":10,"root":{{"boundingVolume":{{"sphere":[0,0,0,10]}},
+            "geometricError":5,"refine":"REPLACE","children":[{},{}]}}}}"#,
+        child("a.b3dm"),
+        child("missing.b3dm")
+    );
+    let path = dir.path().join("tileset.json");
+    std::fs::write(&path, tileset).unwrap();
+    let out = run(&["inspect", "--json", "--deep", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "partial: one tile is missing");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let l = &v["layers"][0];
+    assert_eq!(l["format"], "3D Tiles");
+    for (key, want) in [
+        ("tile_count", 3),
+        ("content_count", 2),
+        ("max_depth", 1),
+        ("triangle_count", 1),
+        ("feature_count", 2),
+    ] {
+        assert_eq!(l[key], want, "{key}");
+    }
+    assert_eq!(l["refine"], "REPLACE");
+    let errors = l["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["uri"], "missing.b3dm");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.b3dm"));
+    // Without --deep the content counts are left out.
+    let out = run(&["inspect", "--json", path.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["layers"][0].get("triangle_count").is_none());
+    assert_eq!(out.status.code(), Some(0));
+}

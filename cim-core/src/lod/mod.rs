@@ -22,6 +22,7 @@ use glam::DVec3;
 pub mod drape;
 pub mod stream;
 pub mod terrain;
+pub mod tileset;
 
 /// A tree of level-of-detail nodes, as the selection sees it.
 pub trait LodTree {

@@ -1,0 +1,5 @@
+//! Fuzz target `i3dm`: 3D Tiles content and implicit tiling.
+//! Body: `cim_loaders::fuzzing::i3dm`. Run: `cargo +nightly fuzz run i3dm` in loaders/fuzz.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| cim_loaders::fuzzing::i3dm(data));
