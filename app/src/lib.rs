@@ -13,6 +13,7 @@
 //! | [`render::feature_style::FeatureStylePlugin`] | `render::feature_style` | per-feature colour, visibility, highlight in a GPU buffer (`set_feature_colors`) |
 //! | [`render::point_icons::PointIconsPlugin`] | `render::point_icons` | point layers as screen-space icons (`shaders/point_icon.wgsl`) |
 //! | [`stream::terrain::TerrainPlugin`] | `stream::terrain` | DEM as chunked LOD tiles chosen by screen-space error, draped with imagery; full-resolution pages of DEMs held as overviews |
+//! | [`stream::tiles3d::Tiles3dPlugin`] | `stream::tiles3d` | 3D Tiles tilesets streamed by screen-space error under the shared budget, placed in the scene CRS in f64 |
 //! | [`scene::clock::ClockPlugin`] | `scene::clock` | the scene clock; changed by `ClockCommand`s |
 //! | [`render::sun::SunPlugin`] | `render::sun` | sun light with shadows, sky |
 //! | [`view::camera::CameraPlugin`] | `view::camera` | orbit / pan / zoom / fly / fly-to; `CameraCommand`s |

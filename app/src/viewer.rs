@@ -73,6 +73,7 @@ pub fn core_plugins(app: &mut App, store: SceneStore, pose: Pose) {
         crate::render::point_icons::PointIconsPlugin,
         crate::render::feature_style::FeatureStylePlugin,
         crate::stream::terrain::TerrainPlugin,
+        crate::stream::tiles3d::Tiles3dPlugin,
         crate::scene::clock::ClockPlugin { clock },
         SunPlugin,
         CameraPlugin { initial: pose },

@@ -208,6 +208,7 @@ pub fn summarise(path: &Path, loaded: Loaded) -> LayerSummary {
     };
     let (geometry_type, fields, raster) = match &layer.content {
         LayerContent::Vector(v) => (v.geometry_type().to_string(), v.fields.clone(), None),
+        LayerContent::Tiles(_) => ("Tileset".to_string(), Vec::new(), None),
         LayerContent::Raster(g) => {
             let mm = g.min_max();
             (

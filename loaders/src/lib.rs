@@ -203,6 +203,9 @@ fn read_head(path: &Path, buf: &mut [u8]) -> Result<usize, LoadError> {
 /// supported file) inside; a GeoPackage one per feature table. A file that
 /// cannot be opened or recognised at all gives a single error.
 pub fn load_all(path: &Path) -> Vec<Result<Loaded, LoadError>> {
+    if tiles3d::is_tileset(path) {
+        return vec![tiles3d::source::load(path)];
+    }
     let format = match detect_format(path) {
         Ok(f) => f,
         Err(e) => return vec![Err(e)],

@@ -274,10 +274,12 @@ fn settled(
     drapes: &Drapes,
     terrain: &crate::stream::terrain::TerrainTiles,
     plane: &crate::stream::basemap::PlaneTiles,
+    tilesets: &crate::stream::tiles3d::TilesetStreams,
 ) -> bool {
     store.all_loaded()
         && drapes.idle()
         && terrain.settled(store)
+        && tilesets.settled(store)
         && plane.settled()
         && store
             .layers
@@ -363,6 +365,7 @@ fn drive_capture(
     drapes: Res<Drapes>,
     terrain: Res<crate::stream::terrain::TerrainTiles>,
     plane: Res<crate::stream::basemap::PlaneTiles>,
+    tilesets: Res<crate::stream::tiles3d::TilesetStreams>,
     mut cameras: Query<&mut Camera, With<MainCamera>>,
     mut exit: MessageWriter<AppExit>,
     mut rig: ResMut<crate::view::camera::CameraRig>,
@@ -387,7 +390,7 @@ fn drive_capture(
                     ),
                 );
             }
-            let quiet = if settled(&store, &probe, &drapes, &terrain, &plane) {
+            let quiet = if settled(&store, &probe, &drapes, &terrain, &plane, &tilesets) {
                 quiet + 1
             } else {
                 0

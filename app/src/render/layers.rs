@@ -273,8 +273,9 @@ pub fn build_layer_meshes(
     emit: &mut dyn FnMut(Anchor, MeshData),
 ) {
     let kind = layer.effective_kind();
-    if layer.grid().is_some() {
-        // Terrain tiles come and go with the view: see `terrain`.
+    if layer.grid().is_some() || layer.tiles().is_some() {
+        // Terrain and tileset tiles come and go with the view: see
+        // `stream::terrain` and `stream::tiles3d`.
         return;
     }
     let Some(v) = layer.vector() else { return };
@@ -327,7 +328,7 @@ pub fn build_layer_meshes(
                 m.append(models);
                 m
             }
-            LayerKind::Areas | LayerKind::Terrain | LayerKind::Auto => {
+            LayerKind::Areas | LayerKind::Terrain | LayerKind::Tiles | LayerKind::Auto => {
                 let polys = idx.iter().flat_map(|&i| {
                     polygons(&v.features[i].geometry)
                         .iter()

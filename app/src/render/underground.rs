@@ -68,14 +68,29 @@ const BASE_COLOR: [u8; 3] = [176, 178, 168];
 
 /// Centre and width of the base plane: a square at height 0 reaching well
 /// past the data (three times its extent, at least 2 km); `None` without
-/// data.
+/// data. A tileset reaching down to 0 or below puts the plane
+/// [`PLANE_CLEARANCE`] under its lowest point: content lying on the ground
+/// (flat tiles at z = 0) would otherwise share the plane's depth and
+/// vanish under it.
 pub fn base_plane_extent(store: &SceneStore) -> Option<(DVec3, f64)> {
     let bb = crate::view::camera::scene_bbox(store)?;
     let size = bb.size().truncate();
     let half = (size.max_element() * 1.5).max(1000.0);
     let c = bb.center();
-    Some((DVec3::new(c.x.round(), c.y.round(), 0.0), 2.0 * half))
+    let tiles_floor = store
+        .layers
+        .iter()
+        .filter_map(|s| s.layer.as_ref())
+        .filter(|l| l.tiles().is_some())
+        .filter_map(|l| l.bbox())
+        .map(|b| b.min.z)
+        .reduce(f64::min);
+    let z = tiles_floor.map_or(0.0, |f| f.min(0.0) - PLANE_CLEARANCE);
+    Some((DVec3::new(c.x.round(), c.y.round(), z), 2.0 * half))
 }
+
+/// How far the base plane stays under tileset content on the ground, m.
+pub const PLANE_CLEARANCE: f64 = 0.05;
 
 /// The base plane's material at a ground opacity.
 pub fn ground_material(opacity: f32) -> StandardMaterial {

@@ -5,6 +5,7 @@
 
 use anyhow::{Context, Result, bail};
 use cim_core::crs::{CrsDef, Transformer};
+use cim_core::lod::tile_source::{Frame, TilePlacement};
 use cim_core::message::quote;
 use cim_core::model::grid::Grid;
 use cim_core::model::layer::{Layer, LayerContent, LayerKind};
@@ -153,8 +154,11 @@ pub fn layer_ref_for_file(p: &Path) -> LayerRef {
 /// Picks a projected scene CRS for a layer: its own when projected, else
 /// the UTM zone of its centre (metres are needed for 3D).
 fn scene_crs_for(layer: &Layer) -> Result<(CrsDef, DVec3)> {
-    let crs = layer.crs.clone().unwrap_or_else(CrsDef::wgs84);
     let bbox = layer.bbox().context("the layer is empty")?;
+    if let Some(t) = layer.tiles() {
+        return scene_crs_for_tiles(t.source.is_ecef(), bbox.center());
+    }
+    let crs = layer.crs.clone().unwrap_or_else(CrsDef::wgs84);
     let c = bbox.center();
     if !cim_core::crs::is_geographic(&crs) {
         return Ok((crs, DVec3::new(c.x.round(), c.y.round(), 0.0)));
@@ -170,6 +174,29 @@ fn scene_crs_for(layer: &Layer) -> Result<(CrsDef, DVec3)> {
     let utm = CrsDef::parse(&format!("EPSG:{code}"))?;
     let o = Transformer::new(&crs, &utm)?.transform(DVec3::new(c.x, c.y, 0.0))?;
     Ok((utm, DVec3::new(o.x.round(), o.y.round(), 0.0)))
+}
+
+/// A scene CRS for a tileset opened on its own: the UTM zone of a
+/// georeferenced one's centre (`c`, ECEF); for one in a local frame, whose
+/// coordinates are taken as scene coordinates, CGCS2000 3° Gauss-Krüger
+/// CM 114° E (EPSG:4547, the Pearl River Delta's zone).
+fn scene_crs_for_tiles(ecef: bool, c: DVec3) -> Result<(CrsDef, DVec3)> {
+    if !ecef {
+        return Ok((
+            CrsDef::parse("EPSG:4547")?,
+            DVec3::new(c.x.round(), c.y.round(), 0.0),
+        ));
+    }
+    let ll = cim_core::crs::enu::ecef_to_geodetic(c);
+    let zone = (((ll.x + 180.0) / 6.0).floor() as i32).clamp(0, 59) + 1;
+    let code = if ll.y >= 0.0 {
+        32600 + zone
+    } else {
+        32700 + zone
+    };
+    let utm = CrsDef::parse(&format!("EPSG:{code}"))?;
+    let o = Transformer::new(&CrsDef::parse("EPSG:4978")?, &utm)?.transform(c)?;
+    Ok((utm, DVec3::new(o.x.round(), o.y.round(), o.z.round())))
 }
 
 /// Quads per side of a terrain tile (65 × 65 vertices).
@@ -349,6 +376,7 @@ pub fn load_layer(
             scene_crs.label()
         ));
     }
+    place_local_tiles(&mut layer).map_err(|e| format!("{shown}: cannot place its tiles: {e}"))?;
     if let LayerContent::Raster(g) = &mut layer.content {
         let inf = g.drop_infinite();
         if inf > 0 {
@@ -384,8 +412,23 @@ pub fn load_layer(
 fn drop_unplaceable(layer: &mut Layer) -> usize {
     match &mut layer.content {
         LayerContent::Vector(v) => v.drop_unplaceable(),
-        LayerContent::Raster(_) => 0,
+        LayerContent::Raster(_) | LayerContent::Tiles(_) => 0,
     }
+}
+
+/// A tileset in a local frame (no CRS) is taken to be in scene
+/// coordinates, as other layers without a CRS are.
+fn place_local_tiles(layer: &mut Layer) -> Result<(), String> {
+    if let LayerContent::Tiles(t) = &mut layer.content
+        && t.placement.is_none()
+    {
+        let frame = Frame::Local(DVec3::ZERO);
+        t.placement = Some(std::sync::Arc::new(TilePlacement::new(
+            t.source.tree(),
+            frame,
+        )?));
+    }
+    Ok(())
 }
 
 /// Transforms a layer into `to`: vectors point by point; grids are
@@ -411,6 +454,15 @@ pub fn reproject(layer: &mut Layer, from: &CrsDef, to: &CrsDef) -> Result<usize,
         LayerContent::Raster(g) => {
             let inv = Transformer::new(to, from).map_err(|e| e.to_string())?;
             *g = resample_grid(g, &fwd, &inv)?;
+        }
+        LayerContent::Tiles(t) => {
+            // Tiles are placed, not rewritten: each content is brought into
+            // the scene CRS through `fwd` as it streams in.
+            let frame = Frame::Ecef(std::sync::Arc::new(fwd));
+            t.placement = Some(std::sync::Arc::new(TilePlacement::new(
+                t.source.tree(),
+                frame,
+            )?));
         }
     }
     layer.crs = Some(to.clone());

@@ -470,7 +470,7 @@ fn update_plane_tiles(
             .spawn((
                 MeshMaterial3d(material.clone()),
                 Transform::default(),
-                GeoAnchor(DVec3::new(b.center().x, b.center().y, 0.0)),
+                GeoAnchor(DVec3::new(b.center().x, b.center().y, b.min.z)),
                 BasePlane(material),
             ))
             .id();

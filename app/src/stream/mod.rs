@@ -1,7 +1,8 @@
 //! Streamed content under one memory budget (`budget`): terrain tiles
-//! (`terrain`) and basemap drapes (`basemap`); 3D Tiles, OSGB and tiled IFC
-//! next.
+//! (`terrain`), basemap drapes (`basemap`) and 3D Tiles tilesets
+//! (`tiles3d`); OSGB and tiled IFC next.
 
 pub mod basemap;
 pub mod budget;
 pub mod terrain;
+pub mod tiles3d;

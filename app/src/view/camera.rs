@@ -54,7 +54,7 @@ impl Pose {
     pub fn framing(bbox: &Bbox, yaw: f64, fov_y: f64) -> Pose {
         let c = bbox.center();
         let s = bbox.size();
-        let radius = (s.x.hypot(s.y) * 0.5).max(s.z).max(20.0);
+        let radius = (s.x.hypot(s.y) * 0.5).max(s.z).max(2.0);
         let dist = radius / (fov_y * 0.5).tan() * 0.8;
         let mut p = Pose {
             eye: c,

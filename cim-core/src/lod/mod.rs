@@ -20,8 +20,10 @@ use crate::model::geometry::Bbox;
 use glam::DVec3;
 
 pub mod drape;
+pub mod place_content;
 pub mod stream;
 pub mod terrain;
+pub mod tile_source;
 pub mod tileset;
 
 /// A tree of level-of-detail nodes, as the selection sees it.

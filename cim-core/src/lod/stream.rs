@@ -114,6 +114,25 @@ impl<Id: Copy + Eq + Hash> Streamer<Id> {
     where
         T: LodTree<Id = Id> + ?Sized,
     {
+        self.update_additive(tree, cut, &[], priority, budget_bytes, now)
+    }
+
+    /// [`update`](Self::update) where the nodes of `additive` — ancestors
+    /// of the cut refined by *adding* children (3D Tiles `refine: ADD`) —
+    /// are wanted too: loaded like the cut, and drawn with their
+    /// descendants once resident (so the draw set may then overlap).
+    pub fn update_additive<T>(
+        &mut self,
+        tree: &T,
+        cut: &[Id],
+        additive: &[Id],
+        priority: impl Fn(Id) -> f64,
+        budget_bytes: usize,
+        now: Instant,
+    ) -> StreamPlan<Id>
+    where
+        T: LodTree<Id = Id> + ?Sized,
+    {
         self.frame += 1;
         let wanted: HashSet<Id> = cut.iter().copied().collect();
         let above = ancestors(tree, cut);
@@ -122,14 +141,20 @@ impl<Id: Copy + Eq + Hash> Streamer<Id> {
                 *used = self.frame;
             }
         }
-        let draw = self.draw_set(tree, &wanted, &above);
+        let mut draw = self.draw_set(tree, &wanted, &above);
+        for &id in additive {
+            if self.is_resident(id) && !draw.contains(&id) {
+                draw.push(id);
+            }
+        }
         let cancel = self.cancel_unwanted(&wanted, &above);
-        let request = self.requests(tree, cut, &priority, now);
+        let wanted_all: Vec<Id> = cut.iter().chain(additive).copied().collect();
+        let request = self.requests(tree, &wanted_all, &priority, now);
         let evict = self.evict_over(budget_bytes, &draw);
         // Nothing more on its way: every wanted node is in or failed, and
         // no stand-in for a failed one is still loading.
         let complete = self.loading.is_empty()
-            && cut.iter().all(|id| {
+            && wanted_all.iter().all(|id| {
                 matches!(
                     self.nodes.get(id),
                     Some(State::Resident { .. } | State::Failed { .. })

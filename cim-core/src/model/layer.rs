@@ -90,6 +90,9 @@ impl VectorData {
 pub enum LayerContent {
     Vector(VectorData),
     Raster(Grid),
+    /// A streamed tileset (3D Tiles): its tree, read on demand.
+    #[serde(skip)]
+    Tiles(crate::lod::tile_source::TileLayer),
 }
 
 /// How the viewer presents a layer; chosen by the scene document or guessed
@@ -109,6 +112,8 @@ pub enum LayerKind {
     Pipes,
     /// Point features drawn as markers.
     Points,
+    /// A streamed tileset (3D Tiles), drawn as its contents are.
+    Tiles,
     /// Chosen from the geometry type.
     #[default]
     Auto,
@@ -166,17 +171,34 @@ impl Layer {
         }
     }
 
+    pub fn tiles(&self) -> Option<&crate::lod::tile_source::TileLayer> {
+        match &self.content {
+            LayerContent::Tiles(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The extent in the layer's CRS; for a tileset placed in the scene,
+    /// its scene extent (else its root's hull in its own frame).
     pub fn bbox(&self) -> Option<Bbox> {
         match &self.content {
             LayerContent::Vector(v) => v.bbox(),
             LayerContent::Raster(g) => Some(g.bbox()),
+            LayerContent::Tiles(t) => match &t.placement {
+                Some(p) => p.extent(),
+                None => {
+                    let tree = t.source.tree();
+                    let root = tree.tile(tree.root()?);
+                    Some(root.bounds.aabb(&root.world))
+                }
+            },
         }
     }
 
     pub fn feature_count(&self) -> usize {
         match &self.content {
             LayerContent::Vector(v) => v.features.len(),
-            LayerContent::Raster(_) => 0,
+            LayerContent::Raster(_) | LayerContent::Tiles(_) => 0,
         }
     }
 
@@ -187,6 +209,7 @@ impl Layer {
         }
         match &self.content {
             LayerContent::Raster(_) => LayerKind::Terrain,
+            LayerContent::Tiles(_) => LayerKind::Tiles,
             LayerContent::Vector(v) => match v.geometry_type() {
                 "Polygon" | "MultiPolygon" => LayerKind::Areas,
                 "LineString" | "MultiLineString" if looks_like_pipes(&self.name) => {

@@ -15,6 +15,17 @@ pub struct TextureImage {
     pub rgba: Vec<u8>,
 }
 
+/// How a material's alpha is used (glTF `alphaMode`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Alpha {
+    #[default]
+    Opaque,
+    /// Drawn where alpha ≥ the cutoff, not at all elsewhere (cut-outs:
+    /// leaves, billboards).
+    Mask(f32),
+    Blend,
+}
+
 /// How a mesh is coloured.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ContentMaterial {
@@ -24,6 +35,7 @@ pub struct ContentMaterial {
     /// `KHR_materials_unlit`: photogrammetry is usually unlit.
     pub unlit: bool,
     pub double_sided: bool,
+    pub alpha: Alpha,
 }
 
 impl Default for ContentMaterial {
@@ -33,6 +45,7 @@ impl Default for ContentMaterial {
             texture: None,
             unlit: false,
             double_sided: false,
+            alpha: Alpha::Opaque,
         }
     }
 }

@@ -205,7 +205,7 @@ impl Style {
             LayerKind::Areas => [120, 160, 110, 255],
             LayerKind::Pipes => [40, 120, 200, 255],
             LayerKind::Points => [230, 80, 50, 255],
-            LayerKind::Terrain | LayerKind::Auto => [160, 160, 160, 255],
+            LayerKind::Terrain | LayerKind::Tiles | LayerKind::Auto => [160, 160, 160, 255],
         })
     }
 

@@ -11,7 +11,7 @@
 
 use super::ContentContext;
 use cim_core::model::tile_content::{
-    ContentMaterial, ContentMesh, PointCloud, TextureImage, TileContent,
+    Alpha, ContentMaterial, ContentMesh, PointCloud, TextureImage, TileContent,
 };
 use glam::{DMat4, DQuat, DVec3, Mat3, Vec2};
 use gltf::accessor::{DataType, Dimensions};
@@ -452,6 +452,11 @@ impl Reader<'_> {
             texture: None,
             unlit: m.unlit(),
             double_sided: m.double_sided(),
+            alpha: match m.alpha_mode() {
+                gltf::material::AlphaMode::Opaque => Alpha::Opaque,
+                gltf::material::AlphaMode::Mask => Alpha::Mask(m.alpha_cutoff().unwrap_or(0.5)),
+                gltf::material::AlphaMode::Blend => Alpha::Blend,
+            },
         };
         let mut uv_set = 0;
         let mut transform = None;
@@ -480,6 +485,8 @@ impl Reader<'_> {
             out.texture = self.image(&info.texture())?;
         } else if let Some(t) = technique_texture(m).and_then(|i| self.doc.textures().nth(i)) {
             out.texture = self.image(&t)?;
+            // Technique textures of that era are cut-outs (billboards).
+            out.alpha = Alpha::Mask(0.5);
         }
         Ok((out, uv_set, transform))
     }

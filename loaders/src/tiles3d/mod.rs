@@ -6,6 +6,7 @@
 //!   [`i3dm`], [`pnts`], [`cmpt`], sharing [`feature_table`].
 //! - [`store`]: where the files come from (a local folder, confined to it).
 //! - [`summary`]: the counts `cim inspect` reports.
+//! - [`source`]: a local tileset as a layer (`cim_core::lod::tile_source::TileSource`).
 //!
 //! Every reader takes bytes and returns a message for bad input; nothing
 //! here panics on a hostile file or allocates more than the file implies.
@@ -17,6 +18,7 @@ pub mod gltf_content;
 pub mod i3dm;
 pub mod implicit;
 pub mod pnts;
+pub mod source;
 pub mod store;
 pub mod summary;
 pub mod tileset;
@@ -86,7 +88,8 @@ pub fn read_content(ts: &tileset::Tileset, content: &ContentRef) -> Result<TileC
 }
 
 /// Whether `path` is a 3D Tiles tileset: a `.json` file whose first
-/// 64 KiB name an `asset` and a `root` (GeoJSON names neither).
+/// 64 KiB name an `asset` with a `version`, and a `root`, a
+/// `geometricError` or a `schema` (GeoJSON has no `asset`).
 pub fn is_tileset(path: &std::path::Path) -> bool {
     use std::io::Read;
     let is_json = path
@@ -103,7 +106,10 @@ pub fn is_tileset(path: &std::path::Path) -> bool {
         return false;
     }
     let has = |k: &[u8]| memchr_find(&head, k);
-    has(b"\"asset\"") && has(b"\"root\"")
+    // A large `schema` can push `root` past the head.
+    has(b"\"asset\"")
+        && has(b"\"version\"")
+        && (has(b"\"root\"") || has(b"\"geometricError\"") || has(b"\"schema\""))
 }
 
 fn memchr_find(hay: &[u8], needle: &[u8]) -> bool {

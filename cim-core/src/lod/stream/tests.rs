@@ -269,3 +269,35 @@ fn set_bytes_counts_content_that_grows() {
     s.set_bytes((5, 5), 7); // not resident: ignored
     assert_eq!(s.resident_bytes(), 4096);
 }
+
+#[test]
+fn additive_ancestors_are_loaded_and_drawn_with_their_descendants() {
+    let cut = cut_from(0.0);
+    let root = Line.root();
+    let mut s = Streamer::new(64);
+    let now = Instant::now();
+    let mut plan = s.update_additive(&Line, &cut, &[root], by_x, usize::MAX, now);
+    assert!(
+        plan.request.contains(&root),
+        "the ADD ancestor is requested"
+    );
+    for _ in 0..10 {
+        for id in plan.request.clone() {
+            assert!(s.loaded(id, 1));
+        }
+        plan = s.update_additive(&Line, &cut, &[root], by_x, usize::MAX, now);
+        if plan.complete {
+            break;
+        }
+    }
+    assert!(plan.complete);
+    // The cut covers the line once, and the root is drawn as well.
+    let (roots, rest): (Vec<Id>, Vec<Id>) = plan.draw.iter().partition(|&&id| id == root);
+    assert_eq!(roots.len(), 1);
+    assert_no_holes(&rest);
+    // Not complete while the additive node is missing.
+    let mut fresh = Streamer::new(64);
+    let _ = settle(&mut fresh, &cut, now);
+    let p = fresh.update_additive(&Line, &cut, &[root], by_x, usize::MAX, now);
+    assert!(!p.complete && p.request == vec![root]);
+}

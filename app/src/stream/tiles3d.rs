@@ -1,0 +1,631 @@
+//! Tileset layers (3D Tiles) streamed through the level-of-detail core:
+//! every frame the camera selects a cut of the placed tile tree by
+//! screen-space error (`cim_core::lod::select` over
+//! [`PlacedTiles`], request volumes honoured, frustum-culled), and the
+//! layer's [`Streamer`] plans the frame — parents drawn until their
+//! children are in (REPLACE), ancestors refined by ADD drawn with their
+//! descendants, loads nearest first, LRU eviction over what the
+//! [`StreamBudget`] leaves. A tile's contents are read, placed in the scene
+//! CRS (PROJ, f64) and turned into meshes on the task pool; arrivals are
+//! uploaded within a per-frame vertex budget. A tile that cannot be read is
+//! told once and retried with backoff; its parent stands in meanwhile.
+
+use crate::headless::frame_stats::{FrameStats, MeshStats, Stage, StageTimer};
+use crate::render::layers::{LayerEntity, LayerMaterials};
+use crate::scene::origin::GeoAnchor;
+use crate::scene::store::{Notice, SceneStore, SlotState, StoreCommand};
+use crate::stream::budget::StreamBudget;
+use bevy::asset::RenderAssetUsages;
+use bevy::image::{ImageAddressMode, ImageSampler, ImageSamplerDescriptor};
+use bevy::mesh::{Indices, PrimitiveTopology};
+use bevy::prelude::*;
+use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
+use bevy::tasks::AsyncComputeTaskPool;
+use cim_core::lod::LodTree;
+use cim_core::lod::drape::distance_to_bbox;
+use cim_core::lod::place_content::{PlacedContent, PlacedMesh};
+use cim_core::lod::stream::{StreamPlan, Streamer};
+use cim_core::lod::tile_source::{PlacedTiles, TileLayer};
+use cim_core::lod::tileset::{Refine, TileId};
+use cim_core::model::layer::LayerKind;
+use cim_core::model::tile_content::{Alpha, TextureImage};
+use cim_core::scene::georef::RenderFrame;
+use glam::DVec3;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::panic::AssertUnwindSafe;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// Largest screen-space error of drawn tiles, pixels (CesiumJS's default
+/// `maximumScreenSpaceError`).
+pub const MAX_SCREEN_ERROR_PX: f64 = 16.0;
+/// Tiles being read per tileset at most.
+const MAX_READS_IN_FLIGHT: usize = 8;
+/// Vertices uploaded per frame at most (all tilesets).
+const UPLOAD_VERTICES_PER_FRAME: usize = 1 << 18;
+
+/// One tileset layer on screen.
+struct LayerStream {
+    tiles: TileLayer,
+    /// Tells content read for this spawn of the layer from an earlier one.
+    generation: u64,
+    streamer: Streamer<TileId>,
+    resident: HashMap<TileId, Resident>,
+    complete: bool,
+    last_draw: Vec<TileId>,
+    failed_once: bool,
+}
+
+/// A tile whose content is uploaded: one entity per mesh, drawn (with
+/// `Mesh3d`) only while the plan says.
+struct Resident {
+    parts: Vec<(Entity, Handle<Mesh>, Handle<StandardMaterial>)>,
+    drawn: bool,
+}
+
+/// A tile's content made ready on the task pool.
+struct Arrived {
+    layer: u64,
+    generation: u64,
+    tile: TileId,
+    content: Result<Prepared, String>,
+}
+
+struct Prepared {
+    anchor: DVec3,
+    meshes: Vec<(Mesh, MaterialSpec)>,
+    bytes: usize,
+    vertices: usize,
+}
+
+/// What a mesh's material is made of (made on the main thread, where the
+/// asset stores are).
+struct MaterialSpec {
+    base_color: [f32; 4],
+    texture: Option<Arc<TextureImage>>,
+    unlit: bool,
+    double_sided: bool,
+    alpha: Alpha,
+}
+
+/// The tileset layers on screen, by slot id, and the content read off the
+/// main thread waiting to be uploaded.
+#[derive(Resource)]
+pub struct TilesetStreams {
+    layers: HashMap<u64, LayerStream>,
+    tx: Sender<Arrived>,
+    rx: Mutex<Receiver<Arrived>>,
+    arrived: VecDeque<Arrived>,
+    next_generation: u64,
+}
+
+impl Default for TilesetStreams {
+    fn default() -> Self {
+        let (tx, rx) = channel();
+        TilesetStreams {
+            layers: HashMap::new(),
+            tx,
+            rx: Mutex::new(rx),
+            arrived: VecDeque::new(),
+            next_generation: 0,
+        }
+    }
+}
+
+impl TilesetStreams {
+    /// Whether every visible tileset draws all the tiles its view wants
+    /// (what a snapshot waits for).
+    pub fn settled(&self, store: &SceneStore) -> bool {
+        store
+            .layers
+            .iter()
+            .filter(|s| {
+                s.state == SlotState::Ready
+                    && s.spawned
+                    && s.reference.visible
+                    && s.kind() == LayerKind::Tiles
+            })
+            .all(|s| self.layers.get(&s.id).is_some_and(|t| t.complete))
+    }
+
+    /// Bytes of tile content resident, all tilesets.
+    pub fn resident_bytes(&self) -> usize {
+        self.layers
+            .values()
+            .map(|t| t.streamer.resident_bytes())
+            .sum()
+    }
+}
+
+pub struct Tiles3dPlugin;
+
+impl Plugin for Tiles3dPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<TilesetStreams>()
+            .init_resource::<StreamBudget>()
+            .add_systems(
+                Update,
+                update_tilesets.after(crate::render::layer_meshing::start_builds),
+            );
+    }
+}
+
+/// Reads tile `tile`'s contents, places them and makes their meshes, on
+/// the task pool; a panic is sent as a failure.
+fn spawn_read(
+    tx: Sender<Arrived>,
+    (layer, generation): (u64, u64),
+    tiles: TileLayer,
+    tile: TileId,
+) {
+    AsyncComputeTaskPool::get()
+        .spawn(async move {
+            let content = std::panic::catch_unwind(AssertUnwindSafe(|| prepare(&tiles, tile)))
+                .unwrap_or_else(|_| Err(format!("tile {tile}: reading failed")));
+            let _ = tx.send(Arrived {
+                layer,
+                generation,
+                tile,
+                content,
+            });
+        })
+        .detach();
+}
+
+fn prepare(tiles: &TileLayer, tile: TileId) -> Result<Prepared, String> {
+    let placement = tiles
+        .placement
+        .as_ref()
+        .ok_or("the tileset is not placed")?;
+    let tree = tiles.source.tree();
+    let contents = tree
+        .tile(tile)
+        .contents
+        .iter()
+        .map(|c| tiles.source.read(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let placed: PlacedContent =
+        cim_core::lod::place_content::place(tree, placement, tile, &contents)?;
+    let vertices = placed.meshes.iter().map(|m| m.positions.len()).sum();
+    Ok(Prepared {
+        anchor: placed.anchor,
+        bytes: placed.bytes,
+        vertices,
+        meshes: placed.meshes.into_iter().map(to_bevy).collect(),
+    })
+}
+
+/// A placed mesh as a Bevy mesh (scene axes → render axes) and its
+/// material.
+fn to_bevy(m: PlacedMesh) -> (Mesh, MaterialSpec) {
+    let axes = |v: &[f32; 3]| {
+        RenderFrame::dir_to_render(DVec3::new(v[0] as f64, v[1] as f64, v[2] as f64))
+            .as_vec3()
+            .to_array()
+    };
+    let topology = if m.points {
+        PrimitiveTopology::PointList
+    } else {
+        PrimitiveTopology::TriangleList
+    };
+    let mut mesh = Mesh::new(topology, RenderAssetUsages::RENDER_WORLD).with_inserted_attribute(
+        Mesh::ATTRIBUTE_POSITION,
+        m.positions.iter().map(axes).collect::<Vec<_>>(),
+    );
+    if !m.normals.is_empty() {
+        mesh.insert_attribute(
+            Mesh::ATTRIBUTE_NORMAL,
+            m.normals.iter().map(axes).collect::<Vec<_>>(),
+        );
+    }
+    if !m.uvs.is_empty() && m.material.texture.is_some() {
+        mesh.insert_attribute(Mesh::ATTRIBUTE_UV_0, m.uvs);
+    }
+    if !m.colors.is_empty() {
+        let linear: Vec<[f32; 4]> = m
+            .colors
+            .iter()
+            .map(|c| {
+                Color::srgba_u8(c[0], c[1], c[2], c[3])
+                    .to_linear()
+                    .to_f32_array()
+            })
+            .collect();
+        mesh.insert_attribute(Mesh::ATTRIBUTE_COLOR, linear);
+    }
+    if !m.points {
+        mesh.insert_indices(Indices::U32(m.indices));
+    }
+    let spec = MaterialSpec {
+        base_color: m.material.base_color,
+        texture: m.material.texture,
+        // Points carry no normals: lighting would leave them black.
+        unlit: m.material.unlit || m.points,
+        double_sided: m.material.double_sided,
+        alpha: m.material.alpha,
+    };
+    (mesh, spec)
+}
+
+fn texture_image(t: &TextureImage) -> Image {
+    let mut img = Image::new(
+        Extent3d {
+            width: t.width,
+            height: t.height,
+            depth_or_array_layers: 1,
+        },
+        TextureDimension::D2,
+        t.rgba.clone(),
+        TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::RENDER_WORLD,
+    );
+    // glTF samplers repeat by default (and texture transforms rely on it).
+    img.sampler = ImageSampler::Descriptor(ImageSamplerDescriptor {
+        address_mode_u: ImageAddressMode::Repeat,
+        address_mode_v: ImageAddressMode::Repeat,
+        ..ImageSamplerDescriptor::linear()
+    });
+    img
+}
+
+fn material_of(spec: &MaterialSpec, images: &mut Assets<Image>) -> StandardMaterial {
+    let [r, g, b, a] = spec.base_color;
+    StandardMaterial {
+        base_color: Color::linear_rgba(r, g, b, a),
+        base_color_texture: spec
+            .texture
+            .as_deref()
+            .map(|t| images.add(texture_image(t))),
+        unlit: spec.unlit,
+        double_sided: spec.double_sided,
+        cull_mode: if spec.double_sided {
+            None
+        } else {
+            Some(bevy::render::render_resource::Face::Back)
+        },
+        alpha_mode: match spec.alpha {
+            Alpha::Mask(cutoff) => AlphaMode::Mask(cutoff),
+            Alpha::Blend => AlphaMode::Blend,
+            Alpha::Opaque if a < 1.0 => AlphaMode::Blend,
+            Alpha::Opaque => AlphaMode::Opaque,
+        },
+        perceptual_roughness: 0.9,
+        ..default()
+    }
+}
+
+/// Takes the content that arrived, as much as one frame may upload.
+fn take_uploads(streams: &mut TilesetStreams) -> Vec<Arrived> {
+    if let Ok(rx) = streams.rx.lock() {
+        streams.arrived.extend(rx.try_iter());
+    }
+    let mut uploads = Vec::new();
+    let mut vertices = 0;
+    while vertices < UPLOAD_VERTICES_PER_FRAME
+        && let Some(a) = streams.arrived.pop_front()
+    {
+        vertices += a.content.as_ref().map_or(0, |p| p.vertices);
+        uploads.push(a);
+    }
+    uploads
+}
+
+/// What a layer's tiles are spawned with.
+struct Spawn {
+    layer: u64,
+    visibility: Visibility,
+}
+
+impl LayerStream {
+    /// Hands arrived content to the streamer; accepted content becomes
+    /// (not yet drawn) entities. Returns the first failure, to tell.
+    #[allow(clippy::too_many_arguments)]
+    fn receive(
+        &mut self,
+        arrived: Vec<Arrived>,
+        spawn: &Spawn,
+        now: Instant,
+        commands: &mut Commands,
+        meshes: &mut Assets<Mesh>,
+        materials: &mut Assets<StandardMaterial>,
+        images: &mut Assets<Image>,
+        layer_materials: &mut LayerMaterials,
+    ) -> Option<String> {
+        let mut first_failure = None;
+        for a in arrived {
+            if a.generation != self.generation {
+                continue;
+            }
+            match a.content {
+                Err(e) => {
+                    warn!("tileset: {e}");
+                    self.streamer.failed(a.tile, now);
+                    if !self.failed_once {
+                        self.failed_once = true;
+                        first_failure = Some(e);
+                    }
+                }
+                Ok(p) => {
+                    if !self.streamer.loaded(a.tile, p.bytes) {
+                        continue;
+                    }
+                    let mut parts = Vec::new();
+                    for (mesh, spec) in p.meshes {
+                        let material = materials.add(material_of(&spec, images));
+                        layer_materials
+                            .0
+                            .entry(spawn.layer)
+                            .or_default()
+                            .push((material.clone(), spec.base_color[3]));
+                        let entity = commands
+                            .spawn((
+                                MeshStats::of(&mesh),
+                                MeshMaterial3d(material.clone()),
+                                Transform::default(),
+                                spawn.visibility,
+                                GeoAnchor(p.anchor),
+                                LayerEntity(spawn.layer),
+                            ))
+                            .id();
+                        parts.push((entity, meshes.add(mesh), material));
+                    }
+                    self.resident.insert(
+                        a.tile,
+                        Resident {
+                            parts,
+                            drawn: false,
+                        },
+                    );
+                }
+            }
+        }
+        first_failure
+    }
+
+    /// Draws exactly the plan's tiles; despawns evicted ones and returns
+    /// their materials.
+    fn apply(
+        &mut self,
+        plan: &StreamPlan<TileId>,
+        commands: &mut Commands,
+    ) -> Vec<Handle<StandardMaterial>> {
+        let mut dropped = Vec::new();
+        for id in &plan.evict {
+            if let Some(r) = self.resident.remove(id) {
+                for (e, _, m) in r.parts {
+                    commands.entity(e).despawn();
+                    dropped.push(m);
+                }
+            }
+        }
+        let draw: HashSet<TileId> = plan.draw.iter().copied().collect();
+        for id in self.last_draw.iter().filter(|id| !draw.contains(id)) {
+            if let Some(r) = self.resident.get_mut(id).filter(|r| r.drawn) {
+                r.drawn = false;
+                for (e, _, _) in &r.parts {
+                    commands.entity(*e).remove::<Mesh3d>();
+                }
+            }
+        }
+        for id in &plan.draw {
+            if let Some(r) = self.resident.get_mut(id).filter(|r| !r.drawn) {
+                r.drawn = true;
+                for (e, mesh, _) in &r.parts {
+                    commands.entity(*e).insert(Mesh3d(mesh.clone()));
+                }
+            }
+        }
+        self.last_draw.clone_from(&plan.draw);
+        dropped
+    }
+}
+
+/// Ancestors of the cut whose children add to them (refine ADD) and that
+/// hold content: drawn with their descendants.
+fn additive_ancestors(tree: &cim_core::lod::tileset::TileTree, cut: &[TileId]) -> Vec<TileId> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for &id in cut {
+        let mut a = tree.tile(id).parent;
+        while let Some(p) = a {
+            if !seen.insert(p) {
+                break;
+            }
+            let t = tree.tile(p);
+            if t.refine == Refine::Add && !t.contents.is_empty() {
+                out.push(p);
+            }
+            a = t.parent;
+        }
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn update_tilesets(
+    mut commands: Commands,
+    store: Res<SceneStore>,
+    rig: Res<crate::view::camera::CameraRig>,
+    cameras: Query<&Camera, With<crate::view::camera::MainCamera>>,
+    budget: Res<StreamBudget>,
+    terrain: Res<crate::stream::terrain::TerrainTiles>,
+    mut layer_materials: ResMut<LayerMaterials>,
+    mut streams: ResMut<TilesetStreams>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut images: ResMut<Assets<Image>>,
+    mut cut: Local<Vec<TileId>>,
+    stats: Option<Res<FrameStats>>,
+    mut store_commands: MessageWriter<StoreCommand>,
+) {
+    let _timer = StageTimer::start(stats.as_deref(), Stage::Lod);
+    let viewport = cameras
+        .iter()
+        .find_map(|c| c.logical_viewport_size())
+        .map_or(bevy::math::Vec2::new(1920.0, 1080.0), |s| {
+            s.max(bevy::math::Vec2::ONE)
+        });
+    let frustum = cim_core::lod::Frustum::new(
+        rig.pose.eye,
+        rig.pose.forward(),
+        rig.fov_y * 1.2,
+        (viewport.x / viewport.y) as f64 * 1.1,
+    );
+    let view = cim_core::lod::LodView {
+        camera: rig.pose.eye,
+        viewport_height_px: viewport.y as f64,
+        fov_y_rad: rig.fov_y,
+        max_screen_error_px: MAX_SCREEN_ERROR_PX,
+        drape: None,
+        frustum: Some(&frustum),
+    };
+    let streams = &mut *streams;
+    streams
+        .layers
+        .retain(|id, _| store.slot(*id).is_some_and(|s| s.spawned));
+    let mut uploads = take_uploads(streams);
+    let now = Instant::now();
+    for slot in &store.layers {
+        if slot.state != SlotState::Ready || !slot.spawned || slot.kind() != LayerKind::Tiles {
+            continue;
+        }
+        let Some(tiles) = slot.layer.as_ref().and_then(|l| l.tiles()) else {
+            continue;
+        };
+        let Some(placement) = tiles.placement.clone() else {
+            continue;
+        };
+        // A reloaded layer (new source) starts over.
+        if let Some(s) = streams.layers.get(&slot.id)
+            && s.tiles != *tiles
+        {
+            for r in s.resident.values() {
+                for (e, _, _) in &r.parts {
+                    commands.entity(*e).despawn();
+                }
+            }
+            streams.layers.remove(&slot.id);
+        }
+        if !streams.layers.contains_key(&slot.id) {
+            streams.next_generation += 1;
+            let problems = tiles.source.problems();
+            if let Some(p) = problems.first() {
+                store_commands.write(StoreCommand::Notify(Notice {
+                    error: true,
+                    text: format!(
+                        "layer `{}`: {} part(s) of the tileset cannot be read and are left out: {p}",
+                        slot.reference.name,
+                        problems.len()
+                    ),
+                }));
+            }
+            streams.layers.insert(
+                slot.id,
+                LayerStream {
+                    tiles: tiles.clone(),
+                    generation: streams.next_generation,
+                    streamer: Streamer::new(MAX_READS_IN_FLIGHT),
+                    resident: HashMap::new(),
+                    complete: false,
+                    last_draw: Vec::new(),
+                    failed_once: false,
+                },
+            );
+        }
+        let others: usize = streams
+            .layers
+            .iter()
+            .filter(|(id, _)| **id != slot.id)
+            .map(|(_, t)| t.streamer.resident_bytes())
+            .sum::<usize>()
+            + terrain.resident_bytes();
+        let Some(stream) = streams.layers.get_mut(&slot.id) else {
+            continue;
+        };
+        let visibility = if slot.reference.visible {
+            Visibility::Inherited
+        } else {
+            Visibility::Hidden
+        };
+        let mine;
+        (mine, uploads) = uploads.into_iter().partition(|a| a.layer == slot.id);
+        let spawn = Spawn {
+            layer: slot.id,
+            visibility,
+        };
+        if let Some(e) = stream.receive(
+            mine,
+            &spawn,
+            now,
+            &mut commands,
+            &mut meshes,
+            &mut materials,
+            &mut images,
+            &mut layer_materials,
+        ) {
+            store_commands.write(StoreCommand::Notify(Notice {
+                error: true,
+                text: format!(
+                    "layer `{}`: a tile cannot be read; its parent is shown there (retried): {e}",
+                    slot.reference.name
+                ),
+            }));
+        }
+        let tree = tiles.source.tree();
+        let placed = PlacedTiles {
+            tree,
+            placement: &placement,
+            camera: rig.pose.eye,
+        };
+        cim_core::lod::select(&placed, &view, &mut cut);
+        let additive = additive_ancestors(tree, &cut);
+        let eye = rig.pose.eye;
+        let plan = stream.streamer.update_additive(
+            &placed,
+            &cut,
+            &additive,
+            |id| distance_to_bbox(&placed.bounds(id), eye),
+            budget.bytes.saturating_sub(others),
+            now,
+        );
+        stream.complete = plan.complete;
+        for &tile in &plan.request {
+            if tree.tile(tile).contents.is_empty() {
+                // Nothing to read: an empty tile is in at once.
+                stream.streamer.loaded(tile, 0);
+                stream.resident.insert(
+                    tile,
+                    Resident {
+                        parts: Vec::new(),
+                        drawn: false,
+                    },
+                );
+            } else {
+                spawn_read(
+                    streams.tx.clone(),
+                    (slot.id, stream.generation),
+                    tiles.clone(),
+                    tile,
+                );
+            }
+        }
+        let dropped = stream.apply(&plan, &mut commands);
+        if !dropped.is_empty()
+            && let Some(list) = layer_materials.0.get_mut(&slot.id)
+        {
+            list.retain(|(h, _)| !dropped.contains(h));
+        }
+    }
+    // Content for layers not handled this frame waits for the next one;
+    // content for a layer since gone or respawned is dropped.
+    for a in uploads.into_iter().rev() {
+        if streams
+            .layers
+            .get(&a.layer)
+            .is_some_and(|t| t.generation == a.generation)
+        {
+            streams.arrived.push_front(a);
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! A streamed tile source (a 3D Tiles tileset now; OSGB PagedLOD and tiled
+//! IFC next) and its placement in the scene CRS.
+//!
+//! A source gives its [`TileTree`] and reads one tile's content on demand;
+//! a [`TilePlacement`] maps the tree's frame (earth-centred for
+//! georeferenced tilesets, or a local frame) into the scene CRS in f64,
+//! exactly, through PROJ, so a city in CGCS2000 Gauss-Krüger coordinates
+//! stays jitter-free. [`PlacedTiles`] is the tree as the level-of-detail
+//! selection sees it, in scene coordinates.
+
+use crate::crs::transform::Transformer;
+use crate::lod::LodTree;
+use crate::lod::tileset::{ContentRef, TileId, TileTree};
+use crate::model::geometry::Bbox;
+use crate::model::tile_content::TileContent;
+use glam::DVec3;
+use std::fmt;
+use std::sync::Arc;
+
+/// Where tiles come from.
+pub trait TileSource: Send + Sync + fmt::Debug {
+    fn tree(&self) -> &TileTree;
+    /// Reads one content; the message names the file or URL.
+    fn read(&self, content: &ContentRef) -> Result<TileContent, String>;
+    /// Whether the tree's frame is earth-centred, earth-fixed (EPSG:4978).
+    fn is_ecef(&self) -> bool;
+    /// Problems met while reading the tree (external tilesets or subtrees
+    /// that could not be read), to show once.
+    fn problems(&self) -> Vec<String>;
+}
+
+/// How the tree's frame maps into the scene CRS.
+#[derive(Clone)]
+pub enum Frame {
+    /// Earth-centred coordinates, through PROJ (EPSG:4978 → scene CRS).
+    Ecef(Arc<Transformer>),
+    /// A local frame in metres, put at this scene position.
+    Local(DVec3),
+}
+
+impl fmt::Debug for Frame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Frame::Ecef(_) => write!(f, "Ecef"),
+            Frame::Local(o) => write!(f, "Local({o})"),
+        }
+    }
+}
+
+impl Frame {
+    /// Maps points of the tree's frame into the scene CRS, in place.
+    pub fn to_scene(&self, pts: &mut [DVec3]) -> Result<(), String> {
+        match self {
+            Frame::Ecef(t) => t.transform_many(pts).map_err(|e| e.to_string()),
+            Frame::Local(o) => {
+                for p in pts {
+                    *p += *o;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The tree placed in the scene CRS: each tile's bounds there.
+#[derive(Clone, Debug)]
+pub struct TilePlacement {
+    pub frame: Frame,
+    /// Scene-CRS bounds of each tile (of its bounding volume's hull).
+    pub bounds: Vec<Bbox>,
+    /// Scene-CRS bounds of each tile's `viewerRequestVolume`.
+    pub request_volumes: Vec<Option<Bbox>>,
+}
+
+impl TilePlacement {
+    /// Places every tile of `tree` through `frame`.
+    pub fn new(tree: &TileTree, frame: Frame) -> Result<TilePlacement, String> {
+        let place = |v: &crate::lod::tileset::BoundingVolume, world| -> Result<Bbox, String> {
+            let mut pts = v.hull_points(world);
+            frame.to_scene(&mut pts)?;
+            let mut b = Bbox::EMPTY;
+            for p in pts {
+                b.extend(p);
+            }
+            Ok(b)
+        };
+        let mut bounds = Vec::with_capacity(tree.len());
+        let mut request_volumes = Vec::with_capacity(tree.len());
+        for t in &tree.tiles {
+            bounds.push(place(&t.bounds, &t.world)?);
+            request_volumes.push(
+                t.request_volume
+                    .as_ref()
+                    .map(|v| place(v, &t.world))
+                    .transpose()?,
+            );
+        }
+        Ok(TilePlacement {
+            frame,
+            bounds,
+            request_volumes,
+        })
+    }
+
+    /// The whole tree's scene bounds.
+    pub fn extent(&self) -> Option<Bbox> {
+        self.bounds.first().copied()
+    }
+}
+
+/// A tile source and its placement: what a tiles layer holds.
+#[derive(Clone, Debug)]
+pub struct TileLayer {
+    pub source: Arc<dyn TileSource>,
+    /// Set when the layer is brought into the scene CRS.
+    pub placement: Option<Arc<TilePlacement>>,
+}
+
+impl PartialEq for TileLayer {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.source, &other.source)
+    }
+}
+
+/// The placed tree as the selection walks it, for a camera at `camera`:
+/// a tile whose `viewerRequestVolume` does not hold the camera is left
+/// out (3D Tiles 1.1 §"Viewer request volume").
+pub struct PlacedTiles<'a> {
+    pub tree: &'a TileTree,
+    pub placement: &'a TilePlacement,
+    pub camera: DVec3,
+}
+
+impl PlacedTiles<'_> {
+    fn visible(&self, id: TileId) -> bool {
+        self.placement.request_volumes[id as usize].is_none_or(|v| {
+            let c = self.camera;
+            (v.min.x..=v.max.x).contains(&c.x)
+                && (v.min.y..=v.max.y).contains(&c.y)
+                && (v.min.z..=v.max.z).contains(&c.z)
+        })
+    }
+}
+
+impl LodTree for PlacedTiles<'_> {
+    type Id = TileId;
+
+    fn root(&self) -> TileId {
+        0
+    }
+
+    fn parent(&self, id: TileId) -> Option<TileId> {
+        self.tree.tile(id).parent
+    }
+
+    fn children_into(&self, id: TileId, out: &mut Vec<TileId>) {
+        out.extend(
+            self.tree
+                .tile(id)
+                .children
+                .iter()
+                .copied()
+                .filter(|&c| self.visible(c)),
+        );
+    }
+
+    fn bounds(&self, id: TileId) -> Bbox {
+        self.placement.bounds[id as usize]
+    }
+
+    /// The tile's geometric error, scaled as its transform scales it (as
+    /// CesiumJS does: a model scaled ×100 is off by 100 times as much).
+    fn geometric_error(&self, id: TileId) -> f64 {
+        let t = self.tree.tile(id);
+        let w = &t.world;
+        let scale = w
+            .x_axis
+            .truncate()
+            .length()
+            .max(w.y_axis.truncate().length())
+            .max(w.z_axis.truncate().length());
+        t.geometric_error * scale
+    }
+}

@@ -1,0 +1,143 @@
+//! End-to-end over the public 3D Tiles samples (`$CIM_TEST_DATA/3dtiles`):
+//! `cim snapshot` of a tileset draws its content, and a tile that cannot be
+//! read is an error for that tile only while the rest renders.
+//!
+//! Each tileset is compared with a copy of itself stripped of its contents
+//! (same root volume, so the same scene CRS, framing, light and ground):
+//! what differs is what the contents drew.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn data() -> PathBuf {
+    let d = std::env::var_os("CIM_TEST_DATA").expect("CIM_TEST_DATA is not set");
+    let dir = PathBuf::from(d).join("3dtiles/cesium-3d-tiles-samples");
+    assert!(dir.is_dir(), "{}: no such folder", dir.display());
+    dir
+}
+
+fn snapshot(input: &Path, out: &Path) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_cim"))
+        .env("RUST_LOG", "warn")
+        .args(["snapshot", "--width", "320", "--height", "180", "--out"])
+        .arg(out)
+        .arg(input)
+        .output()
+        .expect("cim runs");
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+/// The tileset JSON without any content (nor implicit tiling).
+fn strip_contents(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for k in ["content", "contents", "implicitTiling"] {
+                m.remove(k);
+            }
+            m.values_mut().for_each(strip_contents);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(strip_contents),
+        _ => {}
+    }
+}
+
+/// Share of pixels that differ clearly between two images.
+fn changed_share(a: &image::RgbaImage, b: &image::RgbaImage) -> f64 {
+    let changed = a
+        .pixels()
+        .zip(b.pixels())
+        .filter(|(p, q)| p.0.iter().zip(q.0).any(|(x, y)| x.abs_diff(y) > 24))
+        .count();
+    changed as f64 / (a.width() * a.height()) as f64
+}
+
+fn renders(rel: &str, expected_code: i32) -> f64 {
+    let dir = tempfile::tempdir().unwrap();
+    let tileset = data().join(rel);
+    let full = dir.path().join("full.png");
+    let out = snapshot(&tileset, &full);
+    assert_eq!(out.status.code(), Some(expected_code), "{rel}");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&tileset).unwrap()).unwrap();
+    strip_contents(&mut json);
+    let empty_dir = dir.path().join("empty");
+    std::fs::create_dir(&empty_dir).unwrap();
+    std::fs::write(empty_dir.join("tileset.json"), json.to_string()).unwrap();
+    let empty = dir.path().join("empty.png");
+    assert!(
+        snapshot(&empty_dir.join("tileset.json"), &empty)
+            .status
+            .success()
+    );
+    let a = image::open(&full).unwrap().to_rgba8();
+    let b = image::open(&empty).unwrap().to_rgba8();
+    if let Some(keep) = std::env::var_os("CIM_E2E_KEEP") {
+        let _ = std::fs::create_dir_all(&keep);
+        let name = rel.replace('/', "_");
+        let _ = std::fs::copy(&full, Path::new(&keep).join(format!("{name}.png")));
+    }
+    changed_share(&a, &b)
+}
+
+#[test]
+#[cfg_attr(
+    not(cim_test_data),
+    ignore = "needs CIM_TEST_DATA, the shared data folder"
+)]
+fn sample_tilesets_of_every_content_kind_render() {
+    for rel in [
+        "1.0/TilesetWithDiscreteLOD/tileset.json", // b3dm, REPLACE
+        "1.0/TilesetWithTreeBillboards/tileset.json", // i3dm, east-north-up
+        "1.0/TilesetWithRequestVolume/tileset.json", // ADD, external tileset, pnts
+        "1.1/SparseImplicitQuadtree/tileset.json", // implicit tiling, glb
+        "1.1/MultipleContents/tileset.json",       // two contents per tile
+        "glTF/GpuInstancesMetadata/tileset.json",  // EXT_mesh_gpu_instancing
+        "glTF/EXT_structural_metadata/PropertyAttributesPointCloud/tileset.json", // glTF points
+    ] {
+        let share = renders(rel, 0);
+        assert!(
+            share > 0.0008,
+            "{rel}: only {:.3}% of the image shows its content",
+            share * 100.0
+        );
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(cim_test_data),
+    ignore = "needs CIM_TEST_DATA, the shared data folder"
+)]
+fn a_missing_tile_is_an_error_for_that_tile_and_the_rest_renders() {
+    // Close enough to the dragon that its finest level (the missing
+    // dragon_high.b3dm) is wanted.
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("near.cim.toml");
+    std::fs::write(
+        &doc,
+        format!(
+            "format_version = 1\nname = \"dragon\"\ncrs = \"EPSG:32618\"\norigin = [447784.0, 4432657.0, 0.0]\n\
+             [[layer]]\nname = \"dragon\"\nsource = {:?}\n\
+             [[view]]\nname = \"near\"\neye = [447600.0, 4432450.0, 800.0]\ntarget = [447784.0, 4432657.0, 503.0]\n",
+            data().join("1.0/TilesetWithDiscreteLOD/tileset.json").to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let png = dir.path().join("near.png");
+    let out = snapshot(&doc, &png);
+    assert_eq!(out.status.code(), Some(2), "partial: one tile is missing");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("dragon_high.b3dm") && err.contains("parent is shown"),
+        "{err}"
+    );
+    // The medium level stands in: the dragon's pale body fills much of
+    // the view.
+    let img = image::open(&png).unwrap().to_rgba8();
+    let pale = img
+        .pixels()
+        .filter(|p| p.0[0] > 200 && p.0[1] > 200 && p.0[2] > 200)
+        .count();
+    assert!(pale as f64 > 0.2 * (320.0 * 180.0), "{pale} pale pixels");
+}
