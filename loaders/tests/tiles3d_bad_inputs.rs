@@ -338,6 +338,7 @@ fn a_tile_limit_bounds_what_a_tileset_expands_to() {
     let limits = tileset::Limits {
         max_tiles: 10,
         max_external: 10,
+        ..Default::default()
     };
     let e = tileset::open(&dir.path().join("tileset.json"), &limits).unwrap_err();
     assert!(e.contains("more than 10 tiles"), "{e}");
@@ -367,6 +368,7 @@ fn implicit_tiling_with_constant_availability_is_bounded() {
     let limits = tileset::Limits {
         max_tiles: 5000,
         max_external: 0,
+        ..Default::default()
     };
     let e = tileset::open(&d.join("tileset.json"), &limits).unwrap_err();
     assert!(e.contains("more than 5000 tiles"), "{e}");

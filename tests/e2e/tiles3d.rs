@@ -141,3 +141,67 @@ fn a_missing_tile_is_an_error_for_that_tile_and_the_rest_renders() {
         .count();
     assert!(pale as f64 > 0.2 * (320.0 * 180.0), "{pale} pale pixels");
 }
+
+/// Python's `http.server` serving `dir` on a free loopback port; killed
+/// when dropped.
+struct PyServer(std::process::Child, u16);
+
+impl PyServer {
+    fn start(dir: &Path) -> PyServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let child = Command::new("python3")
+            .args([
+                "-m",
+                "http.server",
+                "--bind",
+                "127.0.0.1",
+                &port.to_string(),
+                "--directory",
+            ])
+            .arg(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 runs (the reference HTTP server)");
+        let up = (0..100).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        assert!(up, "python3 -m http.server did not start");
+        PyServer(child, port)
+    }
+}
+
+impl Drop for PyServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(cim_test_data),
+    ignore = "needs CIM_TEST_DATA, the shared data folder"
+)]
+fn a_tileset_over_http_renders_as_it_does_from_disk() {
+    let rel = "1.0/TilesetWithTreeBillboards/tileset.json";
+    let server = PyServer::start(&data());
+    let dir = tempfile::tempdir().unwrap();
+    let (local, remote) = (dir.path().join("local.png"), dir.path().join("http.png"));
+    assert!(snapshot(&data().join(rel), &local).status.success());
+    let url = format!("http://127.0.0.1:{}/{rel}", server.1);
+    let out = snapshot(Path::new(&url), &remote);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let a = image::open(&local).unwrap().to_rgba8();
+    let b = image::open(&remote).unwrap().to_rgba8();
+    let share = changed_share(&a, &b);
+    assert!(share < 0.001, "{:.3}% of the pixels differ", share * 100.0);
+}

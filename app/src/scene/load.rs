@@ -79,7 +79,11 @@ pub fn open_inputs(inputs: &[PathBuf]) -> Result<OpenedScene> {
             let mut chosen = None;
             for p in &data {
                 let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-                let results = cim_loaders::load_all(&abs);
+                let results = if is_url(p) {
+                    vec![cim_loaders::tiles3d::source::load_url(&p.to_string_lossy())]
+                } else {
+                    cim_loaders::load_all(&abs)
+                };
                 let crs = results
                     .iter()
                     .find_map(|r| r.as_ref().ok())
@@ -135,14 +139,31 @@ pub fn open_inputs(inputs: &[PathBuf]) -> Result<OpenedScene> {
     Ok(opened)
 }
 
+/// Whether a URL names a tileset JSON (query and fragment aside).
+fn is_tileset_url(u: &str) -> bool {
+    u.split(['?', '#'])
+        .next()
+        .is_some_and(|p| p.to_ascii_lowercase().ends_with(".json"))
+}
+
+fn is_url(p: &Path) -> bool {
+    let s = p.to_string_lossy();
+    s.starts_with("http://") || s.starts_with("https://")
+}
+
 /// A layer reference for a data file, drawn as its geometry suggests.
 pub fn layer_ref_for_file(p: &Path) -> LayerRef {
     LayerRef {
         layer: None,
-        name: p
-            .file_stem()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        name: match (p.file_stem(), p.parent().and_then(|d| d.file_name())) {
+            // `tileset.json` says little; its folder names the tileset.
+            (Some(stem), Some(dir)) if stem.eq_ignore_ascii_case("tileset") => {
+                dir.to_string_lossy().into_owned()
+            }
+            (stem, _) => stem
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        },
         source: p.to_string_lossy().into_owned(),
         kind: LayerKind::Auto,
         visible: true,
@@ -261,9 +282,18 @@ pub fn load_layer(
     let mut layer = match source {
         Source::Builtin(name) => demo::builtin_layer(&name)
             .ok_or_else(|| format!("builtin:{}: no such built-in layer", quote(&name)))?,
+        Source::Url(u) if is_tileset_url(&u) => {
+            let loaded = match preloaded.and_then(|mut r| r.pop()) {
+                Some(r) => r,
+                None => cim_loaders::tiles3d::source::load_url(&u),
+            }
+            .map_err(|e| e.to_string())?;
+            warnings.extend(loaded.warnings);
+            loaded.layer
+        }
         Source::Url(u) => {
             return Err(format!(
-                "{}: remote sources are not supported yet",
+                "{}: remote sources other than 3D Tiles tilesets (…/tileset.json) are not supported yet",
                 quote(&u)
             ));
         }

@@ -3,6 +3,8 @@
 //! building footprints as a shapefile with a `.prj`, and a float32 DEM as a
 //! GeoTIFF.
 
+pub mod tileset;
+
 use shapefile::dbase::{FieldName, FieldValue, Record, TableWriterBuilder};
 use std::path::Path;
 use tiff::encoder::{Compression, TiffEncoder, colortype};

@@ -478,7 +478,10 @@ fn restrict_levels(
     Ok(tms)
 }
 
-fn http_client(timeout: Duration, url: &str) -> Result<reqwest::blocking::Client, TileError> {
+pub(crate) fn http_client(
+    timeout: Duration,
+    url: &str,
+) -> Result<reqwest::blocking::Client, TileError> {
     // reqwest is built without a default crypto provider (to avoid aws-lc's
     // C build); use ring's. An error means one is installed already: fine.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -494,7 +497,7 @@ fn http_client(timeout: Duration, url: &str) -> Result<reqwest::blocking::Client
 }
 
 /// An error with its causes ("error sending request: connection refused").
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();
     while let Some(c) = cur {

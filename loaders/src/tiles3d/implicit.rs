@@ -5,7 +5,7 @@
 //! the children of available tiles, so the work is proportional to what is
 //! available, not to the size of the tree.
 
-use super::store::LocalStore;
+use super::store::{LocalStore, Store};
 use super::tileset::Limits;
 use cim_core::lod::tileset::{ContentRef, Tile, TileId, TileTree};
 use serde_json::Value;
@@ -118,7 +118,7 @@ pub struct Root<'a> {
 /// leaves its part of the tree out).
 pub fn expand(
     tree: &mut TileTree,
-    store: &LocalStore,
+    store: &Store,
     root: Root,
     limits: &Limits,
 ) -> Result<Vec<String>, String> {
@@ -149,7 +149,7 @@ pub fn expand(
 #[allow(clippy::too_many_arguments)]
 fn walk(
     tree: &mut TileTree,
-    store: &LocalStore,
+    store: &Store,
     root: &Root,
     s: &Subtree,
     top: Coord,
@@ -242,7 +242,9 @@ pub fn expand_one_for_fuzzing(bytes: &[u8], octree: bool, levels: u32) -> Result
         available_levels: levels + 2,
         subtree_uri: "{level}/{x}/{y}/{z}.subtree".into(),
     };
-    let store = LocalStore::for_tileset(std::path::Path::new("/nonexistent/tileset.json"));
+    let store = Store::Local(LocalStore::for_tileset(std::path::Path::new(
+        "/nonexistent/tileset.json",
+    )));
     let s = parse_subtree(bytes, &implicit, &store, "0/0/0/0.subtree")?;
     let mut tree = TileTree::default();
     let id = tree.push(Tile {
@@ -268,6 +270,7 @@ pub fn expand_one_for_fuzzing(bytes: &[u8], octree: bool, levels: u32) -> Result
     let limits = Limits {
         max_tiles: 100_000,
         max_external: 0,
+        ..Limits::default()
     };
     let mut subtrees = Vec::new();
     let top = Coord {
@@ -298,7 +301,7 @@ fn level_offset(n: u64, l: u32) -> u64 {
 fn parse_subtree(
     bytes: &[u8],
     implicit: &Implicit,
-    store: &LocalStore,
+    store: &Store,
     rel: &str,
 ) -> Result<Subtree, String> {
     let (json, internal): (Value, &[u8]) = if bytes.starts_with(b"subt") {

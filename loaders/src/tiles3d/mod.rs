@@ -65,6 +65,7 @@ pub fn read_content_bytes(
 /// A reader that panics (a bug, on some hostile input) fails that content
 /// only.
 pub fn read_content(ts: &tileset::Tileset, content: &ContentRef) -> Result<TileContent, String> {
+    // Read errors name the file already; decoding errors are given it.
     let bytes = ts.store.read(&content.uri)?;
     let resolve = |uri: &str| ts.store.read(&ts.store.resolve(&content.uri, uri)?);
     let read = || {
@@ -79,12 +80,7 @@ pub fn read_content(ts: &tileset::Tileset, content: &ContentRef) -> Result<TileC
     };
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(read))
         .unwrap_or_else(|_| Err("the content reader failed on this content (a bug)".into()))
-        .map_err(|e| {
-            format!(
-                "{}: {e}",
-                cim_core::message::path(&ts.store.path(&content.uri))
-            )
-        })
+        .map_err(|e| format!("{}: {e}", ts.store.show(&content.uri)))
 }
 
 /// Whether `path` is a 3D Tiles tileset: a `.json` file whose first

@@ -1,5 +1,6 @@
-//! A local tileset as a [`TileSource`] layer: what `load_all` returns for
-//! a `tileset.json`.
+//! A tileset (a folder or a web server) as a [`TileSource`] layer: what
+//! `load_all` returns for a `tileset.json`, and [`load_url`] for an
+//! `http(s)://…/tileset.json`.
 
 use super::{summary, tileset};
 use crate::{LoadError, Loaded};
@@ -10,14 +11,14 @@ use cim_core::{Layer, LayerContent, LayerKind};
 use std::path::Path;
 use std::sync::Arc;
 
-/// A tileset on disk, read a content at a time.
+/// A tileset, read a content at a time.
 #[derive(Debug)]
-pub struct LocalTileset {
+pub struct TilesetSource {
     tileset: tileset::Tileset,
     ecef: bool,
 }
 
-impl TileSource for LocalTileset {
+impl TileSource for TilesetSource {
     fn tree(&self) -> &TileTree {
         &self.tileset.tree
     }
@@ -47,22 +48,45 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
             format: "3D Tiles",
             detail,
         })?;
-    // A georeferenced tileset sits near the Earth's surface in ECEF; any
-    // other is in a local frame.
-    let ecef = summary::wgs84_extent(&ts).is_some();
+    // `tileset.json` says little; its folder names the tileset.
     let name = match path.parent().and_then(|p| p.file_name()) {
         Some(dir) if crate::layer_name(path).eq_ignore_ascii_case("tileset") => {
             dir.to_string_lossy().into_owned()
         }
         _ => crate::layer_name(path),
     };
-    let source = LocalTileset { tileset: ts, ecef };
+    Ok(layer(ts, name, &crate::show(path)))
+}
+
+/// Opens the tileset at an `http(s)://` URL as a layer.
+pub fn load_url(url: &str) -> Result<Loaded, LoadError> {
+    let ts = tileset::open_url(url, &tileset::Limits::default()).map_err(|detail| {
+        LoadError::Invalid {
+            path: url.into(),
+            format: "3D Tiles",
+            detail,
+        }
+    })?;
+    let mut parts = url.trim_end_matches('/').rsplit('/');
+    let file = parts.next().unwrap_or("tileset");
+    let name = match parts.next() {
+        Some(dir) if file.eq_ignore_ascii_case("tileset.json") => dir.to_string(),
+        _ => file.trim_end_matches(".json").to_string(),
+    };
+    Ok(layer(ts, name, &cim_core::message::quote(url)))
+}
+
+fn layer(ts: tileset::Tileset, name: String, shown: &str) -> Loaded {
+    // A georeferenced tileset sits near the Earth's surface in ECEF; any
+    // other is in a local frame.
+    let ecef = summary::wgs84_extent(&ts).is_some();
+    let source = TilesetSource { tileset: ts, ecef };
     let warnings = source
         .problems()
         .into_iter()
-        .map(|p| format!("{}: {p}", crate::show(path)))
+        .map(|p| format!("{shown}: {p}"))
         .collect();
-    Ok(Loaded {
+    Loaded {
         layer: Layer {
             name,
             format: "3D Tiles".into(),
@@ -75,5 +99,5 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
         },
         warnings,
         detail: None,
-    })
+    }
 }

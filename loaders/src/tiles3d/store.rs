@@ -1,10 +1,114 @@
-//! Where a tileset's files come from. A local tileset is a folder: every
-//! URI it names is resolved against the file that names it, and must stay
-//! inside the tileset's root folder (a `../` that climbs out, an absolute
-//! path or a `file://` URI is refused), so a tileset cannot make the
-//! viewer read arbitrary files.
+//! Where a tileset's files come from: a folder ([`LocalStore`]) or a web
+//! server ([`HttpStore`]). Every URI is resolved against the file that
+//! names it. A local tileset must stay inside its root folder (a `../`
+//! that climbs out, an absolute path or a `file://` URI is refused), so a
+//! tileset cannot make the viewer read arbitrary files; an HTTP tileset may
+//! name other http(s) URLs, never a `file://` one.
 
 use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
+
+/// A tileset's store, local or remote.
+#[derive(Clone, Debug)]
+pub enum Store {
+    Local(LocalStore),
+    Http(HttpStore),
+}
+
+impl Store {
+    /// `uri` as named by the file at `from` (`""` for the root tileset):
+    /// a path below a local root, or an absolute URL.
+    pub fn resolve(&self, from: &str, uri: &str) -> Result<String, String> {
+        match self {
+            Store::Local(s) => s.resolve(from, uri),
+            Store::Http(s) => s.resolve(from, uri),
+        }
+    }
+
+    /// The bytes of a resolved file.
+    pub fn read(&self, rel: &str) -> Result<Vec<u8>, String> {
+        match self {
+            Store::Local(s) => s.read(rel),
+            Store::Http(s) => s.read(rel),
+        }
+    }
+
+    /// How to name a resolved file in a message.
+    pub fn show(&self, rel: &str) -> String {
+        match self {
+            Store::Local(s) => cim_core::message::path(&s.path(rel)),
+            Store::Http(_) => cim_core::message::quote(rel).into_owned(),
+        }
+    }
+}
+
+/// A tileset on a web server. Requests time out (a stalled server fails
+/// the tile, it does not hang it) and bodies are bounded.
+#[derive(Clone, Debug)]
+pub struct HttpStore {
+    client: reqwest::blocking::Client,
+}
+
+/// Longest a request may take, headers and body.
+pub const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl HttpStore {
+    pub fn new(url: &str, timeout: Duration) -> Result<HttpStore, String> {
+        let client =
+            crate::tiles::tile_source::http_client(timeout, url).map_err(|e| e.to_string())?;
+        Ok(HttpStore { client })
+    }
+
+    /// `uri` against the URL `from` (an absolute URL: the root tileset's
+    /// own, or a file below it).
+    ///
+    /// ```
+    /// use cim_loaders::tiles3d::store::HttpStore;
+    /// let s = HttpStore::new("http://example.com/t/tileset.json", std::time::Duration::from_secs(5)).unwrap();
+    /// let from = "http://example.com/t/sub/tileset.json";
+    /// assert_eq!(s.resolve(from, "../a b.b3dm").unwrap(), "http://example.com/t/a%20b.b3dm");
+    /// assert!(s.resolve(from, "file:///etc/passwd").is_err());
+    /// ```
+    pub fn resolve(&self, from: &str, uri: &str) -> Result<String, String> {
+        let base = reqwest::Url::parse(from)
+            .map_err(|e| format!("{}: {e}", cim_core::message::quote(from)))?;
+        let url = base
+            .join(uri)
+            .map_err(|e| format!("{}: {e}", cim_core::message::quote(uri)))?;
+        match url.scheme() {
+            "http" | "https" => Ok(url.to_string()),
+            other => Err(format!(
+                "{}: a {other}: URI in an HTTP tileset is refused",
+                cim_core::message::quote(uri)
+            )),
+        }
+    }
+
+    /// GETs `url`: a success status and a body of at most
+    /// [`MAX_FILE_BYTES`], within the store's timeout.
+    pub fn read(&self, url: &str) -> Result<Vec<u8>, String> {
+        use std::io::Read;
+        let shown = cim_core::message::quote(url);
+        let chain = |e: &reqwest::Error| crate::tiles::tile_source::error_chain(e);
+        let resp = self
+            .client
+            .get(url)
+            .send()
+            .map_err(|e| format!("{shown}: {}", chain(&e)))?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(format!("{shown}: HTTP status {}", status.as_u16()));
+        }
+        let mut body = Vec::new();
+        resp.take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| format!("{shown}: reading the body: {e}"))?;
+        if body.len() as u64 > MAX_FILE_BYTES {
+            return Err(format!("{shown}: larger than {MAX_FILE_BYTES} bytes"));
+        }
+        Ok(body)
+    }
+}
 
 /// Largest file read as one tile, tileset or subtree.
 pub const MAX_FILE_BYTES: u64 = 1 << 30;

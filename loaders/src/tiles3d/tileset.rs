@@ -3,7 +3,7 @@
 //! external tilesets (followed once, cycles refused) and implicit tiling.
 
 use super::implicit::{self, Implicit};
-use super::store::LocalStore;
+use super::store::{HttpStore, LocalStore, Store};
 use cim_core::lod::tileset::{BoundingVolume, ContentRef, Refine, Tile, TileId, TileTree};
 use glam::{DMat4, DVec3};
 use serde_json::Value;
@@ -15,6 +15,8 @@ use std::path::Path;
 pub struct Limits {
     pub max_tiles: usize,
     pub max_external: usize,
+    /// Longest an HTTP request may take (a stalled server fails the file).
+    pub http_timeout: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -22,6 +24,7 @@ impl Default for Limits {
         Limits {
             max_tiles: 4_000_000,
             max_external: 100_000,
+            http_timeout: super::store::HTTP_TIMEOUT,
         }
     }
 }
@@ -48,7 +51,7 @@ pub struct Tileset {
     /// Parts that could not be read: an external tileset or subtree that
     /// is missing, cyclic or malformed.
     pub errors: Vec<PartError>,
-    pub store: LocalStore,
+    pub store: Store,
     /// The root tileset's `schema` (or `schemaUri`), `metadata` and
     /// `groups` (3D Tiles 1.1 metadata), and each tile's `metadata`.
     pub schema: Option<Value>,
@@ -73,11 +76,23 @@ impl Tileset {
 /// names. A root tileset that cannot be read is an error; a broken part of
 /// it is recorded in [`Tileset::errors`].
 pub fn open(path: &Path, limits: &Limits) -> Result<Tileset, String> {
-    let store = LocalStore::for_tileset(path);
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .ok_or("a tileset path must name a file")?;
+    open_in(Store::Local(LocalStore::for_tileset(path)), name, limits)
+}
+
+/// [`open`] for a tileset on a web server (`http://…/tileset.json`).
+pub fn open_url(url: &str, limits: &Limits) -> Result<Tileset, String> {
+    let store = Store::Http(HttpStore::new(url, limits.http_timeout)?);
+    // Normalised, so every URI resolves against the same form.
+    let root = store.resolve(url, url)?;
+    open_in(store, root, limits)
+}
+
+/// Opens the tileset file `name` of `store`.
+fn open_in(store: Store, name: String, limits: &Limits) -> Result<Tileset, String> {
     let json = parse_json(&store.read(&name)?)?;
     let asset = json
         .get("asset")
