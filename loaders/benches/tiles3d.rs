@@ -12,9 +12,9 @@
 #[path = "bench_data/tileset.rs"]
 mod tileset_data;
 
-use tileset_data::{b3dm, block_glb, write_tileset};
 use cim_loaders::tiles3d::{ContentContext, read_content_bytes, summary, tileset};
 use std::time::{Duration, Instant};
+use tileset_data::{b3dm, block_glb, write_tileset};
 
 fn throughput(label: &str, bytes: &[u8]) {
     let resolve = |uri: &str| -> Result<Vec<u8>, String> { Err(uri.to_string()) };

@@ -8,7 +8,7 @@
 //! footprints, 12 m × 9 m on a 20 m grid, with ID/HEIGHT/USE) and
 //! `/tmp/bench/dem.tif` (SIZE² float32 cells of 2 m, uncompressed, striped).
 //! A fourth argument LEVELS writes `/tmp/bench/city/tileset.json`: a 3D
-//! Tiles quadtree of LEVELS levels (7: 21 845 tiles, 57 M triangles of
+//! Tiles quadtree of LEVELS levels (8: 21 845 tiles, 57 M triangles of
 //! 36 × 36-cell blocks with buildings; see `bench_data::tileset`).
 //! `cim bench` then measures load, first frame, frame time and memory.
 

@@ -233,6 +233,7 @@ fn sample_bench_frame(
     stats: Res<crate::headless::frame_stats::FrameStats>,
     terrain: Res<crate::stream::terrain::TerrainTiles>,
     plane: Res<crate::stream::basemap::PlaneTiles>,
+    tilesets: Res<crate::stream::tiles3d::TilesetStreams>,
     meshes: Query<(
         &crate::headless::frame_stats::MeshStats,
         Has<Mesh3d>,
@@ -264,7 +265,8 @@ fn sample_bench_frame(
         r.lod_s = stats.take(Stage::Lod).as_secs_f64();
         r.upload_s = stats.take(Stage::Upload).as_secs_f64();
         r.gpu_mesh_bytes = meshes.iter().map(|(m, _, _)| u64::from(m.bytes)).sum();
-        r.stream_resident_bytes = (terrain.resident_bytes() + plane.resident_bytes()) as u64;
+        r.stream_resident_bytes =
+            (terrain.resident_bytes() + plane.resident_bytes() + tilesets.resident_bytes()) as u64;
     }
 }
 

@@ -10,7 +10,7 @@ use cim_core::message::quote;
 use cim_core::model::grid::Grid;
 use cim_core::model::layer::{Layer, LayerContent, LayerKind};
 use cim_core::scene::demo;
-use cim_core::scene::{FORMAT_VERSION, LayerRef, SceneDoc, Source, Style};
+use cim_core::scene::{FORMAT_VERSION, LayerRef, Placement, SceneDoc, Source, Style};
 use glam::DVec3;
 use std::path::{Path, PathBuf};
 
@@ -169,6 +169,7 @@ pub fn layer_ref_for_file(p: &Path) -> LayerRef {
         visible: true,
         opacity: 1.0,
         style: Style::default(),
+        placement: None,
     }
 }
 
@@ -406,7 +407,8 @@ pub fn load_layer(
             scene_crs.label()
         ));
     }
-    place_local_tiles(&mut layer).map_err(|e| format!("{shown}: cannot place its tiles: {e}"))?;
+    place_tiles(&mut layer, r.placement.as_ref())
+        .map_err(|e| format!("{shown}: cannot place its tiles: {e}"))?;
     if let LayerContent::Raster(g) = &mut layer.content {
         let inf = g.drop_infinite();
         if inf > 0 {
@@ -447,17 +449,28 @@ fn drop_unplaceable(layer: &mut Layer) -> usize {
 }
 
 /// A tileset in a local frame (no CRS) is taken to be in scene
-/// coordinates, as other layers without a CRS are.
-fn place_local_tiles(layer: &mut Layer) -> Result<(), String> {
-    if let LayerContent::Tiles(t) = &mut layer.content
-        && t.placement.is_none()
-    {
-        let frame = Frame::Local(DVec3::ZERO);
-        t.placement = Some(std::sync::Arc::new(TilePlacement::new(
-            t.source.tree(),
-            frame,
-        )?));
-    }
+/// coordinates, as other layers without a CRS are; then the document's
+/// `placement`, if any, moves it about the centre of its extent.
+fn place_tiles(layer: &mut Layer, placement: Option<&Placement>) -> Result<(), String> {
+    let LayerContent::Tiles(t) = &mut layer.content else {
+        return Ok(());
+    };
+    let tree = t.source.tree();
+    let placed = match t.placement.take() {
+        Some(p) => p,
+        None => std::sync::Arc::new(TilePlacement::new(
+            tree,
+            Frame::Local(glam::DMat4::IDENTITY),
+        )?),
+    };
+    t.placement = Some(match (placement, placed.extent()) {
+        (Some(p), Some(extent)) => {
+            p.check()?;
+            let frame = placed.frame.then(p.matrix(extent.center()));
+            std::sync::Arc::new(TilePlacement::new(tree, frame)?)
+        }
+        _ => placed,
+    });
     Ok(())
 }
 
@@ -488,7 +501,7 @@ pub fn reproject(layer: &mut Layer, from: &CrsDef, to: &CrsDef) -> Result<usize,
         LayerContent::Tiles(t) => {
             // Tiles are placed, not rewritten: each content is brought into
             // the scene CRS through `fwd` as it streams in.
-            let frame = Frame::Ecef(std::sync::Arc::new(fwd));
+            let frame = Frame::Ecef(std::sync::Arc::new(fwd), glam::DMat4::IDENTITY);
             t.placement = Some(std::sync::Arc::new(TilePlacement::new(
                 t.source.tree(),
                 frame,
@@ -542,6 +555,54 @@ mod tests {
         let mut r = layer_ref_for_file(Path::new(source));
         r.layer = layer.map(str::to_string);
         r
+    }
+
+    /// A local tileset (one tile, a sphere of radius 10 m at the origin)
+    /// is moved by the document's placement about the centre of its extent.
+    #[test]
+    fn a_tileset_is_placed_as_the_document_says() {
+        let dir = tempfile::tempdir().unwrap();
+        let seed =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../loaders/fuzz/corpus/b3dm/seed-triangle");
+        std::fs::copy(seed, dir.path().join("a.b3dm")).unwrap();
+        std::fs::write(
+            dir.path().join("tileset.json"),
+            r#"{"asset":{"version":"1.0"},"geometricError":1,"root":{"boundingVolume":{"sphere":[0,0,0,10]},"geometricError":0,"refine":"ADD","content":{"uri":"a.b3dm"}}}"#,
+        )
+        .unwrap();
+        let crs = CrsDef::parse("EPSG:4547").unwrap();
+        let mut r = layer_ref_for_file(&dir.path().join("tileset.json"));
+        assert_eq!(r.name, dir.path().file_name().unwrap().to_string_lossy());
+        let plain = load_layer(&r, None, &crs, None)
+            .unwrap()
+            .layer
+            .bbox()
+            .unwrap();
+        assert!(plain.center().length() < 1e-9, "{plain:?}");
+        r.placement = Some(Placement {
+            offset: [38_500_000.0, 2_500_000.0, 5.0],
+            heading_deg: 30.0,
+            scale: 2.0,
+        });
+        let moved = load_layer(&r, None, &crs, None)
+            .unwrap()
+            .layer
+            .bbox()
+            .unwrap();
+        assert!((moved.center() - DVec3::new(38_500_000.0, 2_500_000.0, 5.0)).length() < 1e-6);
+        assert!(
+            (moved.size().z - 40.0).abs() < 1e-9,
+            "scaled twice: {moved:?}"
+        );
+        r.placement = Some(Placement {
+            offset: [0.0; 3],
+            heading_deg: 0.0,
+            scale: 0.0,
+        });
+        let Err(e) = load_layer(&r, None, &crs, None) else {
+            panic!("a zero scale is refused")
+        };
+        assert!(e.contains("scale above 0"), "{e}");
     }
 
     #[test]

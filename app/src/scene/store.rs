@@ -545,6 +545,7 @@ mod tests {
             visible: true,
             opacity: 1.0,
             style: Style::default(),
+            placement: None,
         }
     }
 

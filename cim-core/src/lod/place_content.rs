@@ -177,7 +177,8 @@ mod tests {
         // A tile far out in a local frame, put at a Gauss-Krüger easting.
         let tree = one_tile(DMat4::from_translation(DVec3::new(100.0, 0.0, 0.0)));
         let offset = DVec3::new(38_500_000.0, 2_500_000.0, 0.0);
-        let placement = TilePlacement::new(&tree, Frame::Local(offset)).unwrap();
+        let placement =
+            TilePlacement::new(&tree, Frame::Local(DMat4::from_translation(offset))).unwrap();
         let content = TileContent {
             meshes: vec![ContentMesh {
                 transform: DMat4::from_translation(DVec3::new(0.0, 5.0, 0.0)),

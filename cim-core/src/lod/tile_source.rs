@@ -13,7 +13,7 @@ use crate::lod::LodTree;
 use crate::lod::tileset::{ContentRef, TileId, TileTree};
 use crate::model::geometry::Bbox;
 use crate::model::tile_content::TileContent;
-use glam::DVec3;
+use glam::{DMat4, DVec3};
 use std::fmt;
 use std::sync::Arc;
 
@@ -29,20 +29,22 @@ pub trait TileSource: Send + Sync + fmt::Debug {
     fn problems(&self) -> Vec<String>;
 }
 
-/// How the tree's frame maps into the scene CRS.
+/// How the tree's frame maps into the scene CRS; each then moved by an
+/// affine map in scene coordinates (a placement the scene document asks
+/// for; identity otherwise).
 #[derive(Clone)]
 pub enum Frame {
     /// Earth-centred coordinates, through PROJ (EPSG:4978 → scene CRS).
-    Ecef(Arc<Transformer>),
-    /// A local frame in metres, put at this scene position.
-    Local(DVec3),
+    Ecef(Arc<Transformer>, DMat4),
+    /// A local frame in metres, taken as scene coordinates.
+    Local(DMat4),
 }
 
 impl fmt::Debug for Frame {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Frame::Ecef(_) => write!(f, "Ecef"),
-            Frame::Local(o) => write!(f, "Local({o})"),
+            Frame::Ecef(_, m) => write!(f, "Ecef({m})"),
+            Frame::Local(m) => write!(f, "Local({m})"),
         }
     }
 }
@@ -50,14 +52,26 @@ impl fmt::Debug for Frame {
 impl Frame {
     /// Maps points of the tree's frame into the scene CRS, in place.
     pub fn to_scene(&self, pts: &mut [DVec3]) -> Result<(), String> {
-        match self {
-            Frame::Ecef(t) => t.transform_many(pts).map_err(|e| e.to_string()),
-            Frame::Local(o) => {
-                for p in pts {
-                    *p += *o;
-                }
-                Ok(())
+        let m = match self {
+            Frame::Ecef(t, m) => {
+                t.transform_many(pts).map_err(|e| e.to_string())?;
+                m
             }
+            Frame::Local(m) => m,
+        };
+        if *m != DMat4::IDENTITY {
+            for p in pts {
+                *p = m.transform_point3(*p);
+            }
+        }
+        Ok(())
+    }
+
+    /// The same frame, then moved by `m` (scene coordinates).
+    pub fn then(&self, m: DMat4) -> Frame {
+        match self {
+            Frame::Ecef(t, a) => Frame::Ecef(t.clone(), m * *a),
+            Frame::Local(a) => Frame::Local(m * *a),
         }
     }
 }

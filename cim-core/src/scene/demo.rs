@@ -152,6 +152,7 @@ pub fn demo_scene() -> SceneDoc {
         visible: true,
         opacity: 1.0,
         style: st,
+        placement: None,
     };
     let view = |name: &str, eye: [f64; 3], target: [f64; 3]| View {
         name: name.into(),

@@ -101,6 +101,65 @@ pub struct LayerRef {
     pub opacity: f32,
     #[serde(default, skip_serializing_if = "Style::is_default")]
     pub style: Style,
+    /// Where a tileset is put, when its own placement is not what the scene
+    /// needs (a local-frame model, a tileset a few metres off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<Placement>,
+}
+
+/// A move, turn and scale of a tileset about the centre of its extent
+/// in the scene CRS: `p' = c + offset + R(heading) · scale · (p − c)`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Placement {
+    /// Scene-CRS metres (east, north, up).
+    #[serde(default)]
+    pub offset: [f64; 3],
+    /// Turn about the vertical, degrees clockwise from north (as a
+    /// compass: 90 turns north to east).
+    #[serde(default)]
+    pub heading_deg: f64,
+    #[serde(default = "one_f64")]
+    pub scale: f64,
+}
+
+fn one_f64() -> f64 {
+    1.0
+}
+
+impl Placement {
+    /// The affine map it is, about `centre`.
+    ///
+    /// ```
+    /// use cim_core::scene::Placement;
+    /// use cim_core::DVec3;
+    /// let p = Placement { offset: [10.0, 0.0, 0.0], heading_deg: 90.0, scale: 2.0 };
+    /// let m = p.matrix(DVec3::new(100.0, 100.0, 0.0));
+    /// // One metre north of the centre goes two metres east, then 10 m on.
+    /// let q = m.transform_point3(DVec3::new(100.0, 101.0, 0.0));
+    /// assert!((q - DVec3::new(112.0, 100.0, 0.0)).length() < 1e-9);
+    /// ```
+    pub fn matrix(&self, centre: glam::DVec3) -> glam::DMat4 {
+        use glam::{DMat4, DVec3};
+        DMat4::from_translation(centre + DVec3::from_array(self.offset))
+            * DMat4::from_rotation_z(-self.heading_deg.to_radians())
+            * DMat4::from_scale(DVec3::splat(self.scale))
+            * DMat4::from_translation(-centre)
+    }
+
+    /// Finite numbers and a positive scale.
+    pub fn check(&self) -> Result<(), String> {
+        let finite = self
+            .offset
+            .iter()
+            .chain([&self.heading_deg, &self.scale])
+            .all(|v| v.is_finite());
+        if !finite || self.scale <= 0.0 {
+            return Err(format!(
+                "placement needs finite numbers and a scale above 0 (got {self:?})"
+            ));
+        }
+        Ok(())
+    }
 }
 
 fn yes() -> bool {
@@ -461,6 +520,11 @@ mod tests {
                     color: Some("#ff8800".into()),
                     ..Default::default()
                 },
+                placement: Some(Placement {
+                    offset: [1.0, -2.0, 0.5],
+                    heading_deg: 12.5,
+                    scale: 1.0,
+                }),
             }],
             views: vec![View {
                 name: "overview".into(),
@@ -470,6 +534,23 @@ mod tests {
             clock: Some(SceneClock::for_local_day(2024, 6, 21, 14.0, 8.0)),
             basemaps: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_tileset_placement_reads_with_defaults() {
+        let doc = SceneDoc::from_toml_str(
+            "format_version = 1\nname = \"t\"\ncrs = \"EPSG:4547\"\norigin = [0.0, 0.0, 0.0]\n\
+             [[layer]]\nname = \"m\"\nsource = \"t/tileset.json\"\n\
+             [layer.placement]\noffset = [1.0, 2.0, 3.0]\n",
+            Path::new("t.cim.toml"),
+        )
+        .unwrap();
+        let p = doc.layers[0].placement.expect("a placement");
+        assert_eq!(
+            (p.offset, p.heading_deg, p.scale),
+            ([1.0, 2.0, 3.0], 0.0, 1.0)
+        );
+        assert!(doc.to_toml_string().contains("[layer.placement]"));
     }
 
     #[test]
@@ -515,6 +596,7 @@ mod tests {
                 theme: Some(cat.clone()),
                 ..Default::default()
             },
+            placement: None,
         });
         let text = doc.to_toml_string();
         assert!(text.contains("[layer.style.theme]"), "{text}");
