@@ -70,8 +70,43 @@ fn answer(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
 fn limits() -> tileset::Limits {
     tileset::Limits {
         http_timeout: Duration::from_secs(2),
+        cache_dir: None,
         ..Default::default()
     }
+}
+
+#[test]
+fn content_is_kept_in_the_disk_cache_and_tilesets_are_asked_for_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/b3dm/seed-triangle");
+    std::fs::copy(seed, dir.path().join("a.b3dm")).unwrap();
+    let json = |e: f64| {
+        format!(
+            r#"{{"asset":{{"version":"1.0"}},"geometricError":{e},"root":{{"boundingVolume":{{"sphere":[0,0,0,5]}},"geometricError":0,"refine":"ADD","content":{{"uri":"a.b3dm"}}}}}}"#
+        )
+    };
+    std::fs::write(dir.path().join("tileset.json"), json(1.0)).unwrap();
+    let base = serve(dir.path().to_path_buf());
+    let cached = tileset::Limits {
+        cache_dir: Some(cache.path().to_path_buf()),
+        ..limits()
+    };
+    let url = format!("{base}/tileset.json");
+    let s = summary::summarise(&tileset::open_url(&url, &cached).unwrap(), true);
+    assert_eq!(s.deep.unwrap().triangle_count, 1);
+    // The server loses the content and republishes the tileset: the
+    // content comes from the cache, the tileset anew.
+    std::fs::remove_file(dir.path().join("a.b3dm")).unwrap();
+    std::fs::write(dir.path().join("tileset.json"), json(7.0)).unwrap();
+    let ts = tileset::open_url(&url, &cached).unwrap();
+    assert_eq!(ts.tree.tile(0).geometric_error, 0.0);
+    let s = summary::summarise(&ts, true);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!(s.deep.unwrap().triangle_count, 1);
+    // Without the cache the content is gone.
+    let s = summary::summarise(&tileset::open_url(&url, &limits()).unwrap(), true);
+    assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
 }
 
 #[test]

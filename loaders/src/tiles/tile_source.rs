@@ -15,9 +15,10 @@
 //! (see `cim_core::imagery::tiles_needed`) and then compose with
 //! `cim_core::imagery::compose`.
 
+use crate::tiles::disk_cache::DiskCache;
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+
 use std::time::Duration;
 
 use cim_core::imagery::RgbaImage;
@@ -125,7 +126,7 @@ pub struct TileFetcher {
     /// For relative local templates: the folder they are relative to.
     local_base: Option<PathBuf>,
     http: Option<reqwest::blocking::Client>,
-    cache_dir: Option<PathBuf>,
+    cache: Option<DiskCache>,
     offline: bool,
 }
 
@@ -134,7 +135,7 @@ impl std::fmt::Debug for TileFetcher {
         f.debug_struct("TileFetcher")
             .field("tms", &self.tms.id)
             .field("template", &self.template)
-            .field("cache_dir", &self.cache_dir)
+            .field("cache_dir", &self.cache_dir())
             .field("offline", &self.offline)
             .finish()
     }
@@ -145,10 +146,14 @@ impl TileFetcher {
     /// capabilities, from the cache when offline or when the service cannot
     /// be reached) and checks its URL template.
     pub fn new(source: &TileSource, options: &FetchOptions) -> Result<TileFetcher, TileError> {
-        let cache_dir = if options.no_cache {
+        let cache = if options.no_cache {
             None
         } else {
-            options.cache_dir.clone().or_else(default_cache_dir)
+            options
+                .cache_dir
+                .clone()
+                .or_else(default_cache_dir)
+                .map(DiskCache::new)
         };
         let resolve = |p: &Path| match &options.base_dir {
             Some(base) if p.is_relative() => base.join(p),
@@ -161,7 +166,7 @@ impl TileFetcher {
             style: String::new(),
             local_base: None,
             http: None,
-            cache_dir,
+            cache,
             offline: options.offline,
         };
         match source {
@@ -260,7 +265,7 @@ impl TileFetcher {
 
     /// The disk cache in use, if any.
     pub fn cache_dir(&self) -> Option<&Path> {
-        self.cache_dir.as_deref()
+        self.cache.as_ref().map(DiskCache::dir)
     }
 
     /// The URL (or path) of a tile.
@@ -407,48 +412,23 @@ impl TileFetcher {
         Ok(Some(body))
     }
 
-    fn cache_path(&self, url: &str) -> Option<PathBuf> {
-        let dir = self.cache_dir.as_ref()?;
-        let key = format!("{:032x}", fnv1a_128(url.as_bytes()));
-        Some(dir.join(&key[..2]).join(&key))
-    }
-
     fn cache_get(&self, url: &str) -> Option<Vec<u8>> {
-        std::fs::read(self.cache_path(url)?).ok()
+        self.cache.as_ref()?.get(url)
     }
 
     fn cache_remove(&self, url: &str) {
-        if let Some(p) = self.cache_path(url) {
-            let _ = std::fs::remove_file(p);
+        if let Some(c) = &self.cache {
+            c.remove(url);
         }
     }
 
-    /// Writes through a temporary file and a rename, so a reader (another
-    /// thread, another CIM Studio) never sees half a tile.
     fn cache_put(&self, url: &str, bytes: &[u8]) -> Result<(), TileError> {
-        static SEQ: AtomicU64 = AtomicU64::new(0);
-        let Some(path) = self.cache_path(url) else {
-            return Ok(());
-        };
-        let dir = path.parent().expect("cache paths have a parent");
-        let io = |p: &Path| {
-            let p = p.to_path_buf();
-            move |source| TileError::Io { path: p, source }
-        };
-        std::fs::create_dir_all(dir).map_err(io(dir))?;
-        let tmp = dir.join(format!(
-            ".tmp-{}-{}",
-            std::process::id(),
-            SEQ.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
-        std::fs::rename(&tmp, &path).map_err(|source| {
-            let _ = std::fs::remove_file(&tmp);
-            TileError::Io {
-                path: path.clone(),
-                source,
-            }
-        })
+        match &self.cache {
+            Some(c) => c
+                .put(url, bytes)
+                .map_err(|(path, source)| TileError::Io { path, source }),
+            None => Ok(()),
+        }
     }
 }
 
@@ -566,15 +546,6 @@ pub fn decode_tile(bytes: &[u8], what: &str) -> Result<RgbaImage, TileError> {
         .into_rgba8();
     let (w, h) = img.dimensions();
     Ok(RgbaImage::from_raw(w, h, img.into_raw()).expect("RGBA8 buffers are w·h·4 bytes"))
-}
-
-/// FNV-1a, 128-bit: a stable cache key (std's hashers may change between
-/// Rust releases, which would orphan the cache).
-fn fnv1a_128(data: &[u8]) -> u128 {
-    const OFFSET: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
-    const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;
-    data.iter()
-        .fold(OFFSET, |h, &b| (h ^ u128::from(b)).wrapping_mul(PRIME))
 }
 
 #[cfg(test)]

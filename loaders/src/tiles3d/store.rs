@@ -5,6 +5,7 @@
 //! tileset cannot make the viewer read arbitrary files; an HTTP tileset may
 //! name other http(s) URLs, never a `file://` one.
 
+use crate::tiles::disk_cache::DiskCache;
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
@@ -43,20 +44,34 @@ impl Store {
 }
 
 /// A tileset on a web server. Requests time out (a stalled server fails
-/// the tile, it does not hang it) and bodies are bounded.
+/// the tile, it does not hang it) and bodies are bounded. Content and
+/// binary subtrees are kept in a disk cache; JSON (tilesets, which are
+/// republished in place) is always asked for.
 #[derive(Clone, Debug)]
 pub struct HttpStore {
     client: reqwest::blocking::Client,
+    cache: Option<DiskCache>,
+}
+
+/// The 3D Tiles download cache: `3dtiles` beside the basemap tile cache
+/// (`$XDG_CACHE_HOME/cim-studio/3dtiles`, …).
+pub fn default_cache_dir() -> Option<PathBuf> {
+    crate::tiles::tile_source::default_cache_dir().map(|d| d.with_file_name("3dtiles"))
 }
 
 /// Longest a request may take, headers and body.
 pub const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl HttpStore {
-    pub fn new(url: &str, timeout: Duration) -> Result<HttpStore, String> {
+    /// A store for the tileset at `url`; `cache`: where downloads are
+    /// kept (`None`: nowhere).
+    pub fn new(url: &str, timeout: Duration, cache: Option<PathBuf>) -> Result<HttpStore, String> {
         let client =
             crate::tiles::tile_source::http_client(timeout, url).map_err(|e| e.to_string())?;
-        Ok(HttpStore { client })
+        Ok(HttpStore {
+            client,
+            cache: cache.map(DiskCache::new),
+        })
     }
 
     /// `uri` against the URL `from` (an absolute URL: the root tileset's
@@ -64,7 +79,7 @@ impl HttpStore {
     ///
     /// ```
     /// use cim_loaders::tiles3d::store::HttpStore;
-    /// let s = HttpStore::new("http://example.com/t/tileset.json", std::time::Duration::from_secs(5)).unwrap();
+    /// let s = HttpStore::new("http://example.com/t/tileset.json", std::time::Duration::from_secs(5), None).unwrap();
     /// let from = "http://example.com/t/sub/tileset.json";
     /// assert_eq!(s.resolve(from, "../a b.b3dm").unwrap(), "http://example.com/t/a%20b.b3dm");
     /// assert!(s.resolve(from, "file:///etc/passwd").is_err());
@@ -87,6 +102,25 @@ impl HttpStore {
     /// GETs `url`: a success status and a body of at most
     /// [`MAX_FILE_BYTES`], within the store's timeout.
     pub fn read(&self, url: &str) -> Result<Vec<u8>, String> {
+        let cacheable = !url
+            .split(['?', '#'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase()
+            .ends_with(".json");
+        let cache = self.cache.as_ref().filter(|_| cacheable);
+        if let Some(bytes) = cache.and_then(|c| c.get(url)) {
+            return Ok(bytes);
+        }
+        let body = self.download(url)?;
+        if let Some(c) = cache {
+            // A cache that cannot be written costs a download next time.
+            let _ = c.put(url, &body);
+        }
+        Ok(body)
+    }
+
+    fn download(&self, url: &str) -> Result<Vec<u8>, String> {
         use std::io::Read;
         let shown = cim_core::message::quote(url);
         let chain = |e: &reqwest::Error| crate::tiles::tile_source::error_chain(e);

@@ -17,6 +17,8 @@ pub struct Limits {
     pub max_external: usize,
     /// Longest an HTTP request may take (a stalled server fails the file).
     pub http_timeout: std::time::Duration,
+    /// Where HTTP downloads are kept (`None`: not kept).
+    pub cache_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Limits {
@@ -25,6 +27,7 @@ impl Default for Limits {
             max_tiles: 4_000_000,
             max_external: 100_000,
             http_timeout: super::store::HTTP_TIMEOUT,
+            cache_dir: super::store::default_cache_dir(),
         }
     }
 }
@@ -85,7 +88,11 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Tileset, String> {
 
 /// [`open`] for a tileset on a web server (`http://…/tileset.json`).
 pub fn open_url(url: &str, limits: &Limits) -> Result<Tileset, String> {
-    let store = Store::Http(HttpStore::new(url, limits.http_timeout)?);
+    let store = Store::Http(HttpStore::new(
+        url,
+        limits.http_timeout,
+        limits.cache_dir.clone(),
+    )?);
     // Normalised, so every URI resolves against the same form.
     let root = store.resolve(url, url)?;
     open_in(store, root, limits)
