@@ -290,9 +290,15 @@ impl Reader<'_> {
                 None => Ok(None),
             }
         };
-        let t = attr("TRANSLATION")?;
-        let r = attr("ROTATION")?;
-        let s = attr("SCALE")?;
+        let with = |name: &str, comps: usize| match attr(name)? {
+            Some((_, n)) if n != comps => Err(format!(
+                "EXT_mesh_gpu_instancing {name} has {n} components, not {comps}"
+            )),
+            a => Ok(a),
+        };
+        let t = with("TRANSLATION", 3)?;
+        let r = with("ROTATION", 4)?;
+        let s = with("SCALE", 3)?;
         let count = [&t, &r, &s]
             .iter()
             .filter_map(|a| a.as_ref().map(|(v, n)| v.len() / n))
@@ -311,6 +317,9 @@ impl Reader<'_> {
                 DMat4::from_scale_rotation_translation(sc, ro, tr)
             })
             .collect::<Vec<_>>();
+        if instances.iter().any(|m| !m.is_finite()) {
+            return Err("EXT_mesh_gpu_instancing: non-finite instance transforms".into());
+        }
         self.out.instance_count += instances.len();
         if let Some(f) = node.extension_value("EXT_instance_features") {
             self.out.feature_count += feature_count_of(f);
