@@ -187,13 +187,7 @@ fn scene_crs_for(layer: &Layer) -> Result<(CrsDef, DVec3)> {
     }
     let to_wgs = Transformer::new(&crs, &CrsDef::wgs84())?;
     let ll = to_wgs.transform(DVec3::new(c.x, c.y, 0.0))?;
-    let zone = (((ll.x + 180.0) / 6.0).floor() as i32).clamp(0, 59) + 1;
-    let code = if ll.y >= 0.0 {
-        32600 + zone
-    } else {
-        32700 + zone
-    };
-    let utm = CrsDef::parse(&format!("EPSG:{code}"))?;
+    let utm = utm_zone(ll)?;
     let o = Transformer::new(&crs, &utm)?.transform(DVec3::new(c.x, c.y, 0.0))?;
     Ok((utm, DVec3::new(o.x.round(), o.y.round(), 0.0)))
 }
@@ -209,16 +203,16 @@ fn scene_crs_for_tiles(ecef: bool, c: DVec3) -> Result<(CrsDef, DVec3)> {
             DVec3::new(c.x.round(), c.y.round(), 0.0),
         ));
     }
-    let ll = cim_core::crs::enu::ecef_to_geodetic(c);
-    let zone = (((ll.x + 180.0) / 6.0).floor() as i32).clamp(0, 59) + 1;
-    let code = if ll.y >= 0.0 {
-        32600 + zone
-    } else {
-        32700 + zone
-    };
-    let utm = CrsDef::parse(&format!("EPSG:{code}"))?;
+    let utm = utm_zone(cim_core::crs::enu::ecef_to_geodetic(c))?;
     let o = Transformer::new(&CrsDef::parse("EPSG:4978")?, &utm)?.transform(c)?;
     Ok((utm, DVec3::new(o.x.round(), o.y.round(), o.z.round())))
+}
+
+/// The WGS 84 UTM zone (EPSG:326xx north, 327xx south) of a lon/lat.
+fn utm_zone(ll: DVec3) -> Result<CrsDef> {
+    let zone = (((ll.x + 180.0) / 6.0).floor() as i32).clamp(0, 59) + 1;
+    let code = if ll.y >= 0.0 { 32600 } else { 32700 } + zone;
+    Ok(CrsDef::parse(&format!("EPSG:{code}"))?)
 }
 
 /// Quads per side of a terrain tile (65 × 65 vertices).

@@ -485,10 +485,7 @@ fn update_plane_tiles(
             },
         );
     }
-    let viewport_h = cameras
-        .iter()
-        .find_map(|c| c.logical_viewport_size())
-        .map_or(1080.0, |s| f64::from(s.y));
+    let viewport_h = f64::from(crate::stream::view::stream_view(&rig, &cameras).0.y);
     plane.select(rig.pose.eye, viewport_h, rig.fov_y, &drapes.lod, &mut cut);
     let eye = rig.pose.eye;
     let plan = tiles.streamer.update(

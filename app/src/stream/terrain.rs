@@ -591,22 +591,8 @@ fn update_terrain_lod(
     mut store_commands: MessageWriter<StoreCommand>,
 ) {
     let _timer = StageTimer::start(stats.as_deref(), Stage::Lod);
-    let viewport = cameras
-        .iter()
-        .find_map(|c| c.logical_viewport_size())
-        .map_or(bevy::math::Vec2::new(1920.0, 1080.0), |s| {
-            s.max(bevy::math::Vec2::ONE)
-        });
+    let (viewport, frustum) = crate::stream::view::stream_view(&rig, &cameras);
     let viewport_h = viewport.y as f64;
-    // Tiles wholly outside the view are not drawn. The frustum is a little
-    // wider than the view, so tiles at the edges are there before they
-    // show and hills just outside still cast their shadows in.
-    let frustum = cim_core::lod::Frustum::new(
-        rig.pose.eye,
-        rig.pose.forward(),
-        rig.fov_y * 1.2,
-        (viewport.x / viewport.y) as f64 * 1.1,
-    );
     let tiles = &mut *tiles;
     // Forget layers that went away (their entities are despawned with
     // the layer).

@@ -460,18 +460,7 @@ fn update_tilesets(
     mut store_commands: MessageWriter<StoreCommand>,
 ) {
     let _timer = StageTimer::start(stats.as_deref(), Stage::Lod);
-    let viewport = cameras
-        .iter()
-        .find_map(|c| c.logical_viewport_size())
-        .map_or(bevy::math::Vec2::new(1920.0, 1080.0), |s| {
-            s.max(bevy::math::Vec2::ONE)
-        });
-    let frustum = cim_core::lod::Frustum::new(
-        rig.pose.eye,
-        rig.pose.forward(),
-        rig.fov_y * 1.2,
-        (viewport.x / viewport.y) as f64 * 1.1,
-    );
+    let (viewport, frustum) = crate::stream::view::stream_view(&rig, &cameras);
     let view = cim_core::lod::LodView {
         camera: rig.pose.eye,
         viewport_height_px: viewport.y as f64,

@@ -113,35 +113,6 @@ impl TileContent {
         self.points.iter().map(|p| p.positions.len()).sum()
     }
 
-    /// Bytes the content holds in memory (what a byte budget counts).
-    pub fn byte_size(&self) -> usize {
-        let mesh: usize = self
-            .meshes
-            .iter()
-            .map(|m| {
-                m.positions.len() * 12
-                    + m.normals.len() * 12
-                    + m.uvs.len() * 8
-                    + m.colors.len() * 4
-                    + m.indices.len() * 4
-                    + m.feature_ids.len() * 4
-                    + m.instances.len() * 128
-                    + m.material.texture.as_ref().map_or(0, |t| t.rgba.len())
-            })
-            .sum();
-        let points: usize = self
-            .points
-            .iter()
-            .map(|p| {
-                p.positions.len() * 12
-                    + p.colors.len() * 4
-                    + p.normals.len() * 12
-                    + p.feature_ids.len() * 4
-            })
-            .sum();
-        mesh + points
-    }
-
     /// Appends `other` (the inner tiles of a composite).
     pub fn append(&mut self, mut other: TileContent) {
         self.meshes.append(&mut other.meshes);

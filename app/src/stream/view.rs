@@ -1,0 +1,24 @@
+//! What every streamed source selects its tiles for: the main camera's
+//! viewport and a culling frustum a little wider than the view (tiles at
+//! the edges are in before they show, and what stands just outside still
+//! casts its shadow in).
+
+use crate::view::camera::{CameraRig, MainCamera};
+use bevy::prelude::*;
+use cim_core::lod::Frustum;
+
+/// The viewport (logical pixels; 1920 × 1080 before the first frame) and
+/// the culling frustum of the main camera.
+pub fn stream_view(rig: &CameraRig, cameras: &Query<&Camera, With<MainCamera>>) -> (Vec2, Frustum) {
+    let viewport = cameras
+        .iter()
+        .find_map(|c| c.logical_viewport_size())
+        .map_or(Vec2::new(1920.0, 1080.0), |s| s.max(Vec2::ONE));
+    let frustum = Frustum::new(
+        rig.pose.eye,
+        rig.pose.forward(),
+        rig.fov_y * 1.2,
+        f64::from(viewport.x / viewport.y) * 1.1,
+    );
+    (viewport, frustum)
+}
