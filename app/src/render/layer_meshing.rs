@@ -229,9 +229,10 @@ pub fn start_builds(
         layer_materials.0.insert(slot.id, vec![(material, 1.0)]);
         layer_materials.1.remove(&slot.id);
         feature_styles.remove_layer(slot.id);
-        if kind == LayerKind::Terrain {
-            // Its tiles come and go with the view; `terrain` redraws them
-            // when it sees the new material.
+        if matches!(kind, LayerKind::Terrain | LayerKind::Tiles) {
+            // Its tiles come and go with the view; `stream::terrain` and
+            // `stream::tiles3d` redraw them when they see the new material
+            // (no build lands later to despawn them).
             slot.spawned = true;
             slot.tick += 1;
             spawned_any = true;

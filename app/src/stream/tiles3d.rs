@@ -48,6 +48,10 @@ const UPLOAD_VERTICES_PER_FRAME: usize = 1 << 18;
 /// One tileset layer on screen.
 struct LayerStream {
     tiles: TileLayer,
+    /// The layer's own material when the stream began: a new one means
+    /// the layer was respawned (restyled, reloaded), which despawned every
+    /// entity of it, tiles included.
+    layer_material: Option<Handle<StandardMaterial>>,
     /// Tells content read for this spawn of the layer from an earlier one.
     generation: u64,
     streamer: Streamer<TileId>,
@@ -394,7 +398,7 @@ impl LayerStream {
         for id in &plan.evict {
             if let Some(r) = self.resident.remove(id) {
                 for (e, _, m) in r.parts {
-                    commands.entity(e).despawn();
+                    commands.entity(e).try_despawn();
                     dropped.push(m);
                 }
             }
@@ -404,7 +408,7 @@ impl LayerStream {
             if let Some(r) = self.resident.get_mut(id).filter(|r| r.drawn) {
                 r.drawn = false;
                 for (e, _, _) in &r.parts {
-                    commands.entity(*e).remove::<Mesh3d>();
+                    commands.entity(*e).try_remove::<Mesh3d>();
                 }
             }
         }
@@ -412,7 +416,7 @@ impl LayerStream {
             if let Some(r) = self.resident.get_mut(id).filter(|r| !r.drawn) {
                 r.drawn = true;
                 for (e, mesh, _) in &r.parts {
-                    commands.entity(*e).insert(Mesh3d(mesh.clone()));
+                    commands.entity(*e).try_insert(Mesh3d(mesh.clone()));
                 }
             }
         }
@@ -485,13 +489,18 @@ fn update_tilesets(
         let Some(placement) = tiles.placement.clone() else {
             continue;
         };
-        // A reloaded layer (new source) starts over.
+        // A respawned or reloaded layer starts over.
+        let layer_material = layer_materials
+            .0
+            .get(&slot.id)
+            .and_then(|m| m.first())
+            .map(|m| m.0.clone());
         if let Some(s) = streams.layers.get(&slot.id)
-            && s.tiles != *tiles
+            && (s.tiles != *tiles || s.layer_material != layer_material)
         {
             for r in s.resident.values() {
                 for (e, _, _) in &r.parts {
-                    commands.entity(*e).despawn();
+                    commands.entity(*e).try_despawn();
                 }
             }
             streams.layers.remove(&slot.id);
@@ -513,6 +522,7 @@ fn update_tilesets(
                 slot.id,
                 LayerStream {
                     tiles: tiles.clone(),
+                    layer_material,
                     generation: streams.next_generation,
                     streamer: Streamer::new(MAX_READS_IN_FLIGHT),
                     resident: HashMap::new(),
@@ -618,3 +628,6 @@ fn update_tilesets(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
