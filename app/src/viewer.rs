@@ -74,6 +74,7 @@ pub fn core_plugins(app: &mut App, store: SceneStore, pose: Pose) {
         crate::render::feature_style::FeatureStylePlugin,
         crate::stream::terrain::TerrainPlugin,
         crate::stream::tiles3d::Tiles3dPlugin,
+        crate::stream::budget::StreamBudgetPlugin,
         crate::scene::clock::ClockPlugin { clock },
         SunPlugin,
         CameraPlugin { initial: pose },

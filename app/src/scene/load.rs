@@ -121,6 +121,7 @@ pub fn open_inputs(inputs: &[PathBuf]) -> Result<OpenedScene> {
                     description: String::new(),
                     crs,
                     origin: origin.to_array(),
+                    stream_budget_mb: None,
                     layers: Vec::new(),
                     views: Vec::new(),
                     clock: None,

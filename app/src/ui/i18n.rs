@@ -89,6 +89,11 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("view.zoom_all", "Zoom to all (H)", "全图 (H)"),
     ("view.fly_mode", "Fly mode (F)", "飞行模式 (F)"),
     ("view.save_view", "Save current view", "保存当前视点"),
+    (
+        "view.stream_budget",
+        "Streaming memory (MB)",
+        "流式加载内存 (MB)",
+    ),
     ("help.title", "Keyboard and mouse", "键盘与鼠标"),
     (
         "help.left_drag",

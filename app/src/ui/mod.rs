@@ -184,6 +184,18 @@ fn ui_system(
                 if ui.checkbox(&mut fly, l.t("view.fly_mode")).changed() {
                     requests.camera.push(CameraCommand::SetFlyMode(fly));
                 }
+                // Terrain, drapes and tilesets share it; saved in the scene.
+                ui.horizontal(|ui| {
+                    ui.label(l.t("view.stream_budget"));
+                    let mut mb = store
+                        .doc
+                        .stream_budget_mb
+                        .unwrap_or(crate::stream::budget::DEFAULT_BUDGET_MB as u64);
+                    let drag = egui::DragValue::new(&mut mb).range(64..=65_536).speed(16);
+                    if ui.add(drag).changed() {
+                        requests.store.push(StoreCommand::SetStreamBudget(Some(mb)));
+                    }
+                });
                 ui.horizontal(|ui| {
                     ui.text_edit_singleline(&mut state.new_view_name);
                     if ui.button(l.t("view.save_view")).clicked()

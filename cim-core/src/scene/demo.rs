@@ -166,6 +166,7 @@ pub fn demo_scene() -> SceneDoc {
             .into(),
         crs: CrsDef::parse(DEMO_CRS).expect("EPSG:4526 parses"),
         origin: [c.x, c.y, 0.0],
+        stream_budget_mb: None,
         layers: vec![
             layer("terrain", LayerKind::Terrain, Style::default()),
             layer("water", LayerKind::Areas, style("#3f7fbf")),

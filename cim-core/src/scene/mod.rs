@@ -65,6 +65,10 @@ pub struct SceneDoc {
     pub crs: CrsDef,
     /// Scene-CRS point the scene is built around (x, y, z), in f64.
     pub origin: [f64; 3],
+    /// Memory for streamed content (terrain tiles, drapes, 3D Tiles), MiB;
+    /// `CIM_STREAM_BUDGET_MB` overrides it, and without either 1024.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_budget_mb: Option<u64>,
     #[serde(default, rename = "layer")]
     pub layers: Vec<LayerRef>,
     #[serde(default, rename = "view")]
@@ -508,6 +512,7 @@ mod tests {
             description: String::new(),
             crs: CrsDef::parse("EPSG:4526").unwrap(),
             origin: [38_448_500.0, 2_467_800.0, 0.0],
+            stream_budget_mb: Some(2048),
             layers: vec![LayerRef {
                 layer: None,
                 name: "建筑".into(),

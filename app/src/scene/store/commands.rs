@@ -33,6 +33,9 @@ pub enum StoreCommand {
     },
     /// Saves a named view (replacing one of the same name).
     SaveView(View),
+    /// The memory for streamed content, MiB (saved in the document; `None`
+    /// goes back to the default).
+    SetStreamBudget(Option<u64>),
     /// Adds a layer to the document and starts loading it.
     AddLayer(Box<cim_core::scene::LayerRef>),
     /// Writes the document to a file (it becomes the scene's file); the
@@ -78,6 +81,11 @@ impl SceneStore {
             StoreCommand::SaveView(view) => {
                 self.doc.views.retain(|v| v.name != view.name);
                 self.doc.views.push(view);
+                self.revision += 1;
+                self.dirty = true;
+            }
+            StoreCommand::SetStreamBudget(mb) => {
+                self.doc.stream_budget_mb = mb.map(|m| m.max(1));
                 self.revision += 1;
                 self.dirty = true;
             }
