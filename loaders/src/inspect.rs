@@ -115,13 +115,7 @@ pub fn inspect_path_with(path: &Path, deep: bool) -> InspectReport {
 fn tileset_report(path: &Path, deep: bool) -> LayerReport {
     use crate::tiles3d::{summary, tileset};
     let file = path.display().to_string();
-    // `tileset.json` says little; its folder names the tileset.
-    let name = match path.parent().and_then(|p| p.file_name()) {
-        Some(dir) if crate::layer_name(path).eq_ignore_ascii_case("tileset") => {
-            dir.to_string_lossy().into_owned()
-        }
-        _ => crate::layer_name(path),
-    };
+    let name = crate::layer_name(path);
     match tileset::open(path, &tileset::Limits::default()) {
         Ok(ts) => {
             let s = summary::summarise(&ts, deep);

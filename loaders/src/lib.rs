@@ -233,6 +233,9 @@ pub fn load_path(path: &Path) -> Result<Vec<Layer>, LoadError> {
 /// The name of a layer read from `path`: the file name without its
 /// extension(s) (`roads.shp.zip` → `roads`).
 pub(crate) fn layer_name(path: &Path) -> String {
+    if let Some(folder) = tiles3d::folder_name(path) {
+        return folder;
+    }
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -140,13 +140,6 @@ pub fn open_inputs(inputs: &[PathBuf]) -> Result<OpenedScene> {
     Ok(opened)
 }
 
-/// Whether a URL names a tileset JSON (query and fragment aside).
-fn is_tileset_url(u: &str) -> bool {
-    u.split(['?', '#'])
-        .next()
-        .is_some_and(|p| p.to_ascii_lowercase().ends_with(".json"))
-}
-
 fn is_url(p: &Path) -> bool {
     let s = p.to_string_lossy();
     s.starts_with("http://") || s.starts_with("https://")
@@ -156,15 +149,11 @@ fn is_url(p: &Path) -> bool {
 pub fn layer_ref_for_file(p: &Path) -> LayerRef {
     LayerRef {
         layer: None,
-        name: match (p.file_stem(), p.parent().and_then(|d| d.file_name())) {
-            // `tileset.json` says little; its folder names the tileset.
-            (Some(stem), Some(dir)) if stem.eq_ignore_ascii_case("tileset") => {
-                dir.to_string_lossy().into_owned()
-            }
-            (stem, _) => stem
+        name: cim_loaders::tiles3d::folder_name(p).unwrap_or_else(|| {
+            p.file_stem()
                 .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-        },
+                .unwrap_or_default()
+        }),
         source: p.to_string_lossy().into_owned(),
         kind: LayerKind::Auto,
         visible: true,
@@ -278,7 +267,7 @@ pub fn load_layer(
     let mut layer = match source {
         Source::Builtin(name) => demo::builtin_layer(&name)
             .ok_or_else(|| format!("builtin:{}: no such built-in layer", quote(&name)))?,
-        Source::Url(u) if is_tileset_url(&u) => {
+        Source::Url(u) if cim_loaders::tiles3d::names_json(&u) => {
             let loaded = match preloaded.and_then(|mut r| r.pop()) {
                 Some(r) => r,
                 None => cim_loaders::tiles3d::source::load_url(&u),
@@ -404,6 +393,16 @@ pub fn load_layer(
     }
     place_tiles(&mut layer, r.placement.as_ref())
         .map_err(|e| format!("{shown}: cannot place its tiles: {e}"))?;
+    if let Some(t) = layer.tiles() {
+        // External tilesets or subtrees that could not be read: the
+        // tileset shows without them.
+        losses.extend(
+            t.source
+                .problems()
+                .into_iter()
+                .map(|p| format!("{shown}: part of the tileset is left out: {p}")),
+        );
+    }
     if let LayerContent::Raster(g) = &mut layer.content {
         let inf = g.drop_infinite();
         if inf > 0 {

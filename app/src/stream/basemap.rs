@@ -14,6 +14,7 @@ use crate::render::underground::{BasePlane, UndergroundView, base_plane_extent, 
 use crate::scene::origin::GeoAnchor;
 use crate::scene::store::{Notice, SceneStore, StoreCommand};
 use crate::stream::budget::StreamBudget;
+use crate::stream::drawn::{Drawable, draw_exactly};
 use bevy::asset::RenderAssetUsages;
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
@@ -379,6 +380,18 @@ struct PlaneTile {
     drawn: bool,
 }
 
+impl Drawable for PlaneTile {
+    fn is_drawn(&self) -> bool {
+        self.drawn
+    }
+    fn set_drawn(&mut self, drawn: bool) {
+        self.drawn = drawn;
+    }
+    fn parts(&self) -> Vec<(Entity, Handle<Mesh>)> {
+        vec![(self.entity, self.mesh.clone())]
+    }
+}
+
 impl Default for PlaneTiles {
     fn default() -> Self {
         PlaneTiles {
@@ -518,27 +531,22 @@ fn update_plane_tiles(
             }
         }
     }
-    // Only the tiles entering or leaving the drawn set are touched.
-    let draw: std::collections::HashSet<NodeId> = plan.draw.iter().copied().collect();
-    for id in tiles.last_draw.iter().filter(|id| !draw.contains(id)) {
-        if let Some(t) = tiles.resident.get_mut(id).filter(|t| t.drawn) {
-            t.drawn = false;
-            commands.entity(t.entity).remove::<Mesh3d>();
-        }
-    }
+    let tiles = &mut *tiles;
+    draw_exactly(
+        &plan.draw,
+        &mut tiles.last_draw,
+        &mut tiles.resident,
+        &mut commands,
+    );
     for &id in &plan.draw {
         if let Some(t) = tiles.resident.get_mut(&id) {
-            if !t.drawn {
-                t.drawn = true;
-                commands.entity(t.entity).insert(Mesh3d(t.mesh.clone()));
-            }
             // Sharper imagery as the camera comes nearer.
             let b = plane.node_bounds(id);
             t.drape
                 .update(&drapes, key(id), b, drape_size(&drapes.lod, &b, eye, scale));
         }
     }
-    tiles.last_draw = plan.draw;
+    let draw: std::collections::HashSet<NodeId> = plan.draw.iter().copied().collect();
     let (loading, drawn) = (&tiles.loading, &draw);
     drapes.retain(|k| {
         k.owner != PLANE_OWNER || loading.contains_key(&k.node) || drawn.contains(&k.node)

@@ -5,6 +5,8 @@
 
 pub mod basemap;
 pub mod budget;
+pub mod drawn;
 pub mod terrain;
 pub mod tiles3d;
+pub mod uploads;
 pub mod view;

@@ -16,6 +16,8 @@ use crate::scene::origin::GeoAnchor;
 use crate::scene::store::{Notice, SceneStore, SlotState, StoreCommand};
 use crate::stream::basemap::{DrapeKey, Drapes, TileDrape, drape_size};
 use crate::stream::budget::StreamBudget;
+use crate::stream::drawn::{Drawable, draw_exactly};
+use crate::stream::uploads::Uploads;
 use bevy::asset::RenderAssetUsages;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
@@ -30,7 +32,7 @@ use cim_core::scene::georef::RenderFrame;
 use cim_core::style::color_ramp::ColorRamp;
 use cim_core::style::terrain_shading;
 use glam::DVec3;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
@@ -97,6 +99,18 @@ struct ResidentTile {
     drape: TileDrape,
 }
 
+impl Drawable for ResidentTile {
+    fn is_drawn(&self) -> bool {
+        self.drawn
+    }
+    fn set_drawn(&mut self, drawn: bool) {
+        self.drawn = drawn;
+    }
+    fn parts(&self) -> Vec<(Entity, Handle<Mesh>)> {
+        vec![(self.entity, self.mesh.clone())]
+    }
+}
+
 /// A tile meshed on the task pool.
 struct Meshed {
     layer: u64,
@@ -121,25 +135,20 @@ struct PageArrived {
 #[derive(Resource)]
 pub struct TerrainTiles {
     layers: HashMap<u64, LayerTiles>,
-    tx: Sender<Meshed>,
-    rx: Mutex<Receiver<Meshed>>,
+    uploads: Uploads<Meshed>,
     page_tx: Sender<PageArrived>,
     page_rx: Mutex<Receiver<PageArrived>>,
-    arrived: VecDeque<Meshed>,
     next_generation: u64,
 }
 
 impl Default for TerrainTiles {
     fn default() -> Self {
-        let (tx, rx) = channel();
         let (page_tx, page_rx) = channel();
         TerrainTiles {
             layers: HashMap::new(),
-            tx,
-            rx: Mutex::new(rx),
+            uploads: Uploads::default(),
             page_tx,
             page_rx: Mutex::new(page_rx),
-            arrived: VecDeque::new(),
             next_generation: 0,
         }
     }
@@ -355,22 +364,6 @@ impl Meshed {
     }
 }
 
-/// Takes the meshes that arrived, as many as one frame may upload.
-fn take_uploads(tiles: &mut TerrainTiles) -> Vec<Meshed> {
-    if let Ok(rx) = tiles.rx.lock() {
-        tiles.arrived.extend(rx.try_iter());
-    }
-    let mut uploads = Vec::new();
-    let mut vertices = 0;
-    while vertices < UPLOAD_VERTICES_PER_FRAME
-        && let Some(m) = tiles.arrived.pop_front()
-    {
-        vertices += m.vertex_count();
-        uploads.push(m);
-    }
-    uploads
-}
-
 /// What a layer's tiles are spawned with.
 struct Spawn<'a> {
     layer: u64,
@@ -553,22 +546,12 @@ impl LayerTiles {
                 dropped.extend(t.drape.material);
             }
         }
-        // Only the tiles entering or leaving the drawn set are touched
-        // (not every resident one).
-        let draw: HashSet<NodeId> = plan.draw.iter().copied().collect();
-        for id in self.last_draw.iter().filter(|id| !draw.contains(id)) {
-            if let Some(t) = self.resident.get_mut(id).filter(|t| t.drawn) {
-                t.drawn = false;
-                commands.entity(t.entity).remove::<Mesh3d>();
-            }
-        }
-        for id in &plan.draw {
-            if let Some(t) = self.resident.get_mut(id).filter(|t| !t.drawn) {
-                t.drawn = true;
-                commands.entity(t.entity).insert(Mesh3d(t.mesh.clone()));
-            }
-        }
-        self.last_draw.clone_from(&plan.draw);
+        draw_exactly(
+            &plan.draw,
+            &mut self.last_draw,
+            &mut self.resident,
+            commands,
+        );
         dropped
     }
 }
@@ -599,7 +582,9 @@ fn update_terrain_lod(
     tiles
         .layers
         .retain(|id, _| store.slot(*id).is_some_and(|s| s.spawned));
-    let mut uploads = take_uploads(tiles);
+    let mut uploads = tiles
+        .uploads
+        .take(UPLOAD_VERTICES_PER_FRAME, Meshed::vertex_count);
     let mut pages: Vec<PageArrived> = tiles
         .page_rx
         .lock()
@@ -720,7 +705,7 @@ fn update_terrain_lod(
         for &node in &plan.request {
             match on_screen.tree.job(node) {
                 Some(job) => spawn_meshing(
-                    tiles.tx.clone(),
+                    tiles.uploads.sender(),
                     (slot.id, on_screen.generation),
                     job,
                     layer.clone(),
@@ -780,15 +765,12 @@ fn update_terrain_lod(
     }
     // Meshes for layers not handled this frame wait for the next one;
     // those made for a layer since gone or respawned are dropped.
-    for m in uploads.into_iter().rev() {
-        if tiles
-            .layers
+    let layers = &tiles.layers;
+    tiles.uploads.put_back(uploads, |m| {
+        layers
             .get(&m.layer)
             .is_some_and(|t| t.generation == m.generation)
-        {
-            tiles.arrived.push_front(m);
-        }
-    }
+    });
 }
 
 #[cfg(test)]

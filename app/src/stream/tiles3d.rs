@@ -15,6 +15,8 @@ use crate::render::layers::{LayerEntity, LayerMaterials};
 use crate::scene::origin::GeoAnchor;
 use crate::scene::store::{Notice, SceneStore, SlotState, StoreCommand};
 use crate::stream::budget::StreamBudget;
+use crate::stream::drawn::{Drawable, draw_exactly};
+use crate::stream::uploads::Uploads;
 use bevy::asset::RenderAssetUsages;
 use bevy::image::{ImageAddressMode, ImageSampler, ImageSamplerDescriptor};
 use bevy::mesh::{Indices, PrimitiveTopology};
@@ -31,10 +33,10 @@ use cim_core::model::layer::LayerKind;
 use cim_core::model::tile_content::{Alpha, TextureImage};
 use cim_core::scene::georef::RenderFrame;
 use glam::DVec3;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
-use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::mpsc::Sender;
 use std::time::Instant;
 
 /// Largest screen-space error of drawn tiles, pixels (CesiumJS's default
@@ -68,6 +70,18 @@ struct Resident {
     drawn: bool,
 }
 
+impl Drawable for Resident {
+    fn is_drawn(&self) -> bool {
+        self.drawn
+    }
+    fn set_drawn(&mut self, drawn: bool) {
+        self.drawn = drawn;
+    }
+    fn parts(&self) -> Vec<(Entity, Handle<Mesh>)> {
+        self.parts.iter().map(|(e, m, _)| (*e, m.clone())).collect()
+    }
+}
+
 /// A tile's content made ready on the task pool.
 struct Arrived {
     layer: u64,
@@ -95,26 +109,11 @@ struct MaterialSpec {
 
 /// The tileset layers on screen, by slot id, and the content read off the
 /// main thread waiting to be uploaded.
-#[derive(Resource)]
+#[derive(Resource, Default)]
 pub struct TilesetStreams {
     layers: HashMap<u64, LayerStream>,
-    tx: Sender<Arrived>,
-    rx: Mutex<Receiver<Arrived>>,
-    arrived: VecDeque<Arrived>,
+    uploads: Uploads<Arrived>,
     next_generation: u64,
-}
-
-impl Default for TilesetStreams {
-    fn default() -> Self {
-        let (tx, rx) = channel();
-        TilesetStreams {
-            layers: HashMap::new(),
-            tx,
-            rx: Mutex::new(rx),
-            arrived: VecDeque::new(),
-            next_generation: 0,
-        }
-    }
 }
 
 impl TilesetStreams {
@@ -190,7 +189,7 @@ fn prepare(tiles: &TileLayer, tile: TileId) -> Result<Prepared, String> {
         .map(|c| tiles.source.read(c))
         .collect::<Result<Vec<_>, _>>()?;
     let placed: PlacedContent =
-        cim_core::lod::place_content::place(tree, placement, tile, &contents)?;
+        cim_core::lod::place_content::place(tree, placement, tile, contents)?;
     let vertices = placed.meshes.iter().map(|m| m.positions.len()).sum();
     Ok(Prepared {
         anchor: placed.anchor,
@@ -299,22 +298,6 @@ fn material_of(spec: &MaterialSpec, images: &mut Assets<Image>) -> StandardMater
     }
 }
 
-/// Takes the content that arrived, as much as one frame may upload.
-fn take_uploads(streams: &mut TilesetStreams) -> Vec<Arrived> {
-    if let Ok(rx) = streams.rx.lock() {
-        streams.arrived.extend(rx.try_iter());
-    }
-    let mut uploads = Vec::new();
-    let mut vertices = 0;
-    while vertices < UPLOAD_VERTICES_PER_FRAME
-        && let Some(a) = streams.arrived.pop_front()
-    {
-        vertices += a.content.as_ref().map_or(0, |p| p.vertices);
-        uploads.push(a);
-    }
-    uploads
-}
-
 /// What a layer's tiles are spawned with.
 struct Spawn {
     layer: u64,
@@ -403,24 +386,12 @@ impl LayerStream {
                 }
             }
         }
-        let draw: HashSet<TileId> = plan.draw.iter().copied().collect();
-        for id in self.last_draw.iter().filter(|id| !draw.contains(id)) {
-            if let Some(r) = self.resident.get_mut(id).filter(|r| r.drawn) {
-                r.drawn = false;
-                for (e, _, _) in &r.parts {
-                    commands.entity(*e).try_remove::<Mesh3d>();
-                }
-            }
-        }
-        for id in &plan.draw {
-            if let Some(r) = self.resident.get_mut(id).filter(|r| !r.drawn) {
-                r.drawn = true;
-                for (e, mesh, _) in &r.parts {
-                    commands.entity(*e).try_insert(Mesh3d(mesh.clone()));
-                }
-            }
-        }
-        self.last_draw.clone_from(&plan.draw);
+        draw_exactly(
+            &plan.draw,
+            &mut self.last_draw,
+            &mut self.resident,
+            commands,
+        );
         dropped
     }
 }
@@ -477,7 +448,9 @@ fn update_tilesets(
     streams
         .layers
         .retain(|id, _| store.slot(*id).is_some_and(|s| s.spawned));
-    let mut uploads = take_uploads(streams);
+    let mut uploads = streams.uploads.take(UPLOAD_VERTICES_PER_FRAME, |a| {
+        a.content.as_ref().map_or(0, |p| p.vertices)
+    });
     let now = Instant::now();
     for slot in &store.layers {
         if slot.state != SlotState::Ready || !slot.spawned || slot.kind() != LayerKind::Tiles {
@@ -507,17 +480,6 @@ fn update_tilesets(
         }
         if !streams.layers.contains_key(&slot.id) {
             streams.next_generation += 1;
-            let problems = tiles.source.problems();
-            if let Some(p) = problems.first() {
-                store_commands.write(StoreCommand::Notify(Notice {
-                    error: true,
-                    text: format!(
-                        "layer `{}`: {} part(s) of the tileset cannot be read and are left out: {p}",
-                        slot.reference.name,
-                        problems.len()
-                    ),
-                }));
-            }
             streams.layers.insert(
                 slot.id,
                 LayerStream {
@@ -602,7 +564,7 @@ fn update_tilesets(
                 );
             } else {
                 spawn_read(
-                    streams.tx.clone(),
+                    streams.uploads.sender(),
                     (slot.id, stream.generation),
                     tiles.clone(),
                     tile,
@@ -618,15 +580,12 @@ fn update_tilesets(
     }
     // Content for layers not handled this frame waits for the next one;
     // content for a layer since gone or respawned is dropped.
-    for a in uploads.into_iter().rev() {
-        if streams
-            .layers
+    let layers = &streams.layers;
+    streams.uploads.put_back(uploads, |a| {
+        layers
             .get(&a.layer)
             .is_some_and(|t| t.generation == a.generation)
-        {
-            streams.arrived.push_front(a);
-        }
-    }
+    });
 }
 
 #[cfg(test)]

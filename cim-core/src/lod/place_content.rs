@@ -41,14 +41,14 @@ pub struct PlacedContent {
     pub bytes: usize,
 }
 
-/// Places the `contents` of tile `id`. Instanced meshes are copied once
-/// per instance (fine for the dozens of trees an i3dm holds; a forest
-/// wants GPU instancing).
+/// Places the `contents` of tile `id`, taking their arrays (an instanced
+/// mesh is copied once per further instance: fine for the dozens of trees
+/// an i3dm holds; a forest wants GPU instancing).
 pub fn place(
     tree: &TileTree,
     placement: &TilePlacement,
     id: TileId,
-    contents: &[TileContent],
+    contents: Vec<TileContent>,
 ) -> Result<PlacedContent, String> {
     let tile = tree.tile(id);
     let anchor = placement.bounds[id as usize].center();
@@ -57,35 +57,42 @@ pub fn place(
         ..PlacedContent::default()
     };
     for content in contents {
-        for m in &content.meshes {
-            let one = [DMat4::IDENTITY];
-            let instances: &[DMat4] = if m.instances.is_empty() {
-                &one
+        for m in content.meshes {
+            let instances = if m.instances.is_empty() {
+                vec![DMat4::IDENTITY]
             } else {
-                &m.instances
+                m.instances.clone()
             };
-            for inst in instances {
+            let last = instances.len() - 1;
+            let mut m = m;
+            for (k, inst) in instances.iter().enumerate() {
                 let world = tile.world * m.transform * *inst;
                 let positions = to_scene(&m.positions, &world, placement, anchor)?;
                 let normals = smooth_normals(&positions, &m.indices);
+                // The last instance takes the arrays; the others copy them.
+                let taken = if k == last {
+                    std::mem::take(&mut m)
+                } else {
+                    m.clone()
+                };
                 out.meshes.push(PlacedMesh {
                     positions,
                     normals,
-                    uvs: m.uvs.clone(),
-                    colors: m.colors.clone(),
-                    indices: m.indices.clone(),
-                    feature_ids: m.feature_ids.clone(),
-                    material: m.material.clone(),
+                    uvs: taken.uvs,
+                    colors: taken.colors,
+                    indices: taken.indices,
+                    feature_ids: taken.feature_ids,
+                    material: taken.material,
                     points: false,
                 });
             }
         }
-        for p in &content.points {
+        for p in content.points {
             let world = tile.world * p.transform;
             out.meshes.push(PlacedMesh {
                 positions: to_scene(&p.positions, &world, placement, anchor)?,
-                colors: p.colors.clone(),
-                feature_ids: p.feature_ids.clone(),
+                colors: p.colors,
+                feature_ids: p.feature_ids,
                 points: true,
                 ..PlacedMesh::default()
             });
@@ -189,7 +196,7 @@ mod tests {
             }],
             ..TileContent::default()
         };
-        let placed = place(&tree, &placement, 0, &[content]).unwrap();
+        let placed = place(&tree, &placement, 0, vec![content]).unwrap();
         assert_eq!(placed.anchor, offset + DVec3::new(100.0, 0.0, 0.0));
         assert_eq!(placed.meshes.len(), 2, "one mesh per instance");
         assert_eq!(placed.meshes[0].positions[1], [1.0, 5.0, 0.0]);

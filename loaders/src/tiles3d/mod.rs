@@ -83,6 +83,31 @@ pub fn read_content(ts: &tileset::Tileset, content: &ContentRef) -> Result<TileC
         .map_err(|e| format!("{}: {e}", ts.store.show(&content.uri)))
 }
 
+/// Whether a URI or path names a JSON file (a tileset, external or
+/// remote), its query and fragment aside.
+pub fn names_json(uri: &str) -> bool {
+    uri.split(['?', '#'])
+        .next()
+        .is_some_and(|p| p.to_ascii_lowercase().ends_with(".json"))
+}
+
+/// A tileset's name when its file is the usual `tileset.json`, which says
+/// little: the folder holding it.
+///
+/// ```
+/// use cim_loaders::tiles3d::folder_name;
+/// use std::path::Path;
+/// assert_eq!(folder_name(Path::new("/d/Zhuhai/tileset.json")).as_deref(), Some("Zhuhai"));
+/// assert_eq!(folder_name(Path::new("/d/Zhuhai/city.json")), None);
+/// ```
+pub fn folder_name(path: &std::path::Path) -> Option<String> {
+    let file = path.file_name()?.to_str()?;
+    if !file.eq_ignore_ascii_case("tileset.json") {
+        return None;
+    }
+    Some(path.parent()?.file_name()?.to_string_lossy().into_owned())
+}
+
 /// Whether `path` is a 3D Tiles tileset: a `.json` file whose first
 /// 64 KiB name an `asset` with a `version`, and a `root`, a
 /// `geometricError` or a `schema` (GeoJSON has no `asset`).
@@ -101,13 +126,9 @@ pub fn is_tileset(path: &std::path::Path) -> bool {
     if file.is_none_or(|f| f.take(1 << 16).read_to_end(&mut head).is_err()) {
         return false;
     }
-    let has = |k: &[u8]| memchr_find(&head, k);
+    let has = |k: &[u8]| memchr::memmem::find(&head, k).is_some();
     // A large `schema` can push `root` past the head.
     has(b"\"asset\"")
         && has(b"\"version\"")
         && (has(b"\"root\"") || has(b"\"geometricError\"") || has(b"\"schema\""))
-}
-
-fn memchr_find(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
 }

@@ -48,14 +48,8 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
             format: "3D Tiles",
             detail,
         })?;
-    // `tileset.json` says little; its folder names the tileset.
-    let name = match path.parent().and_then(|p| p.file_name()) {
-        Some(dir) if crate::layer_name(path).eq_ignore_ascii_case("tileset") => {
-            dir.to_string_lossy().into_owned()
-        }
-        _ => crate::layer_name(path),
-    };
-    Ok(layer(ts, name, &crate::show(path)))
+    let name = crate::layer_name(path);
+    Ok(layer(ts, name))
 }
 
 /// Opens the tileset at an `http(s)://` URL as a layer.
@@ -67,25 +61,18 @@ pub fn load_url(url: &str) -> Result<Loaded, LoadError> {
             detail,
         }
     })?;
-    let mut parts = url.trim_end_matches('/').rsplit('/');
-    let file = parts.next().unwrap_or("tileset");
-    let name = match parts.next() {
-        Some(dir) if file.eq_ignore_ascii_case("tileset.json") => dir.to_string(),
-        _ => file.trim_end_matches(".json").to_string(),
-    };
-    Ok(layer(ts, name, &cim_core::message::quote(url)))
+    let path = Path::new(url.split(['?', '#']).next().unwrap_or(url));
+    Ok(layer(ts, crate::layer_name(path)))
 }
 
-fn layer(ts: tileset::Tileset, name: String, shown: &str) -> Loaded {
+/// The layer of an opened tileset. Parts that could not be read are left
+/// to the caller ([`TileSource::problems`]): they are lost data, not
+/// warnings.
+fn layer(ts: tileset::Tileset, name: String) -> Loaded {
     // A georeferenced tileset sits near the Earth's surface in ECEF; any
     // other is in a local frame.
     let ecef = summary::wgs84_extent(&ts).is_some();
     let source = TilesetSource { tileset: ts, ecef };
-    let warnings = source
-        .problems()
-        .into_iter()
-        .map(|p| format!("{shown}: {p}"))
-        .collect();
     Loaded {
         layer: Layer {
             name,
@@ -97,7 +84,7 @@ fn layer(ts: tileset::Tileset, name: String, shown: &str) -> Loaded {
                 placement: None,
             }),
         },
-        warnings,
+        warnings: Vec::new(),
         detail: None,
     }
 }

@@ -102,12 +102,7 @@ impl HttpStore {
     /// GETs `url`: a success status and a body of at most
     /// [`MAX_FILE_BYTES`], within the store's timeout.
     pub fn read(&self, url: &str) -> Result<Vec<u8>, String> {
-        let cacheable = !url
-            .split(['?', '#'])
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase()
-            .ends_with(".json");
+        let cacheable = !super::names_json(url);
         let cache = self.cache.as_ref().filter(|_| cacheable);
         if let Some(bytes) = cache.and_then(|c| c.get(url)) {
             return Ok(bytes);

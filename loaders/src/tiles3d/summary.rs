@@ -89,22 +89,8 @@ pub fn wgs84_extent(ts: &Tileset) -> Option<[f64; 4]> {
     if !on_earth {
         return None;
     }
-    let mut out = [
-        f64::INFINITY,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::NEG_INFINITY,
-    ];
-    for p in points {
-        let g = cim_core::crs::enu::ecef_to_geodetic(p);
-        out = [
-            out[0].min(g.x),
-            out[1].min(g.y),
-            out[2].max(g.x),
-            out[3].max(g.y),
-        ];
-    }
-    Some(out)
+    let ecef = cim_core::crs::CrsDef::parse("EPSG:4978").ok()?;
+    crate::crs::points_to_wgs84(&ecef, points).ok()
 }
 
 /// `f` over `items` on every core, results in order.

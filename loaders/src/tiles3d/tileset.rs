@@ -296,7 +296,7 @@ impl Walker<'_> {
                     continue;
                 }
             };
-            if is_tileset_uri(&resolved) {
+            if super::names_json(&resolved) {
                 externals.push(resolved);
                 continue;
             }
@@ -362,11 +362,6 @@ fn content_values(tile: &Value) -> Vec<&Value> {
     out
 }
 
-/// Whether a content URI names a tileset JSON (an external tileset).
-fn is_tileset_uri(uri: &str) -> bool {
-    uri.to_ascii_lowercase().ends_with(".json")
-}
-
 fn numbers<const N: usize>(v: &Value, what: &str) -> Result<[f64; N], String> {
     let a = v
         .as_array()
@@ -426,7 +421,8 @@ mod tests {
 
     #[test]
     fn external_tileset_uris_are_recognised() {
-        assert!(is_tileset_uri("city/Tileset.JSON"));
-        assert!(!is_tileset_uri("a.b3dm"));
+        assert!(super::super::names_json("city/Tileset.JSON"));
+        assert!(super::super::names_json("http://h/a/sub.json?v=2"));
+        assert!(!super::super::names_json("a.b3dm"));
     }
 }
