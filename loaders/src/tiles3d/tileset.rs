@@ -184,8 +184,9 @@ impl Walker<'_> {
     fn external(&mut self, ext: &External) -> Result<(), String> {
         if ext.chain.contains(&ext.uri) {
             return Err(format!(
-                "external tileset cycle: {} includes itself",
-                ext.chain.join(" → ")
+                "external tileset cycle: {} → {} (a tileset that includes itself)",
+                ext.chain.join(" → "),
+                ext.uri
             ));
         }
         if self.ts.external_tilesets > self.limits.max_external {
