@@ -612,6 +612,49 @@ def triangle_glb(textured=False, quantized=False, batch_ids=True, extra="", mode
         bin_)
 
 
+def metadata_glb():
+    """One triangle of two features (EXT_mesh_features: an attribute set
+    naming property table 0, an implicit set with a null id) and an
+    EXT_structural_metadata table of every kind of column."""
+    pos = struct.pack("<9f", 0, 0, 0, 1, 0, 0, 0, 1, 0)
+    fid = struct.pack("<3B", 0, 1, 1) + b"\0"
+    u16 = struct.pack("<2H", 7, 65535)
+    text = "住宅office".encode()
+    str_off = struct.pack("<3I", 0, 6, len(text))
+    arr = struct.pack("<5B", 0, 128, 255, 1, 2) + b"\0\0\0"
+    arr_off = struct.pack("<3I", 0, 3, 5)
+    bools = bytes([0b10])
+    enums = struct.pack("<2H", 0, 1)
+    vec3 = struct.pack("<6f", 0, 0.1, 0.2, 1, 1.1, 1.2)
+    views, bin_ = [], b""
+    for part in (pos, fid, u16, text, str_off, arr, arr_off, bools, enums, vec3):
+        views.append('{"buffer":0,"byteOffset":%d,"byteLength":%d}' % (len(bin_), len(part)))
+        bin_ += pad(part, 8, b"\0")
+    schema = ('{"classes":{"building":{"properties":{'
+              '"floors":{"type":"SCALAR","componentType":"UINT16","noData":65535},'
+              '"use":{"type":"STRING"},'
+              '"levels":{"type":"SCALAR","componentType":"UINT8","array":true,"normalized":true},'
+              '"listed":{"type":"BOOLEAN"},'
+              '"kind":{"type":"ENUM","enumType":"kind"},'
+              '"centre":{"type":"VEC3","componentType":"FLOAT32","offset":[10,0,0]}}}},'
+              '"enums":{"kind":{"values":[{"name":"house","value":0},{"name":"tower","value":1}]}}}')
+    table = ('{"name":"buildings","class":"building","count":2,"properties":{'
+             '"floors":{"values":2},"use":{"values":3,"stringOffsets":4,"stringOffsetType":"UINT32"},'
+             '"levels":{"values":5,"arrayOffsets":6},"listed":{"values":7},"kind":{"values":8},'
+             '"centre":{"values":9}}}')
+    return glb(
+        '{"asset":{"version":"2.0"},"extensionsUsed":["EXT_mesh_features","EXT_structural_metadata"],'
+        '"extensions":{"EXT_structural_metadata":{"schema":%s,"propertyTables":[%s]}},'
+        '"scenes":[{"nodes":[0]}],"nodes":[{"mesh":0}],'
+        '"meshes":[{"primitives":[{"attributes":{"POSITION":0,"_FEATURE_ID_0":1},"extensions":{"EXT_mesh_features":'
+        '{"featureIds":[{"featureCount":2,"attribute":0,"propertyTable":0,"label":"building"},'
+        '{"featureCount":3,"nullFeatureId":1}]}}}]}],'
+        '"accessors":[{"bufferView":0,"componentType":5126,"count":3,"type":"VEC3"},'
+        '{"bufferView":1,"componentType":5121,"count":3,"type":"SCALAR"}],'
+        '"bufferViews":[%s],"buffers":[{"byteLength":%d}]}' % (schema, table, ",".join(views), len(bin_)),
+        bin_)
+
+
 def tiles_table_header(magic, ft_json, ft_bin, bt_json, bt_bin, body, extra_word=None):
     head = 32 if extra_word is not None else 28
     ftj = pad(ft_json.encode(), 8) if ft_json else b""
@@ -678,6 +721,7 @@ def write_tiles3d():
     put("glb", "textured", triangle_glb(textured=True, quantized=True))
     put("glb", "instanced", triangle_glb(extra=',"extensionsUsed":["EXT_mesh_gpu_instancing"]'))
     put("glb", "strip", triangle_glb(mode=5))
+    put("glb", "structural-metadata", metadata_glb())
     put("glb", "json-data-uri", '{"asset":{"version":"2.0"},"scenes":[{"nodes":[0]}],"nodes":[{"mesh":0}],'
         '"meshes":[{"primitives":[{"attributes":{"POSITION":0},"mode":0}]}],'
         '"accessors":[{"bufferView":0,"componentType":5126,"count":1,"type":"VEC3"}],'

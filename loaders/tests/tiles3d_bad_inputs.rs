@@ -414,10 +414,15 @@ fn the_fuzz_seeds_read_cleanly() {
     let read = |b: &[u8]| read_content_bytes(b, &ctx, 0).unwrap_or_else(|e| panic!("{e}"));
     let b = read(&seed("b3dm", "triangle"));
     assert_eq!(
-        (b.triangle_count(), b.feature_count, b.properties.len()),
+        (
+            b.triangle_count(),
+            b.feature_count,
+            b.tables[0].columns.len()
+        ),
         (1, 2, 2)
     );
-    assert_eq!(b.meshes[0].feature_ids, vec![0, 1, 1]);
+    assert_eq!(b.meshes[0].features[0].ids, vec![0, 1, 1]);
+    assert_eq!(b.meshes[0].features[0].table, Some(0));
     let t = read(&seed("b3dm", "textured-quantized"));
     let m = &t.meshes[0];
     assert!(m.material.texture.is_some() && m.material.unlit);
@@ -425,14 +430,56 @@ fn the_fuzz_seeds_read_cleanly() {
     assert_eq!(m.uvs[1], [2.5, 0.0]);
     // Normalised SHORT positions: 32767 → 1.0.
     assert_eq!(m.positions[1], [1.0, 0.0, 0.0]);
+    // EXT_structural_metadata: a column of each kind, two feature id sets.
+    let g = read(&seed("glb", "structural-metadata"));
+    let t = &g.tables[0];
+    assert_eq!(
+        (t.name.as_str(), t.class.as_deref(), t.count),
+        ("buildings", Some("building"), 2)
+    );
+    let shown: Vec<(String, Vec<String>)> = t
+        .columns
+        .iter()
+        .map(|(k, v)| (k.clone(), v.iter().map(|x| x.to_string()).collect()))
+        .collect();
+    let want = [
+        ("floors", ["7", ""]),
+        ("use", ["住宅", "office"]),
+        // Normalised UINT8: v / 255.
+        (
+            "levels",
+            [
+                "[0, 0.5019607843137255, 1]",
+                "[0.00392156862745098, 0.00784313725490196]",
+            ],
+        ),
+        ("listed", ["false", "true"]),
+        ("kind", ["house", "tower"]),
+        ("centre", ["[10, 0.1, 0.2]", "[11, 1.1, 1.2]"]),
+    ];
+    assert_eq!(
+        shown,
+        want.map(|(k, v)| (k.to_string(), v.map(str::to_string).to_vec()))
+    );
+    let sets = &g.meshes[0].features;
+    assert_eq!(
+        (sets[0].ids.clone(), sets[0].table),
+        (vec![0, 1, 1], Some(0))
+    );
+    assert_eq!(sets[0].label.as_deref(), Some("building"));
+    assert_eq!(
+        sets[1].ids,
+        vec![0, cim_core::model::tile_content::NO_FEATURE, 2]
+    );
     let i = read(&seed("i3dm", "instances"));
     assert_eq!((i.instance_count, i.meshes[0].instances.len()), (3, 3));
+    assert_eq!(i.meshes[0].instance_features[0].ids, vec![0, 1, 2]);
     let q = read(&seed("i3dm", "quantized-uri"));
     assert_eq!(q.instance_count, 2);
     let p = read(&seed("pnts", "quantized-rgb565"));
     assert_eq!((p.point_count(), p.feature_count), (4, 2));
     assert_eq!(p.points[0].colors[0], [255, 0, 0, 255]);
-    assert_eq!(p.points[0].feature_ids, vec![0, 1, 1, 0]);
+    assert_eq!(p.points[0].features[0].ids, vec![0, 1, 1, 0]);
     assert_eq!(
         read(&seed("pnts", "float-rgba")).points[0].colors[1],
         [0, 255, 0, 128]

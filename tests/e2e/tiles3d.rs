@@ -28,11 +28,12 @@ fn snapshot(input: &Path, out: &Path) -> Output {
     out
 }
 
-/// The tileset JSON without any content (nor implicit tiling).
+/// The tileset JSON without any content (nor implicit tiling, nor the
+/// metadata schema file it may name).
 fn strip_contents(v: &mut serde_json::Value) {
     match v {
         serde_json::Value::Object(m) => {
-            for k in ["content", "contents", "implicitTiling"] {
+            for k in ["content", "contents", "implicitTiling", "schemaUri"] {
                 m.remove(k);
             }
             m.values_mut().for_each(strip_contents);
@@ -204,4 +205,93 @@ fn a_tileset_over_http_renders_as_it_does_from_disk() {
     let b = image::open(&remote).unwrap().to_rgba8();
     let share = changed_share(&a, &b);
     assert!(share < 0.001, "{:.3}% of the pixels differ", share * 100.0);
+}
+
+/// A scene of one tileset, seen as `cim` frames it, with extra lines for
+/// its `[[layer]]` table.
+fn scene(dir: &Path, name: &str, tileset: &Path, extra: &str) -> PathBuf {
+    let path = dir.join(format!("{name}.cim.toml"));
+    std::fs::write(
+        &path,
+        format!(
+            "format_version = 1\nname = \"{name}\"\ncrs = \"EPSG:32618\"\n\
+             origin = [447784.0, 4432657.0, 0.0]\n[[layer]]\nname = \"city\"\n\
+             source = {:?}\n{extra}",
+            tileset.display().to_string()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// Planning edits reach the picture: a clip region over the whole city
+/// leaves nothing of it, and so does flattening it to 100 m below the
+/// ground (what is lowered goes under the ground plane); a clip region
+/// over part of it leaves the rest. (The cutting itself is tested in
+/// `cim_core::lod::tile_edits`.)
+#[test]
+#[cfg_attr(
+    not(cim_test_data),
+    ignore = "needs CIM_TEST_DATA, the shared data folder"
+)]
+fn clip_and_flatten_regions_show_in_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    let tileset = data().join("1.0/TilesetWithRequestVolume/tileset.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&tileset).unwrap()).unwrap();
+    strip_contents(&mut json);
+    let empty = dir.path().join("empty.json");
+    std::fs::write(&empty, json.to_string()).unwrap();
+    let everywhere = "polygon = [[0.0, 0.0], [1e7, 0.0], [1e7, 1e7], [0.0, 1e7]]";
+    // West of x = 447 800 (the tall building and half the city).
+    let west = "polygon = [[0.0, 0.0], [447800.0, 0.0], [447800.0, 1e7], [0.0, 1e7]]";
+    let cases = [
+        ("full", tileset.as_path(), String::new()),
+        ("empty", empty.as_path(), String::new()),
+        (
+            "clip",
+            tileset.as_path(),
+            format!("[[layer.clip]]\n{everywhere}\n"),
+        ),
+        (
+            "flatten",
+            tileset.as_path(),
+            format!("[[layer.flatten]]\n{everywhere}\nheight = -100.0\n"),
+        ),
+        (
+            "clip_west",
+            tileset.as_path(),
+            format!("[[layer.clip]]\n{west}\n"),
+        ),
+    ];
+    let mut shots = std::collections::HashMap::new();
+    for (name, source, extra) in cases {
+        let doc = scene(dir.path(), name, source, &extra);
+        let png = dir.path().join(format!("{name}.png"));
+        let out = snapshot(&doc, &png);
+        assert!(out.status.success(), "{name}");
+        shots.insert(name, image::open(&png).unwrap().to_rgba8());
+    }
+    let vs_empty = |name: &str| changed_share(&shots[name], &shots["empty"]);
+    assert!(
+        vs_empty("full") > 0.003,
+        "the city draws: {}",
+        vs_empty("full")
+    );
+    assert!(
+        vs_empty("clip") < 0.0005,
+        "clipped away: {}",
+        vs_empty("clip")
+    );
+    assert!(
+        vs_empty("flatten") < 0.0005,
+        "flattened under the ground: {}",
+        vs_empty("flatten")
+    );
+    let west = vs_empty("clip_west");
+    assert!(
+        west > 0.2 * vs_empty("full") && west < 0.8 * vs_empty("full"),
+        "half the city left: {west} of {}",
+        vs_empty("full")
+    );
 }

@@ -426,7 +426,7 @@ fn follow_selection(
     for (layer, feature) in shown {
         styles.set_flag(layer, &[feature], HIGHLIGHT, false);
     }
-    let Some((layer, fid)) = selection.0 else {
+    let Some((layer, fid)) = selection.feature() else {
         return;
     };
     let Some(v) = store.slot(layer).and_then(|s| s.layer.as_ref()?.vector()) else {

@@ -134,37 +134,6 @@ impl MeshData {
     }
 }
 
-/// Triangulates a polygon (holes included) in the XY plane with earcut
-/// (Mapbox's ear-clipping algorithm, via `earcutr`). Returns index triples
-/// into `polygon.points()` order.
-///
-/// Vertices that are not finite give no triangles (loaders drop such
-/// features, see `Layer::drop_unplaceable`; this keeps earcut, which panics
-/// on NaN, safe whatever it is handed).
-pub fn triangulate(polygon: &Polygon) -> Vec<usize> {
-    if !polygon.points().all(|p| p.is_finite()) {
-        return Vec::new();
-    }
-    let o = polygon.exterior.first().copied().unwrap_or_default();
-    let mut flat = Vec::new();
-    let mut holes = Vec::new();
-    for (k, ring) in std::iter::once(&polygon.exterior)
-        .chain(&polygon.interiors)
-        .enumerate()
-    {
-        if k > 0 {
-            holes.push(flat.len() / 2);
-        }
-        for p in ring {
-            // Relative to the first vertex: earcut's arithmetic at GK magnitudes
-            // would lose centimetres.
-            flat.push(p.x - o.x);
-            flat.push(p.y - o.y);
-        }
-    }
-    earcutr::earcut(&flat, &holes, 2).unwrap_or_default()
-}
-
 fn signed_area_xy(ring: &[DVec3]) -> f64 {
     cim_core::model::geometry::ring_signed_area(ring)
 }
@@ -234,7 +203,7 @@ pub fn extrude<'a>(
                 m.quad(a0, b0, b1, a1, color);
             }
         }
-        let tris = triangulate(poly);
+        let tris = poly.triangulate();
         let pts: Vec<DVec3> = poly.points().collect();
         let first = m.positions.len() as u32;
         for p in &pts {
@@ -437,7 +406,7 @@ pub fn draped_polygons<'a>(
     let mut m = MeshData::default();
     for (poly, color) in polygons {
         let pts: Vec<DVec3> = poly.points().collect();
-        let tris = triangulate(poly);
+        let tris = poly.triangulate();
         // Splitting to edges of length e leaves about 2·area/e² triangles.
         let area = cim_core::Geometry::Polygon(poly.clone())
             .bbox()
@@ -628,7 +597,7 @@ mod tests {
         // One NaN vertex: no triangles, and no panic inside earcut.
         let mut bad = Polygon::square(0.0, 0.0, 10.0);
         bad.exterior[2].x = f64::NAN;
-        assert!(triangulate(&bad).is_empty());
+        assert!(bad.triangulate().is_empty());
         let m = ribbons(
             Anchor(DVec3::ZERO),
             [(

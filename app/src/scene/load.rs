@@ -10,7 +10,7 @@ use cim_core::message::quote;
 use cim_core::model::grid::Grid;
 use cim_core::model::layer::{Layer, LayerContent, LayerKind};
 use cim_core::scene::demo;
-use cim_core::scene::{FORMAT_VERSION, LayerRef, Placement, SceneDoc, Source, Style};
+use cim_core::scene::{FORMAT_VERSION, LayerRef, SceneDoc, Source, Style};
 use glam::DVec3;
 use std::path::{Path, PathBuf};
 
@@ -160,6 +160,8 @@ pub fn layer_ref_for_file(p: &Path) -> LayerRef {
         opacity: 1.0,
         style: Style::default(),
         placement: None,
+        clip: Vec::new(),
+        flatten: Vec::new(),
     }
 }
 
@@ -391,8 +393,7 @@ pub fn load_layer(
             scene_crs.label()
         ));
     }
-    place_tiles(&mut layer, r.placement.as_ref())
-        .map_err(|e| format!("{shown}: cannot place its tiles: {e}"))?;
+    place_tiles(&mut layer, r).map_err(|e| format!("{shown}: cannot place its tiles: {e}"))?;
     if let Some(t) = layer.tiles() {
         // External tilesets or subtrees that could not be read: the
         // tileset shows without them.
@@ -444,11 +445,14 @@ fn drop_unplaceable(layer: &mut Layer) -> usize {
 
 /// A tileset in a local frame (no CRS) is taken to be in scene
 /// coordinates, as other layers without a CRS are; then the document's
-/// `placement`, if any, moves it about the centre of its extent.
-fn place_tiles(layer: &mut Layer, placement: Option<&Placement>) -> Result<(), String> {
+/// `placement`, if any, moves it about the centre of its extent, and its
+/// clip and flatten regions apply.
+fn place_tiles(layer: &mut Layer, r: &LayerRef) -> Result<(), String> {
     let LayerContent::Tiles(t) = &mut layer.content else {
         return Ok(());
     };
+    let placement = r.placement.as_ref();
+    t.edits = std::sync::Arc::new(r.tile_edits()?);
     let tree = t.source.tree();
     let placed = match t.placement.take() {
         Some(p) => p,
@@ -544,6 +548,7 @@ fn resample_grid(src: &Grid, fwd: &Transformer, inv: &Transformer) -> Result<Gri
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cim_core::scene::Placement;
 
     fn doc_layer(source: &str, layer: Option<&str>) -> LayerRef {
         let mut r = layer_ref_for_file(Path::new(source));

@@ -6,8 +6,8 @@
 use crate::scene::load::{self, OpenedScene};
 use bevy::prelude::*;
 use cim_core::crs::{CrsDef, Transformer};
-use cim_core::model::layer::{Layer, LayerKind};
-use cim_core::scene::{LayerRef, SceneDoc};
+use cim_core::model::layer::{Layer, LayerContent, LayerKind};
+use cim_core::scene::{ClipRegion, FlattenRegion, LayerRef, SceneDoc};
 use glam::DVec3;
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -53,6 +53,34 @@ pub struct LayerSlot {
 }
 
 impl LayerSlot {
+    /// New planning edits of a tileset layer, checked: the document keeps
+    /// the regions, the layer's tiles are drawn again with them.
+    pub fn set_tile_edits(
+        &mut self,
+        clip: Vec<ClipRegion>,
+        flatten: Vec<FlattenRegion>,
+    ) -> Result<(), String> {
+        let name = &self.reference.name;
+        let mut reference = self.reference.clone();
+        reference.clip = clip;
+        reference.flatten = flatten;
+        let edits = reference.tile_edits().map_err(|e| format!("{name}: {e}"))?;
+        let mut layer = self
+            .layer
+            .as_deref()
+            .filter(|l| l.tiles().is_some())
+            .ok_or_else(|| {
+                format!("{name}: not a loaded tileset, which alone can be clipped or flattened")
+            })?
+            .clone();
+        if let LayerContent::Tiles(t) = &mut layer.content {
+            t.edits = Arc::new(edits);
+        }
+        self.layer = Some(Arc::new(layer));
+        self.reference = reference;
+        Ok(())
+    }
+
     /// Takes a new style: moves `style_tick` (so `scene::derived` works out
     /// the heights and thematic colours anew) and asks for new meshes
     /// unless only colours changed. Returns the style's filter or time
@@ -546,6 +574,8 @@ mod tests {
             opacity: 1.0,
             style: Style::default(),
             placement: None,
+            clip: Vec::new(),
+            flatten: Vec::new(),
         }
     }
 
@@ -696,6 +726,81 @@ mod tests {
 
     /// Adding a layer, saving and dismissing a notice are commands too: the
     /// added layer loads in the background, the save leaves a notice.
+    /// Clip and flatten regions are a command: checked, kept in the
+    /// document, given to the tileset (a new edits value, which redraws
+    /// its tiles); a bad region or a layer that is not a tileset changes
+    /// nothing.
+    #[test]
+    fn tileset_edits_are_a_command() {
+        let dir = tempfile::tempdir().unwrap();
+        let tileset = dir.path().join("tileset.json");
+        std::fs::write(
+            &tileset,
+            r#"{"asset":{"version":"1.1"},"geometricError":1,"root":{"boundingVolume":{"box":[0,0,0,10,0,0,0,10,0,0,0,1]},"geometricError":0}}"#,
+        )
+        .unwrap();
+        let mut s = store(vec![
+            layer("mesh", tileset.to_str().unwrap()),
+            layer("plan", "builtin:demo/roads"),
+        ]);
+        s.load_all_blocking();
+        let (mesh, plan) = (s.layers[0].id, s.layers[1].id);
+        let edits_of = |s: &SceneStore| {
+            s.layers[0]
+                .layer
+                .as_ref()
+                .unwrap()
+                .tiles()
+                .unwrap()
+                .edits
+                .clone()
+        };
+        let before = edits_of(&s);
+        let square = vec![[0.0, 0.0], [5.0, 0.0], [5.0, 5.0], [0.0, 5.0]];
+        s.apply(StoreCommand::SetTileEdits {
+            layer: mesh,
+            clip: vec![ClipRegion {
+                polygon: square.clone(),
+            }],
+            flatten: vec![FlattenRegion {
+                polygon: square.clone(),
+                height: 2.0,
+            }],
+        })
+        .unwrap();
+        let after = edits_of(&s);
+        assert!(!Arc::ptr_eq(&before, &after), "a new value: tiles redraw");
+        assert_eq!((after.clip.len(), after.flatten[0].1), (1, 2.0));
+        assert_eq!(s.layers[0].reference.clip[0].polygon, square);
+        let saved = dir.path().join("saved.cim.toml");
+        s.save_to(&saved).unwrap();
+        let doc = SceneDoc::load(&saved).unwrap();
+        assert_eq!(
+            doc.layers[0].flatten[0].height, 2.0,
+            "saved in the document"
+        );
+        let bad = s
+            .apply(StoreCommand::SetTileEdits {
+                layer: mesh,
+                clip: vec![ClipRegion {
+                    polygon: vec![[0.0, 0.0], [f64::NAN, 1.0], [1.0, 1.0]],
+                }],
+                flatten: Vec::new(),
+            })
+            .unwrap_err();
+        assert!(bad.contains("mesh") && bad.contains("finite"), "{bad}");
+        assert!(Arc::ptr_eq(&after, &edits_of(&s)), "unchanged");
+        assert_eq!(s.layers[0].reference.flatten.len(), 1);
+        let not_tiles = s
+            .apply(StoreCommand::SetTileEdits {
+                layer: plan,
+                clip: Vec::new(),
+                flatten: Vec::new(),
+            })
+            .unwrap_err();
+        assert!(not_tiles.contains("not a loaded tileset"), "{not_tiles}");
+    }
+
     #[test]
     fn layers_are_added_and_the_scene_saved_by_command() {
         let mut app = App::new();

@@ -282,11 +282,7 @@ fn tile_mesh(mut m: TerrainMesh, tint: &Tint, bbox: &Bbox) -> Mesh {
             )
         })
         .collect();
-    let to_render = |v: &[f32; 3]| {
-        RenderFrame::dir_to_render(DVec3::new(v[0] as f64, v[1] as f64, v[2] as f64))
-            .as_vec3()
-            .to_array()
-    };
+    let to_render = RenderFrame::offset_to_render;
     let positions: Vec<[f32; 3]> = m.positions.iter().map(to_render).collect();
     let normals: Vec<[f32; 3]> = m.normals.iter().map(to_render).collect();
     Mesh::new(

@@ -25,12 +25,15 @@ use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
 use bevy::tasks::AsyncComputeTaskPool;
 use cim_core::lod::LodTree;
 use cim_core::lod::drape::distance_to_bbox;
+use cim_core::lod::pick_content::{ContentHit, HitFeature, Pickable};
 use cim_core::lod::place_content::{PlacedContent, PlacedMesh};
 use cim_core::lod::stream::{StreamPlan, Streamer};
 use cim_core::lod::tile_source::{PlacedTiles, TileLayer};
 use cim_core::lod::tileset::{Refine, TileId};
+use cim_core::model::attr::AttrValue;
 use cim_core::model::layer::LayerKind;
 use cim_core::model::tile_content::{Alpha, TextureImage};
+use cim_core::query::pick::Ray;
 use cim_core::scene::georef::RenderFrame;
 use glam::DVec3;
 use std::collections::{HashMap, HashSet};
@@ -64,10 +67,11 @@ struct LayerStream {
 }
 
 /// A tile whose content is uploaded: one entity per mesh, drawn (with
-/// `Mesh3d`) only while the plan says.
+/// `Mesh3d`) only while the plan says, and its geometry for picking.
 struct Resident {
     parts: Vec<(Entity, Handle<Mesh>, Handle<StandardMaterial>)>,
     drawn: bool,
+    pick: Option<Arc<Pickable>>,
 }
 
 impl Drawable for Resident {
@@ -93,8 +97,29 @@ struct Arrived {
 struct Prepared {
     anchor: DVec3,
     meshes: Vec<(Mesh, MaterialSpec)>,
+    pick: Arc<Pickable>,
     bytes: usize,
     vertices: usize,
+}
+
+/// Where a ray meets a drawn tile.
+#[derive(Clone, Debug)]
+pub struct TileHit {
+    pub layer: u64,
+    pub tile: TileId,
+    pub t: f64,
+    pub point: DVec3,
+    /// The features hit, one per feature id set, with their properties.
+    pub features: Vec<FeatureHit>,
+}
+
+/// A feature hit and its properties.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FeatureHit {
+    pub feature: HitFeature,
+    /// Its property table's name (and class).
+    pub table: Option<String>,
+    pub properties: Vec<(String, AttrValue)>,
 }
 
 /// What a mesh's material is made of (made on the main thread, where the
@@ -114,6 +139,8 @@ pub struct TilesetStreams {
     layers: HashMap<u64, LayerStream>,
     uploads: Uploads<Arrived>,
     next_generation: u64,
+    /// Moves when the drawn content changes (what picking depends on).
+    revision: u64,
 }
 
 impl TilesetStreams {
@@ -130,6 +157,106 @@ impl TilesetStreams {
                     && s.kind() == LayerKind::Tiles
             })
             .all(|s| self.layers.get(&s.id).is_some_and(|t| t.complete))
+    }
+
+    /// The nearest drawn tile content a ray meets before `max_t`, in a
+    /// visible layer; points are hit within `point_tolerance` × distance.
+    pub fn pick(
+        &self,
+        store: &SceneStore,
+        ray: &Ray,
+        max_t: f64,
+        point_tolerance: f64,
+    ) -> Option<TileHit> {
+        let mut best: Option<(u64, TileId, &Pickable, ContentHit)> = None;
+        for (&layer, stream) in &self.layers {
+            if !store.slot(layer).is_some_and(|s| s.reference.visible) {
+                continue;
+            }
+            for (&tile, r) in &stream.resident {
+                let (true, Some(pick)) = (r.drawn, r.pick.as_deref()) else {
+                    continue;
+                };
+                let reach = best.as_ref().map_or(max_t, |b| b.3.t);
+                if let Some(hit) = pick.pick(ray, reach, point_tolerance) {
+                    best = Some((layer, tile, pick, hit));
+                }
+            }
+        }
+        let (layer, tile, pick, hit) = best?;
+        let features = pick
+            .features_of(&hit)
+            .into_iter()
+            .map(|feature| {
+                let table = feature.table.and_then(|t| pick.tables.get(t as usize));
+                FeatureHit {
+                    table: table.map(|t| match &t.class {
+                        Some(c) => format!("{} ({c})", t.name),
+                        None => t.name.clone(),
+                    }),
+                    properties: table.map_or_else(Vec::new, |t| {
+                        t.row(feature.id as usize)
+                            .into_iter()
+                            .map(|(k, v)| (k.to_string(), v.clone()))
+                            .collect()
+                    }),
+                    feature,
+                }
+            })
+            .collect();
+        Some(TileHit {
+            layer,
+            tile,
+            t: hit.t,
+            point: hit.point,
+            features,
+        })
+    }
+
+    /// The triangles of feature `feature` (first feature id set) of a
+    /// resident tile, as a mesh around the returned anchor: what a
+    /// highlight draws.
+    pub fn feature_mesh(&self, layer: u64, tile: TileId, feature: u32) -> Option<(Mesh, DVec3)> {
+        let pick = self
+            .layers
+            .get(&layer)?
+            .resident
+            .get(&tile)?
+            .pick
+            .as_ref()?;
+        let mut positions = Vec::new();
+        let mut indices = Vec::new();
+        for m in pick.meshes.iter().filter(|m| !m.points) {
+            let Some(set) = m.features.first() else {
+                continue;
+            };
+            for tri in m.indices.chunks_exact(3) {
+                if set.ids.get(tri[0] as usize) != Some(&feature) {
+                    continue;
+                }
+                let corners = tri.iter().filter_map(|&i| m.positions.get(i as usize));
+                let corners: Vec<[f32; 3]> = corners.map(RenderFrame::offset_to_render).collect();
+                if corners.len() == 3 {
+                    indices.extend(positions.len() as u32..positions.len() as u32 + 3);
+                    positions.extend(corners);
+                }
+            }
+        }
+        if indices.is_empty() {
+            return None;
+        }
+        let mesh = Mesh::new(
+            PrimitiveTopology::TriangleList,
+            RenderAssetUsages::RENDER_WORLD,
+        )
+        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
+        .with_inserted_indices(Indices::U32(indices));
+        Some((mesh, pick.anchor))
+    }
+
+    /// Moves whenever the drawn tiles change.
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// Bytes of tile content resident, all tilesets.
@@ -188,13 +315,17 @@ fn prepare(tiles: &TileLayer, tile: TileId) -> Result<Prepared, String> {
         .iter()
         .map(|c| tiles.source.read(c))
         .collect::<Result<Vec<_>, _>>()?;
-    let placed: PlacedContent =
+    let mut placed: PlacedContent =
         cim_core::lod::place_content::place(tree, placement, tile, contents)?;
+    tiles.edits.apply(&mut placed);
     let vertices = placed.meshes.iter().map(|m| m.positions.len()).sum();
+    let pick = Arc::new(Pickable::of(&placed));
     Ok(Prepared {
         anchor: placed.anchor,
-        bytes: placed.bytes,
+        // The GPU's copy and picking's.
+        bytes: placed.bytes + pick.bytes(),
         vertices,
+        pick,
         meshes: placed.meshes.into_iter().map(to_bevy).collect(),
     })
 }
@@ -202,11 +333,7 @@ fn prepare(tiles: &TileLayer, tile: TileId) -> Result<Prepared, String> {
 /// A placed mesh as a Bevy mesh (scene axes → render axes) and its
 /// material.
 fn to_bevy(m: PlacedMesh) -> (Mesh, MaterialSpec) {
-    let axes = |v: &[f32; 3]| {
-        RenderFrame::dir_to_render(DVec3::new(v[0] as f64, v[1] as f64, v[2] as f64))
-            .as_vec3()
-            .to_array()
-    };
+    let axes = RenderFrame::offset_to_render;
     let topology = if m.points {
         PrimitiveTopology::PointList
     } else {
@@ -362,6 +489,7 @@ impl LayerStream {
                         Resident {
                             parts,
                             drawn: false,
+                            pick: Some(p.pick),
                         },
                     );
                 }
@@ -515,6 +643,7 @@ fn update_tilesets(
             layer: slot.id,
             visibility,
         };
+        let arrived = !mine.is_empty();
         if let Some(e) = stream.receive(
             mine,
             &spawn,
@@ -560,6 +689,7 @@ fn update_tilesets(
                     Resident {
                         parts: Vec::new(),
                         drawn: false,
+                        pick: None,
                     },
                 );
             } else {
@@ -571,7 +701,11 @@ fn update_tilesets(
                 );
             }
         }
+        let drawn_before = stream.last_draw.clone();
         let dropped = stream.apply(&plan, &mut commands);
+        if arrived || stream.last_draw != drawn_before || !plan.evict.is_empty() {
+            streams.revision += 1;
+        }
         if !dropped.is_empty()
             && let Some(list) = layer_materials.0.get_mut(&slot.id)
         {

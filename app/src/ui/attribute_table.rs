@@ -201,7 +201,7 @@ fn show(
             ui.separator();
             // A pick in the 3D view scrolls the table to its row.
             let selected = selection
-                .0
+                .feature()
                 .filter(|(s, _)| *s == t.slot)
                 .map(|(_, fid)| fid);
             let mut scroll_to = None;

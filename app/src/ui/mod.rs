@@ -13,6 +13,7 @@ mod layer_tree;
 mod requests;
 mod status_bar;
 mod style_editor;
+mod tileset_edits;
 mod tools_panel;
 
 use crate::scene::clock::ClockCommand;

@@ -8,7 +8,7 @@ use crate::render::underground::SetGroundOpacity;
 use crate::scene::store::{SceneStore, StoreCommand};
 use crate::tools::ToolCommand;
 use crate::view::camera::{CameraCommand, CameraRig};
-use crate::view::picking::Select;
+use crate::view::picking::{Picked, Select};
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use cim_core::model::layer::FeatureId;
@@ -43,7 +43,7 @@ impl Requests {
 
     /// Select a feature (or nothing).
     pub fn select(&mut self, feature: Option<(u64, FeatureId)>) {
-        self.select = Some(Select(feature));
+        self.select = Some(Select(feature.map(|(l, f)| Picked::Feature(l, f))));
     }
 
     /// Select a feature and fly to it.
@@ -153,7 +153,7 @@ mod tests {
         assert!(w.resource::<CameraRig>().flight.is_none());
         app.update();
         let w = app.world();
-        assert_eq!(w.resource::<Selection>().0, Some((slot, fid)));
+        assert_eq!(w.resource::<Selection>().feature(), Some((slot, fid)));
         let flight = w.resource::<CameraRig>().flight.as_ref().expect("flying");
         assert!(flight.to.eye.distance(flight.from.eye) > 100.0);
         assert_eq!(w.resource::<UndergroundView>().ground_opacity, 0.3);

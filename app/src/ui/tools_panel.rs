@@ -15,6 +15,7 @@ pub struct ToolInputs {
     pub search: String,
     pub query: String,
     pub readout_crs: String,
+    pub edits: super::tileset_edits::EditInputs,
 }
 
 impl Default for ToolInputs {
@@ -23,6 +24,7 @@ impl Default for ToolInputs {
             search: String::new(),
             query: String::new(),
             readout_crs: Tools::default().readout_crs,
+            edits: Default::default(),
         }
     }
 }
@@ -53,7 +55,7 @@ pub fn show(
         .show(ui, |ui| {
             for (slot, id, text) in &tools.search_hits {
                 if ui
-                    .selectable_label(selection.0 == Some((*slot, *id)), text)
+                    .selectable_label(selection.feature() == Some((*slot, *id)), text)
                     .clicked()
                 {
                     focus = Some((*slot, *id));
@@ -88,7 +90,7 @@ pub fn show(
                 .show(ui, |ui| {
                     for (slot, id, text) in hits.iter().take(500) {
                         if ui
-                            .selectable_label(selection.0 == Some((*slot, *id)), text)
+                            .selectable_label(selection.feature() == Some((*slot, *id)), text)
                             .clicked()
                         {
                             focus = Some((*slot, *id));
@@ -124,6 +126,7 @@ pub fn show(
     if !lines.is_empty() && ui.button(l.t("inspector.copy")).clicked() {
         ui.ctx().copy_text(lines.join("\n"));
     }
+    super::tileset_edits::show(ui, l, tools, store, &mut inputs.edits, requests);
 
     ui.separator();
     ui.heading(l.t("tools.readout"));

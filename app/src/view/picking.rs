@@ -1,7 +1,8 @@
 //! What is under the cursor, every frame: a scene-space ray against the
-//! model (buildings as prisms, terrain as a height field, else the ground
-//! plane). A click without drag selects the feature; the selection gets a
-//! highlight mesh.
+//! model (buildings as prisms, drawn tileset content triangle by triangle,
+//! terrain as a height field, else the ground plane). A click without drag
+//! selects the feature (or the tile, in a tileset without features); the
+//! selection gets a highlight mesh where its layer has no style buffer.
 
 use crate::render::feature_style::FeatureStyles;
 use crate::render::layers::Ground;
@@ -9,14 +10,17 @@ use crate::render::mesh;
 use crate::scene::derived::StyleResults;
 use crate::scene::origin::{GeoAnchor, RenderOrigin};
 use crate::scene::store::SceneStore;
+use crate::stream::tiles3d::{FeatureHit, TileHit, TilesetStreams};
 use crate::view::camera::{MainCamera, PointerDrag, viewport_ray};
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
+use cim_core::lod::tileset::TileId;
 use cim_core::model::geometry::Geometry;
 use cim_core::model::layer::{FeatureId, LayerKind};
 use cim_core::query::pick::{self, Hit, Ray};
 use cim_core::scene::georef::Anchor;
 use glam::DVec3;
+use std::sync::Arc;
 
 /// The cursor's ray and what it hits.
 #[derive(Resource, Default, Debug, Clone)]
@@ -24,27 +28,104 @@ pub struct CursorHit {
     pub cursor: Option<Vec2>,
     pub ray: Option<Ray>,
     pub point: Option<DVec3>,
-    /// (layer slot id, feature id) when a feature is hit.
-    pub feature: Option<(u64, FeatureId)>,
+    /// The feature (or tile) hit.
+    pub feature: Option<Picked>,
     /// What is at the centre of the view (pivot for north-up).
     pub center_point: Option<DVec3>,
 }
 
-/// The selected feature.
-#[derive(Resource, Default, Debug, Clone, PartialEq)]
-pub struct Selection(pub Option<(u64, FeatureId)>);
+/// Something that can be picked and selected.
+#[derive(Clone, Debug)]
+pub enum Picked {
+    /// A feature of a vector layer: (layer slot id, feature id).
+    Feature(u64, FeatureId),
+    /// Part of a streamed tileset.
+    Tile(TilePick),
+}
 
-/// Selects a feature (layer slot id, feature id), or nothing: what panels
-/// (inspector, tables, search results) write; applied at the start of the
-/// next frame. Clicks in the view select directly.
-#[derive(Message, Clone, Copy, Debug, PartialEq)]
-pub struct Select(pub Option<(u64, FeatureId)>);
+/// A tile of a tileset layer, and the feature hit in it when its content
+/// has features.
+#[derive(Clone, Debug)]
+pub struct TilePick {
+    pub layer: u64,
+    pub tile: TileId,
+    /// The feature in the content's first feature id set.
+    pub feature: Option<u32>,
+    /// Every feature hit (one per feature id set) with its properties,
+    /// taken when picked: the tile may be evicted while it is selected.
+    pub features: Arc<Vec<FeatureHit>>,
+}
+
+impl TilePick {
+    fn of(hit: TileHit) -> TilePick {
+        TilePick {
+            layer: hit.layer,
+            tile: hit.tile,
+            feature: hit
+                .features
+                .iter()
+                .find(|f| f.feature.set == 0)
+                .map(|f| f.feature.id),
+            features: Arc::new(hit.features),
+        }
+    }
+}
+
+/// Two picks are the same thing when they name the same feature (or tile).
+impl PartialEq for Picked {
+    fn eq(&self, other: &Picked) -> bool {
+        match (self, other) {
+            (Picked::Feature(a, b), Picked::Feature(c, d)) => (a, b) == (c, d),
+            (Picked::Tile(a), Picked::Tile(b)) => {
+                // Feature ids belong to a content: the same id in another
+                // tile is another feature.
+                (a.layer, a.tile, a.feature) == (b.layer, b.tile, b.feature)
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Picked {
+    /// The vector feature, if that is what was picked.
+    pub fn feature(&self) -> Option<(u64, FeatureId)> {
+        match self {
+            Picked::Feature(layer, id) => Some((*layer, *id)),
+            Picked::Tile(_) => None,
+        }
+    }
+
+    /// The layer (slot id) picked in.
+    pub fn layer(&self) -> u64 {
+        match self {
+            Picked::Feature(layer, _) => *layer,
+            Picked::Tile(t) => t.layer,
+        }
+    }
+}
+
+/// The selected feature or tile.
+#[derive(Resource, Default, Debug, Clone, PartialEq)]
+pub struct Selection(pub Option<Picked>);
+
+impl Selection {
+    /// The selected vector feature: (layer slot id, feature id).
+    pub fn feature(&self) -> Option<(u64, FeatureId)> {
+        self.0.as_ref().and_then(Picked::feature)
+    }
+}
+
+/// Selects a feature or tile, or nothing: what panels (inspector, tables,
+/// search results) write; applied at the start of the next frame. Clicks in
+/// the view select directly.
+#[derive(Message, Clone, Debug, PartialEq)]
+pub struct Select(pub Option<Picked>);
 
 pub(crate) fn apply_select(mut selection: ResMut<Selection>, mut commands: MessageReader<Select>) {
     for Select(s) in commands.read() {
         // Only a real change marks the selection changed.
         if selection.0 != *s {
-            selection.0 = *s;
+            selection.0 = s.clone();
         }
     }
 }
@@ -68,18 +149,21 @@ impl Plugin for PickingPlugin {
 }
 
 /// Casts a scene ray at everything pickable: extruded buildings (as
-/// prisms, candidates from each layer's R-tree), then the terrain or the
-/// ground plane; where the ray meets the ground, the nearest line, point or
-/// area feature within a few pixels' worth of metres. Pipes are looked for
-/// at their depth when the ground is see-through.
+/// prisms, candidates from each layer's R-tree), drawn tileset content,
+/// then the terrain or the ground plane; where the ray meets the ground,
+/// the nearest line, point or area feature within a few pixels' worth of
+/// metres. Pipes are looked for at their depth when the ground is
+/// see-through.
+#[allow(clippy::too_many_arguments)]
 pub fn cast(
     store: &SceneStore,
     styled: &StyleResults,
     styles: &FeatureStyles,
+    tiles: Option<&TilesetStreams>,
     ground: &Ground,
     underground: bool,
     ray: &Ray,
-) -> (Option<DVec3>, Option<(u64, FeatureId)>) {
+) -> (Option<DVec3>, Option<Picked>) {
     let mut best: Option<(Hit, Option<u64>)> = None;
     // How far the ray can matter: down to the lowest ground, at most 50 km.
     let floor = ground.range().map_or(0.0, |m| m.0 as f64);
@@ -112,12 +196,31 @@ pub fn cast(
             best = Some((h, Some(slot.id)));
         }
     }
+    // About 6 px at a 60° field of view, per metre of distance.
+    const POINT_TOLERANCE: f64 = 0.006;
+    let tile_hit = tiles.and_then(|t| {
+        let reach = best.as_ref().map_or(1e7 / ray.dir.length(), |b| b.0.t);
+        t.pick(store, ray, reach, POINT_TOLERANCE)
+    });
+    let mut tile_pick = None;
+    if let Some(h) = tile_hit {
+        best = Some((
+            Hit {
+                t: h.t,
+                point: h.point,
+                feature: None,
+            },
+            Some(h.layer),
+        ));
+        tile_pick = Some(TilePick::of(h));
+    }
     if let Some(g) = ground.grid()
         && let Some(range) = ground.range()
         && let Some(h) = pick::pick_terrain_within(ray, g, range)
         && best.as_ref().is_none_or(|(b, _)| h.t < b.t)
     {
         best = Some((h, None));
+        tile_pick = None;
     }
     if best.is_none() && ray.dir.z < -1e-9 {
         // No model hit: the horizontal plane at ground level.
@@ -135,8 +238,14 @@ pub fn cast(
     let Some((hit, slot)) = best else {
         return (None, None);
     };
+    if let Some(p) = tile_pick {
+        return (Some(hit.point), Some(Picked::Tile(p)));
+    }
     if let Some(slot) = slot {
-        return (Some(hit.point), hit.feature.map(|f| (slot, f)));
+        return (
+            Some(hit.point),
+            hit.feature.map(|f| Picked::Feature(slot, f)),
+        );
     }
     let ground_point = hit.point;
     // Topmost layer first, as the layer tree lists them.
@@ -170,7 +279,7 @@ pub fn cast(
         if let Some(h) = ix.nearest_where(v, at.truncate(), tolerance, |i| {
             !styles.is_hidden(slot.id, i)
         }) {
-            return (Some(at), Some((slot.id, h.id)));
+            return (Some(at), Some(Picked::Feature(slot.id, h.id)));
         }
     }
     (Some(ground_point), None)
@@ -183,6 +292,8 @@ pub struct PickKey {
     camera: bevy::math::Affine3A,
     revision: u64,
     below: bool,
+    /// Drawn tiles came or went.
+    tiles: u64,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -193,6 +304,7 @@ pub fn update_cursor_hit(
     store: Res<SceneStore>,
     styled: Res<StyleResults>,
     styles: Res<FeatureStyles>,
+    tiles: Option<Res<TilesetStreams>>,
     ground: Res<Ground>,
     underground: Res<crate::render::underground::UndergroundView>,
     mut hit: ResMut<CursorHit>,
@@ -211,6 +323,7 @@ pub fn update_cursor_hit(
         camera: cam_t.affine(),
         revision: store.revision,
         below,
+        tiles: tiles.as_ref().map_or(0, |t| t.revision()),
     };
     if last.as_ref() == Some(&key) {
         return;
@@ -220,8 +333,9 @@ pub fn update_cursor_hit(
     hit.ray = hit
         .cursor
         .and_then(|c| viewport_ray(camera, cam_t, &origin, c));
+    let tiles = tiles.as_deref();
     let (point, feature) = match hit.ray {
-        Some(r) => cast(&store, &styled, &styles, &ground, below, &r),
+        Some(r) => cast(&store, &styled, &styles, tiles, &ground, below, &r),
         None => (None, None),
     };
     hit.point = point;
@@ -229,7 +343,7 @@ pub fn update_cursor_hit(
     hit.center_point = camera
         .logical_viewport_size()
         .and_then(|s| viewport_ray(camera, cam_t, &origin, s * 0.5))
-        .and_then(|r| cast(&store, &styled, &styles, &ground, below, &r).0);
+        .and_then(|r| cast(&store, &styled, &styles, tiles, &ground, below, &r).0);
 }
 
 fn select_on_click(
@@ -245,11 +359,12 @@ fn select_on_click(
     }
     // The camera controls clear `button` on release; a click is a release
     // that was not a drag.
-    if buttons.just_released(MouseButton::Left) && !drag.dragged && !ui.pointer {
-        let new = hit.feature;
-        if selection.0 != new {
-            selection.0 = new;
-        }
+    if buttons.just_released(MouseButton::Left)
+        && !drag.dragged
+        && !ui.pointer
+        && selection.0 != hit.feature
+    {
+        selection.0 = hit.feature.clone();
     }
 }
 
@@ -264,6 +379,7 @@ fn update_highlight(
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
     styles: Res<crate::render::feature_style::FeatureStyles>,
+    tiles: Option<Res<TilesetStreams>>,
 ) {
     if !selection.is_changed() {
         return;
@@ -271,44 +387,69 @@ fn update_highlight(
     for e in &existing {
         commands.entity(e).despawn();
     }
-    let Some((slot_id, fid)) = selection.0 else {
-        return;
-    };
-    // Feature-styled layers highlight in their style buffer
-    // (`feature_style`); the rest (point icons) get a highlight mesh.
-    if styles.has_layer(slot_id) {
-        return;
-    }
-    let Some(slot) = store.slot(slot_id) else {
-        return;
-    };
-    let Some(v) = slot.layer.as_ref().and_then(|l| l.vector()) else {
-        return;
-    };
-    let Some(idx) = v.features.iter().position(|f| f.id == fid) else {
-        return;
-    };
-    let Some(bb) = v.features[idx].geometry.bbox() else {
-        return;
-    };
-    let anchor = Anchor(bb.center());
-    let prism = styled.prism(slot_id, idx);
-    let Some(data) = highlight_mesh(slot, idx, prism, &ground, anchor) else {
-        return;
+    let (mesh, anchor) = match &selection.0 {
+        None => return,
+        Some(Picked::Tile(t)) => {
+            let Some(found) = tiles.as_deref().and_then(|s| tile_highlight(s, t)) else {
+                return;
+            };
+            found
+        }
+        Some(Picked::Feature(slot_id, fid)) => {
+            let Some(found) = feature_highlight(&store, &styled, &styles, &ground, *slot_id, *fid)
+            else {
+                return;
+            };
+            found
+        }
     };
     commands.spawn((
         Highlight,
-        Mesh3d(meshes.add(data.into_mesh())),
+        Mesh3d(meshes.add(mesh)),
         MeshMaterial3d(materials.add(StandardMaterial {
             base_color: Color::srgba(1.0, 0.85, 0.1, 0.55),
             emissive: LinearRgba::rgb(0.6, 0.45, 0.0),
             alpha_mode: AlphaMode::Blend,
             unlit: true,
+            double_sided: true,
+            cull_mode: None,
+            // Drawn over the feature's own faces, which it covers exactly
+            // for tile content.
+            depth_bias: 1000.0,
             ..default()
         })),
         Transform::default(),
-        GeoAnchor(anchor.0),
+        GeoAnchor(anchor),
     ));
+}
+
+/// The triangles of a selected tile feature, from the tile's resident
+/// copy (a tile without features is not highlighted).
+fn tile_highlight(tiles: &TilesetStreams, t: &TilePick) -> Option<(Mesh, DVec3)> {
+    tiles.feature_mesh(t.layer, t.tile, t.feature?)
+}
+
+/// A highlight mesh for a vector feature in a layer without a style
+/// buffer (point icons); feature-styled layers highlight in their buffer.
+fn feature_highlight(
+    store: &SceneStore,
+    styled: &StyleResults,
+    styles: &FeatureStyles,
+    ground: &Ground,
+    slot_id: u64,
+    fid: FeatureId,
+) -> Option<(Mesh, DVec3)> {
+    if styles.has_layer(slot_id) {
+        return None;
+    }
+    let slot = store.slot(slot_id)?;
+    let v = slot.layer.as_ref().and_then(|l| l.vector())?;
+    let idx = v.features.iter().position(|f| f.id == fid)?;
+    let bb = v.features[idx].geometry.bbox()?;
+    let anchor = Anchor(bb.center());
+    let prism = styled.prism(slot_id, idx);
+    let data = highlight_mesh(slot, idx, prism, ground, anchor)?;
+    Some((data.into_mesh(), anchor.0))
 }
 
 /// A slightly enlarged copy of feature `idx` as drawn by its layer.
@@ -460,7 +601,7 @@ mod tests {
         let Geometry::Polygon(p) = &f.geometry else {
             unreachable!()
         };
-        let t = &mesh::triangulate(p)[..3];
+        let t = &p.triangulate()[..3];
         let pts: Vec<DVec3> = p.points().collect();
         let inside = (pts[t[0]] + pts[t[1]] + pts[t[2]]) / 3.0;
         let (_, top) = styled.prism(slot.id, index).unwrap();
@@ -500,12 +641,15 @@ mod tests {
         };
         let ground = Ground::default();
         let mut styles = FeatureStyles::default();
-        let (point, hit) = cast(&store, &styled, &styles, &ground, false, &down(inside));
-        assert_eq!(hit, Some((layer, id)));
+        let cast_down = |styles: &FeatureStyles, at: DVec3| {
+            cast(&store, &styled, styles, None, &ground, false, &down(at))
+        };
+        let (point, hit) = cast_down(&styles, inside);
+        assert_eq!(hit, Some(Picked::Feature(layer, id)));
         assert!((point.unwrap().z - top).abs() < 0.01, "on the roof");
         // Far outside the city: the ground plane, nothing selected.
         let far = inside + DVec3::new(50_000.0, 50_000.0, 0.0);
-        let (point, hit) = cast(&store, &styled, &styles, &ground, false, &down(far));
+        let (point, hit) = cast_down(&styles, far);
         assert_eq!(hit, None);
         assert!(point.unwrap().z.abs() < 1e-6);
         // Hidden (by a filter or the clock), the building is not hit: the
@@ -517,8 +661,8 @@ mod tests {
             crate::render::feature_style::HIDDEN,
             true,
         );
-        let (point, hit) = cast(&store, &styled, &styles, &ground, false, &down(inside));
-        assert_ne!(hit, Some((layer, id)));
+        let (point, hit) = cast_down(&styles, inside);
+        assert_ne!(hit, Some(Picked::Feature(layer, id)));
         assert!(point.unwrap().z < top - 1.0, "{point:?}");
     }
 
@@ -537,7 +681,7 @@ mod tests {
             top,
             ..
         } = demo_building();
-        let want = Some((layer, id));
+        let want = Some(Picked::Feature(layer, id));
 
         let origin = RenderOrigin(cim_core::scene::georef::RenderFrame::new(inside));
         let eye = origin.to_render(inside + DVec3::new(0.0, 0.0, 400.0));

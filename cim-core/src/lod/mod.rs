@@ -20,9 +20,11 @@ use crate::model::geometry::Bbox;
 use glam::DVec3;
 
 pub mod drape;
+pub mod pick_content;
 pub mod place_content;
 pub mod stream;
 pub mod terrain;
+pub mod tile_edits;
 pub mod tile_source;
 pub mod tileset;
 

@@ -10,7 +10,7 @@
 
 use crate::lod::tile_source::TilePlacement;
 use crate::lod::tileset::{TileId, TileTree};
-use crate::model::tile_content::{ContentMaterial, TileContent};
+use crate::model::tile_content::{ContentMaterial, FeatureIds, PropertyTable, TileContent};
 use glam::{DMat4, DVec3, Vec3};
 
 /// One drawable piece of a placed tile, in scene axes (x east, y north,
@@ -25,7 +25,9 @@ pub struct PlacedMesh {
     pub colors: Vec<[u8; 4]>,
     /// A triangle list; empty for points.
     pub indices: Vec<u32>,
-    pub feature_ids: Vec<u32>,
+    /// Feature ids per vertex (see [`FeatureIds`]); instance features
+    /// become one id over all of an instance's vertices.
+    pub features: Vec<FeatureIds>,
     pub material: ContentMaterial,
     pub points: bool,
 }
@@ -37,8 +39,29 @@ pub struct PlacedContent {
     /// bounds centre).
     pub anchor: DVec3,
     pub meshes: Vec<PlacedMesh>,
+    /// The features' properties, which [`FeatureIds::table`] indexes.
+    pub tables: Vec<PropertyTable>,
     /// Bytes held (CPU side; about the same uploaded).
     pub bytes: usize,
+}
+
+impl PlacedContent {
+    /// Works out [`PlacedContent::bytes`] again (after edits).
+    pub fn measure(&mut self) {
+        self.bytes = self
+            .meshes
+            .iter()
+            .map(|m| {
+                m.positions.len() * 12
+                    + m.normals.len() * 12
+                    + m.uvs.len() * 8
+                    + m.colors.len() * 4
+                    + m.indices.len() * 4
+                    + m.features.iter().map(|f| f.ids.len() * 4).sum::<usize>()
+                    + m.material.texture.as_ref().map_or(0, |t| t.rgba.len())
+            })
+            .sum();
+    }
 }
 
 /// Places the `contents` of tile `id`, taking their arrays (an instanced
@@ -52,11 +75,17 @@ pub fn place(
 ) -> Result<PlacedContent, String> {
     let tile = tree.tile(id);
     let anchor = placement.bounds[id as usize].center();
+    // One content: feature ids keep pointing at the right tables.
+    let mut content = TileContent::default();
+    for c in contents {
+        content.append(c);
+    }
     let mut out = PlacedContent {
         anchor,
+        tables: std::mem::take(&mut content.tables),
         ..PlacedContent::default()
     };
-    for content in contents {
+    {
         for m in content.meshes {
             let instances = if m.instances.is_empty() {
                 vec![DMat4::IDENTITY]
@@ -75,13 +104,19 @@ pub fn place(
                 } else {
                     m.clone()
                 };
+                let mut features = taken.features;
+                features.extend(instance_features(
+                    &taken.instance_features,
+                    k,
+                    positions.len(),
+                ));
                 out.meshes.push(PlacedMesh {
                     positions,
                     normals,
                     uvs: taken.uvs,
                     colors: taken.colors,
                     indices: taken.indices,
-                    feature_ids: taken.feature_ids,
+                    features,
                     material: taken.material,
                     points: false,
                 });
@@ -92,25 +127,28 @@ pub fn place(
             out.meshes.push(PlacedMesh {
                 positions: to_scene(&p.positions, &world, placement, anchor)?,
                 colors: p.colors,
-                feature_ids: p.feature_ids,
+                features: p.features,
                 points: true,
                 ..PlacedMesh::default()
             });
         }
     }
-    out.bytes = out
-        .meshes
-        .iter()
-        .map(|m| {
-            m.positions.len() * 12
-                + m.normals.len() * 12
-                + m.uvs.len() * 8
-                + m.colors.len() * 4
-                + m.indices.len() * 4
-                + m.material.texture.as_ref().map_or(0, |t| t.rgba.len())
-        })
-        .sum();
+    out.measure();
     Ok(out)
+}
+
+/// Instance `k`'s feature in each instance feature set, as ids over its
+/// `n` vertices.
+fn instance_features(sets: &[FeatureIds], k: usize, n: usize) -> Vec<FeatureIds> {
+    sets.iter()
+        .filter_map(|set| {
+            Some(FeatureIds {
+                ids: vec![*set.ids.get(k)?; n],
+                table: set.table,
+                label: set.label.clone(),
+            })
+        })
+        .collect()
 }
 
 fn to_scene(

@@ -10,9 +10,10 @@
 
 use crate::crs::transform::Transformer;
 use crate::lod::LodTree;
+use crate::lod::tile_edits::TileEdits;
 use crate::lod::tileset::{ContentRef, TileId, TileTree};
 use crate::model::geometry::Bbox;
-use crate::model::tile_content::TileContent;
+use crate::model::tile_content::{MetadataEntity, TileContent};
 use glam::{DMat4, DVec3};
 use std::fmt;
 use std::sync::Arc;
@@ -27,6 +28,13 @@ pub trait TileSource: Send + Sync + fmt::Debug {
     /// Problems met while reading the tree (external tilesets or subtrees
     /// that could not be read), to show once.
     fn problems(&self) -> Vec<String>;
+    /// The metadata that applies to tile `tile`: the source's own, the
+    /// tile's, its contents' and their groups' (3D Tiles 1.1 metadata),
+    /// broadest first.
+    fn metadata(&self, tile: TileId) -> Vec<MetadataEntity> {
+        let _ = tile;
+        Vec::new()
+    }
 }
 
 /// How the tree's frame maps into the scene CRS; each then moved by an
@@ -128,11 +136,14 @@ pub struct TileLayer {
     pub source: Arc<dyn TileSource>,
     /// Set when the layer is brought into the scene CRS.
     pub placement: Option<Arc<TilePlacement>>,
+    /// Clip and flatten regions, applied to each tile as it is placed.
+    pub edits: Arc<TileEdits>,
 }
 
+/// The same source with the same edits: new edits redraw every tile.
 impl PartialEq for TileLayer {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.source, &other.source)
+        Arc::ptr_eq(&self.source, &other.source) && Arc::ptr_eq(&self.edits, &other.edits)
     }
 }
 

@@ -122,6 +122,43 @@ impl Polygon {
             .chain(self.interiors.iter_mut().flatten())
     }
 
+    /// Triangulates the polygon (holes included) in the XY plane with
+    /// earcut (Mapbox's ear-clipping algorithm, via `earcutr`). Returns
+    /// index triples into [`Polygon::points`] order.
+    ///
+    /// Vertices that are not finite give no triangles (loaders drop such
+    /// features, see `Layer::drop_unplaceable`; this keeps earcut, which
+    /// panics on NaN, safe whatever it is handed).
+    ///
+    /// ```
+    /// use cim_core::model::geometry::Polygon;
+    /// let tris = Polygon::square(38_500_000.0, 2_500_000.0, 10.0).triangulate();
+    /// assert_eq!(tris.len(), 6, "two triangles");
+    /// ```
+    pub fn triangulate(&self) -> Vec<usize> {
+        if !self.points().all(|p| p.is_finite()) {
+            return Vec::new();
+        }
+        let o = self.exterior.first().copied().unwrap_or_default();
+        let mut flat = Vec::new();
+        let mut holes = Vec::new();
+        for (k, ring) in std::iter::once(&self.exterior)
+            .chain(&self.interiors)
+            .enumerate()
+        {
+            if k > 0 {
+                holes.push(flat.len() / 2);
+            }
+            for p in ring {
+                // Relative to the first vertex: earcut's arithmetic at GK
+                // magnitudes would lose centimetres.
+                flat.push(p.x - o.x);
+                flat.push(p.y - o.y);
+            }
+        }
+        earcutr::earcut(&flat, &holes, 2).unwrap_or_default()
+    }
+
     /// Planar area (shoelace formula, holes subtracted), in CRS units².
     pub fn area(&self) -> f64 {
         ring_signed_area(&self.exterior).abs()

@@ -50,6 +50,76 @@ impl Default for ContentMaterial {
     }
 }
 
+/// The feature id that means "no feature" (`EXT_mesh_features`
+/// `nullFeatureId`, ids past a table's rows).
+pub const NO_FEATURE: u32 = u32::MAX;
+
+/// One set of feature ids over a mesh's vertices, a point cloud's points or
+/// a mesh's instances (`_BATCHID`, pnts `BATCH_ID`, i3dm instances, an
+/// `EXT_mesh_features` / `EXT_instance_features` feature id set).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FeatureIds {
+    /// One per vertex (point, instance); [`NO_FEATURE`] where none.
+    pub ids: Vec<u32>,
+    /// The [`PropertyTable`] (index into [`TileContent::tables`]) holding
+    /// the features' properties, if any.
+    pub table: Option<u32>,
+    /// The set's `label`, when the content names it.
+    pub label: Option<String>,
+}
+
+/// The properties of a content's features, a column per property: a b3dm
+/// batch table, an `EXT_structural_metadata` property table.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PropertyTable {
+    /// The table's name (`"batch table"` for legacy content).
+    pub name: String,
+    /// The metadata class its rows are instances of, when it has one.
+    pub class: Option<String>,
+    /// Rows (features).
+    pub count: usize,
+    /// `(property, one value per row)`.
+    pub columns: Vec<(String, Vec<AttrValue>)>,
+}
+
+impl PropertyTable {
+    /// The properties of feature `row` (empty past the end).
+    ///
+    /// ```
+    /// use cim_core::model::attr::AttrValue;
+    /// use cim_core::model::tile_content::PropertyTable;
+    /// let t = PropertyTable {
+    ///     count: 2,
+    ///     columns: vec![("height".into(), vec![AttrValue::Float(12.5), AttrValue::Float(30.0)])],
+    ///     ..PropertyTable::default()
+    /// };
+    /// assert_eq!(t.row(1), vec![("height", &AttrValue::Float(30.0))]);
+    /// assert!(t.row(2).is_empty());
+    /// ```
+    pub fn row(&self, row: usize) -> Vec<(&str, &AttrValue)> {
+        if row >= self.count {
+            return Vec::new();
+        }
+        self.columns
+            .iter()
+            .filter_map(|(name, values)| Some((name.as_str(), values.get(row)?)))
+            .collect()
+    }
+}
+
+/// One metadata entity of a tileset (3D Tiles 1.1 metadata: the tileset's,
+/// a group's, a tile's or a content's), its values decoded by its class.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MetadataEntity {
+    /// What it describes: `"tileset"`, `"group"`, `"tile"` or `"content"`.
+    pub scope: String,
+    /// Its class in the tileset's schema.
+    pub class: Option<String>,
+    /// The content a group's or content's metadata is about (its URI).
+    pub about: Option<String>,
+    pub properties: Vec<(String, AttrValue)>,
+}
+
 /// A triangle mesh. Positions are f32 in the mesh's own frame; `transform`
 /// (f64) places that frame in the tile's frame (glTF node matrices, the
 /// `RTC_CENTER`/`CESIUM_RTC` centre and the y-up → z-up turn).
@@ -64,13 +134,17 @@ pub struct ContentMesh {
     pub colors: Vec<[u8; 4]>,
     /// A triangle list.
     pub indices: Vec<u32>,
-    /// The feature each vertex belongs to (`_BATCHID`, `_FEATURE_ID_n`), or
-    /// empty.
-    pub feature_ids: Vec<u32>,
+    /// The features each vertex belongs to, one set per way the content
+    /// groups them (`_BATCHID`, each `EXT_mesh_features` set); the first
+    /// set is the one the viewer highlights and styles.
+    pub features: Vec<FeatureIds>,
     pub material: ContentMaterial,
     /// Instance transforms (i3dm, `EXT_mesh_gpu_instancing`), applied before
     /// `transform`; empty: drawn once.
     pub instances: Vec<DMat4>,
+    /// The feature each instance is (i3dm `BATCH_ID`, or the instance's
+    /// index; `EXT_instance_features`): ids per instance.
+    pub instance_features: Vec<FeatureIds>,
 }
 
 /// A point cloud (pnts, glTF `POINTS`).
@@ -80,7 +154,8 @@ pub struct PointCloud {
     pub positions: Vec<[f32; 3]>,
     pub colors: Vec<[u8; 4]>,
     pub normals: Vec<[f32; 3]>,
-    pub feature_ids: Vec<u32>,
+    /// Feature ids per point, as for [`ContentMesh::features`].
+    pub features: Vec<FeatureIds>,
 }
 
 /// Everything one tile content holds.
@@ -95,9 +170,8 @@ pub struct TileContent {
     /// `EXT_mesh_gpu_instancing` counts), each counted once however many
     /// meshes it places.
     pub instance_count: usize,
-    /// Feature properties by column (batch table, property table):
-    /// `(name, one value per feature)`.
-    pub properties: Vec<(String, Vec<AttrValue>)>,
+    /// Feature properties, which [`FeatureIds::table`] refers to.
+    pub tables: Vec<PropertyTable>,
     /// What was read but could not be used (an unsupported extension, a
     /// property that is not an array…).
     pub warnings: Vec<String>,
@@ -113,13 +187,36 @@ impl TileContent {
         self.points.iter().map(|p| p.positions.len()).sum()
     }
 
-    /// Appends `other` (the inner tiles of a composite).
+    /// Appends `other` (the inner tiles of a composite), whose feature ids
+    /// keep naming its own tables.
     pub fn append(&mut self, mut other: TileContent) {
+        let shift = self.tables.len() as u32;
+        let sets = other
+            .meshes
+            .iter_mut()
+            .flat_map(|m| m.features.iter_mut().chain(m.instance_features.iter_mut()));
+        let sets = sets.chain(other.points.iter_mut().flat_map(|p| p.features.iter_mut()));
+        for set in sets {
+            if let Some(t) = &mut set.table {
+                *t += shift;
+            }
+        }
         self.meshes.append(&mut other.meshes);
         self.points.append(&mut other.points);
         self.feature_count += other.feature_count;
         self.instance_count += other.instance_count;
-        self.properties.append(&mut other.properties);
+        self.tables.append(&mut other.tables);
         self.warnings.append(&mut other.warnings);
+    }
+
+    /// The one table of legacy content (b3dm, i3dm, pnts): its batch table,
+    /// `features` rows.
+    pub fn set_batch_table(&mut self, features: usize, columns: Vec<(String, Vec<AttrValue>)>) {
+        self.tables = vec![PropertyTable {
+            name: "batch table".into(),
+            class: None,
+            count: features,
+            columns,
+        }];
     }
 }

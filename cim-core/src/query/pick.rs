@@ -33,8 +33,9 @@ pub struct Hit {
     pub feature: Option<FeatureId>,
 }
 
-/// Slab test: the ray's entry/exit parameters in an axis-aligned box.
-fn ray_box(ray: &Ray, min: DVec3, max: DVec3) -> Option<(f64, f64)> {
+/// Slab test: the ray's entry/exit parameters in an axis-aligned box
+/// (entry clamped to the ray's origin), if it meets the box ahead.
+pub fn ray_box(ray: &Ray, min: DVec3, max: DVec3) -> Option<(f64, f64)> {
     let inv = ray.dir.recip();
     let t0 = (min - ray.origin) * inv;
     let t1 = (max - ray.origin) * inv;

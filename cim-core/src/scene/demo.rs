@@ -153,6 +153,8 @@ pub fn demo_scene() -> SceneDoc {
         opacity: 1.0,
         style: st,
         placement: None,
+        clip: Vec::new(),
+        flatten: Vec::new(),
     };
     let view = |name: &str, eye: [f64; 3], target: [f64; 3]| View {
         name: name.into(),

@@ -64,6 +64,17 @@ impl RenderFrame {
         DVec3::new(d.x, d.z, -d.y)
     }
 
+    /// An f32 offset (a mesh vertex around its anchor, a normal) from
+    /// scene axes to render axes; exact, only components move.
+    ///
+    /// ```
+    /// use cim_core::scene::georef::RenderFrame;
+    /// assert_eq!(RenderFrame::offset_to_render(&[1.0, 2.0, 3.0]), [1.0, 3.0, -2.0]);
+    /// ```
+    pub fn offset_to_render(v: &[f32; 3]) -> [f32; 3] {
+        [v[0], v[2], -v[1]]
+    }
+
     /// A direction from render axes to scene axes.
     pub fn dir_from_render(d: DVec3) -> DVec3 {
         DVec3::new(d.x, -d.z, d.y)

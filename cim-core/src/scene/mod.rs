@@ -14,6 +14,8 @@ pub mod demo;
 pub mod georef;
 
 use crate::crs::CrsDef;
+use crate::lod::tile_edits::TileEdits;
+use crate::model::geometry::Polygon;
 use crate::model::layer::LayerKind;
 use crate::scene::basemap::Basemap;
 use crate::style::thematic::ThemeSpec;
@@ -109,6 +111,87 @@ pub struct LayerRef {
     /// needs (a local-frame model, a tileset a few metres off).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placement: Option<Placement>,
+    /// A tileset is not drawn inside these: `[[layer.clip]]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clip: Vec<ClipRegion>,
+    /// A tileset is lowered to a height inside these (压平):
+    /// `[[layer.flatten]]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flatten: Vec<FlattenRegion>,
+}
+
+/// Where a tileset is hidden: a polygon in scene-CRS x, y.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClipRegion {
+    pub polygon: Vec<[f64; 2]>,
+}
+
+/// Where a tileset is flattened: a polygon in scene-CRS x, y and the
+/// height (scene-CRS z, metres) nothing inside it rises above.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FlattenRegion {
+    pub polygon: Vec<[f64; 2]>,
+    pub height: f64,
+}
+
+/// Most corners an edit polygon may have.
+const MAX_EDIT_CORNERS: usize = 100_000;
+
+/// A planning polygon as a [`Polygon`], checked: at least three finite
+/// corners, not too many.
+fn edit_polygon(corners: &[[f64; 2]]) -> Result<Polygon, String> {
+    if corners.len() < 3 || corners.len() > MAX_EDIT_CORNERS {
+        return Err(format!(
+            "an edit polygon needs 3 to {MAX_EDIT_CORNERS} corners (got {})",
+            corners.len()
+        ));
+    }
+    if corners.iter().flatten().any(|v| !v.is_finite()) {
+        return Err("an edit polygon has a corner that is not a finite number".into());
+    }
+    Ok(Polygon::new(
+        corners
+            .iter()
+            .map(|c| glam::DVec3::new(c[0], c[1], 0.0))
+            .collect(),
+    ))
+}
+
+impl LayerRef {
+    /// The layer's clip and flatten regions as tileset edits, checked.
+    ///
+    /// ```
+    /// use cim_core::scene::SceneDoc;
+    /// let doc = SceneDoc::from_toml_str(concat!(
+    ///     "format_version = 1\nname = \"s\"\ncrs = \"EPSG:4547\"\norigin = [0.0, 0.0, 0.0]\n",
+    ///     "[[layer]]\nname = \"mesh\"\nsource = \"tileset.json\"\n",
+    ///     "[[layer.flatten]]\npolygon = [[0.0, 0.0], [10.0, 0.0], [10.0, 10.0]]\nheight = 4.5\n",
+    /// ), std::path::Path::new("s.cim.toml")).unwrap();
+    /// let edits = doc.layers[0].tile_edits().unwrap();
+    /// assert_eq!(edits.flatten[0].1, 4.5);
+    /// assert!(edits.clip.is_empty());
+    /// ```
+    pub fn tile_edits(&self) -> Result<TileEdits, String> {
+        let clip = self
+            .clip
+            .iter()
+            .map(|c| edit_polygon(&c.polygon))
+            .collect::<Result<_, _>>()?;
+        let flatten = self
+            .flatten
+            .iter()
+            .map(|f| {
+                if !f.height.is_finite() {
+                    return Err(format!(
+                        "a flatten height must be a finite number (got {})",
+                        f.height
+                    ));
+                }
+                Ok((edit_polygon(&f.polygon)?, f.height))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(TileEdits { clip, flatten })
+    }
 }
 
 /// A move, turn and scale of a tileset about the centre of its extent
@@ -530,6 +613,13 @@ mod tests {
                     heading_deg: 12.5,
                     scale: 1.0,
                 }),
+                clip: vec![ClipRegion {
+                    polygon: vec![[0.0, 0.0], [5.0, 0.0], [5.0, 5.0]],
+                }],
+                flatten: vec![FlattenRegion {
+                    polygon: vec![[1.0, 1.0], [2.0, 1.0], [2.0, 2.0], [1.0, 2.0]],
+                    height: 3.25,
+                }],
             }],
             views: vec![View {
                 name: "overview".into(),
@@ -556,6 +646,33 @@ mod tests {
             ([1.0, 2.0, 3.0], 0.0, 1.0)
         );
         assert!(doc.to_toml_string().contains("[layer.placement]"));
+    }
+
+    #[test]
+    fn edit_regions_that_cannot_be_used_are_clear_errors() {
+        let doc = |region: &str| {
+            SceneDoc::from_toml_str(
+                &format!(
+                    "format_version = 1\nname = \"t\"\ncrs = \"EPSG:4547\"\norigin = [0.0, 0.0, 0.0]\n\
+                     [[layer]]\nname = \"m\"\nsource = \"t/tileset.json\"\n{region}\n"
+                ),
+                Path::new("t.cim.toml"),
+            )
+            .unwrap()
+        };
+        let err = |region: &str| doc(region).layers[0].tile_edits().unwrap_err();
+        assert!(err("[[layer.clip]]\npolygon = [[0.0, 0.0], [1.0, 1.0]]").contains("3 to"));
+        assert!(
+            err("[[layer.clip]]\npolygon = [[nan, 0.0], [1.0, 0.0], [1.0, 1.0]]")
+                .contains("finite")
+        );
+        assert!(
+            err("[[layer.flatten]]\npolygon = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]]\nheight = inf")
+                .contains("finite")
+        );
+        let ok = doc("[[layer.clip]]\npolygon = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]]");
+        assert_eq!(ok.layers[0].tile_edits().unwrap().clip.len(), 1);
+        assert!(ok.to_toml_string().contains("[[layer.clip]]"));
     }
 
     #[test]
@@ -602,6 +719,8 @@ mod tests {
                 ..Default::default()
             },
             placement: None,
+            clip: Vec::new(),
+            flatten: Vec::new(),
         });
         let text = doc.to_toml_string();
         assert!(text.contains("[layer.style.theme]"), "{text}");

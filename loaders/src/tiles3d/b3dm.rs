@@ -22,7 +22,7 @@ pub fn read(bytes: &[u8], ctx: &ContentContext) -> Result<TileContent, String> {
         }
     }
     content.feature_count = features;
-    content.properties =
-        ft::batch_properties(&s.batch_json, s.batch_bin, features, &mut content.warnings);
+    let columns = ft::batch_properties(&s.batch_json, s.batch_bin, features, &mut content.warnings);
+    content.set_batch_table(features, columns);
     Ok(content)
 }

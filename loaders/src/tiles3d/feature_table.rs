@@ -221,7 +221,10 @@ pub fn batch_properties(
             continue;
         }
         let values = match v {
-            Value::Array(a) if a.len() == features => a.iter().map(attr_of).collect(),
+            Value::Array(a) if a.len() == features => a
+                .iter()
+                .map(super::structural_metadata::plain_json)
+                .collect(),
             Value::Object(_) if v.get("type").and_then(Value::as_str) == Some("SCALAR") => {
                 match binary(v, bin, name, features, "FLOAT", 1) {
                     Ok(vals) => vals
@@ -245,19 +248,6 @@ pub fn batch_properties(
         out.push((name.clone(), values));
     }
     out
-}
-
-fn attr_of(v: &Value) -> AttrValue {
-    match v {
-        Value::Null => AttrValue::Null,
-        Value::Bool(b) => AttrValue::Bool(*b),
-        Value::Number(n) => n
-            .as_i64()
-            .map(AttrValue::Int)
-            .unwrap_or_else(|| AttrValue::Float(n.as_f64().unwrap_or(f64::NAN))),
-        Value::String(s) => AttrValue::String(s.clone()),
-        other => AttrValue::String(cim_core::message::clip(&other.to_string(), 200).into_owned()),
-    }
 }
 
 /// Decodes a 2-component oct-encoded unit vector (Cigolle et al. 2014,

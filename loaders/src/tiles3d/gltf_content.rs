@@ -11,7 +11,8 @@
 
 use super::ContentContext;
 use cim_core::model::tile_content::{
-    Alpha, ContentMaterial, ContentMesh, PointCloud, TextureImage, TileContent,
+    Alpha, ContentMaterial, ContentMesh, FeatureIds, NO_FEATURE, PointCloud, TextureImage,
+    TileContent,
 };
 use glam::{DMat4, DQuat, DVec3, Mat3, Vec2};
 use gltf::accessor::{DataType, Dimensions};
@@ -97,6 +98,7 @@ pub fn read(bytes: &[u8], ctx: &ContentContext) -> Result<TileContent, String> {
     for node in roots {
         reader.node(&node, root, &mut Vec::new())?;
     }
+    reader.property_tables()?;
     Ok(reader.out)
 }
 
@@ -256,8 +258,9 @@ impl Reader<'_> {
         }
         if let Some(mesh) = node.mesh() {
             let instances = self.instances(node)?;
+            let instance_features = self.instance_features(node, instances.len())?;
             for prim in mesh.primitives() {
-                self.primitive(&prim, m, &instances)?;
+                self.primitive(&prim, m, &instances, &instance_features)?;
             }
         }
         path.push(node.index());
@@ -321,10 +324,90 @@ impl Reader<'_> {
             return Err("EXT_mesh_gpu_instancing: non-finite instance transforms".into());
         }
         self.out.instance_count += instances.len();
-        if let Some(f) = node.extension_value("EXT_instance_features") {
-            self.out.feature_count += feature_count_of(f);
-        }
         Ok(instances)
+    }
+
+    /// `EXT_instance_features`: the feature of each of `count` instances,
+    /// per feature id set (an attribute of `EXT_mesh_gpu_instancing`, or
+    /// the instance's index).
+    fn instance_features(
+        &mut self,
+        node: &gltf::Node,
+        count: usize,
+    ) -> Result<Vec<FeatureIds>, String> {
+        let Some(ext) = node.extension_value("EXT_instance_features") else {
+            return Ok(Vec::new());
+        };
+        self.out.feature_count += feature_count_of(ext);
+        let attributes = node
+            .extension_value("EXT_mesh_gpu_instancing")
+            .and_then(|e| e.get("attributes"));
+        let mut sets = Vec::new();
+        for set in feature_sets(ext) {
+            let ids = match set.get("attribute").and_then(|a| a.as_u64()) {
+                Some(k) => {
+                    let name = format!("_FEATURE_ID_{k}");
+                    let Some(i) = attributes
+                        .and_then(|a| a.get(&name))
+                        .and_then(|i| i.as_u64())
+                    else {
+                        return Err(format!(
+                            "EXT_instance_features names {name}, which the instancing does not have"
+                        ));
+                    };
+                    let acc = self
+                        .doc
+                        .accessors()
+                        .nth(i as usize)
+                        .ok_or_else(|| format!("instancing accessor {i} does not exist"))?;
+                    self.ids_of(&acc, count, &name)?
+                }
+                None => (0..count as u32).collect(),
+            };
+            sets.push(feature_set(set, ids));
+        }
+        Ok(sets)
+    }
+
+    /// The glTF's `EXT_structural_metadata` property tables, which feature
+    /// id sets name by index.
+    fn property_tables(&mut self) -> Result<(), String> {
+        let Some(ext) = self.doc.extension_value("EXT_structural_metadata") else {
+            return Ok(());
+        };
+        let schema = match (
+            ext.get("schema"),
+            ext.get("schemaUri").and_then(|u| u.as_str()),
+        ) {
+            (Some(s), _) => s.clone(),
+            (None, Some(uri)) => {
+                let bytes = (self.ctx.resolve)(uri)
+                    .map_err(|e| format!("EXT_structural_metadata schemaUri: {e}"))?;
+                serde_json::from_slice(&bytes).map_err(|e| {
+                    format!(
+                        "EXT_structural_metadata schema {}: {e}",
+                        cim_core::message::quote(uri)
+                    )
+                })?
+            }
+            (None, None) => return Err("EXT_structural_metadata has no schema".into()),
+        };
+        let views: Vec<gltf::buffer::View> = self.doc.views().collect();
+        let buffers = self.buffers;
+        let view = |i: usize| -> Result<&[u8], String> {
+            let v = views
+                .get(i)
+                .ok_or_else(|| format!("bufferView {i} does not exist"))?;
+            view_bytes(v, buffers)
+        };
+        let tables = super::structural_metadata::property_tables(
+            ext,
+            &schema,
+            &view,
+            &mut self.out.warnings,
+        );
+        self.out.tables = tables;
+        Ok(())
     }
 
     fn primitive(
@@ -332,6 +415,7 @@ impl Reader<'_> {
         prim: &gltf::Primitive,
         transform: DMat4,
         instances: &[DMat4],
+        instance_features: &[FeatureIds],
     ) -> Result<(), String> {
         if prim.extension_value("KHR_draco_mesh_compression").is_some() {
             return Err("KHR_draco_mesh_compression is not supported yet".into());
@@ -352,7 +436,7 @@ impl Reader<'_> {
             Some(a) => per_vertex(colors(&a, self.buffers)?, n, "COLOR_0")?,
             None => Vec::new(),
         };
-        let feature_ids = self.feature_ids(prim, n)?;
+        let features = self.features(prim, n)?;
         if let Some(f) = prim.extension_value("EXT_mesh_features") {
             self.out.feature_count += feature_count_of(f);
         }
@@ -362,7 +446,7 @@ impl Reader<'_> {
                 positions,
                 colors,
                 normals,
-                feature_ids,
+                features,
             });
             return Ok(());
         }
@@ -411,42 +495,69 @@ impl Reader<'_> {
             uvs,
             colors,
             indices,
-            feature_ids,
+            features,
             material,
             instances: instances.to_vec(),
+            instance_features: instance_features.to_vec(),
         });
         Ok(())
     }
 
-    /// The feature id of each vertex: `_BATCHID` (b3dm), or the attribute
-    /// the first `EXT_mesh_features` feature id set names.
-    fn feature_ids(&self, prim: &gltf::Primitive, n: usize) -> Result<Vec<u32>, String> {
-        let set = prim
-            .extension_value("EXT_mesh_features")
-            .and_then(|f| f.get("featureIds"))
-            .and_then(|ids| ids.get(0))
-            .and_then(|id| id.get("attribute"))
-            .and_then(|a| a.as_u64());
-        let name = match set {
-            Some(k) => format!("_FEATURE_ID_{k}"),
-            None => "_BATCHID".to_string(),
+    /// The features of each vertex: each `EXT_mesh_features` feature id
+    /// set (an attribute, or the vertex index), else `_BATCHID` (b3dm,
+    /// whose batch table is table 0). Feature id textures are not read
+    /// yet (a warning).
+    fn features(&mut self, prim: &gltf::Primitive, n: usize) -> Result<Vec<FeatureIds>, String> {
+        let attribute = |name: &str| {
+            prim.attributes()
+                .find(|(s, _)| matches!(s, gltf::Semantic::Extras(e) if format!("_{e}") == name))
+                .map(|(_, a)| a)
         };
-        let acc = prim
-            .attributes()
-            .find(|(s, _)| {
-                matches!(s, gltf::Semantic::Extras(e) if format!("_{e}") == name)
-                    || (name == "_BATCHID"
-                        && matches!(s, gltf::Semantic::Extras(e) if e == "BATCHID"))
-            })
-            .map(|(_, a)| a);
-        let Some(acc) = acc else {
-            return Ok(Vec::new());
+        let Some(ext) = prim.extension_value("EXT_mesh_features") else {
+            let Some(acc) = attribute("_BATCHID") else {
+                return Ok(Vec::new());
+            };
+            return Ok(vec![FeatureIds {
+                ids: self.ids_of(&acc, n, "_BATCHID")?,
+                table: Some(0),
+                label: None,
+            }]);
         };
-        let (v, comps) = read_floats(&acc, self.buffers)?;
+        let mut sets = Vec::new();
+        for set in feature_sets(ext) {
+            let ids = match (
+                set.get("attribute").and_then(|a| a.as_u64()),
+                set.get("texture"),
+            ) {
+                (Some(k), _) => {
+                    let name = format!("_FEATURE_ID_{k}");
+                    let acc = attribute(&name).ok_or_else(|| {
+                        format!("EXT_mesh_features names {name}, which the primitive does not have")
+                    })?;
+                    self.ids_of(&acc, n, &name)?
+                }
+                (None, Some(_)) => {
+                    self.out
+                        .warnings
+                        .push("EXT_mesh_features feature id textures are not read yet".into());
+                    continue;
+                }
+                // Neither: the vertex index is the feature id.
+                (None, None) => (0..n as u32).collect(),
+            };
+            sets.push(feature_set(set, ids));
+        }
+        Ok(sets)
+    }
+
+    /// One feature id per element (vertex, instance) from a SCALAR
+    /// accessor.
+    fn ids_of(&self, acc: &gltf::Accessor, n: usize, name: &str) -> Result<Vec<u32>, String> {
+        let (v, comps) = read_floats(acc, self.buffers)?;
         if comps != 1 {
             return Err(format!("{name} is not a SCALAR"));
         }
-        per_vertex(v.into_iter().map(|f| f.max(0.0) as u32).collect(), n, &name)
+        per_vertex(v.into_iter().map(|f| f.max(0.0) as u32).collect(), n, name)
     }
 
     /// The primitive's material, its base colour texture's UV set and the
@@ -565,6 +676,38 @@ fn decode_image(bytes: &[u8]) -> Result<TextureImage, String> {
         height: rgba.height(),
         rgba: rgba.into_raw(),
     })
+}
+
+/// The feature id sets of an `EXT_mesh_features` / `EXT_instance_features`
+/// object.
+fn feature_sets(ext: &serde_json::Value) -> impl Iterator<Item = &serde_json::Value> {
+    ext.get("featureIds")
+        .and_then(|ids| ids.as_array())
+        .into_iter()
+        .flatten()
+}
+
+/// A feature id set's ids, with its `nullFeatureId` made [`NO_FEATURE`],
+/// its property table and label.
+fn feature_set(set: &serde_json::Value, mut ids: Vec<u32>) -> FeatureIds {
+    if let Some(null) = set.get("nullFeatureId").and_then(|v| v.as_u64()) {
+        for id in &mut ids {
+            if *id as u64 == null {
+                *id = NO_FEATURE;
+            }
+        }
+    }
+    FeatureIds {
+        ids,
+        table: set
+            .get("propertyTable")
+            .and_then(|t| t.as_u64())
+            .and_then(|t| u32::try_from(t).ok()),
+        label: set
+            .get("label")
+            .and_then(|l| l.as_str())
+            .map(|l| cim_core::message::clip(l, 100).into_owned()),
+    }
 }
 
 /// `EXT_mesh_features` / `EXT_instance_features`: the first feature id

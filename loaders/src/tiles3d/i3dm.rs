@@ -3,7 +3,7 @@
 //! east-north-up at its position) and scaled.
 
 use super::{ContentContext, feature_table as ft, gltf_content};
-use cim_core::model::tile_content::TileContent;
+use cim_core::model::tile_content::{FeatureIds, TileContent};
 use glam::{DMat3, DMat4, DVec3};
 
 pub fn read(bytes: &[u8], ctx: &ContentContext) -> Result<TileContent, String> {
@@ -94,7 +94,18 @@ pub fn read(bytes: &[u8], ctx: &ContentContext) -> Result<TileContent, String> {
     };
     let mut content = gltf_content::read(body, ctx).map_err(|e| format!("its glTF: {e}"))?;
     let rtc_m = DMat4::from_translation(rtc);
+    // Each instance is a feature: its BATCH_ID, else its index.
+    let ids: Vec<u32> = match ft::per_feature(j, bin, "BATCH_ID", n, "UNSIGNED_SHORT", 1)? {
+        Some(v) => v.into_iter().map(|x| x as u32).collect(),
+        None => (0..n as u32).collect(),
+    };
+    let batch = FeatureIds {
+        ids,
+        table: Some(0),
+        label: None,
+    };
     for mesh in &mut content.meshes {
+        mesh.instance_features = vec![batch.clone()];
         // Instances place the model, which keeps its own node transforms.
         mesh.instances = instances
             .iter()
@@ -105,7 +116,8 @@ pub fn read(bytes: &[u8], ctx: &ContentContext) -> Result<TileContent, String> {
     content.points.clear();
     content.feature_count = n;
     content.instance_count = n;
-    content.properties = ft::batch_properties(&s.batch_json, s.batch_bin, n, &mut content.warnings);
+    let columns = ft::batch_properties(&s.batch_json, s.batch_bin, n, &mut content.warnings);
+    content.set_batch_table(n, columns);
     Ok(content)
 }
 

@@ -5,6 +5,7 @@
 //! - Contents → [`TileContent`]: [`gltf_content`] (glb/glTF), [`b3dm`],
 //!   [`i3dm`], [`pnts`], [`cmpt`], sharing [`feature_table`].
 //! - [`store`]: where the files come from (a local folder, confined to it).
+//! - [`structural_metadata`]: 3D Metadata (property tables, metadata entities).
 //! - [`summary`]: the counts `cim inspect` reports.
 //! - [`source`]: a local tileset as a layer (`cim_core::lod::tile_source::TileSource`).
 //!
@@ -20,6 +21,7 @@ pub mod implicit;
 pub mod pnts;
 pub mod source;
 pub mod store;
+pub mod structural_metadata;
 pub mod summary;
 pub mod tileset;
 

@@ -3,7 +3,7 @@
 //! or oct-encoded) and batch ids, all in the feature table.
 
 use super::{ContentContext, feature_table as ft};
-use cim_core::model::tile_content::{PointCloud, TileContent};
+use cim_core::model::tile_content::{FeatureIds, PointCloud, TileContent};
 use glam::{DMat4, DVec3};
 
 pub fn read(bytes: &[u8], _ctx: &ContentContext) -> Result<TileContent, String> {
@@ -52,28 +52,32 @@ pub fn read(bytes: &[u8], _ctx: &ContentContext) -> Result<TileContent, String> 
         Vec::new()
     };
     let batch = ft::global_count(j, bin, "BATCH_LENGTH")?;
-    let feature_ids: Vec<u32> = match (
+    // Without a batch, each point is its own feature (3D Tiles 1.0
+    // §"Batch Table" of pnts).
+    let ids: Vec<u32> = match (
         batch,
         ft::per_feature(j, bin, "BATCH_ID", n, "UNSIGNED_SHORT", 1)?,
     ) {
         (Some(_), Some(ids)) => ids.into_iter().map(|x| x as u32).collect(),
-        _ => Vec::new(),
+        _ => (0..n as u32).collect(),
     };
-    // Without a batch, each point is its own feature (3D Tiles 1.0
-    // §"Batch Table" of pnts).
     let features = batch.unwrap_or(n);
     let mut content = TileContent {
         feature_count: features,
         ..TileContent::default()
     };
-    content.properties =
-        ft::batch_properties(&s.batch_json, s.batch_bin, features, &mut content.warnings);
+    let columns = ft::batch_properties(&s.batch_json, s.batch_bin, features, &mut content.warnings);
+    content.set_batch_table(features, columns);
     content.points.push(PointCloud {
         transform,
         positions,
         colors,
         normals,
-        feature_ids,
+        features: vec![FeatureIds {
+            ids,
+            table: Some(0),
+            label: None,
+        }],
     });
     Ok(content)
 }

@@ -5,8 +5,8 @@
 use super::{summary, tileset};
 use crate::{LoadError, Loaded};
 use cim_core::lod::tile_source::{TileLayer, TileSource};
-use cim_core::lod::tileset::{ContentRef, TileTree};
-use cim_core::model::tile_content::TileContent;
+use cim_core::lod::tileset::{ContentRef, TileId, TileTree};
+use cim_core::model::tile_content::{MetadataEntity, TileContent};
 use cim_core::{Layer, LayerContent, LayerKind};
 use std::path::Path;
 use std::sync::Arc;
@@ -37,6 +37,38 @@ impl TileSource for TilesetSource {
             .iter()
             .map(|e| format!("{}: {}", cim_core::message::quote(&e.uri), e.message))
             .collect()
+    }
+
+    fn metadata(&self, tile: TileId) -> Vec<MetadataEntity> {
+        let ts = &self.tileset;
+        let Some(t) = ts.tree.tiles.get(tile as usize) else {
+            return Vec::new();
+        };
+        let null = serde_json::Value::Null;
+        let schema = ts.schema.as_ref().unwrap_or(&null);
+        let entity = |scope: &str, about: Option<&str>, value: &serde_json::Value| {
+            let (class, properties) = super::structural_metadata::entity(schema, value);
+            MetadataEntity {
+                scope: scope.into(),
+                class,
+                about: about.map(str::to_string),
+                properties,
+            }
+        };
+        let mut out: Vec<MetadataEntity> = ts
+            .metadata
+            .iter()
+            .map(|m| entity("tileset", None, m))
+            .collect();
+        out.extend(ts.tile_metadata.get(&tile).map(|m| entity("tile", None, m)));
+        for (k, c) in t.contents.iter().enumerate() {
+            let about = Some(c.uri.as_str());
+            let group = c.group.and_then(|g| ts.groups.as_ref()?.get(g as usize));
+            out.extend(group.map(|g| entity("group", about, g)));
+            let content = ts.content_metadata.get(&(tile, k));
+            out.extend(content.map(|m| entity("content", about, m)));
+        }
+        out
     }
 }
 
@@ -82,6 +114,7 @@ fn layer(ts: tileset::Tileset, name: String) -> Loaded {
             content: LayerContent::Tiles(TileLayer {
                 source: Arc::new(source),
                 placement: None,
+                edits: Default::default(),
             }),
         },
         warnings: Vec::new(),

@@ -55,12 +55,14 @@ pub struct Tileset {
     /// is missing, cyclic or malformed.
     pub errors: Vec<PartError>,
     pub store: Store,
-    /// The root tileset's `schema` (or `schemaUri`), `metadata` and
-    /// `groups` (3D Tiles 1.1 metadata), and each tile's `metadata`.
+    /// The root tileset's `schema` (read from `schemaUri` when it names
+    /// one), `metadata` and `groups` (3D Tiles 1.1 metadata), and each
+    /// tile's and content's (tile, content index) `metadata`.
     pub schema: Option<Value>,
     pub metadata: Option<Value>,
     pub groups: Option<Value>,
     pub tile_metadata: HashMap<TileId, Value>,
+    pub content_metadata: HashMap<(TileId, usize), Value>,
 }
 
 impl Tileset {
@@ -117,14 +119,15 @@ fn open_in(store: Store, name: String, limits: &Limits) -> Result<Tileset, Strin
         external_tilesets: 0,
         errors: Vec::new(),
         store,
-        schema: json
-            .get("schema")
-            .or_else(|| json.get("schemaUri"))
-            .cloned(),
+        schema: json.get("schema").cloned(),
         metadata: json.get("metadata").cloned(),
         groups: json.get("groups").cloned(),
         tile_metadata: HashMap::new(),
+        content_metadata: HashMap::new(),
     };
+    if let Some(uri) = json.get("schemaUri").and_then(Value::as_str) {
+        ts.schema = read_schema(&ts.store, &name, uri, &mut ts.errors);
+    }
     let mut externals = Vec::new();
     let mut walker = Walker {
         ts: &mut ts,
@@ -157,6 +160,20 @@ fn open_in(store: Store, name: String, limits: &Limits) -> Result<Tileset, Strin
         }
     }
     Ok(ts)
+}
+
+/// The metadata schema a tileset names by `schemaUri`; one that cannot be
+/// read is a part error (the tiles still load, without metadata classes).
+fn read_schema(store: &Store, from: &str, uri: &str, errors: &mut Vec<PartError>) -> Option<Value> {
+    let read = || parse_json(&store.read(&store.resolve(from, uri)?)?);
+    read()
+        .map_err(|message| {
+            errors.push(PartError {
+                uri: uri.to_string(),
+                message,
+            })
+        })
+        .ok()
 }
 
 fn parse_json(bytes: &[u8]) -> Result<Value, String> {
@@ -277,6 +294,7 @@ impl Walker<'_> {
         let mut contents = Vec::new();
         let mut templates = Vec::new();
         let mut externals = Vec::new();
+        let mut content_metadata = Vec::new();
         for c in content_values(v) {
             let uri = c
                 .get("uri")
@@ -301,6 +319,9 @@ impl Walker<'_> {
                 externals.push(resolved);
                 continue;
             }
+            if let Some(m) = c.get("metadata") {
+                content_metadata.push((contents.len(), m.clone()));
+            }
             contents.push(ContentRef {
                 uri: resolved,
                 bounds: c.get("boundingVolume").map(bounding_volume).transpose()?,
@@ -320,6 +341,9 @@ impl Walker<'_> {
         });
         if let Some(m) = v.get("metadata") {
             self.ts.tile_metadata.insert(id, m.clone());
+        }
+        for (k, m) in content_metadata {
+            self.ts.content_metadata.insert((id, k), m);
         }
         for uri in externals {
             self.ts.external_tilesets += 1;

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::scene::store::SlotState;
-use crate::view::picking::Selection;
+use crate::view::picking::{Picked, Selection};
 use cim_core::model::layer::LayerKind;
 
 /// An app with the demo buildings loaded, "spawned" (styled as
@@ -119,11 +119,11 @@ fn the_selection_is_highlighted_in_the_buffer_and_cleared_when_it_moves() {
             .id
     };
     let (a, b) = (fid(&app, 3), fid(&app, 7));
-    app.world_mut().resource_mut::<Selection>().0 = Some((id, a));
+    app.world_mut().resource_mut::<Selection>().0 = Some(Picked::Feature(id, a));
     app.update();
     assert_eq!(gpu_record(&app, 3).1, HIGHLIGHT);
     assert_eq!(gpu_record(&app, 7).1, 0);
-    app.world_mut().resource_mut::<Selection>().0 = Some((id, b));
+    app.world_mut().resource_mut::<Selection>().0 = Some(Picked::Feature(id, b));
     app.update();
     assert_eq!(gpu_record(&app, 3).1, 0);
     assert_eq!(gpu_record(&app, 7).1, HIGHLIGHT);

@@ -9,7 +9,7 @@
 
 use super::{Notice, SceneStore};
 use bevy::prelude::*;
-use cim_core::scene::{Style, View};
+use cim_core::scene::{ClipRegion, FlattenRegion, Style, View};
 use cim_core::style::thematic::ThemeMode;
 
 /// One edit of the open scene.
@@ -33,6 +33,13 @@ pub enum StoreCommand {
     },
     /// Saves a named view (replacing one of the same name).
     SaveView(View),
+    /// A tileset's planning edits: where it is hidden and where flattened
+    /// (saved in the document; every tile is drawn again with them).
+    SetTileEdits {
+        layer: u64,
+        clip: Vec<ClipRegion>,
+        flatten: Vec<FlattenRegion>,
+    },
     /// The memory for streamed content, MiB (saved in the document; `None`
     /// goes back to the default).
     SetStreamBudget(Option<u64>),
@@ -77,6 +84,13 @@ impl SceneStore {
                     let name = self.slot(layer).map_or("", |s| s.reference.name.as_str());
                     return Err(format!("{name}: {e}"));
                 }
+            }
+            StoreCommand::SetTileEdits {
+                layer,
+                clip,
+                flatten,
+            } => {
+                self.edit(layer, |s| s.set_tile_edits(clip, flatten))??;
             }
             StoreCommand::SaveView(view) => {
                 self.doc.views.retain(|v| v.name != view.name);

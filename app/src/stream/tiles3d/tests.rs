@@ -189,3 +189,60 @@ fn a_respawned_layer_redraws_its_tiles_and_leaves_none_behind() {
         "the old tiles' entities are gone"
     );
 }
+
+/// A ray at a drawn tile's triangle finds that tile's feature with its
+/// batch-table properties; the feature's triangles make a highlight; a ray
+/// beside it finds nothing; an evicted layer is not picked.
+#[test]
+fn a_ray_picks_a_drawn_feature_and_its_properties() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, id) = tiles_app(dir.path());
+    run_until_settled(&mut app);
+    assert_eq!(drawn(&mut app, id), vec![0]);
+    let streams = app.world().resource::<TilesetStreams>();
+    let store = app.world().resource::<SceneStore>();
+    let pick = streams.layers[&id].resident[&0].pick.clone().unwrap();
+    // The seed triangle: vertex features [0, 1, 1], batch table
+    // name ["a", "b"], height [10, 20].
+    let m = &pick.meshes[0];
+    let [a, b, c] = [0, 1, 2].map(|i| {
+        let p = m.positions[m.indices[i] as usize];
+        pick.anchor + DVec3::new(p[0] as f64, p[1] as f64, p[2] as f64)
+    });
+    let normal = (b - a).cross(c - a).normalize();
+    let centre = (a + b + c) / 3.0;
+    let at = |p: DVec3| Ray {
+        origin: p + normal * 50.0,
+        dir: -normal,
+    };
+    let hit = streams.pick(store, &at(centre), 1e9, 0.0).expect("a hit");
+    assert_eq!((hit.layer, hit.tile), (id, 0));
+    assert!(hit.point.distance(centre) < 1e-3, "{:?}", hit.point);
+    assert_eq!(hit.features.len(), 1);
+    let f = &hit.features[0];
+    assert_eq!((f.feature.id, f.feature.table), (0, Some(0)));
+    assert_eq!(f.table.as_deref(), Some("batch table"));
+    assert_eq!(
+        f.properties,
+        vec![
+            ("name".to_string(), AttrValue::String("a".into())),
+            ("height".to_string(), AttrValue::Float(10.0)),
+        ]
+    );
+    let (mesh, anchor) = streams
+        .feature_mesh(id, 0, 0)
+        .expect("feature 0's triangle");
+    assert_eq!(anchor, pick.anchor);
+    assert_eq!(mesh.indices().map(|i| i.len()), Some(3));
+    assert!(streams.feature_mesh(id, 0, 7).is_none(), "no such feature");
+    // Beside the triangle, past its longest edge.
+    let beside = centre + (a - centre) * 3.0;
+    assert!(streams.pick(store, &at(beside), 1e9, 0.0).is_none());
+    // A hidden layer is not picked.
+    app.world_mut().resource_mut::<SceneStore>().layers[0]
+        .reference
+        .visible = false;
+    let streams = app.world().resource::<TilesetStreams>();
+    let store = app.world().resource::<SceneStore>();
+    assert!(streams.pick(store, &at(centre), 1e9, 0.0).is_none());
+}

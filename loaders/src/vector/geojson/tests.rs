@@ -188,7 +188,7 @@ fn members_in_any_order_and_values_as_before() {
     assert_eq!(v.attr(f0, "neg"), &AttrValue::Float(-3.0));
     assert_eq!(
         v.attr(f0, "obj"),
-        &AttrValue::from(r#"{"a":[true,null],"b":1}"#)
+        &AttrValue::from(r#"{"b":1,"a":[true,null]}"#)
     );
     assert_eq!(v.attr(&v.features[1], "s"), &AttrValue::from("3"));
     assert_eq!(v.geometry_type(), "MultiPolygon");
