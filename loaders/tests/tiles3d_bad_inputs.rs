@@ -195,14 +195,14 @@ fn bad_content_is_a_clear_error() {
             "own ancestor",
         ),
         (
-            "draco",
+            "meshopt",
             b3dm(
                 r#"{"BATCH_LENGTH":0}"#,
                 &triangle_glb(
-                    r#","extensionsRequired":["KHR_draco_mesh_compression"],"extensionsUsed":["KHR_draco_mesh_compression"]"#,
+                    r#","extensionsRequired":["EXT_meshopt_compression"],"extensionsUsed":["EXT_meshopt_compression"]"#,
                 ),
             ),
-            "KHR_draco_mesh_compression",
+            "requires the extension EXT_meshopt_compression, not supported yet",
         ),
         (
             "nested composites",

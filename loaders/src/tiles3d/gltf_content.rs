@@ -23,6 +23,7 @@ use std::sync::Arc;
 /// Extensions whose `extensionsRequired` entry this reader honours.
 const UNDERSTOOD: &[&str] = &[
     "KHR_mesh_quantization",
+    "KHR_draco_mesh_compression",
     "KHR_materials_unlit",
     "KHR_texture_transform",
     "CESIUM_RTC",
@@ -69,6 +70,8 @@ pub fn read(bytes: &[u8], ctx: &ContentContext) -> Result<TileContent, String> {
         ctx,
         images: HashMap::new(),
         out: TileContent::default(),
+        decoded: HashMap::new(),
+        decoded_indices: None,
     };
     let mut root = if ctx.y_up {
         Y_UP_TO_Z_UP
@@ -174,6 +177,11 @@ fn validate(doc: &gltf::Document) -> Result<(), String> {
         if path.ends_with(".min") || path.ends_with(".max") {
             continue;
         }
+        // An accessor without a view is zeros (glTF 2.0 §5.1), or is filled
+        // by an extension (KHR_draco_mesh_compression); gltf-json wants one.
+        if path.starts_with("accessors[") && path.ends_with("].bufferView") {
+            continue;
+        }
         if path.starts_with("extensionsRequired") {
             let ext = root
                 .extensions_required
@@ -236,6 +244,10 @@ struct Reader<'a> {
     ctx: &'a ContentContext<'a>,
     images: HashMap<usize, Option<Arc<TextureImage>>>,
     out: TileContent,
+    /// The current primitive's Draco-decoded values, by accessor index
+    /// (its accessors have no views of their own), and its triangles.
+    decoded: HashMap<usize, (Vec<f32>, usize)>,
+    decoded_indices: Option<Vec<u32>>,
 }
 
 impl Reader<'_> {
@@ -410,6 +422,7 @@ impl Reader<'_> {
         Ok(())
     }
 
+    /// One primitive, decoded from its Draco stream first if it has one.
     fn primitive(
         &mut self,
         prim: &gltf::Primitive,
@@ -417,23 +430,72 @@ impl Reader<'_> {
         instances: &[DMat4],
         instance_features: &[FeatureIds],
     ) -> Result<(), String> {
-        if prim.extension_value("KHR_draco_mesh_compression").is_some() {
-            return Err("KHR_draco_mesh_compression is not supported yet".into());
+        self.decode_draco(prim)?;
+        let read = self.read_primitive(prim, transform, instances, instance_features);
+        self.decoded.clear();
+        self.decoded_indices = None;
+        read
+    }
+
+    /// `KHR_draco_mesh_compression`: the stream's attributes, made what the
+    /// primitive's accessors say (normalised integers scaled to 0–1), kept
+    /// for the accessor reads that follow.
+    fn decode_draco(&mut self, prim: &gltf::Primitive) -> Result<(), String> {
+        let Some(ext) = prim.extension_value("KHR_draco_mesh_compression") else {
+            return Ok(());
+        };
+        let view = ext
+            .get("bufferView")
+            .and_then(|v| v.as_u64())
+            .and_then(|v| self.doc.views().nth(v as usize))
+            .ok_or("KHR_draco_mesh_compression names no bufferView that exists")?;
+        let decoded = super::draco::decode(ext, view_bytes(&view, self.buffers)?)?;
+        for (semantic, acc) in prim.attributes() {
+            if let Some((values, comps)) = decoded.attribute(&semantic.to_string()) {
+                let values = if acc.normalized() {
+                    values
+                        .iter()
+                        .map(|&v| normalise(acc.data_type(), v))
+                        .collect()
+                } else {
+                    values.to_vec()
+                };
+                self.decoded.insert(acc.index(), (values, comps));
+            }
         }
+        self.decoded_indices = Some(decoded.indices);
+        Ok(())
+    }
+
+    /// An accessor's values: Draco-decoded, or read from its view.
+    fn floats(&self, acc: &gltf::Accessor) -> Result<(Vec<f32>, usize), String> {
+        match self.decoded.get(&acc.index()) {
+            Some(v) => Ok(v.clone()),
+            None => read_floats(acc, self.buffers),
+        }
+    }
+
+    fn read_primitive(
+        &mut self,
+        prim: &gltf::Primitive,
+        transform: DMat4,
+        instances: &[DMat4],
+        instance_features: &[FeatureIds],
+    ) -> Result<(), String> {
         let Some(pos) = prim.get(&gltf::Semantic::Positions) else {
             return Ok(()); // Nothing to draw.
         };
-        let positions = vec3s(&pos, self.buffers)?;
+        let positions = vec3s(self.floats(&pos)?, pos.index())?;
         let n = positions.len();
         let attr3 = |s: gltf::Semantic| -> Result<Vec<[f32; 3]>, String> {
             match prim.get(&s) {
-                Some(a) => per_vertex(vec3s(&a, self.buffers)?, n, "NORMAL"),
+                Some(a) => per_vertex(vec3s(self.floats(&a)?, a.index())?, n, "NORMAL"),
                 None => Ok(Vec::new()),
             }
         };
         let normals = attr3(gltf::Semantic::Normals)?;
         let colors = match prim.get(&gltf::Semantic::Colors(0)) {
-            Some(a) => per_vertex(colors(&a, self.buffers)?, n, "COLOR_0")?,
+            Some(a) => per_vertex(colors(self.floats(&a)?)?, n, "COLOR_0")?,
             None => Vec::new(),
         };
         let features = self.features(prim, n)?;
@@ -450,9 +512,10 @@ impl Reader<'_> {
             });
             return Ok(());
         }
-        let indices = match prim.indices() {
-            Some(a) => read_indices(&a, self.buffers)?,
-            None => (0..n as u32).collect(),
+        let indices = match (self.decoded_indices.take(), prim.indices()) {
+            (Some(draco), _) => draco,
+            (None, Some(a)) => read_indices(&a, self.buffers)?,
+            (None, None) => (0..n as u32).collect(),
         };
         if let Some(bad) = indices.iter().find(|&&i| i as usize >= n) {
             return Err(format!("index {bad} past the {n} vertices of a primitive"));
@@ -471,7 +534,7 @@ impl Reader<'_> {
         let (material, uv_set, uv_transform) = self.material(&prim.material())?;
         let mut uvs = match prim.get(&gltf::Semantic::TexCoords(uv_set)) {
             Some(a) if material.texture.is_some() => {
-                let (v, comps) = read_floats(&a, self.buffers)?;
+                let (v, comps) = self.floats(&a)?;
                 if comps != 2 {
                     return Err("TEXCOORD is not a VEC2".into());
                 }
@@ -553,7 +616,7 @@ impl Reader<'_> {
     /// One feature id per element (vertex, instance) from a SCALAR
     /// accessor.
     fn ids_of(&self, acc: &gltf::Accessor, n: usize, name: &str) -> Result<Vec<u32>, String> {
-        let (v, comps) = read_floats(acc, self.buffers)?;
+        let (v, comps) = self.floats(acc)?;
         if comps != 1 {
             return Err(format!("{name} is not a SCALAR"));
         }
@@ -731,20 +794,19 @@ fn per_vertex<T>(v: Vec<T>, n: usize, what: &str) -> Result<Vec<T>, String> {
     Ok(v)
 }
 
-fn vec3s(acc: &gltf::Accessor, buffers: &[Vec<u8>]) -> Result<Vec<[f32; 3]>, String> {
-    let (v, comps) = read_floats(acc, buffers)?;
+/// VEC3 values (of accessor `index`, for messages), checked finite.
+fn vec3s((v, comps): (Vec<f32>, usize), index: usize) -> Result<Vec<[f32; 3]>, String> {
     if comps != 3 {
-        return Err(format!("accessor {} is not a VEC3", acc.index()));
+        return Err(format!("accessor {index} is not a VEC3"));
     }
     let out: Vec<[f32; 3]> = v.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect();
     if out.iter().flatten().any(|x| !x.is_finite()) {
-        return Err(format!("accessor {} holds non-finite values", acc.index()));
+        return Err(format!("accessor {index} holds non-finite values"));
     }
     Ok(out)
 }
 
-fn colors(acc: &gltf::Accessor, buffers: &[Vec<u8>]) -> Result<Vec<[u8; 4]>, String> {
-    let (v, comps) = read_floats(acc, buffers)?;
+fn colors((v, comps): (Vec<f32>, usize)) -> Result<Vec<[u8; 4]>, String> {
     if !(3..=4).contains(&comps) {
         return Err("COLOR_0 is neither VEC3 nor VEC4".into());
     }
@@ -834,19 +896,28 @@ fn read_floats(acc: &gltf::Accessor, buffers: &[Vec<u8>]) -> Result<(Vec<f32>, u
     Ok((out, comps))
 }
 
-fn component(t: DataType, b: &[u8], norm: bool) -> f32 {
+/// A normalised integer component (its value as a float) scaled as glTF
+/// says (§3.11, "normalized").
+fn normalise(t: DataType, v: f32) -> f32 {
     match t {
+        DataType::U8 => v / 255.0,
+        DataType::I8 => (v / 127.0).max(-1.0),
+        DataType::U16 => v / 65535.0,
+        DataType::I16 => (v / 32767.0).max(-1.0),
+        DataType::U32 | DataType::F32 => v,
+    }
+}
+
+fn component(t: DataType, b: &[u8], norm: bool) -> f32 {
+    let raw = match t {
         DataType::F32 => f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
-        DataType::U8 if norm => b[0] as f32 / 255.0,
         DataType::U8 => b[0] as f32,
-        DataType::I8 if norm => (b[0] as i8 as f32 / 127.0).max(-1.0),
         DataType::I8 => b[0] as i8 as f32,
-        DataType::U16 if norm => u16::from_le_bytes([b[0], b[1]]) as f32 / 65535.0,
         DataType::U16 => u16::from_le_bytes([b[0], b[1]]) as f32,
-        DataType::I16 if norm => (i16::from_le_bytes([b[0], b[1]]) as f32 / 32767.0).max(-1.0),
         DataType::I16 => i16::from_le_bytes([b[0], b[1]]) as f32,
         DataType::U32 => u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f32,
-    }
+    };
+    if norm { normalise(t, raw) } else { raw }
 }
 
 fn read_indices(acc: &gltf::Accessor, buffers: &[Vec<u8>]) -> Result<Vec<u32>, String> {

@@ -14,6 +14,7 @@
 
 pub mod b3dm;
 pub mod cmpt;
+pub mod draco;
 pub mod feature_table;
 pub mod gltf_content;
 pub mod i3dm;
