@@ -8,8 +8,9 @@
 //!
 //! Draco: the fixture `tests/fixtures/draco-grid.glb` (1 058 triangles,
 //! made by Google's Draco encoder; see `tests/reference/draco_grid.py`);
-//! compare its triangles per second with the uncompressed lines. Meshopt
-//! content is not read yet.
+//! and `tests/fixtures/meshopt-grid.glb` (the same grid, made by
+//! meshoptimizer's encoders; `tests/reference/meshopt_grid.py`); compare
+//! their triangles per second with the uncompressed lines.
 //! `CIM_BENCH_SCALE` (default 1.0) scales the generated tileset.
 
 #[path = "bench_data/tileset.rs"]
@@ -53,6 +54,12 @@ fn main() {
     ))
     .expect("the Draco fixture");
     throughput("glb, KHR_draco_mesh_compression (grid)", &draco);
+    let meshopt = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/meshopt-grid.glb"
+    ))
+    .expect("the meshopt fixture");
+    throughput("glb, EXT_meshopt_compression (grid)", &meshopt);
     if let Some(d) = std::env::var_os("CIM_TEST_DATA") {
         let p = std::path::Path::new(&d)
             .join("3dtiles/cesium-3d-tiles-samples/1.0/TilesetWithDiscreteLOD/dragon_medium.b3dm");

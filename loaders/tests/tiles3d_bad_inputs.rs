@@ -195,14 +195,14 @@ fn bad_content_is_a_clear_error() {
             "own ancestor",
         ),
         (
-            "meshopt",
+            "basisu",
             b3dm(
                 r#"{"BATCH_LENGTH":0}"#,
                 &triangle_glb(
-                    r#","extensionsRequired":["EXT_meshopt_compression"],"extensionsUsed":["EXT_meshopt_compression"]"#,
+                    r#","extensionsRequired":["KHR_texture_basisu"],"extensionsUsed":["KHR_texture_basisu"]"#,
                 ),
             ),
-            "requires the extension EXT_meshopt_compression, not supported yet",
+            "requires the extension KHR_texture_basisu, not supported yet",
         ),
         (
             "nested composites",

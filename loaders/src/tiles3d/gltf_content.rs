@@ -24,6 +24,7 @@ use std::sync::Arc;
 const UNDERSTOOD: &[&str] = &[
     "KHR_mesh_quantization",
     "KHR_draco_mesh_compression",
+    "EXT_meshopt_compression",
     "KHR_materials_unlit",
     "KHR_texture_transform",
     "CESIUM_RTC",
@@ -179,7 +180,10 @@ fn validate(doc: &gltf::Document) -> Result<(), String> {
         }
         // An accessor without a view is zeros (glTF 2.0 §5.1), or is filled
         // by an extension (KHR_draco_mesh_compression); gltf-json wants one.
-        if path.starts_with("accessors[") && path.ends_with("].bufferView") {
+        if path.starts_with("accessors[")
+            && path.ends_with("].bufferView")
+            && matches!(err, gltf::json::validation::Error::Missing)
+        {
             continue;
         }
         if path.starts_with("extensionsRequired") {
@@ -198,13 +202,31 @@ fn validate(doc: &gltf::Document) -> Result<(), String> {
     Ok(())
 }
 
+/// The glTF's buffers, and its views compressed with
+/// `EXT_meshopt_compression`, decoded (by view index).
+struct Buffers {
+    data: Vec<Vec<u8>>,
+    decoded: HashMap<usize, Vec<u8>>,
+}
+
 fn load_buffers(
     doc: &gltf::Document,
     blob: Option<&[u8]>,
     ctx: &ContentContext,
-) -> Result<Vec<Vec<u8>>, String> {
-    doc.buffers()
+) -> Result<Buffers, String> {
+    let data = doc
+        .buffers()
         .map(|b| {
+            // A meshopt fallback buffer has no bytes: its views are decoded
+            // from another buffer.
+            let fallback = b
+                .extension_value("EXT_meshopt_compression")
+                .and_then(|e| e.get("fallback"))
+                .and_then(|f| f.as_bool())
+                == Some(true);
+            if fallback {
+                return Ok(Vec::new());
+            }
             let data = match b.source() {
                 gltf::buffer::Source::Bin => blob
                     .ok_or("buffer 0 refers to a GLB binary chunk that is missing")?
@@ -221,7 +243,14 @@ fn load_buffers(
             }
             Ok(data)
         })
-        .collect()
+        .collect::<Result<Vec<_>, String>>()?;
+    let mut decoded = HashMap::new();
+    for view in doc.views() {
+        if let Some(ext) = view.extension_value("EXT_meshopt_compression") {
+            decoded.insert(view.index(), super::meshopt::decode_view(ext, &data)?);
+        }
+    }
+    Ok(Buffers { data, decoded })
 }
 
 /// A `data:` URI's bytes, or the bytes of a file or URL beside the content.
@@ -240,7 +269,7 @@ fn resolve_uri(uri: &str, ctx: &ContentContext) -> Result<Vec<u8>, String> {
 
 struct Reader<'a> {
     doc: &'a gltf::Document,
-    buffers: &'a [Vec<u8>],
+    buffers: &'a Buffers,
     ctx: &'a ContentContext<'a>,
     images: HashMap<usize, Option<Arc<TextureImage>>>,
     out: TileContent,
@@ -834,8 +863,12 @@ fn linear_to_srgb(x: f32) -> f32 {
 }
 
 /// The bytes of a buffer view, checked against its buffer.
-fn view_bytes<'b>(view: &gltf::buffer::View, buffers: &'b [Vec<u8>]) -> Result<&'b [u8], String> {
+fn view_bytes<'b>(view: &gltf::buffer::View, buffers: &'b Buffers) -> Result<&'b [u8], String> {
+    if let Some(decoded) = buffers.decoded.get(&view.index()) {
+        return Ok(decoded);
+    }
     let buf = buffers
+        .data
         .get(view.buffer().index())
         .ok_or("a buffer view's buffer is missing")?;
     let end = view.offset().checked_add(view.length());
@@ -846,7 +879,7 @@ fn view_bytes<'b>(view: &gltf::buffer::View, buffers: &'b [Vec<u8>]) -> Result<&
 /// An accessor's values as f32 (normalised integers mapped to [0, 1] or
 /// [−1, 1], as glTF §3.11 says), with the number of components per
 /// element. Sparse accessors are refused.
-fn read_floats(acc: &gltf::Accessor, buffers: &[Vec<u8>]) -> Result<(Vec<f32>, usize), String> {
+fn read_floats(acc: &gltf::Accessor, buffers: &Buffers) -> Result<(Vec<f32>, usize), String> {
     let comps = acc.dimensions().multiplicity();
     if acc.sparse().is_some() {
         return Err(format!(
@@ -920,7 +953,7 @@ fn component(t: DataType, b: &[u8], norm: bool) -> f32 {
     if norm { normalise(t, raw) } else { raw }
 }
 
-fn read_indices(acc: &gltf::Accessor, buffers: &[Vec<u8>]) -> Result<Vec<u32>, String> {
+fn read_indices(acc: &gltf::Accessor, buffers: &Buffers) -> Result<Vec<u32>, String> {
     if acc.dimensions() != Dimensions::Scalar {
         return Err("indices are not SCALAR".into());
     }

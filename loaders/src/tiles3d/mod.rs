@@ -19,6 +19,7 @@ pub mod feature_table;
 pub mod gltf_content;
 pub mod i3dm;
 pub mod implicit;
+pub mod meshopt;
 pub mod pnts;
 pub mod source;
 pub mod store;
