@@ -724,8 +724,6 @@ mod tests {
         assert_eq!(s.layers[0].reference.opacity, 0.6);
     }
 
-    /// Adding a layer, saving and dismissing a notice are commands too: the
-    /// added layer loads in the background, the save leaves a notice.
     /// Clip and flatten regions are a command: checked, kept in the
     /// document, given to the tileset (a new edits value, which redraws
     /// its tiles); a bad region or a layer that is not a tileset changes
@@ -801,6 +799,8 @@ mod tests {
         assert!(not_tiles.contains("not a loaded tileset"), "{not_tiles}");
     }
 
+    /// Adding a layer, saving and dismissing a notice are commands too: the
+    /// added layer loads in the background, the save leaves a notice.
     #[test]
     fn layers_are_added_and_the_scene_saved_by_command() {
         let mut app = App::new();

@@ -217,13 +217,11 @@ impl TilesetStreams {
     /// resident tile, as a mesh around the returned anchor: what a
     /// highlight draws.
     pub fn feature_mesh(&self, layer: u64, tile: TileId, feature: u32) -> Option<(Mesh, DVec3)> {
-        let pick = self
-            .layers
-            .get(&layer)?
-            .resident
-            .get(&tile)?
-            .pick
-            .as_ref()?;
+        let resident = self.layers.get(&layer)?.resident.get(&tile)?;
+        if !resident.drawn {
+            return None;
+        }
+        let pick = resident.pick.as_ref()?;
         let mut positions = Vec::new();
         let mut indices = Vec::new();
         for m in pick.meshes.iter().filter(|m| !m.points) {

@@ -78,8 +78,15 @@ impl PartialEq for Picked {
             (Picked::Feature(a, b), Picked::Feature(c, d)) => (a, b) == (c, d),
             (Picked::Tile(a), Picked::Tile(b)) => {
                 // Feature ids belong to a content: the same id in another
-                // tile is another feature.
-                (a.layer, a.tile, a.feature) == (b.layer, b.tile, b.feature)
+                // tile is another feature; and every set's id counts (two
+                // floors of one building are two picks).
+                let ids = |t: &TilePick| -> Vec<(usize, u32)> {
+                    t.features
+                        .iter()
+                        .map(|f| (f.feature.set, f.feature.id))
+                        .collect()
+                };
+                (a.layer, a.tile) == (b.layer, b.tile) && ids(a) == ids(b)
             }
             _ => false,
         }
@@ -380,8 +387,14 @@ fn update_highlight(
     mut materials: ResMut<Assets<StandardMaterial>>,
     styles: Res<crate::render::feature_style::FeatureStyles>,
     tiles: Option<Res<TilesetStreams>>,
+    mut tiles_seen: Local<u64>,
 ) {
-    if !selection.is_changed() {
+    // A tile feature's highlight follows its tile: gone when the tile is
+    // evicted or refined away, drawn again when its layer is redrawn.
+    let tiles_moved = tiles.as_ref().is_some_and(|t| t.revision() != *tiles_seen)
+        && matches!(selection.0, Some(Picked::Tile(_)));
+    *tiles_seen = tiles.as_ref().map_or(0, |t| t.revision());
+    if !selection.is_changed() && !tiles_moved {
         return;
     }
     for e in &existing {

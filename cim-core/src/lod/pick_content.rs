@@ -118,22 +118,22 @@ impl Pickable {
             origin: ray.origin - self.anchor,
             dir: ray.dir,
         };
-        let pad = DVec3::splat(point_tolerance * (max_t * ray.dir.length()).min(1e5));
-        if ray_box(&local, self.min - pad, self.max + pad).is_none_or(|(enter, _)| enter > max_t) {
+        let points = self.meshes.iter().any(|m| m.points);
+        let (min, max) = grown(
+            self.min,
+            self.max,
+            &local,
+            if points { point_tolerance } else { 0.0 },
+        );
+        if ray_box(&local, min, max).is_none_or(|(enter, _)| enter > max_t) {
             return None;
         }
         let mut best: Option<(f64, usize, u32)> = None;
         for (k, m) in self.meshes.iter().enumerate() {
             let reach = best.map_or(max_t, |b| b.0);
-            let pad = if m.points {
-                // The farthest the tolerance reaches, in metres.
-                point_tolerance * (reach * ray.dir.length()).min(1e5)
-            } else {
-                0.0
-            };
-            let Some((enter, _)) =
-                ray_box(&local, m.min - DVec3::splat(pad), m.max + DVec3::splat(pad))
-            else {
+            let tolerance = if m.points { point_tolerance } else { 0.0 };
+            let (min, max) = grown(m.min, m.max, &local, tolerance);
+            let Some((enter, _)) = ray_box(&local, min, max) else {
                 continue;
             };
             if enter > reach {
@@ -175,6 +175,18 @@ impl Pickable {
             })
             .collect()
     }
+}
+
+/// A box grown by what a point tolerance of `tolerance` × distance allows
+/// at the box's far side: wide enough to find a point near the ray, no
+/// wider.
+fn grown(min: DVec3, max: DVec3, ray: &Ray, tolerance: f64) -> (DVec3, DVec3) {
+    if tolerance == 0.0 {
+        return (min, max);
+    }
+    let far = ray.origin.distance((min + max) / 2.0) + min.distance(max) / 2.0;
+    let pad = DVec3::splat(tolerance * far);
+    (min - pad, max + pad)
 }
 
 fn table_bytes(t: &PropertyTable) -> usize {

@@ -16,6 +16,7 @@
 
 use crate::lod::place_content::{PlacedContent, PlacedMesh, smooth_normals};
 use crate::model::geometry::Polygon;
+use crate::model::tile_content::NO_FEATURE;
 use glam::{DVec2, DVec3};
 
 /// The edits of one tileset, in scene coordinates (polygons' z ignored).
@@ -27,12 +28,12 @@ pub struct TileEdits {
     pub flatten: Vec<(Polygon, f64)>,
 }
 
-/// What covers a piece of a triangle.
+/// What covers a piece of a triangle. (How low a flattened piece goes is
+/// decided vertex by vertex, by position.)
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Cover {
     Hidden,
-    /// Flattened to this height (relative to the tile's anchor).
-    Flat(f64),
+    Flat,
 }
 
 /// One triangle of a region's polygon, counter-clockwise, relative to a
@@ -53,11 +54,14 @@ struct Piece {
     cover: Option<Cover>,
 }
 
-/// Pieces smaller than this (m²) are dropped: slivers of a cut along an
-/// edge the triangle merely touches.
-const SLIVER_M2: f64 = 1e-10;
-/// How close to a flatten polygon a vertex is taken as on it (m).
-const ON_EDGE_M: f64 = 1e-6;
+/// Pieces smaller than this share of their triangle are dropped: slivers
+/// of a cut along an edge the triangle merely touches. (Measured in the
+/// triangle's own coordinates, so a wall — nothing in plan — keeps its
+/// pieces.)
+const SLIVER: f64 = 1e-9;
+/// How close to a flatten polygon a vertex is taken as on it (m): the f32
+/// step of vertices a few kilometres from their anchor is below this.
+const ON_EDGE_M: f64 = 1e-3;
 
 impl TileEdits {
     pub fn is_empty(&self) -> bool {
@@ -84,10 +88,22 @@ impl TileEdits {
             .iter()
             .map(|(p, h)| (p, h - placed.anchor.z))
             .collect();
+        let flats: Vec<(&Polygon, f64, crate::model::geometry::Bbox)> = flats
+            .into_iter()
+            .filter_map(|(p, h)| {
+                let mut bb = crate::model::geometry::Bbox::EMPTY;
+                p.points().for_each(|q| bb.extend(q));
+                (!bb.is_empty()).then_some((p, h, bb))
+            })
+            .collect();
         let lower = |p: &mut [f32; 3]| {
             let at = placed.anchor + DVec3::new(p[0] as f64, p[1] as f64, 0.0);
-            for (poly, h) in &flats {
-                if (p[2] as f64) > *h && inside_or_on(poly, at) {
+            for (poly, h, bb) in &flats {
+                let near = at.x >= bb.min.x - ON_EDGE_M
+                    && at.x <= bb.max.x + ON_EDGE_M
+                    && at.y >= bb.min.y - ON_EDGE_M
+                    && at.y <= bb.max.y + ON_EDGE_M;
+                if (p[2] as f64) > *h && near && inside_or_on(poly, at) {
                     p[2] = *h as f32;
                 }
             }
@@ -116,7 +132,7 @@ impl TileEdits {
             .flatten
             .iter()
             .filter(|(_, h)| h - anchor.z < top)
-            .map(|(p, h)| (p, Cover::Flat(h - anchor.z)));
+            .map(|(p, _)| (p, Cover::Flat));
         let clip = self.clip.iter().map(|p| (p, Cover::Hidden));
         let mut out = Vec::new();
         for (poly, cover) in flat.chain(clip) {
@@ -268,13 +284,11 @@ fn pieces(xy: [DVec2; 3], near: &[&RegionTri]) -> Vec<Piece> {
     pieces
 }
 
-/// What covers a piece inside two regions: hidden wins, else the lower
-/// flattening.
+/// What covers a piece inside two regions: hidden wins.
 fn combine(old: Option<Cover>, new: Cover) -> Cover {
     match (old, new) {
         (Some(Cover::Hidden), _) | (_, Cover::Hidden) => Cover::Hidden,
-        (Some(Cover::Flat(a)), Cover::Flat(b)) => Cover::Flat(a.min(b)),
-        (None, c) => c,
+        _ => Cover::Flat,
     }
 }
 
@@ -322,7 +336,7 @@ fn split(p: &Piece, e0: DVec2, e1: DVec2) -> (Option<Piece>, Option<Piece>) {
         }
     }
     let piece = |(bary, xy): (Vec<DVec3>, Vec<DVec2>)| {
-        (xy.len() >= 3 && area(&xy) > SLIVER_M2).then_some(Piece {
+        (bary.len() >= 3 && share(&bary) > SLIVER).then_some(Piece {
             bary,
             xy,
             cover: p.cover,
@@ -331,37 +345,42 @@ fn split(p: &Piece, e0: DVec2, e1: DVec2) -> (Option<Piece>, Option<Piece>) {
     (piece(left), piece(right))
 }
 
-fn area(xy: &[DVec2]) -> f64 {
-    let n = xy.len();
+/// A piece's share of its triangle's area, from its barycentric corners
+/// (the triangle is (1,0,0), (0,1,0), (0,0,1): half a unit square in the
+/// last two coordinates).
+fn share(bary: &[DVec3]) -> f64 {
+    let n = bary.len();
+    let uv = |i: usize| DVec2::new(bary[i].y, bary[i].z);
     (0..n)
-        .map(|i| xy[i].perp_dot(xy[(i + 1) % n]))
+        .map(|i| uv(i).perp_dot(uv((i + 1) % n)))
         .sum::<f64>()
         .abs()
-        / 2.0
 }
 
 /// Appends the vertex at barycentric `w` of triangle `tri`, every
 /// attribute interpolated (feature ids from the nearest corner).
 fn push_vertex(m: &mut PlacedMesh, tri: [u32; 3], w: DVec3) {
     let w = [w.x, w.y, w.z];
+    // Summed in f64 and rounded once, so a cut point does not depend on
+    // the order of the corners.
     let mix3 = |v: &[[f32; 3]]| {
-        let mut out = [0.0f32; 3];
+        let mut out = [0.0f64; 3];
         for (k, &i) in tri.iter().enumerate() {
             for (o, x) in out.iter_mut().zip(v[i as usize]) {
-                *o += (w[k] * x as f64) as f32;
+                *o += w[k] * x as f64;
             }
         }
-        out
+        out.map(|x| x as f32)
     };
     m.positions.push(mix3(&m.positions));
     if !m.uvs.is_empty() {
-        let mut uv = [0.0f32; 2];
+        let mut uv = [0.0f64; 2];
         for (k, &i) in tri.iter().enumerate() {
             for (o, x) in uv.iter_mut().zip(m.uvs[i as usize]) {
-                *o += (w[k] * x as f64) as f32;
+                *o += w[k] * x as f64;
             }
         }
-        m.uvs.push(uv);
+        m.uvs.push(uv.map(|x| x as f32));
     }
     if !m.colors.is_empty() {
         let mut c = [0.0f64; 4];
@@ -374,7 +393,7 @@ fn push_vertex(m: &mut PlacedMesh, tri: [u32; 3], w: DVec3) {
     }
     let nearest = tri[(0..3).fold(0, |b, k| if w[k] > w[b] { k } else { b })];
     for f in &mut m.features {
-        let id = f.ids.get(nearest as usize).copied().unwrap_or(0);
+        let id = f.ids.get(nearest as usize).copied().unwrap_or(NO_FEATURE);
         f.ids.push(id);
     }
 }
@@ -512,6 +531,36 @@ mod tests {
         assert!(m.positions.iter().all(|p| p[2] == 20.0));
         assert_eq!(m.uvs.len(), m.positions.len());
         assert_eq!(before.meshes[0].indices, m.indices, "nothing cut");
+    }
+
+    /// A wall (nothing in plan) along y = 5 from x = 0 to 10, 20 m high,
+    /// crossing a clip region over x ∈ [2, 6]: the part inside goes, the
+    /// rest stays whole — a wall is not a sliver.
+    #[test]
+    fn walls_are_cut_along_a_region_not_dropped_as_slivers() {
+        let mut t = tile();
+        t.meshes[0] = PlacedMesh {
+            positions: vec![
+                [0.0, 5.0, 0.0],
+                [10.0, 5.0, 0.0],
+                [10.0, 5.0, 20.0],
+                [0.0, 5.0, 20.0],
+            ],
+            indices: vec![0, 1, 2, 0, 2, 3],
+            ..PlacedMesh::default()
+        };
+        let edits = TileEdits {
+            clip: vec![region(&t, 2.0, 4.0)],
+            ..TileEdits::default()
+        };
+        edits.apply(&mut t);
+        let m = &t.meshes[0];
+        assert!((area_of(m) - (200.0 - 80.0)).abs() < 1e-3, "{}", area_of(m));
+        // Nothing left between x = 2 and 6.
+        for tri in m.indices.chunks_exact(3) {
+            let x = tri.iter().map(|&i| m.positions[i as usize][0]).sum::<f32>() / 3.0;
+            assert!(!(2.0..=6.0).contains(&x), "{x}");
+        }
     }
 
     #[test]

@@ -51,7 +51,8 @@ impl Default for ContentMaterial {
 }
 
 /// The feature id that means "no feature" (`EXT_mesh_features`
-/// `nullFeatureId`, ids past a table's rows).
+/// `nullFeatureId`). An id past its table's rows is a feature without
+/// properties ([`PropertyTable::row`] is empty).
 pub const NO_FEATURE: u32 = u32::MAX;
 
 /// One set of feature ids over a mesh's vertices, a point cloud's points or
@@ -197,9 +198,7 @@ impl TileContent {
             .flat_map(|m| m.features.iter_mut().chain(m.instance_features.iter_mut()));
         let sets = sets.chain(other.points.iter_mut().flat_map(|p| p.features.iter_mut()));
         for set in sets {
-            if let Some(t) = &mut set.table {
-                *t += shift;
-            }
+            set.table = set.table.and_then(|t| t.checked_add(shift));
         }
         self.meshes.append(&mut other.meshes);
         self.points.append(&mut other.points);

@@ -61,6 +61,7 @@ pub fn decode(ext: &Value, bytes: &[u8]) -> Result<DracoPrimitive, String> {
         .get("attributes")
         .and_then(Value::as_object)
         .ok_or("KHR_draco_mesh_compression has no attributes")?;
+    let mut budget = MAX_DECODED_BYTES as usize;
     for (semantic, id) in named {
         let id = id
             .as_u64()
@@ -75,6 +76,10 @@ pub fn decode(ext: &Value, bytes: &[u8]) -> Result<DracoPrimitive, String> {
                 "KHR_draco_mesh_compression: {semantic} has {comps} components"
             ));
         }
+        // Several names may share one attribute: each read counts.
+        budget = budget
+            .checked_sub(points * comps * 4)
+            .ok_or("KHR_draco_mesh_compression: the attributes decode to too many bytes")?;
         attributes.push((semantic.clone(), attr.read_f32s(points, comps), comps));
     }
     let mut indices = Vec::with_capacity(mesh.num_faces() * 3);

@@ -245,9 +245,12 @@ fn load_buffers(
         })
         .collect::<Result<Vec<_>, String>>()?;
     let mut decoded = HashMap::new();
+    let mut allowance = super::meshopt::MAX_DECODED;
     for view in doc.views() {
         if let Some(ext) = view.extension_value("EXT_meshopt_compression") {
-            decoded.insert(view.index(), super::meshopt::decode_view(ext, &data)?);
+            let bytes = super::meshopt::decode_view(ext, &data, allowance)?;
+            allowance -= bytes.len();
+            decoded.insert(view.index(), bytes);
         }
     }
     Ok(Buffers { data, decoded })
@@ -448,7 +451,32 @@ impl Reader<'_> {
             &mut self.out.warnings,
         );
         self.out.tables = tables;
+        self.check_table_references();
         Ok(())
+    }
+
+    /// Feature id sets naming a property table that does not exist name
+    /// none (with a warning): their features have no properties.
+    fn check_table_references(&mut self) {
+        let n = self.out.tables.len() as u32;
+        let out = &mut self.out;
+        let sets = out
+            .meshes
+            .iter_mut()
+            .flat_map(|m| m.features.iter_mut().chain(m.instance_features.iter_mut()));
+        let sets = sets.chain(out.points.iter_mut().flat_map(|p| p.features.iter_mut()));
+        let mut dangling = 0;
+        for set in sets {
+            if set.table.is_some_and(|t| t >= n) {
+                set.table = None;
+                dangling += 1;
+            }
+        }
+        if dangling > 0 {
+            out.warnings.push(format!(
+                "{dangling} feature id sets name a property table of the {n} there are"
+            ));
+        }
     }
 
     /// One primitive, decoded from its Draco stream first if it has one.
@@ -542,6 +570,9 @@ impl Reader<'_> {
             return Ok(());
         }
         let indices = match (self.decoded_indices.take(), prim.indices()) {
+            (Some(_), _) if prim.mode() != Mode::Triangles => {
+                return Err("a Draco primitive that is not a triangle list".into());
+            }
             (Some(draco), _) => draco,
             (None, Some(a)) => read_indices(&a, self.buffers)?,
             (None, None) => (0..n as u32).collect(),
@@ -791,10 +822,12 @@ fn feature_set(set: &serde_json::Value, mut ids: Vec<u32>) -> FeatureIds {
     }
     FeatureIds {
         ids,
+        // No content has a million tables: a larger index names none.
         table: set
             .get("propertyTable")
             .and_then(|t| t.as_u64())
-            .and_then(|t| u32::try_from(t).ok()),
+            .filter(|&t| t < 1 << 20)
+            .map(|t| t as u32),
         label: set
             .get("label")
             .and_then(|l| l.as_str())
@@ -888,15 +921,13 @@ fn read_floats(acc: &gltf::Accessor, buffers: &Buffers) -> Result<(Vec<f32>, usi
         ));
     }
     let Some(view) = acc.view() else {
-        // No view: all zeros (glTF §5.1.1), bounded by a sane count.
-        if acc.count() > 1 << 24 {
-            return Err(format!(
-                "accessor {} has no data but {} elements",
-                acc.index(),
-                acc.count()
-            ));
-        }
-        return Ok((vec![0.0; acc.count() * comps], comps));
+        // glTF allows zeros here, but a view-less accessor is only ever
+        // filled by an extension (Draco, read before this); zeros from a
+        // count alone would let a few bytes of JSON ask for gigabytes.
+        return Err(format!(
+            "accessor {} has no buffer view and no extension fills it",
+            acc.index()
+        ));
     };
     let size = acc.data_type().size();
     let elem = size * comps;

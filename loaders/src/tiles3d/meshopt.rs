@@ -8,12 +8,14 @@
 
 use serde_json::Value;
 
-/// Largest decoded view (bytes): far above a tile's, far below memory.
-const MAX_DECODED: usize = 1 << 28;
+/// Most bytes the views of one glTF may decode to: far above a tile's,
+/// far below memory.
+pub const MAX_DECODED: usize = 1 << 28;
 
 /// The decoded bytes of a buffer view whose `EXT_meshopt_compression`
-/// object is `ext`, reading the compressed bytes from `buffers`.
-pub fn decode_view(ext: &Value, buffers: &[Vec<u8>]) -> Result<Vec<u8>, String> {
+/// object is `ext`, reading the compressed bytes from `buffers`; at most
+/// `allowance` bytes (what is left of [`MAX_DECODED`] for the glTF).
+pub fn decode_view(ext: &Value, buffers: &[Vec<u8>], allowance: usize) -> Result<Vec<u8>, String> {
     let num = |key: &str| ext.get(key).and_then(Value::as_u64).map(|v| v as usize);
     let need = |key: &str| num(key).ok_or_else(|| format!("EXT_meshopt_compression has no {key}"));
     let (buffer, length, stride, count) = (
@@ -31,11 +33,13 @@ pub fn decode_view(ext: &Value, buffers: &[Vec<u8>]) -> Result<Vec<u8>, String> 
         })?;
     let size = count
         .checked_mul(stride)
-        .filter(|&s| s <= MAX_DECODED)
+        .filter(|&s| s <= allowance)
         .ok_or_else(|| format!("EXT_meshopt_compression: {count} × {stride} bytes is too large"))?;
     let mode = ext.get("mode").and_then(Value::as_str).unwrap_or("");
-    let mut out = vec![0u8; size];
-    // SAFETY (each call): `out` holds exactly `count * stride` bytes and
+    // Words, not bytes: the filters read the decoded values as 16- and
+    // 32-bit integers, which must be aligned.
+    let mut out = vec![0u32; size.div_ceil(4)];
+    // SAFETY (each call): `out` holds at least `count * stride` bytes and
     // `source` is a valid slice; meshoptimizer writes no more than that and
     // reads no more than `source.len()`.
     let rc = match mode {
@@ -91,13 +95,19 @@ pub fn decode_view(ext: &Value, buffers: &[Vec<u8>]) -> Result<Vec<u8>, String> 
             "EXT_meshopt_compression: corrupt {mode} data (code {rc})"
         ));
     }
-    unfilter(ext, &mut out, count, stride)?;
-    Ok(out)
+    if mode == "ATTRIBUTES" {
+        unfilter(ext, &mut out, count, stride)?;
+    } else if ext.get("filter").and_then(Value::as_str).unwrap_or("NONE") != "NONE" {
+        return Err(format!("EXT_meshopt_compression: a filter on {mode} data"));
+    }
+    let mut bytes: Vec<u8> = out.iter().flat_map(|w| w.to_le_bytes()).collect();
+    bytes.truncate(size);
+    Ok(bytes)
 }
 
 /// Undoes the view's filter in place (the second, lossy stage of the
 /// codec).
-fn unfilter(ext: &Value, out: &mut [u8], count: usize, stride: usize) -> Result<(), String> {
+fn unfilter(ext: &Value, out: &mut [u32], count: usize, stride: usize) -> Result<(), String> {
     let filter = ext.get("filter").and_then(Value::as_str).unwrap_or("NONE");
     let ok = match filter {
         "NONE" => return Ok(()),
@@ -122,8 +132,8 @@ fn unfilter(ext: &Value, out: &mut [u8], count: usize, stride: usize) -> Result<
         "QUATERNION" => meshopt::ffi::meshopt_decodeFilterQuat,
         _ => meshopt::ffi::meshopt_decodeFilterExp,
     };
-    // SAFETY: `out` holds `count * stride` bytes, the stride checked
-    // against what the filter reads.
+    // SAFETY: `out` holds `count * stride` bytes, aligned, the stride
+    // checked against what the filter reads.
     unsafe { filter_fn(out.as_mut_ptr().cast(), count, stride) };
     Ok(())
 }
