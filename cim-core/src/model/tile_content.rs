@@ -192,12 +192,7 @@ impl TileContent {
     /// keep naming its own tables.
     pub fn append(&mut self, mut other: TileContent) {
         let shift = self.tables.len() as u32;
-        let sets = other
-            .meshes
-            .iter_mut()
-            .flat_map(|m| m.features.iter_mut().chain(m.instance_features.iter_mut()));
-        let sets = sets.chain(other.points.iter_mut().flat_map(|p| p.features.iter_mut()));
-        for set in sets {
+        for set in other.feature_sets_mut() {
             set.table = set.table.and_then(|t| t.checked_add(shift));
         }
         self.meshes.append(&mut other.meshes);
@@ -206,6 +201,16 @@ impl TileContent {
         self.instance_count += other.instance_count;
         self.tables.append(&mut other.tables);
         self.warnings.append(&mut other.warnings);
+    }
+
+    /// Every feature id set: each mesh's (per vertex and per instance) and
+    /// each point cloud's.
+    pub fn feature_sets_mut(&mut self) -> impl Iterator<Item = &mut FeatureIds> {
+        let meshes = self
+            .meshes
+            .iter_mut()
+            .flat_map(|m| m.features.iter_mut().chain(m.instance_features.iter_mut()));
+        meshes.chain(self.points.iter_mut().flat_map(|p| p.features.iter_mut()))
     }
 
     /// The one table of legacy content (b3dm, i3dm, pnts): its batch table,

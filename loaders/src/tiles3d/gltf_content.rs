@@ -459,22 +459,16 @@ impl Reader<'_> {
     /// none (with a warning): their features have no properties.
     fn check_table_references(&mut self) {
         let n = self.out.tables.len() as u32;
-        let out = &mut self.out;
-        let sets = out
-            .meshes
-            .iter_mut()
-            .flat_map(|m| m.features.iter_mut().chain(m.instance_features.iter_mut()));
-        let sets = sets.chain(out.points.iter_mut().flat_map(|p| p.features.iter_mut()));
         let mut dangling = 0;
-        for set in sets {
+        for set in self.out.feature_sets_mut() {
             if set.table.is_some_and(|t| t >= n) {
                 set.table = None;
                 dangling += 1;
             }
         }
         if dangling > 0 {
-            out.warnings.push(format!(
-                "{dangling} feature id sets name a property table of the {n} there are"
+            self.out.warnings.push(format!(
+                "{dangling} feature id sets name a property table that does not exist (there are {n})"
             ));
         }
     }
