@@ -21,6 +21,7 @@ use glam::DVec3;
 
 pub mod drape;
 pub mod pick_content;
+pub mod pick_grid;
 pub mod place_content;
 pub mod stream;
 pub mod terrain;
