@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # A Draco-compressed glTF fixture and its reference decoding, both from
 # Google's Draco (C++, through DracoPy), for the KHR_draco_mesh_compression
-# reader (loaders/tests/tiles3d_draco.rs).
+# reader (loaders/tests/tiles3d_compressed.rs).
 #
 # Produced with:
 #   python3 -m venv /var/tmp/dracovenv && . /var/tmp/dracovenv/bin/activate
@@ -17,15 +17,13 @@
 # points and faces as it encodes; the reference is the decoder's output,
 # in its order, which is what a faithful decoder must reproduce.
 import json
-import math
 import os
-import struct
 
 import DracoPy
 import numpy as np
+from fixture_glb import pad, write_glb
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
 N = 24
 
 xs, ys = np.meshgrid(np.arange(N), np.arange(N))
@@ -48,9 +46,6 @@ pos, tex, gen = by_type[0], by_type[3], by_type[4]
 n = len(mesh.points)
 tris = np.asarray(mesh.faces, dtype=np.uint32)
 
-
-def pad(b, fill=b"\0"):
-    return b + fill * (-len(b) % 4)
 
 
 body = pad(drc)
@@ -82,13 +77,7 @@ gltf = {
     "bufferViews": [{"buffer": 0, "byteOffset": 0, "byteLength": len(drc)}],
     "buffers": [{"byteLength": len(body)}],
 }
-js = json.dumps(gltf, separators=(",", ":")).encode()
-js += b" " * (-len(js) % 4)
-chunks = struct.pack("<II", len(js), 0x4E4F534A) + js + struct.pack("<II", len(body), 0x004E4942) + body
-glb = b"glTF" + struct.pack("<II", 2, 12 + len(chunks)) + chunks
-os.makedirs(os.path.join(ROOT, "loaders/tests/fixtures"), exist_ok=True)
-with open(os.path.join(ROOT, "loaders/tests/fixtures/draco-grid.glb"), "wb") as f:
-    f.write(glb)
+glb = write_glb("draco-grid.glb", gltf, body)
 
 
 def floats(a):

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # A glTF fixture whose buffer views are compressed with EXT_meshopt_compression
 # by meshoptimizer's own encoders (the `meshoptimizer` Python package wraps
-# the C++ library), for the reader (loaders/tests/tiles3d_meshopt.rs).
+# the C++ library), for the reader (loaders/tests/tiles3d_compressed.rs).
 #
 # Produced with:
 #   python3 -m venv /var/tmp/dracovenv && . /var/tmp/dracovenv/bin/activate
@@ -16,15 +16,11 @@
 # vertex stream of its own, 4-byte floats), two triangles a cell (i + 24 j
 # → …), as u16 indices (INDICES mode). The script also checks that
 # meshoptimizer decodes its streams back to the mesh.
-import json
-import os
-import struct
 
 import meshoptimizer as mo
 import numpy as np
+from fixture_glb import pad, write_glb
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
 N = 24
 
 xs, ys = np.meshgrid(np.arange(N), np.arange(N))
@@ -53,9 +49,6 @@ enc_index = mo.encode_index_sequence(indices.astype(np.uint32), len(indices), n)
 assert (mo.decode_vertex_buffer(n, 20, enc_vertex).view(np.float32).reshape(n, 5) == vertex).all()
 assert (mo.decode_index_sequence(len(indices), 4, enc_index).ravel() == indices).all()
 
-
-def pad(b):
-    return b + b"\0" * (-len(b) % 4)
 
 
 compressed = b""
@@ -103,11 +96,5 @@ gltf = {
          "extensions": {"EXT_meshopt_compression": {"fallback": True}}},
     ],
 }
-js = json.dumps(gltf, separators=(",", ":")).encode()
-js += b" " * (-len(js) % 4)
-chunks = struct.pack("<II", len(js), 0x4E4F534A) + js + struct.pack("<II", len(compressed), 0x004E4942) + compressed
-glb = b"glTF" + struct.pack("<II", 2, 12 + len(chunks)) + chunks
-os.makedirs(os.path.join(ROOT, "loaders/tests/fixtures"), exist_ok=True)
-with open(os.path.join(ROOT, "loaders/tests/fixtures/meshopt-grid.glb"), "wb") as f:
-    f.write(glb)
+glb = write_glb("meshopt-grid.glb", gltf, compressed)
 print(f"{len(glb)} bytes of GLB ({len(compressed)} compressed, {vertex.nbytes + ids.nbytes + indices.nbytes} raw)")

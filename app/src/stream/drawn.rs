@@ -15,19 +15,23 @@ pub trait Drawable {
 }
 
 /// Puts meshes on the entities of `draw`, off those of last frame's
-/// `last` that left it, and remembers `draw` as `last`.
+/// `last` that left it, and remembers `draw` as `last`. Returns whether
+/// anything came on or went off the screen.
 pub fn draw_exactly<Id, R>(
     draw: &[Id],
     last: &mut Vec<Id>,
     resident: &mut HashMap<Id, R>,
     commands: &mut Commands,
-) where
+) -> bool
+where
     Id: Copy + Eq + Hash,
     R: Drawable,
 {
     let wanted: HashSet<Id> = draw.iter().copied().collect();
+    let mut changed = false;
     for id in last.iter().filter(|id| !wanted.contains(id)) {
         if let Some(r) = resident.get_mut(id).filter(|r| r.is_drawn()) {
+            changed = true;
             r.set_drawn(false);
             for (e, _) in r.parts() {
                 commands.entity(e).try_remove::<Mesh3d>();
@@ -36,6 +40,7 @@ pub fn draw_exactly<Id, R>(
     }
     for id in draw {
         if let Some(r) = resident.get_mut(id).filter(|r| !r.is_drawn()) {
+            changed = true;
             r.set_drawn(true);
             for (e, mesh) in r.parts() {
                 commands.entity(e).try_insert(Mesh3d(mesh));
@@ -44,4 +49,5 @@ pub fn draw_exactly<Id, R>(
     }
     last.clear();
     last.extend_from_slice(draw);
+    changed
 }

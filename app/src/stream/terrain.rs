@@ -17,7 +17,7 @@ use crate::scene::store::{Notice, SceneStore, SlotState, StoreCommand};
 use crate::stream::basemap::{DrapeKey, Drapes, TileDrape, drape_size};
 use crate::stream::budget::StreamBudget;
 use crate::stream::drawn::{Drawable, draw_exactly};
-use crate::stream::uploads::Uploads;
+use crate::stream::uploads::{TellOnce, Uploads};
 use bevy::asset::RenderAssetUsages;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
@@ -76,7 +76,7 @@ pub struct LayerTiles {
     /// The tiles the last plan drew.
     last_draw: Vec<NodeId>,
     /// A tile of this layer failed (told the user once; it is retried).
-    failed_once: bool,
+    told: TellOnce,
     /// Page roots whose page is being read.
     page_reads: HashSet<NodeId>,
     /// Page roots whose page could not be read, and when to try again.
@@ -383,7 +383,7 @@ impl LayerTiles {
             resident: HashMap::new(),
             complete: false,
             last_draw: Vec::new(),
-            failed_once: false,
+            told: TellOnce::default(),
             page_reads: HashSet::new(),
             page_failures: HashMap::new(),
         }
@@ -407,12 +407,8 @@ impl LayerTiles {
             }
             match m.mesh {
                 Err(e) => {
-                    warn!("terrain: {e}");
                     self.streamer.failed(m.node, now);
-                    if !self.failed_once {
-                        self.failed_once = true;
-                        first_failure = Some(e);
-                    }
+                    first_failure = first_failure.or(self.told.failure("terrain", e));
                 }
                 Ok(None) => {
                     self.streamer.loaded(m.node, 0);
@@ -471,12 +467,8 @@ impl LayerTiles {
                     self.tree.insert_page(p.node, page);
                 }
                 Err(e) => {
-                    warn!("terrain: {e}");
                     self.page_failures.insert(p.node, now + PAGE_RETRY);
-                    if !self.failed_once {
-                        self.failed_once = true;
-                        first_failure = Some(e);
-                    }
+                    first_failure = first_failure.or(self.told.failure("terrain", e));
                 }
             }
         }

@@ -16,7 +16,7 @@ use crate::scene::origin::GeoAnchor;
 use crate::scene::store::{Notice, SceneStore, SlotState, StoreCommand};
 use crate::stream::budget::StreamBudget;
 use crate::stream::drawn::{Drawable, draw_exactly};
-use crate::stream::uploads::Uploads;
+use crate::stream::uploads::{TellOnce, Uploads};
 use bevy::asset::RenderAssetUsages;
 use bevy::image::{ImageAddressMode, ImageSampler, ImageSamplerDescriptor};
 use bevy::mesh::{Indices, PrimitiveTopology};
@@ -63,7 +63,7 @@ struct LayerStream {
     resident: HashMap<TileId, Resident>,
     complete: bool,
     last_draw: Vec<TileId>,
-    failed_once: bool,
+    told: TellOnce,
 }
 
 /// A tile whose content is uploaded: one entity per mesh, drawn (with
@@ -451,12 +451,8 @@ impl LayerStream {
             }
             match a.content {
                 Err(e) => {
-                    warn!("tileset: {e}");
                     self.streamer.failed(a.tile, now);
-                    if !self.failed_once {
-                        self.failed_once = true;
-                        first_failure = Some(e);
-                    }
+                    first_failure = first_failure.or(self.told.failure("tileset", e));
                 }
                 Ok(p) => {
                     if !self.streamer.loaded(a.tile, p.bytes) {
@@ -496,13 +492,13 @@ impl LayerStream {
         first_failure
     }
 
-    /// Draws exactly the plan's tiles; despawns evicted ones and returns
-    /// their materials.
+    /// Draws exactly the plan's tiles; despawns evicted ones. Returns their
+    /// materials, and whether what is drawn changed.
     fn apply(
         &mut self,
         plan: &StreamPlan<TileId>,
         commands: &mut Commands,
-    ) -> Vec<Handle<StandardMaterial>> {
+    ) -> (Vec<Handle<StandardMaterial>>, bool) {
         let mut dropped = Vec::new();
         for id in &plan.evict {
             if let Some(r) = self.resident.remove(id) {
@@ -512,13 +508,14 @@ impl LayerStream {
                 }
             }
         }
-        draw_exactly(
+        let changed = draw_exactly(
             &plan.draw,
             &mut self.last_draw,
             &mut self.resident,
             commands,
         );
-        dropped
+        let changed = changed || !plan.evict.is_empty();
+        (dropped, changed)
     }
 }
 
@@ -571,9 +568,14 @@ fn update_tilesets(
         frustum: Some(&frustum),
     };
     let streams = &mut *streams;
+    let before = streams.layers.len();
     streams
         .layers
         .retain(|id, _| store.slot(*id).is_some_and(|s| s.spawned));
+    // A stream gone or started over takes its drawn tiles with it.
+    if streams.layers.len() != before {
+        streams.revision += 1;
+    }
     let mut uploads = streams.uploads.take(UPLOAD_VERTICES_PER_FRAME, |a| {
         a.content.as_ref().map_or(0, |p| p.vertices)
     });
@@ -603,6 +605,7 @@ fn update_tilesets(
                 }
             }
             streams.layers.remove(&slot.id);
+            streams.revision += 1;
         }
         if !streams.layers.contains_key(&slot.id) {
             streams.next_generation += 1;
@@ -616,7 +619,7 @@ fn update_tilesets(
                     resident: HashMap::new(),
                     complete: false,
                     last_draw: Vec::new(),
-                    failed_once: false,
+                    told: TellOnce::default(),
                 },
             );
         }
@@ -641,7 +644,6 @@ fn update_tilesets(
             layer: slot.id,
             visibility,
         };
-        let arrived = !mine.is_empty();
         if let Some(e) = stream.receive(
             mine,
             &spawn,
@@ -699,9 +701,8 @@ fn update_tilesets(
                 );
             }
         }
-        let drawn_before = stream.last_draw.clone();
-        let dropped = stream.apply(&plan, &mut commands);
-        if arrived || stream.last_draw != drawn_before || !plan.evict.is_empty() {
+        let (dropped, changed) = stream.apply(&plan, &mut commands);
+        if changed {
             streams.revision += 1;
         }
         if !dropped.is_empty()

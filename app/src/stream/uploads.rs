@@ -75,3 +75,17 @@ mod tests {
         assert_eq!(u.take(100, |_| 1), vec![8, 1]);
     }
 }
+
+/// A layer's failed loads, told to the user once: the first is handed back
+/// to become a notice, every one is logged, and all are retried quietly.
+#[derive(Debug, Default)]
+pub struct TellOnce(bool);
+
+impl TellOnce {
+    /// Logs `error` (from `what`: "terrain", "tileset"…) and returns it
+    /// unless the layer has told one already.
+    pub fn failure(&mut self, what: &str, error: String) -> Option<String> {
+        bevy::log::warn!("{what}: {error}");
+        (!std::mem::replace(&mut self.0, true)).then_some(error)
+    }
+}
