@@ -282,12 +282,20 @@ impl<Id: Copy + Eq + Hash> Streamer<Id> {
                 all &= self.cover(tree, c, wanted, above, under, out);
             }
         }
-        if !all && self.is_resident(id) {
+        // A parent stands in for children not all in — unless it has
+        // nothing to draw (an empty tile, 0 bytes: most tilesets' root),
+        // when the children that are in are better than nothing.
+        if !all && self.is_resident(id) && !self.is_empty(id) {
             out.truncate(start);
             out.push(id);
             return true;
         }
         all
+    }
+
+    /// Whether a resident node holds nothing to draw (loaded with 0 bytes).
+    fn is_empty(&self, id: Id) -> bool {
+        matches!(self.nodes.get(&id), Some(State::Resident { bytes: 0, .. }))
     }
 
     /// Forgets loads under way for nodes neither wanted nor above the cut

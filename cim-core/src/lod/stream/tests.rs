@@ -242,6 +242,24 @@ fn a_failed_node_with_nothing_above_it_gets_its_parent_as_a_stand_in() {
     assert!(plan.request.is_empty() && plan.complete);
 }
 
+/// The same, under an empty parent (a tileset's root without content,
+/// loaded as 0 bytes): it has nothing to stand in with, so the child that
+/// is in stays drawn and only the failed one leaves a hole.
+#[test]
+fn an_empty_parent_does_not_hide_the_children_that_are_in() {
+    let t0 = Instant::now();
+    let mut s = Streamer::new(1000);
+    let two = vec![(1u8, 0u32), (1, 1)];
+    s.update(&Line, &two, by_x, usize::MAX, t0);
+    assert!(s.loaded((1, 0), 1));
+    s.failed((1, 1), t0);
+    let plan = s.update(&Line, &two, by_x, usize::MAX, t0);
+    assert_eq!(plan.request, vec![(0, 0)]);
+    assert!(s.loaded((0, 0), 0), "an empty tile");
+    let plan = s.update(&Line, &two, by_x, usize::MAX, t0);
+    assert_eq!(plan.draw, vec![(1, 0)]);
+}
+
 #[test]
 fn loads_that_leave_the_view_are_cancelled_and_their_content_refused() {
     let now = Instant::now();
