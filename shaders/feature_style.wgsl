@@ -1,20 +1,26 @@
-// Per-feature styling of vector layers (app/src/render/feature_style.rs):
-// the fragment looks its feature up in the layer's style buffer — colour,
-// hidden, highlighted — so restyling writes a buffer, never a mesh.
+// Per-feature styling (app/src/render/feature_style.rs): the fragment looks
+// its feature up in a style buffer — colour, hidden, highlighted — so
+// restyling writes a buffer, never a mesh. Vector layers have one buffer
+// per layer; tileset meshes one each (app/src/stream/tiles3d/styling.rs).
 //
-// The feature index comes in the UV set as (index mod 4096, index div
-// 4096): both halves are small whole numbers, exact in f32.
+// The feature index comes in a UV set as (index mod 4096, index div 4096):
+// both halves are small whole numbers, exact in f32. Vector layers and
+// untextured tiles use the first set, textured tiles the second; a tile
+// mesh without feature ids takes the buffer's last record, as does any
+// index past the end (a vertex of no feature).
 //
 // One file, two uses: the main pass (colour and lighting) and the depth and
 // shadow prepasses (hidden features are discarded, so they cast no shadow).
 
 #ifdef PREPASS_PIPELINE
 #import bevy_pbr::{
+    prepass_io,
     prepass_io::{VertexOutput, FragmentOutput},
     pbr_prepass_functions,
 }
 #else
 #import bevy_pbr::{
+    forward_io,
     forward_io::{VertexOutput, FragmentOutput},
     pbr_fragment::pbr_input_from_standard_material,
     pbr_functions::{alpha_discard, apply_pbr_lighting, main_pass_post_lighting_processing},
@@ -38,14 +44,40 @@ const HIGHLIGHT_MIX: f32 = 0.65;
 
 @group(#{MATERIAL_BIND_GROUP}) @binding(100)
 var<storage, read> styles: array<FeatureStyle>;
-// x: colour factor of up-facing faces (roofs).
+// x: colour factor of up-facing faces (roofs); y: where the feature index
+// is: 0 the first UV set, 1 the second (textured tiles), 2 nowhere (the
+// last record serves all).
 @group(#{MATERIAL_BIND_GROUP}) @binding(101)
 var<uniform> shade: vec4<f32>;
 
+fn index_of(uv: vec2<f32>) -> u32 {
+    return u32(round(uv.x)) + u32(round(uv.y)) * FEATURE_ROW;
+}
+
 /// The style of the feature a fragment belongs to.
-fn style_of(uv: vec2<f32>) -> FeatureStyle {
-    let index = u32(round(uv.x)) + u32(round(uv.y)) * FEATURE_ROW;
-    return styles[min(index, arrayLength(&styles) - 1u)];
+#ifdef PREPASS_PIPELINE
+fn style_of(in: prepass_io::VertexOutput) -> FeatureStyle {
+#else
+fn style_of(in: forward_io::VertexOutput) -> FeatureStyle {
+#endif
+    let last = arrayLength(&styles) - 1u;
+    // Without an index in the first set, no style (vector layers always
+    // have one).
+    var style = FeatureStyle(0xffffffffu, 0u);
+    if shade.y > 1.5 {
+        style = styles[last];
+    } else if shade.y > 0.5 {
+        var index = last;
+#ifdef VERTEX_UVS_B
+        index = min(index_of(in.uv_b), last);
+#endif
+        style = styles[index];
+    } else {
+#ifdef VERTEX_UVS_A
+        style = styles[min(index_of(in.uv), last)];
+#endif
+    }
+    return style;
 }
 
 fn srgb_to_linear(c: vec3<f32>) -> vec3<f32> {
@@ -60,11 +92,9 @@ fn srgb_to_linear(c: vec3<f32>) -> vec3<f32> {
 #ifdef PREPASS_FRAGMENT
 @fragment
 fn fragment(in: VertexOutput) -> FragmentOutput {
-#ifdef VERTEX_UVS_A
-    if (style_of(in.uv).flags & HIDDEN) != 0u {
+    if (style_of(in).flags & HIDDEN) != 0u {
         discard;
     }
-#endif
     pbr_prepass_functions::prepass_alpha_discard(in);
     var out: FragmentOutput;
 #ifdef UNCLIPPED_DEPTH_ORTHO_EMULATION
@@ -82,11 +112,9 @@ fn fragment(in: VertexOutput) -> FragmentOutput {
 #else
 @fragment
 fn fragment(in: VertexOutput) {
-#ifdef VERTEX_UVS_A
-    if (style_of(in.uv).flags & HIDDEN) != 0u {
+    if (style_of(in).flags & HIDDEN) != 0u {
         discard;
     }
-#endif
     pbr_prepass_functions::prepass_alpha_discard(in);
 }
 #endif // PREPASS_FRAGMENT
@@ -95,8 +123,7 @@ fn fragment(in: VertexOutput) {
 /// highlight; hidden features are discarded.
 fn styled_input(in: VertexOutput, is_front: bool) -> PbrInput {
     var pbr_input = pbr_input_from_standard_material(in, is_front);
-#ifdef VERTEX_UVS_A
-    let style = style_of(in.uv);
+    let style = style_of(in);
     if (style.flags & HIDDEN) != 0u {
         discard;
     }
@@ -111,7 +138,6 @@ fn styled_input(in: VertexOutput, is_front: bool) -> PbrInput {
     }
     let base = pbr_input.material.base_color;
     pbr_input.material.base_color = vec4<f32>(base.rgb * rgb, base.a * c.a);
-#endif
     pbr_input.material.base_color = alpha_discard(pbr_input.material, pbr_input.material.base_color);
     return pbr_input;
 }

@@ -224,6 +224,33 @@ fn scene(dir: &Path, name: &str, tileset: &Path, extra: &str) -> PathBuf {
     path
 }
 
+/// A copy of `tileset` without its contents, in `dir`.
+fn empty_copy(tileset: &Path, dir: &Path) -> PathBuf {
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tileset).unwrap()).unwrap();
+    strip_contents(&mut json);
+    let empty = dir.join("empty.json");
+    std::fs::write(&empty, json.to_string()).unwrap();
+    empty
+}
+
+/// Snapshots of one-tileset scenes `(name, tileset, extra [[layer]] lines)`,
+/// by name.
+fn snapshots<'a>(
+    dir: &Path,
+    cases: &[(&'a str, &Path, String)],
+) -> std::collections::HashMap<&'a str, image::RgbaImage> {
+    let mut shots = std::collections::HashMap::new();
+    for (name, source, extra) in cases {
+        let doc = scene(dir, name, source, extra);
+        let png = dir.join(format!("{name}.png"));
+        let out = snapshot(&doc, &png);
+        assert!(out.status.success(), "{name}");
+        shots.insert(*name, image::open(&png).unwrap().to_rgba8());
+    }
+    shots
+}
+
 /// Planning edits reach the picture: a clip region over the whole city
 /// leaves nothing of it, and so does flattening it to 100 m below the
 /// ground (what is lowered goes under the ground plane); a clip region
@@ -237,11 +264,7 @@ fn scene(dir: &Path, name: &str, tileset: &Path, extra: &str) -> PathBuf {
 fn clip_and_flatten_regions_show_in_snapshots() {
     let dir = tempfile::tempdir().unwrap();
     let tileset = data().join("1.0/TilesetWithRequestVolume/tileset.json");
-    let mut json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&tileset).unwrap()).unwrap();
-    strip_contents(&mut json);
-    let empty = dir.path().join("empty.json");
-    std::fs::write(&empty, json.to_string()).unwrap();
+    let empty = empty_copy(&tileset, dir.path());
     let everywhere = "polygon = [[0.0, 0.0], [1e7, 0.0], [1e7, 1e7], [0.0, 1e7]]";
     // West of x = 447 800 (the tall building and half the city).
     let west = "polygon = [[0.0, 0.0], [447800.0, 0.0], [447800.0, 1e7], [0.0, 1e7]]";
@@ -264,14 +287,7 @@ fn clip_and_flatten_regions_show_in_snapshots() {
             format!("[[layer.clip]]\n{west}\n"),
         ),
     ];
-    let mut shots = std::collections::HashMap::new();
-    for (name, source, extra) in cases {
-        let doc = scene(dir.path(), name, source, &extra);
-        let png = dir.path().join(format!("{name}.png"));
-        let out = snapshot(&doc, &png);
-        assert!(out.status.success(), "{name}");
-        shots.insert(name, image::open(&png).unwrap().to_rgba8());
-    }
+    let shots = snapshots(dir.path(), &cases);
     let vs_empty = |name: &str| changed_share(&shots[name], &shots["empty"]);
     assert!(
         vs_empty("full") > 0.003,
@@ -293,5 +309,77 @@ fn clip_and_flatten_regions_show_in_snapshots() {
         west > 0.2 * vs_empty("full") && west < 0.8 * vs_empty("full"),
         "half the city left: {west} of {}",
         vs_empty("full")
+    );
+}
+
+/// Pixels of a reddish hue (the conditions' colours; the city, the ground
+/// and the sky are grey or beige).
+fn reddish(img: &image::RgbaImage) -> usize {
+    img.pixels()
+        .filter(|p| {
+            let [r, g, b, _] = p.0.map(i32::from);
+            r > 120 && r > g + 50 && r > b + 60
+        })
+        .count()
+}
+
+/// Show and colour conditions reach the picture: the city's buildings are
+/// coloured by their batch table's `Height` (none is reddish unstyled),
+/// buildings the filter leaves out are not drawn, and a filter no feature
+/// passes leaves nothing of the city. (Which feature gets which look is
+/// tested in `cim_core::style::conditions` and the tileset plugin.)
+#[test]
+#[cfg_attr(
+    not(cim_test_data),
+    ignore = "needs CIM_TEST_DATA, the shared data folder"
+)]
+fn colour_and_show_conditions_show_in_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    let tileset = data().join("1.0/TilesetWithRequestVolume/tileset.json");
+    let empty = empty_copy(&tileset, dir.path());
+    let conditions = "[[layer.style.conditions]]\nwhen = \"Height >= 12\"\ncolor = \"#d73027\"\n\
+                      [[layer.style.conditions]]\nwhen = \"Height >= 9\"\ncolor = \"#fc8d59\"\n";
+    let cases = [
+        ("full", tileset.as_path(), String::new()),
+        ("empty", empty.as_path(), String::new()),
+        (
+            "coloured",
+            tileset.as_path(),
+            format!("[layer.style]\n{conditions}"),
+        ),
+        (
+            "some",
+            tileset.as_path(),
+            format!("[layer.style]\nfilter = \"Height > 9\"\n{conditions}"),
+        ),
+        (
+            "none",
+            tileset.as_path(),
+            "[layer.style]\nfilter = \"Height > 1000\"\n".to_owned(),
+        ),
+    ];
+    let shots = snapshots(dir.path(), &cases);
+    let vs_empty = |name: &str| changed_share(&shots[name], &shots["empty"]);
+    assert_eq!(reddish(&shots["full"]), 0, "unstyled, nothing is reddish");
+    let coloured = reddish(&shots["coloured"]);
+    assert!(coloured > 40, "{coloured} reddish pixels");
+    // Against the same colours unfiltered (white differs less from the
+    // ground than red does).
+    let (all, some) = (vs_empty("coloured"), vs_empty("some"));
+    assert!(
+        some > 0.1 * all && some < 0.8 * all,
+        "the filter leaves some buildings: {some} of {all}"
+    );
+    // What it leaves out are the low, uncoloured ones: every reddish
+    // building stays.
+    let left = reddish(&shots["some"]);
+    assert!(
+        left.abs_diff(coloured) * 5 < coloured,
+        "{left} reddish pixels left of {coloured}"
+    );
+    assert!(
+        vs_empty("none") < 0.0005,
+        "nothing left: {}",
+        vs_empty("none")
     );
 }

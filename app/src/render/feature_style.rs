@@ -8,6 +8,11 @@
 //! restyles, the selection highlight — and next, pipe pressures, flood
 //! flags and sensor alarms — all write through [`FeatureStyles`]:
 //! [`FeatureStyles::set_feature_colors`] is the one API.
+//!
+//! Tileset meshes use the same material and shader with a buffer per mesh
+//! (its features are its tile's, which come and go with the view), filled
+//! from the looks their layer's conditions give (`encode_looks`, written
+//! by `stream::tiles3d`).
 
 use crate::scene::store::SceneStore;
 use bevy::asset::{RenderAssetUsages, load_internal_asset, uuid_handle};
@@ -64,6 +69,60 @@ impl FeatureStyle {
             shade: Vec4::new(roof, 0.0, 0.0, 0.0),
         }
     }
+}
+
+/// Where a mesh carries the index of each vertex's feature (as
+/// `(index mod 4096, index div 4096)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FeatureIndex {
+    /// The first UV set (vector layers; tiles without a texture).
+    FirstUv,
+    /// The second (textured tiles).
+    SecondUv,
+    /// Nowhere: every vertex takes the buffer's last record.
+    None,
+}
+
+impl FeatureStyle {
+    /// The extension of a tileset mesh: its own buffer of the looks its
+    /// style gives its features (see [`encode_looks`]), the feature index
+    /// where `index` says, no roof shade.
+    pub fn for_tiles(styles: Handle<ShaderBuffer>, index: FeatureIndex) -> FeatureStyle {
+        let mode = match index {
+            FeatureIndex::FirstUv => 0.0,
+            FeatureIndex::SecondUv => 1.0,
+            FeatureIndex::None => 2.0,
+        };
+        FeatureStyle {
+            styles,
+            shade: Vec4::new(1.0, mode, 0.0, 0.0),
+        }
+    }
+}
+
+/// Style records of the looks a style gives features (the last look,
+/// that of a feature without properties, is what the shader takes for
+/// vertices of no feature).
+///
+/// ```
+/// use cim_app::render::feature_style::{encode_looks, HIDDEN, STRIDE};
+/// use cim_core::style::conditions::FeatureLook;
+/// let bytes = encode_looks(&[FeatureLook { rgba: [1, 2, 3, 4], shown: false }]);
+/// assert_eq!(bytes.len(), STRIDE);
+/// assert_eq!(bytes, [1, 2, 3, 4, HIDDEN as u8, 0, 0, 0]);
+/// ```
+pub fn encode_looks(looks: &[cim_core::style::conditions::FeatureLook]) -> Vec<u8> {
+    // A storage binding may not be empty.
+    let mut bytes = Vec::with_capacity(looks.len().max(1) * STRIDE);
+    for l in looks {
+        bytes.extend_from_slice(&l.rgba);
+        let flags = if l.shown { 0 } else { HIDDEN };
+        bytes.extend_from_slice(&flags.to_le_bytes());
+    }
+    if bytes.is_empty() {
+        bytes.extend_from_slice(&[255, 255, 255, 255, 0, 0, 0, 0]);
+    }
+    bytes
 }
 
 /// Roofs are drawn this much darker than the building's colour.

@@ -1,7 +1,8 @@
 //! What a layer's style decides about its features — building prisms (the
 //! base and top of each footprint, `cim_core::style::extrusion`) and
 //! thematic classes with their colours and legend
-//! (`cim_core::style::thematic`) — worked out whenever a slot is restyled
+//! (`cim_core::style::thematic`), a tileset's show and colour conditions
+//! (`cim_core::style::conditions`) — worked out whenever a slot is restyled
 //! or its data arrives, and kept beside the store, not in it: the store
 //! holds what the user said, [`StyleResults`] what follows from it.
 //! Picking, labels, meshing, the style buffers and the legend read it.
@@ -9,6 +10,7 @@
 use crate::scene::store::{LayerSlot, Notice, SceneStore, SlotState, StoreCommand};
 use bevy::prelude::*;
 use cim_core::scene::Style;
+use cim_core::style::conditions::ConditionalStyle;
 use cim_core::style::thematic::Thematic;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -28,6 +30,9 @@ pub struct Styled {
     shape: Style,
     pub prisms: Arc<Prisms>,
     pub theme: Option<Arc<Thematic>>,
+    /// A tileset's show and colour conditions (`None` for other layers, and
+    /// for a style that does not parse: the tiles are drawn as they are).
+    pub tile_conditions: Option<Arc<ConditionalStyle>>,
 }
 
 /// Every layer's style results, by slot id.
@@ -89,6 +94,13 @@ impl StyleResults {
                     .ok()
                     .map(Arc::new)
             });
+            let tile_conditions = layer.tiles().and_then(|_| {
+                style
+                    .tile_conditions()
+                    .map_err(|e| errors.push(format!("layer `{}`: {e}", slot.reference.name)))
+                    .ok()
+                    .map(Arc::new)
+            });
             self.layers.insert(
                 slot.id,
                 Styled {
@@ -97,6 +109,7 @@ impl StyleResults {
                     shape,
                     prisms,
                     theme,
+                    tile_conditions,
                 },
             );
         }

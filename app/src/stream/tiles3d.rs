@@ -11,6 +11,7 @@
 //! told once and retried with backoff; its parent stands in meanwhile.
 
 use crate::headless::frame_stats::{FrameStats, MeshStats, Stage, StageTimer};
+use crate::render::feature_style::{FeatureIndex, FeatureMaterial};
 use crate::render::layers::{LayerEntity, LayerMaterials};
 use crate::scene::origin::GeoAnchor;
 use crate::scene::store::{Notice, SceneStore, SlotState, StoreCommand};
@@ -18,10 +19,9 @@ use crate::stream::budget::StreamBudget;
 use crate::stream::drawn::{Drawable, draw_exactly};
 use crate::stream::uploads::{TellOnce, Uploads};
 use bevy::asset::RenderAssetUsages;
-use bevy::image::{ImageAddressMode, ImageSampler, ImageSamplerDescriptor};
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
-use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
+use bevy::render::storage::ShaderBuffer;
 use bevy::tasks::AsyncComputeTaskPool;
 use cim_core::lod::LodTree;
 use cim_core::lod::drape::distance_to_bbox;
@@ -32,15 +32,17 @@ use cim_core::lod::tile_source::{PlacedTiles, TileLayer};
 use cim_core::lod::tileset::{Refine, TileId};
 use cim_core::model::attr::AttrValue;
 use cim_core::model::layer::LayerKind;
-use cim_core::model::tile_content::{Alpha, TextureImage};
+use cim_core::model::tile_content::NO_FEATURE;
 use cim_core::query::pick::Ray;
 use cim_core::scene::georef::RenderFrame;
+use cim_core::style::conditions::ConditionalStyle;
 use glam::DVec3;
 use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
 use std::time::Instant;
+use styling::{MaterialSpec, Materials, Part, Styled};
 
 /// Largest screen-space error of drawn tiles, pixels (CesiumJS's default
 /// `maximumScreenSpaceError`).
@@ -64,12 +66,17 @@ struct LayerStream {
     complete: bool,
     last_draw: Vec<TileId>,
     told: TellOnce,
+    /// The layer's show and colour conditions, the slot's `style_tick`
+    /// they were taken at, and the opacity the materials were given.
+    conditions: Option<Arc<ConditionalStyle>>,
+    style_tick: u64,
+    opacity: f32,
 }
 
 /// A tile whose content is uploaded: one entity per mesh, drawn (with
 /// `Mesh3d`) only while the plan says, and its geometry for picking.
 struct Resident {
-    parts: Vec<(Entity, Handle<Mesh>, Handle<StandardMaterial>)>,
+    parts: Vec<Part>,
     drawn: bool,
     pick: Option<Arc<Pickable>>,
 }
@@ -82,7 +89,21 @@ impl Drawable for Resident {
         self.drawn = drawn;
     }
     fn parts(&self) -> Vec<(Entity, Handle<Mesh>)> {
-        self.parts.iter().map(|(e, m, _)| (*e, m.clone())).collect()
+        self.parts
+            .iter()
+            .map(|p| (p.entity, p.mesh.clone()))
+            .collect()
+    }
+}
+
+impl Resident {
+    /// Gives every mesh the looks `conditions` give its features.
+    fn restyle(&mut self, conditions: Option<&ConditionalStyle>, opacity: f32, m: &mut Materials) {
+        let tables = self.pick.as_ref().map_or(&[][..], |p| p.tables.as_slice());
+        for part in &mut self.parts {
+            let table = part.table.and_then(|t| tables.get(t as usize));
+            m.restyle(part, styling::style_features(conditions, table), opacity);
+        }
     }
 }
 
@@ -90,16 +111,26 @@ impl Drawable for Resident {
 struct Arrived {
     layer: u64,
     generation: u64,
+    /// The `style_tick` of the conditions its looks were made with.
+    style_tick: u64,
     tile: TileId,
     content: Result<Prepared, String>,
 }
 
 struct Prepared {
     anchor: DVec3,
-    meshes: Vec<(Mesh, MaterialSpec)>,
+    meshes: Vec<PreparedMesh>,
     pick: Arc<Pickable>,
     bytes: usize,
     vertices: usize,
+}
+
+struct PreparedMesh {
+    mesh: Mesh,
+    material: MaterialSpec,
+    /// Its features' table (first feature id set).
+    table: Option<u32>,
+    styled: Styled,
 }
 
 /// Where a ray meets a drawn tile.
@@ -120,16 +151,6 @@ pub struct FeatureHit {
     /// Its property table's name (and class).
     pub table: Option<String>,
     pub properties: Vec<(String, AttrValue)>,
-}
-
-/// What a mesh's material is made of (made on the main thread, where the
-/// asset stores are).
-struct MaterialSpec {
-    base_color: [f32; 4],
-    texture: Option<Arc<TextureImage>>,
-    unlit: bool,
-    double_sided: bool,
-    alpha: Alpha,
 }
 
 /// The tileset layers on screen, by slot id, and the content read off the
@@ -178,7 +199,16 @@ impl TilesetStreams {
                     continue;
                 };
                 let reach = best.as_ref().map_or(max_t, |b| b.3.t);
-                if let Some(hit) = pick.pick(ray, reach, point_tolerance) {
+                // Features the style hides are seen through.
+                let shown = |mesh: usize, vertex: u32| {
+                    let Some(part) = r.parts.get(mesh).filter(|p| p.styled.hides) else {
+                        return true;
+                    };
+                    let ids = pick.meshes.get(mesh).and_then(|m| m.features.first());
+                    let id = ids.and_then(|f| f.ids.get(vertex as usize).copied());
+                    !part.styled.hides_feature(id.unwrap_or(NO_FEATURE))
+                };
+                if let Some(hit) = pick.pick_where(ray, reach, point_tolerance, shown) {
                     best = Some((layer, tile, pick, hit));
                 }
             }
@@ -252,6 +282,22 @@ impl TilesetStreams {
         Some((mesh, pick.anchor))
     }
 
+    /// The names of the properties a tileset's resident features have
+    /// (sorted, each once): what its style's conditions can look at.
+    pub fn property_names(&self, layer: u64) -> Vec<String> {
+        let Some(stream) = self.layers.get(&layer) else {
+            return Vec::new();
+        };
+        let names: std::collections::BTreeSet<&str> = stream
+            .resident
+            .values()
+            .filter_map(|r| r.pick.as_deref())
+            .flat_map(|p| &p.tables)
+            .flat_map(|t| t.columns.iter().map(|(n, _)| n.as_str()))
+            .collect();
+        names.into_iter().map(str::to_owned).collect()
+    }
+
     /// Moves whenever the drawn tiles change.
     pub fn revision(&self) -> u64 {
         self.revision
@@ -279,21 +325,28 @@ impl Plugin for Tiles3dPlugin {
     }
 }
 
-/// Reads tile `tile`'s contents, places them and makes their meshes, on
-/// the task pool; a panic is sent as a failure.
-fn spawn_read(
-    tx: Sender<Arrived>,
-    (layer, generation): (u64, u64),
-    tiles: TileLayer,
-    tile: TileId,
-) {
+/// What a read is for: the layer, the spawn of it, and the style its
+/// meshes are to be drawn in.
+struct ReadFor {
+    layer: u64,
+    generation: u64,
+    style_tick: u64,
+    conditions: Option<Arc<ConditionalStyle>>,
+}
+
+/// Reads tile `tile`'s contents, places them and makes their meshes and
+/// style records, on the task pool; a panic is sent as a failure.
+fn spawn_read(tx: Sender<Arrived>, to: ReadFor, tiles: TileLayer, tile: TileId) {
     AsyncComputeTaskPool::get()
         .spawn(async move {
-            let content = std::panic::catch_unwind(AssertUnwindSafe(|| prepare(&tiles, tile)))
-                .unwrap_or_else(|_| Err(format!("tile {tile}: reading failed")));
+            let content = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                prepare(&tiles, tile, to.conditions.as_deref())
+            }))
+            .unwrap_or_else(|_| Err(format!("tile {tile}: reading failed")));
             let _ = tx.send(Arrived {
-                layer,
-                generation,
+                layer: to.layer,
+                generation: to.generation,
+                style_tick: to.style_tick,
                 tile,
                 content,
             });
@@ -301,7 +354,11 @@ fn spawn_read(
         .detach();
 }
 
-fn prepare(tiles: &TileLayer, tile: TileId) -> Result<Prepared, String> {
+fn prepare(
+    tiles: &TileLayer,
+    tile: TileId,
+    conditions: Option<&ConditionalStyle>,
+) -> Result<Prepared, String> {
     let placement = tiles
         .placement
         .as_ref()
@@ -318,18 +375,35 @@ fn prepare(tiles: &TileLayer, tile: TileId) -> Result<Prepared, String> {
     tiles.edits.apply(&mut placed);
     let vertices = placed.meshes.iter().map(|m| m.positions.len()).sum();
     let pick = Arc::new(Pickable::of(&placed));
+    let tables = &placed.tables;
+    let meshes = placed
+        .meshes
+        .into_iter()
+        .map(|m| {
+            let table = m.features.first().and_then(|f| f.table);
+            let styled =
+                styling::style_features(conditions, table.and_then(|t| tables.get(t as usize)));
+            let (mesh, material) = to_bevy(m);
+            PreparedMesh {
+                mesh,
+                material,
+                table,
+                styled,
+            }
+        })
+        .collect();
     Ok(Prepared {
         anchor: placed.anchor,
         // The GPU's copy and picking's.
         bytes: placed.bytes + pick.bytes(),
         vertices,
         pick,
-        meshes: placed.meshes.into_iter().map(to_bevy).collect(),
+        meshes,
     })
 }
 
-/// A placed mesh as a Bevy mesh (scene axes → render axes) and its
-/// material.
+/// A placed mesh as a Bevy mesh (scene axes → render axes, feature ids in
+/// a UV set) and its material.
 fn to_bevy(m: PlacedMesh) -> (Mesh, MaterialSpec) {
     let axes = RenderFrame::offset_to_render;
     let topology = if m.points {
@@ -347,9 +421,24 @@ fn to_bevy(m: PlacedMesh) -> (Mesh, MaterialSpec) {
             m.normals.iter().map(axes).collect::<Vec<_>>(),
         );
     }
-    if !m.uvs.is_empty() && m.material.texture.is_some() {
+    let textured = !m.uvs.is_empty() && m.material.texture.is_some();
+    if textured {
         mesh.insert_attribute(Mesh::ATTRIBUTE_UV_0, m.uvs);
     }
+    // Bevy's PBR shader wants the first UV set whenever the second is
+    // there: feature ids take the first unless a texture has it.
+    let ids = styling::feature_uvs(m.features.first().map(|f| f.ids.as_slice()));
+    let feature_index = match ids {
+        None => FeatureIndex::None,
+        Some(uvs) if textured => {
+            mesh.insert_attribute(Mesh::ATTRIBUTE_UV_1, uvs);
+            FeatureIndex::SecondUv
+        }
+        Some(uvs) => {
+            mesh.insert_attribute(Mesh::ATTRIBUTE_UV_0, uvs);
+            FeatureIndex::FirstUv
+        }
+    };
     if !m.colors.is_empty() {
         let linear: Vec<[f32; 4]> = m
             .colors
@@ -372,55 +461,9 @@ fn to_bevy(m: PlacedMesh) -> (Mesh, MaterialSpec) {
         unlit: m.material.unlit || m.points,
         double_sided: m.material.double_sided,
         alpha: m.material.alpha,
+        feature_index,
     };
     (mesh, spec)
-}
-
-fn texture_image(t: &TextureImage) -> Image {
-    let mut img = Image::new(
-        Extent3d {
-            width: t.width,
-            height: t.height,
-            depth_or_array_layers: 1,
-        },
-        TextureDimension::D2,
-        t.rgba.clone(),
-        TextureFormat::Rgba8UnormSrgb,
-        RenderAssetUsages::RENDER_WORLD,
-    );
-    // glTF samplers repeat by default (and texture transforms rely on it).
-    img.sampler = ImageSampler::Descriptor(ImageSamplerDescriptor {
-        address_mode_u: ImageAddressMode::Repeat,
-        address_mode_v: ImageAddressMode::Repeat,
-        ..ImageSamplerDescriptor::linear()
-    });
-    img
-}
-
-fn material_of(spec: &MaterialSpec, images: &mut Assets<Image>) -> StandardMaterial {
-    let [r, g, b, a] = spec.base_color;
-    StandardMaterial {
-        base_color: Color::linear_rgba(r, g, b, a),
-        base_color_texture: spec
-            .texture
-            .as_deref()
-            .map(|t| images.add(texture_image(t))),
-        unlit: spec.unlit,
-        double_sided: spec.double_sided,
-        cull_mode: if spec.double_sided {
-            None
-        } else {
-            Some(bevy::render::render_resource::Face::Back)
-        },
-        alpha_mode: match spec.alpha {
-            Alpha::Mask(cutoff) => AlphaMode::Mask(cutoff),
-            Alpha::Blend => AlphaMode::Blend,
-            Alpha::Opaque if a < 1.0 => AlphaMode::Blend,
-            Alpha::Opaque => AlphaMode::Opaque,
-        },
-        perceptual_roughness: 0.9,
-        ..default()
-    }
 }
 
 /// What a layer's tiles are spawned with.
@@ -432,7 +475,6 @@ struct Spawn {
 impl LayerStream {
     /// Hands arrived content to the streamer; accepted content becomes
     /// (not yet drawn) entities. Returns the first failure, to tell.
-    #[allow(clippy::too_many_arguments)]
     fn receive(
         &mut self,
         arrived: Vec<Arrived>,
@@ -440,9 +482,7 @@ impl LayerStream {
         now: Instant,
         commands: &mut Commands,
         meshes: &mut Assets<Mesh>,
-        materials: &mut Assets<StandardMaterial>,
-        images: &mut Assets<Image>,
-        layer_materials: &mut LayerMaterials,
+        materials: &mut Materials,
     ) -> Option<String> {
         let mut first_failure = None;
         for a in arrived {
@@ -459,16 +499,12 @@ impl LayerStream {
                         continue;
                     }
                     let mut parts = Vec::new();
-                    for (mesh, spec) in p.meshes {
-                        let material = materials.add(material_of(&spec, images));
-                        layer_materials
-                            .0
-                            .entry(spawn.layer)
-                            .or_default()
-                            .push((material.clone(), spec.base_color[3]));
+                    for m in p.meshes {
+                        let (material, buffer) =
+                            materials.add(&m.material, &m.styled, self.opacity);
                         let entity = commands
                             .spawn((
-                                MeshStats::of(&mesh),
+                                MeshStats::of(&m.mesh),
                                 MeshMaterial3d(material.clone()),
                                 Transform::default(),
                                 spawn.visibility,
@@ -476,35 +512,65 @@ impl LayerStream {
                                 LayerEntity(spawn.layer),
                             ))
                             .id();
-                        parts.push((entity, meshes.add(mesh), material));
+                        parts.push(Part {
+                            entity,
+                            mesh: meshes.add(m.mesh),
+                            material,
+                            buffer,
+                            table: m.table,
+                            alpha: m.material.alpha,
+                            base_alpha: m.material.base_color[3],
+                            styled: m.styled,
+                        });
                     }
-                    self.resident.insert(
-                        a.tile,
-                        Resident {
-                            parts,
-                            drawn: false,
-                            pick: Some(p.pick),
-                        },
-                    );
+                    let mut resident = Resident {
+                        parts,
+                        drawn: false,
+                        pick: Some(p.pick),
+                    };
+                    // Restyled while it was being read.
+                    if a.style_tick != self.style_tick {
+                        resident.restyle(self.conditions.as_deref(), self.opacity, materials);
+                    }
+                    self.resident.insert(a.tile, resident);
                 }
             }
         }
         first_failure
     }
 
-    /// Draws exactly the plan's tiles; despawns evicted ones. Returns their
-    /// materials, and whether what is drawn changed.
-    fn apply(
+    /// Follows the layer's style and opacity: every resident mesh gets new
+    /// looks, or a new alpha, in place.
+    fn follow_style(
         &mut self,
-        plan: &StreamPlan<TileId>,
-        commands: &mut Commands,
-    ) -> (Vec<Handle<StandardMaterial>>, bool) {
-        let mut dropped = Vec::new();
+        styled: Option<&crate::scene::derived::Styled>,
+        opacity: f32,
+        materials: &mut Materials,
+    ) {
+        if let Some(s) = styled
+            && s.style_tick != self.style_tick
+        {
+            self.style_tick = s.style_tick;
+            self.conditions = s.tile_conditions.clone();
+            self.opacity = opacity;
+            for r in self.resident.values_mut() {
+                r.restyle(self.conditions.as_deref(), opacity, materials);
+            }
+        } else if opacity != self.opacity {
+            self.opacity = opacity;
+            for part in self.resident.values().flat_map(|r| &r.parts) {
+                materials.set_opacity(part, opacity);
+            }
+        }
+    }
+
+    /// Draws exactly the plan's tiles; despawns evicted ones. Returns
+    /// whether what is drawn changed.
+    fn apply(&mut self, plan: &StreamPlan<TileId>, commands: &mut Commands) -> bool {
         for id in &plan.evict {
             if let Some(r) = self.resident.remove(id) {
-                for (e, _, m) in r.parts {
-                    commands.entity(e).try_despawn();
-                    dropped.push(m);
+                for p in r.parts {
+                    commands.entity(p.entity).try_despawn();
                 }
             }
         }
@@ -514,8 +580,7 @@ impl LayerStream {
             &mut self.resident,
             commands,
         );
-        let changed = changed || !plan.evict.is_empty();
-        (dropped, changed)
+        changed || !plan.evict.is_empty()
     }
 }
 
@@ -548,10 +613,12 @@ fn update_tilesets(
     cameras: Query<&Camera, With<crate::view::camera::MainCamera>>,
     budget: Res<StreamBudget>,
     terrain: Res<crate::stream::terrain::TerrainTiles>,
-    mut layer_materials: ResMut<LayerMaterials>,
+    layer_materials: Res<LayerMaterials>,
+    styles: Res<crate::scene::derived::StyleResults>,
     mut streams: ResMut<TilesetStreams>,
     mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut feature_materials: ResMut<Assets<FeatureMaterial>>,
+    mut buffers: ResMut<Assets<ShaderBuffer>>,
     mut images: ResMut<Assets<Image>>,
     mut cut: Local<Vec<TileId>>,
     stats: Option<Res<FrameStats>>,
@@ -580,6 +647,11 @@ fn update_tilesets(
         a.content.as_ref().map_or(0, |p| p.vertices)
     });
     let now = Instant::now();
+    let mut materials = Materials {
+        materials: &mut feature_materials,
+        buffers: &mut buffers,
+        images: &mut images,
+    };
     for slot in &store.layers {
         if slot.state != SlotState::Ready || !slot.spawned || slot.kind() != LayerKind::Tiles {
             continue;
@@ -599,10 +671,8 @@ fn update_tilesets(
         if let Some(s) = streams.layers.get(&slot.id)
             && (s.tiles != *tiles || s.layer_material != layer_material)
         {
-            for r in s.resident.values() {
-                for (e, _, _) in &r.parts {
-                    commands.entity(*e).try_despawn();
-                }
+            for p in s.resident.values().flat_map(|r| &r.parts) {
+                commands.entity(p.entity).try_despawn();
             }
             streams.layers.remove(&slot.id);
             streams.revision += 1;
@@ -620,6 +690,11 @@ fn update_tilesets(
                     complete: false,
                     last_draw: Vec::new(),
                     told: TellOnce::default(),
+                    conditions: None,
+                    // Nothing is resident yet: the first style followed
+                    // restyles nothing.
+                    style_tick: u64::MAX,
+                    opacity: slot.reference.opacity,
                 },
             );
         }
@@ -644,6 +719,11 @@ fn update_tilesets(
             layer: slot.id,
             visibility,
         };
+        stream.follow_style(
+            styles.for_slot(slot),
+            slot.reference.opacity,
+            &mut materials,
+        );
         if let Some(e) = stream.receive(
             mine,
             &spawn,
@@ -651,8 +731,6 @@ fn update_tilesets(
             &mut commands,
             &mut meshes,
             &mut materials,
-            &mut images,
-            &mut layer_materials,
         ) {
             store_commands.write(StoreCommand::Notify(Notice {
                 error: true,
@@ -693,22 +771,17 @@ fn update_tilesets(
                     },
                 );
             } else {
-                spawn_read(
-                    streams.uploads.sender(),
-                    (slot.id, stream.generation),
-                    tiles.clone(),
-                    tile,
-                );
+                let to = ReadFor {
+                    layer: slot.id,
+                    generation: stream.generation,
+                    style_tick: stream.style_tick,
+                    conditions: stream.conditions.clone(),
+                };
+                spawn_read(streams.uploads.sender(), to, tiles.clone(), tile);
             }
         }
-        let (dropped, changed) = stream.apply(&plan, &mut commands);
-        if changed {
+        if stream.apply(&plan, &mut commands) {
             streams.revision += 1;
-        }
-        if !dropped.is_empty()
-            && let Some(list) = layer_materials.0.get_mut(&slot.id)
-        {
-            list.retain(|(h, _)| !dropped.contains(h));
         }
     }
     // Content for layers not handled this frame waits for the next one;
@@ -721,5 +794,6 @@ fn update_tilesets(
     });
 }
 
+mod styling;
 #[cfg(test)]
 mod tests;

@@ -23,16 +23,28 @@ pub fn layer_label(l: Lang, store: &SceneStore, name: &str) -> String {
     name.to_owned()
 }
 
+/// What the layer tree shows besides the store's layers.
+pub struct TreeInputs<'a> {
+    pub styled: &'a crate::scene::derived::StyleResults,
+    pub ground_opacity: f32,
+    /// The tilesets' resident features (property names for their styles).
+    pub tilesets: Option<&'a crate::stream::tiles3d::TilesetStreams>,
+}
+
 /// Edits become requests (`StoreCommand`s, a flight, the ground opacity).
 pub fn show(
     ui: &mut egui::Ui,
     l: Lang,
     store: &SceneStore,
-    styled: &crate::scene::derived::StyleResults,
-    ground_opacity: f32,
+    inputs: &TreeInputs,
     requests: &mut Requests,
     open_table: &mut Option<u64>,
 ) {
+    let TreeInputs {
+        styled,
+        ground_opacity,
+        tilesets,
+    } = *inputs;
     let edits = &mut requests.store;
     ui.heading(l.t("panel.layers"));
     if store.is_demo {
@@ -130,6 +142,23 @@ pub fn show(
                         .id_salt(("style_header", slot.id))
                         .show(ui, |ui| {
                             if let Some(style) = super::style_editor::show(ui, l, slot, styled) {
+                                edits.push(StoreCommand::SetStyle {
+                                    layer: slot.id,
+                                    style: Box::new(style),
+                                });
+                            }
+                        });
+                });
+            }
+            if slot.state == SlotState::Ready && slot.kind() == cim_core::LayerKind::Tiles {
+                ui.indent(("tile_style", slot.id), |ui| {
+                    egui::CollapsingHeader::new(l.t("style.title"))
+                        .id_salt(("tile_style_header", slot.id))
+                        .show(ui, |ui| {
+                            let names =
+                                tilesets.map_or_else(Vec::new, |t| t.property_names(slot.id));
+                            if let Some(style) = super::tile_style_editor::show(ui, l, slot, &names)
+                            {
                                 edits.push(StoreCommand::SetStyle {
                                     layer: slot.id,
                                     style: Box::new(style),

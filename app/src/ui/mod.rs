@@ -13,6 +13,7 @@ mod layer_tree;
 mod requests;
 mod status_bar;
 mod style_editor;
+mod tile_style_editor;
 mod tileset_edits;
 mod tools_panel;
 
@@ -96,6 +97,8 @@ pub struct ViewAccess<'w, 's> {
     feature_styles: Res<'w, crate::render::feature_style::FeatureStyles>,
     /// Where the panels' requests go, applied next frame.
     requests: requests::RequestWriters<'w>,
+    /// Property names of the tilesets' resident features (style hints).
+    tilesets: Option<Res<'w, crate::stream::tiles3d::TilesetStreams>>,
     /// Changes of the scene clock, applied next frame.
     clock_commands: MessageWriter<'w, ClockCommand>,
 }
@@ -253,15 +256,12 @@ fn ui_system(
         .default_size(250.0)
         .show(&mut root, |ui| {
             let mut open_table = None;
-            layer_tree::show(
-                ui,
-                l,
-                &store,
-                &styled,
-                view.underground.ground_opacity,
-                &mut requests,
-                &mut open_table,
-            );
+            let inputs = layer_tree::TreeInputs {
+                styled: &styled,
+                ground_opacity: view.underground.ground_opacity,
+                tilesets: view.tilesets.as_deref(),
+            };
+            layer_tree::show(ui, l, &store, &inputs, &mut requests, &mut open_table);
             if let Some(id) = open_table
                 && !state.tables.iter().any(|t| t.slot == id)
             {

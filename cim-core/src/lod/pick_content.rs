@@ -124,6 +124,19 @@ impl Pickable {
     /// ray passes within `point_tolerance` × distance of them (a few
     /// pixels' worth of metres).
     pub fn pick(&self, ray: &Ray, max_t: f64, point_tolerance: f64) -> Option<ContentHit> {
+        self.pick_where(ray, max_t, point_tolerance, |_, _| true)
+    }
+
+    /// [`Pickable::pick`] among the triangles and points `keep(mesh,
+    /// vertex)` keeps (a triangle by its first vertex): a style's hidden
+    /// features are not hit, and what is behind them is.
+    pub fn pick_where(
+        &self,
+        ray: &Ray,
+        max_t: f64,
+        point_tolerance: f64,
+        keep: impl Fn(usize, u32) -> bool,
+    ) -> Option<ContentHit> {
         // The ray in the anchor's frame: small numbers meet small numbers.
         let local = Ray {
             origin: ray.origin - self.anchor,
@@ -150,12 +163,13 @@ impl Pickable {
             if enter > reach {
                 continue;
             }
+            let keep = |v: u32| keep(k, v);
             let hit = match (&m.grid, m.points) {
-                (_, true) => nearest_point(&local, &m.positions, reach, point_tolerance),
+                (_, true) => nearest_point(&local, &m.positions, reach, point_tolerance, &keep),
                 (Some(grid), false) => {
-                    nearest_in_grid(&local, m, grid, enter, exit.min(reach), reach)
+                    nearest_in_grid(&local, m, grid, (enter, exit.min(reach)), reach, &keep)
                 }
-                (None, false) => nearest_triangle(&local, &m.positions, &m.indices, reach),
+                (None, false) => nearest_triangle(&local, &m.positions, &m.indices, reach, &keep),
             };
             if let Some((t, v)) = hit {
                 best = Some((t, k, v));
@@ -234,15 +248,17 @@ fn vertex(positions: &[[f32; 3]], i: u32) -> Option<DVec3> {
     Some(DVec3::new(p[0] as f64, p[1] as f64, p[2] as f64))
 }
 
-/// The nearest triangle the ray meets before `reach`: `(t, first vertex)`.
+/// The nearest triangle the ray meets before `reach`, among those whose
+/// first vertex `keep` keeps: `(t, first vertex)`.
 fn nearest_triangle(
     ray: &Ray,
     positions: &[[f32; 3]],
     indices: &[u32],
     reach: f64,
+    keep: &dyn Fn(u32) -> bool,
 ) -> Option<(f64, u32)> {
     let mut best: Option<(f64, u32)> = None;
-    for tri in indices.chunks_exact(3) {
+    for tri in indices.chunks_exact(3).filter(|tri| keep(tri[0])) {
         let (Some(a), Some(b), Some(c)) = (
             vertex(positions, tri[0]),
             vertex(positions, tri[1]),
@@ -265,14 +281,15 @@ fn nearest_in_grid(
     ray: &Ray,
     m: &PickMesh,
     grid: &PickGrid,
-    t0: f64,
-    t1: f64,
+    (t0, t1): (f64, f64),
     reach: f64,
+    keep: &dyn Fn(u32) -> bool,
 ) -> Option<(f64, u32)> {
     let mut best: Option<(f64, u32)> = None;
     grid.walk(ray, t0, t1, |t| {
         let tri = &m.indices[3 * t as usize..3 * t as usize + 3];
-        if let Some(hit) = nearest_triangle(ray, &m.positions, tri, best.map_or(reach, |b| b.0)) {
+        let reach = best.map_or(reach, |b| b.0);
+        if let Some(hit) = nearest_triangle(ray, &m.positions, tri, reach, keep) {
             best = Some(hit);
         }
         best.map_or(f64::INFINITY, |b| b.0)
@@ -322,6 +339,7 @@ fn nearest_point(
     positions: &[[f32; 3]],
     reach: f64,
     tolerance: f64,
+    keep: &dyn Fn(u32) -> bool,
 ) -> Option<(f64, u32)> {
     let len2 = ray.dir.length_squared();
     if len2 == 0.0 {
@@ -331,7 +349,7 @@ fn nearest_point(
     for (i, p) in positions.iter().enumerate() {
         let p = DVec3::new(p[0] as f64, p[1] as f64, p[2] as f64);
         let t = (p - ray.origin).dot(ray.dir) / len2;
-        if t < 0.0 || t >= best.map_or(reach, |b| b.0) {
+        if t < 0.0 || t >= best.map_or(reach, |b| b.0) || !keep(i as u32) {
             continue;
         }
         let off = (ray.at(t) - p).length();
@@ -428,6 +446,29 @@ mod tests {
         assert_eq!(p.pick(&up, 1e9, 0.0), None, "behind the origin");
     }
 
+    /// What `keep` leaves out (a style's hidden features) is not hit, and
+    /// what lies behind it is.
+    #[test]
+    fn left_out_features_are_seen_through() {
+        let p = tile();
+        let above_square = down_at(&p, 0.5, 0.5);
+        let first = p.pick(&above_square, 1e9, 0.01).unwrap();
+        assert_eq!((first.mesh, first.vertex), (1, 0), "the point above");
+        let no_points = p.pick_where(&above_square, 1e9, 0.01, |mesh, _| mesh != 1);
+        let hit = no_points.expect("the square under the point");
+        assert_eq!(p.features_of(&hit)[0].id, 0);
+        let feature = |mesh: usize, v: u32| {
+            p.meshes[mesh]
+                .features
+                .first()?
+                .ids
+                .get(v as usize)
+                .copied()
+        };
+        let not_1 = |mesh, v| feature(mesh, v) != Some(1);
+        assert_eq!(p.pick_where(&down_at(&p, 1.5, 0.5), 1e9, 0.0, not_1), None);
+    }
+
     #[test]
     fn points_are_hit_within_the_tolerance() {
         let p = tile();
@@ -505,7 +546,8 @@ mod tests {
                 continue;
             }
             let ray = Ray { origin, dir };
-            let scan = nearest_triangle(&ray, &m.positions, &m.indices, 1e9).map(|h| h.0);
+            let scan =
+                nearest_triangle(&ray, &m.positions, &m.indices, 1e9, &|_| true).map(|h| h.0);
             let walked = p.pick(&ray, 1e9, 0.0).map(|h| h.t);
             match (scan, walked) {
                 (Some(a), Some(b)) => assert!((a - b).abs() < 1e-9, "ray {k}: {a} vs {b}"),

@@ -117,9 +117,27 @@ fn resolve(name: &str, pos: usize, fields: &[Field]) -> Result<usize, QueryError
     })
 }
 
-fn compile_operand(o: &Operand, fields: &[Field]) -> Result<COperand, QueryError> {
+/// How a compile treats names the schema lacks.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Missing {
+    /// An error naming the field (a layer has one schema: a typo).
+    Refuse,
+    /// The field reads as null (streamed tiles each carry their own
+    /// properties: a field one tile lacks, another may have).
+    Null,
+}
+
+fn compile_operand(
+    o: &Operand,
+    fields: &[Field],
+    missing: Missing,
+) -> Result<COperand, QueryError> {
     Ok(match o {
-        Operand::Field { name, pos } => COperand::Field(resolve(name, *pos, fields)?),
+        Operand::Field { name, pos } => match (resolve(name, *pos, fields), missing) {
+            (Ok(i), _) => COperand::Field(i),
+            (Err(_), Missing::Null) => COperand::Lit(Value::new(AttrValue::Null)),
+            (Err(e), Missing::Refuse) => return Err(e),
+        },
         Operand::Literal(v) => COperand::Lit(Value::new(v.clone())),
     })
 }
@@ -142,19 +160,31 @@ pub(super) fn compile_like(pattern: &str) -> Vec<LikeTok> {
 
 impl Filter {
     /// Compiles a parsed query against a layer's fields.
-    pub(super) fn compile(e: &Expr, fields: &[Field]) -> Result<Filter, QueryError> {
+    pub(super) fn compile(
+        e: &Expr,
+        fields: &[Field],
+        missing: Missing,
+    ) -> Result<Filter, QueryError> {
         Ok(Filter {
-            root: compile(e, fields)?,
+            root: compile(e, fields, missing)?,
         })
+    }
+
+    /// A filter nothing matches.
+    pub(super) fn never() -> Filter {
+        Filter {
+            root: CExpr::Truthy(COperand::Lit(Value::new(AttrValue::Bool(false)))),
+        }
     }
 }
 
-fn compile(e: &Expr, fields: &[Field]) -> Result<CExpr, QueryError> {
-    let op = |o: &Operand| compile_operand(o, fields);
+fn compile(e: &Expr, fields: &[Field], missing: Missing) -> Result<CExpr, QueryError> {
+    let op = |o: &Operand| compile_operand(o, fields, missing);
+    let sub = |a: &Expr| compile(a, fields, missing).map(Box::new);
     Ok(match e {
-        Expr::And(a, b) => CExpr::And(Box::new(compile(a, fields)?), Box::new(compile(b, fields)?)),
-        Expr::Or(a, b) => CExpr::Or(Box::new(compile(a, fields)?), Box::new(compile(b, fields)?)),
-        Expr::Not(a) => CExpr::Not(Box::new(compile(a, fields)?)),
+        Expr::And(a, b) => CExpr::And(sub(a)?, sub(b)?),
+        Expr::Or(a, b) => CExpr::Or(sub(a)?, sub(b)?),
+        Expr::Not(a) => CExpr::Not(sub(a)?),
         Expr::Compare { left, op: o, right } => CExpr::Cmp(op(left)?, *o, op(right)?),
         Expr::Like {
             operand,
@@ -179,7 +209,8 @@ fn compile(e: &Expr, fields: &[Field]) -> Result<CExpr, QueryError> {
         Expr::IsNull { operand, negated } => CExpr::IsNull(op(operand)?, *negated),
         Expr::Truthy(o) => {
             let c = op(o)?;
-            if let (COperand::Field(i), Operand::Field { name, pos }) = (&c, o)
+            if let (COperand::Field(i), Operand::Field { name, pos }, Missing::Refuse) =
+                (&c, o, missing)
                 && !matches!(
                     fields[*i].ty,
                     AttrType::Bool | AttrType::Int | AttrType::Float
@@ -312,6 +343,20 @@ fn or3(a: Option<bool>, b: impl FnOnce() -> Option<bool>) -> Option<bool> {
     }
 }
 
+/// A feature's attribute values by schema position: a feature's own
+/// slice, or a row of a column-major table (a tile's property table),
+/// read in place.
+pub trait Row {
+    /// The value at schema position `i`; null past the end.
+    fn value(&self, i: usize) -> &AttrValue;
+}
+
+impl Row for [AttrValue] {
+    fn value(&self, i: usize) -> &AttrValue {
+        self.get(i).unwrap_or(&NULL)
+    }
+}
+
 impl Filter {
     /// Is the query true for a feature with these attributes (aligned with
     /// the schema the filter was compiled against)? Unknown counts as false.
@@ -322,6 +367,11 @@ impl Filter {
     /// The three-valued result: `None` when unknown (nulls involved).
     pub fn eval(&self, attributes: &[AttrValue]) -> Option<bool> {
         eval(&self.root, attributes)
+    }
+
+    /// [`Filter::eval`] over any [`Row`].
+    pub fn eval_row<R: Row + ?Sized>(&self, row: &R) -> Option<bool> {
+        eval(&self.root, row)
     }
 
     /// Indices (ascending) of the features of `data` that match.
@@ -337,9 +387,9 @@ impl Filter {
 
 const NULL: AttrValue = AttrValue::Null;
 
-fn value<'a>(o: &'a COperand, attrs: &'a [AttrValue]) -> (&'a AttrValue, Num) {
+fn value<'a, R: Row + ?Sized>(o: &'a COperand, attrs: &'a R) -> (&'a AttrValue, Num) {
     match o {
-        COperand::Field(i) => (attrs.get(*i).unwrap_or(&NULL), Num::Lazy),
+        COperand::Field(i) => (attrs.value(*i), Num::Lazy),
         COperand::Lit(v) => (&v.value, Num::Known(v.num)),
     }
 }
@@ -349,13 +399,13 @@ thread_local! {
     static LIKE_TEXT: std::cell::RefCell<Vec<char>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-fn cmp_operands(a: &COperand, b: &COperand, attrs: &[AttrValue]) -> Option<Ordering> {
+fn cmp_operands<R: Row + ?Sized>(a: &COperand, b: &COperand, attrs: &R) -> Option<Ordering> {
     let (av, an) = value(a, attrs);
     let (bv, bn) = value(b, attrs);
     compare(av, an, bv, bn)
 }
 
-fn eval(e: &CExpr, attrs: &[AttrValue]) -> Option<bool> {
+fn eval<R: Row + ?Sized>(e: &CExpr, attrs: &R) -> Option<bool> {
     let neg = |r: Option<bool>, n: bool| r.map(|b| b != n);
     match e {
         CExpr::And(a, b) => and3(eval(a, attrs), || eval(b, attrs)),

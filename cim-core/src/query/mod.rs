@@ -86,8 +86,9 @@ use std::str::FromStr;
 
 mod filter;
 mod lex;
-pub use filter::Filter;
+use filter::Missing;
 pub(crate) use filter::close_matches;
+pub use filter::{Filter, Row};
 use lex::{Kw, Tok, keyword, lex};
 
 /// An error in a query, with the character offset (0-based) where it was
@@ -551,7 +552,25 @@ impl Query {
 
     /// Resolves field names against `fields` (the layer schema).
     pub fn compile(&self, fields: &[Field]) -> Result<Filter, QueryError> {
-        Filter::compile(&self.expr, fields)
+        Filter::compile(&self.expr, fields, Missing::Refuse)
+    }
+
+    /// Like [`Query::compile`], but a field `fields` lacks reads as null
+    /// (and a text field is tested for truth as its number reading): for
+    /// schemas that vary, as the property tables of streamed tiles do. A
+    /// condition on a missing field is then unknown, never true.
+    ///
+    /// ```
+    /// use cim_core::model::attr::{AttrType, AttrValue, Field};
+    /// use cim_core::query::Query;
+    /// let q = Query::parse("Height > 10 or roof = 'flat'").unwrap();
+    /// let f = q.compile_lenient(&[Field::new("Height", AttrType::Float)]);
+    /// assert_eq!(f.eval(&[AttrValue::Float(12.0)]), Some(true));
+    /// assert_eq!(f.eval(&[AttrValue::Float(8.0)]), None);
+    /// ```
+    pub fn compile_lenient(&self, fields: &[Field]) -> Filter {
+        // Nothing else fails to compile once names cannot.
+        Filter::compile(&self.expr, fields, Missing::Null).unwrap_or_else(|_| Filter::never())
     }
 }
 

@@ -18,6 +18,7 @@ use crate::lod::tile_edits::TileEdits;
 use crate::model::geometry::Polygon;
 use crate::model::layer::LayerKind;
 use crate::scene::basemap::Basemap;
+use crate::style::conditions::{ColorCondition, ConditionError, ConditionalStyle};
 use crate::style::thematic::ThemeSpec;
 use crate::time::SceneClock;
 use serde::{Deserialize, Serialize};
@@ -309,6 +310,10 @@ pub struct Style {
     /// Thematic styling (`[layer.style.theme]`); supersedes `category_field`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theme: Option<ThemeSpec>,
+    /// Tilesets: colour by feature property, the first that holds
+    /// (`[[layer.style.conditions]]`, see `style::conditions`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<ColorCondition>,
 }
 
 impl Style {
@@ -318,8 +323,7 @@ impl Style {
 
     /// The style less what only colours, labels or filters features
     /// (`color`, `category_field`, `theme`, `label_field`, `filter`,
-    /// `time_field`): two
-    /// styles with the same shape draw the same geometry, so a restyle
+    /// `time_field`, `conditions`): two styles with the same shape draw the same geometry, so a restyle
     /// between them needs new colours or flags, not new meshes.
     ///
     /// ```
@@ -338,8 +342,27 @@ impl Style {
             label_field: None,
             filter: None,
             time_field: None,
+            conditions: Vec::new(),
             ..self.clone()
         }
+    }
+
+    /// A tileset's style: show features matching `filter`, coloured by the
+    /// first of `conditions` that holds, else by `color`, else left as the
+    /// content draws them (white multiplies nothing).
+    ///
+    /// ```
+    /// use cim_core::scene::Style;
+    /// let s = Style { filter: Some("Height > 5".into()), ..Style::default() };
+    /// assert!(!s.tile_conditions().unwrap().is_uniform());
+    /// assert!(Style::default().tile_conditions().unwrap().is_uniform());
+    /// ```
+    pub fn tile_conditions(&self) -> Result<ConditionalStyle, ConditionError> {
+        ConditionalStyle::new(
+            self.filter.as_deref(),
+            &self.conditions,
+            self.rgba().unwrap_or([255; 4]),
+        )
     }
 
     /// The single-symbol colour of a layer of `kind`: the style's `color`,

@@ -51,6 +51,8 @@ fn tiles_app(dir: &std::path::Path) -> (App, u64) {
     app.add_plugins((MinimalPlugins, bevy::asset::AssetPlugin::default()))
         .init_asset::<Mesh>()
         .init_asset::<StandardMaterial>()
+        .init_asset::<FeatureMaterial>()
+        .init_asset::<ShaderBuffer>()
         .init_asset::<Image>();
     let material = app
         .world_mut()
@@ -68,7 +70,9 @@ fn tiles_app(dir: &std::path::Path) -> (App, u64) {
     .insert_resource(StreamBudget { bytes: 1 << 30 })
     .init_resource::<crate::stream::terrain::TerrainTiles>()
     .init_resource::<TilesetStreams>()
+    .init_resource::<crate::scene::derived::StyleResults>()
     .add_message::<StoreCommand>()
+    .add_systems(PreUpdate, crate::scene::derived::derive_styles)
     .add_systems(Update, update_tilesets);
     (app, id)
 }
@@ -190,6 +194,25 @@ fn a_respawned_layer_redraws_its_tiles_and_leaves_none_behind() {
     );
 }
 
+/// The corners of a resident tile's first triangle (scene CRS) and its
+/// unit normal.
+fn first_triangle(pick: &Pickable) -> ([DVec3; 3], DVec3) {
+    let m = &pick.meshes[0];
+    let [a, b, c] = [0, 1, 2].map(|i| {
+        let p = m.positions[m.indices[i] as usize];
+        pick.anchor + DVec3::new(p[0] as f64, p[1] as f64, p[2] as f64)
+    });
+    ([a, b, c], (b - a).cross(c - a).normalize())
+}
+
+/// A ray falling square onto a plane of `normal` at `p`, from 50 m off.
+fn ray_onto(p: DVec3, normal: DVec3) -> Ray {
+    Ray {
+        origin: p + normal * 50.0,
+        dir: -normal,
+    }
+}
+
 /// A ray at a drawn tile's triangle finds that tile's feature with its
 /// batch-table properties; the feature's triangles make a highlight; a ray
 /// beside it finds nothing; an evicted layer is not picked.
@@ -204,17 +227,9 @@ fn a_ray_picks_a_drawn_feature_and_its_properties() {
     let pick = streams.layers[&id].resident[&0].pick.clone().unwrap();
     // The seed triangle: vertex features [0, 1, 1], batch table
     // name ["a", "b"], height [10, 20].
-    let m = &pick.meshes[0];
-    let [a, b, c] = [0, 1, 2].map(|i| {
-        let p = m.positions[m.indices[i] as usize];
-        pick.anchor + DVec3::new(p[0] as f64, p[1] as f64, p[2] as f64)
-    });
-    let normal = (b - a).cross(c - a).normalize();
+    let ([a, b, c], normal) = first_triangle(&pick);
     let centre = (a + b + c) / 3.0;
-    let at = |p: DVec3| Ray {
-        origin: p + normal * 50.0,
-        dir: -normal,
-    };
+    let at = |p: DVec3| ray_onto(p, normal);
     let hit = streams.pick(store, &at(centre), 1e9, 0.0).expect("a hit");
     assert_eq!((hit.layer, hit.tile), (id, 0));
     assert!(hit.point.distance(centre) < 1e-3, "{:?}", hit.point);
@@ -245,4 +260,91 @@ fn a_ray_picks_a_drawn_feature_and_its_properties() {
     let streams = app.world().resource::<TilesetStreams>();
     let store = app.world().resource::<SceneStore>();
     assert!(streams.pick(store, &at(centre), 1e9, 0.0).is_none());
+}
+
+/// The style buffer and material of tile `tile`'s first mesh.
+fn first_part(app: &App, id: u64, tile: TileId) -> (Vec<u8>, AlphaMode, Entity) {
+    let part = &app.world().resource::<TilesetStreams>().layers[&id].resident[&tile].parts[0];
+    let buffers = app.world().resource::<Assets<ShaderBuffer>>();
+    let records = buffers.get(&part.buffer).unwrap().data.clone().unwrap();
+    let materials = app.world().resource::<Assets<FeatureMaterial>>();
+    let mode = materials.get(&part.material).unwrap().base.alpha_mode;
+    (records, mode, part.entity)
+}
+
+fn restyle(app: &mut App, edit: impl FnOnce(&mut cim_core::scene::Style)) {
+    let mut store = app.world_mut().resource_mut::<SceneStore>();
+    edit(&mut store.layers[0].reference.style);
+    store.layers[0].style_tick += 1;
+    app.update();
+}
+
+/// A tileset's show and colour conditions reach the style buffer of each
+/// resident mesh — tiles read before and after the restyle alike — and
+/// ask for a discarding material; a new style or opacity rewrites buffers
+/// and materials of the same entities, never the meshes.
+#[test]
+fn conditions_restyle_resident_tiles_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, id) = tiles_app(dir.path());
+    run_until_settled(&mut app);
+    let (plain, mode, entity) = first_part(&app, id, 0);
+    assert_eq!(plain, [255, 255, 255, 255, 0, 0, 0, 0], "one plain record");
+    assert_eq!(mode, AlphaMode::Opaque);
+    // The seed triangle's features: name ["a", "b"], height [10, 20].
+    restyle(&mut app, |s| {
+        s.filter = Some("height > 15".into());
+        s.conditions = vec![cim_core::style::conditions::ColorCondition {
+            when: "name = 'b'".into(),
+            color: "#ff0000".into(),
+        }];
+    });
+    let (styled, mode, same) = first_part(&app, id, 0);
+    assert_eq!(same, entity, "restyled in place");
+    let hidden = crate::render::feature_style::HIDDEN as u8;
+    assert_eq!(
+        styled,
+        [
+            [255, 255, 255, 255, hidden, 0, 0, 0],
+            [255, 0, 0, 255, 0, 0, 0, 0],
+            [255, 255, 255, 255, hidden, 0, 0, 0]
+        ]
+        .concat(),
+        "feature 0 hidden, feature 1 red, no feature hidden"
+    );
+    assert_eq!(mode, AlphaMode::Mask(0.5));
+    // The hidden feature is seen through by picking, the shown one hit.
+    let streams = app.world().resource::<TilesetStreams>();
+    let store = app.world().resource::<SceneStore>();
+    let pick = streams.layers[&id].resident[&0].pick.clone().unwrap();
+    let ([a, b, c], normal) = first_triangle(&pick);
+    let ray = ray_onto((a + b + c) / 3.0, normal);
+    // The seed triangle's first vertex is feature 0's, the one hidden.
+    assert!(streams.pick(store, &ray, 1e9, 0.0).is_none());
+    // Tiles read after the restyle come styled: every child's mesh.
+    std::fs::copy(dir.path().join("a.b3dm"), dir.path().join("missing.b3dm")).unwrap();
+    let started = Instant::now();
+    while drawn(&mut app, id) != [1, 2, 3, 4] {
+        assert!(started.elapsed().as_secs() < 60, "the retry never came");
+        app.update();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    for tile in [1, 2, 3, 4] {
+        assert_eq!(first_part(&app, id, tile).0, styled, "tile {tile}");
+    }
+    // Half opacity blends; a bad condition is told and leaves the tiles
+    // as the content draws them.
+    app.world_mut().resource_mut::<SceneStore>().layers[0]
+        .reference
+        .opacity = 0.5;
+    app.update();
+    assert_eq!(first_part(&app, id, 1).1, AlphaMode::Blend);
+    notices(&mut app);
+    restyle(&mut app, |s| s.filter = Some("height >".into()));
+    assert_eq!(first_part(&app, id, 1).0, plain);
+    let told = notices(&mut app);
+    assert!(
+        told.iter().any(|t| t.contains("filter `height >`")),
+        "{told:?}"
+    );
 }

@@ -1,0 +1,289 @@
+//! How a tileset's style reaches its meshes. Each mesh is drawn with a
+//! [`FeatureMaterial`]: its content's material (colour, texture, unlit,
+//! alpha) extended by a buffer of the look its layer's show and colour
+//! conditions give each feature of the mesh — the features of its first
+//! feature id set, whose ids ride in a UV set. A restyle or an
+//! opacity change rewrites buffers and materials of the resident tiles,
+//! never their meshes; a tile read meanwhile is restyled as it arrives.
+
+use crate::render::feature_style::{
+    FeatureIndex, FeatureMaterial, FeatureStyle, HIDDEN, STRIDE, encode_looks,
+};
+use bevy::asset::RenderAssetUsages;
+use bevy::color::Alpha as _;
+use bevy::image::{ImageAddressMode, ImageSampler, ImageSamplerDescriptor};
+use bevy::prelude::*;
+use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
+use bevy::render::storage::ShaderBuffer;
+use cim_core::model::tile_content::{Alpha, PropertyTable, TextureImage};
+use cim_core::style::conditions::{ConditionalStyle, FeatureLook};
+use std::sync::Arc;
+
+/// The feature index as the shader reads it: (index mod 4096, index div
+/// 4096), both exact in f32 (see `shaders/feature_style.wgsl`).
+pub(super) fn feature_uv(id: u32) -> [f32; 2] {
+    [(id % 4096) as f32, (id / 4096) as f32]
+}
+
+/// What a mesh's material is made of (made on the main thread, where the
+/// asset stores are).
+pub(super) struct MaterialSpec {
+    pub base_color: [f32; 4],
+    pub texture: Option<Arc<TextureImage>>,
+    pub unlit: bool,
+    pub double_sided: bool,
+    pub alpha: Alpha,
+    /// Where the mesh carries its feature ids.
+    pub feature_index: FeatureIndex,
+}
+
+/// The looks of one mesh's features: their style records, and what they
+/// ask of the material's alpha mode.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Styled {
+    pub records: Vec<u8>,
+    /// Some feature is hidden: fragments are discarded (also from the
+    /// shadow pass).
+    pub hides: bool,
+    /// Some feature is drawn see-through.
+    pub translucent: bool,
+}
+
+impl Styled {
+    /// Whether the feature with id `id` is hidden (ids past the records,
+    /// `NO_FEATURE` among them, take the last, as in the shader).
+    pub fn hides_feature(&self, id: u32) -> bool {
+        let records = self.records.len() / STRIDE;
+        let at = (id as usize).min(records.saturating_sub(1)) * STRIDE + 4;
+        self.hides
+            && self
+                .records
+                .get(at)
+                .is_some_and(|f| u32::from(*f) & HIDDEN != 0)
+    }
+}
+
+/// The looks `conditions` give the features of `table`. Without
+/// conditions, or with ones that look at no property, one record serves
+/// every vertex (the shader clamps indices to the last).
+pub(super) fn style_features(
+    conditions: Option<&ConditionalStyle>,
+    table: Option<&PropertyTable>,
+) -> Styled {
+    let looks = match conditions {
+        Some(c) if !c.is_uniform() => c.looks(table),
+        Some(c) => c.looks(None),
+        None => vec![FeatureLook {
+            rgba: [255; 4],
+            shown: true,
+        }],
+    };
+    Styled {
+        records: encode_looks(&looks),
+        hides: looks.iter().any(|l| !l.shown),
+        translucent: looks.iter().any(|l| l.shown && l.rgba[3] < 255),
+    }
+}
+
+/// How a tile mesh is blended: see-through when its content, its layer's
+/// opacity or a feature's colour says so; cut out when the content masks
+/// or a feature is hidden (`Mask` is what makes Bevy run the discarding
+/// shader in the shadow pass); opaque otherwise.
+pub(super) fn alpha_mode(content: Alpha, alpha: f32, styled: &Styled) -> AlphaMode {
+    match content {
+        _ if alpha < 1.0 || styled.translucent => AlphaMode::Blend,
+        Alpha::Blend => AlphaMode::Blend,
+        Alpha::Mask(cutoff) => AlphaMode::Mask(cutoff),
+        Alpha::Opaque if styled.hides => AlphaMode::Mask(0.5),
+        Alpha::Opaque => AlphaMode::Opaque,
+    }
+}
+
+/// One drawn mesh of a resident tile.
+pub(super) struct Part {
+    pub entity: Entity,
+    pub mesh: Handle<Mesh>,
+    pub material: Handle<FeatureMaterial>,
+    pub buffer: Handle<ShaderBuffer>,
+    /// The table of the mesh's features (first feature id set), an index
+    /// into the tile's tables.
+    pub table: Option<u32>,
+    /// The content material's alpha, and its colour's.
+    pub alpha: Alpha,
+    pub base_alpha: f32,
+    pub styled: Styled,
+}
+
+/// The materials of a tileset: for each new mesh, its material and style
+/// buffer; for resident ones, restyles and opacity changes.
+pub(super) struct Materials<'a> {
+    pub materials: &'a mut Assets<FeatureMaterial>,
+    pub buffers: &'a mut Assets<ShaderBuffer>,
+    pub images: &'a mut Assets<Image>,
+}
+
+impl Materials<'_> {
+    /// The material and buffer of a new mesh, drawn at `opacity`.
+    pub fn add(
+        &mut self,
+        spec: &MaterialSpec,
+        styled: &Styled,
+        opacity: f32,
+    ) -> (Handle<FeatureMaterial>, Handle<ShaderBuffer>) {
+        let buffer = self.buffers.add(ShaderBuffer::new(
+            &styled.records,
+            RenderAssetUsages::default(),
+        ));
+        let mut base = base_material(spec, self.images);
+        let alpha = spec.base_color[3] * opacity;
+        base.base_color.set_alpha(alpha);
+        base.alpha_mode = alpha_mode(spec.alpha, alpha, styled);
+        let material = self.materials.add(FeatureMaterial {
+            base,
+            extension: FeatureStyle::for_tiles(buffer.clone(), spec.feature_index),
+        });
+        (material, buffer)
+    }
+
+    /// Gives `part` new looks (a restyle), at `opacity`.
+    pub fn restyle(&mut self, part: &mut Part, styled: Styled, opacity: f32) {
+        if part.styled.records != styled.records
+            && let Some(mut b) = self.buffers.get_mut(&part.buffer)
+        {
+            b.data = Some(styled.records.clone());
+        }
+        part.styled = styled;
+        self.set_opacity(part, opacity);
+    }
+
+    /// Draws `part` at the layer's `opacity` (touching its material only
+    /// if that changes anything: a touched material is prepared again).
+    pub fn set_opacity(&mut self, part: &Part, opacity: f32) {
+        let alpha = part.base_alpha * opacity;
+        let mode = alpha_mode(part.alpha, alpha, &part.styled);
+        let same = self.materials.get(&part.material).is_none_or(|m| {
+            m.base.alpha_mode == mode && (m.base.base_color.alpha() - alpha).abs() < 1e-4
+        });
+        if !same && let Some(mut m) = self.materials.get_mut(&part.material) {
+            m.base.base_color.set_alpha(alpha);
+            m.base.alpha_mode = mode;
+        }
+    }
+}
+
+/// The ids of a mesh's first feature id set as the second UV set, or
+/// `None` when it has none (its vertices then take the buffer's last
+/// look, that of a feature without properties, as `NO_FEATURE` ids do).
+pub(super) fn feature_uvs(ids: Option<&[u32]>) -> Option<Vec<[f32; 2]>> {
+    Some(ids?.iter().map(|&id| feature_uv(id)).collect())
+}
+
+fn texture_image(t: &TextureImage) -> Image {
+    let mut img = Image::new(
+        Extent3d {
+            width: t.width,
+            height: t.height,
+            depth_or_array_layers: 1,
+        },
+        TextureDimension::D2,
+        t.rgba.clone(),
+        TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::RENDER_WORLD,
+    );
+    // glTF samplers repeat by default (and texture transforms rely on it).
+    img.sampler = ImageSampler::Descriptor(ImageSamplerDescriptor {
+        address_mode_u: ImageAddressMode::Repeat,
+        address_mode_v: ImageAddressMode::Repeat,
+        ..ImageSamplerDescriptor::linear()
+    });
+    img
+}
+
+fn base_material(spec: &MaterialSpec, images: &mut Assets<Image>) -> StandardMaterial {
+    let [r, g, b, a] = spec.base_color;
+    StandardMaterial {
+        base_color: Color::linear_rgba(r, g, b, a),
+        base_color_texture: spec
+            .texture
+            .as_deref()
+            .map(|t| images.add(texture_image(t))),
+        unlit: spec.unlit,
+        double_sided: spec.double_sided,
+        cull_mode: if spec.double_sided {
+            None
+        } else {
+            Some(bevy::render::render_resource::Face::Back)
+        },
+        perceptual_roughness: 0.9,
+        ..default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cim_core::model::attr::AttrValue;
+    use cim_core::style::conditions::ColorCondition;
+
+    fn heights() -> PropertyTable {
+        PropertyTable {
+            count: 3,
+            columns: vec![(
+                "Height".into(),
+                [4.0, 9.0, 14.0].map(AttrValue::Float).to_vec(),
+            )],
+            ..PropertyTable::default()
+        }
+    }
+
+    #[test]
+    fn looks_become_records_and_ask_for_the_alpha_mode_they_need() {
+        let plain = style_features(None, Some(&heights()));
+        assert_eq!(plain.records.len(), 8, "one record serves all");
+        assert!(!plain.hides && !plain.translucent);
+        assert_eq!(alpha_mode(Alpha::Opaque, 1.0, &plain), AlphaMode::Opaque);
+        assert_eq!(alpha_mode(Alpha::Opaque, 0.5, &plain), AlphaMode::Blend);
+
+        let style = ConditionalStyle::new(
+            Some("Height > 5"),
+            &[ColorCondition {
+                when: "Height > 10".into(),
+                color: "#ff000080".into(),
+            }],
+            [255; 4],
+        )
+        .unwrap();
+        let styled = style_features(Some(&style), Some(&heights()));
+        assert!(styled.hides && styled.translucent);
+        let hidden: Vec<bool> = [0, 1, 2, 3, u32::MAX]
+            .map(|f| styled.hides_feature(f))
+            .to_vec();
+        assert_eq!(hidden, [true, false, false, true, true]);
+        assert_eq!(&styled.records[..8], &[255, 255, 255, 255, 1, 0, 0, 0]);
+        assert_eq!(&styled.records[16..20], &[255, 0, 0, 128]);
+        assert_eq!(alpha_mode(Alpha::Opaque, 1.0, &styled), AlphaMode::Blend);
+        let hiding = Styled {
+            translucent: false,
+            ..styled
+        };
+        assert_eq!(
+            alpha_mode(Alpha::Opaque, 1.0, &hiding),
+            AlphaMode::Mask(0.5)
+        );
+        assert_eq!(
+            alpha_mode(Alpha::Mask(0.3), 1.0, &hiding),
+            AlphaMode::Mask(0.3)
+        );
+    }
+
+    #[test]
+    fn feature_ids_ride_in_uvs_exactly() {
+        let none = cim_core::model::tile_content::NO_FEATURE;
+        let uvs = feature_uvs(Some(&[0, 4097, none])).unwrap();
+        assert_eq!(uvs[0], [0.0, 0.0]);
+        assert_eq!(uvs[1], [1.0, 1.0]);
+        let [lo, hi] = uvs[2];
+        assert_eq!(lo as u32 + hi as u32 * 4096, u32::MAX);
+        assert!(feature_uvs(None).is_none());
+    }
+}
