@@ -12,6 +12,7 @@
 //! | [`stream::basemap::BasemapPlugin`] | `stream::basemap` | basemap imagery: drapes composed on worker threads, draped base plane |
 //! | [`render::feature_style::FeatureStylePlugin`] | `render::feature_style` | per-feature colour, visibility, highlight in a GPU buffer (`set_feature_colors`) |
 //! | [`render::point_icons::PointIconsPlugin`] | `render::point_icons` | point layers as screen-space icons (`shaders/point_icon.wgsl`) |
+//! | [`render::point_cloud::PointCloudPlugin`] | `render::point_cloud` | tileset point clouds as round points of a pixel size, styled per feature (`shaders/point_cloud.wgsl`) |
 //! | [`stream::terrain::TerrainPlugin`] | `stream::terrain` | DEM as chunked LOD tiles chosen by screen-space error, draped with imagery; full-resolution pages of DEMs held as overviews |
 //! | [`stream::tiles3d::Tiles3dPlugin`] | `stream::tiles3d` | 3D Tiles tilesets streamed by screen-space error under the shared budget, placed in the scene CRS in f64 |
 //! | [`scene::clock::ClockPlugin`] | `scene::clock` | the scene clock; changed by `ClockCommand`s |

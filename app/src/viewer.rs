@@ -71,6 +71,7 @@ pub fn core_plugins(app: &mut App, store: SceneStore, pose: Pose) {
         OriginPlugin { origin },
         LayerRenderPlugin,
         crate::render::point_icons::PointIconsPlugin,
+        crate::render::point_cloud::PointCloudPlugin,
         crate::render::feature_style::FeatureStylePlugin,
         crate::stream::terrain::TerrainPlugin,
         crate::stream::tiles3d::Tiles3dPlugin,

@@ -7,6 +7,7 @@ pub mod feature_style;
 pub mod layer_meshing;
 pub mod layers;
 pub mod mesh;
+pub mod point_cloud;
 pub mod point_icons;
 pub mod quality;
 pub mod render_probe;

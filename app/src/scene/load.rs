@@ -451,24 +451,16 @@ fn place_tiles(layer: &mut Layer, r: &LayerRef) -> Result<(), String> {
     let LayerContent::Tiles(t) = &mut layer.content else {
         return Ok(());
     };
-    let placement = r.placement.as_ref();
     t.edits = std::sync::Arc::new(r.tile_edits()?);
-    let tree = t.source.tree();
     let placed = match t.placement.take() {
         Some(p) => p,
         None => std::sync::Arc::new(TilePlacement::new(
-            tree,
+            t.source.tree(),
             Frame::Local(glam::DMat4::IDENTITY),
         )?),
     };
-    t.placement = Some(match (placement, placed.extent()) {
-        (Some(p), Some(extent)) => {
-            p.check()?;
-            let frame = placed.frame.then(p.matrix(extent.center()));
-            std::sync::Arc::new(TilePlacement::new(tree, frame)?)
-        }
-        _ => placed,
-    });
+    t.unmoved = Some(placed);
+    *t = t.moved(r.placement.as_ref())?;
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use crate::scene::load::{self, OpenedScene};
 use bevy::prelude::*;
 use cim_core::crs::{CrsDef, Transformer};
 use cim_core::model::layer::{Layer, LayerContent, LayerKind};
-use cim_core::scene::{ClipRegion, FlattenRegion, LayerRef, SceneDoc};
+use cim_core::scene::{ClipRegion, FlattenRegion, LayerRef, Placement, SceneDoc};
 use glam::DVec3;
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -78,6 +78,26 @@ impl LayerSlot {
         }
         self.layer = Some(Arc::new(layer));
         self.reference = reference;
+        Ok(())
+    }
+
+    /// Moves a loaded tileset by `placement` from where it was read to be
+    /// (`None`: back there); saved in the document, every tile redrawn.
+    pub fn set_placement(&mut self, placement: Option<Placement>) -> Result<(), String> {
+        let name = &self.reference.name;
+        let mut layer = self
+            .layer
+            .as_deref()
+            .filter(|l| l.tiles().is_some())
+            .ok_or_else(|| format!("{name}: not a loaded tileset, which alone can be moved"))?
+            .clone();
+        if let LayerContent::Tiles(t) = &mut layer.content {
+            *t = t
+                .moved(placement.as_ref())
+                .map_err(|e| format!("{name}: {e}"))?;
+        }
+        self.layer = Some(Arc::new(layer));
+        self.reference.placement = placement;
         Ok(())
     }
 
@@ -724,6 +744,72 @@ mod tests {
         assert_eq!(s.layers[0].reference.opacity, 0.6);
     }
 
+    /// A tileset of one empty 20 × 20 × 2 m box tile, in `dir`.
+    fn one_tile_tileset(dir: &std::path::Path) -> PathBuf {
+        let tileset = dir.join("tileset.json");
+        std::fs::write(
+            &tileset,
+            r#"{"asset":{"version":"1.1"},"geometricError":1,"root":{"boundingVolume":{"box":[0,0,0,10,0,0,0,10,0,0,0,1]},"geometricError":0}}"#,
+        )
+        .unwrap();
+        tileset
+    }
+
+    /// A placement is a command: the tileset moves from where it was read
+    /// to be (a second placement does not add to the first), is saved in
+    /// the document, and goes back with `None`; a bad one changes nothing.
+    #[test]
+    fn a_tileset_placement_is_a_command() {
+        let dir = tempfile::tempdir().unwrap();
+        let tileset = one_tile_tileset(dir.path());
+        let mut s = store(vec![layer("mesh", tileset.to_str().unwrap())]);
+        s.load_all_blocking();
+        let id = s.layers[0].id;
+        let extent = |s: &SceneStore| {
+            let t = s.layers[0].layer.as_ref().unwrap().tiles().unwrap();
+            t.placement.as_ref().unwrap().extent().unwrap()
+        };
+        let home = extent(&s);
+        let moved = |offset: [f64; 3], scale: f64| Placement {
+            offset,
+            heading_deg: 0.0,
+            scale,
+        };
+        for _ in 0..2 {
+            s.apply(StoreCommand::SetPlacement {
+                layer: id,
+                placement: Some(moved([100.0, 0.0, 2.0], 2.0)),
+            })
+            .unwrap();
+            let e = extent(&s);
+            assert!(
+                (e.min.x - (home.center().x + 100.0 - 20.0)).abs() < 1e-9,
+                "{e:?}"
+            );
+            assert!((e.max.z - (home.max.z * 2.0 + 2.0)).abs() < 1e-9, "{e:?}");
+        }
+        let saved = dir.path().join("saved.cim.toml");
+        s.save_to(&saved).unwrap();
+        let doc = SceneDoc::load(&saved).unwrap();
+        assert_eq!(doc.layers[0].placement.unwrap().offset, [100.0, 0.0, 2.0]);
+        let bad = s.apply(StoreCommand::SetPlacement {
+            layer: id,
+            placement: Some(moved([0.0; 3], 0.0)),
+        });
+        assert!(bad.unwrap_err().contains("mesh"));
+        assert_eq!(
+            s.layers[0].reference.placement.unwrap().scale,
+            2.0,
+            "unchanged"
+        );
+        s.apply(StoreCommand::SetPlacement {
+            layer: id,
+            placement: None,
+        })
+        .unwrap();
+        assert_eq!(extent(&s), home, "back where it was read to be");
+    }
+
     /// Clip and flatten regions are a command: checked, kept in the
     /// document, given to the tileset (a new edits value, which redraws
     /// its tiles); a bad region or a layer that is not a tileset changes
@@ -731,12 +817,7 @@ mod tests {
     #[test]
     fn tileset_edits_are_a_command() {
         let dir = tempfile::tempdir().unwrap();
-        let tileset = dir.path().join("tileset.json");
-        std::fs::write(
-            &tileset,
-            r#"{"asset":{"version":"1.1"},"geometricError":1,"root":{"boundingVolume":{"box":[0,0,0,10,0,0,0,10,0,0,0,1]},"geometricError":0}}"#,
-        )
-        .unwrap();
+        let tileset = one_tile_tileset(dir.path());
         let mut s = store(vec![
             layer("mesh", tileset.to_str().unwrap()),
             layer("plan", "builtin:demo/roads"),

@@ -11,7 +11,7 @@
 //! told once and retried with backoff; its parent stands in meanwhile.
 
 use crate::headless::frame_stats::{FrameStats, MeshStats, Stage, StageTimer};
-use crate::render::feature_style::{FeatureIndex, FeatureMaterial};
+use crate::render::feature_style::FeatureIndex;
 use crate::render::layers::{LayerEntity, LayerMaterials};
 use crate::scene::origin::GeoAnchor;
 use crate::scene::store::{Notice, SceneStore, SlotState, StoreCommand};
@@ -21,7 +21,6 @@ use crate::stream::uploads::{TellOnce, Uploads};
 use bevy::asset::RenderAssetUsages;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
-use bevy::render::storage::ShaderBuffer;
 use bevy::tasks::AsyncComputeTaskPool;
 use cim_core::lod::LodTree;
 use cim_core::lod::drape::distance_to_bbox;
@@ -42,7 +41,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
 use std::time::Instant;
-use styling::{MaterialSpec, Materials, Part, Styled};
+use styling::{LayerLook, MaterialSpec, Materials, Part, Styled};
 
 /// Largest screen-space error of drawn tiles, pixels (CesiumJS's default
 /// `maximumScreenSpaceError`).
@@ -67,10 +66,10 @@ struct LayerStream {
     last_draw: Vec<TileId>,
     told: TellOnce,
     /// The layer's show and colour conditions, the slot's `style_tick`
-    /// they were taken at, and the opacity the materials were given.
+    /// they were taken at, and the look the materials were given.
     conditions: Option<Arc<ConditionalStyle>>,
     style_tick: u64,
-    opacity: f32,
+    look: LayerLook,
 }
 
 /// A tile whose content is uploaded: one entity per mesh, drawn (with
@@ -98,11 +97,16 @@ impl Drawable for Resident {
 
 impl Resident {
     /// Gives every mesh the looks `conditions` give its features.
-    fn restyle(&mut self, conditions: Option<&ConditionalStyle>, opacity: f32, m: &mut Materials) {
+    fn restyle(
+        &mut self,
+        conditions: Option<&ConditionalStyle>,
+        look: LayerLook,
+        m: &mut Materials,
+    ) {
         let tables = self.pick.as_ref().map_or(&[][..], |p| p.tables.as_slice());
         for part in &mut self.parts {
             let table = part.table.and_then(|t| tables.get(t as usize));
-            m.restyle(part, styling::style_features(conditions, table), opacity);
+            m.restyle(part, styling::style_features(conditions, table), look);
         }
     }
 }
@@ -131,6 +135,16 @@ struct PreparedMesh {
     /// Its features' table (first feature id set).
     table: Option<u32>,
     styled: Styled,
+}
+
+impl PreparedMesh {
+    /// What it takes on the GPU: vertices, indices, texture, style buffer.
+    fn gpu_bytes(&self) -> usize {
+        self.mesh.get_vertex_buffer_size()
+            + self.mesh.indices().map_or(0, |i| i.len() * 4)
+            + self.material.texture.as_ref().map_or(0, |t| t.rgba.len())
+            + self.styled.records.len()
+    }
 }
 
 /// Where a ray meets a drawn tile.
@@ -373,10 +387,9 @@ fn prepare(
     let mut placed: PlacedContent =
         cim_core::lod::place_content::place(tree, placement, tile, contents)?;
     tiles.edits.apply(&mut placed);
-    let vertices = placed.meshes.iter().map(|m| m.positions.len()).sum();
     let pick = Arc::new(Pickable::of(&placed));
     let tables = &placed.tables;
-    let meshes = placed
+    let meshes: Vec<PreparedMesh> = placed
         .meshes
         .into_iter()
         .map(|m| {
@@ -394,9 +407,9 @@ fn prepare(
         .collect();
     Ok(Prepared {
         anchor: placed.anchor,
-        // The GPU's copy and picking's.
-        bytes: placed.bytes + pick.bytes(),
-        vertices,
+        // The GPU's copy (point clouds: four vertices a point) and picking's.
+        bytes: meshes.iter().map(PreparedMesh::gpu_bytes).sum::<usize>() + pick.bytes(),
+        vertices: meshes.iter().map(|m| m.mesh.count_vertices()).sum(),
         pick,
         meshes,
     })
@@ -406,12 +419,27 @@ fn prepare(
 /// a UV set) and its material.
 fn to_bevy(m: PlacedMesh) -> (Mesh, MaterialSpec) {
     let axes = RenderFrame::offset_to_render;
-    let topology = if m.points {
-        PrimitiveTopology::PointList
-    } else {
-        PrimitiveTopology::TriangleList
+    let ids = m.features.first().map(|f| f.ids.as_slice());
+    let mut spec = MaterialSpec {
+        base_color: m.material.base_color,
+        texture: m.material.texture,
+        unlit: m.material.unlit,
+        double_sided: m.material.double_sided,
+        alpha: m.material.alpha,
+        feature_index: FeatureIndex::None,
+        points: m.points,
     };
-    let mut mesh = Mesh::new(topology, RenderAssetUsages::RENDER_WORLD).with_inserted_attribute(
+    if m.points {
+        let positions: Vec<[f32; 3]> = m.positions.iter().map(axes).collect();
+        let mesh =
+            crate::render::point_cloud::point_mesh(&positions, &m.colors, ids.unwrap_or(&[]));
+        return (mesh, spec);
+    }
+    let mut mesh = Mesh::new(
+        PrimitiveTopology::TriangleList,
+        RenderAssetUsages::RENDER_WORLD,
+    )
+    .with_inserted_attribute(
         Mesh::ATTRIBUTE_POSITION,
         m.positions.iter().map(axes).collect::<Vec<_>>(),
     );
@@ -421,14 +449,13 @@ fn to_bevy(m: PlacedMesh) -> (Mesh, MaterialSpec) {
             m.normals.iter().map(axes).collect::<Vec<_>>(),
         );
     }
-    let textured = !m.uvs.is_empty() && m.material.texture.is_some();
+    let textured = !m.uvs.is_empty() && spec.texture.is_some();
     if textured {
         mesh.insert_attribute(Mesh::ATTRIBUTE_UV_0, m.uvs);
     }
     // Bevy's PBR shader wants the first UV set whenever the second is
     // there: feature ids take the first unless a texture has it.
-    let ids = styling::feature_uvs(m.features.first().map(|f| f.ids.as_slice()));
-    let feature_index = match ids {
+    spec.feature_index = match styling::feature_uvs(ids) {
         None => FeatureIndex::None,
         Some(uvs) if textured => {
             mesh.insert_attribute(Mesh::ATTRIBUTE_UV_1, uvs);
@@ -451,18 +478,7 @@ fn to_bevy(m: PlacedMesh) -> (Mesh, MaterialSpec) {
             .collect();
         mesh.insert_attribute(Mesh::ATTRIBUTE_COLOR, linear);
     }
-    if !m.points {
-        mesh.insert_indices(Indices::U32(m.indices));
-    }
-    let spec = MaterialSpec {
-        base_color: m.material.base_color,
-        texture: m.material.texture,
-        // Points carry no normals: lighting would leave them black.
-        unlit: m.material.unlit || m.points,
-        double_sided: m.material.double_sided,
-        alpha: m.material.alpha,
-        feature_index,
-    };
+    mesh.insert_indices(Indices::U32(m.indices));
     (mesh, spec)
 }
 
@@ -500,18 +516,16 @@ impl LayerStream {
                     }
                     let mut parts = Vec::new();
                     for m in p.meshes {
-                        let (material, buffer) =
-                            materials.add(&m.material, &m.styled, self.opacity);
-                        let entity = commands
-                            .spawn((
-                                MeshStats::of(&m.mesh),
-                                MeshMaterial3d(material.clone()),
-                                Transform::default(),
-                                spawn.visibility,
-                                GeoAnchor(p.anchor),
-                                LayerEntity(spawn.layer),
-                            ))
-                            .id();
+                        let (material, buffer) = materials.add(&m.material, &m.styled, self.look);
+                        let mut entity = commands.spawn((
+                            MeshStats::of(&m.mesh),
+                            Transform::default(),
+                            spawn.visibility,
+                            GeoAnchor(p.anchor),
+                            LayerEntity(spawn.layer),
+                        ));
+                        material.insert(&mut entity);
+                        let entity = entity.id();
                         parts.push(Part {
                             entity,
                             mesh: meshes.add(m.mesh),
@@ -530,7 +544,7 @@ impl LayerStream {
                     };
                     // Restyled while it was being read.
                     if a.style_tick != self.style_tick {
-                        resident.restyle(self.conditions.as_deref(), self.opacity, materials);
+                        resident.restyle(self.conditions.as_deref(), self.look, materials);
                     }
                     self.resident.insert(a.tile, resident);
                 }
@@ -539,12 +553,12 @@ impl LayerStream {
         first_failure
     }
 
-    /// Follows the layer's style and opacity: every resident mesh gets new
-    /// looks, or a new alpha, in place.
+    /// Follows the layer's style, opacity and point size: every resident
+    /// mesh gets new looks, or a new material, in place.
     fn follow_style(
         &mut self,
         styled: Option<&crate::scene::derived::Styled>,
-        opacity: f32,
+        look: LayerLook,
         materials: &mut Materials,
     ) {
         if let Some(s) = styled
@@ -552,14 +566,14 @@ impl LayerStream {
         {
             self.style_tick = s.style_tick;
             self.conditions = s.tile_conditions.clone();
-            self.opacity = opacity;
+            self.look = look;
             for r in self.resident.values_mut() {
-                r.restyle(self.conditions.as_deref(), opacity, materials);
+                r.restyle(self.conditions.as_deref(), look, materials);
             }
-        } else if opacity != self.opacity {
-            self.opacity = opacity;
+        } else if look != self.look {
+            self.look = look;
             for part in self.resident.values().flat_map(|r| &r.parts) {
-                materials.set_opacity(part, opacity);
+                materials.set_look(part, look);
             }
         }
     }
@@ -581,6 +595,17 @@ impl LayerStream {
             commands,
         );
         changed || !plan.evict.is_empty()
+    }
+}
+
+/// What a tileset layer sets for all its meshes.
+fn layer_look(slot: &crate::scene::store::LayerSlot) -> LayerLook {
+    let size = slot.reference.style.point_size.map(|s| s as f32);
+    LayerLook {
+        opacity: slot.reference.opacity,
+        point_px: size
+            .filter(|s| s.is_finite())
+            .unwrap_or(crate::render::point_cloud::DEFAULT_POINT_PX),
     }
 }
 
@@ -617,9 +642,7 @@ fn update_tilesets(
     styles: Res<crate::scene::derived::StyleResults>,
     mut streams: ResMut<TilesetStreams>,
     mut meshes: ResMut<Assets<Mesh>>,
-    mut feature_materials: ResMut<Assets<FeatureMaterial>>,
-    mut buffers: ResMut<Assets<ShaderBuffer>>,
-    mut images: ResMut<Assets<Image>>,
+    mut materials: Materials,
     mut cut: Local<Vec<TileId>>,
     stats: Option<Res<FrameStats>>,
     mut store_commands: MessageWriter<StoreCommand>,
@@ -647,11 +670,6 @@ fn update_tilesets(
         a.content.as_ref().map_or(0, |p| p.vertices)
     });
     let now = Instant::now();
-    let mut materials = Materials {
-        materials: &mut feature_materials,
-        buffers: &mut buffers,
-        images: &mut images,
-    };
     for slot in &store.layers {
         if slot.state != SlotState::Ready || !slot.spawned || slot.kind() != LayerKind::Tiles {
             continue;
@@ -694,7 +712,7 @@ fn update_tilesets(
                     // Nothing is resident yet: the first style followed
                     // restyles nothing.
                     style_tick: u64::MAX,
-                    opacity: slot.reference.opacity,
+                    look: layer_look(slot),
                 },
             );
         }
@@ -719,11 +737,7 @@ fn update_tilesets(
             layer: slot.id,
             visibility,
         };
-        stream.follow_style(
-            styles.for_slot(slot),
-            slot.reference.opacity,
-            &mut materials,
-        );
+        stream.follow_style(styles.for_slot(slot), layer_look(slot), &mut materials);
         if let Some(e) = stream.receive(
             mine,
             &spawn,

@@ -29,6 +29,8 @@ pub struct TreeInputs<'a> {
     pub ground_opacity: f32,
     /// The tilesets' resident features (property names for their styles).
     pub tilesets: Option<&'a crate::stream::tiles3d::TilesetStreams>,
+    /// The terrain, to set tilesets down on.
+    pub ground: &'a crate::render::layers::Ground,
 }
 
 /// Edits become requests (`StoreCommand`s, a flight, the ground opacity).
@@ -44,6 +46,7 @@ pub fn show(
         styled,
         ground_opacity,
         tilesets,
+        ground,
     } = *inputs;
     let edits = &mut requests.store;
     ui.heading(l.t("panel.layers"));
@@ -164,6 +167,11 @@ pub fn show(
                                     style: Box::new(style),
                                 });
                             }
+                        });
+                    egui::CollapsingHeader::new(l.t("place.title"))
+                        .id_salt(("tile_placement_header", slot.id))
+                        .show(ui, |ui| {
+                            edits.extend(super::tileset_placement::show(ui, l, slot, ground));
                         });
                 });
             }

@@ -15,6 +15,7 @@ mod status_bar;
 mod style_editor;
 mod tile_style_editor;
 mod tileset_edits;
+pub mod tileset_placement;
 mod tools_panel;
 
 use crate::scene::clock::ClockCommand;
@@ -260,6 +261,7 @@ fn ui_system(
                 styled: &styled,
                 ground_opacity: view.underground.ground_opacity,
                 tilesets: view.tilesets.as_deref(),
+                ground: &ground,
             };
             layer_tree::show(ui, l, &store, &inputs, &mut requests, &mut open_table);
             if let Some(id) = open_table

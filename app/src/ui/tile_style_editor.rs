@@ -25,6 +25,8 @@ struct Draft {
     /// see-through colour would not come back the same).
     tint: Option<[u8; 4]>,
     conditions: Vec<(String, [u8; 4])>,
+    /// Point clouds' point diameter, pixels (`None`: the default).
+    point_size: Option<f64>,
 }
 
 impl Draft {
@@ -39,6 +41,7 @@ impl Draft {
                 .iter()
                 .map(|c| (c.when.clone(), color(&c.color).unwrap_or([255, 0, 0, 255])))
                 .collect(),
+            point_size: style.point_size,
         }
     }
 
@@ -56,6 +59,7 @@ impl Draft {
                     color: hex(*c),
                 })
                 .collect(),
+            point_size: self.point_size,
             ..self.from.clone()
         }
     }
@@ -113,6 +117,21 @@ pub fn show(ui: &mut egui::Ui, l: Lang, slot: &LayerSlot, properties: &[String])
                 }
                 draft.tint = on.then_some(c);
             });
+            ui.end_row();
+            ui.label(l.t("tstyle.point_size"));
+            let default = f64::from(crate::render::point_cloud::DEFAULT_POINT_PX);
+            let mut px = draft.point_size.unwrap_or(default);
+            let max = f64::from(crate::render::point_cloud::MAX_POINT_PX);
+            if ui
+                .add(
+                    egui::Slider::new(&mut px, 1.0..=max)
+                        .suffix(" px")
+                        .logarithmic(true),
+                )
+                .changed()
+            {
+                draft.point_size = Some(px.round());
+            }
             ui.end_row();
         });
     ui.label(l.t("tstyle.conditions"));
@@ -182,6 +201,7 @@ mod tests {
                 },
             ],
             label_field: Some("name".into()),
+            point_size: Some(5.0),
             ..Style::default()
         };
         assert_eq!(Draft::of(&style).style(), style);

@@ -136,14 +136,48 @@ pub struct TileLayer {
     pub source: Arc<dyn TileSource>,
     /// Set when the layer is brought into the scene CRS.
     pub placement: Option<Arc<TilePlacement>>,
+    /// The placement before the document's `[layer.placement]` moved it:
+    /// what a new placement moves again ([`TileLayer::moved`]).
+    pub unmoved: Option<Arc<TilePlacement>>,
     /// Clip and flatten regions, applied to each tile as it is placed.
     pub edits: Arc<TileEdits>,
 }
 
-/// The same source with the same edits: new edits redraw every tile.
+/// The same source, placed the same, with the same edits: a new placement
+/// or new edits redraw every tile.
 impl PartialEq for TileLayer {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.source, &other.source) && Arc::ptr_eq(&self.edits, &other.edits)
+        let same_place = match (&self.placement, &other.placement) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (a, b) => a.is_none() && b.is_none(),
+        };
+        Arc::ptr_eq(&self.source, &other.source)
+            && Arc::ptr_eq(&self.edits, &other.edits)
+            && same_place
+    }
+}
+
+impl TileLayer {
+    /// The tileset moved by `placement` (turned and scaled about the
+    /// centre of its unmoved extent, then offset); `None` puts it back
+    /// where it was read to be. Without an unmoved placement (not brought
+    /// into the scene yet) it is unchanged.
+    pub fn moved(&self, placement: Option<&crate::scene::Placement>) -> Result<TileLayer, String> {
+        let Some(unmoved) = self.unmoved.clone() else {
+            return Ok(self.clone());
+        };
+        let placed = match (placement, unmoved.extent()) {
+            (Some(p), Some(extent)) => {
+                p.check()?;
+                let frame = unmoved.frame.then(p.matrix(extent.center()));
+                Arc::new(TilePlacement::new(self.source.tree(), frame)?)
+            }
+            _ => unmoved.clone(),
+        };
+        Ok(TileLayer {
+            placement: Some(placed),
+            ..self.clone()
+        })
     }
 }
 

@@ -314,6 +314,9 @@ pub struct Style {
     /// (`[[layer.style.conditions]]`, see `style::conditions`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<ColorCondition>,
+    /// Tilesets: the diameter of points (point clouds), pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub point_size: Option<f64>,
 }
 
 impl Style {
@@ -323,7 +326,7 @@ impl Style {
 
     /// The style less what only colours, labels or filters features
     /// (`color`, `category_field`, `theme`, `label_field`, `filter`,
-    /// `time_field`, `conditions`): two styles with the same shape draw the same geometry, so a restyle
+    /// `time_field`, `conditions`, `point_size`): two styles with the same shape draw the same geometry, so a restyle
     /// between them needs new colours or flags, not new meshes.
     ///
     /// ```
@@ -343,6 +346,7 @@ impl Style {
             filter: None,
             time_field: None,
             conditions: Vec::new(),
+            point_size: None,
             ..self.clone()
         }
     }

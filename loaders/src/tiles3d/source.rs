@@ -112,6 +112,7 @@ fn layer(ts: tileset::Tileset, name: String) -> Loaded {
             crs: ecef.then(|| cim_core::crs::CrsDef::parse("EPSG:4978").expect("EPSG:4978 parses")),
             kind: LayerKind::Auto,
             content: LayerContent::Tiles(TileLayer {
+                unmoved: None,
                 source: Arc::new(source),
                 placement: None,
                 edits: Default::default(),

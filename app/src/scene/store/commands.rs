@@ -9,7 +9,7 @@
 
 use super::{Notice, SceneStore};
 use bevy::prelude::*;
-use cim_core::scene::{ClipRegion, FlattenRegion, Style, View};
+use cim_core::scene::{ClipRegion, FlattenRegion, Placement, Style, View};
 use cim_core::style::thematic::ThemeMode;
 
 /// One edit of the open scene.
@@ -39,6 +39,13 @@ pub enum StoreCommand {
         layer: u64,
         clip: Vec<ClipRegion>,
         flatten: Vec<FlattenRegion>,
+    },
+    /// Where a tileset is put: moved, turned and scaled from where it was
+    /// read to be (`None`: back there); saved in the document, every tile
+    /// drawn again.
+    SetPlacement {
+        layer: u64,
+        placement: Option<Placement>,
     },
     /// The memory for streamed content, MiB (saved in the document; `None`
     /// goes back to the default).
@@ -91,6 +98,9 @@ impl SceneStore {
                 flatten,
             } => {
                 self.edit(layer, |s| s.set_tile_edits(clip, flatten))??;
+            }
+            StoreCommand::SetPlacement { layer, placement } => {
+                self.edit(layer, |s| s.set_placement(placement))??;
             }
             StoreCommand::SaveView(view) => {
                 self.doc.views.retain(|v| v.name != view.name);

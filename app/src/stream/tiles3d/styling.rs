@@ -9,9 +9,12 @@
 use crate::render::feature_style::{
     FeatureIndex, FeatureMaterial, FeatureStyle, HIDDEN, STRIDE, encode_looks,
 };
+use crate::render::point_cloud::{MAX_POINT_PX, PointCloudMaterial};
 use bevy::asset::RenderAssetUsages;
 use bevy::color::Alpha as _;
+use bevy::ecs::system::SystemParam;
 use bevy::image::{ImageAddressMode, ImageSampler, ImageSamplerDescriptor};
+use bevy::light::NotShadowCaster;
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
 use bevy::render::storage::ShaderBuffer;
@@ -35,6 +38,8 @@ pub(super) struct MaterialSpec {
     pub alpha: Alpha,
     /// Where the mesh carries its feature ids.
     pub feature_index: FeatureIndex,
+    /// A point cloud (drawn by `render::point_cloud`).
+    pub points: bool,
 }
 
 /// The looks of one mesh's features: their style records, and what they
@@ -99,11 +104,36 @@ pub(super) fn alpha_mode(content: Alpha, alpha: f32, styled: &Styled) -> AlphaMo
     }
 }
 
+/// What a layer sets for all its meshes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct LayerLook {
+    pub opacity: f32,
+    /// Point diameter, pixels.
+    pub point_px: f32,
+}
+
+/// A mesh's material: a surface's, or a point cloud's.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum PartMaterial {
+    Surface(Handle<FeatureMaterial>),
+    Points(Handle<PointCloudMaterial>),
+}
+
+impl PartMaterial {
+    /// Draws `entity` with it.
+    pub fn insert(&self, entity: &mut EntityCommands) {
+        match self {
+            PartMaterial::Surface(h) => entity.insert(MeshMaterial3d(h.clone())),
+            PartMaterial::Points(h) => entity.insert((MeshMaterial3d(h.clone()), NotShadowCaster)),
+        };
+    }
+}
+
 /// One drawn mesh of a resident tile.
 pub(super) struct Part {
     pub entity: Entity,
     pub mesh: Handle<Mesh>,
-    pub material: Handle<FeatureMaterial>,
+    pub material: PartMaterial,
     pub buffer: Handle<ShaderBuffer>,
     /// The table of the mesh's features (first feature id set), an index
     /// into the tile's tables.
@@ -114,59 +144,88 @@ pub(super) struct Part {
     pub styled: Styled,
 }
 
-/// The materials of a tileset: for each new mesh, its material and style
-/// buffer; for resident ones, restyles and opacity changes.
-pub(super) struct Materials<'a> {
-    pub materials: &'a mut Assets<FeatureMaterial>,
-    pub buffers: &'a mut Assets<ShaderBuffer>,
-    pub images: &'a mut Assets<Image>,
+/// The materials of tilesets: for each new mesh, its material and style
+/// buffer; for resident ones, restyles and changes of the layer's look.
+#[derive(SystemParam)]
+pub(super) struct Materials<'w> {
+    surfaces: ResMut<'w, Assets<FeatureMaterial>>,
+    points: ResMut<'w, Assets<PointCloudMaterial>>,
+    buffers: ResMut<'w, Assets<ShaderBuffer>>,
+    images: ResMut<'w, Assets<Image>>,
 }
 
 impl Materials<'_> {
-    /// The material and buffer of a new mesh, drawn at `opacity`.
+    /// The material and buffer of a new mesh.
     pub fn add(
         &mut self,
         spec: &MaterialSpec,
         styled: &Styled,
-        opacity: f32,
-    ) -> (Handle<FeatureMaterial>, Handle<ShaderBuffer>) {
+        look: LayerLook,
+    ) -> (PartMaterial, Handle<ShaderBuffer>) {
         let buffer = self.buffers.add(ShaderBuffer::new(
             &styled.records,
             RenderAssetUsages::default(),
         ));
-        let mut base = base_material(spec, self.images);
-        let alpha = spec.base_color[3] * opacity;
+        let alpha = spec.base_color[3] * look.opacity;
+        if spec.points {
+            let mut m = PointCloudMaterial::new(buffer.clone(), spec.base_color, look.point_px);
+            m.params.y = look.opacity;
+            m.translucent = styled.translucent;
+            return (PartMaterial::Points(self.points.add(m)), buffer);
+        }
+        let mut base = base_material(spec, &mut self.images);
         base.base_color.set_alpha(alpha);
         base.alpha_mode = alpha_mode(spec.alpha, alpha, styled);
-        let material = self.materials.add(FeatureMaterial {
+        let material = self.surfaces.add(FeatureMaterial {
             base,
             extension: FeatureStyle::for_tiles(buffer.clone(), spec.feature_index),
         });
-        (material, buffer)
+        (PartMaterial::Surface(material), buffer)
     }
 
-    /// Gives `part` new looks (a restyle), at `opacity`.
-    pub fn restyle(&mut self, part: &mut Part, styled: Styled, opacity: f32) {
+    /// Gives `part` new looks (a restyle) and the layer's look.
+    pub fn restyle(&mut self, part: &mut Part, styled: Styled, look: LayerLook) {
         if part.styled.records != styled.records
             && let Some(mut b) = self.buffers.get_mut(&part.buffer)
         {
             b.data = Some(styled.records.clone());
         }
         part.styled = styled;
-        self.set_opacity(part, opacity);
+        self.set_look(part, look);
     }
 
-    /// Draws `part` at the layer's `opacity` (touching its material only
-    /// if that changes anything: a touched material is prepared again).
-    pub fn set_opacity(&mut self, part: &Part, opacity: f32) {
-        let alpha = part.base_alpha * opacity;
-        let mode = alpha_mode(part.alpha, alpha, &part.styled);
-        let same = self.materials.get(&part.material).is_none_or(|m| {
-            m.base.alpha_mode == mode && (m.base.base_color.alpha() - alpha).abs() < 1e-4
-        });
-        if !same && let Some(mut m) = self.materials.get_mut(&part.material) {
-            m.base.base_color.set_alpha(alpha);
-            m.base.alpha_mode = mode;
+    /// Draws `part` with the layer's look (touching its material only if
+    /// that changes anything: a touched material is prepared again).
+    pub fn set_look(&mut self, part: &Part, look: LayerLook) {
+        let alpha = part.base_alpha * look.opacity;
+        match &part.material {
+            PartMaterial::Surface(h) => {
+                let mode = alpha_mode(part.alpha, alpha, &part.styled);
+                let same = self.surfaces.get(h).is_none_or(|m| {
+                    m.base.alpha_mode == mode && (m.base.base_color.alpha() - alpha).abs() < 1e-4
+                });
+                if !same && let Some(mut m) = self.surfaces.get_mut(h) {
+                    m.base.base_color.set_alpha(alpha);
+                    m.base.alpha_mode = mode;
+                }
+            }
+            PartMaterial::Points(h) => {
+                let params = Vec4::new(
+                    look.point_px.clamp(1.0, MAX_POINT_PX),
+                    look.opacity,
+                    0.0,
+                    0.0,
+                );
+                let translucent = part.styled.translucent;
+                let same = self
+                    .points
+                    .get(h)
+                    .is_none_or(|m| m.params == params && m.translucent == translucent);
+                if !same && let Some(mut m) = self.points.get_mut(h) {
+                    m.params = params;
+                    m.translucent = translucent;
+                }
+            }
         }
     }
 }

@@ -4,13 +4,18 @@
 //! in, and a respawned layer redraws its tiles without stale entities.
 
 use super::*;
+use crate::render::feature_style::FeatureMaterial;
+use crate::render::point_cloud::PointCloudMaterial;
 use crate::view::camera::{CameraRig, Pose};
+use bevy::render::storage::ShaderBuffer;
 
 /// A local tileset: a root (REPLACE, content) over four children, one of
-/// whose content is missing. The contents are the fuzz seed triangle.
-fn write_tileset(dir: &std::path::Path) {
+/// whose content is missing. The contents are a fuzz seed (`kind/name`,
+/// e.g. `b3dm/seed-triangle`), the content type told by its magic.
+fn write_tileset(dir: &std::path::Path, seed: &str) {
     let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../loaders/fuzz/corpus/b3dm/seed-triangle");
+        .join("../loaders/fuzz/corpus")
+        .join(seed);
     for n in ["root", "a", "b", "c"] {
         std::fs::copy(&seed, dir.join(format!("{n}.b3dm"))).unwrap();
     }
@@ -35,10 +40,15 @@ fn write_tileset(dir: &std::path::Path) {
     .unwrap();
 }
 
-/// An app that runs only the tileset system over that tileset, seen from
-/// 30 m above it (close enough to refine the root).
+/// An app that runs only the tileset system over that tileset (of the
+/// seed triangle), seen from 30 m above it (close enough to refine the
+/// root).
 fn tiles_app(dir: &std::path::Path) -> (App, u64) {
-    write_tileset(dir);
+    tiles_app_of(dir, "b3dm/seed-triangle")
+}
+
+fn tiles_app_of(dir: &std::path::Path, seed: &str) -> (App, u64) {
+    write_tileset(dir, seed);
     let mut store =
         SceneStore::new(crate::scene::load::open_inputs(&[dir.join("tileset.json")]).unwrap());
     store.load_all_blocking();
@@ -52,6 +62,7 @@ fn tiles_app(dir: &std::path::Path) -> (App, u64) {
         .init_asset::<Mesh>()
         .init_asset::<StandardMaterial>()
         .init_asset::<FeatureMaterial>()
+        .init_asset::<PointCloudMaterial>()
         .init_asset::<ShaderBuffer>()
         .init_asset::<Image>();
     let material = app
@@ -268,7 +279,10 @@ fn first_part(app: &App, id: u64, tile: TileId) -> (Vec<u8>, AlphaMode, Entity) 
     let buffers = app.world().resource::<Assets<ShaderBuffer>>();
     let records = buffers.get(&part.buffer).unwrap().data.clone().unwrap();
     let materials = app.world().resource::<Assets<FeatureMaterial>>();
-    let mode = materials.get(&part.material).unwrap().base.alpha_mode;
+    let styling::PartMaterial::Surface(material) = &part.material else {
+        panic!("a surface")
+    };
+    let mode = materials.get(material).unwrap().base.alpha_mode;
     (records, mode, part.entity)
 }
 
@@ -347,4 +361,27 @@ fn conditions_restyle_resident_tiles_in_place() {
         told.iter().any(|t| t.contains("filter `height >`")),
         "{told:?}"
     );
+}
+
+/// A point cloud is drawn as points of the style's size in pixels
+/// (`render::point_cloud`), changed in place by a restyle.
+#[test]
+fn point_clouds_take_the_style_point_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, id) = tiles_app_of(dir.path(), "pnts/seed-float-rgba");
+    run_until_settled(&mut app);
+    let size = |app: &App| {
+        let part = &app.world().resource::<TilesetStreams>().layers[&id].resident[&0].parts[0];
+        let styling::PartMaterial::Points(h) = &part.material else {
+            panic!("a point cloud material")
+        };
+        let m = app.world().resource::<Assets<PointCloudMaterial>>();
+        (part.entity, m.get(h).unwrap().params.x)
+    };
+    let (entity, px) = size(&app);
+    assert_eq!(px, crate::render::point_cloud::DEFAULT_POINT_PX);
+    restyle(&mut app, |s| s.point_size = Some(6.0));
+    assert_eq!(size(&app), (entity, 6.0));
+    restyle(&mut app, |s| s.point_size = Some(1e9));
+    assert_eq!(size(&app).1, crate::render::point_cloud::MAX_POINT_PX);
 }
