@@ -39,6 +39,7 @@ use glam::DVec3;
 use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::time::Instant;
 use styling::{LayerLook, MaterialSpec, Materials, Part, Styled};
@@ -70,6 +71,18 @@ struct LayerStream {
     conditions: Option<Arc<ConditionalStyle>>,
     style_tick: u64,
     look: LayerLook,
+    /// Reads under way, to cancel when the plan no longer wants them.
+    reads: HashMap<TileId, Cancel>,
+}
+
+/// A stream gone (its layer removed, respawned or reloaded) wants none of
+/// its reads.
+impl Drop for LayerStream {
+    fn drop(&mut self) {
+        for c in self.reads.values() {
+            c.store(true, Ordering::Relaxed);
+        }
+    }
 }
 
 /// A tile whose content is uploaded: one entity per mesh, drawn (with
@@ -348,15 +361,23 @@ struct ReadFor {
     conditions: Option<Arc<ConditionalStyle>>,
 }
 
+/// Set when the streamer no longer wants a read (the view moved on): a
+/// read still queued is skipped, one under way stops before its next
+/// content and before meshing, and nothing is sent.
+type Cancel = Arc<AtomicBool>;
+
 /// Reads tile `tile`'s contents, places them and makes their meshes and
 /// style records, on the task pool; a panic is sent as a failure.
-fn spawn_read(tx: Sender<Arrived>, to: ReadFor, tiles: TileLayer, tile: TileId) {
+fn spawn_read(tx: Sender<Arrived>, to: ReadFor, tiles: TileLayer, tile: TileId, cancel: Cancel) {
     AsyncComputeTaskPool::get()
         .spawn(async move {
             let content = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                prepare(&tiles, tile, to.conditions.as_deref())
+                prepare(&tiles, tile, to.conditions.as_deref(), &cancel)
             }))
             .unwrap_or_else(|_| Err(format!("tile {tile}: reading failed")));
+            if cancel.load(Ordering::Relaxed) {
+                return;
+            }
             let _ = tx.send(Arrived {
                 layer: to.layer,
                 generation: to.generation,
@@ -372,7 +393,14 @@ fn prepare(
     tiles: &TileLayer,
     tile: TileId,
     conditions: Option<&ConditionalStyle>,
+    cancel: &AtomicBool,
 ) -> Result<Prepared, String> {
+    // What the caller drops unsent.
+    let stop = || {
+        cancel
+            .load(Ordering::Relaxed)
+            .then(|| "the view moved on".to_owned())
+    };
     let placement = tiles
         .placement
         .as_ref()
@@ -382,8 +410,11 @@ fn prepare(
         .tile(tile)
         .contents
         .iter()
-        .map(|c| tiles.source.read(c))
+        .map(|c| stop().map_or_else(|| tiles.source.read(c), Err))
         .collect::<Result<Vec<_>, _>>()?;
+    if let Some(e) = stop() {
+        return Err(e);
+    }
     let mut placed: PlacedContent =
         cim_core::lod::place_content::place(tree, placement, tile, contents)?;
     tiles.edits.apply(&mut placed);
@@ -505,6 +536,7 @@ impl LayerStream {
             if a.generation != self.generation {
                 continue;
             }
+            self.reads.remove(&a.tile);
             match a.content {
                 Err(e) => {
                     self.streamer.failed(a.tile, now);
@@ -581,6 +613,11 @@ impl LayerStream {
     /// Draws exactly the plan's tiles; despawns evicted ones. Returns
     /// whether what is drawn changed.
     fn apply(&mut self, plan: &StreamPlan<TileId>, commands: &mut Commands) -> bool {
+        for id in &plan.cancel {
+            if let Some(c) = self.reads.remove(id) {
+                c.store(true, Ordering::Relaxed);
+            }
+        }
         for id in &plan.evict {
             if let Some(r) = self.resident.remove(id) {
                 for p in r.parts {
@@ -713,6 +750,7 @@ fn update_tilesets(
                     // restyles nothing.
                     style_tick: u64::MAX,
                     look: layer_look(slot),
+                    reads: HashMap::new(),
                 },
             );
         }
@@ -791,7 +829,9 @@ fn update_tilesets(
                     style_tick: stream.style_tick,
                     conditions: stream.conditions.clone(),
                 };
-                spawn_read(streams.uploads.sender(), to, tiles.clone(), tile);
+                let cancel = Cancel::default();
+                stream.reads.insert(tile, cancel.clone());
+                spawn_read(streams.uploads.sender(), to, tiles.clone(), tile, cancel);
             }
         }
         if stream.apply(&plan, &mut commands) {

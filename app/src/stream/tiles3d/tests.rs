@@ -385,3 +385,42 @@ fn point_clouds_take_the_style_point_size() {
     restyle(&mut app, |s| s.point_size = Some(1e9));
     assert_eq!(size(&app).1, crate::render::point_cloud::MAX_POINT_PX);
 }
+
+/// A read the streamer no longer wants reads nothing: a cancelled read of
+/// a missing file says the view moved on, not that the file is missing;
+/// and a stream that is dropped cancels what it still had under way.
+#[test]
+fn cancelled_reads_read_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, id) = tiles_app(dir.path());
+    let tiles = {
+        let store = app.world().resource::<SceneStore>();
+        store.layers[0]
+            .layer
+            .as_ref()
+            .unwrap()
+            .tiles()
+            .unwrap()
+            .clone()
+    };
+    let missing = 4;
+    let read = |cancelled: bool| {
+        let cancel = AtomicBool::new(cancelled);
+        prepare(&tiles, missing, None, &cancel).err().unwrap()
+    };
+    assert!(read(false).contains("missing.b3dm"), "{}", read(false));
+    assert_eq!(read(true), "the view moved on");
+    // The first frame starts the root's read; dropping the stream
+    // cancels it.
+    app.update();
+    let flag = {
+        let streams = app.world().resource::<TilesetStreams>();
+        streams.layers[&id].reads.values().next().cloned()
+    };
+    let flag = flag.expect("a read under way");
+    app.world_mut()
+        .resource_mut::<TilesetStreams>()
+        .layers
+        .remove(&id);
+    assert!(flag.load(Ordering::Relaxed));
+}
