@@ -73,6 +73,8 @@ struct LayerStream {
     look: LayerLook,
     /// Reads under way, to cancel when the plan no longer wants them.
     reads: HashMap<TileId, Cancel>,
+    /// A restyle of the resident meshes is being worked out.
+    restyling: bool,
 }
 
 /// A stream gone (its layer removed, respawned or reloaded) wants none of
@@ -180,20 +182,30 @@ pub struct FeatureHit {
     pub properties: Vec<(String, AttrValue)>,
 }
 
+/// New looks for a layer's resident meshes, worked out on the task pool
+/// after a restyle: per tile, one per part.
+struct Restyled {
+    layer: u64,
+    generation: u64,
+    style_tick: u64,
+    tiles: Vec<(TileId, Vec<Styled>)>,
+}
+
 /// The tileset layers on screen, by slot id, and the content read off the
 /// main thread waiting to be uploaded.
 #[derive(Resource, Default)]
 pub struct TilesetStreams {
     layers: HashMap<u64, LayerStream>,
     uploads: Uploads<Arrived>,
+    restyles: Uploads<Restyled>,
     next_generation: u64,
     /// Moves when the drawn content changes (what picking depends on).
     revision: u64,
 }
 
 impl TilesetStreams {
-    /// Whether every visible tileset draws all the tiles its view wants
-    /// (what a snapshot waits for).
+    /// Whether every visible tileset draws all the tiles its view wants,
+    /// in its current style (what a snapshot waits for).
     pub fn settled(&self, store: &SceneStore) -> bool {
         store
             .layers
@@ -204,7 +216,11 @@ impl TilesetStreams {
                     && s.reference.visible
                     && s.kind() == LayerKind::Tiles
             })
-            .all(|s| self.layers.get(&s.id).is_some_and(|t| t.complete))
+            .all(|s| {
+                self.layers
+                    .get(&s.id)
+                    .is_some_and(|t| t.complete && !t.restyling)
+            })
     }
 
     /// The nearest drawn tile content a ray meets before `max_t`, in a
@@ -585,27 +601,85 @@ impl LayerStream {
         first_failure
     }
 
-    /// Follows the layer's style, opacity and point size: every resident
-    /// mesh gets new looks, or a new material, in place.
+    /// Follows the layer's opacity and point size (every resident mesh's
+    /// material, at once) and its style: the looks of the resident meshes
+    /// are worked out anew on the task pool (a city's worth of features
+    /// takes a while) and sent to `tx`; reads started from now on use the
+    /// new conditions.
     fn follow_style(
         &mut self,
         styled: Option<&crate::scene::derived::Styled>,
         look: LayerLook,
         materials: &mut Materials,
+        (layer, tx): (u64, Sender<Restyled>),
     ) {
-        if let Some(s) = styled
-            && s.style_tick != self.style_tick
-        {
-            self.style_tick = s.style_tick;
-            self.conditions = s.tile_conditions.clone();
-            self.look = look;
-            for r in self.resident.values_mut() {
-                r.restyle(self.conditions.as_deref(), look, materials);
-            }
-        } else if look != self.look {
+        if look != self.look {
             self.look = look;
             for part in self.resident.values().flat_map(|r| &r.parts) {
                 materials.set_look(part, look);
+            }
+        }
+        let Some(s) = styled.filter(|s| s.style_tick != self.style_tick) else {
+            return;
+        };
+        self.style_tick = s.style_tick;
+        self.conditions = s.tile_conditions.clone();
+        let tiles: Vec<(TileId, Arc<Pickable>, Vec<Option<u32>>)> = self
+            .resident
+            .iter()
+            .filter_map(|(id, r)| {
+                Some((
+                    *id,
+                    r.pick.clone()?,
+                    r.parts.iter().map(|p| p.table).collect(),
+                ))
+            })
+            .collect();
+        if tiles.is_empty() {
+            return;
+        }
+        let (generation, style_tick) = (self.generation, self.style_tick);
+        let conditions = self.conditions.clone();
+        self.restyling = true;
+        AsyncComputeTaskPool::get()
+            .spawn(async move {
+                let tiles = tiles
+                    .into_iter()
+                    .map(|(id, pick, tables)| {
+                        let table = |t: Option<u32>| t.and_then(|t| pick.tables.get(t as usize));
+                        let looks = tables
+                            .into_iter()
+                            .map(|t| styling::style_features(conditions.as_deref(), table(t)))
+                            .collect();
+                        (id, looks)
+                    })
+                    .collect();
+                let _ = tx.send(Restyled {
+                    layer,
+                    generation,
+                    style_tick,
+                    tiles,
+                });
+            })
+            .detach();
+    }
+
+    /// Gives the resident meshes the looks worked out for the current
+    /// style (tiles evicted meanwhile are passed over).
+    fn restyled(&mut self, r: Restyled, materials: &mut Materials) {
+        if r.generation != self.generation || r.style_tick != self.style_tick {
+            return;
+        }
+        self.restyling = false;
+        for (tile, looks) in r.tiles {
+            let Some(resident) = self.resident.get_mut(&tile) else {
+                continue;
+            };
+            if resident.parts.len() != looks.len() {
+                continue;
+            }
+            for (part, styled) in resident.parts.iter_mut().zip(looks) {
+                materials.restyle(part, styled, self.look);
             }
         }
     }
@@ -703,6 +777,8 @@ fn update_tilesets(
     if streams.layers.len() != before {
         streams.revision += 1;
     }
+    // Restyles of layers not on screen any more are dropped.
+    let mut restyled: Vec<Restyled> = streams.restyles.take(usize::MAX, |_| 0);
     let mut uploads = streams.uploads.take(UPLOAD_VERTICES_PER_FRAME, |a| {
         a.content.as_ref().map_or(0, |p| p.vertices)
     });
@@ -751,6 +827,7 @@ fn update_tilesets(
                     style_tick: u64::MAX,
                     look: layer_look(slot),
                     reads: HashMap::new(),
+                    restyling: false,
                 },
             );
         }
@@ -775,7 +852,13 @@ fn update_tilesets(
             layer: slot.id,
             visibility,
         };
-        stream.follow_style(styles.for_slot(slot), layer_look(slot), &mut materials);
+        let to = (slot.id, streams.restyles.sender());
+        stream.follow_style(styles.for_slot(slot), layer_look(slot), &mut materials, to);
+        let mine_restyled;
+        (mine_restyled, restyled) = restyled.into_iter().partition(|r| r.layer == slot.id);
+        for r in mine_restyled {
+            stream.restyled(r, &mut materials);
+        }
         if let Some(e) = stream.receive(
             mine,
             &spawn,

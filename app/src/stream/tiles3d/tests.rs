@@ -286,11 +286,27 @@ fn first_part(app: &App, id: u64, tile: TileId) -> (Vec<u8>, AlphaMode, Entity) 
     (records, mode, part.entity)
 }
 
-fn restyle(app: &mut App, edit: impl FnOnce(&mut cim_core::scene::Style)) {
+/// Restyles the layer and runs frames until its resident meshes have the
+/// new looks (worked out on the task pool); returns the error notices
+/// told meanwhile.
+fn restyle(app: &mut App, edit: impl FnOnce(&mut cim_core::scene::Style)) -> Vec<String> {
     let mut store = app.world_mut().resource_mut::<SceneStore>();
     edit(&mut store.layers[0].reference.style);
     store.layers[0].style_tick += 1;
-    app.update();
+    let mut told = Vec::new();
+    let started = Instant::now();
+    loop {
+        app.update();
+        told.extend(notices(app));
+        let w = app.world();
+        if w.resource::<TilesetStreams>()
+            .settled(w.resource::<SceneStore>())
+        {
+            return told;
+        }
+        assert!(started.elapsed().as_secs() < 60, "the restyle never landed");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
 }
 
 /// A tileset's show and colour conditions reach the style buffer of each
@@ -354,9 +370,8 @@ fn conditions_restyle_resident_tiles_in_place() {
     app.update();
     assert_eq!(first_part(&app, id, 1).1, AlphaMode::Blend);
     notices(&mut app);
-    restyle(&mut app, |s| s.filter = Some("height >".into()));
+    let told = restyle(&mut app, |s| s.filter = Some("height >".into()));
     assert_eq!(first_part(&app, id, 1).0, plain);
-    let told = notices(&mut app);
     assert!(
         told.iter().any(|t| t.contains("filter `height >`")),
         "{told:?}"
