@@ -251,6 +251,8 @@ fn bench_flies_a_path_and_reports_stable_keys() {
         "triangles_max",
         "gpu_mesh_mb",
         "stream_resident_mb",
+        "stream_cpu_mb",
+        "stream_budget_mb",
         "peak_rss_mb",
     ] {
         assert!(v.get(key).is_some(), "{key} missing: {v}");

@@ -130,6 +130,10 @@ pub struct Report {
     /// streamed content resident.
     pub gpu_mesh_bytes: u64,
     pub stream_resident_bytes: u64,
+    /// Of those, what stays in main memory (3D Tiles geometry and
+    /// properties kept for picking), and the budget they are held to.
+    pub stream_cpu_bytes: u64,
+    pub stream_budget_bytes: u64,
     pub total_s: f64,
 }
 
@@ -234,6 +238,7 @@ fn sample_bench_frame(
     terrain: Res<crate::stream::terrain::TerrainTiles>,
     plane: Res<crate::stream::basemap::PlaneTiles>,
     tilesets: Res<crate::stream::tiles3d::TilesetStreams>,
+    budget: Res<crate::stream::budget::StreamBudget>,
     meshes: Query<(
         &crate::headless::frame_stats::MeshStats,
         Has<Mesh3d>,
@@ -267,6 +272,8 @@ fn sample_bench_frame(
         r.gpu_mesh_bytes = meshes.iter().map(|(m, _, _)| u64::from(m.bytes)).sum();
         r.stream_resident_bytes =
             (terrain.resident_bytes() + plane.resident_bytes() + tilesets.resident_bytes()) as u64;
+        r.stream_cpu_bytes = tilesets.resident_cpu_bytes() as u64;
+        r.stream_budget_bytes = budget.bytes as u64;
     }
 }
 
@@ -786,6 +793,8 @@ pub fn run_bench(args: BenchArgs) -> Result<std::process::ExitCode> {
         "triangles_max": r.triangles.iter().max().copied().unwrap_or(0),
         "gpu_mesh_mb": r.gpu_mesh_bytes as f64 / MB,
         "stream_resident_mb": r.stream_resident_bytes as f64 / MB,
+        "stream_cpu_mb": r.stream_cpu_bytes as f64 / MB,
+        "stream_budget_mb": r.stream_budget_bytes as f64 / MB,
         "peak_rss_mb": peak_rss_mb(),
     });
     println!("{}", serde_json::to_string_pretty(&json)?);

@@ -346,6 +346,18 @@ impl TilesetStreams {
         self.revision
     }
 
+    /// Bytes of resident tile content kept in main memory, all tilesets:
+    /// the geometry and properties picking reads (the rest of
+    /// [`TilesetStreams::resident_bytes`] is on the GPU).
+    pub fn resident_cpu_bytes(&self) -> usize {
+        self.layers
+            .values()
+            .flat_map(|l| l.resident.values())
+            .filter_map(|r| r.pick.as_deref())
+            .map(Pickable::bytes)
+            .sum()
+    }
+
     /// Bytes of tile content resident, all tilesets.
     pub fn resident_bytes(&self) -> usize {
         self.layers
