@@ -122,6 +122,77 @@ fn a_good_b3dm_reads() {
     assert!((p - glam::DVec3::Z).length() < 1e-12, "{p}");
 }
 
+/// A b3dm whose glTF has property tables of its own
+/// (`EXT_structural_metadata`): its batch table joins them, and each
+/// feature id set keeps naming its table — the `EXT_mesh_features` set
+/// the glTF's, the `_BATCHID` set the batch table.
+#[test]
+fn a_batch_table_joins_the_gltf_property_tables() {
+    let mut bin = Vec::new();
+    for v in [0f32, 0., 0., 1., 0., 0., 0., 1., 0.] {
+        bin.extend_from_slice(&v.to_le_bytes());
+    }
+    bin.extend_from_slice(&[0, 0, 0, 0, 7]);
+    let inner = glb(
+        r#"{"asset":{"version":"2.0"},"scene":0,"scenes":[{"nodes":[0]}],"nodes":[{"mesh":0}],
+        "extensionsUsed":["EXT_mesh_features","EXT_structural_metadata"],
+        "extensions":{"EXT_structural_metadata":{
+            "schema":{"id":"s","classes":{"room":{"properties":{"level":{"type":"SCALAR","componentType":"UINT8"}}}}},
+            "propertyTables":[{"class":"room","count":1,"properties":{"level":{"values":2}}}]}},
+        "meshes":[{"primitives":[
+            {"attributes":{"POSITION":0,"_FEATURE_ID_0":1},
+             "extensions":{"EXT_mesh_features":{"featureIds":[{"featureCount":1,"attribute":0,"propertyTable":0}]}}},
+            {"attributes":{"POSITION":0,"_BATCHID":1}}]}],
+        "accessors":[{"bufferView":0,"componentType":5126,"count":3,"type":"VEC3"},
+                     {"bufferView":1,"componentType":5121,"count":3,"type":"SCALAR"}],
+        "bufferViews":[{"buffer":0,"byteLength":36},{"buffer":0,"byteOffset":36,"byteLength":3},
+                       {"buffer":0,"byteOffset":40,"byteLength":1}],
+        "buffers":[{"byteLength":41}]}"#,
+        &bin,
+    );
+    let (mut ft, mut bt) = (
+        r#"{"BATCH_LENGTH":1}"#.to_string(),
+        r#"{"height":[12.5]}"#.to_string(),
+    );
+    while !(28 + ft.len()).is_multiple_of(8) {
+        ft.push(' ');
+    }
+    while !(28 + ft.len() + bt.len()).is_multiple_of(8) {
+        bt.push(' ');
+    }
+    let total = 28 + ft.len() + bt.len() + inner.len();
+    let mut b = b"b3dm".to_vec();
+    for w in [1, total, ft.len(), 0, bt.len(), 0] {
+        b.extend_from_slice(&(w as u32).to_le_bytes());
+    }
+    b.extend_from_slice(ft.as_bytes());
+    b.extend_from_slice(bt.as_bytes());
+    b.extend_from_slice(&inner);
+    let c = read(&b).unwrap();
+    let names: Vec<(&str, Option<&str>)> = c
+        .tables
+        .iter()
+        .map(|t| (t.name.as_str(), t.class.as_deref()))
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?} {:?}", c.warnings);
+    assert_eq!(names[0].1, Some("room"));
+    assert_eq!(names[1].0, "batch table");
+    let tables: Vec<Option<u32>> = c.meshes.iter().map(|m| m.features[0].table).collect();
+    assert_eq!(tables, [Some(0), Some(1)]);
+    assert_eq!(
+        c.tables[0].row(0),
+        vec![("level", &cim_core::AttrValue::Int(7))]
+    );
+    assert_eq!(
+        c.tables[1].row(0),
+        vec![("height", &cim_core::AttrValue::Float(12.5))]
+    );
+    // The same glTF on its own: `_BATCHID` names no table.
+    let alone = read(&inner).unwrap();
+    assert_eq!(alone.tables.len(), 1);
+    assert_eq!(alone.meshes[1].features[0].table, None);
+}
+
 #[test]
 fn bad_content_is_a_clear_error() {
     let good = b3dm(r#"{"BATCH_LENGTH":0}"#, &triangle_glb(""));

@@ -55,6 +55,12 @@ impl Default for ContentMaterial {
 /// properties ([`PropertyTable::row`] is empty).
 pub const NO_FEATURE: u32 = u32::MAX;
 
+/// The table of a feature id set whose properties are in its container's
+/// batch table (b3dm `_BATCHID`, i3dm and pnts `BATCH_ID`), until the
+/// container adds it ([`TileContent::add_batch_table`]); content without
+/// one leaves such sets without a table ([`TileContent::no_batch_table`]).
+pub const BATCH_TABLE: u32 = u32::MAX - 1;
+
 /// One set of feature ids over a mesh's vertices, a point cloud's points or
 /// a mesh's instances (`_BATCHID`, pnts `BATCH_ID`, i3dm instances, an
 /// `EXT_mesh_features` / `EXT_instance_features` feature id set).
@@ -213,14 +219,49 @@ impl TileContent {
         meshes.chain(self.points.iter_mut().flat_map(|p| p.features.iter_mut()))
     }
 
-    /// The one table of legacy content (b3dm, i3dm, pnts): its batch table,
-    /// `features` rows.
-    pub fn set_batch_table(&mut self, features: usize, columns: Vec<(String, Vec<AttrValue>)>) {
-        self.tables = vec![PropertyTable {
+    /// Adds the batch table of legacy content (b3dm, i3dm, pnts),
+    /// `features` rows, after the tables the content has (a b3dm's glTF
+    /// may carry `EXT_structural_metadata` tables of its own), and points
+    /// the sets waiting for it ([`BATCH_TABLE`]) at it.
+    ///
+    /// ```
+    /// use cim_core::model::tile_content::*;
+    /// let mut c = TileContent::default();
+    /// c.tables.push(PropertyTable { name: "rooms".into(), ..PropertyTable::default() });
+    /// c.points.push(PointCloud {
+    ///     features: vec![
+    ///         FeatureIds { table: Some(BATCH_TABLE), ..FeatureIds::default() },
+    ///         FeatureIds { table: Some(0), ..FeatureIds::default() },
+    ///     ],
+    ///     ..PointCloud::default()
+    /// });
+    /// c.add_batch_table(2, Vec::new());
+    /// let tables: Vec<_> = c.points[0].features.iter().map(|f| f.table).collect();
+    /// assert_eq!(tables, [Some(1), Some(0)]);
+    /// assert_eq!(c.tables[1].name, "batch table");
+    /// ```
+    pub fn add_batch_table(&mut self, features: usize, columns: Vec<(String, Vec<AttrValue>)>) {
+        let at = self.tables.len() as u32;
+        self.tables.push(PropertyTable {
             name: "batch table".into(),
             class: None,
             count: features,
             columns,
-        }];
+        });
+        self.resolve_batch_sets(Some(at));
+    }
+
+    /// Content without a batch table (a glTF read on its own): sets
+    /// waiting for one have no properties.
+    pub fn no_batch_table(&mut self) {
+        self.resolve_batch_sets(None);
+    }
+
+    fn resolve_batch_sets(&mut self, table: Option<u32>) {
+        for set in self.feature_sets_mut() {
+            if set.table == Some(BATCH_TABLE) {
+                set.table = table;
+            }
+        }
     }
 }

@@ -23,6 +23,6 @@ pub fn read(bytes: &[u8], ctx: &ContentContext) -> Result<TileContent, String> {
     }
     content.feature_count = features;
     let columns = ft::batch_properties(&s.batch_json, s.batch_bin, features, &mut content.warnings);
-    content.set_batch_table(features, columns);
+    content.add_batch_table(features, columns);
     Ok(content)
 }

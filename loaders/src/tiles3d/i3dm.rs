@@ -3,7 +3,7 @@
 //! east-north-up at its position) and scaled.
 
 use super::{ContentContext, feature_table as ft, gltf_content};
-use cim_core::model::tile_content::{FeatureIds, TileContent};
+use cim_core::model::tile_content::{BATCH_TABLE, FeatureIds, TileContent};
 use glam::{DMat3, DMat4, DVec3};
 
 pub fn read(bytes: &[u8], ctx: &ContentContext) -> Result<TileContent, String> {
@@ -101,7 +101,7 @@ pub fn read(bytes: &[u8], ctx: &ContentContext) -> Result<TileContent, String> {
     };
     let batch = FeatureIds {
         ids,
-        table: Some(0),
+        table: Some(BATCH_TABLE),
         label: None,
     };
     for mesh in &mut content.meshes {
@@ -117,7 +117,7 @@ pub fn read(bytes: &[u8], ctx: &ContentContext) -> Result<TileContent, String> {
     content.feature_count = n;
     content.instance_count = n;
     let columns = ft::batch_properties(&s.batch_json, s.batch_bin, n, &mut content.warnings);
-    content.set_batch_table(n, columns);
+    content.add_batch_table(n, columns);
     Ok(content)
 }
 

@@ -50,9 +50,9 @@ pub fn read_content_bytes(
         Some(b"i3dm") => i3dm::read(bytes, ctx),
         Some(b"pnts") => pnts::read(bytes, ctx),
         Some(b"cmpt") => cmpt::read(bytes, ctx, depth),
-        Some(b"glTF") => gltf_content::read(bytes, &ContentContext { y_up: true, ..*ctx }),
+        Some(b"glTF") => glb_alone(bytes, ctx),
         _ if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') => {
-            gltf_content::read(bytes, &ContentContext { y_up: true, ..*ctx })
+            glb_alone(bytes, ctx)
         }
         Some(m) => Err(format!(
             "unknown content (first bytes {:?})",
@@ -60,6 +60,14 @@ pub fn read_content_bytes(
         )),
         None => Err(format!("{} bytes: too short to be content", bytes.len())),
     }
+}
+
+/// A glTF (binary or JSON) as a content of its own: y-up, and no batch
+/// table for `_BATCHID` to name.
+fn glb_alone(bytes: &[u8], ctx: &ContentContext) -> Result<TileContent, String> {
+    let mut content = gltf_content::read(bytes, &ContentContext { y_up: true, ..*ctx })?;
+    content.no_batch_table();
+    Ok(content)
 }
 
 /// Reads a content of a local tileset.

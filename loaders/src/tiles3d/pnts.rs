@@ -3,7 +3,7 @@
 //! or oct-encoded) and batch ids, all in the feature table.
 
 use super::{ContentContext, feature_table as ft};
-use cim_core::model::tile_content::{FeatureIds, PointCloud, TileContent};
+use cim_core::model::tile_content::{BATCH_TABLE, FeatureIds, PointCloud, TileContent};
 use glam::{DMat4, DVec3};
 
 pub fn read(bytes: &[u8], _ctx: &ContentContext) -> Result<TileContent, String> {
@@ -66,8 +66,6 @@ pub fn read(bytes: &[u8], _ctx: &ContentContext) -> Result<TileContent, String> 
         feature_count: features,
         ..TileContent::default()
     };
-    let columns = ft::batch_properties(&s.batch_json, s.batch_bin, features, &mut content.warnings);
-    content.set_batch_table(features, columns);
     content.points.push(PointCloud {
         transform,
         positions,
@@ -75,10 +73,12 @@ pub fn read(bytes: &[u8], _ctx: &ContentContext) -> Result<TileContent, String> 
         normals,
         features: vec![FeatureIds {
             ids,
-            table: Some(0),
+            table: Some(BATCH_TABLE),
             label: None,
         }],
     });
+    let columns = ft::batch_properties(&s.batch_json, s.batch_bin, features, &mut content.warnings);
+    content.add_batch_table(features, columns);
     Ok(content)
 }
 

@@ -4,7 +4,7 @@
 
 use super::Reader;
 use super::buffers::{per_vertex, view_bytes};
-use cim_core::model::tile_content::{FeatureIds, NO_FEATURE};
+use cim_core::model::tile_content::{BATCH_TABLE, FeatureIds, NO_FEATURE};
 
 impl Reader<'_> {
     /// `EXT_instance_features`: the feature of each of `count` instances,
@@ -97,7 +97,7 @@ impl Reader<'_> {
         let n = self.out.tables.len() as u32;
         let mut dangling = 0;
         for set in self.out.feature_sets_mut() {
-            if set.table.is_some_and(|t| t >= n) {
+            if set.table.is_some_and(|t| t >= n && t != BATCH_TABLE) {
                 set.table = None;
                 dangling += 1;
             }
@@ -111,7 +111,7 @@ impl Reader<'_> {
 
     /// The features of each vertex: each `EXT_mesh_features` feature id
     /// set (an attribute, or the vertex index), else `_BATCHID` (b3dm,
-    /// whose batch table is table 0). Feature id textures are not read
+    /// whose batch table the b3dm adds: [`BATCH_TABLE`]). Feature id textures are not read
     /// yet (a warning).
     pub(super) fn features(
         &mut self,
@@ -129,7 +129,7 @@ impl Reader<'_> {
             };
             return Ok(vec![FeatureIds {
                 ids: self.ids_of(&acc, n, "_BATCHID")?,
-                table: Some(0),
+                table: Some(BATCH_TABLE),
                 label: None,
             }]);
         };
