@@ -224,7 +224,8 @@ impl TilesetStreams {
     }
 
     /// The nearest drawn tile content a ray meets before `max_t`, in a
-    /// visible layer; points are hit within `point_tolerance` × distance.
+    /// visible layer; points are hit within `point_tolerance` × distance
+    /// (about six pixels' worth; more for points drawn larger).
     pub fn pick(
         &self,
         store: &SceneStore,
@@ -237,6 +238,10 @@ impl TilesetStreams {
             if !store.slot(layer).is_some_and(|s| s.reference.visible) {
                 continue;
             }
+            // Larger points are hit further off (the tolerance is about
+            // six pixels: the radius of points drawn up to 6 px, plus 3).
+            let radius_px = f64::from(stream.look.point_px) / 2.0 + 3.0;
+            let point_tolerance = point_tolerance * (radius_px / 6.0).max(1.0);
             for (&tile, r) in &stream.resident {
                 let (true, Some(pick)) = (r.drawn, r.pick.as_deref()) else {
                     continue;

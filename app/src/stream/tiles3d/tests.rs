@@ -395,6 +395,30 @@ fn point_clouds_take_the_style_point_size() {
     };
     let (entity, px) = size(&app);
     assert_eq!(px, crate::render::point_cloud::DEFAULT_POINT_PX);
+    // A ray passing a point 1.5 × the picking tolerance off: larger
+    // points are hit further off.
+    let ray = {
+        let pick = app.world().resource::<TilesetStreams>().layers[&id].resident[&0]
+            .pick
+            .clone()
+            .unwrap();
+        let p = pick.meshes[0].positions[0];
+        let p = pick.anchor + DVec3::new(p[0] as f64, p[1] as f64, p[2] as f64);
+        Ray {
+            origin: p + DVec3::new(0.006 * 50.0 * 1.5, 0.0, 50.0),
+            dir: DVec3::NEG_Z,
+        }
+    };
+    let hit = |app: &App| {
+        let w = app.world();
+        let store = w.resource::<SceneStore>();
+        w.resource::<TilesetStreams>()
+            .pick(store, &ray, 1e9, 0.006)
+            .is_some()
+    };
+    assert!(!hit(&app), "a 3 px point is missed");
+    restyle(&mut app, |s| s.point_size = Some(20.0));
+    assert!(hit(&app), "a 20 px point is hit");
     restyle(&mut app, |s| s.point_size = Some(6.0));
     assert_eq!(size(&app), (entity, 6.0));
     restyle(&mut app, |s| s.point_size = Some(1e9));
