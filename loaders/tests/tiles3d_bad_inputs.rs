@@ -205,6 +205,11 @@ fn bad_content_is_a_clear_error() {
         ("truncated", good[..40].to_vec(), "byteLength"),
         ("short", b"b3d".to_vec(), "too short"),
         (
+            "absurd batch length",
+            b3dm(r#"{"BATCH_LENGTH":1e30}"#, &triangle_glb("")),
+            "BATCH_LENGTH",
+        ),
+        (
             "huge batch",
             b3dm(
                 r#"{"BATCH_LENGTH":0,"RTC_CENTER":{"byteOffset":4000000000}}"#,

@@ -120,8 +120,9 @@ impl LayerSlot {
             // Pipe centre lines are drawn in the layer's colour.
             shape.color.clone_from(&style.color);
         }
+        // Tilesets restyle their resident tiles in place (`stream::tiles3d`).
         let recolor_only = self.spawned
-            && crate::render::layers::feature_styled(kind)
+            && (crate::render::layers::feature_styled(kind) || kind == LayerKind::Tiles)
             && self.meshed_shape.as_ref() == Some(&shape);
         if !recolor_only {
             self.spawned = false;

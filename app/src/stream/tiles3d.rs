@@ -133,6 +133,9 @@ struct Arrived {
     /// The `style_tick` of the conditions its looks were made with.
     style_tick: u64,
     tile: TileId,
+    /// Which read of the tile it is (its cancel flag): a read the plan
+    /// cancelled that finished anyway is told from the tile's next one.
+    read: Cancel,
     content: Result<Prepared, String>,
 }
 
@@ -416,6 +419,7 @@ fn spawn_read(tx: Sender<Arrived>, to: ReadFor, tiles: TileLayer, tile: TileId, 
                 generation: to.generation,
                 style_tick: to.style_tick,
                 tile,
+                read: cancel,
                 content,
             });
         })
@@ -516,6 +520,10 @@ fn to_bevy(m: PlacedMesh) -> (Mesh, MaterialSpec) {
     let textured = !m.uvs.is_empty() && spec.texture.is_some();
     if textured {
         mesh.insert_attribute(Mesh::ATTRIBUTE_UV_0, m.uvs);
+    } else {
+        // A texture without coordinates cannot be drawn (and the first UV
+        // set may carry feature ids).
+        spec.texture = None;
     }
     // Bevy's PBR shader wants the first UV set whenever the second is
     // there: feature ids take the first unless a texture has it.
@@ -567,6 +575,15 @@ impl LayerStream {
         let mut first_failure = None;
         for a in arrived {
             if a.generation != self.generation {
+                continue;
+            }
+            // Only the tile's current read counts (a cancelled one may have
+            // finished just before it was cancelled).
+            if !self
+                .reads
+                .get(&a.tile)
+                .is_some_and(|r| Arc::ptr_eq(r, &a.read))
+            {
                 continue;
             }
             self.reads.remove(&a.tile);
@@ -652,25 +669,32 @@ impl LayerStream {
                 ))
             })
             .collect();
+        // Nothing resident: nothing to wait for (an earlier restyle's
+        // result, for an older tick, will be dropped).
+        self.restyling = !tiles.is_empty();
         if tiles.is_empty() {
             return;
         }
         let (generation, style_tick) = (self.generation, self.style_tick);
         let conditions = self.conditions.clone();
-        self.restyling = true;
         AsyncComputeTaskPool::get()
             .spawn(async move {
-                let tiles = tiles
-                    .into_iter()
-                    .map(|(id, pick, tables)| {
-                        let table = |t: Option<u32>| t.and_then(|t| pick.tables.get(t as usize));
-                        let looks = tables
-                            .into_iter()
-                            .map(|t| styling::style_features(conditions.as_deref(), table(t)))
-                            .collect();
-                        (id, looks)
-                    })
-                    .collect();
+                // A panic sends no looks, but still ends the restyle.
+                let tiles = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    tiles
+                        .into_iter()
+                        .map(|(id, pick, tables)| {
+                            let table =
+                                |t: Option<u32>| t.and_then(|t| pick.tables.get(t as usize));
+                            let looks = tables
+                                .into_iter()
+                                .map(|t| styling::style_features(conditions.as_deref(), table(t)))
+                                .collect();
+                            (id, looks)
+                        })
+                        .collect()
+                }))
+                .unwrap_or_default();
                 let _ = tx.send(Restyled {
                     layer,
                     generation,
@@ -733,7 +757,8 @@ fn layer_look(slot: &crate::scene::store::LayerSlot) -> LayerLook {
         opacity: slot.reference.opacity,
         point_px: size
             .filter(|s| s.is_finite())
-            .unwrap_or(crate::render::point_cloud::DEFAULT_POINT_PX),
+            .unwrap_or(crate::render::point_cloud::DEFAULT_POINT_PX)
+            .clamp(1.0, crate::render::point_cloud::MAX_POINT_PX),
     }
 }
 

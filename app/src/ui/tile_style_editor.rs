@@ -170,7 +170,9 @@ pub fn show(ui: &mut egui::Ui, l: Lang, slot: &LayerSlot, properties: &[String])
     if let Err(e) = &checked {
         ui.colored_label(egui::Color32::from_rgb(230, 90, 70), e.to_string());
     }
-    let changed = new != *style;
+    // Against the style as the draft writes it (colours in lower case,
+    // conditions trimmed): opening the editor changes nothing.
+    let changed = new != Draft::of(style).style();
     let apply = ui
         .add_enabled(
             changed && checked.is_ok(),

@@ -81,20 +81,17 @@ pub fn show(ui: &mut egui::Ui, l: Lang, slot: &LayerSlot, ground: &Ground) -> Op
                 );
                 ui.end_row();
             }
+            // No ranges: a DragValue would clamp the document's own values
+            // (Apply refuses a scale of 0 or less).
             ui.label(l.t("place.heading"));
             ui.add(
                 egui::DragValue::new(&mut p.heading_deg)
                     .speed(0.5)
-                    .range(-360.0..=360.0)
                     .suffix("°"),
             );
             ui.end_row();
             ui.label(l.t("place.scale"));
-            ui.add(
-                egui::DragValue::new(&mut p.scale)
-                    .speed(0.01)
-                    .range(0.01..=100.0),
-            );
+            ui.add(egui::DragValue::new(&mut p.scale).speed(0.01));
             ui.end_row();
         });
     let mut send = None;

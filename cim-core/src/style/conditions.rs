@@ -147,9 +147,14 @@ impl ConditionalStyle {
 
     /// The look of each feature of `table` (one per row), then one more:
     /// the look of a feature without properties (no table, an id past the
-    /// rows, a vertex of no feature), evaluated on nulls.
+    /// rows, a vertex of no feature), evaluated on nulls. Rows past every
+    /// column have no properties either: they are left to that last look,
+    /// so a table claiming billions of rows costs what its columns hold.
     pub fn looks(&self, table: Option<&PropertyTable>) -> Vec<FeatureLook> {
-        let rows = table.map_or(0, |t| t.count);
+        let rows = table.map_or(0, |t| {
+            let longest = t.columns.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
+            t.count.min(longest)
+        });
         if self.is_uniform() {
             let look = FeatureLook {
                 rgba: self.default,
@@ -318,6 +323,19 @@ mod tests {
             e.to_string(),
             "condition 1: colour `red` is not #rrggbb or #rrggbbaa"
         );
+    }
+
+    /// A table that claims more rows than its columns hold (a hostile
+    /// `BATCH_LENGTH`) costs what the columns hold: the rest take the last
+    /// look, as features without properties.
+    #[test]
+    fn claimed_rows_past_the_columns_cost_nothing() {
+        let style = ConditionalStyle::new(Some("Height > 5"), &[], [255; 4]).unwrap();
+        let mut t = table();
+        t.count = usize::MAX;
+        assert_eq!(style.looks(Some(&t)).len(), 5);
+        t.columns.clear();
+        assert_eq!(style.looks(Some(&t)).len(), 1);
     }
 
     /// Rows shorter than the table (a ragged batch table) read as null.

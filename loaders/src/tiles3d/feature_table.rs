@@ -131,8 +131,18 @@ pub fn global_count(
     bin: &[u8],
     key: &str,
 ) -> Result<Option<usize>, String> {
-    Ok(global_f64s(ft, bin, key, 1)?.map(|v| v[0].max(0.0) as usize))
+    let Some(n) = global_f64s(ft, bin, key, 1)?.map(|v| v[0]) else {
+        return Ok(None);
+    };
+    // Feature ids are u32; a count the content cannot name is a lie.
+    if !(0.0..=MAX_COUNT as f64).contains(&n) {
+        return Err(format!("{key} {n} is not a count up to {MAX_COUNT}"));
+    }
+    Ok(Some(n as usize))
 }
+
+/// Largest feature, point or instance count a content may declare.
+pub const MAX_COUNT: usize = u32::MAX as usize - 2;
 
 /// Component sizes of the feature/batch table component types.
 fn component_size(t: &str) -> Option<usize> {

@@ -93,6 +93,9 @@ pub fn read(bytes: &[u8], ctx: &ContentContext) -> Result<TileContent, String> {
         other => return Err(format!("gltfFormat {other:?} (0 or 1 expected)")),
     };
     let mut content = gltf_content::read(body, ctx).map_err(|e| format!("its glTF: {e}"))?;
+    // The batch table is the instances'; the model's own `_BATCHID`s name
+    // none of it.
+    content.no_batch_table();
     let rtc_m = DMat4::from_translation(rtc);
     // Each instance is a feature: its BATCH_ID, else its index.
     let ids: Vec<u32> = match ft::per_feature(j, bin, "BATCH_ID", n, "UNSIGNED_SHORT", 1)? {

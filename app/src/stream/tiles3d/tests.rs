@@ -291,8 +291,16 @@ fn first_part(app: &App, id: u64, tile: TileId) -> (Vec<u8>, AlphaMode, Entity) 
 /// told meanwhile.
 fn restyle(app: &mut App, edit: impl FnOnce(&mut cim_core::scene::Style)) -> Vec<String> {
     let mut store = app.world_mut().resource_mut::<SceneStore>();
-    edit(&mut store.layers[0].reference.style);
-    store.layers[0].style_tick += 1;
+    let mut style = store.layers[0].reference.style.clone();
+    edit(&mut style);
+    // The store's own command (a tileset's restyle keeps its tiles).
+    let layer = store.layers[0].id;
+    store
+        .apply(StoreCommand::SetStyle {
+            layer,
+            style: Box::new(style),
+        })
+        .unwrap();
     let mut told = Vec::new();
     let started = Instant::now();
     loop {
