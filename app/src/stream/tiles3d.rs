@@ -42,7 +42,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::time::Instant;
-use styling::{LayerLook, MaterialSpec, Materials, Part, Styled};
+use styling::{LayerLook, MaterialSpec, Materials, Part, Styled, TableLooks};
 
 /// Largest screen-space error of drawn tiles, pixels (CesiumJS's default
 /// `maximumScreenSpaceError`).
@@ -91,6 +91,8 @@ impl Drop for LayerStream {
 /// `Mesh3d`) only while the plan says, and its geometry for picking.
 struct Resident {
     parts: Vec<Part>,
+    /// The looks of the features of each of its tables its meshes use.
+    looks: Vec<TableLooks>,
     drawn: bool,
     pick: Option<Arc<Pickable>>,
 }
@@ -119,10 +121,14 @@ impl Resident {
         m: &mut Materials,
     ) {
         let tables = self.pick.as_ref().map_or(&[][..], |p| p.tables.as_slice());
-        for part in &mut self.parts {
-            let table = part.table.and_then(|t| tables.get(t as usize));
-            m.restyle(part, styling::style_features(conditions, table), look);
-        }
+        let new = self
+            .looks
+            .iter()
+            .map(|l| {
+                styling::style_features(conditions, l.table.and_then(|t| tables.get(t as usize)))
+            })
+            .collect();
+        m.restyle(&mut self.looks, new, &self.parts, look);
     }
 }
 
@@ -142,6 +148,8 @@ struct Arrived {
 struct Prepared {
     anchor: DVec3,
     meshes: Vec<PreparedMesh>,
+    /// The looks of each table the meshes' features are in (each once).
+    looks: Vec<(Option<u32>, Styled)>,
     pick: Arc<Pickable>,
     bytes: usize,
     vertices: usize,
@@ -150,18 +158,16 @@ struct Prepared {
 struct PreparedMesh {
     mesh: Mesh,
     material: MaterialSpec,
-    /// Its features' table (first feature id set).
-    table: Option<u32>,
-    styled: Styled,
+    /// Its features' looks: an index into [`Prepared::looks`].
+    looks: usize,
 }
 
 impl PreparedMesh {
-    /// What it takes on the GPU: vertices, indices, texture, style buffer.
+    /// What it takes on the GPU: vertices, indices, texture.
     fn gpu_bytes(&self) -> usize {
         self.mesh.get_vertex_buffer_size()
             + self.mesh.indices().map_or(0, |i| i.len() * 4)
             + self.material.texture.as_ref().map_or(0, |t| t.rgba.len())
-            + self.styled.records.len()
     }
 }
 
@@ -252,12 +258,13 @@ impl TilesetStreams {
                 let reach = best.as_ref().map_or(max_t, |b| b.3.t);
                 // Features the style hides are seen through.
                 let shown = |mesh: usize, vertex: u32| {
-                    let Some(part) = r.parts.get(mesh).filter(|p| p.styled.hides) else {
+                    let looks = r.parts.get(mesh).and_then(|p| r.looks.get(p.looks));
+                    let Some(styled) = looks.map(|l| &l.styled).filter(|s| s.hides) else {
                         return true;
                     };
                     let ids = pick.meshes.get(mesh).and_then(|m| m.features.first());
                     let id = ids.and_then(|f| f.ids.get(vertex as usize).copied());
-                    !part.styled.hides_feature(id.unwrap_or(NO_FEATURE))
+                    !styled.hides_feature(id.unwrap_or(NO_FEATURE))
                 };
                 if let Some(hit) = pick.pick_where(ray, reach, point_tolerance, shown) {
                     best = Some((layer, tile, pick, hit));
@@ -457,26 +464,35 @@ fn prepare(
     tiles.edits.apply(&mut placed);
     let pick = Arc::new(Pickable::of(&placed));
     let tables = &placed.tables;
+    let mut looks: Vec<(Option<u32>, Styled)> = Vec::new();
     let meshes: Vec<PreparedMesh> = placed
         .meshes
         .into_iter()
         .map(|m| {
             let table = m.features.first().and_then(|f| f.table);
-            let styled =
-                styling::style_features(conditions, table.and_then(|t| tables.get(t as usize)));
+            let at = looks
+                .iter()
+                .position(|(t, _)| *t == table)
+                .unwrap_or_else(|| {
+                    let of = table.and_then(|t| tables.get(t as usize));
+                    looks.push((table, styling::style_features(conditions, of)));
+                    looks.len() - 1
+                });
             let (mesh, material) = to_bevy(m);
             PreparedMesh {
                 mesh,
                 material,
-                table,
-                styled,
+                looks: at,
             }
         })
         .collect();
+    let records: usize = looks.iter().map(|(_, s)| s.records.len()).sum();
     Ok(Prepared {
         anchor: placed.anchor,
-        // The GPU's copy (point clouds: four vertices a point) and picking's.
-        bytes: meshes.iter().map(PreparedMesh::gpu_bytes).sum::<usize>() + pick.bytes(),
+        // The GPU's copy (point clouds: four vertices a point; style
+        // buffers) and picking's.
+        bytes: meshes.iter().map(PreparedMesh::gpu_bytes).sum::<usize>() + records + pick.bytes(),
+        looks,
         vertices: meshes.iter().map(|m| m.mesh.count_vertices()).sum(),
         pick,
         meshes,
@@ -596,9 +612,17 @@ impl LayerStream {
                     if !self.streamer.loaded(a.tile, p.bytes) {
                         continue;
                     }
+                    let looks: Vec<TableLooks> = p
+                        .looks
+                        .into_iter()
+                        .map(|(table, styled)| materials.table_looks(table, styled))
+                        .collect();
                     let mut parts = Vec::new();
                     for m in p.meshes {
-                        let (material, buffer) = materials.add(&m.material, &m.styled, self.look);
+                        let Some(of) = looks.get(m.looks) else {
+                            continue;
+                        };
+                        let material = materials.add(&m.material, of, self.look);
                         let mut entity = commands.spawn((
                             MeshStats::of(&m.mesh),
                             Transform::default(),
@@ -612,15 +636,14 @@ impl LayerStream {
                             entity,
                             mesh: meshes.add(m.mesh),
                             material,
-                            buffer,
-                            table: m.table,
+                            looks: m.looks,
                             alpha: m.material.alpha,
                             base_alpha: m.material.base_color[3],
-                            styled: m.styled,
                         });
                     }
                     let mut resident = Resident {
                         parts,
+                        looks,
                         drawn: false,
                         pick: Some(p.pick),
                     };
@@ -649,8 +672,12 @@ impl LayerStream {
     ) {
         if look != self.look {
             self.look = look;
-            for part in self.resident.values().flat_map(|r| &r.parts) {
-                materials.set_look(part, look);
+            for r in self.resident.values() {
+                for part in &r.parts {
+                    if let Some(l) = r.looks.get(part.looks) {
+                        materials.set_look(part, &l.styled, look);
+                    }
+                }
             }
         }
         let Some(s) = styled.filter(|s| s.style_tick != self.style_tick) else {
@@ -665,7 +692,7 @@ impl LayerStream {
                 Some((
                     *id,
                     r.pick.clone()?,
-                    r.parts.iter().map(|p| p.table).collect(),
+                    r.looks.iter().map(|l| l.table).collect(),
                 ))
             })
             .collect();
@@ -716,12 +743,10 @@ impl LayerStream {
             let Some(resident) = self.resident.get_mut(&tile) else {
                 continue;
             };
-            if resident.parts.len() != looks.len() {
+            if resident.looks.len() != looks.len() {
                 continue;
             }
-            for (part, styled) in resident.parts.iter_mut().zip(looks) {
-                materials.restyle(part, styled, self.look);
-            }
+            materials.restyle(&mut resident.looks, looks, &resident.parts, self.look);
         }
     }
 
@@ -943,6 +968,7 @@ fn update_tilesets(
                     tile,
                     Resident {
                         parts: Vec::new(),
+                        looks: Vec::new(),
                         drawn: false,
                         pick: None,
                     },

@@ -129,19 +129,26 @@ impl PartMaterial {
     }
 }
 
+/// The looks of the features of one of a tile's tables (an index into
+/// its tables; `None`: meshes without feature ids), in one style buffer
+/// that every mesh whose features are in that table shares — an i3dm's
+/// instances, a b3dm's primitives.
+pub(super) struct TableLooks {
+    pub table: Option<u32>,
+    pub buffer: Handle<ShaderBuffer>,
+    pub styled: Styled,
+}
+
 /// One drawn mesh of a resident tile.
 pub(super) struct Part {
     pub entity: Entity,
     pub mesh: Handle<Mesh>,
     pub material: PartMaterial,
-    pub buffer: Handle<ShaderBuffer>,
-    /// The table of the mesh's features (first feature id set), an index
-    /// into the tile's tables.
-    pub table: Option<u32>,
+    /// Its features' looks: an index into the tile's [`TableLooks`].
+    pub looks: usize,
     /// The content material's alpha, and its colour's.
     pub alpha: Alpha,
     pub base_alpha: f32,
-    pub styled: Styled,
 }
 
 /// The materials of tilesets: for each new mesh, its material and style
@@ -155,52 +162,76 @@ pub(super) struct Materials<'w> {
 }
 
 impl Materials<'_> {
-    /// The material and buffer of a new mesh.
-    pub fn add(
-        &mut self,
-        spec: &MaterialSpec,
-        styled: &Styled,
-        look: LayerLook,
-    ) -> (PartMaterial, Handle<ShaderBuffer>) {
+    /// A tile's looks of one table, in a new style buffer.
+    pub fn table_looks(&mut self, table: Option<u32>, styled: Styled) -> TableLooks {
         let buffer = self.buffers.add(ShaderBuffer::new(
             &styled.records,
             RenderAssetUsages::default(),
         ));
+        TableLooks {
+            table,
+            buffer,
+            styled,
+        }
+    }
+
+    /// The material of a new mesh whose features' looks are `looks`.
+    pub fn add(
+        &mut self,
+        spec: &MaterialSpec,
+        looks: &TableLooks,
+        look: LayerLook,
+    ) -> PartMaterial {
+        let (buffer, styled) = (looks.buffer.clone(), &looks.styled);
         let alpha = spec.base_color[3] * look.opacity;
         if spec.points {
-            let mut m = PointCloudMaterial::new(buffer.clone(), spec.base_color, look.point_px);
+            let mut m = PointCloudMaterial::new(buffer, spec.base_color, look.point_px);
             m.params.y = look.opacity;
             m.translucent = styled.translucent;
-            return (PartMaterial::Points(self.points.add(m)), buffer);
+            return PartMaterial::Points(self.points.add(m));
         }
         let mut base = base_material(spec, &mut self.images);
         base.base_color.set_alpha(alpha);
         base.alpha_mode = alpha_mode(spec.alpha, alpha, styled);
         let material = self.surfaces.add(FeatureMaterial {
             base,
-            extension: FeatureStyle::for_tiles(buffer.clone(), spec.feature_index),
+            extension: FeatureStyle::for_tiles(buffer, spec.feature_index),
         });
-        (PartMaterial::Surface(material), buffer)
+        PartMaterial::Surface(material)
     }
 
-    /// Gives `part` new looks (a restyle) and the layer's look.
-    pub fn restyle(&mut self, part: &mut Part, styled: Styled, look: LayerLook) {
-        if part.styled.records != styled.records
-            && let Some(mut b) = self.buffers.get_mut(&part.buffer)
-        {
-            b.data = Some(styled.records.clone());
+    /// Gives a tile new looks (a restyle, one per table of `looks`) and
+    /// its meshes the layer's look.
+    pub fn restyle(
+        &mut self,
+        looks: &mut [TableLooks],
+        new: Vec<Styled>,
+        parts: &[Part],
+        look: LayerLook,
+    ) {
+        for (l, styled) in looks.iter_mut().zip(new) {
+            if l.styled.records != styled.records
+                && let Some(mut b) = self.buffers.get_mut(&l.buffer)
+            {
+                b.data = Some(styled.records.clone());
+            }
+            l.styled = styled;
         }
-        part.styled = styled;
-        self.set_look(part, look);
+        for part in parts {
+            if let Some(l) = looks.get(part.looks) {
+                self.set_look(part, &l.styled, look);
+            }
+        }
     }
 
-    /// Draws `part` with the layer's look (touching its material only if
-    /// that changes anything: a touched material is prepared again).
-    pub fn set_look(&mut self, part: &Part, look: LayerLook) {
+    /// Draws `part`, whose features look `styled`, with the layer's look
+    /// (touching its material only if that changes anything: a touched
+    /// material is prepared again).
+    pub fn set_look(&mut self, part: &Part, styled: &Styled, look: LayerLook) {
         let alpha = part.base_alpha * look.opacity;
         match &part.material {
             PartMaterial::Surface(h) => {
-                let mode = alpha_mode(part.alpha, alpha, &part.styled);
+                let mode = alpha_mode(part.alpha, alpha, styled);
                 let same = self.surfaces.get(h).is_none_or(|m| {
                     m.base.alpha_mode == mode && (m.base.base_color.alpha() - alpha).abs() < 1e-4
                 });
@@ -216,7 +247,7 @@ impl Materials<'_> {
                     0.0,
                     0.0,
                 );
-                let translucent = part.styled.translucent;
+                let translucent = styled.translucent;
                 let same = self
                     .points
                     .get(h)

@@ -275,9 +275,11 @@ fn a_ray_picks_a_drawn_feature_and_its_properties() {
 
 /// The style buffer and material of tile `tile`'s first mesh.
 fn first_part(app: &App, id: u64, tile: TileId) -> (Vec<u8>, AlphaMode, Entity) {
-    let part = &app.world().resource::<TilesetStreams>().layers[&id].resident[&tile].parts[0];
+    let resident = &app.world().resource::<TilesetStreams>().layers[&id].resident[&tile];
+    let part = &resident.parts[0];
     let buffers = app.world().resource::<Assets<ShaderBuffer>>();
-    let records = buffers.get(&part.buffer).unwrap().data.clone().unwrap();
+    let buffer = &resident.looks[part.looks].buffer;
+    let records = buffers.get(buffer).unwrap().data.clone().unwrap();
     let materials = app.world().resource::<Assets<FeatureMaterial>>();
     let styling::PartMaterial::Surface(material) = &part.material else {
         panic!("a surface")
@@ -470,4 +472,19 @@ fn cancelled_reads_read_nothing() {
         .layers
         .remove(&id);
     assert!(flag.load(Ordering::Relaxed));
+}
+
+/// The instances of an i3dm (each placed as a mesh of its own) share one
+/// style buffer: a tile's features are styled once per table, not once
+/// per mesh.
+#[test]
+fn the_meshes_of_a_tile_share_their_table_looks() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, id) = tiles_app_of(dir.path(), "i3dm/seed-instances");
+    run_until_settled(&mut app);
+    let streams = app.world().resource::<TilesetStreams>();
+    let resident = &streams.layers[&id].resident[&0];
+    assert!(resident.parts.len() > 1, "{} meshes", resident.parts.len());
+    assert_eq!(resident.looks.len(), 1);
+    assert!(resident.parts.iter().all(|p| p.looks == 0));
 }
