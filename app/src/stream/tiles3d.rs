@@ -937,7 +937,7 @@ fn update_tilesets(
             store_commands.write(StoreCommand::Notify(Notice {
                 error: true,
                 text: format!(
-                    "layer `{}`: a tile cannot be read; its parent is shown there (retried): {e}",
+                    "layer `{}`: a tile cannot be read (retried meanwhile); its parent is shown there when it has content of its own: {e}",
                     slot.reference.name
                 ),
             }));
