@@ -11,38 +11,31 @@
 //! told once and retried with backoff; its parent stands in meanwhile.
 
 use crate::headless::frame_stats::{FrameStats, MeshStats, Stage, StageTimer};
-use crate::render::feature_style::FeatureIndex;
 use crate::render::layers::{LayerEntity, LayerMaterials};
 use crate::scene::origin::GeoAnchor;
 use crate::scene::store::{Notice, SceneStore, SlotState, StoreCommand};
 use crate::stream::budget::StreamBudget;
 use crate::stream::drawn::{Drawable, draw_exactly};
 use crate::stream::uploads::{TellOnce, Uploads};
-use bevy::asset::RenderAssetUsages;
-use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use bevy::tasks::AsyncComputeTaskPool;
 use cim_core::lod::LodTree;
 use cim_core::lod::drape::distance_to_bbox;
-use cim_core::lod::pick_content::{ContentHit, HitFeature, Pickable};
-use cim_core::lod::place_content::{PlacedContent, PlacedMesh};
+use cim_core::lod::pick_content::Pickable;
 use cim_core::lod::stream::{StreamPlan, Streamer};
 use cim_core::lod::tile_source::{PlacedTiles, TileLayer};
 use cim_core::lod::tileset::{Refine, TileId};
-use cim_core::model::attr::AttrValue;
 use cim_core::model::layer::LayerKind;
-use cim_core::model::tile_content::NO_FEATURE;
-use cim_core::query::pick::Ray;
-use cim_core::scene::georef::RenderFrame;
 use cim_core::style::conditions::ConditionalStyle;
-use glam::DVec3;
+pub use pick::{FeatureHit, TileHit};
+use read::{Arrived, Cancel, ReadFor, spawn_read};
 use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::Sender;
 use std::time::Instant;
-use styling::{LayerLook, MaterialSpec, Materials, Part, Styled, TableLooks};
+use styling::{LayerLook, Materials, Part, Styled, TableLooks};
 
 /// Largest screen-space error of drawn tiles, pixels (CesiumJS's default
 /// `maximumScreenSpaceError`).
@@ -132,65 +125,6 @@ impl Resident {
     }
 }
 
-/// A tile's content made ready on the task pool.
-struct Arrived {
-    layer: u64,
-    generation: u64,
-    /// The `style_tick` of the conditions its looks were made with.
-    style_tick: u64,
-    tile: TileId,
-    /// Which read of the tile it is (its cancel flag): a read the plan
-    /// cancelled that finished anyway is told from the tile's next one.
-    read: Cancel,
-    content: Result<Prepared, String>,
-}
-
-struct Prepared {
-    anchor: DVec3,
-    meshes: Vec<PreparedMesh>,
-    /// The looks of each table the meshes' features are in (each once).
-    looks: Vec<(Option<u32>, Styled)>,
-    pick: Arc<Pickable>,
-    bytes: usize,
-    vertices: usize,
-}
-
-struct PreparedMesh {
-    mesh: Mesh,
-    material: MaterialSpec,
-    /// Its features' looks: an index into [`Prepared::looks`].
-    looks: usize,
-}
-
-impl PreparedMesh {
-    /// What it takes on the GPU: vertices, indices, texture.
-    fn gpu_bytes(&self) -> usize {
-        self.mesh.get_vertex_buffer_size()
-            + self.mesh.indices().map_or(0, |i| i.len() * 4)
-            + self.material.texture.as_ref().map_or(0, |t| t.rgba.len())
-    }
-}
-
-/// Where a ray meets a drawn tile.
-#[derive(Clone, Debug)]
-pub struct TileHit {
-    pub layer: u64,
-    pub tile: TileId,
-    pub t: f64,
-    pub point: DVec3,
-    /// The features hit, one per feature id set, with their properties.
-    pub features: Vec<FeatureHit>,
-}
-
-/// A feature hit and its properties.
-#[derive(Clone, Debug, PartialEq)]
-pub struct FeatureHit {
-    pub feature: HitFeature,
-    /// Its property table's name (and class).
-    pub table: Option<String>,
-    pub properties: Vec<(String, AttrValue)>,
-}
-
 /// New looks for a layer's resident meshes, worked out on the task pool
 /// after a restyle: per tile, one per part.
 struct Restyled {
@@ -232,130 +166,6 @@ impl TilesetStreams {
             })
     }
 
-    /// The nearest drawn tile content a ray meets before `max_t`, in a
-    /// visible layer; points are hit within `point_tolerance` × distance
-    /// (about six pixels' worth; more for points drawn larger).
-    pub fn pick(
-        &self,
-        store: &SceneStore,
-        ray: &Ray,
-        max_t: f64,
-        point_tolerance: f64,
-    ) -> Option<TileHit> {
-        let mut best: Option<(u64, TileId, &Pickable, ContentHit)> = None;
-        for (&layer, stream) in &self.layers {
-            if !store.slot(layer).is_some_and(|s| s.reference.visible) {
-                continue;
-            }
-            // Larger points are hit further off (the tolerance is about
-            // six pixels: the radius of points drawn up to 6 px, plus 3).
-            let radius_px = f64::from(stream.look.point_px) / 2.0 + 3.0;
-            let point_tolerance = point_tolerance * (radius_px / 6.0).max(1.0);
-            for (&tile, r) in &stream.resident {
-                let (true, Some(pick)) = (r.drawn, r.pick.as_deref()) else {
-                    continue;
-                };
-                let reach = best.as_ref().map_or(max_t, |b| b.3.t);
-                // Features the style hides are seen through.
-                let shown = |mesh: usize, vertex: u32| {
-                    let looks = r.parts.get(mesh).and_then(|p| r.looks.get(p.looks));
-                    let Some(styled) = looks.map(|l| &l.styled).filter(|s| s.hides) else {
-                        return true;
-                    };
-                    let ids = pick.meshes.get(mesh).and_then(|m| m.features.first());
-                    let id = ids.and_then(|f| f.ids.get(vertex as usize).copied());
-                    !styled.hides_feature(id.unwrap_or(NO_FEATURE))
-                };
-                if let Some(hit) = pick.pick_where(ray, reach, point_tolerance, shown) {
-                    best = Some((layer, tile, pick, hit));
-                }
-            }
-        }
-        let (layer, tile, pick, hit) = best?;
-        let features = pick
-            .features_of(&hit)
-            .into_iter()
-            .map(|feature| {
-                let table = feature.table.and_then(|t| pick.tables.get(t as usize));
-                FeatureHit {
-                    table: table.map(|t| match &t.class {
-                        Some(c) => format!("{} ({c})", t.name),
-                        None => t.name.clone(),
-                    }),
-                    properties: table.map_or_else(Vec::new, |t| {
-                        t.row(feature.id as usize)
-                            .into_iter()
-                            .map(|(k, v)| (k.to_string(), v.clone()))
-                            .collect()
-                    }),
-                    feature,
-                }
-            })
-            .collect();
-        Some(TileHit {
-            layer,
-            tile,
-            t: hit.t,
-            point: hit.point,
-            features,
-        })
-    }
-
-    /// The triangles of feature `feature` (first feature id set) of a
-    /// resident tile, as a mesh around the returned anchor: what a
-    /// highlight draws.
-    pub fn feature_mesh(&self, layer: u64, tile: TileId, feature: u32) -> Option<(Mesh, DVec3)> {
-        let resident = self.layers.get(&layer)?.resident.get(&tile)?;
-        if !resident.drawn {
-            return None;
-        }
-        let pick = resident.pick.as_ref()?;
-        let mut positions = Vec::new();
-        let mut indices = Vec::new();
-        for m in pick.meshes.iter().filter(|m| !m.points) {
-            let Some(set) = m.features.first() else {
-                continue;
-            };
-            for tri in m.indices.chunks_exact(3) {
-                if set.ids.get(tri[0] as usize) != Some(&feature) {
-                    continue;
-                }
-                let corners = tri.iter().filter_map(|&i| m.positions.get(i as usize));
-                let corners: Vec<[f32; 3]> = corners.map(RenderFrame::offset_to_render).collect();
-                if corners.len() == 3 {
-                    indices.extend(positions.len() as u32..positions.len() as u32 + 3);
-                    positions.extend(corners);
-                }
-            }
-        }
-        if indices.is_empty() {
-            return None;
-        }
-        let mesh = Mesh::new(
-            PrimitiveTopology::TriangleList,
-            RenderAssetUsages::RENDER_WORLD,
-        )
-        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
-        .with_inserted_indices(Indices::U32(indices));
-        Some((mesh, pick.anchor))
-    }
-
-    /// The names of the properties a tileset's resident features have
-    /// (sorted, each once): what its style's conditions can look at.
-    pub fn property_names(&self, layer: u64) -> Vec<String> {
-        let Some(stream) = self.layers.get(&layer) else {
-            return Vec::new();
-        };
-        let names: std::collections::BTreeSet<&str> = stream
-            .resident
-            .values()
-            .filter_map(|r| r.pick.as_deref())
-            .flat_map(|p| &p.tables)
-            .flat_map(|t| t.columns.iter().map(|(n, _)| n.as_str()))
-            .collect();
-        names.into_iter().map(str::to_owned).collect()
-    }
-
     /// Moves whenever the drawn tiles change.
     pub fn revision(&self) -> u64 {
         self.revision
@@ -393,181 +203,6 @@ impl Plugin for Tiles3dPlugin {
                 update_tilesets.after(crate::render::layer_meshing::start_builds),
             );
     }
-}
-
-/// What a read is for: the layer, the spawn of it, and the style its
-/// meshes are to be drawn in.
-struct ReadFor {
-    layer: u64,
-    generation: u64,
-    style_tick: u64,
-    conditions: Option<Arc<ConditionalStyle>>,
-}
-
-/// Set when the streamer no longer wants a read (the view moved on): a
-/// read still queued is skipped, one under way stops before its next
-/// content and before meshing, and nothing is sent.
-type Cancel = Arc<AtomicBool>;
-
-/// Reads tile `tile`'s contents, places them and makes their meshes and
-/// style records, on the task pool; a panic is sent as a failure.
-fn spawn_read(tx: Sender<Arrived>, to: ReadFor, tiles: TileLayer, tile: TileId, cancel: Cancel) {
-    AsyncComputeTaskPool::get()
-        .spawn(async move {
-            let content = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                prepare(&tiles, tile, to.conditions.as_deref(), &cancel)
-            }))
-            .unwrap_or_else(|_| Err(format!("tile {tile}: reading failed")));
-            if cancel.load(Ordering::Relaxed) {
-                return;
-            }
-            let _ = tx.send(Arrived {
-                layer: to.layer,
-                generation: to.generation,
-                style_tick: to.style_tick,
-                tile,
-                read: cancel,
-                content,
-            });
-        })
-        .detach();
-}
-
-fn prepare(
-    tiles: &TileLayer,
-    tile: TileId,
-    conditions: Option<&ConditionalStyle>,
-    cancel: &AtomicBool,
-) -> Result<Prepared, String> {
-    // What the caller drops unsent.
-    let stop = || {
-        cancel
-            .load(Ordering::Relaxed)
-            .then(|| "the view moved on".to_owned())
-    };
-    let placement = tiles
-        .placement
-        .as_ref()
-        .ok_or("the tileset is not placed")?;
-    let tree = tiles.source.tree();
-    let contents = tree
-        .tile(tile)
-        .contents
-        .iter()
-        .map(|c| stop().map_or_else(|| tiles.source.read(c), Err))
-        .collect::<Result<Vec<_>, _>>()?;
-    if let Some(e) = stop() {
-        return Err(e);
-    }
-    let mut placed: PlacedContent =
-        cim_core::lod::place_content::place(tree, placement, tile, contents)?;
-    tiles.edits.apply(&mut placed);
-    let pick = Arc::new(Pickable::of(&placed));
-    let tables = &placed.tables;
-    let mut looks: Vec<(Option<u32>, Styled)> = Vec::new();
-    let meshes: Vec<PreparedMesh> = placed
-        .meshes
-        .into_iter()
-        .map(|m| {
-            let table = m.features.first().and_then(|f| f.table);
-            let at = looks
-                .iter()
-                .position(|(t, _)| *t == table)
-                .unwrap_or_else(|| {
-                    let of = table.and_then(|t| tables.get(t as usize));
-                    looks.push((table, styling::style_features(conditions, of)));
-                    looks.len() - 1
-                });
-            let (mesh, material) = to_bevy(m);
-            PreparedMesh {
-                mesh,
-                material,
-                looks: at,
-            }
-        })
-        .collect();
-    let records: usize = looks.iter().map(|(_, s)| s.records.len()).sum();
-    Ok(Prepared {
-        anchor: placed.anchor,
-        // The GPU's copy (point clouds: four vertices a point; style
-        // buffers) and picking's.
-        bytes: meshes.iter().map(PreparedMesh::gpu_bytes).sum::<usize>() + records + pick.bytes(),
-        looks,
-        vertices: meshes.iter().map(|m| m.mesh.count_vertices()).sum(),
-        pick,
-        meshes,
-    })
-}
-
-/// A placed mesh as a Bevy mesh (scene axes → render axes, feature ids in
-/// a UV set) and its material.
-fn to_bevy(m: PlacedMesh) -> (Mesh, MaterialSpec) {
-    let axes = RenderFrame::offset_to_render;
-    let ids = m.features.first().map(|f| f.ids.as_slice());
-    let mut spec = MaterialSpec {
-        base_color: m.material.base_color,
-        texture: m.material.texture,
-        unlit: m.material.unlit,
-        double_sided: m.material.double_sided,
-        alpha: m.material.alpha,
-        feature_index: FeatureIndex::None,
-        points: m.points,
-    };
-    if m.points {
-        let positions: Vec<[f32; 3]> = m.positions.iter().map(axes).collect();
-        let mesh =
-            crate::render::point_cloud::point_mesh(&positions, &m.colors, ids.unwrap_or(&[]));
-        return (mesh, spec);
-    }
-    let mut mesh = Mesh::new(
-        PrimitiveTopology::TriangleList,
-        RenderAssetUsages::RENDER_WORLD,
-    )
-    .with_inserted_attribute(
-        Mesh::ATTRIBUTE_POSITION,
-        m.positions.iter().map(axes).collect::<Vec<_>>(),
-    );
-    if !m.normals.is_empty() {
-        mesh.insert_attribute(
-            Mesh::ATTRIBUTE_NORMAL,
-            m.normals.iter().map(axes).collect::<Vec<_>>(),
-        );
-    }
-    let textured = !m.uvs.is_empty() && spec.texture.is_some();
-    if textured {
-        mesh.insert_attribute(Mesh::ATTRIBUTE_UV_0, m.uvs);
-    } else {
-        // A texture without coordinates cannot be drawn (and the first UV
-        // set may carry feature ids).
-        spec.texture = None;
-    }
-    // Bevy's PBR shader wants the first UV set whenever the second is
-    // there: feature ids take the first unless a texture has it.
-    spec.feature_index = match styling::feature_uvs(ids) {
-        None => FeatureIndex::None,
-        Some(uvs) if textured => {
-            mesh.insert_attribute(Mesh::ATTRIBUTE_UV_1, uvs);
-            FeatureIndex::SecondUv
-        }
-        Some(uvs) => {
-            mesh.insert_attribute(Mesh::ATTRIBUTE_UV_0, uvs);
-            FeatureIndex::FirstUv
-        }
-    };
-    if !m.colors.is_empty() {
-        let linear: Vec<[f32; 4]> = m
-            .colors
-            .iter()
-            .map(|c| {
-                Color::srgba_u8(c[0], c[1], c[2], c[3])
-                    .to_linear()
-                    .to_f32_array()
-            })
-            .collect();
-        mesh.insert_attribute(Mesh::ATTRIBUTE_COLOR, linear);
-    }
-    mesh.insert_indices(Indices::U32(m.indices));
-    (mesh, spec)
 }
 
 /// What a layer's tiles are spawned with.
@@ -999,6 +634,8 @@ fn update_tilesets(
     });
 }
 
+mod pick;
+mod read;
 mod styling;
 #[cfg(test)]
 mod tests;

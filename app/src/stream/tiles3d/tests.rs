@@ -3,11 +3,16 @@
 //! while its parent stands in, children replace their parent once all are
 //! in, and a respawned layer redraws its tiles without stale entities.
 
+use super::read::prepare;
 use super::*;
 use crate::render::feature_style::FeatureMaterial;
 use crate::render::point_cloud::PointCloudMaterial;
 use crate::view::camera::{CameraRig, Pose};
 use bevy::render::storage::ShaderBuffer;
+use cim_core::model::attr::AttrValue;
+use cim_core::query::pick::Ray;
+use glam::DVec3;
+use std::sync::atomic::AtomicBool;
 
 /// A local tileset: a root (REPLACE, content) over four children, one of
 /// whose content is missing. The contents are a fuzz seed (`kind/name`,
