@@ -114,13 +114,7 @@ impl Resident {
         m: &mut Materials,
     ) {
         let tables = self.pick.as_ref().map_or(&[][..], |p| p.tables.as_slice());
-        let new = self
-            .looks
-            .iter()
-            .map(|l| {
-                styling::style_features(conditions, l.table.and_then(|t| tables.get(t as usize)))
-            })
-            .collect();
+        let new = styling::style_tables(conditions, tables, self.looks.iter().map(|l| l.table));
         m.restyle(&mut self.looks, new, &self.parts, look);
     }
 }
@@ -345,14 +339,9 @@ impl LayerStream {
                 let tiles = std::panic::catch_unwind(AssertUnwindSafe(|| {
                     tiles
                         .into_iter()
-                        .map(|(id, pick, tables)| {
-                            let table =
-                                |t: Option<u32>| t.and_then(|t| pick.tables.get(t as usize));
-                            let looks = tables
-                                .into_iter()
-                                .map(|t| styling::style_features(conditions.as_deref(), table(t)))
-                                .collect();
-                            (id, looks)
+                        .map(|(id, pick, which)| {
+                            let c = conditions.as_deref();
+                            (id, styling::style_tables(c, &pick.tables, which))
                         })
                         .collect()
                 }))

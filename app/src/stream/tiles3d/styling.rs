@@ -90,6 +90,19 @@ pub(super) fn style_features(
     }
 }
 
+/// The looks `conditions` give the features of each of a tile's tables
+/// `which` (indices into `tables`; `None` for meshes without feature ids).
+pub(super) fn style_tables(
+    conditions: Option<&ConditionalStyle>,
+    tables: &[PropertyTable],
+    which: impl IntoIterator<Item = Option<u32>>,
+) -> Vec<Styled> {
+    which
+        .into_iter()
+        .map(|t| style_features(conditions, t.and_then(|t| tables.get(t as usize))))
+        .collect()
+}
+
 /// How a tile mesh is blended: see-through when its content, its layer's
 /// opacity or a feature's colour says so; cut out when the content masks
 /// or a feature is hidden (`Mask` is what makes Bevy run the discarding
