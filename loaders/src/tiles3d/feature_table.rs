@@ -136,7 +136,13 @@ pub fn global_count(
     };
     // Feature ids are u32; a count the content cannot name is a lie.
     if !(0.0..=MAX_COUNT as f64).contains(&n) {
-        return Err(format!("{key} {n} is not a count up to {MAX_COUNT}"));
+        // 9e99, not its hundred digits.
+        let shown = if n.abs() < 1e15 {
+            n.to_string()
+        } else {
+            format!("{n:e}")
+        };
+        return Err(format!("{key} {shown} is not a count up to {MAX_COUNT}"));
     }
     Ok(Some(n as usize))
 }
