@@ -742,6 +742,130 @@ def write_tiles3d():
         b'{"tileAvailability":{"constant":1},"contentAvailability":{"constant":1},"childSubtreeAvailability":{"constant":0}}')
 
 
+# --- OSGB (OpenSceneGraph binary, version 91 as ContextCapture writes) --------
+
+
+class Osgb:
+    """A writer of OSGB streams: version 91, block sizes when `brackets`."""
+
+    def __init__(self, brackets=False, compressor="0"):
+        self.b = bytearray(struct.pack("<8B", 0xA1, 0x0E, 0x91, 0x6C, 0x45, 0x45, 0xFB, 0x1A))
+        self.brackets = brackets
+        self.open = []
+        self.u32(1).u32(91).u32(4 if brackets else 0).str(compressor)
+
+    def raw(self, fmt, *v):
+        self.b += struct.pack("<" + fmt, *v)
+        return self
+
+    def u8(self, v): return self.raw("B", v)
+    def u32(self, v): return self.raw("I", v)
+    def i32(self, v): return self.raw("i", v)
+    def f32(self, v): return self.raw("f", v)
+    def f64(self, v): return self.raw("d", v)
+
+    def str(self, s):
+        s = s.encode()
+        return self.i32(len(s)).raw("%ds" % len(s), s)
+
+    def begin(self):
+        if self.brackets:
+            self.open.append(len(self.b))
+            self.u32(0)
+        return self
+
+    def end(self):
+        if self.brackets:
+            at = self.open.pop()
+            self.b[at:at + 4] = struct.pack("<I", len(self.b) - at)
+        return self
+
+    def obj(self, cls, oid):
+        return self.str(cls).begin().u32(oid).str("").i32(0).u8(0)
+
+    def node(self):
+        return self.u8(0).u8(0).u8(0).u8(0).u8(0).u8(1).u32(0xFFFFFFFF).u8(0)
+
+    def array(self, aid, kind, values, comps):
+        self.u8(1).u32(aid).i32(kind).i32(len(values) // comps).begin()
+        for v in values:
+            self.f32(v)
+        return self.end().u8(0).i32(4).i32(0)
+
+    def texture(self, oid, png):
+        self.obj("osg::Texture2D", oid).u8(0).u8(0)
+        for wrap in (0x812F, 0x812F, 0x812F, 0x2601, 0x2601):
+            self.u8(1).u32(wrap)
+        self.f32(1.0).u8(1).u8(0).u8(0).u8(1)
+        for _ in range(4):
+            self.f64(0.0)
+        self.i32(0).i32(0).u8(0).u8(0).u8(0).u8(0).i32(0x203).i32(0x1909).f32(0.0)
+        self.u8(1).u32(oid + 1).str("seed.png").i32(2).i32(1).u32(len(png)).raw("%ds" % len(png), png)
+        self.str("").i32(0).u8(0)
+        return self.i32(0).i32(0).end()
+
+    def state(self, oid, png):
+        self.obj("osg::StateSet", oid).u8(0).u8(0).u8(0)
+        self.u8(1).u32(1).begin().u32(1).begin()
+        self.texture(oid + 1, png).i32(1)
+        self.end().end()
+        return self.u8(0).i32(0).i32(0).i32(0).str("").u8(1).u8(0).u8(0).end()
+
+    def geode(self, oid, mode=4, png=None):
+        self.obj("osg::Geode", oid).node().u8(1).u32(1).begin()
+        self.obj("osg::Geometry", oid + 1)
+        if png:
+            self.u8(1).state(oid + 2, png)
+        else:
+            self.u8(0)
+        self.u8(0).u8(0).u8(0).u8(1).u8(1).u8(0).u8(0).u8(0).u8(0).u8(0)
+        idx = [0, 1, 2, 2, 1, 3]
+        self.u32(1).i32(54).i32(mode).u32(len(idx)).begin()
+        for i in idx:
+            self.u32(i)
+        self.end()
+        self.u8(1).begin().array(oid * 10 + 1, 16, [0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 1, 0], 3).end()
+        for _ in range(4):
+            self.u8(0)
+        if png:
+            self.u8(1).u32(1).begin().begin().array(oid * 10 + 2, 15, [0, 0, 1, 0, 0, 1, 1, 1], 2).end().end()
+        else:
+            self.u8(0)
+        self.u8(0).u8(0)
+        return self.end().end().end()
+
+    def paged_lod(self, oid, children):
+        self.obj("osg::PagedLOD", oid).node()
+        self.i32(1).u8(1).f64(0.5).f64(0.5).f64(0).f64(0.8).i32(1)
+        self.u8(1).u32(2).begin().f32(0).f32(100).f32(100).f32(1e30).end()
+        self.u8(1).u8(0).u32(0).u8(0)
+        self.u8(1).u32(2).begin().str("").str("Tile_L2_0.osgb").end()
+        self.u32(2).begin().f32(0).f32(1).f32(0).f32(1).end()
+        self.u8(1).u32(1).begin()
+        children(self)
+        return self.end().end()
+
+    def done(self):
+        assert not self.open
+        return bytes(self.b)
+
+
+def write_osgb():
+    png = png_1x1()
+    for brackets in (False, True):
+        name = "brackets" if brackets else "plain"
+        w = Osgb(brackets)
+        w.str("osg::Group").begin().u32(1).str("").i32(0).u8(0).node().u8(1).u32(2).begin()
+        w.geode(10, 4, png)
+        w.paged_lod(20, lambda w: w.geode(30, 5))
+        w.end().end()
+        put("osgb", "group-" + name, w.done())
+    w = Osgb(False, "zlib")
+    w.geode(1, 7)
+    # The header (28 bytes with compressor "zlib"), then the deflated rest.
+    put("osgb", "zlib", bytes(w.b[:28]) + zlib.compress(bytes(w.b[28:])))
+
+
 def main():
     shps = write_shp_and_dbf()
     write_wkb()
@@ -751,6 +875,7 @@ def main():
     tifs = write_geotiff()
     write_zip(shps, tifs)
     write_tiles3d()
+    write_osgb()
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("cmpt", cmpt),
     ("glb", glb),
     ("subtree", subtree),
+    ("osgb", osgb),
 ];
 
 /// The shapefile reader (`.shp` + `.shx` + `.dbf`): the input is a 4-byte
@@ -204,4 +205,18 @@ pub fn subtree(data: &[u8]) {
         u32::from(head >> 1 & 7) + 1,
     );
     note("subtree", &r);
+}
+
+/// The OSGB reader, then its counts and its meshes (textures decoded; no
+/// folder for external images).
+pub fn osgb(data: &[u8]) {
+    let r = crate::osgb::parse(data);
+    note("osgb::parse", &r);
+    if let Ok(file) = r {
+        note("osgb::stats", &file.stats());
+        note(
+            "osgb::mesh::to_content",
+            &crate::osgb::mesh::to_content(&file, None),
+        );
+    }
 }

@@ -64,6 +64,8 @@ pub struct LayerSummary {
     pub raster: Option<RasterSummary>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub tileset: Option<crate::tiles3d::summary::TilesetSummary>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub osgb: Option<crate::osgb::summary::OsgbSummary>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
@@ -104,6 +106,11 @@ pub fn inspect_path_with(path: &Path, deep: bool) -> InspectReport {
             layers: vec![tileset_report(path, deep)],
         };
     }
+    if crate::osgb::is_osgb(path) {
+        return InspectReport {
+            layers: vec![osgb_report(path, deep)],
+        };
+    }
     InspectReport {
         layers: crate::load_all(path)
             .into_iter()
@@ -134,6 +141,7 @@ fn tileset_report(path: &Path, deep: bool) -> LayerReport {
                 raster: None,
                 warnings: Vec::new(),
                 tileset: Some(s),
+                osgb: None,
             }))
         }
         Err(e) => LayerReport::Failed(LayerFailure {
@@ -141,6 +149,37 @@ fn tileset_report(path: &Path, deep: bool) -> LayerReport {
             file,
             name,
             format: Some("3D Tiles".into()),
+        }),
+    }
+}
+
+fn osgb_report(path: &Path, deep: bool) -> LayerReport {
+    let file = path.display().to_string();
+    let name = path
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    match crate::osgb::summary::summarise(path, deep) {
+        Ok(s) => LayerReport::Loaded(Box::new(LayerSummary {
+            file,
+            name,
+            format: "OSGB".into(),
+            crs: None,
+            crs_name: None,
+            feature_count: 0,
+            bbox: None,
+            bbox_wgs84: None,
+            geometry_type: "Mesh".into(),
+            fields: Vec::new(),
+            raster: None,
+            warnings: Vec::new(),
+            tileset: None,
+            osgb: Some(s),
+        })),
+        Err(e) => LayerReport::Failed(LayerFailure {
+            error: clip(&e, 4000).into_owned(),
+            file,
+            name,
+            format: Some("OSGB".into()),
         }),
     }
 }
@@ -233,6 +272,7 @@ pub fn summarise(path: &Path, loaded: Loaded) -> LayerSummary {
         raster,
         warnings,
         tileset: None,
+        osgb: None,
     }
 }
 
@@ -298,7 +338,7 @@ impl fmt::Display for LayerSummary {
             (None, _) => writeln!(f, "  {:<13} none declared", "crs")?,
         }
         match &self.raster {
-            None if self.tileset.is_some() => {}
+            None if self.tileset.is_some() || self.osgb.is_some() => {}
             None => writeln!(
                 f,
                 "  {:<13} {} {}",
@@ -323,6 +363,9 @@ impl fmt::Display for LayerSummary {
         }
         if let Some(t) = &self.tileset {
             t.fmt(f)?;
+        }
+        if let Some(o) = &self.osgb {
+            o.fmt(f)?;
         }
         fmt_box(f, "bbox", &self.bbox)?;
         fmt_box(f, "bbox WGS 84", &self.bbox_wgs84)?;

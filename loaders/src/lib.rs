@@ -46,6 +46,7 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod inspect;
+pub mod osgb;
 pub mod raster;
 pub mod source_file;
 pub mod tiles;

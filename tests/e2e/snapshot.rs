@@ -773,6 +773,56 @@ target = [38448500.0, 2467100.0, 0.0]
     );
 }
 
+/// `cim inspect FILE.osgb --json [--deep]`: the file's own counts and its
+/// PagedLOD child files; `--deep` adds the child files on disk, and one
+/// that cannot be read is an error of that file only (exit 2: partial).
+#[test]
+fn inspect_counts_an_osgb_file_and_its_children() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../loaders/fuzz/corpus/osgb");
+    let path = dir.path().join("a.osgb");
+    std::fs::copy(corpus.join("seed-group-plain"), &path).unwrap();
+    let child = dir.path().join("Tile_L2_0.osgb");
+    std::fs::copy(corpus.join("seed-zlib"), &child).unwrap();
+    let json = |args: &[&str]| {
+        let out = run(args);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        (out, v["layers"][0].clone())
+    };
+    let (out, l) = json(&["inspect", "--json", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(l["format"], "OSGB");
+    assert_eq!(l["name"], "a");
+    for (key, want) in [
+        ("vertex_count", 8),
+        ("triangle_count", 6),
+        ("texture_count", 1),
+    ] {
+        assert_eq!(l[key], want, "{key}");
+    }
+    assert_eq!(
+        l["paged_lod_children"],
+        serde_json::json!(["Tile_L2_0.osgb"])
+    );
+    assert!(l.get("deep").is_none());
+    let (out, l) = json(&["inspect", "--json", "--deep", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(l["deep"]["file_count"], 2);
+    assert_eq!(l["deep"]["triangle_count"], 6 + 2);
+    assert_eq!(l["deep"]["max_depth"], 1);
+    let bytes = std::fs::read(&child).unwrap();
+    std::fs::write(&child, &bytes[..bytes.len() / 2]).unwrap();
+    let (out, l) = json(&["inspect", "--json", "--deep", path.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "partial: a child file is corrupt"
+    );
+    assert_eq!(l["errors"][0]["uri"], "Tile_L2_0.osgb");
+    assert_eq!(l["deep"]["file_count"], 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Tile_L2_0.osgb"));
+}
+
 /// `cim inspect TILESET --json --deep`: the tree's counts, the contents'
 /// counts, and a missing tile as an error of that tile only (exit 2:
 /// partial).

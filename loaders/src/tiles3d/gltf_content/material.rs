@@ -111,7 +111,7 @@ fn technique_texture(m: &gltf::Material) -> Option<usize> {
         .map(|i| i as usize)
 }
 
-fn decode_image(bytes: &[u8]) -> Result<TextureImage, String> {
+pub(crate) fn decode_image(bytes: &[u8]) -> Result<TextureImage, String> {
     let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| e.to_string())?;

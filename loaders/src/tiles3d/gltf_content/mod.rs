@@ -18,6 +18,7 @@ mod buffers;
 mod document;
 mod features;
 mod material;
+pub(crate) use material::decode_image;
 
 use super::ContentContext;
 use buffers::{

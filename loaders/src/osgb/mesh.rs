@@ -1,0 +1,453 @@
+//! An OSGB scene graph as renderable tile content: each geometry a
+//! triangle mesh in the file's frame (metres, z up, as photogrammetry
+//! producers write it), with its texture decoded.
+//!
+//! Strips, fans, quads, quad strips and polygons become triangle lists as
+//! OpenGL would draw them; points and lines are left out. Of an `osg::LOD`'s
+//! children written in the file only the most detailed is kept (drawing all
+//! of them would draw the same surface several times); a PagedLOD's
+//! children in the file are its coarse level, and its child files are
+//! other tiles.
+
+use super::OsgbFile;
+use super::model::*;
+use cim_core::model::tile_content::{ContentMaterial, ContentMesh, TextureImage, TileContent};
+use glam::{DMat4, DVec3};
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The most vertices one file may expand to (a graph that shares a node
+/// many times over multiplies what it draws).
+pub const MAX_VERTICES: usize = 50_000_000;
+
+/// The most node visits one walk of a graph may make: a file of a few
+/// bytes can share a node twice at each of 128 levels.
+pub const MAX_VISITS: usize = 1_000_000;
+
+/// The triangles a primitive set of `n` vertices makes in GL mode `mode`.
+fn triangles_of(mode: u32, n: usize) -> usize {
+    match mode {
+        gl::TRIANGLES => n / 3,
+        gl::TRIANGLE_STRIP | gl::TRIANGLE_FAN | gl::POLYGON => n.saturating_sub(2),
+        gl::QUADS => n / 4 * 2,
+        gl::QUAD_STRIP => n.saturating_sub(2) / 2 * 2,
+        _ => 0,
+    }
+}
+
+/// The runs of vertices a primitive set draws (one run but for
+/// `DrawArrayLengths`).
+fn run_lengths(p: &Primitive) -> Vec<usize> {
+    match &p.indices {
+        Indices::Range { count, .. } => vec![(*count).max(0) as usize],
+        Indices::Lengths { lengths, .. } => lengths.iter().map(|&l| l.max(0) as usize).collect(),
+        Indices::Elements(ix) => vec![ix.len()],
+    }
+}
+
+/// Triangles of one geometry.
+pub fn triangle_count(g: &Geometry) -> usize {
+    g.primitives
+        .iter()
+        .map(|p| {
+            run_lengths(p)
+                .into_iter()
+                .map(|n| triangles_of(p.mode, n))
+                .sum::<usize>()
+        })
+        .sum()
+}
+
+/// Appends the triangle list of one run `v` (vertex indices in drawing
+/// order) in mode `mode`.
+fn triangulate(mode: u32, v: &[u32], out: &mut Vec<u32>) {
+    let n = v.len();
+    match mode {
+        gl::TRIANGLES => out.extend_from_slice(&v[..n / 3 * 3]),
+        gl::TRIANGLE_STRIP => {
+            for i in 2..n {
+                // Every other triangle is turned to keep one winding.
+                if i % 2 == 0 {
+                    out.extend([v[i - 2], v[i - 1], v[i]]);
+                } else {
+                    out.extend([v[i - 1], v[i - 2], v[i]]);
+                }
+            }
+        }
+        gl::TRIANGLE_FAN | gl::POLYGON => {
+            for i in 2..n {
+                out.extend([v[0], v[i - 1], v[i]]);
+            }
+        }
+        gl::QUADS => {
+            for q in v.chunks_exact(4) {
+                out.extend([q[0], q[1], q[2], q[0], q[2], q[3]]);
+            }
+        }
+        gl::QUAD_STRIP => {
+            let mut i = 0;
+            while i + 3 < n {
+                out.extend([v[i], v[i + 1], v[i + 3], v[i], v[i + 3], v[i + 2]]);
+                i += 2;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The triangle list of a geometry of `vertices` vertices; an index past
+/// the vertices is an error.
+fn triangle_list(g: &Geometry, vertices: usize) -> Result<Vec<u32>, String> {
+    let mut out = Vec::with_capacity(triangle_count(g) * 3);
+    let mut run = Vec::new();
+    for p in &g.primitives {
+        let runs: Vec<(usize, usize)> = match &p.indices {
+            Indices::Range { first, count } => {
+                vec![((*first).max(0) as usize, (*count).max(0) as usize)]
+            }
+            Indices::Lengths { first, lengths } => {
+                let mut at = (*first).max(0) as usize;
+                lengths
+                    .iter()
+                    .map(|&l| {
+                        let r = (at, l.max(0) as usize);
+                        at += r.1;
+                        r
+                    })
+                    .collect()
+            }
+            Indices::Elements(ix) => {
+                if let Some(bad) = ix.iter().find(|&&i| i as usize >= vertices) {
+                    return Err(format!(
+                        "index {bad} past the geometry's {vertices} vertices"
+                    ));
+                }
+                triangulate(p.mode, ix, &mut out);
+                continue;
+            }
+        };
+        for (first, count) in runs {
+            if first.saturating_add(count) > vertices {
+                return Err(format!(
+                    "vertices {first}..{} past the geometry's {vertices}",
+                    first.saturating_add(count)
+                ));
+            }
+            run.clear();
+            run.extend(first as u32..(first + count) as u32);
+            triangulate(p.mode, &run, &mut out);
+        }
+    }
+    Ok(out)
+}
+
+/// The largest image file read from beside an `.osgb`.
+pub const MAX_IMAGE_FILE_BYTES: u64 = 256 << 20;
+
+/// Builds renderable content from an OSGB file's graph; images stored as
+/// files of their own are read from `dir` (the `.osgb`'s folder), when
+/// given.
+pub fn to_content(file: &OsgbFile, dir: Option<&Path>) -> Result<TileContent, String> {
+    let mut b = Builder {
+        dir: dir.map(Path::to_path_buf),
+        content: TileContent {
+            warnings: file.warnings.clone(),
+            ..TileContent::default()
+        },
+        textures: HashMap::new(),
+        vertices: 0,
+        visits: 0,
+    };
+    if let Some(root) = &file.root {
+        b.node(root, DMat4::IDENTITY, None)?;
+    }
+    Ok(b.content)
+}
+
+struct Builder {
+    dir: Option<PathBuf>,
+    content: TileContent,
+    /// Decoded textures by the address of their `osg::Texture2D`.
+    textures: HashMap<*const Texture, Option<Arc<TextureImage>>>,
+    vertices: usize,
+    visits: usize,
+}
+
+impl Builder {
+    fn node(&mut self, node: &Node, m: DMat4, state: Option<&Arc<StateSet>>) -> Result<(), String> {
+        self.visits += 1;
+        if self.visits > MAX_VISITS {
+            return Err(format!(
+                "the graph has more than {MAX_VISITS} nodes to visit"
+            ));
+        }
+        let state = node.state.as_ref().or(state);
+        let mut m = m;
+        match &node.kind {
+            NodeKind::Transform(t) => m *= *t,
+            NodeKind::Geode(geoms) => {
+                for g in geoms {
+                    self.geometry(g, m, g.state.as_ref().or(state))?;
+                }
+            }
+            NodeKind::Lod(lod, ..) => {
+                if let Some(i) = finest(lod, node.children.len()) {
+                    return self.node(&node.children[i], m, state);
+                }
+                return Ok(());
+            }
+            _ => {}
+        }
+        for c in &node.children {
+            self.node(c, m, state)?;
+        }
+        Ok(())
+    }
+
+    fn geometry(
+        &mut self,
+        g: &Geometry,
+        m: DMat4,
+        state: Option<&Arc<StateSet>>,
+    ) -> Result<(), String> {
+        let Some(v) = &g.vertices else {
+            return Ok(());
+        };
+        let n = v.array.len();
+        self.vertices += n;
+        if self.vertices > MAX_VERTICES {
+            return Err(format!("the graph draws more than {MAX_VERTICES} vertices"));
+        }
+        let indices = match triangle_list(g, n) {
+            Ok(ix) => ix,
+            Err(e) => {
+                self.content
+                    .warnings
+                    .push(format!("a geometry left out: {e}"));
+                return Ok(());
+            }
+        };
+        if indices.is_empty() {
+            return Ok(());
+        }
+        // Positions relative to the first vertex keep f64 arrays exact in
+        // f32; the offset goes into the mesh's transform.
+        let origin = match v.array.data {
+            Numbers::F64(_) => DVec3::new(v.array.get(0, 0), v.array.get(0, 1), v.array.get(0, 2)),
+            _ => DVec3::ZERO,
+        };
+        let positions = (0..n)
+            .map(|i| [0, 1, 2].map(|c| (v.array.get(i, c) - origin[c]) as f32))
+            .collect();
+        let per_vertex = |b: Option<&Bound>| -> bool {
+            b.is_some_and(|b| {
+                b.array.len() == n && matches!(b.binding, Binding::PerVertex | Binding::Undefined)
+            })
+        };
+        let normals = g
+            .normals
+            .as_ref()
+            .filter(|b| per_vertex(Some(b)))
+            .map(|b| {
+                (0..n)
+                    .map(|i| [0, 1, 2].map(|c| b.array.get(i, c) as f32))
+                    .collect()
+            })
+            .unwrap_or_default();
+        // OSG images have row 0 at the bottom; the decoded image has it at
+        // the top.
+        let uvs = g
+            .texcoords
+            .first()
+            .and_then(Option::as_ref)
+            .filter(|b| per_vertex(Some(b)))
+            .map(|b| {
+                (0..n)
+                    .map(|i| [b.array.get(i, 0) as f32, 1.0 - b.array.get(i, 1) as f32])
+                    .collect()
+            })
+            .unwrap_or_default();
+        let colors = g
+            .colors
+            .as_ref()
+            .filter(|b| per_vertex(Some(b)))
+            .map(|b| (0..n).map(|i| color(b, i)).collect())
+            .unwrap_or_default();
+        let mut material = self.material(state)?;
+        if let Some(c) = g.colors.as_ref().filter(|c| c.array.len() == 1 && n > 1) {
+            let rgba = color(c, 0);
+            for (k, x) in material.base_color.iter_mut().enumerate() {
+                *x *= f32::from(rgba[k]) / 255.0;
+            }
+        }
+        self.content.meshes.push(ContentMesh {
+            transform: m * DMat4::from_translation(origin),
+            positions,
+            normals,
+            uvs,
+            colors,
+            indices,
+            material,
+            ..ContentMesh::default()
+        });
+        Ok(())
+    }
+
+    /// The material a state set gives: its diffuse colour and unit-0
+    /// texture; textured photogrammetry is unlit (its light is in the
+    /// photographs), as is anything with `GL_LIGHTING` off.
+    fn material(&mut self, state: Option<&Arc<StateSet>>) -> Result<ContentMaterial, String> {
+        let mut mat = ContentMaterial {
+            double_sided: true,
+            ..ContentMaterial::default()
+        };
+        let Some(s) = state else {
+            return Ok(mat);
+        };
+        if let Some(d) = s.diffuse {
+            mat.base_color = d;
+        }
+        if let Some(t) = s.base_texture() {
+            mat.texture = self.texture(t);
+        }
+        mat.unlit = mat.texture.is_some() || s.mode(gl::LIGHTING) == Some(false);
+        if s.mode(gl::CULL_FACE) == Some(true) {
+            mat.double_sided = false;
+        }
+        Ok(mat)
+    }
+
+    /// A texture's image, decoded once; one that cannot be decoded is
+    /// warned of and left out.
+    fn texture(&mut self, t: &Arc<Texture>) -> Option<Arc<TextureImage>> {
+        let key = Arc::as_ptr(t);
+        if let Some(done) = self.textures.get(&key) {
+            return done.clone();
+        }
+        let dir = self.dir.as_deref();
+        let decoded = t.image.as_ref().and_then(|img| match decode(img, dir) {
+            Ok(i) => i.map(Arc::new),
+            Err(e) => {
+                self.content.warnings.push(format!(
+                    "texture {}: {e}",
+                    cim_core::message::clip(&img.file_name, 120)
+                ));
+                None
+            }
+        });
+        self.textures.insert(key, decoded.clone());
+        decoded
+    }
+}
+
+/// Vertex colour `i` of a colour array, as sRGB bytes.
+fn color(b: &Bound, i: usize) -> [u8; 4] {
+    let unit = if b.normalize || matches!(b.array.data, Numbers::F32(_) | Numbers::F64(_)) {
+        b.array.data.unit()
+    } else {
+        255.0
+    };
+    let mut c = [255u8; 4];
+    for (k, x) in c.iter_mut().enumerate().take(b.array.components) {
+        *x = (b.array.get(i, k) / unit * 255.0).round().clamp(0.0, 255.0) as u8;
+    }
+    c
+}
+
+/// The child of an `osg::LOD` shown closest up.
+fn finest(lod: &Lod, children: usize) -> Option<usize> {
+    let score = |i: usize| -> f32 {
+        let (min, max) = lod.ranges.get(i).copied().unwrap_or((0.0, f32::MAX));
+        match lod.range_mode {
+            RangeMode::PixelSizeOnScreen => max,
+            RangeMode::DistanceFromEyePoint => -min,
+        }
+    };
+    (0..children).max_by(|&a, &b| score(a).total_cmp(&score(b)))
+}
+
+/// Decodes an image: an embedded JPEG/PNG file, 8-bit RGB(A) or
+/// luminance pixels, or an image file in `dir`. `None` when the image is
+/// not in the file and no folder is given.
+fn decode(img: &Image, dir: Option<&Path>) -> Result<Option<TextureImage>, String> {
+    const RGB: u32 = 0x1907;
+    const RGBA: u32 = 0x1908;
+    const LUMINANCE: u32 = 0x1909;
+    const BGR: u32 = 0x80E0;
+    const BGRA: u32 = 0x80E1;
+    const UNSIGNED_BYTE: u32 = 0x1401;
+    match &img.data {
+        ImageData::External => match dir {
+            Some(dir) => external(dir, &img.file_name).map(Some),
+            None => Ok(None),
+        },
+        ImageData::File(bytes) => crate::tiles3d::gltf_content::decode_image(bytes).map(Some),
+        ImageData::Pixels {
+            width,
+            height,
+            pixel_format,
+            data_type,
+            top_left,
+            bytes,
+        } => {
+            let channels = match *pixel_format {
+                LUMINANCE => 1,
+                RGB | BGR => 3,
+                RGBA | BGRA => 4,
+                f => return Err(format!("pixel format 0x{f:04X} is not decoded")),
+            };
+            if *data_type != UNSIGNED_BYTE {
+                return Err(format!("pixel type 0x{data_type:04X} is not decoded"));
+            }
+            let (w, h) = (*width as usize, *height as usize);
+            let row = w * channels;
+            if w > 16384 || h > 16384 || bytes.len() < row * h {
+                return Err(format!(
+                    "{w}×{h} pixels do not fit its {} bytes",
+                    bytes.len()
+                ));
+            }
+            let mut rgba = Vec::with_capacity(w * h * 4);
+            for y in 0..h {
+                let src = if *top_left { y } else { h - 1 - y };
+                for p in bytes[src * row..(src + 1) * row].chunks_exact(channels) {
+                    rgba.extend(match (*pixel_format, channels) {
+                        (_, 1) => [p[0], p[0], p[0], 255],
+                        (BGR, _) => [p[2], p[1], p[0], 255],
+                        (BGRA, _) => [p[2], p[1], p[0], p[3]],
+                        (_, 3) => [p[0], p[1], p[2], 255],
+                        _ => [p[0], p[1], p[2], p[3]],
+                    });
+                }
+            }
+            Ok(Some(TextureImage {
+                width: *width,
+                height: *height,
+                rgba,
+            }))
+        }
+    }
+}
+
+/// Reads and decodes image file `name` in `dir`; a name that leaves the
+/// folder (absolute, or through `..`) is refused.
+fn external(dir: &Path, name: &str) -> Result<TextureImage, String> {
+    let Some(path) = super::child_path(dir, name) else {
+        return Err("the image file name leaves the tile's folder".into());
+    };
+    let (file, len) = crate::source_file::open_sized(&path).map_err(|e| e.to_string())?;
+    if len > MAX_IMAGE_FILE_BYTES {
+        return Err(format!(
+            "the image file is {} MB, more than {} MB",
+            len >> 20,
+            MAX_IMAGE_FILE_BYTES >> 20
+        ));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(MAX_IMAGE_FILE_BYTES)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    crate::tiles3d::gltf_content::decode_image(&bytes)
+}

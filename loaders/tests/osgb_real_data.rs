@@ -1,0 +1,183 @@
+//! Every `.osgb` in `$CIM_TEST_DATA/osgb/` reads, and its counts equal
+//! OpenSceneGraph's own: `tests/reference/osgb_counts.json`, made by
+//! `tests/reference/osgb_counts.py` (osgconv 3.6.5 to OBJ and to OSG's
+//! ASCII format; the command is in the script's header).
+
+use cim_loaders::osgb;
+use serde_json::Value;
+use std::path::PathBuf;
+
+/// `$CIM_TEST_DATA/osgb`; ignored without `CIM_TEST_DATA` at build time
+/// (see build.rs), failing when set and the folder is missing.
+fn data() -> PathBuf {
+    let d = std::env::var_os("CIM_TEST_DATA").expect("CIM_TEST_DATA is not set");
+    let dir = PathBuf::from(d).join("osgb");
+    assert!(dir.is_dir(), "{}: no such folder", dir.display());
+    dir
+}
+
+fn reference() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/reference/osgb_counts.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).expect("reference counts")).expect("JSON")
+}
+
+#[test]
+#[cfg_attr(
+    not(cim_test_data),
+    ignore = "needs CIM_TEST_DATA, the shared data folder"
+)]
+fn every_osgb_matches_openscenegraphs_counts() {
+    let data = data();
+    let reference = reference();
+    let files = reference["files"].as_object().expect("files");
+    assert!(
+        files.len() >= 5,
+        "the reference lists {} files",
+        files.len()
+    );
+    for (rel, want) in files {
+        let bytes = std::fs::read(data.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        let file = osgb::parse(&bytes).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        assert!(file.warnings.is_empty(), "{rel}: {:?}", file.warnings);
+        let st = file.stats().unwrap_or_else(|e| panic!("{rel}: {e}"));
+        let n = |k: &str| want[k].as_u64().unwrap_or_else(|| panic!("{rel}: no {k}")) as usize;
+        assert_eq!(st.vertex_count, n("vertex_count"), "{rel}: vertices");
+        assert_eq!(st.triangle_count, n("triangle_count"), "{rel}: triangles");
+        assert_eq!(st.texture_count, n("texture_count"), "{rel}: textures");
+        let children: Vec<String> = want["paged_lod_children"]
+            .as_array()
+            .expect("children")
+            .iter()
+            .map(|c| c.as_str().expect("name").to_string())
+            .collect();
+        assert_eq!(st.paged_lod_children, children, "{rel}: PagedLOD children");
+    }
+}
+
+/// The meshes carry every triangle, with texture coordinates and the
+/// embedded JPEG decoded.
+#[test]
+#[cfg_attr(
+    not(cim_test_data),
+    ignore = "needs CIM_TEST_DATA, the shared data folder"
+)]
+fn a_tile_becomes_textured_meshes() {
+    let path = data().join("osgb-master/Tile_+005_+005_L22_000020t4.osgb");
+    let file = osgb::parse(&std::fs::read(&path).expect("read")).expect("parse");
+    let content = osgb::mesh::to_content(&file, None).expect("content");
+    assert!(content.warnings.is_empty(), "{:?}", content.warnings);
+    assert_eq!(content.triangle_count(), 2911);
+    assert_eq!(content.meshes.len(), 5);
+    for m in &content.meshes {
+        assert_eq!(m.uvs.len(), m.positions.len());
+        let tex = m.material.texture.as_ref().expect("a texture");
+        assert!(tex.width > 1 && tex.height > 1);
+        assert_eq!(tex.rgba.len(), (tex.width * tex.height * 4) as usize);
+        assert!(m.material.unlit);
+    }
+    // One osg::Texture2D shared by the five geometries: decoded once.
+    let first = content.meshes[0].material.texture.as_ref().unwrap();
+    assert!(
+        content
+            .meshes
+            .iter()
+            .all(|m| std::sync::Arc::ptr_eq(m.material.texture.as_ref().unwrap(), first))
+    );
+}
+
+/// Runs `osgconv` (OpenSceneGraph's converter; a reference tool the test
+/// needs when `CIM_TEST_DATA` is set) on `input` with plugin options
+/// `options`, writing `out`.
+fn osgconv(input: &std::path::Path, out: &std::path::Path, options: &str) {
+    let mut cmd = std::process::Command::new("osgconv");
+    if !options.is_empty() {
+        cmd.args(["-O", options]);
+    }
+    // Images it writes out land in its working folder.
+    let st = cmd
+        .current_dir(out.parent().expect("a folder"))
+        .arg(input)
+        .arg(out)
+        .output()
+        .unwrap_or_else(|e| panic!("osgconv (Debian package openscenegraph): {e}"));
+    assert!(st.status.success(), "osgconv {options}: {st:?}");
+}
+
+/// The sample tiles are all version 91 without block sizes. OpenSceneGraph
+/// 3.6 rewrites them as other writers do: version 161 with block sizes,
+/// zlib-compressed, images as raw pixels or as embedded files, and older
+/// versions on either side of each change in the serializers (arrays and
+/// primitive sets as objects from 112, `osg::BufferData` from 147, 64-bit
+/// block sizes from 149, `osg::Node` under drawables from 154). Each reads
+/// with OpenSceneGraph's counts.
+#[test]
+#[cfg_attr(
+    not(cim_test_data),
+    ignore = "needs CIM_TEST_DATA, the shared data folder"
+)]
+fn files_openscenegraph_rewrites_read_alike() {
+    let data = data();
+    let reference = reference();
+    let tmp = tempfile::tempdir().expect("temp dir");
+    // Images embedded as files unless the variant says otherwise (by
+    // default osgconv would name an image file it does not write).
+    let variants = [
+        "",
+        "Compressor=zlib",
+        "WriteImageHint=IncludeData",
+        "WriteImageHint=WriteOut",
+        "TargetFileVersion=100",
+        "TargetFileVersion=112",
+        "TargetFileVersion=148",
+        "TargetFileVersion=153",
+        "TargetFileVersion=156",
+        "RobustBinaryFormat=false",
+    ];
+    for rel in [
+        "fanvanzh-3dtiles/test.osgb",
+        "osgb-master/Tile_+005_+005_L22_000020t4.osgb",
+    ] {
+        let want = &reference["files"][rel];
+        for variant in variants {
+            let dir = tmp.path().join(variant.replace('=', "-"));
+            std::fs::create_dir_all(&dir).expect("mkdir");
+            let out = dir.join("out.osgb");
+            let options = if variant.contains("WriteImageHint") {
+                variant.to_string()
+            } else {
+                format!("WriteImageHint=IncludeFile {variant}")
+            };
+            let options = options.trim();
+            osgconv(&data.join(rel), &out, options);
+            let what = format!("{rel} rewritten with `{options}`");
+            let bytes = std::fs::read(&out).expect("read");
+            let file = osgb::parse(&bytes).unwrap_or_else(|e| panic!("{what}: {e}"));
+            let st = file.stats().expect("stats");
+            assert_eq!(
+                st.vertex_count as u64,
+                want["vertex_count"].as_u64().unwrap(),
+                "{what}"
+            );
+            assert_eq!(
+                st.triangle_count as u64,
+                want["triangle_count"].as_u64().unwrap(),
+                "{what}"
+            );
+            assert_eq!(st.texture_count, 1, "{what}");
+            let content =
+                osgb::mesh::to_content(&file, Some(&dir)).unwrap_or_else(|e| panic!("{what}: {e}"));
+            assert!(
+                content.warnings.is_empty(),
+                "{what}: {:?}",
+                content.warnings
+            );
+            assert!(
+                content.meshes.iter().any(|m| m.material.texture.is_some()),
+                "{what}: no texture decoded"
+            );
+        }
+    }
+}
