@@ -111,6 +111,11 @@ pub fn inspect_path_with(path: &Path, deep: bool) -> InspectReport {
             layers: vec![osgb_report(path, deep)],
         };
     }
+    if crate::osgb::is_dataset(path) {
+        return InspectReport {
+            layers: vec![osgb_dataset_report(path, deep)],
+        };
+    }
     InspectReport {
         layers: crate::load_all(path)
             .into_iter()
@@ -175,6 +180,44 @@ fn osgb_report(path: &Path, deep: bool) -> LayerReport {
             tileset: None,
             osgb: Some(s),
         })),
+        Err(e) => LayerReport::Failed(LayerFailure {
+            error: clip(&e, 4000).into_owned(),
+            file,
+            name,
+            format: Some("OSGB".into()),
+        }),
+    }
+}
+
+/// An OSGB dataset folder: its tree of files as a tileset's counts.
+fn osgb_dataset_report(path: &Path, deep: bool) -> LayerReport {
+    use cim_core::lod::tile_source::TileSource;
+    let file = path.display().to_string();
+    let name = crate::layer_name(path);
+    match crate::osgb::source::OsgbSource::open(path) {
+        Ok(src) => {
+            let crs = src.crs();
+            let root = src.tree().tile(0);
+            let b = root.bounds.aabb(&root.world);
+            LayerReport::Loaded(Box::new(LayerSummary {
+                file,
+                name,
+                format: "OSGB".into(),
+                crs_name: crs.as_ref().and_then(crate::crs::name),
+                crs: crs.as_ref().map(crate::crs::label),
+                feature_count: 0,
+                bbox: Some([b.min.x, b.min.y, b.max.x, b.max.y]),
+                bbox_wgs84: None,
+                geometry_type: "Tileset".into(),
+                fields: Vec::new(),
+                raster: None,
+                warnings: Vec::new(),
+                tileset: Some(crate::tiles3d::summary::summarise_source(
+                    &src, "OSGB", deep,
+                )),
+                osgb: None,
+            }))
+        }
         Err(e) => LayerReport::Failed(LayerFailure {
             error: clip(&e, 4000).into_owned(),
             file,

@@ -207,6 +207,9 @@ pub fn load_all(path: &Path) -> Vec<Result<Loaded, LoadError>> {
     if tiles3d::is_tileset(path) {
         return vec![tiles3d::source::load(path)];
     }
+    if osgb::is_osgb(path) || osgb::is_dataset(path) {
+        return vec![osgb::source::load(path)];
+    }
     let format = match detect_format(path) {
         Ok(f) => f,
         Err(e) => return vec![Err(e)],

@@ -170,6 +170,16 @@ pub fn layer_ref_for_file(p: &Path) -> LayerRef {
 fn scene_crs_for(layer: &Layer) -> Result<(CrsDef, DVec3)> {
     let bbox = layer.bbox().context("the layer is empty")?;
     if let Some(t) = layer.tiles() {
+        // A tileset in a CRS of its own (an OSGB dataset's metadata.xml)
+        // keeps it; its tree's coordinates are in it.
+        if let Some(crs) = layer
+            .crs
+            .as_ref()
+            .filter(|c| !t.source.is_ecef() && !cim_core::crs::is_geographic(c))
+        {
+            let c = bbox.center();
+            return Ok((crs.clone(), DVec3::new(c.x.round(), c.y.round(), 0.0)));
+        }
         return scene_crs_for_tiles(t.source.is_ecef(), bbox.center());
     }
     let crs = layer.crs.clone().unwrap_or_else(CrsDef::wgs84);

@@ -37,9 +37,8 @@ use std::sync::mpsc::Sender;
 use std::time::Instant;
 use styling::{LayerLook, Materials, Part, Styled, TableLooks};
 
-/// Largest screen-space error of drawn tiles, pixels (CesiumJS's default
-/// `maximumScreenSpaceError`).
-pub const MAX_SCREEN_ERROR_PX: f64 = 16.0;
+/// Largest screen-space error of drawn tiles, pixels.
+pub use cim_core::lod::tile_source::MAX_SCREEN_ERROR_PX;
 /// Tiles being read per tileset at most.
 const MAX_READS_IN_FLIGHT: usize = 8;
 /// Vertices uploaded per frame at most (all tilesets).

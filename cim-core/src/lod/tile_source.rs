@@ -18,6 +18,12 @@ use glam::{DMat4, DVec3};
 use std::fmt;
 use std::sync::Arc;
 
+/// Largest screen-space error of drawn tiles, pixels (CesiumJS's default
+/// `maximumScreenSpaceError`): what a source's geometric errors are
+/// measured against (an OSGB PagedLOD's switch range becomes the error that
+/// reaches it where OpenSceneGraph would switch).
+pub const MAX_SCREEN_ERROR_PX: f64 = 16.0;
+
 /// Where tiles come from.
 pub trait TileSource: Send + Sync + fmt::Debug {
     fn tree(&self) -> &TileTree;

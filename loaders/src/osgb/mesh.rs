@@ -146,11 +146,40 @@ fn triangle_list(g: &Geometry, vertices: usize) -> Result<Vec<u32>, String> {
 /// The largest image file read from beside an `.osgb`.
 pub const MAX_IMAGE_FILE_BYTES: u64 = 256 << 20;
 
+/// Which part of a file's graph to draw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// Everything in the file.
+    All,
+    /// What no paging PagedLOD holds: drawn for as long as the file is.
+    Rest,
+    /// The in-file (coarse) children of the file's `i`-th paging PagedLOD
+    /// (counted depth first; one inside another's children is not counted,
+    /// it is part of that one).
+    Page(usize),
+}
+
+/// Whether a PagedLOD pages in a file (and so is a tile of its own).
+pub fn pages_in(paged: &PagedLod) -> bool {
+    paged.files.iter().any(|f| !f.is_empty())
+}
+
 /// Builds renderable content from an OSGB file's graph; images stored as
 /// files of their own are read from `dir` (the `.osgb`'s folder), when
 /// given.
 pub fn to_content(file: &OsgbFile, dir: Option<&Path>) -> Result<TileContent, String> {
+    to_content_part(file, dir, Part::All)
+}
+
+/// [`to_content`] of one part of the file.
+pub fn to_content_part(
+    file: &OsgbFile,
+    dir: Option<&Path>,
+    part: Part,
+) -> Result<TileContent, String> {
     let mut b = Builder {
+        part,
+        pages: 0,
         dir: dir.map(Path::to_path_buf),
         content: TileContent {
             warnings: file.warnings.clone(),
@@ -161,12 +190,16 @@ pub fn to_content(file: &OsgbFile, dir: Option<&Path>) -> Result<TileContent, St
         visits: 0,
     };
     if let Some(root) = &file.root {
-        b.node(root, DMat4::IDENTITY, None)?;
+        let emit = !matches!(part, Part::Page(_));
+        b.node(root, DMat4::IDENTITY, None, emit, false)?;
     }
     Ok(b.content)
 }
 
 struct Builder {
+    part: Part,
+    /// Paging PagedLODs met so far.
+    pages: usize,
     dir: Option<PathBuf>,
     content: TileContent,
     /// Decoded textures by the address of their `osg::Texture2D`.
@@ -176,7 +209,16 @@ struct Builder {
 }
 
 impl Builder {
-    fn node(&mut self, node: &Node, m: DMat4, state: Option<&Arc<StateSet>>) -> Result<(), String> {
+    /// Draws `node`'s subtree; `emit`: whether its geometry is in the part
+    /// drawn; `in_page`: whether it is under a paging PagedLOD.
+    fn node(
+        &mut self,
+        node: &Node,
+        m: DMat4,
+        state: Option<&Arc<StateSet>>,
+        emit: bool,
+        in_page: bool,
+    ) -> Result<(), String> {
         self.visits += 1;
         if self.visits > MAX_VISITS {
             return Err(format!(
@@ -187,21 +229,34 @@ impl Builder {
         let mut m = m;
         match &node.kind {
             NodeKind::Transform(t) => m *= *t,
-            NodeKind::Geode(geoms) => {
+            NodeKind::Geode(geoms) if emit => {
                 for g in geoms {
                     self.geometry(g, m, g.state.as_ref().or(state))?;
                 }
             }
             NodeKind::Lod(lod, ..) => {
                 if let Some(i) = finest(lod, node.children.len()) {
-                    return self.node(&node.children[i], m, state);
+                    return self.node(&node.children[i], m, state, emit, in_page);
+                }
+                return Ok(());
+            }
+            NodeKind::PagedLod(_, paged) if pages_in(paged) && !in_page => {
+                let i = self.pages;
+                self.pages += 1;
+                let emit = match self.part {
+                    Part::All => true,
+                    Part::Rest => false,
+                    Part::Page(k) => k == i,
+                };
+                for c in &node.children {
+                    self.node(c, m, state, emit, true)?;
                 }
                 return Ok(());
             }
             _ => {}
         }
         for c in &node.children {
-            self.node(c, m, state)?;
+            self.node(c, m, state, emit, in_page)?;
         }
         Ok(())
     }
@@ -357,7 +412,7 @@ fn color(b: &Bound, i: usize) -> [u8; 4] {
 }
 
 /// The child of an `osg::LOD` shown closest up.
-fn finest(lod: &Lod, children: usize) -> Option<usize> {
+pub(crate) fn finest(lod: &Lod, children: usize) -> Option<usize> {
     let score = |i: usize| -> f32 {
         let (min, max) = lod.ranges.get(i).copied().unwrap_or((0.0, f32::MAX));
         match lod.range_mode {

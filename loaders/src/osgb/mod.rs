@@ -23,11 +23,15 @@
 //! error, and a compressed stream is inflated to at most
 //! [`MAX_INFLATED_BYTES`]; no input panics or allocates without bound.
 
+mod cache;
 pub mod mesh;
+pub mod metadata;
 pub mod model;
+pub mod outline;
 mod read;
 mod read_geometry;
 mod read_state;
+pub mod source;
 mod stream;
 pub mod summary;
 
@@ -110,6 +114,34 @@ pub fn is_osgb(path: &Path) -> bool {
     };
     let mut head = [0u8; 8];
     f.read_exact(&mut head).is_ok() && head == MAGIC
+}
+
+/// Whether `path` is a folder of OSGB tiles: a dataset root with a
+/// `Data/` folder, or a folder holding `Tile_*/Tile_*.osgb` blocks or
+/// `.osgb` files.
+pub fn is_dataset(path: &Path) -> bool {
+    if !path.is_dir() {
+        return false;
+    }
+    if path.join("Data").is_dir() && path.join("metadata.xml").is_file() {
+        return true;
+    }
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return false;
+    };
+    entries.filter_map(Result::ok).take(10_000).any(|e| {
+        let p = e.path();
+        let osgb = |p: &Path| {
+            p.extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("osgb"))
+        };
+        if p.is_dir() {
+            let name = e.file_name();
+            p.join(format!("{}.osgb", name.to_string_lossy())).is_file()
+        } else {
+            osgb(&p)
+        }
+    })
 }
 
 /// The largest `.osgb` file read.

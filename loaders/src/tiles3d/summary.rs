@@ -75,6 +75,51 @@ pub fn summarise(ts: &Tileset, deep: bool) -> TilesetSummary {
     }
 }
 
+/// Summarises any tile source (an OSGB dataset, say) as a tileset: its
+/// tree's counts, its `problems` as errors, and with `deep` every content
+/// read (on all cores) and counted.
+pub fn summarise_source(
+    src: &dyn cim_core::lod::tile_source::TileSource,
+    version: &str,
+    deep: bool,
+) -> TilesetSummary {
+    let tree = src.tree();
+    let mut errors: Vec<PartError> = src
+        .problems()
+        .into_iter()
+        .map(|message| PartError {
+            uri: String::new(),
+            message,
+        })
+        .collect();
+    let deep = deep.then(|| {
+        let contents: Vec<_> = tree.tiles.iter().flat_map(|t| &t.contents).collect();
+        let results = parallel_map(&contents, |c| src.read(c));
+        let mut counts = DeepCounts::default();
+        for (c, r) in contents.iter().zip(results) {
+            match r {
+                Ok(content) => counts.add(&content),
+                Err(message) => errors.push(PartError {
+                    uri: c.uri.clone(),
+                    message,
+                }),
+            }
+        }
+        counts
+    });
+    let refine = tree.tiles.first().map(|t| t.refine.as_str());
+    TilesetSummary {
+        version: version.to_string(),
+        tile_count: tree.len(),
+        content_count: tree.content_count(),
+        max_depth: tree.max_depth(),
+        refine,
+        external_tilesets: 0,
+        deep,
+        errors,
+    }
+}
+
 /// The root's extent in WGS 84 `[west, south, east, north]` degrees, when
 /// the tileset is georeferenced (a region, or a box/sphere whose transform
 /// puts it near the Earth's surface).

@@ -1,0 +1,164 @@
+//! An OSGB dataset opened as a tile source: the tree its PagedLOD files
+//! make, placed by `metadata.xml`, and each file read as a tile's content.
+//! The tiles are the fuzz corpus's seeds (a group with a textured geode and
+//! a PagedLOD paging in `Tile_L2_0.osgb`; a zlib-compressed geode).
+
+use cim_core::LayerContent;
+use cim_core::lod::tile_source::TileSource;
+use cim_core::lod::tileset::{BoundingVolume, Refine};
+use cim_loaders::osgb::source::OsgbSource;
+use glam::DVec3;
+use std::path::Path;
+
+fn seed(name: &str) -> Vec<u8> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus/osgb")
+        .join(name);
+    std::fs::read(p).expect("seed")
+}
+
+/// `root/metadata.xml` and `root/Data/Tile_A/{Tile_A,Tile_L2_0}.osgb`.
+fn dataset(root: &Path, with_child: bool) {
+    let block = root.join("Data/Tile_A");
+    std::fs::create_dir_all(&block).unwrap();
+    std::fs::write(block.join("Tile_A.osgb"), seed("seed-group-plain")).unwrap();
+    if with_child {
+        std::fs::write(block.join("Tile_L2_0.osgb"), seed("seed-zlib")).unwrap();
+    }
+    std::fs::write(
+        root.join("metadata.xml"),
+        "<?xml version=\"1.0\"?>\n<ModelMetadata version=\"1\">\n\t<SRS>EPSG:4547</SRS>\n\
+         \t<SRSOrigin>500000,2500000,10</SRSOrigin>\n</ModelMetadata>\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_dataset_folder_is_a_tree_of_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    dataset(dir.path(), true);
+    for open_at in [dir.path().to_path_buf(), dir.path().join("Data")] {
+        let s = OsgbSource::open(&open_at).expect("open");
+        let tree = s.tree();
+        // The root; the block's geometry outside its PagedLOD; the
+        // PagedLOD's coarse child; the file it pages in.
+        assert_eq!(tree.len(), 4);
+        assert!(s.problems().is_empty(), "{:?}", s.problems());
+        let (rest, page, child) = (tree.tile(1), tree.tile(2), tree.tile(3));
+        assert_eq!(rest.contents[0].uri, "Tile_A/Tile_A.osgb#rest");
+        assert_eq!(page.contents[0].uri, "Tile_A/Tile_A.osgb#page=0");
+        assert_eq!(child.contents[0].uri, "Tile_A/Tile_L2_0.osgb#rest");
+        assert_eq!(
+            (rest.parent, page.parent, child.parent),
+            (Some(0), Some(0), Some(2))
+        );
+        assert_eq!(page.refine, Refine::Replace);
+        // Pixel-size switch at 100 px of a sphere of radius 0.8 m: the
+        // error that reaches 16 px there.
+        assert!((page.geometric_error - 16.0 * 1.6 / 100.0).abs() < 1e-9);
+        assert_eq!(rest.geometric_error, 0.0);
+        assert_eq!(child.geometric_error, 0.0);
+        assert!(tree.tile(0).geometric_error > page.geometric_error);
+        // Placed by metadata.xml: tile coordinates are offsets from the
+        // origin in EPSG:4547.
+        let p = page.world.transform_point3(DVec3::ZERO);
+        assert_eq!(p, DVec3::new(500000.0, 2500000.0, 10.0));
+        assert!(!s.is_ecef());
+        // The page's box holds the file that refines it.
+        let aabb = |b: &BoundingVolume| b.aabb(&glam::DMat4::IDENTITY);
+        let (pb, cb) = (aabb(&page.bounds), aabb(&child.bounds));
+        assert!(pb.min.cmple(cb.min).all() && pb.max.cmpge(cb.max).all());
+        let read = |t: &cim_core::lod::tileset::Tile| s.read(&t.contents[0]).expect("read");
+        let r = read(rest);
+        assert_eq!(r.triangle_count(), 2);
+        assert!(r.meshes[0].material.texture.is_some());
+        assert_eq!(read(page).triangle_count(), 4);
+        assert_eq!(read(child).triangle_count(), 2);
+        assert_eq!(s.metadata(1)[0].properties[0].0, "SRS");
+    }
+}
+
+#[test]
+fn a_block_missing_its_children_is_a_leaf() {
+    let dir = tempfile::tempdir().unwrap();
+    dataset(dir.path(), false);
+    let s = OsgbSource::open(dir.path()).expect("open");
+    assert_eq!(s.tree().len(), 3);
+    assert_eq!(
+        s.tree().tile(2).geometric_error,
+        0.0,
+        "no refining into a hole"
+    );
+    let problems = s.problems();
+    assert_eq!(problems.len(), 1);
+    assert!(problems[0].contains("1 PagedLOD child files are named but not on disk"));
+}
+
+#[test]
+fn a_layer_with_its_crs_and_bad_tiles_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    dataset(dir.path(), true);
+    std::fs::write(dir.path().join("Data/Tile_A/Tile_L2_0.osgb"), b"not osgb").unwrap();
+    let loaded = cim_loaders::load_all(dir.path())
+        .pop()
+        .unwrap()
+        .expect("load");
+    assert_eq!(loaded.layer.format, "OSGB");
+    assert_eq!(loaded.layer.crs.as_ref().unwrap().to_string(), "EPSG:4547");
+    let LayerContent::Tiles(t) = &loaded.layer.content else {
+        panic!("a tiles layer");
+    };
+    // The bad file stays a tile, which fails as it streams (its parent is
+    // then shown there), and is reported now.
+    assert_eq!(t.source.tree().len(), 4);
+    assert_eq!(
+        t.source.tree().tile(3).contents[0].uri,
+        "Tile_A/Tile_L2_0.osgb#all"
+    );
+    let problems = t.source.problems();
+    assert!(
+        problems.iter().any(|p| p.contains("Tile_L2_0.osgb")),
+        "{problems:?}"
+    );
+    let e = cim_loaders::load_all(&dir.path().join("nothing-here"))
+        .pop()
+        .unwrap();
+    assert!(e.is_err());
+    std::fs::write(
+        dir.path().join("Data/Tile_A/Tile_A.osgb"),
+        b"not osgb either",
+    )
+    .unwrap();
+    let e = cim_loaders::load_all(dir.path())
+        .pop()
+        .unwrap()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("no tile could be read") && e.contains("Tile_A.osgb"),
+        "{e}"
+    );
+}
+
+/// `cim inspect DATASET [--deep]`: the tree's counts as a tileset's, the
+/// CRS from metadata.xml, and with `--deep` every file's triangles.
+#[test]
+fn a_dataset_inspects_as_a_tileset() {
+    let dir = tempfile::tempdir().unwrap();
+    dataset(dir.path(), true);
+    let report = cim_loaders::inspect_path_with(dir.path(), true);
+    let v = serde_json::to_value(&report).unwrap();
+    let l = &v["layers"][0];
+    assert_eq!(l["format"], "OSGB");
+    assert_eq!(l["crs"], "EPSG:4547");
+    for (key, want) in [
+        ("tile_count", 4),
+        ("content_count", 3),
+        ("max_depth", 2),
+        ("triangle_count", 2 + 4 + 2),
+    ] {
+        assert_eq!(l[key], want, "{key}");
+    }
+    assert_eq!(l["refine"], "REPLACE");
+    assert_eq!(l["errors"], serde_json::json!([]));
+}
