@@ -1,4 +1,4 @@
-//! The `cim` command line: viewer, snapshot, inspect, crs.
+//! The `cim` command line: viewer, snapshot, inspect, crs, bench, convert.
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
@@ -30,6 +30,28 @@ pub enum Command {
     Crs(CrsCommand),
     /// Measure startup, settle and frame times off-screen; prints JSON.
     Bench(BenchArgs),
+    /// Convert a dataset to another format (OSGB → 3D Tiles).
+    Convert(ConvertArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ConvertArgs {
+    /// The dataset: an OSGB root folder (with metadata.xml and Data/), a
+    /// Data/ folder, a folder of .osgb tiles, or one .osgb file.
+    pub input: PathBuf,
+    /// The format to write.
+    #[arg(long, value_enum)]
+    pub to: ConvertTo,
+    /// The folder to write into (made if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConvertTo {
+    /// OGC 3D Tiles 1.1: tileset.json and one .glb per tile.
+    #[value(name = "3dtiles")]
+    Tiles3d,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -137,6 +159,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Bench(args)) => crate::headless::snapshot::run_bench(args),
         Some(Command::Inspect(args)) => crate::inspect::run(&args.files, args.json, args.deep),
         Some(Command::Crs(cmd)) => run_crs(cmd),
+        Some(Command::Convert(args)) => crate::convert::run(&args),
     }
 }
 

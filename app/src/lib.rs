@@ -25,6 +25,7 @@
 //! | `headless::snapshot::build_headless` (no plugin of its own) | `headless::snapshot` | off-screen, settled, tiled PNG capture; `cim bench` |
 
 pub mod cli;
+pub mod convert;
 pub mod headless;
 pub mod inspect;
 pub mod render;

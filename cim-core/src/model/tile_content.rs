@@ -12,7 +12,19 @@ use std::sync::Arc;
 pub struct TextureImage {
     pub width: u32,
     pub height: u32,
+    /// Empty when only [`TextureImage::encoded`] was kept.
     pub rgba: Vec<u8>,
+    /// The file the image came from, kept (instead of decoding it) for a
+    /// writer that passes it on as it is (`cim convert`).
+    pub encoded: Option<EncodedImage>,
+}
+
+/// An image file as it was read: its bytes and MIME type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EncodedImage {
+    /// `image/jpeg` or `image/png`.
+    pub mime: &'static str,
+    pub bytes: Arc<Vec<u8>>,
 }
 
 /// How a material's alpha is used (glTF `alphaMode`).

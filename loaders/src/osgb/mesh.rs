@@ -11,10 +11,10 @@
 
 use super::OsgbFile;
 use super::model::*;
+use super::texture::{self, Keep};
 use cim_core::model::tile_content::{ContentMaterial, ContentMesh, TextureImage, TileContent};
 use glam::{DMat4, DVec3};
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -143,9 +143,6 @@ fn triangle_list(g: &Geometry, vertices: usize) -> Result<Vec<u32>, String> {
     Ok(out)
 }
 
-/// The largest image file read from beside an `.osgb`.
-pub const MAX_IMAGE_FILE_BYTES: u64 = 256 << 20;
-
 /// Which part of a file's graph to draw.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Part {
@@ -177,7 +174,27 @@ pub fn to_content_part(
     dir: Option<&Path>,
     part: Part,
 ) -> Result<TileContent, String> {
+    build(file, dir, part, Keep::Decoded)
+}
+
+/// [`to_content_part`] for a writer: JPEG and PNG textures are kept as the
+/// files they are ([`TextureImage::encoded`]), not decoded.
+pub fn to_content_for_writing(
+    file: &OsgbFile,
+    dir: Option<&Path>,
+    part: Part,
+) -> Result<TileContent, String> {
+    build(file, dir, part, Keep::Encoded)
+}
+
+fn build(
+    file: &OsgbFile,
+    dir: Option<&Path>,
+    part: Part,
+    keep: Keep,
+) -> Result<TileContent, String> {
     let mut b = Builder {
+        keep,
         part,
         pages: 0,
         dir: dir.map(Path::to_path_buf),
@@ -197,6 +214,7 @@ pub fn to_content_part(
 }
 
 struct Builder {
+    keep: Keep,
     part: Part,
     /// Paging PagedLODs met so far.
     pages: usize,
@@ -382,16 +400,20 @@ impl Builder {
             return done.clone();
         }
         let dir = self.dir.as_deref();
-        let decoded = t.image.as_ref().and_then(|img| match decode(img, dir) {
-            Ok(i) => i.map(Arc::new),
-            Err(e) => {
-                self.content.warnings.push(format!(
-                    "texture {}: {e}",
-                    cim_core::message::clip(&img.file_name, 120)
-                ));
-                None
-            }
-        });
+        let keep = self.keep;
+        let decoded = t
+            .image
+            .as_ref()
+            .and_then(|img| match texture::load(img, dir, keep) {
+                Ok(i) => i.map(Arc::new),
+                Err(e) => {
+                    self.content.warnings.push(format!(
+                        "texture {}: {e}",
+                        cim_core::message::clip(&img.file_name, 120)
+                    ));
+                    None
+                }
+            });
         self.textures.insert(key, decoded.clone());
         decoded
     }
@@ -421,88 +443,4 @@ pub(crate) fn finest(lod: &Lod, children: usize) -> Option<usize> {
         }
     };
     (0..children).max_by(|&a, &b| score(a).total_cmp(&score(b)))
-}
-
-/// Decodes an image: an embedded JPEG/PNG file, 8-bit RGB(A) or
-/// luminance pixels, or an image file in `dir`. `None` when the image is
-/// not in the file and no folder is given.
-fn decode(img: &Image, dir: Option<&Path>) -> Result<Option<TextureImage>, String> {
-    const RGB: u32 = 0x1907;
-    const RGBA: u32 = 0x1908;
-    const LUMINANCE: u32 = 0x1909;
-    const BGR: u32 = 0x80E0;
-    const BGRA: u32 = 0x80E1;
-    const UNSIGNED_BYTE: u32 = 0x1401;
-    match &img.data {
-        ImageData::External => match dir {
-            Some(dir) => external(dir, &img.file_name).map(Some),
-            None => Ok(None),
-        },
-        ImageData::File(bytes) => crate::tiles3d::gltf_content::decode_image(bytes).map(Some),
-        ImageData::Pixels {
-            width,
-            height,
-            pixel_format,
-            data_type,
-            top_left,
-            bytes,
-        } => {
-            let channels = match *pixel_format {
-                LUMINANCE => 1,
-                RGB | BGR => 3,
-                RGBA | BGRA => 4,
-                f => return Err(format!("pixel format 0x{f:04X} is not decoded")),
-            };
-            if *data_type != UNSIGNED_BYTE {
-                return Err(format!("pixel type 0x{data_type:04X} is not decoded"));
-            }
-            let (w, h) = (*width as usize, *height as usize);
-            let row = w * channels;
-            if w > 16384 || h > 16384 || bytes.len() < row * h {
-                return Err(format!(
-                    "{w}×{h} pixels do not fit its {} bytes",
-                    bytes.len()
-                ));
-            }
-            let mut rgba = Vec::with_capacity(w * h * 4);
-            for y in 0..h {
-                let src = if *top_left { y } else { h - 1 - y };
-                for p in bytes[src * row..(src + 1) * row].chunks_exact(channels) {
-                    rgba.extend(match (*pixel_format, channels) {
-                        (_, 1) => [p[0], p[0], p[0], 255],
-                        (BGR, _) => [p[2], p[1], p[0], 255],
-                        (BGRA, _) => [p[2], p[1], p[0], p[3]],
-                        (_, 3) => [p[0], p[1], p[2], 255],
-                        _ => [p[0], p[1], p[2], p[3]],
-                    });
-                }
-            }
-            Ok(Some(TextureImage {
-                width: *width,
-                height: *height,
-                rgba,
-            }))
-        }
-    }
-}
-
-/// Reads and decodes image file `name` in `dir`; a name that leaves the
-/// folder (absolute, or through `..`) is refused.
-fn external(dir: &Path, name: &str) -> Result<TextureImage, String> {
-    let Some(path) = super::child_path(dir, name) else {
-        return Err("the image file name leaves the tile's folder".into());
-    };
-    let (file, len) = crate::source_file::open_sized(&path).map_err(|e| e.to_string())?;
-    if len > MAX_IMAGE_FILE_BYTES {
-        return Err(format!(
-            "the image file is {} MB, more than {} MB",
-            len >> 20,
-            MAX_IMAGE_FILE_BYTES >> 20
-        ));
-    }
-    let mut bytes = Vec::with_capacity(len as usize);
-    file.take(MAX_IMAGE_FILE_BYTES)
-        .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
-    crate::tiles3d::gltf_content::decode_image(&bytes)
 }

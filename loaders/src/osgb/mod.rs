@@ -24,6 +24,7 @@
 //! [`MAX_INFLATED_BYTES`]; no input panics or allocates without bound.
 
 mod cache;
+pub mod convert;
 pub mod mesh;
 pub mod metadata;
 pub mod model;
@@ -34,6 +35,7 @@ mod read_state;
 pub mod source;
 mod stream;
 pub mod summary;
+mod texture;
 
 use crate::LoadError;
 use model::{Node, NodeKind};

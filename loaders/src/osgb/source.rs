@@ -379,6 +379,23 @@ impl Builder {
 }
 
 impl OsgbSource {
+    /// A content, for a writer: textures kept as the files they were
+    /// ([`super::mesh::to_content_for_writing`]).
+    pub fn read_for_writing(&self, uri: &str) -> Result<TileContent, String> {
+        let (file, path, part) = self.part(uri)?;
+        super::mesh::to_content_for_writing(&file, path.parent(), part)
+            .map_err(|e| format!("{}: {e}", crate::show(&path)))
+    }
+
+    /// The parsed file and the part a content URI names.
+    fn part(&self, uri: &str) -> Result<(Arc<super::OsgbFile>, PathBuf, Part), String> {
+        let (file, part) =
+            split_ref(uri).ok_or_else(|| format!("{uri}: not a part of an OSGB file"))?;
+        let path =
+            child_path(&self.root, file).ok_or_else(|| format!("{file}: outside the dataset"))?;
+        Ok((self.files.get(&path)?, path, part))
+    }
+
     /// The CRS `metadata.xml` places the dataset in, if it has one.
     pub fn crs(&self) -> Option<cim_core::crs::CrsDef> {
         self.metadata.as_ref().map(Metadata::crs)

@@ -124,5 +124,6 @@ pub(crate) fn decode_image(bytes: &[u8]) -> Result<TextureImage, String> {
         width: rgba.width(),
         height: rgba.height(),
         rgba: rgba.into_raw(),
+        encoded: None,
     })
 }

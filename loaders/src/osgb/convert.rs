@@ -1,0 +1,125 @@
+//! OSGB → 3D Tiles 1.1 (`cim convert INPUT --to 3dtiles --out DIR`): the
+//! dataset's tree as the viewer streams it ([`super::source`]) written as
+//! `tileset.json`, each tile's part of its file as a `.glb` where the
+//! `.osgb` was under `Data/` (`Data/Tile_A/Tile_A.osgb#page=2` →
+//! `OUT/Tile_A/Tile_A_page2.glb`), textures kept as the JPEG/PNG files
+//! they were. Geometric errors are the PagedLOD ranges' (see
+//! [`super::outline::Page::geometric_error`]); `metadata.xml`'s placement
+//! is the root's `transform` (earth-centred for an ENU frame; in the SRS
+//! otherwise, with the SRS recorded in the tileset's `extras`).
+//!
+//! Tiles are written on every core; `progress(done, total)` is called as
+//! each is.
+
+use super::source::OsgbSource;
+use crate::tiles3d::tileset::PartError;
+use cim_core::lod::tile_source::TileSource;
+use cim_core::lod::tileset::TileId;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// What a conversion did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Converted {
+    /// Tiles in `tileset.json`.
+    pub tile_count: usize,
+    /// `.glb` files written.
+    pub glb_count: usize,
+    /// Bytes of `.glb` written.
+    pub glb_bytes: u64,
+    /// Tiles whose content could not be converted (left without content).
+    pub errors: Vec<PartError>,
+    /// What the dataset itself lacks (child files named but missing, files
+    /// that cannot be read).
+    pub problems: Vec<String>,
+}
+
+/// The `.glb` name of a content URI (`FILE.osgb#part`).
+pub fn glb_uri(uri: &str) -> String {
+    let (file, part) = uri.rsplit_once('#').unwrap_or((uri, "all"));
+    let stem = file
+        .strip_suffix(".osgb")
+        .or_else(|| file.strip_suffix(".OSGB"))
+        .unwrap_or(file);
+    match part {
+        "all" => format!("{stem}.glb"),
+        "rest" => format!("{stem}_rest.glb"),
+        p => format!("{stem}_{}.glb", p.replace('=', "")),
+    }
+}
+
+/// Converts the OSGB dataset at `input` into a 3D Tiles tileset in `out`.
+pub fn to_3dtiles(
+    input: &Path,
+    out: &Path,
+    progress: impl Fn(usize, usize) + Sync,
+) -> Result<Converted, String> {
+    let src = OsgbSource::open(input)?;
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", crate::show(out)))?;
+    let tree = src.tree();
+    let with_content: Vec<TileId> = (0..tree.len() as TileId)
+        .filter(|&id| !tree.tile(id).contents.is_empty())
+        .collect();
+    let total = with_content.len();
+    let done = AtomicUsize::new(0);
+    let results = crate::tiles3d::summary::parallel_map(&with_content, |&id| {
+        let uri = &tree.tile(id).contents[0].uri;
+        let r = write_tile(&src, uri, out);
+        progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+        r
+    });
+    let mut c = Converted {
+        tile_count: tree.len(),
+        problems: src.problems(),
+        ..Converted::default()
+    };
+    let mut written = vec![false; tree.len()];
+    for (&id, r) in with_content.iter().zip(results) {
+        match r {
+            Ok(bytes) => {
+                c.glb_count += 1;
+                c.glb_bytes += bytes;
+                written[id as usize] = true;
+            }
+            Err(message) => c.errors.push(PartError {
+                uri: tree.tile(id).contents[0].uri.clone(),
+                message,
+            }),
+        }
+    }
+    let mut json = crate::tiles3d::write::tileset_json(tree, |id| {
+        written[id as usize].then(|| glb_uri(&tree.tile(id).contents[0].uri))
+    });
+    if let Some(crs) = src.crs().filter(|_| !src.is_ecef()) {
+        json["extras"] = serde_json::json!({ "crs": crs.to_string() });
+    }
+    let path = out.join("tileset.json");
+    let text = serde_json::to_string_pretty(&json).expect("JSON");
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", crate::show(&path)))?;
+    Ok(c)
+}
+
+/// Writes one tile's `.glb`; its size.
+fn write_tile(src: &OsgbSource, uri: &str, out: &Path) -> Result<u64, String> {
+    let content = src.read_for_writing(uri)?;
+    let glb = crate::tiles3d::write::glb(&content)?;
+    let path: PathBuf = out.join(glb_uri(uri));
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", crate::show(dir)))?;
+    }
+    std::fs::write(&path, &glb).map_err(|e| format!("{}: {e}", crate::show(&path)))?;
+    Ok(glb.len() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glb_uri;
+
+    #[test]
+    fn glb_names_follow_the_parts() {
+        assert_eq!(glb_uri("Data/T/T.osgb#all"), "Data/T/T.glb");
+        assert_eq!(glb_uri("Data/T/T.osgb#rest"), "Data/T/T_rest.glb");
+        assert_eq!(glb_uri("Data/T/T.osgb#page=12"), "Data/T/T_page12.glb");
+        assert_eq!(glb_uri("a#b.osgb#page=1"), "a#b_page1.glb");
+    }
+}

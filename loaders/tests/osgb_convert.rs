@@ -1,0 +1,108 @@
+//! `cim convert … --to 3dtiles`: an OSGB dataset written as a 3D Tiles
+//! 1.1 tileset reads back through our own tileset reader with the same
+//! tree and triangles, and with CIM_TEST_DATA every `.glb` written from the
+//! real tiles passes the Khronos glTF validator (npm `gltf-validator`,
+//! through `tests/reference/validate_gltf.cjs`; a reference tool the test
+//! needs then).
+
+use cim_loaders::osgb::convert::to_3dtiles;
+use cim_loaders::tiles3d::{summary, tileset};
+use std::path::{Path, PathBuf};
+
+fn seed(name: &str) -> Vec<u8> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus/osgb")
+        .join(name);
+    std::fs::read(p).expect("seed")
+}
+
+fn glbs(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            glbs(&p, out);
+        } else if p.extension().is_some_and(|x| x == "glb") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn a_dataset_converts_to_a_tileset_that_reads_back_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("in");
+    let block = data.join("Data/Tile_A");
+    std::fs::create_dir_all(&block).unwrap();
+    std::fs::write(block.join("Tile_A.osgb"), seed("seed-group-plain")).unwrap();
+    std::fs::write(block.join("Tile_L2_0.osgb"), seed("seed-zlib")).unwrap();
+    std::fs::write(
+        data.join("metadata.xml"),
+        "<ModelMetadata><SRS>EPSG:4547</SRS><SRSOrigin>500000,2500000,10</SRSOrigin></ModelMetadata>",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    let c = to_3dtiles(&data, &out, |_, total| {
+        assert_eq!(total, 3);
+        calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    })
+    .expect("convert");
+    assert_eq!(calls.into_inner(), 3);
+    assert_eq!((c.tile_count, c.glb_count), (4, 3));
+    assert!(c.errors.is_empty() && c.problems.is_empty());
+    let ts = tileset::open(&out.join("tileset.json"), &tileset::Limits::default()).expect("open");
+    let s = summary::summarise(&ts, true);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!((s.tile_count, s.content_count), (4, 3));
+    assert_eq!(s.deep.unwrap().triangle_count, 2 + 4 + 2);
+    assert_eq!(s.version, "1.1");
+    // The geometric errors and the placement are the dataset's.
+    let page = ts.tree.tile(2);
+    assert!((page.geometric_error - 16.0 * 1.6 / 100.0).abs() < 1e-9);
+    let origin = page.world.transform_point3(glam::DVec3::ZERO);
+    assert_eq!(origin, glam::DVec3::new(500000.0, 2500000.0, 10.0));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("tileset.json")).unwrap()).unwrap();
+    assert_eq!(json["extras"]["crs"], "EPSG:4547");
+    // The seed's PNG is in the glb as it was.
+    let rest = std::fs::read(out.join("Tile_A/Tile_A_rest.glb")).unwrap();
+    assert!(rest.windows(8).any(|w| w == b"\x89PNG\r\n\x1a\n"));
+}
+
+#[test]
+#[cfg_attr(
+    not(cim_test_data),
+    ignore = "needs CIM_TEST_DATA, the shared data folder"
+)]
+fn glbs_from_the_real_tiles_pass_the_gltf_validator() {
+    let d = std::env::var_os("CIM_TEST_DATA").expect("CIM_TEST_DATA is not set");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let c =
+        to_3dtiles(&PathBuf::from(d).join("osgb/osgb-master"), &out, |_, _| {}).expect("convert");
+    assert!(c.errors.is_empty(), "{:?}", c.errors);
+    let mut files = Vec::new();
+    glbs(&out, &mut files);
+    assert!(files.len() >= 8, "{} glbs", files.len());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/reference/validate_gltf.cjs");
+    let run = std::process::Command::new("node")
+        .arg(script)
+        .args(&files)
+        .output()
+        .expect("node (the glTF validator runs on Node.js)");
+    let report = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "gltf-validator (npm, through NODE_PATH): {report}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(report.lines().count(), files.len(), "{report}");
+    assert!(
+        report.lines().all(|l| l.contains("\"errors\":0")),
+        "{report}"
+    );
+    // The same triangles as the tiles (osgconv's counts of the files).
+    let ts = tileset::open(&out.join("tileset.json"), &tileset::Limits::default()).unwrap();
+    let s = summary::summarise(&ts, true);
+    assert_eq!(s.deep.unwrap().triangle_count, 2911 + 1 + 77);
+}
