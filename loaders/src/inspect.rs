@@ -207,7 +207,15 @@ fn osgb_dataset_report(path: &Path, deep: bool) -> LayerReport {
                 crs: crs.as_ref().map(crate::crs::label),
                 feature_count: 0,
                 bbox: Some([b.min.x, b.min.y, b.max.x, b.max.y]),
-                bbox_wgs84: None,
+                bbox_wgs84: crs.as_ref().and_then(|c| {
+                    let corners = [
+                        b.min,
+                        b.max,
+                        glam::DVec3::new(b.min.x, b.max.y, b.min.z),
+                        glam::DVec3::new(b.max.x, b.min.y, b.min.z),
+                    ];
+                    crate::crs::points_to_wgs84(c, corners.to_vec()).ok()
+                }),
                 geometry_type: "Tileset".into(),
                 fields: Vec::new(),
                 raster: None,

@@ -64,9 +64,29 @@ fn a_dataset_converts_to_a_tileset_that_reads_back_alike() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("tileset.json")).unwrap()).unwrap();
     assert_eq!(json["extras"]["crs"], "EPSG:4547");
-    // The seed's PNG is in the glb as it was.
+    // The seed's PNG is written as it was, once, beside the glbs that use
+    // it, which name it.
+    let pngs: Vec<_> = std::fs::read_dir(out.join("Tile_A"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "png"))
+        .collect();
+    assert_eq!(pngs.len(), 1, "{pngs:?}");
+    assert!(
+        std::fs::read(&pngs[0])
+            .unwrap()
+            .starts_with(b"\x89PNG\r\n\x1a\n")
+    );
     let rest = std::fs::read(out.join("Tile_A/Tile_A_rest.glb")).unwrap();
-    assert!(rest.windows(8).any(|w| w == b"\x89PNG\r\n\x1a\n"));
+    let name = pngs[0]
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .as_bytes()
+        .to_vec();
+    assert!(rest.windows(name.len()).any(|w| w == name));
 }
 
 #[test]

@@ -181,3 +181,37 @@ fn files_openscenegraph_rewrites_read_alike() {
         }
     }
 }
+
+/// As a streamed dataset, the tile's five PagedLODs are five tiles; their
+/// shared texture is decoded once, one image for all five.
+#[test]
+#[cfg_attr(
+    not(cim_test_data),
+    ignore = "needs CIM_TEST_DATA, the shared data folder"
+)]
+fn the_pages_of_a_file_share_its_texture() {
+    use cim_core::lod::tile_source::TileSource;
+    let path = data().join("osgb-master/Tile_+005_+005_L22_000020t4.osgb");
+    let src = osgb::source::OsgbSource::open(&path).expect("open");
+    let tree = src.tree();
+    assert_eq!(tree.len(), 1 + 5);
+    let textures: Vec<_> = (1..6)
+        .map(|id| {
+            let c = src.read(&tree.tile(id).contents[0]).expect("read");
+            c.meshes[0].material.texture.clone().expect("textured")
+        })
+        .collect();
+    assert!(
+        textures
+            .iter()
+            .all(|t| std::sync::Arc::ptr_eq(t, &textures[0]))
+    );
+    let triangles: usize = (1..6)
+        .map(|id| {
+            src.read(&tree.tile(id).contents[0])
+                .unwrap()
+                .triangle_count()
+        })
+        .sum();
+    assert_eq!(triangles, 2911, "the pages together are the file");
+}

@@ -6,12 +6,23 @@
 // Run: NODE_PATH=/path/to/node_modules node tests/reference/validate_gltf.cjs A.glb B.glb …
 const validator = require("gltf-validator");
 const fs = require("fs");
+const path = require("path");
 
 (async () => {
   let failed = false;
   for (const file of process.argv.slice(2)) {
     try {
-      const report = await validator.validateBytes(new Uint8Array(fs.readFileSync(file)));
+      // External images (shared texture files) are read beside the file.
+      const externalResourceFunction = (uri) =>
+        new Promise((resolve, reject) => {
+          fs.readFile(path.join(path.dirname(file), decodeURIComponent(uri)), (err, data) =>
+            err ? reject(err.toString()) : resolve(new Uint8Array(data)),
+          );
+        });
+      const report = await validator.validateBytes(new Uint8Array(fs.readFileSync(file)), {
+        uri: file,
+        externalResourceFunction,
+      });
       const errors = report.issues.numErrors;
       failed ||= errors > 0;
       const messages = report.issues.messages

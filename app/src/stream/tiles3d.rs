@@ -7,7 +7,7 @@
 //! descendants, loads nearest first, LRU eviction over what the
 //! [`StreamBudget`] leaves. A tile's contents are read, placed in the scene
 //! CRS (PROJ, f64) and turned into meshes on the task pool; arrivals are
-//! uploaded within a per-frame vertex budget. A tile that cannot be read is
+//! uploaded within a per-frame byte budget. A tile that cannot be read is
 //! told once and retried with backoff; its parent stands in meanwhile.
 
 use crate::headless::frame_stats::{FrameStats, MeshStats, Stage, StageTimer};
@@ -41,8 +41,11 @@ use styling::{LayerLook, Materials, Part, Styled, TableLooks};
 pub use cim_core::lod::tile_source::MAX_SCREEN_ERROR_PX;
 /// Tiles being read per tileset at most.
 const MAX_READS_IN_FLIGHT: usize = 8;
-/// Vertices uploaded per frame at most (all tilesets).
-const UPLOAD_VERTICES_PER_FRAME: usize = 1 << 18;
+/// Bytes (vertices, indices and textures) uploaded per frame at most, all
+/// tilesets: a textured photogrammetry tile is mostly texture, and a frame
+/// that uploads dozens of them grows the GPU's staging memory by hundreds
+/// of megabytes (seen on lavapipe).
+const UPLOAD_BYTES_PER_FRAME: usize = 32 << 20;
 
 /// One tileset layer on screen.
 struct LayerStream {
@@ -190,6 +193,7 @@ pub struct Tiles3dPlugin;
 impl Plugin for Tiles3dPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<TilesetStreams>()
+            .init_resource::<styling::TextureImages>()
             .init_resource::<StreamBudget>()
             .add_systems(
                 Update,
@@ -469,8 +473,8 @@ fn update_tilesets(
     }
     // Restyles of layers not on screen any more are dropped.
     let mut restyled: Vec<Restyled> = streams.restyles.take(usize::MAX, |_| 0);
-    let mut uploads = streams.uploads.take(UPLOAD_VERTICES_PER_FRAME, |a| {
-        a.content.as_ref().map_or(0, |p| p.vertices)
+    let mut uploads = streams.uploads.take(UPLOAD_BYTES_PER_FRAME, |a| {
+        a.content.as_ref().map_or(0, |p| p.bytes)
     });
     let now = Instant::now();
     for slot in &store.layers {

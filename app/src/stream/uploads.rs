@@ -29,9 +29,9 @@ impl<T> Uploads<T> {
         self.tx.clone()
     }
 
-    /// The oldest arrivals, until their `vertices` reach `budget` (at least
-    /// one, so a huge item still goes).
-    pub fn take(&mut self, budget: usize, vertices: impl Fn(&T) -> usize) -> Vec<T> {
+    /// The oldest arrivals, until their `cost` (vertices, bytes) reaches
+    /// `budget` (at least one, so a huge item still goes).
+    pub fn take(&mut self, budget: usize, cost: impl Fn(&T) -> usize) -> Vec<T> {
         if let Ok(rx) = self.rx.lock() {
             self.waiting.extend(rx.try_iter());
         }
@@ -40,7 +40,7 @@ impl<T> Uploads<T> {
         while used < budget
             && let Some(item) = self.waiting.pop_front()
         {
-            used += vertices(&item);
+            used += cost(&item);
             out.push(item);
         }
         out

@@ -3,7 +3,8 @@
 //! `tileset.json`, each tile's part of its file as a `.glb` where the
 //! `.osgb` was under `Data/` (`Data/Tile_A/Tile_A.osgb#page=2` →
 //! `OUT/Tile_A/Tile_A_page2.glb`), textures kept as the JPEG/PNG files
-//! they were. Geometric errors are the PagedLOD ranges' (see
+//! they were, each written once beside the `.glb` files that use it (the
+//! pages of one `.osgb` share its texture). Geometric errors are the PagedLOD ranges' (see
 //! [`super::outline::Page::geometric_error`]); `metadata.xml`'s placement
 //! is the root's `transform` (earth-centred for an ENU frame; in the SRS
 //! otherwise, with the SRS recorded in the tileset's `extras`).
@@ -15,6 +16,7 @@ use super::source::OsgbSource;
 use crate::tiles3d::tileset::PartError;
 use cim_core::lod::tile_source::TileSource;
 use cim_core::lod::tileset::TileId;
+use cim_core::model::tile_content::EncodedImage;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -25,7 +27,7 @@ pub struct Converted {
     pub tile_count: usize,
     /// `.glb` files written.
     pub glb_count: usize,
-    /// Bytes of `.glb` written.
+    /// Bytes written: `.glb` files and the image files they share.
     pub glb_bytes: u64,
     /// Tiles whose content could not be converted (left without content).
     pub errors: Vec<PartError>,
@@ -99,16 +101,50 @@ pub fn to_3dtiles(
     Ok(c)
 }
 
-/// Writes one tile's `.glb`; its size.
+/// Writes one tile's `.glb`, and the image files it uses that are not
+/// there yet; the bytes written.
 fn write_tile(src: &OsgbSource, uri: &str, out: &Path) -> Result<u64, String> {
     let content = src.read_for_writing(uri)?;
-    let glb = crate::tiles3d::write::glb(&content)?;
     let path: PathBuf = out.join(glb_uri(uri));
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", crate::show(dir)))?;
-    }
+    let dir = path.parent().unwrap_or(out).to_path_buf();
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", crate::show(&dir)))?;
+    let mut written = 0u64;
+    let mut sink = |image: &EncodedImage| -> Result<Option<String>, String> {
+        let name = image_name(image);
+        written += write_once(&dir.join(&name), &image.bytes)?;
+        Ok(Some(name))
+    };
+    let glb = crate::tiles3d::write::glb_with(&content, &mut sink)?;
     std::fs::write(&path, &glb).map_err(|e| format!("{}: {e}", crate::show(&path)))?;
-    Ok(glb.len() as u64)
+    Ok(written + glb.len() as u64)
+}
+
+/// The file name of a kept image: its bytes' hash, so that the pages of
+/// one file (and identical images anywhere in the folder) share it.
+fn image_name(image: &EncodedImage) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    image.bytes.hash(&mut h);
+    let ext = if image.mime == "image/png" {
+        "png"
+    } else {
+        "jpg"
+    };
+    format!("tex_{:016x}_{}.{ext}", h.finish(), image.bytes.len())
+}
+
+/// Writes `bytes` to `path` unless it is there already (another tile's
+/// thread may be writing it: each writes a file of its own and renames
+/// it into place). The bytes written.
+fn write_once(path: &Path, bytes: &[u8]) -> Result<u64, String> {
+    if path.is_file() {
+        return Ok(0);
+    }
+    let tmp = path
+        .with_extension(format!("tmp{:?}", std::thread::current().id()).replace(['(', ')'], ""));
+    std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", crate::show(&tmp)))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", crate::show(path)))?;
+    Ok(bytes.len() as u64)
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use glam::{DMat4, DVec3};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::Mutex;
 
 /// The most vertices one file may expand to (a graph that shares a node
 /// many times over multiplies what it draws).
@@ -174,7 +175,31 @@ pub fn to_content_part(
     dir: Option<&Path>,
     part: Part,
 ) -> Result<TileContent, String> {
-    build(file, dir, part, Keep::Decoded)
+    build(file, dir, part, Keep::Decoded, None)
+}
+
+/// The textures of one parsed file decoded so far, shared by the contents
+/// made from its parts (the pages of a file share its texture: decoded
+/// once, one image in memory).
+#[derive(Debug, Default)]
+pub struct TextureMemo(Mutex<HashMap<usize, Option<Arc<TextureImage>>>>);
+
+impl TextureMemo {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<usize, Option<Arc<TextureImage>>>> {
+        // A build that panicked left the map whole.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// [`to_content_part`], textures taken from and added to `memo` (which
+/// must only ever serve parts of `file`).
+pub fn to_content_part_shared(
+    file: &OsgbFile,
+    dir: Option<&Path>,
+    part: Part,
+    memo: &TextureMemo,
+) -> Result<TileContent, String> {
+    build(file, dir, part, Keep::Decoded, Some(memo))
 }
 
 /// [`to_content_part`] for a writer: JPEG and PNG textures are kept as the
@@ -184,7 +209,7 @@ pub fn to_content_for_writing(
     dir: Option<&Path>,
     part: Part,
 ) -> Result<TileContent, String> {
-    build(file, dir, part, Keep::Encoded)
+    build(file, dir, part, Keep::Encoded, None)
 }
 
 fn build(
@@ -192,8 +217,10 @@ fn build(
     dir: Option<&Path>,
     part: Part,
     keep: Keep,
+    memo: Option<&TextureMemo>,
 ) -> Result<TileContent, String> {
     let mut b = Builder {
+        memo,
         keep,
         part,
         pages: 0,
@@ -213,7 +240,8 @@ fn build(
     Ok(b.content)
 }
 
-struct Builder {
+struct Builder<'m> {
+    memo: Option<&'m TextureMemo>,
     keep: Keep,
     part: Part,
     /// Paging PagedLODs met so far.
@@ -226,7 +254,7 @@ struct Builder {
     visits: usize,
 }
 
-impl Builder {
+impl Builder<'_> {
     /// Draws `node`'s subtree; `emit`: whether its geometry is in the part
     /// drawn; `in_page`: whether it is under a paging PagedLOD.
     fn node(
@@ -399,6 +427,13 @@ impl Builder {
         if let Some(done) = self.textures.get(&key) {
             return done.clone();
         }
+        if let Some(done) = self
+            .memo
+            .and_then(|m| m.lock().get(&(key as usize)).cloned())
+        {
+            self.textures.insert(key, done.clone());
+            return done;
+        }
         let dir = self.dir.as_deref();
         let keep = self.keep;
         let decoded = t
@@ -415,6 +450,9 @@ impl Builder {
                 }
             });
         self.textures.insert(key, decoded.clone());
+        if let Some(m) = self.memo {
+            m.lock().insert(key as usize, decoded.clone());
+        }
         decoded
     }
 }

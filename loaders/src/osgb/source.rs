@@ -18,7 +18,7 @@
 //! missing are reported.
 
 use super::cache::FileCache;
-use super::mesh::{Part, to_content_part};
+use super::mesh::{Part, to_content_part_shared};
 use super::metadata::Metadata;
 use super::outline::{Outline, outline};
 use super::{child_path, read_file};
@@ -382,13 +382,13 @@ impl OsgbSource {
     /// A content, for a writer: textures kept as the files they were
     /// ([`super::mesh::to_content_for_writing`]).
     pub fn read_for_writing(&self, uri: &str) -> Result<TileContent, String> {
-        let (file, path, part) = self.part(uri)?;
+        let ((file, _), path, part) = self.part(uri)?;
         super::mesh::to_content_for_writing(&file, path.parent(), part)
             .map_err(|e| format!("{}: {e}", crate::show(&path)))
     }
 
     /// The parsed file and the part a content URI names.
-    fn part(&self, uri: &str) -> Result<(Arc<super::OsgbFile>, PathBuf, Part), String> {
+    fn part(&self, uri: &str) -> Result<(super::cache::Kept, PathBuf, Part), String> {
         let (file, part) =
             split_ref(uri).ok_or_else(|| format!("{uri}: not a part of an OSGB file"))?;
         let path =
@@ -408,12 +408,8 @@ impl TileSource for OsgbSource {
     }
 
     fn read(&self, content: &ContentRef) -> Result<TileContent, String> {
-        let (uri, part) = split_ref(&content.uri)
-            .ok_or_else(|| format!("{}: not a part of an OSGB file", content.uri))?;
-        let path =
-            child_path(&self.root, uri).ok_or_else(|| format!("{uri}: outside the dataset"))?;
-        let file = self.files.get(&path)?;
-        to_content_part(&file, path.parent(), part)
+        let ((file, memo), path, part) = self.part(&content.uri)?;
+        to_content_part_shared(&file, path.parent(), part, &memo)
             .map_err(|e| format!("{}: {e}", crate::show(&path)))
     }
 

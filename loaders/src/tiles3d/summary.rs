@@ -176,12 +176,16 @@ impl std::fmt::Display for TilesetSummary {
             )?;
         }
         for e in &self.errors {
-            writeln!(
-                f,
-                "  error: {}: {}",
-                cim_core::message::quote(&e.uri),
-                cim_core::message::clip(&e.message, 2000)
-            )?;
+            let message = cim_core::message::clip(&e.message, 2000);
+            if e.uri.is_empty() {
+                writeln!(f, "  error: {message}")?;
+            } else {
+                writeln!(
+                    f,
+                    "  error: {}: {message}",
+                    cim_core::message::quote(&e.uri)
+                )?;
+            }
         }
         Ok(())
     }

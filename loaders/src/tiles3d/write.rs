@@ -10,7 +10,7 @@
 //! The result passes the Khronos glTF validator.
 
 use cim_core::lod::tileset::{BoundingVolume, TileId, TileTree};
-use cim_core::model::tile_content::{ContentMesh, TextureImage, TileContent};
+use cim_core::model::tile_content::{ContentMesh, EncodedImage, TextureImage, TileContent};
 use glam::DMat4;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -22,9 +22,13 @@ const UNSIGNED_INT: u32 = 5125;
 const ARRAY_BUFFER: u32 = 34962;
 const ELEMENT_ARRAY_BUFFER: u32 = 34963;
 
+/// Where a kept image file goes: `Some(uri)` (relative to the `.glb`)
+/// when it is written beside the `.glb`, `None` to embed it.
+pub type ImageSink<'a> = dyn FnMut(&EncodedImage) -> Result<Option<String>, String> + 'a;
+
 /// The glTF being assembled: the JSON arrays and the one binary buffer.
-#[derive(Default)]
-struct Gltf {
+struct Gltf<'a> {
+    sink: &'a mut ImageSink<'a>,
     bin: Vec<u8>,
     views: Vec<Value>,
     accessors: Vec<Value>,
@@ -37,7 +41,22 @@ struct Gltf {
     image_ids: Vec<(*const TextureImage, usize)>,
 }
 
-impl Gltf {
+impl<'a> Gltf<'a> {
+    fn new(sink: &'a mut ImageSink<'a>) -> Gltf<'a> {
+        Gltf {
+            sink,
+            bin: Vec::new(),
+            views: Vec::new(),
+            accessors: Vec::new(),
+            images: Vec::new(),
+            textures: Vec::new(),
+            materials: Vec::new(),
+            meshes: Vec::new(),
+            nodes: Vec::new(),
+            image_ids: Vec::new(),
+        }
+    }
+
     /// Appends `bytes` as a buffer view (4-byte aligned).
     fn view(&mut self, bytes: &[u8], target: Option<u32>) -> usize {
         while !self.bin.len().is_multiple_of(4) {
@@ -77,13 +96,21 @@ impl Gltf {
         let index = match self.image_ids.iter().find(|(k, _)| *k == key) {
             Some((_, i)) => *i,
             None => {
-                let (mime, bytes) = match &image.encoded {
-                    Some(e) => (e.mime, e.bytes.as_slice().to_vec()),
-                    None => ("image/png", png(image)?),
+                let outside = match &image.encoded {
+                    Some(e) => (self.sink)(e)?,
+                    None => None,
                 };
-                let view = self.view(&bytes, None);
-                self.images
-                    .push(json!({"bufferView": view, "mimeType": mime}));
+                if let Some(uri) = outside {
+                    self.images.push(json!({ "uri": uri }));
+                } else {
+                    let (mime, bytes) = match &image.encoded {
+                        Some(e) => (e.mime, e.bytes.as_slice().to_vec()),
+                        None => ("image/png", png(image)?),
+                    };
+                    let view = self.view(&bytes, None);
+                    self.images
+                        .push(json!({"bufferView": view, "mimeType": mime}));
+                }
                 let i = self.images.len() - 1;
                 self.image_ids.push((key, i));
                 i
@@ -247,10 +274,16 @@ fn png(image: &TextureImage) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// The content's meshes as a GLB (points and instances are not written:
-/// OSGB has none).
+/// The content's meshes as a GLB, images embedded (points and instances
+/// are not written: OSGB has none).
 pub fn glb(content: &TileContent) -> Result<Vec<u8>, String> {
-    let mut g = Gltf::default();
+    glb_with(content, &mut |_| Ok(None))
+}
+
+/// [`glb`], each kept image file offered to `sink` first: one it writes
+/// beside the `.glb` (to share it among tiles) is referred to by URI.
+pub fn glb_with<'a>(content: &TileContent, sink: &'a mut ImageSink<'a>) -> Result<Vec<u8>, String> {
+    let mut g = Gltf::new(sink);
     for m in &content.meshes {
         g.mesh(m)?;
     }

@@ -42,7 +42,6 @@ pub(super) struct Prepared {
     pub(super) looks: Vec<(Option<u32>, Styled)>,
     pub(super) pick: Arc<Pickable>,
     pub(super) bytes: usize,
-    pub(super) vertices: usize,
 }
 
 pub(super) struct PreparedMesh {
@@ -165,7 +164,6 @@ pub(super) fn prepare(
         // buffers) and picking's.
         bytes: meshes.iter().map(PreparedMesh::gpu_bytes).sum::<usize>() + records + pick.bytes(),
         looks,
-        vertices: meshes.iter().map(|m| m.mesh.count_vertices()).sum(),
         pick,
         meshes,
     })

@@ -20,7 +20,8 @@ use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
 use bevy::render::storage::ShaderBuffer;
 use cim_core::model::tile_content::{Alpha, PropertyTable, TextureImage};
 use cim_core::style::conditions::{ConditionalStyle, FeatureLook};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
 
 /// The feature index as the shader reads it: (index mod 4096, index div
 /// 4096), both exact in f32 (see `shaders/feature_style.wgsl`).
@@ -172,6 +173,41 @@ pub(super) struct Materials<'w> {
     points: ResMut<'w, Assets<PointCloudMaterial>>,
     buffers: ResMut<'w, Assets<ShaderBuffer>>,
     images: ResMut<'w, Assets<Image>>,
+    textures: ResMut<'w, TextureImages>,
+}
+
+/// The GPU image of each decoded texture still in use: meshes whose
+/// contents share one texture (the pages of an OSGB file, the meshes of a
+/// glTF) share one image. Keyed by the texture's address, with a weak
+/// reference that tells a texture since dropped (and its address reused)
+/// from the same one.
+#[derive(Resource, Default)]
+pub(crate) struct TextureImages {
+    by_texture: HashMap<usize, (Weak<TextureImage>, Handle<Image>)>,
+    /// Entries added since the dead ones were last dropped.
+    added: usize,
+}
+
+impl TextureImages {
+    fn get_or_add(&mut self, t: &Arc<TextureImage>, images: &mut Assets<Image>) -> Handle<Image> {
+        let key = Arc::as_ptr(t) as usize;
+        if let Some((weak, handle)) = self.by_texture.get(&key)
+            && weak.upgrade().is_some_and(|w| Arc::ptr_eq(&w, t))
+        {
+            return handle.clone();
+        }
+        let handle = images.add(texture_image(t));
+        self.by_texture
+            .insert(key, (Arc::downgrade(t), handle.clone()));
+        self.added += 1;
+        // Drop the entries of textures no tile holds any more (their
+        // images go with the last material that uses them), now and then.
+        if self.added > 64 + self.by_texture.len() / 2 {
+            self.by_texture.retain(|_, (w, _)| w.strong_count() > 0);
+            self.added = 0;
+        }
+        handle
+    }
 }
 
 impl Materials<'_> {
@@ -203,7 +239,7 @@ impl Materials<'_> {
             m.translucent = styled.translucent;
             return PartMaterial::Points(self.points.add(m));
         }
-        let mut base = base_material(spec, &mut self.images);
+        let mut base = base_material(spec, &mut self.images, &mut self.textures);
         base.base_color.set_alpha(alpha);
         base.alpha_mode = alpha_mode(spec.alpha, alpha, styled);
         let material = self.surfaces.add(FeatureMaterial {
@@ -302,14 +338,18 @@ fn texture_image(t: &TextureImage) -> Image {
     img
 }
 
-fn base_material(spec: &MaterialSpec, images: &mut Assets<Image>) -> StandardMaterial {
+fn base_material(
+    spec: &MaterialSpec,
+    images: &mut Assets<Image>,
+    textures: &mut TextureImages,
+) -> StandardMaterial {
     let [r, g, b, a] = spec.base_color;
     StandardMaterial {
         base_color: Color::linear_rgba(r, g, b, a),
         base_color_texture: spec
             .texture
-            .as_deref()
-            .map(|t| images.add(texture_image(t))),
+            .as_ref()
+            .map(|t| textures.get_or_add(t, images)),
         unlit: spec.unlit,
         double_sided: spec.double_sided,
         cull_mode: if spec.double_sided {
