@@ -23,11 +23,11 @@ use super::metadata::Metadata;
 use super::outline::{Outline, outline};
 use super::{child_path, read_file};
 use crate::{LoadError, Loaded};
-use cim_core::lod::tile_source::{MAX_SCREEN_ERROR_PX, TileLayer, TileSource};
+use cim_core::Bbox;
+use cim_core::lod::tile_source::{MAX_SCREEN_ERROR_PX, TileSource};
 use cim_core::lod::tileset::{BoundingVolume, ContentRef, Refine, Tile, TileId, TileTree};
 use cim_core::model::attr::AttrValue;
 use cim_core::model::tile_content::{MetadataEntity, TileContent};
-use cim_core::{Bbox, Layer, LayerContent, LayerKind};
 use glam::{DMat4, DVec3};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -190,20 +190,7 @@ impl Builder {
     /// Builds the tree: a root without content over the dataset's root
     /// files, then each level of child files in turn.
     fn build(&mut self, roots: Vec<PathBuf>) {
-        self.tree.push(Tile {
-            parent: None,
-            children: Vec::new(),
-            bounds: BoundingVolume::Sphere {
-                center: DVec3::ZERO,
-                radius: 0.0,
-            },
-            request_volume: None,
-            world: self.world,
-            geometric_error: 0.0,
-            refine: Refine::Replace,
-            contents: Vec::new(),
-            depth: 0,
-        });
+        self.tree.push(self.tile(None, Vec::new(), 0.0));
         let mut level: Vec<Found> = roots
             .into_iter()
             .map(|path| Found {
@@ -322,8 +309,19 @@ impl Builder {
             Some(Part::Rest) => vec![content_ref(uri, "rest")],
             Some(Part::Page(i)) => vec![content_ref(uri, &format!("page={i}"))],
         };
-        self.tree.push(Tile {
-            parent: Some(parent),
+        let tile = self.tile(Some(parent), contents, geometric_error);
+        self.tree.push(tile)
+    }
+
+    /// A tile under `parent` (bounds are set when the tree is complete).
+    fn tile(
+        &self,
+        parent: Option<TileId>,
+        contents: Vec<ContentRef>,
+        geometric_error: f64,
+    ) -> Tile {
+        Tile {
+            parent,
             children: Vec::new(),
             bounds: BoundingVolume::Sphere {
                 center: DVec3::ZERO,
@@ -334,8 +332,8 @@ impl Builder {
             geometric_error,
             refine: Refine::Replace,
             contents,
-            depth: self.tree.tile(parent).depth + 1,
-        })
+            depth: parent.map_or(0, |p| self.tree.tile(p).depth + 1),
+        }
     }
 
     /// Gives each tile a box around its own content and all its
@@ -479,22 +477,10 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
         .file_stem()
         .map_or_else(|| "osgb".into(), |s| s.to_string_lossy().into_owned());
     let crs = source.crs();
-    Ok(Loaded {
-        layer: Layer {
-            name,
-            format: "OSGB".into(),
-            crs,
-            kind: LayerKind::Auto,
-            content: LayerContent::Tiles(TileLayer {
-                unmoved: None,
-                source: Arc::new(source),
-                placement: None,
-                edits: Default::default(),
-            }),
-        },
-        // Files that could not be read are lost data, not warnings: the
-        // caller shows `TileSource::problems`.
-        warnings: Vec::new(),
-        detail: None,
-    })
+    Ok(crate::tiles3d::source::tiles_layer(
+        name,
+        "OSGB",
+        crs,
+        Arc::new(source),
+    ))
 }

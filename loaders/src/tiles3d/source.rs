@@ -104,16 +104,33 @@ fn layer(ts: tileset::Tileset, name: String) -> Loaded {
     // A georeferenced tileset sits near the Earth's surface in ECEF; any
     // other is in a local frame.
     let ecef = summary::wgs84_extent(&ts).is_some();
-    let source = TilesetSource { tileset: ts, ecef };
+    let crs = ecef.then(|| cim_core::crs::CrsDef::parse("EPSG:4978").expect("EPSG:4978 parses"));
+    tiles_layer(
+        name,
+        "3D Tiles",
+        crs,
+        Arc::new(TilesetSource { tileset: ts, ecef }),
+    )
+}
+
+/// A layer of streamed tiles from `source`, not placed yet. What could not
+/// be read is the source's [`TileSource::problems`], not the layer's
+/// warnings.
+pub(crate) fn tiles_layer(
+    name: String,
+    format: &str,
+    crs: Option<cim_core::crs::CrsDef>,
+    source: Arc<dyn TileSource>,
+) -> Loaded {
     Loaded {
         layer: Layer {
             name,
-            format: "3D Tiles".into(),
-            crs: ecef.then(|| cim_core::crs::CrsDef::parse("EPSG:4978").expect("EPSG:4978 parses")),
+            format: format.into(),
+            crs,
             kind: LayerKind::Auto,
             content: LayerContent::Tiles(TileLayer {
                 unmoved: None,
-                source: Arc::new(source),
+                source,
                 placement: None,
                 edits: Default::default(),
             }),

@@ -44,25 +44,33 @@ impl DeepCounts {
     }
 }
 
+/// Reads every content of `tree` with `read` (on all cores) and counts
+/// them; each one that fails is added to `errors`.
+fn deep_counts(
+    tree: &cim_core::lod::tileset::TileTree,
+    read: impl Fn(&cim_core::lod::tileset::ContentRef) -> Result<TileContent, String> + Sync,
+    errors: &mut Vec<PartError>,
+) -> DeepCounts {
+    let contents: Vec<_> = tree.tiles.iter().flat_map(|t| &t.contents).collect();
+    let results = parallel_map(&contents, |c| read(c));
+    let mut counts = DeepCounts::default();
+    for (c, r) in contents.iter().zip(results) {
+        match r {
+            Ok(content) => counts.add(&content),
+            Err(message) => errors.push(PartError {
+                uri: c.uri.clone(),
+                message,
+            }),
+        }
+    }
+    counts
+}
+
 /// Summarises `ts`; with `deep`, reads every content (on all cores) and
 /// adds each one that fails to `errors`.
 pub fn summarise(ts: &Tileset, deep: bool) -> TilesetSummary {
     let mut errors = ts.errors.clone();
-    let deep = deep.then(|| {
-        let contents: Vec<_> = ts.tree.tiles.iter().flat_map(|t| &t.contents).collect();
-        let results = parallel_map(&contents, |c| super::read_content(ts, c));
-        let mut counts = DeepCounts::default();
-        for (c, r) in contents.iter().zip(results) {
-            match r {
-                Ok(content) => counts.add(&content),
-                Err(message) => errors.push(PartError {
-                    uri: c.uri.clone(),
-                    message,
-                }),
-            }
-        }
-        counts
-    });
+    let deep = deep.then(|| deep_counts(&ts.tree, |c| super::read_content(ts, c), &mut errors));
     TilesetSummary {
         version: ts.version.clone(),
         tile_count: ts.tree.len(),
@@ -92,21 +100,7 @@ pub fn summarise_source(
             message,
         })
         .collect();
-    let deep = deep.then(|| {
-        let contents: Vec<_> = tree.tiles.iter().flat_map(|t| &t.contents).collect();
-        let results = parallel_map(&contents, |c| src.read(c));
-        let mut counts = DeepCounts::default();
-        for (c, r) in contents.iter().zip(results) {
-            match r {
-                Ok(content) => counts.add(&content),
-                Err(message) => errors.push(PartError {
-                    uri: c.uri.clone(),
-                    message,
-                }),
-            }
-        }
-        counts
-    });
+    let deep = deep.then(|| deep_counts(tree, |c| src.read(c), &mut errors));
     let refine = tree.tiles.first().map(|t| t.refine.as_str());
     TilesetSummary {
         version: version.to_string(),

@@ -430,3 +430,47 @@ mod tests {
         assert!(feature_uvs(None).is_none());
     }
 }
+
+#[cfg(test)]
+mod texture_tests {
+    use super::*;
+
+    fn texture() -> Arc<TextureImage> {
+        Arc::new(TextureImage {
+            width: 1,
+            height: 1,
+            rgba: vec![255, 128, 0, 255],
+            encoded: None,
+        })
+    }
+
+    #[test]
+    fn one_texture_is_one_image_until_it_is_dropped() {
+        let mut images = Assets::<Image>::default();
+        let mut shared = TextureImages::default();
+        let (a, b) = (texture(), texture());
+        let ha = shared.get_or_add(&a, &mut images);
+        assert_eq!(shared.get_or_add(&a.clone(), &mut images), ha, "shared");
+        assert_ne!(shared.get_or_add(&b, &mut images), ha, "another texture");
+        assert_eq!(images.len(), 2);
+        drop(a);
+        // Entries of dropped textures go now and then: the table stays
+        // bounded however many textures come and go.
+        for _ in 0..1000 {
+            let t = texture();
+            shared.get_or_add(&t, &mut images);
+        }
+        assert!(
+            shared.by_texture.len() <= 130,
+            "{}",
+            shared.by_texture.len()
+        );
+        assert!(
+            shared
+                .by_texture
+                .values()
+                .any(|(w, _)| w.strong_count() > 0),
+            "b is kept"
+        );
+    }
+}

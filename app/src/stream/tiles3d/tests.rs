@@ -86,6 +86,7 @@ fn tiles_app_of(dir: &std::path::Path, seed: &str) -> (App, u64) {
     .insert_resource(StreamBudget { bytes: 1 << 30 })
     .init_resource::<crate::stream::terrain::TerrainTiles>()
     .init_resource::<TilesetStreams>()
+    .init_resource::<super::styling::TextureImages>()
     .init_resource::<crate::scene::derived::StyleResults>()
     .add_message::<StoreCommand>()
     .add_systems(PreUpdate, crate::scene::derived::derive_styles)
