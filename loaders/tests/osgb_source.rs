@@ -162,3 +162,35 @@ fn a_dataset_inspects_as_a_tileset() {
     assert_eq!(l["refine"], "REPLACE");
     assert_eq!(l["errors"], serde_json::json!([]));
 }
+
+/// A PagedLOD naming a child outside the dataset's folder (`../…`) is not
+/// followed: the file is never read, and the page stays a leaf.
+#[test]
+fn a_child_outside_the_folder_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("in");
+    std::fs::create_dir_all(&data).unwrap();
+    let mut root = seed("seed-group-plain");
+    let name = b"Tile_L2_0.osgb";
+    let at = root
+        .windows(name.len())
+        .position(|w| w == name)
+        .expect("the child's name");
+    root[at..at + name.len()].copy_from_slice(b"../L2_0_x.osgb");
+    std::fs::write(data.join("Tile_A.osgb"), &root).unwrap();
+    // The file it names exists, outside the folder.
+    std::fs::write(dir.path().join("L2_0_x.osgb"), seed("seed-zlib")).unwrap();
+    let s = OsgbSource::open(&data.join("Tile_A.osgb")).expect("open");
+    assert_eq!(s.tree().len(), 3, "root, rest, page: nothing from outside");
+    assert_eq!(s.tree().tile(2).geometric_error, 0.0);
+    let problems = s.problems();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].contains("1 PagedLOD child files are named outside the folder"));
+    let summary = cim_loaders::osgb::summary::summarise(&data.join("Tile_A.osgb"), true).unwrap();
+    assert_eq!(summary.deep.unwrap().file_count, 1);
+    assert!(
+        summary.errors[0].message.contains("leaves the folder"),
+        "{:?}",
+        summary.errors
+    );
+}

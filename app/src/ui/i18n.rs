@@ -46,7 +46,11 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("menu.language", "Language", "语言"),
     ("file.save", "Save scene", "保存场景"),
     ("file.save_as", "Save scene as…", "场景另存为…"),
-    ("file.add_layer", "Add data file…", "添加数据文件…"),
+    (
+        "file.add_layer",
+        "Add data file or folder…",
+        "添加数据文件或文件夹…",
+    ),
     ("file.path", "Path", "路径"),
     ("file.quit", "Quit", "退出"),
     ("action.ok", "OK", "确定"),

@@ -81,14 +81,21 @@ impl OsgbSource {
             problems: Vec::new(),
             seen: roots.iter().cloned().collect(),
             missing: 0,
+            outside: 0,
             unreadable: 0,
         };
         b.build(roots);
         let mut problems = b.problems;
-        if b.missing > 0 {
+        if b.missing > b.outside {
             problems.push(format!(
                 "{} PagedLOD child files are named but not on disk; the tiles that name them are shown at their own level",
-                b.missing
+                b.missing - b.outside
+            ));
+        }
+        if b.outside > 0 {
+            problems.push(format!(
+                "{} PagedLOD child files are named outside the folder of the file naming them (through `..` or an absolute path) and are not read",
+                b.outside
             ));
         }
         if b.unreadable == b.tree.len() - 1 {
@@ -181,7 +188,10 @@ struct Builder {
     tree: TileTree,
     problems: Vec<String>,
     seen: HashSet<PathBuf>,
+    /// Child files named but not read: not there, or (`outside`) named
+    /// outside the folder of the file naming them.
     missing: usize,
+    outside: usize,
     /// Files that could not be read.
     unreadable: usize,
 }
@@ -261,7 +271,11 @@ impl Builder {
         }
         let dir = found.path.parent().unwrap_or(Path::new(".")).to_path_buf();
         for (i, page) in o.pages.iter().enumerate() {
-            let child = child_path(&dir, &page.file).filter(|c| c.is_file());
+            let inside = child_path(&dir, &page.file);
+            if inside.is_none() {
+                self.outside += 1;
+            }
+            let child = inside.filter(|c| c.is_file());
             if child.is_none() {
                 self.missing += 1;
             }
