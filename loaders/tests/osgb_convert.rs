@@ -59,11 +59,38 @@ fn a_dataset_converts_to_a_tileset_that_reads_back_alike() {
     // The geometric errors and the placement are the dataset's.
     let page = ts.tree.tile(2);
     assert!((page.geometric_error - 16.0 * 1.6 / 100.0).abs() < 1e-9);
-    let origin = page.world.transform_point3(glam::DVec3::ZERO);
-    assert_eq!(origin, glam::DVec3::new(500000.0, 2500000.0, 10.0));
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("tileset.json")).unwrap()).unwrap();
-    assert_eq!(json["extras"]["crs"], "EPSG:4547");
+    // On the globe: the page's centre, taken back from earth-centred
+    // coordinates to EPSG:4547, is where metadata.xml put the dataset (the
+    // quad spans 0‥1 m from the origin).
+    let (ecef, gk) = (
+        cim_core::crs::CrsDef::parse("EPSG:4978").unwrap(),
+        cim_core::crs::CrsDef::parse("EPSG:4547").unwrap(),
+    );
+    let back = cim_core::crs::transform::Transformer::new(&ecef, &gk).unwrap();
+    let c = page.bounds.aabb(&page.world).center();
+    let p = back.transform(c).unwrap();
+    assert!(
+        (p.x - 500000.5).abs() < 0.6 && (p.y - 2500000.5).abs() < 0.6 && (p.z - 10.0).abs() < 1.0,
+        "{p}"
+    );
+    // And a vertex, exactly: the textured quad's corner (0, 0, 0) read
+    // back from its glb through the tileset's transforms.
+    let content = cim_loaders::tiles3d::read_content(&ts, &ts.tree.tile(1).contents[0]).unwrap();
+    let m = &content.meshes[0];
+    let world = ts.tree.tile(1).world * m.transform;
+    let corners: Vec<glam::DVec3> = m
+        .positions
+        .iter()
+        .map(|q| {
+            back.transform(world.transform_point3(q.map(f64::from).into()))
+                .unwrap()
+        })
+        .collect();
+    let origin = glam::DVec3::new(500000.0, 2500000.0, 10.0);
+    assert!(
+        corners.iter().any(|q| q.distance(origin) < 0.001),
+        "{corners:?}"
+    );
     // The seed's PNG is written as it was, once, beside the glbs that use
     // it, which name it.
     let pngs: Vec<_> = std::fs::read_dir(out.join("Tile_A"))

@@ -5,13 +5,16 @@
 //! `OUT/Tile_A/Tile_A_page2.glb`), textures kept as the JPEG/PNG files
 //! they were, each written once beside the `.glb` files that use it (the
 //! pages of one `.osgb` share its texture). Geometric errors are the PagedLOD ranges' (see
-//! [`super::outline::Page::geometric_error`]); `metadata.xml`'s placement
-//! is the root's `transform` (earth-centred for an ENU frame; in the SRS
-//! otherwise, with the SRS recorded in the tileset's `extras`).
+//! [`super::outline::Page::geometric_error`]). The tileset is on the globe
+//! as 3D Tiles expects: an ENU `metadata.xml` frame is the root's
+//! `transform`; a dataset in a projected CRS is moved vertex by vertex
+//! through PROJ into an east-north-up frame at its centre
+//! ([`super::georeference`]); one without `metadata.xml` stays local.
 //!
 //! Tiles are written on every core; `progress(done, total)` is called as
 //! each is.
 
+use super::georeference::ToEnu;
 use super::source::OsgbSource;
 use crate::tiles3d::tileset::PartError;
 use cim_core::lod::tile_source::TileSource;
@@ -62,11 +65,17 @@ pub fn to_3dtiles(
     let with_content: Vec<TileId> = (0..tree.len() as TileId)
         .filter(|&id| !tree.tile(id).contents.is_empty())
         .collect();
+    // A dataset in a CRS of its own goes on the globe (3D Tiles is
+    // earth-centred); an ENU one is there already, a local one stays local.
+    let georef = match src.crs().filter(|_| !src.is_ecef()) {
+        Some(crs) => Some(ToEnu::new(&crs, tree).map_err(|e| format!("{}: {e}", crs))?),
+        None => None,
+    };
     let total = with_content.len();
     let done = AtomicUsize::new(0);
     let results = crate::tiles3d::summary::parallel_map(&with_content, |&id| {
         let uri = &tree.tile(id).contents[0].uri;
-        let r = write_tile(&src, uri, out);
+        let r = write_tile(&src, uri, out, georef.as_ref());
         progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
         r
     });
@@ -89,12 +98,13 @@ pub fn to_3dtiles(
             }),
         }
     }
-    let mut json = crate::tiles3d::write::tileset_json(tree, |id| {
+    let placed = match &georef {
+        Some(g) => Some(g.tree(tree)?),
+        None => None,
+    };
+    let json = crate::tiles3d::write::tileset_json(placed.as_ref().unwrap_or(tree), |id| {
         written[id as usize].then(|| glb_uri(&tree.tile(id).contents[0].uri))
     });
-    if let Some(crs) = src.crs().filter(|_| !src.is_ecef()) {
-        json["extras"] = serde_json::json!({ "crs": crs.to_string() });
-    }
     let path = out.join("tileset.json");
     let text = serde_json::to_string_pretty(&json).expect("JSON");
     std::fs::write(&path, text).map_err(|e| format!("{}: {e}", crate::show(&path)))?;
@@ -103,8 +113,16 @@ pub fn to_3dtiles(
 
 /// Writes one tile's `.glb`, and the image files it uses that are not
 /// there yet; the bytes written.
-fn write_tile(src: &OsgbSource, uri: &str, out: &Path) -> Result<u64, String> {
-    let content = src.read_for_writing(uri)?;
+fn write_tile(
+    src: &OsgbSource,
+    uri: &str,
+    out: &Path,
+    georef: Option<&ToEnu>,
+) -> Result<u64, String> {
+    let mut content = src.read_for_writing(uri)?;
+    if let Some(g) = georef {
+        g.content(&mut content)?;
+    }
     let path: PathBuf = out.join(glb_uri(uri));
     let dir = path.parent().unwrap_or(out).to_path_buf();
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", crate::show(&dir)))?;
