@@ -16,9 +16,21 @@ use cim_core::lod::tileset::{BoundingVolume, TileTree};
 use cim_core::model::tile_content::TileContent;
 use glam::{DMat4, DVec3};
 
+thread_local! {
+    /// This thread's transformer to EPSG:4978, and the CRS it is from.
+    static TO_ECEF: std::cell::RefCell<Option<(CrsDef, Transformer)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// A transformer from `crs` to earth-centred coordinates.
+fn transformer(crs: &CrsDef) -> Result<Transformer, String> {
+    let ecef = CrsDef::parse("EPSG:4978").expect("EPSG:4978 parses");
+    Transformer::new(crs, &ecef).map_err(|e| e.to_string())
+}
+
 /// A projected CRS → one ENU frame at the dataset's centre.
 pub struct ToEnu {
-    to_ecef: Transformer,
+    crs: CrsDef,
     frame: EnuFrame,
     /// The dataset's frame → the CRS (the tree's `world`).
     world: DMat4,
@@ -27,8 +39,7 @@ pub struct ToEnu {
 impl ToEnu {
     /// The frame for `tree`, whose `world` maps into `crs`.
     pub fn new(crs: &CrsDef, tree: &TileTree) -> Result<ToEnu, String> {
-        let ecef = CrsDef::parse("EPSG:4978").expect("EPSG:4978 parses");
-        let to_ecef = Transformer::new(crs, &ecef).map_err(|e| e.to_string())?;
+        let to_ecef = transformer(crs)?;
         let root = tree.tile(0);
         let center = root.world.transform_point3(match root.bounds {
             BoundingVolume::Box { center, .. } | BoundingVolume::Sphere { center, .. } => center,
@@ -36,7 +47,7 @@ impl ToEnu {
         });
         let c = to_ecef.transform(center).map_err(|e| e.to_string())?;
         Ok(ToEnu {
-            to_ecef,
+            crs: crs.clone(),
             frame: EnuFrame::new(ecef_to_geodetic(c)),
             world: root.world,
         })
@@ -60,9 +71,16 @@ impl ToEnu {
         for p in pts.iter_mut() {
             *p = m.transform_point3(*p);
         }
-        self.to_ecef
-            .transform_many(pts)
-            .map_err(|e| e.to_string())?;
+        // One transformer per writer thread: a shared one would serialize
+        // every PROJ call behind its lock.
+        TO_ECEF.with(|cell| -> Result<(), String> {
+            let mut cell = cell.borrow_mut();
+            if cell.as_ref().is_none_or(|(c, _)| *c != self.crs) {
+                *cell = Some((self.crs.clone(), transformer(&self.crs)?));
+            }
+            let (_, t) = cell.as_ref().expect("set above");
+            t.transform_many(pts).map_err(|e| e.to_string())
+        })?;
         for p in pts.iter_mut() {
             *p = self.frame.ecef_to_enu(*p);
         }
