@@ -152,18 +152,8 @@ pub const MAX_FILE_BYTES: u64 = 2 << 30;
 
 /// Reads the `.osgb` file at `path`; errors name the file.
 pub fn read_file(path: &Path) -> Result<OsgbFile, LoadError> {
-    let (file, len) = crate::source_file::open_sized(path)?;
-    if len > MAX_FILE_BYTES {
-        return Err(LoadError::Unsupported {
-            path: path.to_path_buf(),
-            format: "OSGB",
-            detail: format!("{} MB is more than {} MB", len >> 20, MAX_FILE_BYTES >> 20),
-        });
-    }
-    let mut bytes = Vec::with_capacity(len as usize);
-    file.take(MAX_FILE_BYTES)
-        .read_to_end(&mut bytes)
-        .map_err(|e| LoadError::io(path, e))?;
+    // The graph holds about the file's bytes again (arrays and images).
+    let bytes = crate::read_file_limited(path, MAX_FILE_BYTES, 2.0)?;
     parse(&bytes).map_err(|e| e.at(path))
 }
 

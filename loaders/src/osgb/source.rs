@@ -55,6 +55,9 @@ struct Found {
     parent: TileId,
     /// The parent's PagedLOD sphere around this file's content.
     sphere: Option<(DVec3, f64)>,
+    /// The file's outline, when it was read already (finding the roots
+    /// of a folder of loose tiles reads them).
+    read: Option<Result<Outline, String>>,
 }
 
 impl OsgbSource {
@@ -79,7 +82,7 @@ impl OsgbSource {
             world,
             tree: TileTree::default(),
             problems: Vec::new(),
-            seen: roots.iter().cloned().collect(),
+            seen: roots.iter().map(|(p, _)| p.clone()).collect(),
             missing: 0,
             outside: 0,
             unreadable: 0,
@@ -115,15 +118,19 @@ impl OsgbSource {
     }
 }
 
-/// The folder URIs are relative to, the root files, and `metadata.xml`.
-type Dataset = (PathBuf, Vec<PathBuf>, Option<PathBuf>);
+/// The folder URIs are relative to, the root files (with their outlines
+/// when read already), and `metadata.xml`.
+type Dataset = (PathBuf, Vec<Root>, Option<PathBuf>);
+
+/// A root file, and its outline if it was read to find it.
+type Root = (PathBuf, Option<Result<Outline, String>>);
 
 fn dataset(path: &Path) -> Result<Dataset, String> {
     let meta = |dir: &Path| Some(dir.join("metadata.xml")).filter(|p| p.is_file());
     if path.is_file() {
         let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         let up = dir.parent().and_then(|d| d.parent()).and_then(meta);
-        return Ok((dir, vec![path.to_path_buf()], up));
+        return Ok((dir, vec![(path.to_path_buf(), None)], up));
     }
     if !path.is_dir() {
         return Err(format!("{}: no such file or folder", crate::show(path)));
@@ -156,30 +163,38 @@ fn dataset(path: &Path) -> Result<Dataset, String> {
             loose.push(p);
         }
     }
+    let mut roots: Vec<Root> = roots.into_iter().map(|r| (r, None)).collect();
     roots.extend(unreferenced(&loose));
     Ok((data, roots, metadata))
 }
 
 /// The files of `files` (all in one folder) that none of the others pages
-/// in: the roots of a folder of loose tiles. A file that cannot be read
-/// is a root, so that its error is reported.
-fn unreferenced(files: &[PathBuf]) -> Vec<PathBuf> {
-    let pages = crate::tiles3d::summary::parallel_map(files, |p| {
-        read_file(p)
-            .ok()
-            .and_then(|f| f.stats().ok())
-            .map(|s| s.paged_lod_children)
-            .unwrap_or_default()
-    });
-    let named: HashSet<&str> = pages.iter().flatten().map(String::as_str).collect();
+/// in: the roots of a folder of loose tiles, with their outlines (read
+/// here, so not again). A file that cannot be read is a root, so that its
+/// error is reported.
+fn unreferenced(files: &[PathBuf]) -> Vec<Root> {
+    let outlines = crate::tiles3d::summary::parallel_map(files, |p| read_outline(p));
+    let named: HashSet<String> = outlines
+        .iter()
+        .flatten()
+        .flat_map(|o| o.pages.iter().map(|p| p.file.clone()))
+        .collect();
     files
         .iter()
-        .filter(|p| {
+        .zip(outlines)
+        .filter(|(p, _)| {
             let name = p.file_name().map(|n| n.to_string_lossy());
             !name.is_some_and(|n| named.contains(n.as_ref()))
         })
-        .cloned()
+        .map(|(p, o)| (p.clone(), Some(o)))
         .collect()
+}
+
+/// The outline of the file at `path`.
+fn read_outline(path: &Path) -> Result<Outline, String> {
+    read_file(path)
+        .map_err(|e| e.to_string())
+        .and_then(|file| outline(file.root.as_deref()))
 }
 
 struct Builder {
@@ -199,14 +214,15 @@ struct Builder {
 impl Builder {
     /// Builds the tree: a root without content over the dataset's root
     /// files, then each level of child files in turn.
-    fn build(&mut self, roots: Vec<PathBuf>) {
+    fn build(&mut self, roots: Vec<Root>) {
         self.tree.push(self.tile(None, Vec::new(), 0.0));
         let mut level: Vec<Found> = roots
             .into_iter()
-            .map(|path| Found {
+            .map(|(path, read)| Found {
                 path,
                 parent: 0,
                 sphere: None,
+                read,
             })
             .collect();
         let mut boxes: HashMap<TileId, Bbox> = HashMap::new();
@@ -219,12 +235,13 @@ impl Builder {
                 level.truncate(room);
             }
             let outlines = crate::tiles3d::summary::parallel_map(&level, |f| {
-                read_file(&f.path)
-                    .map_err(|e| e.to_string())
-                    .and_then(|file| outline(file.root.as_deref()))
+                f.read.is_none().then(|| read_outline(&f.path))
             });
             let mut next = Vec::new();
-            for (found, o) in level.into_iter().zip(outlines) {
+            for (mut found, o) in level.into_iter().zip(outlines) {
+                let o = o
+                    .or_else(|| found.read.take())
+                    .expect("read here or before");
                 let o = o.map_err(|e| {
                     self.unreadable += 1;
                     self.problems.push(e);
@@ -300,6 +317,7 @@ impl Builder {
                 && self.seen.insert(path.clone())
             {
                 next.push(Found {
+                    read: None,
                     path,
                     parent: id,
                     sphere: page.sphere,

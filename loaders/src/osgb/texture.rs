@@ -4,7 +4,6 @@
 
 use super::model::{Image, ImageData};
 use cim_core::model::tile_content::{EncodedImage, TextureImage};
-use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -125,17 +124,5 @@ fn external(dir: &Path, name: &str) -> Result<Vec<u8>, String> {
     let Some(path) = super::child_path(dir, name) else {
         return Err("the image file name leaves the tile's folder".into());
     };
-    let (file, len) = crate::source_file::open_sized(&path).map_err(|e| e.to_string())?;
-    if len > MAX_IMAGE_FILE_BYTES {
-        return Err(format!(
-            "the image file is {} MB, more than {} MB",
-            len >> 20,
-            MAX_IMAGE_FILE_BYTES >> 20
-        ));
-    }
-    let mut bytes = Vec::with_capacity(len as usize);
-    file.take(MAX_IMAGE_FILE_BYTES)
-        .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
-    Ok(bytes)
+    crate::read_file_limited(&path, MAX_IMAGE_FILE_BYTES, 1.0).map_err(|e| e.to_string())
 }
