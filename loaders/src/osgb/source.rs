@@ -89,10 +89,10 @@ impl OsgbSource {
         };
         b.build(roots);
         let mut problems = b.problems;
-        if b.missing > b.outside {
+        if b.missing > 0 {
             problems.push(format!(
                 "{} PagedLOD child files are named but not on disk; the tiles that name them are shown at their own level",
-                b.missing - b.outside
+                b.missing
             ));
         }
         if b.outside > 0 {
@@ -203,9 +203,9 @@ struct Builder {
     tree: TileTree,
     problems: Vec<String>,
     seen: HashSet<PathBuf>,
-    /// Child files named but not read: not there, or (`outside`) named
-    /// outside the folder of the file naming them.
+    /// Child files named but not on disk.
     missing: usize,
+    /// Child files named outside the folder of the file naming them.
     outside: usize,
     /// Files that could not be read.
     unreadable: usize,
@@ -288,14 +288,17 @@ impl Builder {
         }
         let dir = found.path.parent().unwrap_or(Path::new(".")).to_path_buf();
         for (i, page) in o.pages.iter().enumerate() {
-            let inside = child_path(&dir, &page.file);
-            if inside.is_none() {
-                self.outside += 1;
-            }
-            let child = inside.filter(|c| c.is_file());
-            if child.is_none() {
-                self.missing += 1;
-            }
+            let child = match child_path(&dir, &page.file) {
+                None => {
+                    self.outside += 1;
+                    None
+                }
+                Some(c) if !c.is_file() => {
+                    self.missing += 1;
+                    None
+                }
+                c => c,
+            };
             // A page whose file is not there is a leaf: refining it would
             // leave a hole.
             let error = match child {
