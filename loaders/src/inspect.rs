@@ -227,7 +227,7 @@ fn osgb_dataset_report(path: &Path, deep: bool) -> LayerReport {
             }))
         }
         Err(e) => LayerReport::Failed(LayerFailure {
-            error: clip(&e, 4000).into_owned(),
+            error: format!("{}: {}", crate::show(path), clip(&e, 4000)),
             file,
             name,
             format: Some("OSGB".into()),

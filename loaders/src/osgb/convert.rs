@@ -59,7 +59,7 @@ pub fn to_3dtiles(
     out: &Path,
     progress: impl Fn(usize, usize) + Sync,
 ) -> Result<Converted, String> {
-    let src = OsgbSource::open(input)?;
+    let src = OsgbSource::open(input).map_err(|e| format!("{}: {e}", crate::show(input)))?;
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", crate::show(out)))?;
     let tree = src.tree();
     let with_content: Vec<TileId> = (0..tree.len() as TileId)

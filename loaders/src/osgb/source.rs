@@ -61,7 +61,8 @@ struct Found {
 }
 
 impl OsgbSource {
-    /// Opens the dataset at `path` (see the module docs for the forms).
+    /// Opens the dataset at `path` (see the module docs for the forms); the
+    /// message says what is wrong, and the caller names `path`.
     pub fn open(path: &Path) -> Result<OsgbSource, String> {
         let (root, roots, metadata) = dataset(path)?;
         let metadata = match metadata {
@@ -74,7 +75,7 @@ impl OsgbSource {
             None => None,
         };
         if roots.is_empty() {
-            return Err(format!("{}: no .osgb tiles found", crate::show(path)));
+            return Err("no .osgb tiles found".into());
         }
         let world = metadata.as_ref().map_or(DMat4::IDENTITY, Metadata::world);
         let mut b = Builder {
@@ -103,8 +104,7 @@ impl OsgbSource {
         }
         if b.unreadable == b.tree.len() - 1 {
             return Err(format!(
-                "{}: no tile could be read: {}",
-                crate::show(path),
+                "no tile could be read: {}",
                 problems.first().map_or("", String::as_str)
             ));
         }
@@ -133,7 +133,7 @@ fn dataset(path: &Path) -> Result<Dataset, String> {
         return Ok((dir, vec![(path.to_path_buf(), None)], up));
     }
     if !path.is_dir() {
-        return Err(format!("{}: no such file or folder", crate::show(path)));
+        return Err("no such file or folder".into());
     }
     let (data, metadata) = if path.join("Data").is_dir() {
         (path.join("Data"), meta(path))
