@@ -4,6 +4,11 @@
 //! embedded JPEGs decoded), in MB of file per second. Skipped without
 //! `CIM_TEST_DATA`.
 //!
+//! With `CIM_OSGB_DATASET` naming a dataset folder (one that
+//! `examples/make_osgb_dataset.rs` writes, say), also the time to open it
+//! — its root files read, as the viewer does — against the time to read
+//! its whole tree, as `cim convert` does.
+//!
 //! OpenSceneGraph's own reader on the same files, in one process, for the
 //! comparison in the closing note: `osgDB::readNodeFile` of each file the
 //! same number of times (a 30-line C++ program linked with
@@ -24,6 +29,9 @@ fn files(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
 }
 
 fn main() {
+    if let Some(dataset) = std::env::var_os("CIM_OSGB_DATASET") {
+        open_dataset(&PathBuf::from(dataset));
+    }
     let Some(data) = std::env::var_os("CIM_TEST_DATA") else {
         println!("osgb: skipped (CIM_TEST_DATA is not set)");
         return;
@@ -59,5 +67,26 @@ fn main() {
     println!(
         "osgb parse + mesh       {:>8.1} MB/s  ({s:.3} s per {rounds} rounds)",
         mb / s
+    );
+}
+
+/// Opening a dataset (its root files) against reading its whole tree.
+fn open_dataset(dir: &std::path::Path) {
+    use cim_core::lod::tile_source::TileSource;
+    let t = Instant::now();
+    let src = cim_loaders::osgb::source::OsgbSource::open(dir).expect("open");
+    let open = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let (whole, problems) = cim_loaders::tiles3d::whole_tree::whole_tree(&src);
+    let all = t.elapsed().as_secs_f64();
+    println!(
+        "osgb dataset open       {open:>8.2} s  ({} tiles; {} problems)",
+        src.tree().len(),
+        src.problems().len()
+    );
+    println!(
+        "osgb dataset whole tree {all:>8.2} s  ({} tiles; {} problems)",
+        whole.len(),
+        problems.len()
     );
 }

@@ -1,12 +1,14 @@
 //! An OSGB dataset opened as a tile source: the tree its PagedLOD files
-//! make, placed by `metadata.xml`, and each file read as a tile's content.
+//! make (the root files read at open, the others when asked for), placed
+//! by `metadata.xml`, and each file read as a tile's content.
 //! The tiles are the fuzz corpus's seeds (a group with a textured geode and
 //! a PagedLOD paging in `Tile_L2_0.osgb`; a zlib-compressed geode).
 
 use cim_core::LayerContent;
 use cim_core::lod::tile_source::TileSource;
-use cim_core::lod::tileset::{BoundingVolume, Refine};
-use cim_loaders::osgb::source::OsgbSource;
+use cim_core::lod::tileset::Refine;
+use cim_loaders::osgb::source::{FANOUT, OsgbSource};
+use cim_loaders::tiles3d::whole_tree::whole_tree;
 use glam::DVec3;
 use std::path::Path;
 
@@ -39,35 +41,47 @@ fn a_dataset_folder_is_a_tree_of_its_files() {
     dataset(dir.path(), true);
     for open_at in [dir.path().to_path_buf(), dir.path().join("Data")] {
         let s = OsgbSource::open(&open_at).expect("open");
+        // Opening reads the root file only: the root; the block's geometry
+        // outside its PagedLOD; the PagedLOD's coarse child, whose file is
+        // read when the view first needs it.
         let tree = s.tree();
-        // The root; the block's geometry outside its PagedLOD; the
-        // PagedLOD's coarse child; the file it pages in.
-        assert_eq!(tree.len(), 4);
+        assert_eq!(tree.len(), 3);
         assert!(s.problems().is_empty(), "{:?}", s.problems());
-        let (rest, page, child) = (tree.tile(1), tree.tile(2), tree.tile(3));
+        let (rest, page) = (tree.tile(1), tree.tile(2));
         assert_eq!(rest.contents[0].uri, "Tile_A/Tile_A.osgb#rest");
         assert_eq!(page.contents[0].uri, "Tile_A/Tile_A.osgb#page=0");
-        assert_eq!(child.contents[0].uri, "Tile_A/Tile_L2_0.osgb#rest");
-        assert_eq!(
-            (rest.parent, page.parent, child.parent),
-            (Some(0), Some(0), Some(2))
-        );
+        assert_eq!(page.children_uri.as_deref(), Some("Tile_A/Tile_L2_0.osgb"));
+        assert!(page.children.is_empty());
+        assert_eq!((rest.parent, page.parent), (Some(0), Some(0)));
         assert_eq!(page.refine, Refine::Replace);
         // Pixel-size switch at 100 px of a sphere of radius 0.8 m: the
         // error that reaches 16 px there.
         assert!((page.geometric_error - 16.0 * 1.6 / 100.0).abs() < 1e-9);
         assert_eq!(rest.geometric_error, 0.0);
-        assert_eq!(child.geometric_error, 0.0);
         assert!(tree.tile(0).geometric_error > page.geometric_error);
         // Placed by metadata.xml: tile coordinates are offsets from the
         // origin in EPSG:4547.
         let p = page.world.transform_point3(DVec3::ZERO);
         assert_eq!(p, DVec3::new(500000.0, 2500000.0, 10.0));
         assert!(!s.is_ecef());
-        // The page's box holds the file that refines it.
-        let aabb = |b: &BoundingVolume| b.aabb(&glam::DMat4::IDENTITY);
-        let (pb, cb) = (aabb(&page.bounds), aabb(&child.bounds));
-        assert!(pb.min.cmple(cb.min).all() && pb.max.cmpge(cb.max).all());
+
+        // The page's file, read: one tile, under the page.
+        let branch = s.expand(page).expect("expand");
+        assert!(branch.problems.is_empty());
+        assert_eq!(branch.tiles.len(), 1);
+        let child = &branch.tiles[0];
+        assert_eq!(child.parent, None);
+        assert_eq!(child.contents[0].uri, "Tile_A/Tile_L2_0.osgb#rest");
+        assert_eq!(child.geometric_error, 0.0);
+        assert_eq!(child.world, page.world);
+        // The whole tree, as the converter writes it.
+        let (whole, problems) = whole_tree(&s);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(whole.len(), 4);
+        assert_eq!(whole.tile(2).children, vec![3]);
+        assert_eq!(whole.tile(2).children_uri, None);
+        assert_eq!((whole.tile(3).parent, whole.tile(3).depth), (Some(2), 2));
+
         let read = |t: &cim_core::lod::tileset::Tile| s.read(&t.contents[0]).expect("read");
         let r = read(rest);
         assert_eq!(r.triangle_count(), 2);
@@ -76,6 +90,46 @@ fn a_dataset_folder_is_a_tree_of_its_files() {
         assert_eq!(read(child).triangle_count(), 2);
         assert_eq!(s.metadata(1)[0].properties[0].0, "SRS");
     }
+}
+
+/// Many blocks are grouped by place under contentless tiles (at most
+/// `FANOUT` files to a tile, each file two tiles here), every block once.
+#[test]
+fn many_blocks_are_grouped_by_place() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..50 {
+        let block = dir.path().join(format!("Data/Tile_{i:03}"));
+        std::fs::create_dir_all(&block).unwrap();
+        std::fs::write(
+            block.join(format!("Tile_{i:03}.osgb")),
+            seed("seed-group-plain"),
+        )
+        .unwrap();
+    }
+    let s = OsgbSource::open(dir.path()).expect("open");
+    let tree = s.tree();
+    let mut files = 0;
+    for (id, t) in tree.tiles.iter().enumerate() {
+        assert!(
+            t.children.len() <= 2 * FANOUT,
+            "tile {id}: {}",
+            t.children.len()
+        );
+        for &c in &t.children {
+            assert_eq!(tree.tile(c).parent, Some(id as u32));
+            assert_eq!(tree.tile(c).depth, t.depth + 1);
+        }
+        if t.contents.is_empty() {
+            assert!(!t.children.is_empty(), "a group has children");
+        } else if t.contents[0].uri.ends_with("#rest") {
+            files += 1;
+        }
+    }
+    assert_eq!(files, 50);
+    assert!(tree.max_depth() <= 6, "{}", tree.max_depth());
+    // 50 blocks missing their children: said once, counted.
+    assert_eq!(s.problems().len(), 1);
+    assert!(s.problems()[0].starts_with("50 PagedLOD child files"));
 }
 
 #[test]
@@ -108,14 +162,15 @@ fn a_layer_with_its_crs_and_bad_tiles_reported() {
     let LayerContent::Tiles(t) = &loaded.layer.content else {
         panic!("a tiles layer");
     };
-    // The bad file stays a tile, which fails as it streams (its parent is
-    // then shown there), and is reported now.
-    assert_eq!(t.source.tree().len(), 4);
-    assert_eq!(
-        t.source.tree().tile(3).contents[0].uri,
-        "Tile_A/Tile_L2_0.osgb#all"
-    );
-    let problems = t.source.problems();
+    // The bad file is not read at open; when the view needs it, it cannot
+    // be, named, and its page stays a leaf.
+    assert_eq!(t.source.tree().len(), 3);
+    assert!(t.source.problems().is_empty());
+    let e = t.source.expand(t.source.tree().tile(2)).unwrap_err();
+    assert!(e.contains("Tile_L2_0.osgb"), "{e}");
+    let (whole, problems) = whole_tree(t.source.as_ref());
+    assert_eq!(whole.len(), 3);
+    assert_eq!(whole.tile(2).children_uri, None);
     assert!(
         problems.iter().any(|p| p.contains("Tile_L2_0.osgb")),
         "{problems:?}"

@@ -1,7 +1,9 @@
 //! Tileset layers (3D Tiles) streamed through the level-of-detail core:
 //! every frame the camera selects a cut of the placed tile tree by
 //! screen-space error (`cim_core::lod::select` over
-//! [`PlacedTiles`], request volumes honoured, frustum-culled), and the
+//! the layer's [`StreamedTree`], request volumes honoured, frustum-culled;
+//! the tree grows where the view wants to refine a tile whose children
+//! were deferred, a few branches read at a time, nearest first), and the
 //! layer's [`Streamer`] plans the frame — parents drawn until their
 //! children are in (REPLACE), ancestors refined by ADD drawn with their
 //! descendants, loads nearest first, LRU eviction over what the
@@ -23,12 +25,13 @@ use cim_core::lod::LodTree;
 use cim_core::lod::drape::distance_to_bbox;
 use cim_core::lod::pick_content::Pickable;
 use cim_core::lod::stream::{StreamPlan, Streamer};
-use cim_core::lod::tile_source::{PlacedTiles, TileLayer};
+use cim_core::lod::streamed_tree::StreamedTree;
+use cim_core::lod::tile_source::TileLayer;
 use cim_core::lod::tileset::{Refine, TileId};
 use cim_core::model::layer::LayerKind;
 use cim_core::style::conditions::ConditionalStyle;
-pub use pick::{FeatureHit, TileHit};
-use read::{Arrived, Cancel, ReadFor, spawn_read};
+pub use pick::{FeatureHit, TileAbout, TileHit};
+use read::{Arrived, Cancel, Expanded, ReadFor, TileRead, spawn_expand, spawn_read};
 use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -41,6 +44,8 @@ use styling::{LayerLook, Materials, Part, Styled, TableLooks};
 pub use cim_core::lod::tile_source::MAX_SCREEN_ERROR_PX;
 /// Tiles being read per tileset at most.
 const MAX_READS_IN_FLIGHT: usize = 8;
+/// Deferred branches being read per tileset at most.
+const MAX_EXPANSIONS_IN_FLIGHT: usize = 4;
 /// Bytes (vertices, indices and textures) uploaded per frame at most, all
 /// tilesets: a textured photogrammetry tile is mostly texture, and a frame
 /// that uploads dozens of them grows the GPU's staging memory by hundreds
@@ -50,6 +55,10 @@ const UPLOAD_BYTES_PER_FRAME: usize = 32 << 20;
 /// One tileset layer on screen.
 struct LayerStream {
     tiles: TileLayer,
+    /// The source's tree as far as it has been read, placed.
+    tree: StreamedTree,
+    /// Branches of it that could not be read, told once.
+    tree_told: TellOnce,
     /// The layer's own material when the stream began: a new one means
     /// the layer was respawned (restyled, reloaded), which despawned every
     /// entity of it, tiles included.
@@ -137,6 +146,7 @@ pub struct TilesetStreams {
     layers: HashMap<u64, LayerStream>,
     uploads: Uploads<Arrived>,
     restyles: Uploads<Restyled>,
+    expansions: Uploads<Expanded>,
     next_generation: u64,
     /// Moves when the drawn content changes (what picking depends on).
     revision: u64,
@@ -377,6 +387,48 @@ impl LayerStream {
         }
     }
 
+    /// Grafts the branches read for this spawn of the layer; returns the
+    /// first thing wrong, to tell (a branch that cannot be read leaves its
+    /// tile a leaf).
+    fn grow(&mut self, arrived: Vec<Expanded>) -> Option<String> {
+        let mut first = None;
+        for e in arrived {
+            if e.generation != self.generation {
+                continue;
+            }
+            let wrong = match self.tree.graft(e.tile, e.branch) {
+                Ok(problems) => problems,
+                Err(e) => vec![e],
+            };
+            for w in wrong {
+                first = first.or(self.tree_told.failure("tileset tree", w));
+            }
+        }
+        first
+    }
+
+    /// Starts reading the deferred children of the tiles of `cut` that
+    /// `view` would refine, nearest first, a few at a time. Returns
+    /// whether any are wanted or under way (the view is not complete).
+    fn expand(
+        &mut self,
+        cut: &[TileId],
+        view: &cim_core::lod::LodView,
+        (layer, tx): (u64, &Sender<Expanded>),
+    ) -> bool {
+        let wanted = self.tree.wanted(cut, view);
+        for id in &wanted {
+            if self.tree.expanding() >= MAX_EXPANSIONS_IN_FLIGHT {
+                break;
+            }
+            if let Some(tile) = self.tree.begin(*id) {
+                let to = (layer, self.generation);
+                spawn_expand(tx.clone(), to, self.tiles.source.clone(), *id, tile);
+            }
+        }
+        !wanted.is_empty() || self.tree.expanding() > 0
+    }
+
     /// Draws exactly the plan's tiles; despawns evicted ones. Returns
     /// whether what is drawn changed.
     fn apply(&mut self, plan: &StreamPlan<TileId>, commands: &mut Commands) -> bool {
@@ -416,7 +468,7 @@ fn layer_look(slot: &crate::scene::store::LayerSlot) -> LayerLook {
 
 /// Ancestors of the cut whose children add to them (refine ADD) and that
 /// hold content: drawn with their descendants.
-fn additive_ancestors(tree: &cim_core::lod::tileset::TileTree, cut: &[TileId]) -> Vec<TileId> {
+fn additive_ancestors(tree: &StreamedTree, cut: &[TileId]) -> Vec<TileId> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for &id in cut {
@@ -476,6 +528,8 @@ fn update_tilesets(
     let mut uploads = streams.uploads.take(UPLOAD_BYTES_PER_FRAME, |a| {
         a.content.as_ref().map_or(0, |p| p.bytes)
     });
+    let mut expanded: Vec<Expanded> = streams.expansions.take(usize::MAX, |_| 0);
+    let expansions = streams.expansions.sender();
     let now = Instant::now();
     for slot in &store.layers {
         if slot.state != SlotState::Ready || !slot.spawned || slot.kind() != LayerKind::Tiles {
@@ -507,6 +561,8 @@ fn update_tilesets(
             streams.layers.insert(
                 slot.id,
                 LayerStream {
+                    tree: StreamedTree::new(tiles.source.clone(), placement.clone()),
+                    tree_told: TellOnce::default(),
                     tiles: tiles.clone(),
                     layer_material,
                     generation: streams.next_generation,
@@ -569,15 +625,22 @@ fn update_tilesets(
                 ),
             }));
         }
-        let tree = tiles.source.tree();
-        let placed = PlacedTiles {
-            tree,
-            placement: &placement,
-            camera: rig.pose.eye,
-        };
+        let mine_expanded;
+        (mine_expanded, expanded) = expanded.into_iter().partition(|e| e.layer == slot.id);
+        if let Some(e) = stream.grow(mine_expanded) {
+            store_commands.write(StoreCommand::Notify(Notice {
+                error: true,
+                text: format!(
+                    "layer `{}`: part of the tileset's tree cannot be read; the tiles above it are shown there: {e}",
+                    slot.reference.name
+                ),
+            }));
+        }
+        let eye = rig.pose.eye;
+        let tree = &stream.tree;
+        let placed = tree.placed(eye);
         cim_core::lod::select(&placed, &view, &mut cut);
         let additive = additive_ancestors(tree, &cut);
-        let eye = rig.pose.eye;
         let plan = stream.streamer.update_additive(
             &placed,
             &cut,
@@ -586,9 +649,10 @@ fn update_tilesets(
             budget.bytes.saturating_sub(others),
             now,
         );
-        stream.complete = plan.complete;
+        let growing = stream.expand(&cut, &view, (slot.id, &expansions));
+        stream.complete = plan.complete && !growing;
         for &tile in &plan.request {
-            if tree.tile(tile).contents.is_empty() {
+            if stream.tree.tile(tile).contents.is_empty() {
                 // Nothing to read: an empty tile is in at once.
                 stream.streamer.loaded(tile, 0);
                 stream.resident.insert(
@@ -609,7 +673,8 @@ fn update_tilesets(
                 };
                 let cancel = Cancel::default();
                 stream.reads.insert(tile, cancel.clone());
-                spawn_read(streams.uploads.sender(), to, tiles.clone(), tile, cancel);
+                let job = TileRead::of(&stream.tree, tile);
+                spawn_read(streams.uploads.sender(), to, tiles.clone(), job, cancel);
             }
         }
         if stream.apply(&plan, &mut commands) {
@@ -619,11 +684,17 @@ fn update_tilesets(
     // Content for layers not handled this frame waits for the next one;
     // content for a layer since gone or respawned is dropped.
     let layers = &streams.layers;
-    streams.uploads.put_back(uploads, |a| {
+    let current = |layer, generation| {
         layers
-            .get(&a.layer)
-            .is_some_and(|t| t.generation == a.generation)
-    });
+            .get(&layer)
+            .is_some_and(|t| t.generation == generation)
+    };
+    streams
+        .uploads
+        .put_back(uploads, |a| current(a.layer, a.generation));
+    streams
+        .expansions
+        .put_back(expanded, |e| current(e.layer, e.generation));
 }
 
 mod pick;

@@ -112,10 +112,7 @@ fn tile_sections(l: Lang, slot: &crate::scene::store::LayerSlot, t: &TilePick) -
     let Some(tiles) = slot.layer.as_ref().and_then(|x| x.tiles()) else {
         return Vec::new();
     };
-    let tree = tiles.source.tree();
-    let Some(tile) = tree.tiles.get(t.tile as usize) else {
-        return Vec::new();
-    };
+    let tile = &t.about;
     let mut rows = vec![
         (l.t("inspector.tile").to_string(), t.tile.to_string()),
         (l.t("inspector.level").to_string(), tile.depth.to_string()),
@@ -127,7 +124,7 @@ fn tile_sections(l: Lang, slot: &crate::scene::store::LayerSlot, t: &TilePick) -
     rows.extend(
         tile.contents
             .iter()
-            .map(|c| (l.t("inspector.content").to_string(), c.uri.clone())),
+            .map(|c| (l.t("inspector.content").to_string(), c.clone())),
     );
     let mut out = vec![Section {
         title: l.t("inspector.tile").to_string(),

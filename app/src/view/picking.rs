@@ -10,7 +10,7 @@ use crate::render::mesh;
 use crate::scene::derived::StyleResults;
 use crate::scene::origin::{GeoAnchor, RenderOrigin};
 use crate::scene::store::SceneStore;
-use crate::stream::tiles3d::{FeatureHit, TileHit, TilesetStreams};
+use crate::stream::tiles3d::{FeatureHit, TileAbout, TileHit, TilesetStreams};
 use crate::view::camera::{MainCamera, PointerDrag, viewport_ray};
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
@@ -54,6 +54,8 @@ pub struct TilePick {
     /// Every feature hit (one per feature id set) with its properties,
     /// taken when picked: the tile may be evicted while it is selected.
     pub features: Arc<Vec<FeatureHit>>,
+    /// The tile's level, error and contents, taken when picked.
+    pub about: Arc<TileAbout>,
 }
 
 impl TilePick {
@@ -67,6 +69,7 @@ impl TilePick {
                 .find(|f| f.feature.set == 0)
                 .map(|f| f.feature.id),
             features: Arc::new(hit.features),
+            about: Arc::new(hit.about),
         }
     }
 }

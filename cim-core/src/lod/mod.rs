@@ -24,6 +24,7 @@ pub mod pick_content;
 pub mod pick_grid;
 pub mod place_content;
 pub mod stream;
+pub mod streamed_tree;
 pub mod terrain;
 pub mod tile_edits;
 pub mod tile_source;

@@ -8,10 +8,21 @@
 //! area-weighted): the map from the tileset's frame to a projected CRS is
 //! not linear, and a recomputed normal is right whatever it is.
 
-use crate::lod::tile_source::TilePlacement;
-use crate::lod::tileset::{TileId, TileTree};
+use crate::lod::tile_source::Frame;
 use crate::model::tile_content::{ContentMaterial, FeatureIds, PropertyTable, TileContent};
 use glam::{DMat4, DVec3, Vec3};
+
+/// Where a tile's content goes: its transform chain, the tree's frame,
+/// and the scene point its vertices are stored relative to (the centre of
+/// its scene bounds). Made by
+/// [`StreamedTree::place_of`](crate::lod::streamed_tree::StreamedTree::place_of).
+#[derive(Clone, Debug)]
+pub struct TilePlace {
+    /// The tile's frame → the tree's frame.
+    pub world: DMat4,
+    pub frame: Frame,
+    pub anchor: DVec3,
+}
 
 /// One drawable piece of a placed tile, in scene axes (x east, y north,
 /// z up) relative to [`PlacedContent::anchor`].
@@ -64,17 +75,11 @@ impl PlacedContent {
     }
 }
 
-/// Places the `contents` of tile `id`, taking their arrays (an instanced
+/// Places the `contents` of a tile at `at`, taking their arrays (an instanced
 /// mesh is copied once per further instance: fine for the dozens of trees
 /// an i3dm holds; a forest wants GPU instancing).
-pub fn place(
-    tree: &TileTree,
-    placement: &TilePlacement,
-    id: TileId,
-    contents: Vec<TileContent>,
-) -> Result<PlacedContent, String> {
-    let tile = tree.tile(id);
-    let anchor = placement.bounds[id as usize].center();
+pub fn place(at: &TilePlace, contents: Vec<TileContent>) -> Result<PlacedContent, String> {
+    let anchor = at.anchor;
     // One content: feature ids keep pointing at the right tables.
     let mut content = TileContent::default();
     for c in contents {
@@ -95,8 +100,8 @@ pub fn place(
             let last = instances.len() - 1;
             let mut m = m;
             for (k, inst) in instances.iter().enumerate() {
-                let world = tile.world * m.transform * *inst;
-                let positions = to_scene(&m.positions, &world, placement, anchor)?;
+                let world = at.world * m.transform * *inst;
+                let positions = to_scene(&m.positions, &world, &at.frame, anchor)?;
                 let normals = smooth_normals(&positions, &m.indices);
                 // The last instance takes the arrays; the others copy them.
                 let taken = if k == last {
@@ -123,9 +128,9 @@ pub fn place(
             }
         }
         for p in content.points {
-            let world = tile.world * p.transform;
+            let world = at.world * p.transform;
             out.meshes.push(PlacedMesh {
-                positions: to_scene(&p.positions, &world, placement, anchor)?,
+                positions: to_scene(&p.positions, &world, &at.frame, anchor)?,
                 colors: p.colors,
                 features: p.features,
                 points: true,
@@ -154,14 +159,14 @@ fn instance_features(sets: &[FeatureIds], k: usize, n: usize) -> Vec<FeatureIds>
 fn to_scene(
     positions: &[[f32; 3]],
     world: &DMat4,
-    placement: &TilePlacement,
+    frame: &Frame,
     anchor: DVec3,
 ) -> Result<Vec<[f32; 3]>, String> {
     let mut pts: Vec<DVec3> = positions
         .iter()
         .map(|p| world.transform_point3(DVec3::new(p[0] as f64, p[1] as f64, p[2] as f64)))
         .collect();
-    placement.frame.to_scene(&mut pts)?;
+    frame.to_scene(&mut pts)?;
     Ok(pts
         .into_iter()
         .map(|p| (p - anchor).as_vec3().to_array())
@@ -194,8 +199,8 @@ pub fn smooth_normals(positions: &[[f32; 3]], indices: &[u32]) -> Vec<[f32; 3]> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lod::tile_source::Frame;
-    use crate::lod::tileset::{BoundingVolume, Refine, Tile};
+    use crate::lod::tile_source::TilePlacement;
+    use crate::lod::tileset::{BoundingVolume, Refine, Tile, TileTree};
     use crate::model::tile_content::ContentMesh;
 
     fn one_tile(world: DMat4) -> TileTree {
@@ -213,6 +218,7 @@ mod tests {
             refine: Refine::Replace,
             contents: vec![],
             depth: 0,
+            children_uri: None,
         });
         tree
     }
@@ -234,7 +240,12 @@ mod tests {
             }],
             ..TileContent::default()
         };
-        let placed = place(&tree, &placement, 0, vec![content]).unwrap();
+        let at = TilePlace {
+            world: tree.tile(0).world,
+            frame: placement.frame.clone(),
+            anchor: placement.bounds[0].center(),
+        };
+        let placed = place(&at, vec![content]).unwrap();
         assert_eq!(placed.anchor, offset + DVec3::new(100.0, 0.0, 0.0));
         assert_eq!(placed.meshes.len(), 2, "one mesh per instance");
         assert_eq!(placed.meshes[0].positions[1], [1.0, 5.0, 0.0]);

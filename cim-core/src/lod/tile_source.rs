@@ -1,17 +1,18 @@
-//! A streamed tile source (a 3D Tiles tileset now; OSGB PagedLOD and tiled
-//! IFC next) and its placement in the scene CRS.
+//! A streamed tile source (a 3D Tiles tileset, an OSGB dataset; tiled IFC
+//! next) and its placement in the scene CRS.
 //!
-//! A source gives its [`TileTree`] and reads one tile's content on demand;
+//! A source gives its [`TileTree`] as read when it opens, reads one tile's
+//! content on demand, and reads the children a tile deferred when the
+//! view first needs them ([`TileSource::expand`], grown into a
+//! [`StreamedTree`](crate::lod::streamed_tree::StreamedTree));
 //! a [`TilePlacement`] maps the tree's frame (earth-centred for
 //! georeferenced tilesets, or a local frame) into the scene CRS in f64,
 //! exactly, through PROJ, so a city in CGCS2000 Gauss-Krüger coordinates
-//! stays jitter-free. [`PlacedTiles`] is the tree as the level-of-detail
-//! selection sees it, in scene coordinates.
+//! stays jitter-free.
 
 use crate::crs::transform::Transformer;
-use crate::lod::LodTree;
 use crate::lod::tile_edits::TileEdits;
-use crate::lod::tileset::{ContentRef, TileId, TileTree};
+use crate::lod::tileset::{Branch, ContentRef, Tile, TileId, TileTree};
 use crate::model::geometry::Bbox;
 use crate::model::tile_content::{MetadataEntity, TileContent};
 use glam::{DMat4, DVec3};
@@ -40,6 +41,12 @@ pub trait TileSource: Send + Sync + fmt::Debug {
     fn metadata(&self, tile: TileId) -> Vec<MetadataEntity> {
         let _ = tile;
         Vec::new()
+    }
+    /// Reads the children of `tile`, which deferred them
+    /// ([`Tile::children_uri`]); the message names the file or URL.
+    fn expand(&self, tile: &Tile) -> Result<Branch, String> {
+        let _ = tile;
+        Err("this source reads its whole tree when it opens".into())
     }
 }
 
@@ -81,6 +88,22 @@ impl Frame {
         Ok(())
     }
 
+    /// The scene-CRS bounds of a tile's bounding volume and of its
+    /// request volume.
+    pub fn place(&self, t: &Tile) -> Result<(Bbox, Option<Bbox>), String> {
+        let place = |v: &crate::lod::tileset::BoundingVolume| -> Result<Bbox, String> {
+            let mut pts = v.hull_points(&t.world);
+            self.to_scene(&mut pts)?;
+            let mut b = Bbox::EMPTY;
+            for p in pts {
+                b.extend(p);
+            }
+            Ok(b)
+        };
+        let request = t.request_volume.as_ref().map(place).transpose()?;
+        Ok((place(&t.bounds)?, request))
+    }
+
     /// The same frame, then moved by `m` (scene coordinates).
     pub fn then(&self, m: DMat4) -> Frame {
         match self {
@@ -103,25 +126,12 @@ pub struct TilePlacement {
 impl TilePlacement {
     /// Places every tile of `tree` through `frame`.
     pub fn new(tree: &TileTree, frame: Frame) -> Result<TilePlacement, String> {
-        let place = |v: &crate::lod::tileset::BoundingVolume, world| -> Result<Bbox, String> {
-            let mut pts = v.hull_points(world);
-            frame.to_scene(&mut pts)?;
-            let mut b = Bbox::EMPTY;
-            for p in pts {
-                b.extend(p);
-            }
-            Ok(b)
-        };
         let mut bounds = Vec::with_capacity(tree.len());
         let mut request_volumes = Vec::with_capacity(tree.len());
         for t in &tree.tiles {
-            bounds.push(place(&t.bounds, &t.world)?);
-            request_volumes.push(
-                t.request_volume
-                    .as_ref()
-                    .map(|v| place(v, &t.world))
-                    .transpose()?,
-            );
+            let (b, v) = frame.place(t)?;
+            bounds.push(b);
+            request_volumes.push(v);
         }
         Ok(TilePlacement {
             frame,
@@ -184,66 +194,5 @@ impl TileLayer {
             placement: Some(placed),
             ..self.clone()
         })
-    }
-}
-
-/// The placed tree as the selection walks it, for a camera at `camera`:
-/// a tile whose `viewerRequestVolume` does not hold the camera is left
-/// out (3D Tiles 1.1 §"Viewer request volume").
-pub struct PlacedTiles<'a> {
-    pub tree: &'a TileTree,
-    pub placement: &'a TilePlacement,
-    pub camera: DVec3,
-}
-
-impl PlacedTiles<'_> {
-    fn visible(&self, id: TileId) -> bool {
-        self.placement.request_volumes[id as usize].is_none_or(|v| {
-            let c = self.camera;
-            (v.min.x..=v.max.x).contains(&c.x)
-                && (v.min.y..=v.max.y).contains(&c.y)
-                && (v.min.z..=v.max.z).contains(&c.z)
-        })
-    }
-}
-
-impl LodTree for PlacedTiles<'_> {
-    type Id = TileId;
-
-    fn root(&self) -> TileId {
-        0
-    }
-
-    fn parent(&self, id: TileId) -> Option<TileId> {
-        self.tree.tile(id).parent
-    }
-
-    fn children_into(&self, id: TileId, out: &mut Vec<TileId>) {
-        out.extend(
-            self.tree
-                .tile(id)
-                .children
-                .iter()
-                .copied()
-                .filter(|&c| self.visible(c)),
-        );
-    }
-
-    fn bounds(&self, id: TileId) -> Bbox {
-        self.placement.bounds[id as usize]
-    }
-
-    /// The tile's geometric error, scaled as its transform scales it (as
-    /// CesiumJS does: a model scaled ×100 is off by 100 times as much).
-    fn geometric_error(&self, id: TileId) -> f64 {
-        let t = self.tree.tile(id);
-        let w = &t.world;
-        let scale = w
-            .x_axis
-            .truncate()
-            .length()
-            .max(w.y_axis.truncate().length())
-            .max(w.z_axis.truncate().length());
-        t.geometric_error * scale
     }
 }

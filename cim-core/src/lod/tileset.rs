@@ -197,6 +197,70 @@ pub struct Tile {
     /// Depth below the root of the whole tree (external tilesets and
     /// implicit tiles included); the root is 0.
     pub depth: u32,
+    /// Where the tile's children are, when they were not read with the
+    /// tree: the source reads them when the view first needs them
+    /// ([`crate::lod::tile_source::TileSource::expand`]), so that opening
+    /// a dataset of thousands of files reads only its roots. The tile has
+    /// no `children` until then.
+    pub children_uri: Option<String>,
+}
+
+/// The tiles a source reads under one tile whose children it deferred
+/// ([`Tile::children_uri`]), in the tree's frame.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Branch {
+    /// Parents before their children. A tile's `parent` is the index of
+    /// its parent in `tiles`, or `None` for a child of the tile expanded;
+    /// `children` and `depth` are set when the branch is grafted.
+    pub tiles: Vec<Tile>,
+    /// What was wrong but did not stop the read (child files missing…),
+    /// to tell once.
+    pub problems: Vec<String>,
+}
+
+/// Depth a tree grows to at most by [`Branch`]es: deeper is a file paging
+/// in one of its ancestors, or hostile.
+pub const MAX_DEPTH: u32 = 100;
+
+impl Branch {
+    /// The branch's tiles numbered from `first`, hung under tile `at` (at
+    /// depth `at_depth`): parents, children and depths set. Returns them
+    /// and the ids of the ones directly under `at`; refuses a tile naming
+    /// a parent after it, or deeper than [`MAX_DEPTH`].
+    pub fn link(
+        self,
+        at: TileId,
+        at_depth: u32,
+        first: usize,
+    ) -> Result<(Vec<Tile>, Vec<TileId>), String> {
+        let mut tiles: Vec<Tile> = Vec::with_capacity(self.tiles.len());
+        let mut top = Vec::new();
+        for (i, mut tile) in self.tiles.into_iter().enumerate() {
+            let me = (first + i) as TileId;
+            tile.children = Vec::new();
+            match tile.parent {
+                None => {
+                    tile.parent = Some(at);
+                    tile.depth = at_depth + 1;
+                    top.push(me);
+                }
+                Some(p) if (p as usize) < i => {
+                    let parent = &mut tiles[p as usize];
+                    parent.children.push(me);
+                    tile.depth = parent.depth + 1;
+                    tile.parent = Some((first + p as usize) as TileId);
+                }
+                Some(p) => return Err(format!("tile {i} of a branch names tile {p} as parent")),
+            }
+            if tile.depth > MAX_DEPTH {
+                return Err(format!(
+                    "the tree is deeper than {MAX_DEPTH} levels here (a file paging in one of its ancestors?); it stops here"
+                ));
+            }
+            tiles.push(tile);
+        }
+        Ok((tiles, top))
+    }
 }
 
 /// A tileset's tiles, the root first.
@@ -227,6 +291,22 @@ impl TileTree {
 
     pub fn len(&self) -> usize {
         self.tiles.len()
+    }
+
+    /// Hangs `branch` under tile `at` (which deferred its children) and
+    /// returns the new tiles' first id; see [`Branch::link`].
+    pub fn graft(&mut self, at: TileId, branch: Branch) -> Result<TileId, String> {
+        let first = self.tiles.len();
+        let parent = self
+            .tiles
+            .get(at as usize)
+            .ok_or_else(|| format!("tile {at} is not in the tree"))?;
+        let (tiles, top) = branch.link(at, parent.depth, first)?;
+        let parent = &mut self.tiles[at as usize];
+        parent.children.extend(top);
+        parent.children_uri = None;
+        self.tiles.extend(tiles);
+        Ok(first as TileId)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -299,6 +379,7 @@ mod tests {
             refine: Refine::Replace,
             contents: vec![],
             depth,
+            children_uri: None,
         };
         let mut tree = TileTree::default();
         let root = tree.push(t(None, 0));

@@ -18,8 +18,9 @@ use super::georeference::ToEnu;
 use super::source::OsgbSource;
 use crate::tiles3d::tileset::PartError;
 use cim_core::lod::tile_source::TileSource;
-use cim_core::lod::tileset::TileId;
+use cim_core::lod::tileset::{TileId, TileTree};
 use cim_core::model::tile_content::EncodedImage;
+use glam::{DMat4, DVec3};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -61,7 +62,9 @@ pub fn to_3dtiles(
 ) -> Result<Converted, String> {
     let src = OsgbSource::open(input).map_err(|e| format!("{}: {e}", crate::show(input)))?;
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", crate::show(out)))?;
-    let tree = src.tree();
+    let (mut tree, mut problems) = crate::tiles3d::whole_tree::whole_tree(&src);
+    enclose_children(&mut tree);
+    let tree = &tree;
     let with_content: Vec<TileId> = (0..tree.len() as TileId)
         .filter(|&id| !tree.tile(id).contents.is_empty())
         .collect();
@@ -84,6 +87,7 @@ pub fn to_3dtiles(
         problems: src.problems(),
         ..Converted::default()
     };
+    c.problems.append(&mut problems);
     let mut written = vec![false; tree.len()];
     for (&id, r) in with_content.iter().zip(results) {
         match r {
@@ -109,6 +113,31 @@ pub fn to_3dtiles(
     let text = serde_json::to_string_pretty(&json).expect("JSON");
     std::fs::write(&path, text).map_err(|e| format!("{}: {e}", crate::show(&path)))?;
     Ok(c)
+}
+
+/// Grows each tile's box around its children's, as 3D Tiles expects (a
+/// PagedLOD's sphere need not hold the file it pages in); children come
+/// after their parents. The dataset's tiles are axis-aligned boxes in one
+/// frame.
+fn enclose_children(tree: &mut TileTree) {
+    use cim_core::lod::tileset::BoundingVolume;
+    let mut boxes: Vec<_> = tree
+        .tiles
+        .iter()
+        .map(|t| t.bounds.aabb(&DMat4::IDENTITY))
+        .collect();
+    for id in (1..tree.len()).rev() {
+        if let Some(p) = tree.tiles[id].parent {
+            boxes[p as usize] = boxes[p as usize].union(&boxes[id]);
+        }
+    }
+    for (t, b) in tree.tiles.iter_mut().zip(boxes) {
+        let half = (b.max - b.min) * 0.5;
+        t.bounds = BoundingVolume::Box {
+            center: b.center(),
+            half_axes: [DVec3::X * half.x, DVec3::Y * half.y, DVec3::Z * half.z],
+        };
+    }
 }
 
 /// Writes one tile's `.glb`, and the image files it uses that are not

@@ -126,7 +126,8 @@ pub fn is_dataset(path: &Path) -> bool {
     if !path.is_dir() {
         return false;
     }
-    if path.join("Data").is_dir() && path.join("metadata.xml").is_file() {
+    let data = path.join("Data");
+    if data.is_dir() && (path.join("metadata.xml").is_file() || is_dataset(&data)) {
         return true;
     }
     let Ok(entries) = std::fs::read_dir(path) else {

@@ -1,6 +1,6 @@
-//! An OSGB dataset as a streamed tile source: each file a tile, its
-//! PagedLOD child files its children (REPLACE refinement), drawn through
-//! the same engine as 3D Tiles.
+//! An OSGB dataset as a streamed tile source: each file's paging
+//! PagedLODs its tiles, the files they page in their children (REPLACE
+//! refinement), drawn through the same engine as 3D Tiles.
 //!
 //! A dataset is opened from any of the forms producers deliver:
 //! * the root folder, with `metadata.xml` and `Data/Tile_*/Tile_*.osgb`;
@@ -9,13 +9,18 @@
 //!   there pages in;
 //! * a single `.osgb` file.
 //!
-//! The tree is built when the dataset opens, by reading every file that
-//! the roots page in (breadth first, one level at a time on all cores, at
-//! most [`MAX_FILES`] files): each file's outline gives its box, its
-//! children and its geometric error ([`super::outline`]). A file whose
-//! PagedLOD children are not all on disk (a dataset copied in part) is
-//! kept as a leaf, so refining it leaves no hole; the files named but
-//! missing are reported.
+//! Opening reads the root files only (on all cores), so a dataset of ten
+//! thousand blocks opens in seconds: each file's outline
+//! ([`super::outline`]) gives its tiles — one for its rest (geometry
+//! outside paging PagedLODs), one per paging PagedLOD with the PagedLOD's
+//! coarse children as content, the error that reaches 16 px where
+//! OpenSceneGraph would switch, and the file it pages in as its deferred
+//! children ([`Tile::children_uri`]), which [`TileSource::expand`] reads
+//! when the view first wants to refine the tile. A page whose file is not
+//! on disk (a dataset copied in part) is a leaf, so refining it leaves no
+//! hole. The root files are grouped under contentless tiles by place, at
+//! most [`FANOUT`] to a group, so the selection walks only the blocks
+//! near the view.
 
 use super::cache::FileCache;
 use super::mesh::{Part, to_content_part_shared};
@@ -25,39 +30,31 @@ use super::{child_path, read_file};
 use crate::{LoadError, Loaded};
 use cim_core::Bbox;
 use cim_core::lod::tile_source::{MAX_SCREEN_ERROR_PX, TileSource};
-use cim_core::lod::tileset::{BoundingVolume, ContentRef, Refine, Tile, TileId, TileTree};
+use cim_core::lod::tileset::{BoundingVolume, Branch, ContentRef, Refine, Tile, TileId, TileTree};
 use cim_core::model::attr::AttrValue;
 use cim_core::model::tile_content::{MetadataEntity, TileContent};
 use glam::{DMat4, DVec3};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// The most files a dataset's tree is built from.
-pub const MAX_FILES: usize = 200_000;
+/// The most root files under one tile (a group's tiles, or its two
+/// halves).
+pub const FANOUT: usize = 8;
 
 /// An opened OSGB dataset.
 #[derive(Debug)]
 pub struct OsgbSource {
     /// The folder content URIs are relative to.
     root: PathBuf,
+    /// The tree of the root files; their pages' files are read later.
     tree: TileTree,
     metadata: Option<Metadata>,
+    /// Every tile's frame → the tree's (from `metadata.xml`).
+    world: DMat4,
     problems: Vec<String>,
     /// Files read lately: the parts of one file are read one by one.
     files: FileCache,
-}
-
-/// A file met while building the tree.
-struct Found {
-    path: PathBuf,
-    /// The tile the file's tiles go under.
-    parent: TileId,
-    /// The parent's PagedLOD sphere around this file's content.
-    sphere: Option<(DVec3, f64)>,
-    /// The file's outline, when it was read already (finding the roots
-    /// of a folder of loose tiles reads them).
-    read: Option<Result<Outline, String>>,
 }
 
 impl OsgbSource {
@@ -78,40 +75,38 @@ impl OsgbSource {
             return Err("no .osgb tiles found".into());
         }
         let world = metadata.as_ref().map_or(DMat4::IDENTITY, Metadata::world);
-        let mut b = Builder {
-            root: root.clone(),
-            world,
-            tree: TileTree::default(),
-            problems: Vec::new(),
-            seen: roots.iter().map(|(p, _)| p.clone()).collect(),
-            missing: 0,
-            outside: 0,
-            unreadable: 0,
-        };
-        b.build(roots);
-        let mut problems = b.problems;
-        if b.missing > 0 {
-            problems.push(format!(
-                "{} PagedLOD child files are named but not on disk; the tiles that name them are shown at their own level",
-                b.missing
-            ));
+        let read = crate::tiles3d::summary::parallel_map(&roots, |(p, read)| {
+            read.is_none().then(|| read_outline(p))
+        });
+        let mut problems = Vec::new();
+        let mut blocks = Vec::new();
+        let (mut missing, mut outside) = (0, 0);
+        for ((path, before), now) in roots.into_iter().zip(read) {
+            match now.or(before).expect("read here or before") {
+                Ok(o) => {
+                    let f = file_tiles(&root, world, &path, &o);
+                    missing += f.missing;
+                    outside += f.outside;
+                    // A file with no geometry and no pages adds nothing.
+                    if !f.tiles.is_empty() {
+                        blocks.push(f);
+                    }
+                }
+                Err(e) => problems.push(e),
+            }
         }
-        if b.outside > 0 {
-            problems.push(format!(
-                "{} PagedLOD child files are named outside the folder of the file naming them (through `..` or an absolute path) and are not read",
-                b.outside
-            ));
-        }
-        if b.unreadable == b.tree.len() - 1 {
+        if blocks.is_empty() && !problems.is_empty() {
             return Err(format!(
                 "no tile could be read: {}",
                 problems.first().map_or("", String::as_str)
             ));
         }
+        problems.extend(missing_children(missing, outside));
         Ok(OsgbSource {
+            tree: grouped(world, blocks),
             root,
-            tree: b.tree,
             metadata,
+            world,
             problems,
             files: FileCache::default(),
         })
@@ -197,217 +192,190 @@ fn read_outline(path: &Path) -> Result<Outline, String> {
         .and_then(|file| outline(file.root.as_deref()))
 }
 
-struct Builder {
-    root: PathBuf,
-    world: DMat4,
-    tree: TileTree,
-    problems: Vec<String>,
-    seen: HashSet<PathBuf>,
+/// One file's tiles: a branch to hang under the tile that pages the file
+/// in (or a group of roots), the box around them, and its child files
+/// named but not read.
+struct FileTiles {
+    tiles: Vec<Tile>,
+    bbox: Bbox,
     /// Child files named but not on disk.
     missing: usize,
     /// Child files named outside the folder of the file naming them.
     outside: usize,
-    /// Files that could not be read.
-    unreadable: usize,
 }
 
-impl Builder {
-    /// Builds the tree: a root without content over the dataset's root
-    /// files, then each level of child files in turn.
-    fn build(&mut self, roots: Vec<Root>) {
-        self.tree.push(self.tile(None, Vec::new(), 0.0));
-        let mut level: Vec<Found> = roots
-            .into_iter()
-            .map(|(path, read)| Found {
-                path,
-                parent: 0,
-                sphere: None,
-                read,
-            })
-            .collect();
-        let mut boxes: HashMap<TileId, Bbox> = HashMap::new();
-        while !level.is_empty() {
-            let room = MAX_FILES.saturating_sub(self.tree.len());
-            if level.len() > room {
-                self.problems.push(format!(
-                    "the dataset has more than {MAX_FILES} files; the tree stops there"
-                ));
-                level.truncate(room);
+/// The tiles of the file at `path` from its outline: one for its rest
+/// (geometry outside its pages), one per page (its coarse children,
+/// refined by the page's file, which is read later).
+fn file_tiles(root: &Path, world: DMat4, path: &Path, o: &Outline) -> FileTiles {
+    let uri = relative(root, path);
+    let mut f = FileTiles {
+        tiles: Vec::new(),
+        bbox: Bbox::EMPTY,
+        missing: 0,
+        outside: 0,
+    };
+    let push = |f: &mut FileTiles, contents, error, b: Bbox, children_uri| {
+        f.bbox = f.bbox.union(&b);
+        f.tiles
+            .push(tile(world, None, contents, error, b, children_uri));
+    };
+    if let Some(b) = o.rest.filter(|b| !b.is_empty()) {
+        push(&mut f, vec![content_ref(&uri, "rest")], 0.0, b, None);
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    for (i, page) in o.pages.iter().enumerate() {
+        let child = match child_path(dir, &page.file) {
+            None => {
+                f.outside += 1;
+                None
             }
-            let outlines = crate::tiles3d::summary::parallel_map(&level, |f| {
-                f.read.is_none().then(|| read_outline(&f.path))
+            Some(c) if !c.is_file() => {
+                f.missing += 1;
+                None
+            }
+            c => c,
+        };
+        // A page whose file is not there is a leaf: refining it would
+        // leave a hole.
+        let error = match child {
+            Some(_) => page.geometric_error(MAX_SCREEN_ERROR_PX),
+            None => 0.0,
+        };
+        let mut b = page.bbox.filter(|b| !b.is_empty()).unwrap_or(Bbox::EMPTY);
+        let contents = if b.is_empty() {
+            Vec::new()
+        } else {
+            vec![content_ref(&uri, &format!("page={i}"))]
+        };
+        if let Some((c, r)) = page.sphere {
+            b = b.union(&Bbox {
+                min: c - DVec3::splat(r),
+                max: c + DVec3::splat(r),
             });
-            let mut next = Vec::new();
-            for (mut found, o) in level.into_iter().zip(outlines) {
-                let o = o
-                    .or_else(|| found.read.take())
-                    .expect("read here or before");
-                let o = o.map_err(|e| {
-                    self.unreadable += 1;
-                    self.problems.push(e);
-                });
-                self.add(found, o, &mut boxes, &mut next);
-            }
-            level = next;
         }
-        self.finish_bounds(boxes);
+        let children_uri = child.map(|c| relative(root, &c));
+        push(&mut f, contents, error, b, children_uri);
     }
+    f
+}
 
-    /// Adds the tiles of one file under `found.parent`: one for its rest
-    /// (geometry outside its pages), one per page (its coarse children,
-    /// refined by the page's file), and queues the pages' files.
-    fn add(
-        &mut self,
-        found: Found,
-        o: Result<Outline, ()>,
-        boxes: &mut HashMap<TileId, Bbox>,
-        next: &mut Vec<Found>,
-    ) {
-        let parent = found.parent;
-        let uri = found
-            .path
-            .strip_prefix(&self.root)
-            .unwrap_or(&found.path)
-            .to_string_lossy()
-            .replace('\\', "/");
-        let sphere_box = found.sphere.map(|(c, r)| Bbox {
-            min: c - DVec3::splat(r),
-            max: c + DVec3::splat(r),
-        });
-        let Ok(o) = o else {
-            // A file that cannot be read stays a tile (inside its parent's
-            // sphere): streaming reports it again and shows the parent
-            // there, as for any tile that fails.
-            let id = self.push(parent, &uri, Some(Part::All), 0.0);
-            boxes.insert(id, sphere_box.unwrap_or(Bbox::EMPTY));
-            return;
-        };
-        if let Some(b) = o.rest.filter(|b| !b.is_empty()) {
-            let id = self.push(parent, &uri, Some(Part::Rest), 0.0);
-            boxes.insert(id, b);
+/// What is said of child files named but not read.
+fn missing_children(missing: usize, outside: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    if missing > 0 {
+        out.push(format!(
+            "{missing} PagedLOD child files are named but not on disk; the tiles that name them are shown at their own level"
+        ));
+    }
+    if outside > 0 {
+        out.push(format!(
+            "{outside} PagedLOD child files are named outside the folder of the file naming them (through `..` or an absolute path) and are not read"
+        ));
+    }
+    out
+}
+
+/// `path` as a URI relative to the dataset's folder `root`.
+fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// A tile of the dataset's tree: its box `b` in the files' frame.
+fn tile(
+    world: DMat4,
+    parent: Option<TileId>,
+    contents: Vec<ContentRef>,
+    geometric_error: f64,
+    b: Bbox,
+    children_uri: Option<String>,
+) -> Tile {
+    let b = if b.is_empty() {
+        Bbox {
+            min: DVec3::ZERO,
+            max: DVec3::ZERO,
         }
-        let dir = found.path.parent().unwrap_or(Path::new(".")).to_path_buf();
-        for (i, page) in o.pages.iter().enumerate() {
-            let child = match child_path(&dir, &page.file) {
-                None => {
-                    self.outside += 1;
-                    None
-                }
-                Some(c) if !c.is_file() => {
-                    self.missing += 1;
-                    None
-                }
-                c => c,
+    } else {
+        b
+    };
+    let half = (b.max - b.min) * 0.5;
+    Tile {
+        parent,
+        children: Vec::new(),
+        bounds: BoundingVolume::Box {
+            center: b.center(),
+            half_axes: [DVec3::X * half.x, DVec3::Y * half.y, DVec3::Z * half.z],
+        },
+        request_volume: None,
+        world,
+        geometric_error,
+        refine: Refine::Replace,
+        contents,
+        depth: 0,
+        children_uri,
+    }
+}
+
+/// An error that always opens a contentless tile of box `b` (the root,
+/// a group of roots): a thousand times its diagonal.
+fn always_open(b: &Bbox) -> f64 {
+    (b.max - b.min).length().max(1.0) * 1e3
+}
+
+/// The tree of the root files: a contentless root over the tiles of at
+/// most [`FANOUT`] files, or over two groups split by place (halves along
+/// the longer side of their centres, as in a k-d tree).
+fn grouped(world: DMat4, blocks: Vec<FileTiles>) -> TileTree {
+    let bbox = blocks.iter().fold(Bbox::EMPTY, |b, f| b.union(&f.bbox));
+    let mut tree = TileTree::default();
+    tree.push(tile(
+        world,
+        None,
+        Vec::new(),
+        always_open(&bbox),
+        bbox,
+        None,
+    ));
+    group(&mut tree, 0, blocks, world);
+    tree
+}
+
+fn group(tree: &mut TileTree, parent: TileId, mut blocks: Vec<FileTiles>, world: DMat4) {
+    if blocks.len() <= FANOUT {
+        for f in blocks {
+            let depth = tree.tile(parent).depth;
+            let branch = Branch {
+                tiles: f.tiles,
+                problems: Vec::new(),
             };
-            // A page whose file is not there is a leaf: refining it would
-            // leave a hole.
-            let error = match child {
-                Some(_) => page.geometric_error(MAX_SCREEN_ERROR_PX),
-                None => 0.0,
-            };
-            let has_content = page.bbox.is_some_and(|b| !b.is_empty());
-            let part = has_content.then_some(Part::Page(i));
-            let id = self.push(parent, &uri, part, error);
-            let mut b = page.bbox.filter(|b| !b.is_empty()).unwrap_or(Bbox::EMPTY);
-            if let Some((c, r)) = page.sphere {
-                b = b.union(&Bbox {
-                    min: c - DVec3::splat(r),
-                    max: c + DVec3::splat(r),
-                });
-            }
-            boxes.insert(id, b);
-            if let Some(path) = child
-                && self.seen.insert(path.clone())
-            {
-                next.push(Found {
-                    read: None,
-                    path,
-                    parent: id,
-                    sphere: page.sphere,
-                });
-            }
+            let (tiles, top) = branch
+                .link(parent, depth, tree.len())
+                .expect("one level, parents none");
+            tree.tiles[parent as usize].children.extend(top);
+            tree.tiles.extend(tiles);
         }
+        return;
     }
-
-    /// Appends a tile under `parent` drawing `part` of the file `uri`
-    /// (nothing: `None`).
-    fn push(
-        &mut self,
-        parent: TileId,
-        uri: &str,
-        part: Option<Part>,
-        geometric_error: f64,
-    ) -> TileId {
-        let contents = match part {
-            None => Vec::new(),
-            Some(Part::All) => vec![content_ref(uri, "all")],
-            Some(Part::Rest) => vec![content_ref(uri, "rest")],
-            Some(Part::Page(i)) => vec![content_ref(uri, &format!("page={i}"))],
-        };
-        let tile = self.tile(Some(parent), contents, geometric_error);
-        self.tree.push(tile)
+    let mut centres = Bbox::EMPTY;
+    for f in &blocks {
+        centres.extend(f.bbox.center());
     }
-
-    /// A tile under `parent` (bounds are set when the tree is complete).
-    fn tile(
-        &self,
-        parent: Option<TileId>,
-        contents: Vec<ContentRef>,
-        geometric_error: f64,
-    ) -> Tile {
-        Tile {
-            parent,
-            children: Vec::new(),
-            bounds: BoundingVolume::Sphere {
-                center: DVec3::ZERO,
-                radius: 0.0,
-            },
-            request_volume: None,
-            world: self.world,
-            geometric_error,
-            refine: Refine::Replace,
-            contents,
-            depth: parent.map_or(0, |p| self.tree.tile(p).depth + 1),
-        }
-    }
-
-    /// Gives each tile a box around its own content and all its
-    /// descendants' (children come after their parents in the arena), and
-    /// the root an error that always opens it.
-    fn finish_bounds(&mut self, mut boxes: HashMap<TileId, Bbox>) {
-        for id in (1..self.tree.len() as TileId).rev() {
-            let b = boxes.get(&id).copied().unwrap_or(Bbox::EMPTY);
-            let parent = self.tree.tile(id).parent.unwrap_or(0);
-            let pb = boxes.entry(parent).or_insert(Bbox::EMPTY);
-            *pb = pb.union(&b);
-        }
-        for (id, t) in self.tree.tiles.iter_mut().enumerate() {
-            let b = boxes
-                .get(&(id as TileId))
-                .copied()
-                .filter(|b| !b.is_empty())
-                .unwrap_or(Bbox {
-                    min: DVec3::ZERO,
-                    max: DVec3::ZERO,
-                });
-            let half = (b.max - b.min) * 0.5;
-            t.bounds = BoundingVolume::Box {
-                center: b.center(),
-                half_axes: [DVec3::X * half.x, DVec3::Y * half.y, DVec3::Z * half.z],
-            };
-        }
-        let root = &mut self.tree.tiles[0];
-        let diagonal = match root.bounds {
-            BoundingVolume::Box { half_axes, .. } => {
-                2.0 * half_axes
-                    .iter()
-                    .map(|a| a.length_squared())
-                    .sum::<f64>()
-                    .sqrt()
-            }
-            _ => 0.0,
-        };
-        root.geometric_error = diagonal.max(1.0) * 1e3;
+    let along_x = centres.max.x - centres.min.x >= centres.max.y - centres.min.y;
+    let key = |f: &FileTiles| {
+        let c = f.bbox.center();
+        if along_x { c.x } else { c.y }
+    };
+    blocks.sort_by(|a, b| key(a).total_cmp(&key(b)));
+    let rest = blocks.split_off(blocks.len() / 2);
+    for half in [blocks, rest] {
+        let b = half.iter().fold(Bbox::EMPTY, |b, f| b.union(&f.bbox));
+        let mut t = tile(world, Some(parent), Vec::new(), always_open(&b), b, None);
+        t.depth = tree.tile(parent).depth + 1;
+        let id = tree.push(t);
+        group(tree, id, half, world);
     }
 }
 
@@ -455,6 +423,34 @@ impl TileSource for OsgbSource {
 
     fn problems(&self) -> Vec<String> {
         self.problems.clone()
+    }
+
+    /// Reads the file a page's tile pages in (kept for its contents,
+    /// which are read next) and makes its tiles.
+    fn expand(&self, tile: &Tile) -> Result<Branch, String> {
+        let uri = tile
+            .children_uri
+            .as_deref()
+            .ok_or("the tile has no deferred children")?;
+        let path =
+            child_path(&self.root, uri).ok_or_else(|| format!("{uri}: outside the dataset"))?;
+        let named = |e: String| format!("{}: {e}", crate::show(&path));
+        // A file paging in itself would grow the tree without end (longer
+        // cycles stop at the tree's depth limit).
+        let own = |c: &ContentRef| split_ref(&c.uri).is_some_and(|(f, _)| f == uri);
+        if tile.contents.iter().any(own) {
+            return Err(named("the file pages in itself".into()));
+        }
+        let (file, _) = self.files.get(&path)?;
+        let o = outline(file.root.as_deref()).map_err(named)?;
+        let f = file_tiles(&self.root, self.world, &path, &o);
+        Ok(Branch {
+            tiles: f.tiles,
+            problems: missing_children(f.missing, f.outside)
+                .into_iter()
+                .map(named)
+                .collect(),
+        })
     }
 
     fn metadata(&self, _tile: TileId) -> Vec<MetadataEntity> {

@@ -227,6 +227,7 @@ fn push_tile(
         refine: r.refine,
         contents: Vec::new(),
         depth: r.depth + at.level,
+        children_uri: None,
     };
     Ok(tree.push(tile))
 }
@@ -260,6 +261,7 @@ pub fn expand_one_for_fuzzing(bytes: &[u8], octree: bool, levels: u32) -> Result
         refine: Refine::Add,
         contents: Vec::new(),
         depth: 0,
+        children_uri: None,
     });
     let root = Root {
         id,

@@ -26,6 +26,7 @@ pub mod store;
 pub mod structural_metadata;
 pub mod summary;
 pub mod tileset;
+pub mod whole_tree;
 pub mod write;
 
 use cim_core::lod::tileset::ContentRef;

@@ -84,16 +84,25 @@ pub fn summarise(ts: &Tileset, deep: bool) -> TilesetSummary {
 }
 
 /// Summarises any tile source (an OSGB dataset, say) as a tileset: its
-/// tree's counts, its `problems` as errors, and with `deep` every content
+/// tree's counts as read when it opens, its `problems` as errors; with
+/// `deep`, the whole tree (every deferred branch read) and every content
 /// read (on all cores) and counted.
 pub fn summarise_source(
     src: &dyn cim_core::lod::tile_source::TileSource,
     version: &str,
     deep: bool,
 ) -> TilesetSummary {
-    let tree = src.tree();
-    let mut errors: Vec<PartError> = src
-        .problems()
+    let mut problems = src.problems();
+    let whole;
+    let tree = if deep {
+        let (t, p) = super::whole_tree::whole_tree(src);
+        problems.extend(p);
+        whole = t;
+        &whole
+    } else {
+        src.tree()
+    };
+    let mut errors: Vec<PartError> = problems
         .into_iter()
         .map(|message| PartError {
             uri: String::new(),

@@ -338,6 +338,7 @@ impl Walker<'_> {
             refine,
             contents,
             depth,
+            children_uri: None,
         });
         if let Some(m) = v.get("metadata") {
             self.ts.tile_metadata.insert(id, m.clone());

@@ -24,6 +24,17 @@ pub struct TileHit {
     pub point: DVec3,
     /// The features hit, one per feature id set, with their properties.
     pub features: Vec<FeatureHit>,
+    /// The tile's place in its tree, for the inspector.
+    pub about: TileAbout,
+}
+
+/// What the inspector says of a tile: its level, geometric error and
+/// contents (taken from the stream's tree, which grows as it streams).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TileAbout {
+    pub depth: u32,
+    pub geometric_error: f64,
+    pub contents: Vec<String>,
 }
 
 /// A feature hit and its properties.
@@ -96,12 +107,18 @@ impl TilesetStreams {
                 }
             })
             .collect();
+        let about = self.layers.get(&layer)?.tree.get(tile).map(|t| TileAbout {
+            depth: t.depth,
+            geometric_error: t.geometric_error,
+            contents: t.contents.iter().map(|c| c.uri.clone()).collect(),
+        })?;
         Some(TileHit {
             layer,
             tile,
             t: hit.t,
             point: hit.point,
             features,
+            about,
         })
     }
 

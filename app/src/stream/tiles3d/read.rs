@@ -2,7 +2,8 @@
 //! streamer no longer wants them), placed in the scene CRS, edited,
 //! turned into Bevy meshes and their materials' specs, with the looks its
 //! layer's style gives its features — everything but the asset stores,
-//! which only the main thread has.
+//! which only the main thread has. And reading the children a tile
+//! deferred, which grow the stream's tree.
 
 use super::styling::{self, MaterialSpec, Styled};
 use crate::render::feature_style::FeatureIndex;
@@ -11,9 +12,10 @@ use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use bevy::tasks::AsyncComputeTaskPool;
 use cim_core::lod::pick_content::Pickable;
-use cim_core::lod::place_content::{PlacedContent, PlacedMesh};
-use cim_core::lod::tile_source::TileLayer;
-use cim_core::lod::tileset::TileId;
+use cim_core::lod::place_content::{PlacedContent, PlacedMesh, TilePlace};
+use cim_core::lod::streamed_tree::StreamedTree;
+use cim_core::lod::tile_source::{TileLayer, TileSource};
+use cim_core::lod::tileset::{Branch, ContentRef, Tile, TileId};
 use cim_core::scene::georef::RenderFrame;
 use cim_core::style::conditions::ConditionalStyle;
 use glam::DVec3;
@@ -69,6 +71,55 @@ pub(super) struct ReadFor {
     pub(super) conditions: Option<Arc<ConditionalStyle>>,
 }
 
+/// The children a tile deferred, read on the task pool.
+pub(super) struct Expanded {
+    pub(super) layer: u64,
+    pub(super) generation: u64,
+    pub(super) tile: TileId,
+    pub(super) branch: Result<Branch, String>,
+}
+
+/// Reads the children `tile` (a copy of tile `id`) deferred, on the task
+/// pool; a panic is sent as a failure.
+pub(super) fn spawn_expand(
+    tx: Sender<Expanded>,
+    (layer, generation): (u64, u64),
+    source: Arc<dyn TileSource>,
+    id: TileId,
+    tile: Tile,
+) {
+    AsyncComputeTaskPool::get()
+        .spawn(async move {
+            let branch = std::panic::catch_unwind(AssertUnwindSafe(|| source.expand(&tile)))
+                .unwrap_or_else(|_| Err(format!("tile {id}: reading its children failed")));
+            let _ = tx.send(Expanded {
+                layer,
+                generation,
+                tile: id,
+                branch,
+            });
+        })
+        .detach();
+}
+
+/// What reading one tile needs, taken from the stream's tree (which the
+/// read does not hold: the tree grows meanwhile).
+pub(super) struct TileRead {
+    pub(super) tile: TileId,
+    pub(super) contents: Vec<ContentRef>,
+    pub(super) place: TilePlace,
+}
+
+impl TileRead {
+    pub(super) fn of(tree: &StreamedTree, tile: TileId) -> TileRead {
+        TileRead {
+            tile,
+            contents: tree.tile(tile).contents.clone(),
+            place: tree.place_of(tile),
+        }
+    }
+}
+
 /// Set when the streamer no longer wants a read (the view moved on): a
 /// read still queued is skipped, one under way stops before its next
 /// content and before meshing, and nothing is sent.
@@ -80,13 +131,14 @@ pub(super) fn spawn_read(
     tx: Sender<Arrived>,
     to: ReadFor,
     tiles: TileLayer,
-    tile: TileId,
+    job: TileRead,
     cancel: Cancel,
 ) {
     AsyncComputeTaskPool::get()
         .spawn(async move {
+            let tile = job.tile;
             let content = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                prepare(&tiles, tile, to.conditions.as_deref(), &cancel)
+                prepare(&tiles, &job, to.conditions.as_deref(), &cancel)
             }))
             .unwrap_or_else(|_| Err(format!("tile {tile}: reading failed")));
             if cancel.load(Ordering::Relaxed) {
@@ -106,7 +158,7 @@ pub(super) fn spawn_read(
 
 pub(super) fn prepare(
     tiles: &TileLayer,
-    tile: TileId,
+    job: &TileRead,
     conditions: Option<&ConditionalStyle>,
     cancel: &AtomicBool,
 ) -> Result<Prepared, String> {
@@ -116,13 +168,7 @@ pub(super) fn prepare(
             .load(Ordering::Relaxed)
             .then(|| "the view moved on".to_owned())
     };
-    let placement = tiles
-        .placement
-        .as_ref()
-        .ok_or("the tileset is not placed")?;
-    let tree = tiles.source.tree();
-    let contents = tree
-        .tile(tile)
+    let contents = job
         .contents
         .iter()
         .map(|c| stop().map_or_else(|| tiles.source.read(c), Err))
@@ -130,8 +176,7 @@ pub(super) fn prepare(
     if let Some(e) = stop() {
         return Err(e);
     }
-    let mut placed: PlacedContent =
-        cim_core::lod::place_content::place(tree, placement, tile, contents)?;
+    let mut placed: PlacedContent = cim_core::lod::place_content::place(&job.place, contents)?;
     tiles.edits.apply(&mut placed);
     let pick = Arc::new(Pickable::of(&placed));
     let tables = &placed.tables;

@@ -54,8 +54,13 @@ fn tiles_app(dir: &std::path::Path) -> (App, u64) {
 
 fn tiles_app_of(dir: &std::path::Path, seed: &str) -> (App, u64) {
     write_tileset(dir, seed);
-    let mut store =
-        SceneStore::new(crate::scene::load::open_inputs(&[dir.join("tileset.json")]).unwrap());
+    app_for(&dir.join("tileset.json"), DVec3::new(0.0, -1.0, 30.0))
+}
+
+/// An app that runs only the tileset system over the tiles at `input`,
+/// seen from `eye` off the centre of their extent.
+fn app_for(input: &std::path::Path, eye: DVec3) -> (App, u64) {
+    let mut store = SceneStore::new(crate::scene::load::open_inputs(&[input.into()]).unwrap());
     store.load_all_blocking();
     let slot = &mut store.layers[0];
     assert_eq!(slot.kind(), LayerKind::Tiles, "{:?}", slot.state);
@@ -79,10 +84,7 @@ fn tiles_app_of(dir: &std::path::Path, seed: &str) -> (App, u64) {
         HashMap::new(),
     ))
     .insert_resource(store)
-    .insert_resource(CameraRig::new(Pose::look_at(
-        centre + DVec3::new(0.0, -1.0, 30.0),
-        centre,
-    )))
+    .insert_resource(CameraRig::new(Pose::look_at(centre + eye, centre)))
     .insert_resource(StreamBudget { bytes: 1 << 30 })
     .init_resource::<crate::stream::terrain::TerrainTiles>()
     .init_resource::<TilesetStreams>()
@@ -459,9 +461,14 @@ fn cancelled_reads_read_nothing() {
             .clone()
     };
     let missing = 4;
+    let tree = cim_core::lod::streamed_tree::StreamedTree::new(
+        tiles.source.clone(),
+        tiles.placement.clone().unwrap(),
+    );
     let read = |cancelled: bool| {
         let cancel = AtomicBool::new(cancelled);
-        prepare(&tiles, missing, None, &cancel).err().unwrap()
+        let job = super::read::TileRead::of(&tree, missing);
+        prepare(&tiles, &job, None, &cancel).err().unwrap()
     };
     assert!(read(false).contains("missing.b3dm"), "{}", read(false));
     assert_eq!(read(true), "the view moved on");
@@ -493,4 +500,35 @@ fn the_meshes_of_a_tile_share_their_table_looks() {
     assert!(resident.parts.len() > 1, "{} meshes", resident.parts.len());
     assert_eq!(resident.looks.len(), 1);
     assert!(resident.parts.iter().all(|p| p.looks == 0));
+}
+
+/// An OSGB dataset opens with its root file read; the file its PagedLOD
+/// pages in is read when the view comes close enough to refine the page,
+/// and its tile then replaces the page's. From far away nothing more is
+/// read.
+#[test]
+fn an_osgb_tree_grows_where_the_view_refines() {
+    let seed = |name: &str| {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../loaders/fuzz/corpus/osgb")
+            .join(name)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let block = dir.path().join("Data/Tile_A");
+    std::fs::create_dir_all(&block).unwrap();
+    std::fs::copy(seed("seed-group-plain"), block.join("Tile_A.osgb")).unwrap();
+    std::fs::copy(seed("seed-zlib"), block.join("Tile_L2_0.osgb")).unwrap();
+
+    let (mut far, id) = app_for(dir.path(), DVec3::new(0.0, -1.0, 1000.0));
+    run_until_settled(&mut far);
+    let stream = &far.world().resource::<TilesetStreams>().layers[&id];
+    assert_eq!(stream.tree.grown_len(), 0, "nothing read from far away");
+    assert_eq!(drawn(&mut far, id), vec![1, 2]);
+
+    let (mut near, id) = app_for(dir.path(), DVec3::new(0.0, -0.5, 1.5));
+    run_until_settled(&mut near);
+    let stream = &near.world().resource::<TilesetStreams>().layers[&id];
+    assert_eq!(stream.tree.grown_len(), 1, "the page's file, read");
+    assert_eq!(stream.tree.tile(3).parent, Some(2));
+    assert_eq!(drawn(&mut near, id), vec![1, 3], "the page replaced");
 }
