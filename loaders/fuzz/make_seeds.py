@@ -792,7 +792,9 @@ class Osgb:
             self.f32(v)
         return self.end().u8(0).i32(4).i32(0)
 
-    def texture(self, oid, png):
+    def texture(self, oid, png, pixels=None):
+        """An inline image file (`png`: any file's bytes), or with `pixels`
+        (width, height, GL pixel format, bytes, origin) inline pixels."""
         self.obj("osg::Texture2D", oid).u8(0).u8(0)
         for wrap in (0x812F, 0x812F, 0x812F, 0x2601, 0x2601):
             self.u8(1).u32(wrap)
@@ -800,22 +802,28 @@ class Osgb:
         for _ in range(4):
             self.f64(0.0)
         self.i32(0).i32(0).u8(0).u8(0).u8(0).u8(0).i32(0x203).i32(0x1909).f32(0.0)
-        self.u8(1).u32(oid + 1).str("seed.png").i32(2).i32(1).u32(len(png)).raw("%ds" % len(png), png)
+        if pixels:
+            w, h, fmt, data, origin = pixels
+            self.u8(1).u32(oid + 1).str("seed.dds").i32(2).i32(0)
+            self.i32(origin).i32(w).i32(h).i32(1).i32(fmt).u32(fmt).u32(0x1401).i32(1).i32(0)
+            self.u32(len(data)).raw("%ds" % len(data), data).u32(0)
+        else:
+            self.u8(1).u32(oid + 1).str("seed.png").i32(2).i32(1).u32(len(png)).raw("%ds" % len(png), png)
         self.str("").i32(0).u8(0)
         return self.i32(0).i32(0).end()
 
-    def state(self, oid, png):
+    def state(self, oid, png, pixels=None):
         self.obj("osg::StateSet", oid).u8(0).u8(0).u8(0)
         self.u8(1).u32(1).begin().u32(1).begin()
-        self.texture(oid + 1, png).i32(1)
+        self.texture(oid + 1, png, pixels).i32(1)
         self.end().end()
         return self.u8(0).i32(0).i32(0).i32(0).str("").u8(1).u8(0).u8(0).end()
 
-    def geode(self, oid, mode=4, png=None):
+    def geode(self, oid, mode=4, png=None, pixels=None):
         self.obj("osg::Geode", oid).node().u8(1).u32(1).begin()
         self.obj("osg::Geometry", oid + 1)
         if png:
-            self.u8(1).state(oid + 2, png)
+            self.u8(1).state(oid + 2, png, pixels)
         else:
             self.u8(0)
         self.u8(0).u8(0).u8(0).u8(1).u8(1).u8(0).u8(0).u8(0).u8(0).u8(0)
@@ -860,6 +868,19 @@ def write_osgb():
         w.paged_lod(20, lambda w: w.geode(30, 5))
         w.end().end()
         put("osgb", "group-" + name, w.done())
+    # Block-compressed textures (loaders/tests/osgb_dds.rs): DXT1 pixels
+    # inline, bottom row first (OpenGL's origin); a DXT5 DDS file inline.
+    dds = os.path.join(HERE, "../tests/fixtures/dds")
+    with open(os.path.join(dds, "dxt1.dds"), "rb") as f:
+        dxt1 = f.read()[128:]
+    with open(os.path.join(dds, "dxt5.dds"), "rb") as f:
+        dxt5 = f.read()
+    w = Osgb(False)
+    w.geode(10, 4, b"-", (10, 6, 0x83F0, dxt1, 0))
+    put("osgb", "dxt1-pixels", w.done())
+    w = Osgb(False)
+    w.geode(10, 4, dxt5)
+    put("osgb", "dds-file", w.done())
     w = Osgb(False, "zlib")
     w.geode(1, 7)
     # The header (28 bytes with compressor "zlib"), then the deflated rest.

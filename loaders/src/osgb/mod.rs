@@ -25,6 +25,7 @@
 
 mod cache;
 pub mod convert;
+pub mod dds;
 pub mod georeference;
 pub mod mesh;
 pub mod metadata;

@@ -1,6 +1,7 @@
-//! The images of OSGB textures: embedded JPEG/PNG files, raw pixels, or
-//! image files beside the `.osgb`; decoded for the viewer, or kept as the
-//! files they are for a writer.
+//! The images of OSGB textures: embedded JPEG/PNG/DDS files, raw or
+//! S3TC-compressed pixels ([`super::dds`]), or image files beside the
+//! `.osgb`; decoded for the viewer, or (JPEG and PNG) kept as the files
+//! they are for a writer.
 
 use super::model::{Image, ImageData};
 use cim_core::model::tile_content::{EncodedImage, TextureImage};
@@ -47,6 +48,18 @@ pub(crate) fn load(
             top_left,
             bytes,
         } => {
+            if let Some(format) = super::dds::gl_format(*pixel_format) {
+                let mut rgba = super::dds::decode_blocks(format, *width, *height, bytes)?;
+                if !*top_left {
+                    flip_rows(&mut rgba, *width as usize * 4);
+                }
+                return Ok(Some(TextureImage {
+                    width: *width,
+                    height: *height,
+                    rgba,
+                    encoded: None,
+                }));
+            }
             let channels = match *pixel_format {
                 LUMINANCE => 1,
                 RGB | BGR => 3,
@@ -114,7 +127,18 @@ fn from_file(bytes: &[u8], keep: Keep) -> Result<TextureImage, String> {
                 }),
             })
         }
+        _ if super::dds::is_dds(bytes) => super::dds::decode_dds(bytes),
         _ => crate::tiles3d::gltf_content::decode_image(bytes),
+    }
+}
+
+/// Reverses the order of `rgba`'s rows of `row` bytes (bottom-first
+/// pixels, OpenGL's order, to top-first).
+fn flip_rows(rgba: &mut [u8], row: usize) {
+    let n = rgba.len() / row.max(1);
+    for y in 0..n / 2 {
+        let (top, bottom) = rgba.split_at_mut((n - 1 - y) * row);
+        top[y * row..(y + 1) * row].swap_with_slice(&mut bottom[..row]);
     }
 }
 
