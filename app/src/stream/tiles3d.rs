@@ -24,6 +24,7 @@ use bevy::tasks::AsyncComputeTaskPool;
 use cim_core::lod::LodTree;
 use cim_core::lod::drape::distance_to_bbox;
 use cim_core::lod::pick_content::Pickable;
+use cim_core::lod::shared_bytes::SharedBytes;
 use cim_core::lod::stream::{StreamPlan, Streamer};
 use cim_core::lod::streamed_tree::StreamedTree;
 use cim_core::lod::tile_source::TileLayer;
@@ -79,6 +80,9 @@ struct LayerStream {
     reads: HashMap<TileId, Cancel>,
     /// A restyle of the resident meshes is being worked out.
     restyling: bool,
+    /// The GPU images its resident tiles share, each charged to them in
+    /// equal parts.
+    shared: SharedBytes<AssetId<Image>, TileId>,
 }
 
 /// A stream gone (its layer removed, respawned or reloaded) wants none of
@@ -94,6 +98,8 @@ impl Drop for LayerStream {
 /// A tile whose content is uploaded: one entity per mesh, drawn (with
 /// `Mesh3d`) only while the plan says, and its geometry for picking.
 struct Resident {
+    /// Bytes of its own (its textures' share is in `LayerStream::shared`).
+    bytes: usize,
     parts: Vec<Part>,
     /// The looks of the features of each of its tables its meshes use.
     looks: Vec<TableLooks>,
@@ -260,10 +266,16 @@ impl LayerStream {
                         .map(|(table, styled)| materials.table_looks(table, styled))
                         .collect();
                     let mut parts = Vec::new();
+                    let mut textures = Vec::new();
                     for m in p.meshes {
                         let Some(of) = looks.get(m.looks) else {
                             continue;
                         };
+                        if let Some(t) = materials.texture_of(&m.material)
+                            && !textures.contains(&t)
+                        {
+                            textures.push(t);
+                        }
                         let material = materials.add(&m.material, of, self.look);
                         let mut entity = commands.spawn((
                             MeshStats::of(&m.mesh),
@@ -284,6 +296,7 @@ impl LayerStream {
                         });
                     }
                     let mut resident = Resident {
+                        bytes: p.bytes,
                         parts,
                         looks,
                         drawn: false,
@@ -294,10 +307,23 @@ impl LayerStream {
                         resident.restyle(self.conditions.as_deref(), self.look, materials);
                     }
                     self.resident.insert(a.tile, resident);
+                    let changed = self.shared.hold(a.tile, textures);
+                    self.recharge(changed);
                 }
             }
         }
         first_failure
+    }
+
+    /// Charges `tiles` their own bytes and their share of the images they
+    /// use, after the images' holders changed.
+    fn recharge(&mut self, tiles: Vec<TileId>) {
+        for t in tiles {
+            if let Some(r) = self.resident.get(&t) {
+                let bytes = r.bytes + self.shared.charge(t);
+                self.streamer.set_bytes(t, bytes);
+            }
+        }
     }
 
     /// Follows the layer's opacity and point size (every resident mesh's
@@ -443,6 +469,8 @@ impl LayerStream {
                     commands.entity(p.entity).try_despawn();
                 }
             }
+            let changed = self.shared.release(*id);
+            self.recharge(changed);
         }
         let changed = draw_exactly(
             &plan.draw,
@@ -526,7 +554,7 @@ fn update_tilesets(
     // Restyles of layers not on screen any more are dropped.
     let mut restyled: Vec<Restyled> = streams.restyles.take(usize::MAX, |_| 0);
     let mut uploads = streams.uploads.take(UPLOAD_BYTES_PER_FRAME, |a| {
-        a.content.as_ref().map_or(0, |p| p.bytes)
+        a.content.as_ref().map_or(0, |p| p.bytes + p.texture_bytes)
     });
     let mut expanded: Vec<Expanded> = streams.expansions.take(usize::MAX, |_| 0);
     let expansions = streams.expansions.sender();
@@ -578,6 +606,7 @@ fn update_tilesets(
                     look: layer_look(slot),
                     reads: HashMap::new(),
                     restyling: false,
+                    shared: SharedBytes::default(),
                 },
             );
         }
@@ -658,6 +687,7 @@ fn update_tilesets(
                 stream.resident.insert(
                     tile,
                     Resident {
+                        bytes: 0,
                         parts: Vec::new(),
                         looks: Vec::new(),
                         drawn: false,

@@ -23,6 +23,7 @@ pub mod drape;
 pub mod pick_content;
 pub mod pick_grid;
 pub mod place_content;
+pub mod shared_bytes;
 pub mod stream;
 pub mod streamed_tree;
 pub mod terrain;

@@ -43,7 +43,13 @@ pub(super) struct Prepared {
     /// The looks of each table the meshes' features are in (each once).
     pub(super) looks: Vec<(Option<u32>, Styled)>,
     pub(super) pick: Arc<Pickable>,
+    /// Bytes of its own (geometry, style records, picking's copy): its
+    /// textures, which other tiles may share, are counted apart
+    /// (`cim_core::lod::shared_bytes`).
     pub(super) bytes: usize,
+    /// Bytes of the textures it uses, each once (what uploading it takes
+    /// besides `bytes`).
+    pub(super) texture_bytes: usize,
 }
 
 pub(super) struct PreparedMesh {
@@ -54,11 +60,9 @@ pub(super) struct PreparedMesh {
 }
 
 impl PreparedMesh {
-    /// What it takes on the GPU: vertices, indices, texture.
+    /// What it takes on the GPU besides its texture: vertices, indices.
     fn gpu_bytes(&self) -> usize {
-        self.mesh.get_vertex_buffer_size()
-            + self.mesh.indices().map_or(0, |i| i.len() * 4)
-            + self.material.texture.as_ref().map_or(0, |t| t.rgba.len())
+        self.mesh.get_vertex_buffer_size() + self.mesh.indices().map_or(0, |i| i.len() * 4)
     }
 }
 
@@ -208,10 +212,22 @@ pub(super) fn prepare(
         // The GPU's copy (point clouds: four vertices a point; style
         // buffers) and picking's.
         bytes: meshes.iter().map(PreparedMesh::gpu_bytes).sum::<usize>() + records + pick.bytes(),
+        texture_bytes: texture_bytes(&meshes),
         looks,
         pick,
         meshes,
     })
+}
+
+/// The bytes of the textures `meshes` use, each once.
+fn texture_bytes(meshes: &[PreparedMesh]) -> usize {
+    let mut seen = std::collections::HashSet::new();
+    meshes
+        .iter()
+        .filter_map(|m| m.material.texture.as_ref())
+        .filter(|t| seen.insert(Arc::as_ptr(t)))
+        .map(|t| t.rgba.len())
+        .sum()
 }
 
 /// A placed mesh as a Bevy mesh (scene axes → render axes, feature ids in

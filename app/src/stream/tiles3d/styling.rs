@@ -249,6 +249,14 @@ impl Materials<'_> {
         PartMaterial::Surface(material)
     }
 
+    /// The GPU image `spec`'s texture is drawn from (made now if it is
+    /// not there yet) and its bytes: what tiles sharing it share.
+    pub fn texture_of(&mut self, spec: &MaterialSpec) -> Option<(AssetId<Image>, usize)> {
+        let t = spec.texture.as_ref()?;
+        let image = self.textures.get_or_add(t, &mut self.images);
+        Some((image.id(), t.rgba.len()))
+    }
+
     /// Gives a tile new looks (a restyle, one per table of `looks`) and
     /// its meshes the layer's look.
     pub fn restyle(

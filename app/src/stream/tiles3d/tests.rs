@@ -532,3 +532,36 @@ fn an_osgb_tree_grows_where_the_view_refines() {
     assert_eq!(stream.tree.tile(3).parent, Some(2));
     assert_eq!(drawn(&mut near, id), vec![1, 3], "the page replaced");
 }
+
+/// The pages of a real ContextCapture file draw one shared texture: the
+/// budget counts it once, each page charged a share, not the whole.
+#[test]
+#[cfg_attr(
+    not(cim_test_data),
+    ignore = "needs CIM_TEST_DATA, the shared data folder"
+)]
+fn a_texture_the_pages_of_a_file_share_is_counted_once() {
+    let data = std::path::PathBuf::from(std::env::var_os("CIM_TEST_DATA").unwrap());
+    let tile = data.join("osgb/osgb-master/Tile_+005_+005_L22_000020t4.osgb");
+    assert!(tile.is_file(), "{} is missing", tile.display());
+    let (mut app, id) = app_for(&tile, DVec3::new(0.0, -20.0, 40.0));
+    run_until_settled(&mut app);
+    let streams = app.world().resource::<TilesetStreams>();
+    let stream = &streams.layers[&id];
+    let textured: Vec<&Resident> = stream
+        .resident
+        .values()
+        .filter(|r| !r.parts.is_empty())
+        .collect();
+    assert!(textured.len() >= 2, "{} tiles drawn", textured.len());
+    // One 1024 × 1024 texture, once.
+    assert_eq!(stream.shared.total(), 1024 * 1024 * 4);
+    let own: usize = stream.resident.values().map(|r| r.bytes).sum();
+    let counted = streams.resident_bytes();
+    assert!(
+        counted <= own + stream.shared.total()
+            && counted + textured.len() >= own + stream.shared.total(),
+        "{counted} counted, {own} own + {} shared",
+        stream.shared.total()
+    );
+}
