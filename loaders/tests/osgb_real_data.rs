@@ -215,3 +215,73 @@ fn the_pages_of_a_file_share_its_texture() {
         .sum();
     assert_eq!(triangles, 2911, "the pages together are the file");
 }
+
+/// The first texture of a file's meshes, decoded.
+fn first_texture(
+    path: &std::path::Path,
+) -> std::sync::Arc<cim_core::model::tile_content::TextureImage> {
+    let file = osgb::parse(&std::fs::read(path).expect("read")).expect("parse");
+    let content = osgb::mesh::to_content(&file, path.parent()).expect("mesh");
+    assert!(content.warnings.is_empty(), "{:?}", content.warnings);
+    let t = content
+        .meshes
+        .iter()
+        .find_map(|m| m.material.texture.clone());
+    t.expect("a texture")
+}
+
+/// OpenSceneGraph compresses a real tile's texture to DXT1 (`osgconv
+/// --compressed-dxt1`, written inline as S3TC pixels, bottom row first; it
+/// picks DXT1 for `--compressed-dxt3`/`-dxt5` too, the photograph having no
+/// alpha); it decodes to the original photograph within what block
+/// compression loses, the right way up (upside down, a photograph differs
+/// by far more). osgconv compresses through OpenGL, so it runs under a
+/// virtual X server (`xvfb-run`, Debian package xvfb).
+#[test]
+#[cfg_attr(
+    not(cim_test_data),
+    ignore = "needs CIM_TEST_DATA, the shared data folder"
+)]
+fn a_dxt1_tile_openscenegraph_compresses_decodes_close_to_the_original() {
+    let input = data().join("osgb-master/Tile_+005_+005_L22_000020t4.osgb");
+    let original = first_texture(&input);
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = tmp.path().join("dxt1.osgb");
+    let st = std::process::Command::new("xvfb-run")
+        .current_dir(tmp.path())
+        .args(["-a", "osgconv", "-O", "WriteImageHint=IncludeData"])
+        .arg("--compressed-dxt1")
+        .arg(&input)
+        .arg(&out)
+        .output()
+        .unwrap_or_else(|e| panic!("xvfb-run (Debian package xvfb) with osgconv: {e}"));
+    assert!(st.status.success(), "osgconv --compressed-dxt1: {st:?}");
+    let bytes = std::fs::read(&out).expect("read");
+    // GL_COMPRESSED_RGB_S3TC_DXT1_EXT
+    assert!(
+        bytes.windows(4).any(|w| w == 0x83F0u32.to_le_bytes()),
+        "written as S3TC pixels"
+    );
+    let t = first_texture(&out);
+    assert_eq!((t.width, t.height), (original.width, original.height));
+    // Mean difference over the colour channels, in levels of 255.
+    let mean_error = |a: &[u8], b: &[u8]| {
+        let sum: u64 = a
+            .chunks(4)
+            .zip(b.chunks(4))
+            .flat_map(|(p, q)| (0..3).map(move |i| u64::from(p[i].abs_diff(q[i]))))
+            .sum();
+        sum as f64 / (a.len() / 4 * 3) as f64
+    };
+    let e = mean_error(&t.rgba, &original.rgba);
+    assert!(e < 3.0, "mean error {e:.2} levels");
+    let upside_down: Vec<u8> = t
+        .rgba
+        .chunks(t.width as usize * 4)
+        .rev()
+        .flatten()
+        .copied()
+        .collect();
+    let flipped = mean_error(&upside_down, &original.rgba);
+    assert!(flipped > 5.0 * e, "{flipped:.2} upside down vs {e:.2}");
+}
