@@ -418,6 +418,9 @@ impl LayerStream {
     /// tile a leaf).
     fn grow(&mut self, arrived: Vec<Expanded>) -> Option<String> {
         let mut first = None;
+        for w in self.tree.take_problems() {
+            first = first.or(self.tree_told.failure("tileset tree", w));
+        }
         for e in arrived {
             if e.generation != self.generation {
                 continue;

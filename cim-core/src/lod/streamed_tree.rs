@@ -18,8 +18,9 @@ use glam::DVec3;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-/// Tiles a tree grows to at most: a branch past it is refused.
-pub const MAX_TILES: usize = 4_000_000;
+/// Tiles a tree grows to at most (some 0.8 GB): a branch past it is
+/// refused.
+pub const MAX_TILES: usize = 1_000_000;
 
 /// A source's tree as far as it has been read, placed in the scene CRS.
 pub struct StreamedTree {
@@ -35,6 +36,14 @@ pub struct StreamedTree {
     asked: HashSet<TileId>,
     /// Expansions started and not yet grafted.
     expanding: usize,
+    /// The `children_uri`s asked for: each is read once (a file paged in
+    /// twice, or by a file it pages in, would grow the tree without end).
+    uris: HashSet<String>,
+    /// Scene bounds of the source's tiles grown around their grafted
+    /// descendants.
+    enlarged: HashMap<TileId, Bbox>,
+    /// What is wrong and not told yet.
+    problems: Vec<String>,
 }
 
 struct Grown {
@@ -53,6 +62,9 @@ impl StreamedTree {
             grafted: HashMap::new(),
             asked: HashSet::new(),
             expanding: 0,
+            uris: HashSet::new(),
+            enlarged: HashMap::new(),
+            problems: Vec::new(),
         }
     }
 
@@ -99,9 +111,38 @@ impl StreamedTree {
     /// The scene-CRS bounds of tile `id`.
     pub fn bounds(&self, id: TileId) -> Bbox {
         match (id as usize).checked_sub(self.base_len()) {
-            None => self.placement.bounds[id as usize],
+            None => self
+                .enlarged
+                .get(&id)
+                .copied()
+                .unwrap_or(self.placement.bounds[id as usize]),
             Some(i) => self.grown[i].bounds,
         }
+    }
+
+    /// Grows the bounds of `id` and its ancestors around `b` (the culling
+    /// of a parent must not hide children that reach past it).
+    fn enlarge(&mut self, id: TileId, b: Bbox) {
+        let mut at = Some(id);
+        while let Some(id) = at {
+            let old = self.bounds(id);
+            let new = old.union(&b);
+            if new == old {
+                return;
+            }
+            match (id as usize).checked_sub(self.base_len()) {
+                None => {
+                    self.enlarged.insert(id, new);
+                }
+                Some(i) => self.grown[i].bounds = new,
+            }
+            at = self.tile(id).parent;
+        }
+    }
+
+    /// What went wrong since last asked (children named twice), to tell.
+    pub fn take_problems(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.problems)
     }
 
     fn request_volume(&self, id: TileId) -> Option<Bbox> {
@@ -147,11 +188,18 @@ impl StreamedTree {
     }
 
     /// Marks tile `id`'s children as being read; returns a copy of the
-    /// tile for the reader (`None`: it has no deferred children, or they
-    /// were asked for already).
+    /// tile for the reader (`None`: it has no deferred children, they were
+    /// asked for already, or another tile asked for the same ones — told
+    /// as a problem, and the tile stays a leaf).
     pub fn begin(&mut self, id: TileId) -> Option<Tile> {
-        let t = self.get(id)?;
-        if t.children_uri.is_none() || !self.asked.insert(id) {
+        let uri = self.get(id)?.children_uri.clone()?;
+        if !self.asked.insert(id) {
+            return None;
+        }
+        if !self.uris.insert(uri.clone()) {
+            self.problems.push(format!(
+                "{uri} is paged in more than once (or by a file it pages in); it is read once"
+            ));
             return None;
         }
         self.expanding += 1;
@@ -201,8 +249,12 @@ impl StreamedTree {
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;
+        let around = new.iter().fold(Bbox::EMPTY, |b, g| b.union(&g.bounds));
         self.grown.extend(new);
         self.grafted.insert(id, top);
+        if !around.is_empty() {
+            self.enlarge(id, around);
+        }
         Ok(problems)
     }
 }

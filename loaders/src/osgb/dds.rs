@@ -15,14 +15,24 @@ use texpresso::Format;
 /// The largest side decoded, pixels.
 pub const MAX_SIDE: u32 = 16384;
 
-/// The S3TC format of an OpenGL pixel format, if it is one.
-pub fn gl_format(pixel_format: u32) -> Option<Format> {
+/// The S3TC format of an OpenGL pixel format, if it is one, and whether
+/// it is opaque: `GL_COMPRESSED_RGB_S3TC_DXT1_EXT` has no alpha, so the
+/// colour BC1 would make transparent (index 3 of a three-colour block) is
+/// black there.
+pub fn gl_format(pixel_format: u32) -> Option<(Format, bool)> {
     match pixel_format {
-        // GL_COMPRESSED_RGB_S3TC_DXT1_EXT, GL_COMPRESSED_RGBA_S3TC_DXT1_EXT
-        0x83F0 | 0x83F1 => Some(Format::Bc1),
-        0x83F2 => Some(Format::Bc2),
-        0x83F3 => Some(Format::Bc3),
+        0x83F0 => Some((Format::Bc1, true)),
+        0x83F1 => Some((Format::Bc1, false)),
+        0x83F2 => Some((Format::Bc2, false)),
+        0x83F3 => Some((Format::Bc3, false)),
         _ => None,
+    }
+}
+
+/// Makes every pixel of `rgba` opaque.
+pub fn opaque(rgba: &mut [u8]) {
+    for p in rgba.chunks_exact_mut(4) {
+        p[3] = 255;
     }
 }
 
@@ -41,7 +51,8 @@ fn check_size(w: u32, h: u32) -> Result<(), String> {
 /// // One BC1 block: both endpoints pure red (RGB 565 0xF800), every
 /// // pixel index 0.
 /// let block = [0x00, 0xF8, 0x00, 0xF8, 0, 0, 0, 0];
-/// let rgba = decode_blocks(gl_format(0x83F0).unwrap(), 2, 2, &block).unwrap();
+/// let (format, _) = gl_format(0x83F0).unwrap();
+/// let rgba = decode_blocks(format, 2, 2, &block).unwrap();
 /// assert_eq!(rgba, [255, 0, 0, 255].repeat(4));
 /// ```
 pub fn decode_blocks(format: Format, w: u32, h: u32, data: &[u8]) -> Result<Vec<u8>, String> {
@@ -133,4 +144,26 @@ pub fn decode_dds(bytes: &[u8]) -> Result<TextureImage, String> {
         rgba,
         encoded: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A three-colour BC1 block (first endpoint not above the second),
+    /// every pixel index 3: transparent in DXT1 with alpha, black in the
+    /// RGB format.
+    #[test]
+    fn index_three_is_opaque_black_in_rgb_dxt1() {
+        let block = [0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF];
+        let (rgba_format, opaque_rgb) = gl_format(0x83F1).unwrap();
+        assert!(!opaque_rgb);
+        let with_alpha = decode_blocks(rgba_format, 4, 4, &block).unwrap();
+        assert_eq!(&with_alpha[..4], &[0, 0, 0, 0]);
+        let (rgb_format, opaque_rgb) = gl_format(0x83F0).unwrap();
+        assert!(opaque_rgb);
+        let mut rgb = decode_blocks(rgb_format, 4, 4, &block).unwrap();
+        opaque(&mut rgb);
+        assert_eq!(rgb, [0, 0, 0, 255].repeat(16));
+    }
 }

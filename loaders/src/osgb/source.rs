@@ -38,8 +38,8 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// The most root files under one tile (a group's tiles, or its two
-/// halves).
+/// The most root files under one tile (a group's tiles, or its four
+/// quarters).
 pub const FANOUT: usize = 8;
 
 /// An opened OSGB dataset.
@@ -257,6 +257,15 @@ fn file_tiles(root: &Path, world: DMat4, path: &Path, o: &Outline) -> FileTiles 
         let children_uri = child.map(|c| relative(root, &c));
         push(&mut f, contents, error, b, children_uri);
     }
+    // A page with neither coarse geometry nor a sphere is placed over the
+    // whole file, not at the origin (its children grow it when read).
+    for t in &mut f.tiles {
+        if matches!(t.bounds, BoundingVolume::Box { half_axes, .. } if half_axes == [DVec3::ZERO; 3])
+            && !f.bbox.is_empty()
+        {
+            t.bounds = tile(world, None, Vec::new(), 0.0, f.bbox, None).bounds;
+        }
+    }
     f
 }
 
@@ -276,12 +285,16 @@ fn missing_children(missing: usize, outside: usize) -> Vec<String> {
     out
 }
 
-/// `path` as a URI relative to the dataset's folder `root`.
+/// `path` as a URI relative to the dataset's folder `root`, `.` left out
+/// (so that one file has one name).
 fn relative(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .to_string_lossy()
-        .replace('\\', "/")
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let parts: Vec<_> = rel
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect();
+    parts.join("/")
 }
 
 /// A tile of the dataset's tree: its box `b` in the files' frame.
@@ -326,8 +339,9 @@ fn always_open(b: &Bbox) -> f64 {
 }
 
 /// The tree of the root files: a contentless root over the tiles of at
-/// most [`FANOUT`] files, or over two groups split by place (halves along
-/// the longer side of their centres, as in a k-d tree).
+/// most [`FANOUT`] files, or over four groups split by place (halves of
+/// halves, each along the longer side of its files' centres, as in a k-d
+/// tree).
 fn grouped(world: DMat4, blocks: Vec<FileTiles>) -> TileTree {
     let bbox = blocks.iter().fold(Bbox::EMPTY, |b, f| b.union(&f.bbox));
     let mut tree = TileTree::default();
@@ -343,22 +357,31 @@ fn grouped(world: DMat4, blocks: Vec<FileTiles>) -> TileTree {
     tree
 }
 
-fn group(tree: &mut TileTree, parent: TileId, mut blocks: Vec<FileTiles>, world: DMat4) {
+fn group(tree: &mut TileTree, parent: TileId, blocks: Vec<FileTiles>, world: DMat4) {
     if blocks.len() <= FANOUT {
         for f in blocks {
-            let depth = tree.tile(parent).depth;
             let branch = Branch {
                 tiles: f.tiles,
                 problems: Vec::new(),
             };
-            let (tiles, top) = branch
-                .link(parent, depth, tree.len())
-                .expect("one level, parents none");
-            tree.tiles[parent as usize].children.extend(top);
-            tree.tiles.extend(tiles);
+            tree.graft(parent, branch).expect("one level, parents none");
         }
         return;
     }
+    // Quarters: halves of halves, each along its own longer side.
+    let quarters = halves(blocks).into_iter().flat_map(halves);
+    for part in quarters.filter(|p| !p.is_empty()) {
+        let b = part.iter().fold(Bbox::EMPTY, |b, f| b.union(&f.bbox));
+        let mut t = tile(world, Some(parent), Vec::new(), always_open(&b), b, None);
+        t.depth = tree.tile(parent).depth + 1;
+        let id = tree.push(t);
+        group(tree, id, part, world);
+    }
+}
+
+/// `blocks` split in two at the median of their centres along the longer
+/// side of the centres' box.
+fn halves(mut blocks: Vec<FileTiles>) -> [Vec<FileTiles>; 2] {
     let mut centres = Bbox::EMPTY;
     for f in &blocks {
         centres.extend(f.bbox.center());
@@ -370,13 +393,7 @@ fn group(tree: &mut TileTree, parent: TileId, mut blocks: Vec<FileTiles>, world:
     };
     blocks.sort_by(|a, b| key(a).total_cmp(&key(b)));
     let rest = blocks.split_off(blocks.len() / 2);
-    for half in [blocks, rest] {
-        let b = half.iter().fold(Bbox::EMPTY, |b, f| b.union(&f.bbox));
-        let mut t = tile(world, Some(parent), Vec::new(), always_open(&b), b, None);
-        t.depth = tree.tile(parent).depth + 1;
-        let id = tree.push(t);
-        group(tree, id, half, world);
-    }
+    [blocks, rest]
 }
 
 impl OsgbSource {

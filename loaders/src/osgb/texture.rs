@@ -48,8 +48,11 @@ pub(crate) fn load(
             top_left,
             bytes,
         } => {
-            if let Some(format) = super::dds::gl_format(*pixel_format) {
+            if let Some((format, opaque)) = super::dds::gl_format(*pixel_format) {
                 let mut rgba = super::dds::decode_blocks(format, *width, *height, bytes)?;
+                if opaque {
+                    super::dds::opaque(&mut rgba);
+                }
                 if !*top_left {
                     flip_rows(&mut rgba, *width as usize * 4);
                 }

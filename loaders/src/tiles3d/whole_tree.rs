@@ -21,7 +21,22 @@ pub fn whole_tree(src: &dyn TileSource) -> (TileTree, Vec<String>) {
     let mut tree = src.tree().clone();
     let mut problems = Vec::new();
     let mut level = deferred(&tree, 0);
+    // Each branch is read once: a file paged in twice, or by a file it
+    // pages in, would grow the tree without end.
+    let mut seen = std::collections::HashSet::new();
     while !level.is_empty() {
+        level.retain(|&id| {
+            let t = &mut tree.tiles[id as usize];
+            let uri = t.children_uri.clone().unwrap_or_default();
+            if seen.insert(uri.clone()) {
+                return true;
+            }
+            t.children_uri = None;
+            problems.push(format!(
+                "{uri} is paged in more than once (or by a file it pages in); it is read once"
+            ));
+            false
+        });
         let read = {
             let tree = &tree;
             parallel_map(&level, |&id| src.expand(tree.tile(id)))

@@ -150,3 +150,41 @@ fn a_branch_below_the_depth_limit_is_refused() {
     assert!(e.contains("deeper than"), "{e}");
     assert_eq!(t.len(), 2);
 }
+
+#[test]
+fn a_branch_reaching_past_its_parent_grows_the_parent_and_its_ancestors() {
+    let mut t = streamed();
+    t.begin(1).unwrap();
+    let far = Branch {
+        tiles: vec![tile(None, 300.0, 10.0, 0.0)],
+        problems: Vec::new(),
+    };
+    t.graft(1, Ok(far)).unwrap();
+    assert_eq!(t.bounds(1).max.x, 310.0);
+    assert_eq!(t.bounds(0).max.x, 310.0, "the root too");
+    assert_eq!(t.bounds(1).min.x, 0.0, "grown, not moved");
+}
+
+#[test]
+fn children_named_twice_are_read_once() {
+    let mut t = streamed();
+    t.begin(1).unwrap();
+    // The file read pages in itself: its tile names the same children.
+    let mut again = tile(None, 50.0, 50.0, 10.0);
+    again.children_uri = Some("child.osgb".into());
+    t.graft(
+        1,
+        Ok(Branch {
+            tiles: vec![again],
+            problems: Vec::new(),
+        }),
+    )
+    .unwrap();
+    assert!(t.begin(2).is_none());
+    assert_eq!(t.expanding(), 0);
+    let problems = t.take_problems();
+    assert_eq!(problems.len(), 1);
+    assert!(problems[0].contains("child.osgb is paged in more than once"));
+    let near = view_from(DVec3::new(50.0, 0.0, 20.0));
+    assert!(t.wanted(&[2], &near).is_empty(), "a leaf for good");
+}
