@@ -498,7 +498,10 @@ fn update_plane_tiles(
             },
         );
     }
-    let viewport_h = f64::from(crate::stream::view::stream_view(&rig, &cameras).0.y);
+    let Some((viewport, _)) = crate::stream::view::stream_view(&rig, &cameras) else {
+        return;
+    };
+    let viewport_h = f64::from(viewport.y);
     plane.select(rig.pose.eye, viewport_h, rig.fov_y, &drapes.lod, &mut cut);
     let eye = rig.pose.eye;
     let plan = tiles.streamer.update(

@@ -562,7 +562,9 @@ fn update_terrain_lod(
     mut store_commands: MessageWriter<StoreCommand>,
 ) {
     let _timer = StageTimer::start(stats.as_deref(), Stage::Lod);
-    let (viewport, frustum) = crate::stream::view::stream_view(&rig, &cameras);
+    let Some((viewport, frustum)) = crate::stream::view::stream_view(&rig, &cameras) else {
+        return;
+    };
     let viewport_h = viewport.y as f64;
     let tiles = &mut *tiles;
     // Forget layers that went away (their entities are despawned with

@@ -536,7 +536,9 @@ fn update_tilesets(
     mut store_commands: MessageWriter<StoreCommand>,
 ) {
     let _timer = StageTimer::start(stats.as_deref(), Stage::Lod);
-    let (viewport, frustum) = crate::stream::view::stream_view(&rig, &cameras);
+    let Some((viewport, frustum)) = crate::stream::view::stream_view(&rig, &cameras) else {
+        return;
+    };
     let view = cim_core::lod::LodView {
         camera: rig.pose.eye,
         viewport_height_px: viewport.y as f64,
