@@ -565,3 +565,25 @@ fn a_texture_the_pages_of_a_file_share_is_counted_once() {
         stream.shared.total()
     );
 }
+
+/// A main camera whose viewport is not known yet (before its first
+/// frame) selects nothing: tiles chosen for a guessed size would be asked
+/// for in vain. Once it is gone (or known), streaming goes on.
+#[test]
+fn nothing_is_asked_for_before_the_viewport_is_known() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, id) = tiles_app(dir.path());
+    // No render target: the camera's viewport stays unknown.
+    let camera = app
+        .world_mut()
+        .spawn((Camera::default(), crate::view::camera::MainCamera))
+        .id();
+    for _ in 0..3 {
+        app.update();
+    }
+    let streams = app.world().resource::<TilesetStreams>();
+    assert!(streams.layers.is_empty(), "no stream started");
+    app.world_mut().despawn(camera);
+    run_until_settled(&mut app);
+    assert!(!drawn(&mut app, id).is_empty());
+}
