@@ -92,18 +92,40 @@ fn a_tile_becomes_textured_meshes() {
 /// needs when `CIM_TEST_DATA` is set) on `input` with plugin options
 /// `options`, writing `out`.
 fn osgconv(input: &std::path::Path, out: &std::path::Path, options: &str) {
-    let mut cmd = std::process::Command::new("osgconv");
+    osgconv_with(&[], input, out, options, &[]);
+}
+
+/// [`osgconv`], run under the command `under` (e.g. `xvfb-run -a`) when it
+/// is not empty, with osgconv's own `flags` too.
+fn osgconv_with(
+    under: &[&str],
+    input: &std::path::Path,
+    out: &std::path::Path,
+    options: &str,
+    flags: &[&str],
+) {
+    let mut cmd = match under.split_first() {
+        Some((program, args)) => {
+            let mut c = std::process::Command::new(program);
+            c.args(args).arg("osgconv");
+            c
+        }
+        None => std::process::Command::new("osgconv"),
+    };
     if !options.is_empty() {
         cmd.args(["-O", options]);
     }
+    cmd.args(flags);
     // Images it writes out land in its working folder.
     let st = cmd
         .current_dir(out.parent().expect("a folder"))
         .arg(input)
         .arg(out)
         .output()
-        .unwrap_or_else(|e| panic!("osgconv (Debian package openscenegraph): {e}"));
-    assert!(st.status.success(), "osgconv {options}: {st:?}");
+        .unwrap_or_else(|e| {
+            panic!("{under:?} osgconv (Debian packages openscenegraph, xvfb): {e}")
+        });
+    assert!(st.status.success(), "osgconv {options} {flags:?}: {st:?}");
 }
 
 /// The sample tiles are all version 91 without block sizes. OpenSceneGraph
@@ -247,15 +269,13 @@ fn a_dxt1_tile_openscenegraph_compresses_decodes_close_to_the_original() {
     let original = first_texture(&input);
     let tmp = tempfile::tempdir().expect("temp dir");
     let out = tmp.path().join("dxt1.osgb");
-    let st = std::process::Command::new("xvfb-run")
-        .current_dir(tmp.path())
-        .args(["-a", "osgconv", "-O", "WriteImageHint=IncludeData"])
-        .arg("--compressed-dxt1")
-        .arg(&input)
-        .arg(&out)
-        .output()
-        .unwrap_or_else(|e| panic!("xvfb-run (Debian package xvfb) with osgconv: {e}"));
-    assert!(st.status.success(), "osgconv --compressed-dxt1: {st:?}");
+    osgconv_with(
+        &["xvfb-run", "-a"],
+        &input,
+        &out,
+        "WriteImageHint=IncludeData",
+        &["--compressed-dxt1"],
+    );
     let bytes = std::fs::read(&out).expect("read");
     // GL_COMPRESSED_RGB_S3TC_DXT1_EXT
     assert!(

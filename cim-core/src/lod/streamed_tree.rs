@@ -10,7 +10,7 @@
 //! beside it. Every tile is placed in the scene CRS as it arrives.
 
 use crate::lod::place_content::TilePlace;
-use crate::lod::tile_source::{Frame, TilePlacement, TileSource};
+use crate::lod::tile_source::{TilePlacement, TileSource};
 use crate::lod::tileset::{Branch, Tile, TileId};
 use crate::lod::{LodTree, LodView, drape::distance_to_bbox};
 use crate::model::geometry::Bbox;
@@ -150,11 +150,6 @@ impl StreamedTree {
             None => self.placement.request_volumes[id as usize],
             Some(i) => self.grown[i].request_volume,
         }
-    }
-
-    /// The frame the tree is placed through.
-    pub fn frame(&self) -> &Frame {
-        &self.placement.frame
     }
 
     /// What reading tile `id`'s content on another thread needs.

@@ -136,6 +136,33 @@ impl BoundingVolume {
         }
     }
 
+    /// The axis-aligned box `b` as a volume (an empty `b`: a point at
+    /// the origin).
+    ///
+    /// ```
+    /// use cim_core::lod::tileset::BoundingVolume;
+    /// use cim_core::{Bbox, DVec3};
+    /// let b = Bbox { min: DVec3::ZERO, max: DVec3::new(2.0, 4.0, 6.0) };
+    /// let BoundingVolume::Box { center, half_axes } = BoundingVolume::from_bbox(&b) else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(center, DVec3::new(1.0, 2.0, 3.0));
+    /// assert_eq!(half_axes, [DVec3::X, DVec3::Y * 2.0, DVec3::Z * 3.0]);
+    /// ```
+    pub fn from_bbox(b: &Bbox) -> BoundingVolume {
+        if b.is_empty() {
+            return BoundingVolume::Box {
+                center: DVec3::ZERO,
+                half_axes: [DVec3::ZERO; 3],
+            };
+        }
+        let half = (b.max - b.min) * 0.5;
+        BoundingVolume::Box {
+            center: b.center(),
+            half_axes: [DVec3::X * half.x, DVec3::Y * half.y, DVec3::Z * half.z],
+        }
+    }
+
     /// The axis-aligned box around [`hull_points`](Self::hull_points).
     pub fn aabb(&self, transform: &DMat4) -> Bbox {
         let mut b = Bbox::EMPTY;

@@ -20,7 +20,7 @@ use crate::tiles3d::tileset::PartError;
 use cim_core::lod::tile_source::TileSource;
 use cim_core::lod::tileset::{TileId, TileTree};
 use cim_core::model::tile_content::EncodedImage;
-use glam::{DMat4, DVec3};
+use glam::DMat4;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -132,11 +132,7 @@ fn enclose_children(tree: &mut TileTree) {
         }
     }
     for (t, b) in tree.tiles.iter_mut().zip(boxes) {
-        let half = (b.max - b.min) * 0.5;
-        t.bounds = BoundingVolume::Box {
-            center: b.center(),
-            half_axes: [DVec3::X * half.x, DVec3::Y * half.y, DVec3::Z * half.z],
-        };
+        t.bounds = BoundingVolume::from_bbox(&b);
     }
 }
 

@@ -130,11 +130,7 @@ impl ToEnu {
             for p in corners {
                 e.extend(p);
             }
-            let half = (e.max - e.min) * 0.5;
-            t.bounds = BoundingVolume::Box {
-                center: e.center(),
-                half_axes: [DVec3::X * half.x, DVec3::Y * half.y, DVec3::Z * half.z],
-            };
+            t.bounds = BoundingVolume::from_bbox(&e);
             t.world = world;
         }
         Ok(out)

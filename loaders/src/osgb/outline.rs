@@ -46,6 +46,19 @@ pub struct Outline {
 pub const NOMINAL_PX_PER_RAD: f64 = 1000.0;
 
 impl Page {
+    /// Around its coarse children and its sphere (empty when it has
+    /// neither).
+    pub fn bounds(&self) -> Bbox {
+        let b = self.bbox.unwrap_or(Bbox::EMPTY);
+        match self.sphere {
+            Some((c, r)) => b.union(&Bbox {
+                min: c - DVec3::splat(r),
+                max: c + DVec3::splat(r),
+            }),
+            None => b,
+        }
+    }
+
     /// The geometric error (metres) of the coarse level this page
     /// replaces: the error that reaches `max_screen_error_px` exactly where
     /// OpenSceneGraph would switch to the page.

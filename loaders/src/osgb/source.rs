@@ -33,7 +33,7 @@ use cim_core::lod::tile_source::{MAX_SCREEN_ERROR_PX, TileSource};
 use cim_core::lod::tileset::{BoundingVolume, Branch, ContentRef, Refine, Tile, TileId, TileTree};
 use cim_core::model::attr::AttrValue;
 use cim_core::model::tile_content::{MetadataEntity, TileContent};
-use glam::{DMat4, DVec3};
+use glam::DMat4;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -209,22 +209,23 @@ struct FileTiles {
 /// refined by the page's file, which is read later).
 fn file_tiles(root: &Path, world: DMat4, path: &Path, o: &Outline) -> FileTiles {
     let uri = relative(root, path);
+    let rest = o.rest.filter(|b| !b.is_empty());
+    let boxes: Vec<Bbox> = o.pages.iter().map(|p| p.bounds()).collect();
+    let bbox = boxes
+        .iter()
+        .fold(rest.unwrap_or(Bbox::EMPTY), |a, b| a.union(b));
     let mut f = FileTiles {
         tiles: Vec::new(),
-        bbox: Bbox::EMPTY,
+        bbox,
         missing: 0,
         outside: 0,
     };
-    let push = |f: &mut FileTiles, contents, error, b: Bbox, children_uri| {
-        f.bbox = f.bbox.union(&b);
-        f.tiles
-            .push(tile(world, None, contents, error, b, children_uri));
-    };
-    if let Some(b) = o.rest.filter(|b| !b.is_empty()) {
-        push(&mut f, vec![content_ref(&uri, "rest")], 0.0, b, None);
+    if let Some(b) = rest {
+        let contents = vec![content_ref(&uri, "rest")];
+        f.tiles.push(tile(world, None, contents, 0.0, b, None));
     }
     let dir = path.parent().unwrap_or(Path::new("."));
-    for (i, page) in o.pages.iter().enumerate() {
+    for (i, (page, b)) in o.pages.iter().zip(boxes).enumerate() {
         let child = match child_path(dir, &page.file) {
             None => {
                 f.outside += 1;
@@ -242,29 +243,18 @@ fn file_tiles(root: &Path, world: DMat4, path: &Path, o: &Outline) -> FileTiles 
             Some(_) => page.geometric_error(MAX_SCREEN_ERROR_PX),
             None => 0.0,
         };
-        let mut b = page.bbox.filter(|b| !b.is_empty()).unwrap_or(Bbox::EMPTY);
-        let contents = if b.is_empty() {
-            Vec::new()
-        } else {
+        let contents = if page.bbox.is_some_and(|b| !b.is_empty()) {
             vec![content_ref(&uri, &format!("page={i}"))]
+        } else {
+            Vec::new()
         };
-        if let Some((c, r)) = page.sphere {
-            b = b.union(&Bbox {
-                min: c - DVec3::splat(r),
-                max: c + DVec3::splat(r),
-            });
-        }
+        // A page with neither coarse geometry nor a sphere is placed over
+        // the whole file, not at the origin (its children grow it when
+        // read).
+        let b = if b.is_empty() { bbox } else { b };
         let children_uri = child.map(|c| relative(root, &c));
-        push(&mut f, contents, error, b, children_uri);
-    }
-    // A page with neither coarse geometry nor a sphere is placed over the
-    // whole file, not at the origin (its children grow it when read).
-    for t in &mut f.tiles {
-        if matches!(t.bounds, BoundingVolume::Box { half_axes, .. } if half_axes == [DVec3::ZERO; 3])
-            && !f.bbox.is_empty()
-        {
-            t.bounds = tile(world, None, Vec::new(), 0.0, f.bbox, None).bounds;
-        }
+        f.tiles
+            .push(tile(world, None, contents, error, b, children_uri));
     }
     f
 }
@@ -306,22 +296,10 @@ fn tile(
     b: Bbox,
     children_uri: Option<String>,
 ) -> Tile {
-    let b = if b.is_empty() {
-        Bbox {
-            min: DVec3::ZERO,
-            max: DVec3::ZERO,
-        }
-    } else {
-        b
-    };
-    let half = (b.max - b.min) * 0.5;
     Tile {
         parent,
         children: Vec::new(),
-        bounds: BoundingVolume::Box {
-            center: b.center(),
-            half_axes: [DVec3::X * half.x, DVec3::Y * half.y, DVec3::Z * half.z],
-        },
+        bounds: BoundingVolume::from_bbox(&b),
         request_volume: None,
         world,
         geometric_error,

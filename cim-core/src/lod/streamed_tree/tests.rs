@@ -1,5 +1,6 @@
 use super::*;
 use crate::lod::select;
+use crate::lod::tile_source::Frame;
 use crate::lod::tileset::{BoundingVolume, ContentRef, MAX_DEPTH, Refine, TileTree};
 use crate::model::tile_content::TileContent;
 use glam::DMat4;
