@@ -886,6 +886,60 @@ def write_osgb():
     # The header (28 bytes with compressor "zlib"), then the deflated rest.
     put("osgb", "zlib", bytes(w.b[:28]) + zlib.compress(bytes(w.b[28:])))
 
+# --- CityGML -------------------------------------------------------------------
+
+CITYGML2_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<CityModel xmlns="http://www.opengis.net/citygml/2.0" xmlns:gml="http://www.opengis.net/gml" '
+    'xmlns:bldg="http://www.opengis.net/citygml/building/2.0" '
+    'xmlns:gen="http://www.opengis.net/citygml/generics/2.0" xmlns:xlink="http://www.w3.org/1999/xlink">\n'
+    '<gml:boundedBy><gml:Envelope srsName="urn:ogc:def:crs,crs:EPSG::25832,crs:EPSG::5783" srsDimension="3">'
+    '<gml:lowerCorner>0 0 0</gml:lowerCorner><gml:upperCorner>10 10 5</gml:upperCorner></gml:Envelope></gml:boundedBy>\n')
+
+
+def ring(pts):
+    return " ".join("%g %g %g" % p for p in pts + [pts[0]])
+
+
+def polygon(pid, rings):
+    ext = '<gml:exterior><gml:LinearRing><gml:posList>%s</gml:posList></gml:LinearRing></gml:exterior>' % ring(rings[0])
+    ints = "".join('<gml:interior><gml:LinearRing><gml:posList>%s</gml:posList></gml:LinearRing></gml:interior>' % ring(r)
+                   for r in rings[1:])
+    return '<gml:Polygon gml:id="%s">%s%s</gml:Polygon>' % (pid, ext, ints)
+
+
+def write_citygml():
+    roof = [(0, 0, 5), (10, 0, 5), (10, 10, 5), (0, 10, 5)]
+    hole = [(4, 4, 5), (6, 4, 5), (6, 6, 5), (4, 6, 5)]
+    wall = [(0, 0, 0), (10, 0, 0), (10, 0, 5), (0, 0, 5)]
+    building = ('<cityObjectMember><bldg:Building gml:id="b1"><gml:name>A &amp; B</gml:name>'
+        '<bldg:measuredHeight uom="m">5</bldg:measuredHeight>'
+        '<gen:stringAttribute name="code"><gen:value>0042</gen:value></gen:stringAttribute>'
+        '<bldg:lod2Solid><gml:Solid><gml:exterior><gml:CompositeSurface>'
+        '<gml:surfaceMember xlink:href="#roof"/><gml:surfaceMember xlink:href="#wall"/>'
+        '</gml:CompositeSurface></gml:exterior></gml:Solid></bldg:lod2Solid>'
+        '<bldg:boundedBy><bldg:RoofSurface gml:id="r1"><bldg:lod2MultiSurface><gml:MultiSurface><gml:surfaceMember>'
+        + polygon("roof", [roof, hole]) +
+        '</gml:surfaceMember></gml:MultiSurface></bldg:lod2MultiSurface></bldg:RoofSurface></bldg:boundedBy>'
+        '<bldg:boundedBy><bldg:WallSurface><bldg:lod2MultiSurface><gml:MultiSurface><gml:surfaceMember>'
+        + polygon("wall", [wall]) +
+        '</gml:surfaceMember></gml:MultiSurface></bldg:lod2MultiSurface></bldg:WallSurface></bldg:boundedBy>'
+        '<bldg:consistsOfBuildingPart><bldg:BuildingPart gml:id="p1"><bldg:lod1Solid><gml:Solid><gml:exterior>'
+        '<gml:CompositeSurface><gml:surfaceMember>' + polygon("p1a", [wall]) + '</gml:surfaceMember>'
+        '</gml:CompositeSurface></gml:exterior></gml:Solid></bldg:lod1Solid></bldg:BuildingPart></bldg:consistsOfBuildingPart>'
+        '</bldg:Building></cityObjectMember>\n')
+    put("citygml", "building-2.0", CITYGML2_HEAD + building + "</CityModel>\n")
+    v3 = ('<CityModel xmlns="http://www.opengis.net/citygml/3.0" xmlns:gml="http://www.opengis.net/gml/3.2" '
+        'xmlns:gen="http://www.opengis.net/citygml/generics/3.0" xmlns:con="http://www.opengis.net/citygml/construction/3.0" '
+        'xmlns:bldg="http://www.opengis.net/citygml/building/3.0">'
+        '<cityObjectMember><bldg:Building gml:id="b3"><genericAttribute><gen:DoubleAttribute><gen:name>t</gen:name>'
+        '<gen:value>20.5</gen:value></gen:DoubleAttribute></genericAttribute>'
+        '<boundary><con:WallSurface><lod2MultiSurface><gml:MultiSurface><gml:surfaceMember>'
+        '<gml:Polygon><gml:exterior><gml:LinearRing><gml:pos>0 0 0</gml:pos><gml:pos>1 0 0</gml:pos>'
+        '<gml:pos>1 0 1</gml:pos><gml:pos>0 0 0</gml:pos></gml:LinearRing></gml:exterior></gml:Polygon>'
+        '</gml:surfaceMember></gml:MultiSurface></lod2MultiSurface></con:WallSurface></boundary>'
+        '</bldg:Building></cityObjectMember></CityModel>')
+    put("citygml", "building-3.0", v3)
+
 
 def main():
     shps = write_shp_and_dbf()
@@ -897,6 +951,7 @@ def main():
     write_zip(shps, tifs)
     write_tiles3d()
     write_osgb()
+    write_citygml()
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("glb", glb),
     ("subtree", subtree),
     ("osgb", osgb),
+    ("citygml", citygml),
 ];
 
 /// The shapefile reader (`.shp` + `.shx` + `.dbf`): the input is a 4-byte
@@ -218,5 +219,18 @@ pub fn osgb(data: &[u8]) {
             "osgb::mesh::to_content",
             &crate::osgb::mesh::to_content(&file, None),
         );
+    }
+}
+
+/// The CityGML reader, then every tile's content (triangulation, tables).
+pub fn citygml(data: &[u8]) {
+    use cim_core::lod::tile_source::TileSource;
+    let r = crate::citygml::read::read(data);
+    note("citygml::read", &r);
+    if let Ok(model) = r {
+        let src = crate::citygml::source::CityGmlSource::new(model);
+        for c in src.tree().tiles.iter().flat_map(|t| &t.contents) {
+            note("citygml::content", &src.read(c));
+        }
     }
 }

@@ -66,6 +66,8 @@ pub struct LayerSummary {
     pub tileset: Option<crate::tiles3d::summary::TilesetSummary>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub osgb: Option<crate::osgb::summary::OsgbSummary>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub citygml: Option<crate::citygml::summary::CityGmlSummary>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
@@ -116,6 +118,11 @@ pub fn inspect_path_with(path: &Path, deep: bool) -> InspectReport {
             layers: vec![osgb_dataset_report(path, deep)],
         };
     }
+    if crate::citygml::is_citygml(path) {
+        return InspectReport {
+            layers: vec![citygml_report(path)],
+        };
+    }
     InspectReport {
         layers: crate::load_all(path)
             .into_iter()
@@ -147,6 +154,7 @@ fn tileset_report(path: &Path, deep: bool) -> LayerReport {
                 warnings: Vec::new(),
                 tileset: Some(s),
                 osgb: None,
+                citygml: None,
             }))
         }
         Err(e) => LayerReport::Failed(LayerFailure {
@@ -179,6 +187,7 @@ fn osgb_report(path: &Path, deep: bool) -> LayerReport {
             warnings: Vec::new(),
             tileset: None,
             osgb: Some(s),
+            citygml: None,
         })),
         Err(e) => LayerReport::Failed(LayerFailure {
             error: clip(&e, 4000).into_owned(),
@@ -224,6 +233,7 @@ fn osgb_dataset_report(path: &Path, deep: bool) -> LayerReport {
                     &src, "OSGB", deep,
                 )),
                 osgb: None,
+                citygml: None,
             }))
         }
         Err(e) => LayerReport::Failed(LayerFailure {
@@ -231,6 +241,48 @@ fn osgb_dataset_report(path: &Path, deep: bool) -> LayerReport {
             file,
             name,
             format: Some("OSGB".into()),
+        }),
+    }
+}
+
+/// A CityGML model: its objects, levels of detail, CRS and box.
+fn citygml_report(path: &Path) -> LayerReport {
+    let file = path.display().to_string();
+    let name = crate::layer_name(path);
+    match crate::citygml::read_file(path) {
+        Ok(model) => {
+            let src = crate::citygml::source::CityGmlSource::new(model);
+            let s = crate::citygml::summary::summarise(&src);
+            let crs = src.crs();
+            let b = src.model.bbox();
+            let bbox = (!b.is_empty()).then_some([b.min.x, b.min.y, b.max.x, b.max.y]);
+            LayerReport::Loaded(Box::new(LayerSummary {
+                file,
+                name,
+                format: "CityGML".into(),
+                crs_name: crs.as_ref().and_then(crate::crs::name),
+                crs: crs.as_ref().map(crate::crs::label),
+                feature_count: src.model.objects.len(),
+                bbox,
+                bbox_wgs84: crs.as_ref().zip(bbox).and_then(|(c, b)| {
+                    let corners = [(b[0], b[1]), (b[2], b[3]), (b[0], b[3]), (b[2], b[1])];
+                    let pts = corners.map(|(x, y)| glam::DVec3::new(x, y, 0.0));
+                    crate::crs::points_to_wgs84(c, pts.to_vec()).ok()
+                }),
+                geometry_type: "Mesh".into(),
+                fields: Vec::new(),
+                raster: None,
+                warnings: Vec::new(),
+                tileset: None,
+                osgb: None,
+                citygml: Some(s),
+            }))
+        }
+        Err(e) => LayerReport::Failed(LayerFailure {
+            error: e.to_string(),
+            file,
+            name,
+            format: Some("CityGML".into()),
         }),
     }
 }
@@ -324,6 +376,7 @@ pub fn summarise(path: &Path, loaded: Loaded) -> LayerSummary {
         warnings,
         tileset: None,
         osgb: None,
+        citygml: None,
     }
 }
 
@@ -417,6 +470,9 @@ impl fmt::Display for LayerSummary {
         }
         if let Some(o) = &self.osgb {
             o.fmt(f)?;
+        }
+        if let Some(c) = &self.citygml {
+            c.fmt(f)?;
         }
         fmt_box(f, "bbox", &self.bbox)?;
         fmt_box(f, "bbox WGS 84", &self.bbox_wgs84)?;

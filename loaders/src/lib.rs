@@ -41,6 +41,7 @@
 
 pub mod archive;
 pub mod budget;
+pub mod citygml;
 mod crs;
 pub mod error;
 #[doc(hidden)]
@@ -185,7 +186,8 @@ pub fn detect_format(path: &Path) -> Result<FileFormat, LoadError> {
         "" => "no extension and no known signature".to_string(),
         _ => format!(
             "extension .{ext} and the first bytes match none of: shapefile (.shp, .zip), \
-             GeoJSON, GeoPackage, ESRI ASCII grid (.asc), GeoTIFF"
+             GeoJSON, GeoPackage, ESRI ASCII grid (.asc), GeoTIFF, \
+             CityGML (.gml/.xml whose root element is a CityModel)"
         ),
     };
     Err(LoadError::UnknownFormat {
@@ -209,6 +211,9 @@ pub fn load_all(path: &Path) -> Vec<Result<Loaded, LoadError>> {
     }
     if osgb::is_osgb(path) || osgb::is_dataset(path) {
         return vec![osgb::source::load(path)];
+    }
+    if citygml::is_citygml(path) {
+        return vec![citygml::load(path)];
     }
     let format = match detect_format(path) {
         Ok(f) => f,
@@ -246,7 +251,10 @@ pub(crate) fn layer_name(path: &Path) -> String {
         .unwrap_or_default();
     let mut stem = name.as_str();
     while let Some((s, ext)) = stem.rsplit_once('.') {
-        if s.is_empty() || FileFormat::from_extension(&format!("x.{ext}")).is_none() {
+        let citygml = ["gml", "xml", "citygml", "gz"]
+            .iter()
+            .any(|e| ext.eq_ignore_ascii_case(e));
+        if s.is_empty() || (FileFormat::from_extension(&format!("x.{ext}")).is_none() && !citygml) {
             break;
         }
         stem = s;
@@ -303,6 +311,10 @@ mod tests {
         assert_eq!(layer_name(Path::new("a/Roads_2016.shp.zip")), "Roads_2016");
         assert_eq!(layer_name(Path::new("dem.tif")), "dem");
         assert_eq!(layer_name(Path::new("v1.2.geojson")), "v1.2");
+        assert_eq!(
+            layer_name(Path::new("city/LoD2_Zhuhai.gml.gz")),
+            "LoD2_Zhuhai"
+        );
     }
 
     #[test]

@@ -7,19 +7,13 @@
 //! a `metadata.xml` in CGCS2000 / 3-degree Gauss-Krüger CM 114E.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn snapshot(input: &Path, out: &Path) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_cim"))
-        .env("RUST_LOG", "warn")
-        .args(["snapshot", "--width", "320", "--height", "180", "--out"])
-        .arg(out)
-        .arg(input)
-        .output()
-        .expect("cim runs");
-    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
-    out
-}
+#[path = "support.rs"]
+mod support;
+use support::{scene, snapshot};
+
+/// The scene CRS and origin of this file's scene documents.
+const FRAME: (&str, [f64; 2]) = ("EPSG:4547", [500000.0, 2500000.0]);
 
 /// `root/metadata.xml`, `root/Data/Tile_A/{Tile_A,Tile_L2_0}.osgb`.
 fn dataset(root: &Path) {
@@ -48,22 +42,6 @@ fn orange(img: &image::RgbaImage) -> f64 {
     n as f64 / (img.width() * img.height()) as f64
 }
 
-/// A scene of the dataset in EPSG:4547 with `extra` lines in its layer.
-fn scene(dir: &Path, name: &str, source: &Path, extra: &str) -> PathBuf {
-    let path = dir.join(format!("{name}.cim.toml"));
-    std::fs::write(
-        &path,
-        format!(
-            "format_version = 1\nname = \"{name}\"\ncrs = \"EPSG:4547\"\n\
-             origin = [500000.0, 2500000.0, 0.0]\n[[layer]]\nname = \"oblique\"\n\
-             source = {:?}\n{extra}",
-            source.display().to_string()
-        ),
-    )
-    .unwrap();
-    path
-}
-
 #[test]
 fn a_dataset_folder_streams_textured_and_clips() {
     let dir = tempfile::tempdir().unwrap();
@@ -84,7 +62,7 @@ fn a_dataset_folder_streams_textured_and_clips() {
     );
     // In a scene document, with a clip region around the quad.
     let shot = |name: &str, extra: &str| {
-        let doc = scene(dir.path(), name, &data, extra);
+        let doc = scene(dir.path(), name, FRAME, &data, extra);
         let png = dir.path().join(format!("{name}.png"));
         let out = snapshot(&doc, &png);
         assert!(out.status.success(), "{name}: {out:?}");

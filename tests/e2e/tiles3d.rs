@@ -7,25 +7,20 @@
 //! what differs is what the contents drew.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+
+#[path = "support.rs"]
+mod support;
+use support::{scene, snapshot};
+
+/// The scene CRS and origin of this file's scene documents.
+const FRAME: (&str, [f64; 2]) = ("EPSG:32618", [447784.0, 4432657.0]);
 
 fn data() -> PathBuf {
     let d = std::env::var_os("CIM_TEST_DATA").expect("CIM_TEST_DATA is not set");
     let dir = PathBuf::from(d).join("3dtiles/cesium-3d-tiles-samples");
     assert!(dir.is_dir(), "{}: no such folder", dir.display());
     dir
-}
-
-fn snapshot(input: &Path, out: &Path) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_cim"))
-        .env("RUST_LOG", "warn")
-        .args(["snapshot", "--width", "320", "--height", "180", "--out"])
-        .arg(out)
-        .arg(input)
-        .output()
-        .expect("cim runs");
-    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
-    out
 }
 
 /// The tileset JSON without any content (nor implicit tiling, nor the
@@ -207,23 +202,6 @@ fn a_tileset_over_http_renders_as_it_does_from_disk() {
     assert!(share < 0.001, "{:.3}% of the pixels differ", share * 100.0);
 }
 
-/// A scene of one tileset, seen as `cim` frames it, with extra lines for
-/// its `[[layer]]` table.
-fn scene(dir: &Path, name: &str, tileset: &Path, extra: &str) -> PathBuf {
-    let path = dir.join(format!("{name}.cim.toml"));
-    std::fs::write(
-        &path,
-        format!(
-            "format_version = 1\nname = \"{name}\"\ncrs = \"EPSG:32618\"\n\
-             origin = [447784.0, 4432657.0, 0.0]\n[[layer]]\nname = \"city\"\n\
-             source = {:?}\n{extra}",
-            tileset.display().to_string()
-        ),
-    )
-    .unwrap();
-    path
-}
-
 /// A copy of `tileset` without its contents, in `dir`.
 fn empty_copy(tileset: &Path, dir: &Path) -> PathBuf {
     let mut json: serde_json::Value =
@@ -242,7 +220,7 @@ fn snapshots<'a>(
 ) -> std::collections::HashMap<&'a str, image::RgbaImage> {
     let mut shots = std::collections::HashMap::new();
     for (name, source, extra) in cases {
-        let doc = scene(dir, name, source, extra);
+        let doc = scene(dir, name, FRAME, source, extra);
         let png = dir.join(format!("{name}.png"));
         let out = snapshot(&doc, &png);
         assert!(out.status.success(), "{name}");

@@ -27,10 +27,11 @@ use super::mesh::{Part, to_content_part_shared};
 use super::metadata::Metadata;
 use super::outline::{Outline, outline};
 use super::{child_path, read_file};
+use crate::tiles3d::grouping::{grouped, tile};
 use crate::{LoadError, Loaded};
 use cim_core::Bbox;
 use cim_core::lod::tile_source::{MAX_SCREEN_ERROR_PX, TileSource};
-use cim_core::lod::tileset::{BoundingVolume, Branch, ContentRef, Refine, Tile, TileId, TileTree};
+use cim_core::lod::tileset::{Branch, ContentRef, Tile, TileId, TileTree};
 use cim_core::model::attr::AttrValue;
 use cim_core::model::tile_content::{MetadataEntity, TileContent};
 use glam::DMat4;
@@ -103,7 +104,13 @@ impl OsgbSource {
         }
         problems.extend(missing_children(missing, outside));
         Ok(OsgbSource {
-            tree: grouped(world, blocks),
+            tree: grouped(
+                world,
+                blocks,
+                FANOUT,
+                &|f: &FileTiles| f.bbox,
+                &mut graft_files,
+            ),
             root,
             metadata,
             world,
@@ -204,6 +211,17 @@ struct FileTiles {
     outside: usize,
 }
 
+/// Hangs a group of root files' tiles under `parent`.
+fn graft_files(tree: &mut TileTree, parent: TileId, group: Vec<FileTiles>) {
+    for f in group {
+        let branch = Branch {
+            tiles: f.tiles,
+            problems: Vec::new(),
+        };
+        tree.graft(parent, branch).expect("one level, parents none");
+    }
+}
+
 /// The tiles of the file at `path` from its outline: one for its rest
 /// (geometry outside its pages), one per page (its coarse children,
 /// refined by the page's file, which is read later).
@@ -285,93 +303,6 @@ fn relative(root: &Path, path: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy())
         .collect();
     parts.join("/")
-}
-
-/// A tile of the dataset's tree: its box `b` in the files' frame.
-fn tile(
-    world: DMat4,
-    parent: Option<TileId>,
-    contents: Vec<ContentRef>,
-    geometric_error: f64,
-    b: Bbox,
-    children_uri: Option<String>,
-) -> Tile {
-    Tile {
-        parent,
-        children: Vec::new(),
-        bounds: BoundingVolume::from_bbox(&b),
-        request_volume: None,
-        world,
-        geometric_error,
-        refine: Refine::Replace,
-        contents,
-        depth: 0,
-        children_uri,
-    }
-}
-
-/// An error that always opens a contentless tile of box `b` (the root,
-/// a group of roots): a thousand times its diagonal.
-fn always_open(b: &Bbox) -> f64 {
-    (b.max - b.min).length().max(1.0) * 1e3
-}
-
-/// The tree of the root files: a contentless root over the tiles of at
-/// most [`FANOUT`] files, or over four groups split by place (halves of
-/// halves, each along the longer side of its files' centres, as in a k-d
-/// tree).
-fn grouped(world: DMat4, blocks: Vec<FileTiles>) -> TileTree {
-    let bbox = blocks.iter().fold(Bbox::EMPTY, |b, f| b.union(&f.bbox));
-    let mut tree = TileTree::default();
-    tree.push(tile(
-        world,
-        None,
-        Vec::new(),
-        always_open(&bbox),
-        bbox,
-        None,
-    ));
-    group(&mut tree, 0, blocks, world);
-    tree
-}
-
-fn group(tree: &mut TileTree, parent: TileId, blocks: Vec<FileTiles>, world: DMat4) {
-    if blocks.len() <= FANOUT {
-        for f in blocks {
-            let branch = Branch {
-                tiles: f.tiles,
-                problems: Vec::new(),
-            };
-            tree.graft(parent, branch).expect("one level, parents none");
-        }
-        return;
-    }
-    // Quarters: halves of halves, each along its own longer side.
-    let quarters = halves(blocks).into_iter().flat_map(halves);
-    for part in quarters.filter(|p| !p.is_empty()) {
-        let b = part.iter().fold(Bbox::EMPTY, |b, f| b.union(&f.bbox));
-        let mut t = tile(world, Some(parent), Vec::new(), always_open(&b), b, None);
-        t.depth = tree.tile(parent).depth + 1;
-        let id = tree.push(t);
-        group(tree, id, part, world);
-    }
-}
-
-/// `blocks` split in two at the median of their centres along the longer
-/// side of the centres' box.
-fn halves(mut blocks: Vec<FileTiles>) -> [Vec<FileTiles>; 2] {
-    let mut centres = Bbox::EMPTY;
-    for f in &blocks {
-        centres.extend(f.bbox.center());
-    }
-    let along_x = centres.max.x - centres.min.x >= centres.max.y - centres.min.y;
-    let key = |f: &FileTiles| {
-        let c = f.bbox.center();
-        if along_x { c.x } else { c.y }
-    };
-    blocks.sort_by(|a, b| key(a).total_cmp(&key(b)));
-    let rest = blocks.split_off(blocks.len() / 2);
-    [blocks, rest]
 }
 
 impl OsgbSource {

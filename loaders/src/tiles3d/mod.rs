@@ -17,6 +17,7 @@ pub mod cmpt;
 pub mod draco;
 pub mod feature_table;
 pub mod gltf_content;
+pub mod grouping;
 pub mod i3dm;
 pub mod implicit;
 pub mod meshopt;

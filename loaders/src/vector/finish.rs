@@ -143,98 +143,13 @@ pub(crate) fn open_ring(mut ring: Vec<DVec3>) -> Vec<DVec3> {
     ring
 }
 
-/// Triangulates a planar 3D polygon ring (not closed) by ear clipping in the
-/// plane it mostly lies in, appending triangle indices (offset by `base`) to
-/// `indices`. Degenerate rings give no triangles.
+/// Triangulates a planar 3D polygon ring (not closed) in its plane
+/// ([`cim_core::model::polygon3d::triangulate`]), appending triangle
+/// indices (offset by `base`) to `indices`. Degenerate rings give no
+/// triangles.
 pub(crate) fn triangulate_ring(ring: &[DVec3], base: u32, indices: &mut Vec<u32>) {
-    let n = ring.len();
-    if n < 3 {
-        return;
-    }
-    // Newell's normal picks the projection plane.
-    let mut normal = DVec3::ZERO;
-    for i in 0..n {
-        let (a, b) = (ring[i] - ring[0], ring[(i + 1) % n] - ring[0]);
-        normal += DVec3::new(
-            (a.y - b.y) * (a.z + b.z),
-            (a.z - b.z) * (a.x + b.x),
-            (a.x - b.x) * (a.y + b.y),
-        );
-    }
-    let abs = normal.abs();
-    let proj = |p: DVec3| -> (f64, f64) {
-        let q = p - ring[0];
-        if abs.z >= abs.x && abs.z >= abs.y {
-            if normal.z >= 0.0 {
-                (q.x, q.y)
-            } else {
-                (q.y, q.x)
-            }
-        } else if abs.x >= abs.y {
-            if normal.x >= 0.0 {
-                (q.y, q.z)
-            } else {
-                (q.z, q.y)
-            }
-        } else if normal.y >= 0.0 {
-            (q.z, q.x)
-        } else {
-            (q.x, q.z)
-        }
-    };
-    let pts: Vec<(f64, f64)> = ring.iter().map(|&p| proj(p)).collect();
-    let cross = |a: (f64, f64), b: (f64, f64), c: (f64, f64)| {
-        (b.0 - a.0) * (c.1 - a.1) - (b.1 - a.1) * (c.0 - a.0)
-    };
-    let mut idx: Vec<usize> = (0..n).collect();
-    // The projection keeps the ring counter-clockwise; guard anyway.
-    let area: f64 = (0..n)
-        .map(|i| {
-            let (a, b) = (pts[i], pts[(i + 1) % n]);
-            a.0 * b.1 - b.0 * a.1
-        })
-        .sum();
-    if area < 0.0 {
-        idx.reverse();
-    }
-    let mut guard = 0;
-    while idx.len() > 3 && guard < n * n {
-        guard += 1;
-        let m = idx.len();
-        let mut clipped = false;
-        for i in 0..m {
-            let (ia, ib, ic) = (idx[(i + m - 1) % m], idx[i], idx[(i + 1) % m]);
-            let (a, b, c) = (pts[ia], pts[ib], pts[ic]);
-            if cross(a, b, c) <= 0.0 {
-                continue;
-            }
-            let inside = idx.iter().any(|&j| {
-                j != ia
-                    && j != ib
-                    && j != ic
-                    && cross(a, b, pts[j]) >= 0.0
-                    && cross(b, c, pts[j]) >= 0.0
-                    && cross(c, a, pts[j]) >= 0.0
-            });
-            if !inside {
-                indices.extend([base + ia as u32, base + ib as u32, base + ic as u32]);
-                idx.remove(i);
-                clipped = true;
-                break;
-            }
-        }
-        if !clipped {
-            break;
-        }
-    }
-    // Whatever is left (a triangle, or a degenerate remainder) is fanned.
-    for k in 1..idx.len().saturating_sub(1) {
-        indices.extend([
-            base + idx[0] as u32,
-            base + idx[k] as u32,
-            base + idx[k + 1] as u32,
-        ]);
-    }
+    let tris = cim_core::model::polygon3d::triangulate(&[ring.to_vec()]);
+    indices.extend(tris.into_iter().map(|i| base + i));
 }
 
 #[cfg(test)]

@@ -1,0 +1,263 @@
+//! A group of a CityGML model's buildings as one tile's content:
+//! triangles coloured by thematic surface, with three feature id sets —
+//! the building (or other top-level object), the object each polygon
+//! belongs to (a building part), and the thematic surface — over
+//! property tables of their attributes.
+
+use super::model::{CityModel, ObjectId, Polygon, UNKNOWN_LOD};
+use cim_core::AttrValue;
+use cim_core::model::polygon3d::{newell_normal, triangulate};
+use cim_core::model::tile_content::{
+    ContentMaterial, ContentMesh, FeatureIds, NO_FEATURE, PropertyTable, TileContent,
+};
+use glam::{DMat4, DVec3};
+use std::collections::HashMap;
+
+/// What [`content`] needs besides the model: each object's root and the
+/// level of detail drawn for it.
+pub struct Drawing<'a> {
+    pub model: &'a CityModel,
+    pub root_of: &'a [ObjectId],
+    pub drawn_lod: &'a [Option<u8>],
+    /// The polygons of each root, drawn or not.
+    pub polygons_of: &'a HashMap<ObjectId, Vec<u32>>,
+}
+
+impl Drawing<'_> {
+    /// Whether polygon `p` is drawn: its object's finest level, or any
+    /// level when unknown.
+    fn drawn(&self, p: &Polygon) -> bool {
+        p.lod == UNKNOWN_LOD || self.drawn_lod[p.object as usize] == Some(p.lod)
+    }
+}
+
+/// The content of the root objects `roots`, in coordinates relative to
+/// `origin` (f32 offsets; the mesh's transform adds `origin` back).
+pub fn content(d: &Drawing, roots: &[ObjectId], origin: DVec3) -> TileContent {
+    let m = d.model;
+    let mut rows = Rows::default();
+    let mut mesh = ContentMesh {
+        transform: DMat4::from_translation(origin),
+        material: ContentMaterial {
+            double_sided: true,
+            ..ContentMaterial::default()
+        },
+        ..ContentMesh::default()
+    };
+    let mut ids = [Vec::new(), Vec::new(), Vec::new()];
+    for &root in roots {
+        for &pi in d.polygons_of.get(&root).into_iter().flatten() {
+            let p = &m.polygons[pi as usize];
+            if !d.drawn(p) {
+                continue;
+            }
+            let tris = triangulate(&p.rings);
+            if tris.is_empty() {
+                continue;
+            }
+            let normal = newell_normal(&p.rings[0]).unwrap_or(DVec3::Z);
+            let surface = p.surface.map(|s| m.surfaces[s as usize].class.as_str());
+            let colour = colour_of(&m.objects[root as usize].class, surface, normal);
+            let base = mesh.positions.len() as u32;
+            let feature = [
+                rows.building(root),
+                rows.part(p.object),
+                p.surface.map_or(NO_FEATURE, |s| rows.surface(s)),
+            ];
+            for q in p.rings.iter().flatten() {
+                mesh.positions.push((*q - origin).as_vec3().to_array());
+                mesh.normals.push(normal.as_vec3().to_array());
+                mesh.colors.push(colour);
+                for (set, f) in ids.iter_mut().zip(feature) {
+                    set.push(f);
+                }
+            }
+            mesh.indices.extend(tris.iter().map(|i| base + i));
+        }
+    }
+    let tables = rows.tables(d);
+    let parts_differ = rows.parts.len() != rows.buildings.len()
+        || rows.parts.iter().any(|(o, _)| d.root_of[*o as usize] != *o);
+    let [buildings, parts, surfaces] = ids;
+    mesh.features.push(FeatureIds {
+        ids: buildings,
+        table: Some(0),
+        label: Some("object".into()),
+    });
+    if parts_differ {
+        mesh.features.push(FeatureIds {
+            ids: parts,
+            table: Some(1),
+            label: Some("part".into()),
+        });
+    }
+    if !rows.surfaces.is_empty() {
+        mesh.features.push(FeatureIds {
+            ids: surfaces,
+            table: Some(2),
+            label: Some("surface".into()),
+        });
+    }
+    let feature_count = rows.buildings.len();
+    TileContent {
+        meshes: if mesh.indices.is_empty() {
+            Vec::new()
+        } else {
+            vec![mesh]
+        },
+        feature_count,
+        tables,
+        ..TileContent::default()
+    }
+}
+
+/// The rows of the three tables, in the order features are met.
+#[derive(Default)]
+struct Rows {
+    buildings: Vec<(ObjectId, u32)>,
+    parts: Vec<(ObjectId, u32)>,
+    surfaces: Vec<(u32, u32)>,
+    building_row: HashMap<ObjectId, u32>,
+    part_row: HashMap<ObjectId, u32>,
+    surface_row: HashMap<u32, u32>,
+}
+
+impl Rows {
+    fn building(&mut self, o: ObjectId) -> u32 {
+        row(&mut self.building_row, &mut self.buildings, o)
+    }
+    fn part(&mut self, o: ObjectId) -> u32 {
+        row(&mut self.part_row, &mut self.parts, o)
+    }
+    fn surface(&mut self, s: u32) -> u32 {
+        row(&mut self.surface_row, &mut self.surfaces, s)
+    }
+
+    /// The objects table, the parts table (the same columns) and the
+    /// surfaces table.
+    fn tables(&self, d: &Drawing) -> Vec<PropertyTable> {
+        let m = d.model;
+        let objects = |name: &str, rows: &[(ObjectId, u32)]| {
+            let objs: Vec<ObjectId> = rows.iter().map(|r| r.0).collect();
+            object_table(d, name, &objs)
+        };
+        let surfaces: Vec<_> = self
+            .surfaces
+            .iter()
+            .map(|&(s, _)| &m.surfaces[s as usize])
+            .collect();
+        vec![
+            objects("objects", &self.buildings),
+            objects("parts", &self.parts),
+            PropertyTable {
+                name: "surfaces".into(),
+                class: None,
+                count: surfaces.len(),
+                columns: vec![
+                    (
+                        "gml:id".into(),
+                        surfaces.iter().map(|s| text(s.id.as_deref())).collect(),
+                    ),
+                    (
+                        "class".into(),
+                        surfaces.iter().map(|s| text(Some(&s.class))).collect(),
+                    ),
+                ],
+            },
+        ]
+    }
+}
+
+fn row<K: Copy + Eq + std::hash::Hash>(
+    index: &mut HashMap<K, u32>,
+    rows: &mut Vec<(K, u32)>,
+    k: K,
+) -> u32 {
+    *index.entry(k).or_insert_with(|| {
+        rows.push((k, rows.len() as u32));
+        rows.len() as u32 - 1
+    })
+}
+
+fn text(s: Option<&str>) -> AttrValue {
+    s.map_or(AttrValue::Null, |s| AttrValue::String(s.to_string()))
+}
+
+/// Most columns of one table.
+pub const MAX_COLUMNS: usize = 1024;
+
+/// A table of objects: `gml:id`, `class`, `lod` (drawn), `parent` (its
+/// `gml:id`), then every attribute any of them has (null where one
+/// lacks it), in the order first met, up to [`MAX_COLUMNS`].
+fn object_table(d: &Drawing, name: &str, objs: &[ObjectId]) -> PropertyTable {
+    let m = d.model;
+    let mut columns: Vec<(String, Vec<AttrValue>)> = vec![
+        ("gml:id".into(), Vec::new()),
+        ("class".into(), Vec::new()),
+        ("lod".into(), Vec::new()),
+        ("parent".into(), Vec::new()),
+    ];
+    let mut at: HashMap<String, usize> = HashMap::new();
+    for (row, &o) in objs.iter().enumerate() {
+        let obj = &m.objects[o as usize];
+        columns[0].1.push(text(obj.id.as_deref()));
+        columns[1].1.push(text(Some(&obj.class)));
+        columns[2].1.push(
+            d.drawn_lod[o as usize].map_or(AttrValue::Null, |l| AttrValue::Int(i64::from(l))),
+        );
+        let parent = obj.parent.and_then(|p| m.objects[p as usize].id.as_deref());
+        columns[3].1.push(text(parent));
+        for (k, v) in &obj.attributes {
+            let c = match at.get(k) {
+                Some(&c) => c,
+                // Columns × rows stay bounded whatever names a file uses.
+                None if columns.len() >= MAX_COLUMNS => continue,
+                None => {
+                    at.insert(k.clone(), columns.len());
+                    columns.push((k.clone(), Vec::new()));
+                    columns.len() - 1
+                }
+            };
+            let col = &mut columns[c].1;
+            col.resize(row, AttrValue::Null);
+            col.push(v.clone());
+        }
+        for (_, col) in &mut columns {
+            col.resize(row + 1, AttrValue::Null);
+        }
+    }
+    PropertyTable {
+        name: name.into(),
+        class: None,
+        count: objs.len(),
+        columns,
+    }
+}
+
+/// The colour of a polygon (sRGB): by its top-level object's class
+/// (terrain, vegetation, water, roads), else by its thematic surface, or,
+/// without one (LOD1 blocks, solids), roofs by facing up.
+fn colour_of(object: &str, surface: Option<&str>, normal: DVec3) -> [u8; 4] {
+    match object {
+        "ReliefFeature" | "TINRelief" => return [164, 176, 132, 255],
+        "PlantCover" | "SolitaryVegetationObject" => return [92, 140, 72, 255],
+        "WaterBody" => return [70, 130, 190, 255],
+        "LandUse" => return [204, 196, 160, 255],
+        "Road" | "Railway" | "Track" | "Square" | "Waterway" | "TransportationComplex" => {
+            return [112, 112, 118, 255];
+        }
+        _ => {}
+    }
+    match surface {
+        Some("RoofSurface") => [178, 82, 64, 255],
+        Some("GroundSurface" | "FloorSurface" | "OuterFloorSurface") => [128, 124, 118, 255],
+        Some("Window") => [104, 146, 186, 255],
+        Some("Door") => [122, 88, 58, 255],
+        Some("ClosureSurface") => [196, 196, 196, 255],
+        Some("WaterSurface" | "WaterGroundSurface" | "WaterClosureSurface") => [64, 128, 192, 255],
+        Some("TrafficArea" | "AuxiliaryTrafficArea") => [96, 96, 100, 255],
+        Some(_) => [226, 220, 206, 255],
+        None if normal.z.abs() > 0.7 => [184, 110, 92, 255],
+        None => [216, 210, 198, 255],
+    }
+}

@@ -1,0 +1,790 @@
+//! CityGML 1.0, 2.0 and 3.0 read in one streaming pass (`quick-xml`):
+//! city objects, their attributes, thematic surfaces and polygons.
+//!
+//! Elements are matched by local name, whatever their prefixes: the three
+//! versions name the same things alike (`bldg:boundedBy` in 2.0 and
+//! `boundary` in 3.0 both hold `WallSurface`s; `lod2Solid`,
+//! `lod2MultiSurface` in both). A polygon referenced from elsewhere by
+//! `xlink:href` (a solid made of its boundary surfaces' polygons) is drawn
+//! once, and takes the surface and level of detail of either side.
+//!
+//! Entities other than XML's five and character references are not
+//! expanded (an entity bomb reads as text left out), and no single token
+//! may exceed [`MAX_TOKEN`] bytes, so memory stays proportional to the
+//! geometry read.
+
+use super::model::{CityModel, CityObject, ObjectId, Polygon, Surface, SurfaceId, UNKNOWN_LOD};
+use cim_core::AttrValue;
+use glam::DVec3;
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::{self, BufRead, Read};
+
+/// Longest single XML token (a tag, a text run such as one `posList`),
+/// to within one 64 KiB chunk: longer is hostile (a 1 GB line), not a
+/// building.
+pub const MAX_TOKEN: u64 = 64 << 20;
+
+/// Deepest element nesting read (CityGML needs about 20 levels; each
+/// element's context is looked up through the levels above it).
+pub const MAX_DEPTH: usize = 256;
+
+/// Most attributes one object keeps.
+pub const MAX_ATTRIBUTES: usize = 1000;
+
+/// Classes read as city objects when they are not a `cityObjectMember`'s
+/// child: the parts and contents of one.
+const PART_CLASSES: &[&str] = &[
+    "BuildingPart",
+    "BuildingInstallation",
+    "IntBuildingInstallation",
+    "BuildingRoom",
+    "Room",
+    "BuildingFurniture",
+    "BuildingConstructiveElement",
+    "BridgePart",
+    "BridgeInstallation",
+    "BridgeConstructionElement",
+    "BridgeConstructiveElement",
+    "BridgeRoom",
+    "TunnelPart",
+    "TunnelInstallation",
+    "HollowSpace",
+    "Dynamizer",
+];
+
+/// Classes read as thematic surfaces of the object they bound.
+const SURFACE_CLASSES: &[&str] = &[
+    "WallSurface",
+    "RoofSurface",
+    "GroundSurface",
+    "ClosureSurface",
+    "FloorSurface",
+    "OuterFloorSurface",
+    "CeilingSurface",
+    "OuterCeilingSurface",
+    "InteriorWallSurface",
+    "Window",
+    "Door",
+    "WaterSurface",
+    "WaterGroundSurface",
+    "WaterClosureSurface",
+    "TrafficArea",
+    "AuxiliaryTrafficArea",
+    "GenericThematicSurface",
+];
+
+/// What an open element is to the reader.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Role {
+    Plain,
+    Object(ObjectId),
+    Surface(SurfaceId),
+    /// An `lodN…` geometry property.
+    Lod(u8),
+    Polygon,
+    Ring {
+        interior: bool,
+    },
+    /// A generic attribute (`gen:stringAttribute`, `gen:StringAttribute`).
+    Generic,
+    /// Nothing inside is read (appearances, implicit geometries).
+    Skip,
+}
+
+struct Open {
+    name: String,
+    role: Role,
+    had_child: bool,
+    /// `srsDimension` given on this element.
+    dim: Option<usize>,
+    /// Hash of its `gml:id`, and the polygons before it: a geometry
+    /// another may reference.
+    id: Option<u64>,
+    first_polygon: usize,
+}
+
+/// A reference to geometry by `xlink:href`.
+struct Ref {
+    target: String,
+    surface: Option<SurfaceId>,
+    lod: u8,
+}
+
+#[derive(Default)]
+struct PolygonBuild {
+    rings: Vec<Vec<DVec3>>,
+    id: Option<u64>,
+}
+
+struct GenericBuild {
+    kind: String,
+    name: Option<String>,
+    value: Option<String>,
+}
+
+/// Reads a CityGML document. `Err` when it is not one, or when it breaks
+/// off (truncated, broken XML, a token past [`MAX_TOKEN`]) before any
+/// city object is complete; breaking off later keeps the objects read
+/// before and says so in [`CityModel::problems`], as it does for single
+/// polygons or references.
+pub fn read(input: impl BufRead) -> Result<CityModel, String> {
+    let mut r = Reader::from_reader(Capped {
+        inner: input,
+        since_token: 0,
+    });
+    let mut p = Parser::default();
+    let mut buf = Vec::new();
+    let broken = loop {
+        r.get_mut().since_token = 0;
+        let ev = match r.read_event_into(&mut buf) {
+            Ok(ev) => ev,
+            Err(e) => break Some(format!("XML error at byte {}: {e}", r.error_position())),
+        };
+        match ev {
+            Event::Start(e) => {
+                if let Err(why) = p.start(&e) {
+                    break Some(why);
+                }
+            }
+            Event::Empty(e) => {
+                if let Err(why) = p.start(&e) {
+                    break Some(why);
+                }
+                p.end();
+            }
+            Event::End(_) => p.end(),
+            Event::Text(t) => p.text(&t),
+            Event::CData(t) => p.text(&t),
+            Event::GeneralRef(g) => match g.resolve_char_ref() {
+                Ok(Some(c)) => p.text(c.encode_utf8(&mut [0; 4])),
+                _ => match predefined(&g) {
+                    Some(c) => p.text(c),
+                    None => p.unknown_entities += 1,
+                },
+            },
+            Event::Eof if p.open.is_empty() => break None,
+            Event::Eof => {
+                let inside = p.open.last().map_or("", |o| o.name.as_str());
+                break Some(format!("the file ends inside <{inside}>: truncated"));
+            }
+            _ => {}
+        }
+        buf.clear();
+    };
+    if !p.seen_root {
+        return Err(broken.unwrap_or_else(|| "no XML elements: not a CityGML file".into()));
+    }
+    if let Some(why) = broken {
+        p.cut(why)?;
+    }
+    Ok(p.finish())
+}
+
+/// XML's predefined entities.
+fn predefined(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "amp" => "&",
+        "lt" => "<",
+        "gt" => ">",
+        "quot" => "\"",
+        "apos" => "'",
+        _ => return None,
+    })
+}
+
+#[derive(Default)]
+struct Parser {
+    model: CityModel,
+    open: Vec<Open>,
+    seen_root: bool,
+    text: String,
+    polygon: Option<PolygonBuild>,
+    ring: Vec<DVec3>,
+    generic: Option<GenericBuild>,
+    /// Polygon ranges by the hash of their geometry's `gml:id`.
+    ranges: HashMap<u64, (u32, u32)>,
+    refs: Vec<Ref>,
+    unknown_entities: usize,
+    /// Objects, surfaces and polygons before the top-level object being
+    /// read: what is complete if the file breaks off inside it.
+    complete: (usize, usize, usize, usize),
+    bad_numbers: usize,
+    flat_rings: usize,
+    attributes_over: usize,
+    orphan_holes: usize,
+    implicit: usize,
+}
+
+fn hash(id: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    id.hash(&mut h);
+    h.finish()
+}
+
+impl Parser {
+    fn start(&mut self, e: &BytesStart) -> Result<(), String> {
+        let name = e.local_name().as_ref().to_string();
+        let (mut id, mut srs, mut dim, mut href, mut attr_name) = (None, None, None, None, None);
+        for a in e.attributes().flatten() {
+            let key = a.key.local_name();
+            let value = || {
+                a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .map(|v| v.into_owned())
+                    .ok()
+            };
+            match key.as_ref() {
+                "id" => id = value(),
+                "srsName" => srs = value(),
+                "srsDimension" => dim = value().and_then(|v| v.trim().parse::<usize>().ok()),
+                "href" => href = value(),
+                "name" => attr_name = value(),
+                _ => {}
+            }
+        }
+        if !self.seen_root {
+            self.seen_root = true;
+            if name != "CityModel" {
+                return Err(format!("the root element is <{name}>, not a CityModel"));
+            }
+            self.model.version = version_of(e);
+        }
+        if self.open.len() >= MAX_DEPTH {
+            return Err(format!("elements nested deeper than {MAX_DEPTH} levels"));
+        }
+        if let Some(parent) = self.open.last_mut() {
+            parent.had_child = true;
+        }
+        if self.model.srs_name.is_none() {
+            self.model.srs_name = srs;
+        }
+        self.text.clear();
+        let role = self.role_of(&name, id.as_deref(), attr_name)?;
+        if let Some(h) = href {
+            self.reference(h);
+        }
+        if role == Role::Polygon {
+            self.polygon = Some(PolygonBuild {
+                rings: Vec::new(),
+                id: id.as_deref().map(hash),
+            });
+        }
+        if matches!(role, Role::Ring { .. }) {
+            self.ring.clear();
+        }
+        // Geometry another element may reference.
+        let id = id.filter(|_| self.lod().is_some()).as_deref().map(hash);
+        self.open.push(Open {
+            name,
+            role,
+            had_child: false,
+            dim: dim.filter(|d| (2..=3).contains(d)),
+            id,
+            first_polygon: self.model.polygons.len(),
+        });
+        Ok(())
+    }
+
+    /// What element `name` is, here.
+    fn role_of(
+        &mut self,
+        name: &str,
+        id: Option<&str>,
+        attr_name: Option<String>,
+    ) -> Result<Role, String> {
+        let parent = self.open.last();
+        if parent.is_some_and(|p| p.role == Role::Skip) {
+            return Ok(Role::Skip);
+        }
+        let member = parent.is_some_and(|p| {
+            matches!(
+                p.name.as_str(),
+                "cityObjectMember" | "featureMember" | "member"
+            ) && self.open.len() == 2
+        });
+        let in_geometry = self.lod().is_some()
+            || self
+                .open
+                .iter()
+                .any(|o| matches!(o.role, Role::Polygon | Role::Ring { .. }));
+        if matches!(name, "appearance" | "appearanceMember" | "Envelope") {
+            return Ok(Role::Skip);
+        }
+        if name == "ImplicitGeometry" {
+            self.implicit += 1;
+            return Ok(Role::Skip);
+        }
+        if member || (!in_geometry && self.object().is_some() && PART_CLASSES.contains(&name)) {
+            let i = self.model.objects.len() as ObjectId;
+            if member {
+                self.complete = (
+                    self.model.objects.len(),
+                    self.model.surfaces.len(),
+                    self.model.polygons.len(),
+                    self.refs.len(),
+                );
+            }
+            self.model.objects.push(CityObject {
+                id: id.map(str::to_string),
+                class: name.to_string(),
+                parent: if member { None } else { self.object() },
+                attributes: Vec::new(),
+            });
+            return Ok(Role::Object(i));
+        }
+        let Some(object) = self.object() else {
+            return Ok(Role::Plain);
+        };
+        if !in_geometry && SURFACE_CLASSES.contains(&name) {
+            let i = self.model.surfaces.len() as SurfaceId;
+            self.model.surfaces.push(Surface {
+                id: id.map(str::to_string),
+                class: name.to_string(),
+                object,
+            });
+            return Ok(Role::Surface(i));
+        }
+        if let Some(lod) = lod_of(name) {
+            return Ok(Role::Lod(lod));
+        }
+        match name {
+            "Polygon" | "Triangle" | "Rectangle" | "PolygonPatch" if self.polygon.is_none() => {
+                return Ok(Role::Polygon);
+            }
+            "LinearRing" if self.polygon.is_some() => {
+                let interior = parent
+                    .is_some_and(|p| matches!(p.name.as_str(), "interior" | "innerBoundaryIs"));
+                return Ok(Role::Ring { interior });
+            }
+            _ => {}
+        }
+        if name.ends_with("Attribute") && name != "genericAttribute" && !in_geometry {
+            self.generic = Some(GenericBuild {
+                kind: name.to_ascii_lowercase(),
+                name: attr_name,
+                value: None,
+            });
+            return Ok(Role::Generic);
+        }
+        Ok(Role::Plain)
+    }
+
+    fn text(&mut self, t: &str) {
+        // Within MAX_TOKEN per run; a leaf's runs joined.
+        if self.text.len() < MAX_TOKEN as usize {
+            self.text.push_str(t);
+        }
+    }
+
+    fn end(&mut self) {
+        let Some(o) = self.open.pop() else { return };
+        let text = std::mem::take(&mut self.text);
+        match o.role {
+            Role::Polygon => self.end_polygon(),
+            Role::Ring { interior } => self.end_ring(interior),
+            Role::Generic => self.end_generic(),
+            _ if !o.had_child && !text.is_empty() => self.leaf(&o, text.trim()),
+            _ => {}
+        }
+        if let Some(h) = o.id {
+            let (a, b) = (o.first_polygon as u32, self.model.polygons.len() as u32);
+            if b > a {
+                self.ranges.entry(h).or_insert((a, b));
+            }
+        }
+    }
+
+    /// A text-only element: coordinates, a generic attribute's name or
+    /// value, or an attribute of the object it is in.
+    fn leaf(&mut self, o: &Open, text: &str) {
+        if self.open.iter().any(|f| f.role == Role::Skip) {
+            return;
+        }
+        let in_ring = matches!(self.open.last(), Some(f) if matches!(f.role, Role::Ring { .. }));
+        match o.name.as_str() {
+            "posList" | "pos" if in_ring => {
+                let dim = o.dim.or_else(|| self.dim()).unwrap_or(3);
+                self.coordinates(text.split_ascii_whitespace(), dim);
+                return;
+            }
+            // Coordinates of anything else (an address's point, an
+            // envelope) are no attribute.
+            "posList" | "pos" | "coordinates" | "lowerCorner" | "upperCorner" if !in_ring => {
+                return;
+            }
+            "coordinates" => {
+                let tuples: Vec<&str> = text.split_ascii_whitespace().collect();
+                let dim = tuples.first().map_or(3, |t| t.split(',').count());
+                self.coordinates(tuples.iter().flat_map(|t| t.split(',')), dim);
+                return;
+            }
+            _ => {}
+        }
+        if let Some(g) = &mut self.generic {
+            match o.name.as_str() {
+                "name" if g.name.is_none() => g.name = Some(text.to_string()),
+                "value" => g.value = Some(text.to_string()),
+                _ => {}
+            }
+            return;
+        }
+        if self.lod().is_some() || self.polygon.is_some() {
+            return;
+        }
+        // Attributes of the object itself, not of its surfaces.
+        let Some(at) = self
+            .open
+            .iter()
+            .rposition(|f| matches!(f.role, Role::Object(_) | Role::Surface(_)))
+        else {
+            return;
+        };
+        let Role::Object(obj) = self.open[at].role else {
+            return;
+        };
+        let name = attribute_name(&self.open[at + 1..], &o.name);
+        let value = typed(text, None);
+        let attrs = &mut self.model.objects[obj as usize].attributes;
+        if attrs.len() >= MAX_ATTRIBUTES {
+            self.attributes_over += 1;
+            return;
+        }
+        match attrs.iter_mut().find(|(n, _)| *n == name) {
+            // Repeated (several gml:names, addresses): joined.
+            Some((_, AttrValue::String(s))) if s.len() < 4096 => {
+                s.push_str("; ");
+                s.push_str(&value.to_string());
+            }
+            Some(_) => {}
+            None => attrs.push((name, value)),
+        }
+    }
+
+    fn coordinates<'a>(&mut self, numbers: impl Iterator<Item = &'a str>, dim: usize) {
+        let mut v = [0.0f64; 3];
+        let mut k = 0;
+        for n in numbers {
+            let Ok(x) = n.parse::<f64>() else {
+                self.bad_numbers += 1;
+                return;
+            };
+            v[k] = x;
+            k += 1;
+            if k == dim {
+                self.ring
+                    .push(DVec3::new(v[0], v[1], if dim == 3 { v[2] } else { 0.0 }));
+                k = 0;
+            }
+        }
+        if k != 0 {
+            self.bad_numbers += 1;
+        }
+    }
+
+    fn end_ring(&mut self, interior: bool) {
+        let mut ring = std::mem::take(&mut self.ring);
+        if ring.len() > 1 && ring.first() == ring.last() {
+            ring.pop();
+        }
+        let Some(p) = &mut self.polygon else { return };
+        if !ring.iter().all(|q| q.is_finite()) {
+            self.bad_numbers += 1;
+            return;
+        }
+        if cim_core::model::polygon3d::newell_normal(&ring).is_none() {
+            // No area: nothing to draw is lost.
+            self.flat_rings += 1;
+            return;
+        }
+        if interior && p.rings.is_empty() {
+            // A hole without its exterior: nothing to cut it from.
+            self.orphan_holes += 1;
+            return;
+        }
+        p.rings.push(ring);
+    }
+
+    fn end_polygon(&mut self) {
+        let Some(p) = self.polygon.take() else { return };
+        let Some(object) = self.object() else { return };
+        if p.rings.is_empty() {
+            return;
+        }
+        let i = self.model.polygons.len() as u32;
+        if let Some(h) = p.id {
+            self.ranges.entry(h).or_insert((i, i + 1));
+        }
+        self.model.polygons.push(Polygon {
+            object,
+            surface: self.surface(),
+            lod: self.lod().unwrap_or(UNKNOWN_LOD),
+            rings: p.rings,
+        });
+    }
+
+    fn end_generic(&mut self) {
+        let Some(g) = self.generic.take() else { return };
+        let (Some(name), Some(obj)) = (g.name, self.object()) else {
+            return;
+        };
+        let value = typed(g.value.as_deref().unwrap_or(""), Some(&g.kind));
+        let attrs = &mut self.model.objects[obj as usize].attributes;
+        if attrs.len() >= MAX_ATTRIBUTES {
+            self.attributes_over += 1;
+            return;
+        }
+        attrs.push((name, value));
+    }
+
+    /// `href` met: geometry reused, when in a geometry property.
+    fn reference(&mut self, href: String) {
+        let (Some(lod), Some(target)) = (self.lod(), href.strip_prefix('#')) else {
+            return;
+        };
+        self.refs.push(Ref {
+            target: target.to_string(),
+            surface: self.surface(),
+            lod,
+        });
+    }
+
+    /// The innermost open city object.
+    fn object(&self) -> Option<ObjectId> {
+        self.open.iter().rev().find_map(|o| match o.role {
+            Role::Object(i) => Some(i),
+            _ => None,
+        })
+    }
+
+    /// The thematic surface open inside the innermost object.
+    fn surface(&self) -> Option<SurfaceId> {
+        for o in self.open.iter().rev() {
+            match o.role {
+                Role::Surface(s) => return Some(s),
+                Role::Object(_) => return None,
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// The level of detail of the geometry property open inside the
+    /// innermost object.
+    fn lod(&self) -> Option<u8> {
+        for o in self.open.iter().rev() {
+            match o.role {
+                Role::Lod(l) => return Some(l),
+                Role::Object(_) | Role::Surface(_) => return None,
+                _ => {}
+            }
+        }
+        None
+    }
+
+    fn dim(&self) -> Option<usize> {
+        self.open.iter().rev().find_map(|o| o.dim)
+    }
+
+    /// The file broke off (`why`): keeps the top-level objects completed
+    /// before, or fails when there are none.
+    fn cut(&mut self, why: String) -> Result<(), String> {
+        if self.object().is_some() {
+            let (o, s, p, r) = self.complete;
+            self.model.objects.truncate(o);
+            self.model.surfaces.truncate(s);
+            self.model.polygons.truncate(p);
+            self.refs.truncate(r);
+            self.ranges.retain(|_, r| r.1 as usize <= p);
+        }
+        if self.model.objects.is_empty() {
+            return Err(why);
+        }
+        self.model.problems.push(format!(
+            "{why}; the {} object(s) completed before are kept",
+            self.model.objects.len()
+        ));
+        self.open.clear();
+        Ok(())
+    }
+
+    /// Resolves references and sums up what was wrong.
+    fn finish(mut self) -> CityModel {
+        let mut dangling = Vec::new();
+        for r in std::mem::take(&mut self.refs) {
+            let Some(&(a, b)) = self.ranges.get(&hash(&r.target)) else {
+                dangling.push(r.target);
+                continue;
+            };
+            for p in &mut self.model.polygons[a as usize..b as usize] {
+                if p.surface.is_none() {
+                    p.surface = r.surface;
+                }
+                if p.lod == UNKNOWN_LOD {
+                    p.lod = r.lod;
+                }
+            }
+        }
+        let problems = &mut self.model.problems;
+        if let Some(first) = dangling.first() {
+            problems.push(format!(
+                "{} geometry reference(s) to nothing in the file (first: #{})",
+                dangling.len(),
+                cim_core::message::clip(first, 200)
+            ));
+        }
+        let mut tell = |n: usize, what: &str| {
+            if n > 0 {
+                problems.push(format!("{n} {what}"));
+            }
+        };
+        tell(
+            self.attributes_over,
+            &format!("attribute(s) past {MAX_ATTRIBUTES} on one object, left out"),
+        );
+        tell(
+            self.orphan_holes,
+            "hole(s) in polygons without an exterior, left out",
+        );
+        tell(
+            self.bad_numbers,
+            "coordinate list(s) with text that is not a number or an incomplete point, cut short",
+        );
+        tell(
+            self.unknown_entities,
+            "reference(s) to entities XML does not define, left out",
+        );
+        tell(
+            self.implicit,
+            "implicit geometries (shared prototypes), not drawn yet",
+        );
+        if self.flat_rings > 0 {
+            self.model.notes.push(format!(
+                "{} ring(s) without area (fewer than three distinct points, or in a line), left out",
+                self.flat_rings
+            ));
+        }
+        self.model
+    }
+}
+
+/// The CityGML version the root's namespaces name.
+fn version_of(e: &BytesStart) -> Option<String> {
+    let mut found = None;
+    for a in e.attributes().flatten() {
+        let v = a.value.as_ref();
+        for ver in ["3.0", "2.0", "1.0"] {
+            if v == format!("http://www.opengis.net/citygml/{ver}") {
+                // The default namespace decides; any other names one too.
+                if a.key.as_ref() == "xmlns" || found.is_none() {
+                    found = Some(ver.to_string());
+                }
+            }
+        }
+    }
+    found
+}
+
+/// `lod2Solid` → 2: a geometry property's level of detail.
+fn lod_of(name: &str) -> Option<u8> {
+    let rest = name.strip_prefix("lod")?;
+    let mut c = rest.chars();
+    let d = c.next()?.to_digit(10).filter(|&d| d <= 4)?;
+    c.next().filter(char::is_ascii_uppercase)?;
+    Some(d as u8)
+}
+
+/// An attribute's name: the properties (lower-case elements) from the
+/// object down to the leaf, and the leaf, dot-joined (`name`,
+/// `externalReference.targetResource`, `address.LocalityName`).
+fn attribute_name(path: &[Open], leaf: &str) -> String {
+    let mut parts: Vec<&str> = path
+        .iter()
+        .map(|o| o.name.as_str())
+        .filter(|n| n.starts_with(|c: char| c.is_ascii_lowercase()) && *n != "xalAddress")
+        .collect();
+    parts.push(leaf);
+    parts.join(".")
+}
+
+/// A value typed by its generic attribute's kind, or, for thematic
+/// attributes, as a number when it reads as one (codes with leading
+/// zeros stay text).
+fn typed(text: &str, kind: Option<&str>) -> AttrValue {
+    let t = text.trim();
+    let number = || -> Option<AttrValue> {
+        if t.len() > 1 && t.starts_with('0') && !t.starts_with("0.") {
+            return None;
+        }
+        if let Ok(i) = t.parse::<i64>() {
+            return Some(AttrValue::Int(i));
+        }
+        t.parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .map(AttrValue::Float)
+    };
+    match kind {
+        Some(k) if k.starts_with("int") => t
+            .parse()
+            .map_or(AttrValue::String(t.into()), AttrValue::Int),
+        Some(k) if k.starts_with("double") || k.starts_with("measure") => t
+            .parse()
+            .map_or(AttrValue::String(t.into()), AttrValue::Float),
+        Some(_) => AttrValue::String(t.into()),
+        None => number().unwrap_or_else(|| AttrValue::String(t.into())),
+    }
+}
+
+/// Bytes handed to the XML reader at a time.
+const CHUNK: usize = 64 << 10;
+
+/// A reader that fails once a single XML token would pass
+/// [`MAX_TOKEN`] bytes (`since_token` is reset before each event).
+struct Capped<R> {
+    inner: R,
+    since_token: u64,
+}
+
+impl<R: BufRead> Read for Capped<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(out)?;
+        self.count(n)?;
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Capped<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.since_token > MAX_TOKEN {
+            return Err(too_long());
+        }
+        // At most a chunk at a time, so a long token is read in chunks and
+        // counted, even from a reader holding it all.
+        let b = self.inner.fill_buf()?;
+        Ok(&b[..b.len().min(CHUNK)])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.since_token += n as u64;
+        self.inner.consume(n);
+    }
+}
+
+impl<R> Capped<R> {
+    fn count(&mut self, n: usize) -> io::Result<()> {
+        self.since_token += n as u64;
+        if self.since_token > MAX_TOKEN {
+            return Err(too_long());
+        }
+        Ok(())
+    }
+}
+
+fn too_long() -> io::Error {
+    io::Error::other(format!(
+        "a single XML token longer than {} MiB (a run of text or a tag without end)",
+        MAX_TOKEN >> 20
+    ))
+}
