@@ -158,7 +158,7 @@ fn main() {
     println!("citygml read            {:>8.1} MB/s  ({s:.3} s)", mb / s);
     assert_eq!(model.building_count(), n);
     let t = Instant::now();
-    let src = CityGmlSource::new(model);
+    let src = CityGmlSource::new(model, None);
     let s_tree = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let mut triangles = 0;

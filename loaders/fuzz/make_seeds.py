@@ -928,6 +928,16 @@ def write_citygml():
         '</gml:CompositeSurface></gml:exterior></gml:Solid></bldg:lod1Solid></bldg:BuildingPart></bldg:consistsOfBuildingPart>'
         '</bldg:Building></cityObjectMember>\n')
     put("citygml", "building-2.0", CITYGML2_HEAD + building + "</CityModel>\n")
+    appearance = ('<app:appearanceMember xmlns:app="http://www.opengis.net/citygml/appearance/2.0"><app:Appearance>'
+        '<app:theme>rgb</app:theme><app:surfaceDataMember><app:ParameterizedTexture><app:imageURI>t.png</app:imageURI>'
+        '<app:target uri="#wall"><app:TexCoordList><app:textureCoordinates ring="#wall-ring">0 0 1 0 1 1 0 1 0 0'
+        '</app:textureCoordinates></app:TexCoordList></app:target></app:ParameterizedTexture></app:surfaceDataMember>'
+        '<app:surfaceDataMember><app:X3DMaterial><app:diffuseColor>0.2 0.4 0.6</app:diffuseColor>'
+        '<app:transparency>0.3</app:transparency><app:target>#roof</app:target></app:X3DMaterial></app:surfaceDataMember>'
+        '</app:Appearance></app:appearanceMember>\n')
+    ringed = building.replace('<gml:Polygon gml:id="wall"><gml:exterior><gml:LinearRing>',
+                              '<gml:Polygon gml:id="wall"><gml:exterior><gml:LinearRing gml:id="wall-ring">')
+    put("citygml", "appearance-2.0", CITYGML2_HEAD + appearance + ringed + "</CityModel>\n")
     v3 = ('<CityModel xmlns="http://www.opengis.net/citygml/3.0" xmlns:gml="http://www.opengis.net/gml/3.2" '
         'xmlns:gen="http://www.opengis.net/citygml/generics/3.0" xmlns:con="http://www.opengis.net/citygml/construction/3.0" '
         'xmlns:bldg="http://www.opengis.net/citygml/building/3.0">'

@@ -228,7 +228,7 @@ pub fn citygml(data: &[u8]) {
     let r = crate::citygml::read::read(data);
     note("citygml::read", &r);
     if let Ok(model) = r {
-        let src = crate::citygml::source::CityGmlSource::new(model);
+        let src = crate::citygml::source::CityGmlSource::new(model, None);
         for c in src.tree().tiles.iter().flat_map(|t| &t.contents) {
             note("citygml::content", &src.read(c));
         }

@@ -251,7 +251,10 @@ fn citygml_report(path: &Path) -> LayerReport {
     let name = crate::layer_name(path);
     match crate::citygml::read_file(path) {
         Ok(model) => {
-            let src = crate::citygml::source::CityGmlSource::new(model);
+            let src = crate::citygml::source::CityGmlSource::new(
+                model,
+                path.parent().map(Path::to_path_buf),
+            );
             let s = crate::citygml::summary::summarise(&src);
             let crs = src.crs();
             let b = src.model.bbox();

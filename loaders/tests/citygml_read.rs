@@ -11,7 +11,7 @@ use std::io::Write;
 const HEAD2: &str = r#"<?xml version="1.0"?>
 <CityModel xmlns="http://www.opengis.net/citygml/2.0" xmlns:gml="http://www.opengis.net/gml"
  xmlns:bldg="http://www.opengis.net/citygml/building/2.0" xmlns:gen="http://www.opengis.net/citygml/generics/2.0"
- xmlns:xlink="http://www.w3.org/1999/xlink">
+ xmlns:app="http://www.opengis.net/citygml/appearance/2.0" xmlns:xlink="http://www.w3.org/1999/xlink">
 <gml:boundedBy><gml:Envelope srsName="EPSG:4547" srsDimension="3">
 <gml:lowerCorner>0 0 0</gml:lowerCorner><gml:upperCorner>10 10 5</gml:upperCorner></gml:Envelope></gml:boundedBy>
 "#;
@@ -153,7 +153,7 @@ fn a_building_its_surfaces_part_and_attributes() {
 #[test]
 fn each_object_is_drawn_at_its_finest_level_with_feature_ids() {
     let m = parse(&doc(&house("b1", 0.0)));
-    let src = CityGmlSource::new(m);
+    let src = CityGmlSource::new(m, None);
     let contents: Vec<_> = src.tree().tiles.iter().flat_map(|t| &t.contents).collect();
     assert_eq!(contents.len(), 1);
     let c = src.read(contents[0]).unwrap();
@@ -193,7 +193,7 @@ fn many_buildings_are_grouped_into_tiles_by_place() {
     let body: String = (0..n)
         .map(|i| house(&format!("b{i}"), 20.0 * i as f64))
         .collect();
-    let src = CityGmlSource::new(parse(&doc(&body)));
+    let src = CityGmlSource::new(parse(&doc(&body)), None);
     let tree = src.tree();
     let contents: Vec<_> = tree.tiles.iter().flat_map(|t| &t.contents).collect();
     assert!(contents.len() >= 3, "{} tiles", contents.len());
@@ -390,5 +390,154 @@ fn a_gzipped_file_reads_like_the_plain_one() {
     assert_eq!(
         loaded.layer.crs,
         Some(cim_core::crs::CrsDef::Code("EPSG:4547".into()))
+    );
+}
+
+/// A wall `wall` with ring `wall-ring`, a roof `roof` in a MultiSurface
+/// `roof-ms`, and `appearance` (2.0 elements) inside the building before
+/// its geometry, as exporters write it.
+fn looked(appearance: &str) -> String {
+    let ring = ring(WALL).replace("<gml:LinearRing>", r#"<gml:LinearRing gml:id="wall-ring">"#);
+    let wall =
+        format!(r#"<gml:Polygon gml:id="wall"><gml:exterior>{ring}</gml:exterior></gml:Polygon>"#);
+    let roof = polygon("roof", ROOF, &[]);
+    doc(&format!(
+        r#"<cityObjectMember><bldg:Building gml:id="b1">{appearance}
+<bldg:boundedBy><bldg:WallSurface>{w}</bldg:WallSurface></bldg:boundedBy>
+<bldg:boundedBy><bldg:RoofSurface><bldg:lod2MultiSurface><gml:MultiSurface gml:id="roof-ms">
+<gml:surfaceMember>{roof}</gml:surfaceMember></gml:MultiSurface></bldg:lod2MultiSurface></bldg:RoofSurface></bldg:boundedBy>
+</bldg:Building></cityObjectMember>"#,
+        w = multi(2, &[wall]),
+    ))
+}
+
+const TEXTURE_2: &str = r##"<app:appearance><app:Appearance><app:theme>rgbTexture</app:theme>
+<app:surfaceDataMember><app:ParameterizedTexture><app:imageURI>tex/wall.png</app:imageURI>
+<app:target uri="#wall"><app:TexCoordList>
+<app:textureCoordinates ring="#wall-ring">0 0 1 0 1 1 0 1 0 0</app:textureCoordinates>
+</app:TexCoordList></app:target></app:ParameterizedTexture></app:surfaceDataMember>
+<app:surfaceDataMember><app:X3DMaterial><app:diffuseColor>0.2 0.4 0.6</app:diffuseColor>
+<app:transparency>0.5</app:transparency><app:target>#roof-ms</app:target><app:target>#wall</app:target>
+</app:X3DMaterial></app:surfaceDataMember></app:Appearance></app:appearance>"##;
+
+#[test]
+fn materials_and_textures_land_on_their_targets() {
+    use cim_loaders::citygml::model::Look;
+    let m = parse(&looked(TEXTURE_2));
+    assert_eq!(m.theme.as_deref(), Some("rgbTexture"));
+    let wall = &m.polygons[0];
+    let roof = &m.polygons[1];
+    assert_eq!(
+        m.looks[wall.look.unwrap() as usize],
+        Look::Texture("tex/wall.png".into())
+    );
+    // Texture coordinates per ring point (the closing pair dropped), v
+    // turned to the image's top-left origin; the material targeting the
+    // wall too does not override its texture.
+    assert_eq!(
+        wall.uvs.as_ref().unwrap()[0],
+        [[0.0, 1.0], [1.0, 1.0], [1.0, 0.0], [0.0, 0.0]]
+    );
+    // The material reaches the roof through its MultiSurface's id.
+    assert_eq!(
+        m.looks[roof.look.unwrap() as usize],
+        Look::Colour([51, 102, 153, 128])
+    );
+    assert!(roof.uvs.is_none());
+    assert!(m.problems.is_empty(), "{:?}", m.problems);
+}
+
+#[test]
+fn citygml_3_texture_associations_read_alike() {
+    let v3 = r##"<appearance><app:Appearance><app:theme>rgbTexture</app:theme>
+<app:surfaceData><app:ParameterizedTexture><app:imageURI>tex/wall.png</app:imageURI>
+<app:textureParameterization><app:TextureAssociation><app:target>#wall</app:target>
+<app:textureParameterization><app:TexCoordList>
+<app:textureCoordinates ring="#wall-ring">0 0 1 0 1 1 0 1</app:textureCoordinates>
+</app:TexCoordList></app:textureParameterization></app:TextureAssociation></app:textureParameterization>
+</app:ParameterizedTexture></app:surfaceData></app:Appearance></appearance>"##;
+    let m = parse(&looked(v3));
+    let wall = &m.polygons[0];
+    assert!(wall.look.is_some());
+    assert_eq!(wall.uvs.as_ref().unwrap()[0][2], [1.0, 0.0]);
+}
+
+#[test]
+fn only_the_first_theme_is_drawn_and_missing_targets_are_told() {
+    let two = TEXTURE_2.replace("</app:appearance>", "")
+        + r##"<app:Appearance><app:theme>infrared</app:theme><app:surfaceDataMember><app:X3DMaterial>
+<app:diffuseColor>1 0 0</app:diffuseColor><app:target>#wall</app:target><app:target>#nowhere</app:target>
+</app:X3DMaterial></app:surfaceDataMember></app:Appearance></app:appearance>"##;
+    let m = parse(&looked(&two));
+    assert_eq!(m.looks.len(), 2, "the infrared material is not kept");
+    assert!(
+        m.notes.iter().any(|n| n.contains("infrared")),
+        "{:?}",
+        m.notes
+    );
+    let m = parse(&looked(&TEXTURE_2.replace("#roof-ms", "#gone")));
+    assert!(
+        m.problems.iter().any(|p| p.contains("1 appearance target")),
+        "{:?}",
+        m.problems
+    );
+}
+
+#[test]
+fn a_textured_wall_is_drawn_with_its_image_and_a_missing_image_is_told() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("tex")).unwrap();
+    let img = image::RgbaImage::from_fn(4, 2, |x, _| image::Rgba([x as u8 * 60, 0, 0, 255]));
+    img.save(dir.path().join("tex/wall.png")).unwrap();
+    let read = |text: &str| {
+        let src = CityGmlSource::new(parse(text), Some(dir.path().to_path_buf()));
+        let c = src
+            .tree()
+            .tiles
+            .iter()
+            .flat_map(|t| &t.contents)
+            .next()
+            .unwrap()
+            .clone();
+        src.read(&c).unwrap()
+    };
+    let c = read(&looked(TEXTURE_2));
+    // The wall textured; the roof in the material's see-through colour.
+    assert_eq!(c.meshes.len(), 2);
+    let textured = c
+        .meshes
+        .iter()
+        .find(|m| m.material.texture.is_some())
+        .unwrap();
+    let tex = textured.material.texture.as_ref().unwrap();
+    assert_eq!((tex.width, tex.height), (4, 2));
+    assert_eq!(textured.uvs.len(), textured.positions.len());
+    let plain = c
+        .meshes
+        .iter()
+        .find(|m| m.material.texture.is_none())
+        .unwrap();
+    assert_eq!(plain.colors[0], [51, 102, 153, 128]);
+    assert_eq!(
+        plain.material.alpha,
+        cim_core::model::tile_content::Alpha::Blend
+    );
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    // An image that is not there: the wall in its surface's colour, told.
+    let c = read(&looked(&TEXTURE_2.replace("tex/wall.png", "tex/none.png")));
+    assert!(c.meshes.iter().all(|m| m.material.texture.is_none()));
+    assert!(
+        c.warnings.iter().any(|w| w.contains("tex/none.png")),
+        "{:?}",
+        c.warnings
+    );
+    // A name leaving the folder is refused.
+    let c = read(&looked(
+        &TEXTURE_2.replace("tex/wall.png", "../../etc/passwd"),
+    ));
+    assert!(
+        c.warnings.iter().any(|w| w.contains("leaves")),
+        "{:?}",
+        c.warnings
     );
 }

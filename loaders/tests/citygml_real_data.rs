@@ -33,7 +33,8 @@ fn open(name: &str) -> CityGmlSource {
         citygml::is_citygml(&path),
         "{name} is not taken for CityGML"
     );
-    CityGmlSource::new(citygml::read_file(&path).unwrap_or_else(|e| panic!("{e}")))
+    let model = citygml::read_file(&path).unwrap_or_else(|e| panic!("{e}"));
+    CityGmlSource::new(model, Some(data()))
 }
 
 #[test]

@@ -41,24 +41,30 @@ fn wall(img: &image::RgbaImage) -> f64 {
 /// apart, in CGCS2000 / 3-degree Gauss-Krüger CM 114E: four walls and a
 /// flat roof each, as thematic surfaces, and a `measuredHeight`.
 fn city(heights: &[f64]) -> String {
-    let ring = |pts: &[(f64, f64, f64)]| {
+    city_with(heights, "")
+}
+
+/// [`city`] with `appearance` inside each building (its walls' polygons
+/// are `w{i}_{k}`, their rings `w{i}_{k}_r`).
+fn city_with(heights: &[f64], appearance: &str) -> String {
+    let ring = |id: &str, pts: &[(f64, f64, f64)]| {
         let mut s: Vec<String> = pts
             .iter()
             .map(|p| format!("{} {} {}", p.0, p.1, p.2))
             .collect();
         s.push(s[0].clone());
         format!(
-            "<gml:Polygon><gml:exterior><gml:LinearRing><gml:posList>{}</gml:posList>\
-             </gml:LinearRing></gml:exterior></gml:Polygon>",
+            "<gml:Polygon gml:id=\"{id}\"><gml:exterior><gml:LinearRing gml:id=\"{id}_r\">\
+             <gml:posList>{}</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon>",
             s.join(" ")
         )
     };
-    let surface = |class: &str, pts: &[(f64, f64, f64)]| {
+    let surface = |class: &str, id: &str, pts: &[(f64, f64, f64)]| {
         format!(
             "<bldg:boundedBy><bldg:{class}><bldg:lod2MultiSurface><gml:MultiSurface>\
              <gml:surfaceMember>{}</gml:surfaceMember></gml:MultiSurface>\
              </bldg:lod2MultiSurface></bldg:{class}></bldg:boundedBy>",
-            ring(pts)
+            ring(id, pts)
         )
     };
     let mut body = String::new();
@@ -70,6 +76,7 @@ fn city(heights: &[f64]) -> String {
             let (a, b) = (c[k], c[(k + 1) % 4]);
             s += &surface(
                 "WallSurface",
+                &format!("w{i}_{k}"),
                 &[
                     (a.0, a.1, 0.0),
                     (b.0, b.1, 0.0),
@@ -78,15 +85,16 @@ fn city(heights: &[f64]) -> String {
                 ],
             );
         }
-        s += &surface("RoofSurface", &c.map(|p| (p.0, p.1, h)));
+        s += &surface("RoofSurface", &format!("r{i}"), &c.map(|p| (p.0, p.1, h)));
+        let app = appearance.replace("{i}", &i.to_string());
         body += &format!(
-            "<cityObjectMember><bldg:Building gml:id=\"b{i}\"><bldg:measuredHeight uom=\"m\">{h}</bldg:measuredHeight>{s}</bldg:Building></cityObjectMember>\n"
+            "<cityObjectMember><bldg:Building gml:id=\"b{i}\"><bldg:measuredHeight uom=\"m\">{h}</bldg:measuredHeight>{app}{s}</bldg:Building></cityObjectMember>\n"
         );
     }
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <CityModel xmlns="http://www.opengis.net/citygml/2.0" xmlns:gml="http://www.opengis.net/gml"
- xmlns:bldg="http://www.opengis.net/citygml/building/2.0">
+ xmlns:bldg="http://www.opengis.net/citygml/building/2.0" xmlns:app="http://www.opengis.net/citygml/appearance/2.0">
 <gml:boundedBy><gml:Envelope srsName="EPSG:4547" srsDimension="3"/></gml:boundedBy>
 {body}</CityModel>
 "#
@@ -165,4 +173,68 @@ fn keep(png: &Path, name: &str) {
         let _ = std::fs::create_dir_all(&keep);
         let _ = std::fs::copy(png, Path::new(&keep).join(name));
     }
+}
+
+/// Share of the image in green (the test texture's), lit.
+fn green(img: &image::RgbaImage) -> f64 {
+    let n = img
+        .pixels()
+        .filter(|p| {
+            let [r, g, b, _] = p.0.map(i32::from);
+            g > 60 && g > r + 30 && g > b + 30
+        })
+        .count();
+    n as f64 / (img.width() * img.height()) as f64
+}
+
+/// Appearances reach the picture: walls textured with a green image and
+/// roofs given a blue material by a 2.0 `app:appearance`.
+#[test]
+fn textures_and_materials_show() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("tex")).unwrap();
+    let img = image::RgbaImage::from_fn(8, 8, |x, y| {
+        image::Rgba(if (x + y) % 2 == 0 {
+            [40, 200, 60, 255]
+        } else {
+            [20, 120, 40, 255]
+        })
+    });
+    img.save(dir.path().join("tex/facade.png")).unwrap();
+    let mut texture = String::from(
+        "<app:appearance><app:Appearance><app:theme>rgb</app:theme>\
+         <app:surfaceDataMember><app:ParameterizedTexture><app:imageURI>tex/facade.png</app:imageURI>",
+    );
+    for k in 0..4 {
+        texture += &format!(
+            "<app:target uri=\"#w{{i}}_{k}\"><app:TexCoordList><app:textureCoordinates ring=\"#w{{i}}_{k}_r\">\
+             0 0 1 0 1 1 0 1 0 0</app:textureCoordinates></app:TexCoordList></app:target>"
+        );
+    }
+    texture += "</app:ParameterizedTexture></app:surfaceDataMember><app:surfaceDataMember><app:X3DMaterial>\
+                <app:diffuseColor>0.1 0.2 0.9</app:diffuseColor><app:target>#r{i}</app:target>\
+                </app:X3DMaterial></app:surfaceDataMember></app:Appearance></app:appearance>";
+    let plain = dir.path().join("plain.gml");
+    let looked = dir.path().join("looked.gml");
+    std::fs::write(&plain, city(&[20.0, 25.0, 30.0])).unwrap();
+    std::fs::write(&looked, city_with(&[20.0, 25.0, 30.0], &texture)).unwrap();
+    let shot = |gml: &Path| {
+        let png = gml.with_extension("png");
+        let out = snapshot(gml, &png);
+        assert!(out.status.success(), "{out:?}");
+        keep(
+            &png,
+            &format!("city_{}", png.file_name().unwrap().to_string_lossy()),
+        );
+        image::open(&png).unwrap().to_rgba8()
+    };
+    let (plain, looked) = (shot(&plain), shot(&looked));
+    assert!(green(&plain) < 0.001, "no green without the texture");
+    assert!(green(&looked) > 0.01, "textured walls: {}", green(&looked));
+    assert!(
+        roof(&looked) < 0.1 * roof(&plain),
+        "blue roofs: {} vs {}",
+        roof(&looked),
+        roof(&plain)
+    );
 }

@@ -1,26 +1,33 @@
 //! A group of a CityGML model's buildings as one tile's content:
-//! triangles coloured by thematic surface, with three feature id sets —
+//! triangles textured, in their material's colour, or coloured by
+//! thematic surface, with three feature id sets —
 //! the building (or other top-level object), the object each polygon
 //! belongs to (a building part), and the thematic surface — over
 //! property tables of their attributes.
 
-use super::model::{CityModel, ObjectId, Polygon, UNKNOWN_LOD};
+use super::model::{CityModel, Look, ObjectId, Polygon, UNKNOWN_LOD};
 use cim_core::AttrValue;
 use cim_core::model::polygon3d::{newell_normal, triangulate};
 use cim_core::model::tile_content::{
-    ContentMaterial, ContentMesh, FeatureIds, NO_FEATURE, PropertyTable, TileContent,
+    Alpha, ContentMaterial, ContentMesh, FeatureIds, NO_FEATURE, PropertyTable, TextureImage,
+    TileContent,
 };
 use glam::{DMat4, DVec3};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// Reads the image a texture's `imageURI` names.
+pub type ImageReader<'a> = &'a (dyn Fn(&str) -> Result<Arc<TextureImage>, String> + Sync);
 
 /// What [`content`] needs besides the model: each object's root and the
-/// level of detail drawn for it.
+/// level of detail drawn for it, and where texture images come from.
 pub struct Drawing<'a> {
     pub model: &'a CityModel,
     pub root_of: &'a [ObjectId],
     pub drawn_lod: &'a [Option<u8>],
     /// The polygons of each root, drawn or not.
     pub polygons_of: &'a HashMap<ObjectId, Vec<u32>>,
+    pub images: ImageReader<'a>,
 }
 
 impl Drawing<'_> {
@@ -31,20 +38,40 @@ impl Drawing<'_> {
     }
 }
 
+/// One mesh of a tile: the untextured polygons, or those of one texture.
+struct Part {
+    mesh: ContentMesh,
+    /// Feature ids per vertex: object, part, surface.
+    ids: [Vec<u32>; 3],
+}
+
+impl Part {
+    fn new(origin: DVec3, texture: Option<Arc<TextureImage>>) -> Part {
+        Part {
+            mesh: ContentMesh {
+                transform: DMat4::from_translation(origin),
+                material: ContentMaterial {
+                    double_sided: true,
+                    texture,
+                    ..ContentMaterial::default()
+                },
+                ..ContentMesh::default()
+            },
+            ids: Default::default(),
+        }
+    }
+}
+
 /// The content of the root objects `roots`, in coordinates relative to
-/// `origin` (f32 offsets; the mesh's transform adds `origin` back).
+/// `origin` (f32 offsets; the mesh's transform adds `origin` back): one
+/// mesh of the untextured polygons — in their material's colour, else
+/// their surface's — and one per texture image.
 pub fn content(d: &Drawing, roots: &[ObjectId], origin: DVec3) -> TileContent {
     let m = d.model;
     let mut rows = Rows::default();
-    let mut mesh = ContentMesh {
-        transform: DMat4::from_translation(origin),
-        material: ContentMaterial {
-            double_sided: true,
-            ..ContentMaterial::default()
-        },
-        ..ContentMesh::default()
-    };
-    let mut ids = [Vec::new(), Vec::new(), Vec::new()];
+    let mut parts: BTreeMap<Option<u32>, Part> = BTreeMap::new();
+    let mut images: HashMap<u32, Option<Arc<TextureImage>>> = HashMap::new();
+    let mut warnings = Vec::new();
     for &root in roots {
         for &pi in d.polygons_of.get(&root).into_iter().flatten() {
             let p = &m.polygons[pi as usize];
@@ -56,8 +83,32 @@ pub fn content(d: &Drawing, roots: &[ObjectId], origin: DVec3) -> TileContent {
                 continue;
             }
             let normal = newell_normal(&p.rings[0]).unwrap_or(DVec3::Z);
-            let surface = p.surface.map(|s| m.surfaces[s as usize].class.as_str());
-            let colour = colour_of(&m.objects[root as usize].class, surface, normal);
+            let look = p.look.and_then(|l| Some((l, m.looks.get(l as usize)?)));
+            let texture = match (look, &p.uvs) {
+                (Some((l, Look::Texture(uri))), Some(uvs)) => images
+                    .entry(l)
+                    .or_insert_with(|| {
+                        (d.images)(uri)
+                            .map_err(|e| warnings.push(format!("texture {uri}: {e}")))
+                            .ok()
+                    })
+                    .clone()
+                    .map(|img| (l, img, uvs)),
+                _ => None,
+            };
+            let colour = match (look, &texture) {
+                (_, Some(_)) => [255; 4],
+                (Some((_, Look::Colour(c))), None) => *c,
+                _ => {
+                    let surface = p.surface.map(|s| m.surfaces[s as usize].class.as_str());
+                    colour_of(&m.objects[root as usize].class, surface, normal)
+                }
+            };
+            let key = texture.as_ref().map(|t| t.0);
+            let part = parts
+                .entry(key)
+                .or_insert_with(|| Part::new(origin, texture.as_ref().map(|t| t.1.clone())));
+            let mesh = &mut part.mesh;
             let base = mesh.positions.len() as u32;
             let feature = [
                 rows.building(root),
@@ -68,9 +119,12 @@ pub fn content(d: &Drawing, roots: &[ObjectId], origin: DVec3) -> TileContent {
                 mesh.positions.push((*q - origin).as_vec3().to_array());
                 mesh.normals.push(normal.as_vec3().to_array());
                 mesh.colors.push(colour);
-                for (set, f) in ids.iter_mut().zip(feature) {
+                for (set, f) in part.ids.iter_mut().zip(feature) {
                     set.push(f);
                 }
+            }
+            if let Some((_, _, uvs)) = &texture {
+                mesh.uvs.extend(uvs.iter().flatten());
             }
             mesh.indices.extend(tris.iter().map(|i| base + i));
         }
@@ -78,35 +132,33 @@ pub fn content(d: &Drawing, roots: &[ObjectId], origin: DVec3) -> TileContent {
     let tables = rows.tables(d);
     let parts_differ = rows.parts.len() != rows.buildings.len()
         || rows.parts.iter().any(|(o, _)| d.root_of[*o as usize] != *o);
-    let [buildings, parts, surfaces] = ids;
-    mesh.features.push(FeatureIds {
-        ids: buildings,
-        table: Some(0),
-        label: Some("object".into()),
-    });
-    if parts_differ {
-        mesh.features.push(FeatureIds {
-            ids: parts,
-            table: Some(1),
-            label: Some("part".into()),
-        });
-    }
-    if !rows.surfaces.is_empty() {
-        mesh.features.push(FeatureIds {
-            ids: surfaces,
-            table: Some(2),
-            label: Some("surface".into()),
-        });
-    }
-    let feature_count = rows.buildings.len();
+    let meshes = parts
+        .into_values()
+        .map(|Part { mut mesh, ids }| {
+            let [buildings, parts, surfaces] = ids;
+            let set = |ids, table, label: &str| FeatureIds {
+                ids,
+                table: Some(table),
+                label: Some(label.into()),
+            };
+            mesh.features.push(set(buildings, 0, "object"));
+            if parts_differ {
+                mesh.features.push(set(parts, 1, "part"));
+            }
+            if !rows.surfaces.is_empty() {
+                mesh.features.push(set(surfaces, 2, "surface"));
+            }
+            if mesh.colors.iter().any(|c| c[3] < 255) {
+                mesh.material.alpha = Alpha::Blend;
+            }
+            mesh
+        })
+        .collect();
     TileContent {
-        meshes: if mesh.indices.is_empty() {
-            Vec::new()
-        } else {
-            vec![mesh]
-        },
-        feature_count,
+        meshes,
+        feature_count: rows.buildings.len(),
         tables,
+        warnings,
         ..TileContent::default()
     }
 }

@@ -12,6 +12,7 @@
 //!   feature ids of objects, parts and surfaces over their attributes).
 //! - [`summary`]: what `cim inspect` reports.
 
+pub mod appearance;
 pub mod mesh;
 pub mod model;
 pub mod read;
@@ -130,7 +131,7 @@ pub fn read_file(path: &Path) -> Result<model::CityModel, LoadError> {
 /// Opens the CityGML file at `path` as a tiles layer.
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     let model = read_file(path)?;
-    let source = source::CityGmlSource::new(model);
+    let source = source::CityGmlSource::new(model, path.parent().map(Path::to_path_buf));
     let name = crate::layer_name(path);
     let crs = source.crs();
     // Its problems are told by the stream that draws it, once.

@@ -27,6 +27,10 @@ pub struct CityModel {
     pub problems: Vec<String>,
     /// What was left out without loss (rings without area), for reports.
     pub notes: Vec<String>,
+    /// Materials and textures polygons take ([`Polygon::look`]).
+    pub looks: Vec<Look>,
+    /// The appearance theme drawn (the first in the file).
+    pub theme: Option<String>,
 }
 
 /// A city object: a building, building part, bridge, road, tree…
@@ -61,6 +65,21 @@ pub struct Polygon {
     pub lod: u8,
     /// The exterior, then the holes; none closed.
     pub rings: Vec<Vec<DVec3>>,
+    /// Its material or texture, an index into [`CityModel::looks`].
+    pub look: Option<u32>,
+    /// Texture coordinates per ring point (image top-left at 0, 0), when
+    /// textured.
+    pub uvs: Option<Vec<Vec<[f32; 2]>>>,
+}
+
+/// An appearance a polygon takes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Look {
+    /// An X3D material's diffuse colour and opacity (sRGB RGBA).
+    Colour([u8; 4]),
+    /// A parameterized texture's image, as its `imageURI` names it
+    /// (relative to the file).
+    Texture(String),
 }
 
 /// [`Polygon::lod`] of geometry outside an `lodN…` property.

@@ -13,6 +13,7 @@
 //! may exceed [`MAX_TOKEN`] bytes, so memory stays proportional to the
 //! geometry read.
 
+use super::appearance::{self, LookReader};
 use super::model::{CityModel, CityObject, ObjectId, Polygon, Surface, SurfaceId, UNKNOWN_LOD};
 use cim_core::AttrValue;
 use glam::DVec3;
@@ -90,8 +91,11 @@ enum Role {
     },
     /// A generic attribute (`gen:stringAttribute`, `gen:StringAttribute`).
     Generic,
-    /// Nothing inside is read (appearances, implicit geometries).
+    /// Nothing inside is read (envelopes, implicit geometries).
     Skip,
+    /// An appearance (`appearance`, `appearanceMember`) and what is in
+    /// it, read by [`LookReader`].
+    Appearance,
 }
 
 struct Open {
@@ -104,6 +108,8 @@ struct Open {
     /// another may reference.
     id: Option<u64>,
     first_polygon: usize,
+    /// Its `uri` or `ring` attribute (appearances' links).
+    link: Option<String>,
 }
 
 /// A reference to geometry by `xlink:href`.
@@ -206,6 +212,9 @@ struct Parser {
     generic: Option<GenericBuild>,
     /// Polygon ranges by the hash of their geometry's `gml:id`.
     ranges: HashMap<u64, (u32, u32)>,
+    /// Rings (polygon, ring) by the hash of their `gml:id`.
+    rings: HashMap<u64, (u32, u32)>,
+    looks: LookReader,
     refs: Vec<Ref>,
     unknown_entities: usize,
     /// Objects, surfaces and polygons before the top-level object being
@@ -228,6 +237,7 @@ impl Parser {
     fn start(&mut self, e: &BytesStart) -> Result<(), String> {
         let name = e.local_name().as_ref().to_string();
         let (mut id, mut srs, mut dim, mut href, mut attr_name) = (None, None, None, None, None);
+        let mut link = None;
         for a in e.attributes().flatten() {
             let key = a.key.local_name();
             let value = || {
@@ -241,6 +251,7 @@ impl Parser {
                 "srsDimension" => dim = value().and_then(|v| v.trim().parse::<usize>().ok()),
                 "href" => href = value(),
                 "name" => attr_name = value(),
+                "uri" | "ring" => link = value(),
                 _ => {}
             }
         }
@@ -262,6 +273,9 @@ impl Parser {
         }
         self.text.clear();
         let role = self.role_of(&name, id.as_deref(), attr_name)?;
+        if role == Role::Appearance {
+            self.looks.start(&name, link.as_deref(), hash);
+        }
         if let Some(h) = href {
             self.reference(h);
         }
@@ -283,6 +297,7 @@ impl Parser {
             dim: dim.filter(|d| (2..=3).contains(d)),
             id,
             first_polygon: self.model.polygons.len(),
+            link,
         });
         Ok(())
     }
@@ -295,8 +310,8 @@ impl Parser {
         attr_name: Option<String>,
     ) -> Result<Role, String> {
         let parent = self.open.last();
-        if parent.is_some_and(|p| p.role == Role::Skip) {
-            return Ok(Role::Skip);
+        if let Some(p) = parent.filter(|p| matches!(p.role, Role::Skip | Role::Appearance)) {
+            return Ok(p.role);
         }
         let member = parent.is_some_and(|p| {
             matches!(
@@ -309,8 +324,11 @@ impl Parser {
                 .open
                 .iter()
                 .any(|o| matches!(o.role, Role::Polygon | Role::Ring { .. }));
-        if matches!(name, "appearance" | "appearanceMember" | "Envelope") {
+        if name == "Envelope" {
             return Ok(Role::Skip);
+        }
+        if matches!(name, "appearance" | "appearanceMember") {
+            return Ok(Role::Appearance);
         }
         if name == "ImplicitGeometry" {
             self.implicit += 1;
@@ -382,8 +400,12 @@ impl Parser {
         let Some(o) = self.open.pop() else { return };
         let text = std::mem::take(&mut self.text);
         match o.role {
+            Role::Appearance => {
+                let text = if o.had_child { "" } else { text.trim() };
+                self.looks.end(&o.name, text, o.link.as_deref(), hash);
+            }
             Role::Polygon => self.end_polygon(),
-            Role::Ring { interior } => self.end_ring(interior),
+            Role::Ring { interior } => self.end_ring(interior, o.id),
             Role::Generic => self.end_generic(),
             _ if !o.had_child && !text.is_empty() => self.leaf(&o, text.trim()),
             _ => {}
@@ -483,7 +505,7 @@ impl Parser {
         }
     }
 
-    fn end_ring(&mut self, interior: bool) {
+    fn end_ring(&mut self, interior: bool, id: Option<u64>) {
         let mut ring = std::mem::take(&mut self.ring);
         if ring.len() > 1 && ring.first() == ring.last() {
             ring.pop();
@@ -503,6 +525,10 @@ impl Parser {
             self.orphan_holes += 1;
             return;
         }
+        if let Some(h) = id {
+            let at = (self.model.polygons.len() as u32, p.rings.len() as u32);
+            self.rings.insert(h, at);
+        }
         p.rings.push(ring);
     }
 
@@ -521,6 +547,8 @@ impl Parser {
             surface: self.surface(),
             lod: self.lod().unwrap_or(UNKNOWN_LOD),
             rings: p.rings,
+            look: None,
+            uvs: None,
         });
     }
 
@@ -626,6 +654,16 @@ impl Parser {
                 }
             }
         }
+        let looks = std::mem::take(&mut self.looks);
+        let unlooked = appearance::resolve(&mut self.model, looks.out, &self.ranges, &self.rings);
+        self.model.theme = looks.theme;
+        if !looks.other_themes.is_empty() {
+            let theme = self.model.theme.as_deref().unwrap_or("");
+            self.model.notes.push(format!(
+                "appearance theme \"{theme}\" drawn; not drawn: {}",
+                cim_core::message::clip(&looks.other_themes.join(", "), 400)
+            ));
+        }
         let problems = &mut self.model.problems;
         if let Some(first) = dangling.first() {
             problems.push(format!(
@@ -658,6 +696,18 @@ impl Parser {
         tell(
             self.implicit,
             "implicit geometries (shared prototypes), not drawn yet",
+        );
+        tell(
+            looks.georeferenced,
+            "georeferenced texture(s), not drawn yet",
+        );
+        tell(
+            looks.bad_coordinates,
+            "texture coordinate list(s) that are not pairs of numbers, left out",
+        );
+        tell(
+            unlooked,
+            "appearance target(s) naming no polygon or ring in the file",
         );
         if self.flat_rings > 0 {
             self.model.notes.push(format!(

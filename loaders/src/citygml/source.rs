@@ -14,9 +14,15 @@ use cim_core::Bbox;
 use cim_core::lod::tile_source::TileSource;
 use cim_core::lod::tileset::{ContentRef, TileId, TileTree};
 use cim_core::model::attr::AttrValue;
+use cim_core::model::tile_content::TextureImage;
 use cim_core::model::tile_content::{MetadataEntity, TileContent};
 use glam::{DMat4, DVec3};
 use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, Weak};
+
+/// The largest texture image file read.
+pub const MAX_IMAGE_FILE_BYTES: u64 = 256 << 20;
 
 /// The most top-level objects in one tile.
 pub const PER_TILE: usize = 256;
@@ -35,11 +41,18 @@ pub struct CityGmlSource {
     drawn_lod: Vec<Option<u8>>,
     polygons_of: HashMap<ObjectId, Vec<u32>>,
     problems: Vec<String>,
+    /// The file's folder, which texture images are named relative to.
+    dir: Option<PathBuf>,
+    /// Images decoded for tiles still holding them: tiles share a
+    /// texture atlas without decoding it twice, and an image no tile
+    /// holds is freed.
+    images: Mutex<HashMap<String, Weak<TextureImage>>>,
 }
 
 impl CityGmlSource {
-    /// Builds the tile tree over `model`.
-    pub fn new(model: CityModel) -> CityGmlSource {
+    /// Builds the tile tree over `model`, read from a file in `dir` (the
+    /// folder its texture images are in).
+    pub fn new(model: CityModel, dir: Option<PathBuf>) -> CityGmlSource {
         let srs = model.srs_name.as_deref().map(super::srs::parse);
         let root_of = model.root_of();
         let drawn_lod = model.drawn_lods();
@@ -106,7 +119,28 @@ impl CityGmlSource {
             drawn_lod,
             polygons_of,
             problems,
+            dir,
+            images: Mutex::default(),
         }
+    }
+
+    /// The texture image `uri` names, decoded (or shared, while a tile
+    /// holds it).
+    fn image(&self, uri: &str) -> Result<Arc<TextureImage>, String> {
+        let mut kept = self.images.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(img) = kept.get(uri).and_then(Weak::upgrade) {
+            return Ok(img);
+        }
+        let dir = self.dir.as_deref().ok_or("no folder to read images from")?;
+        let name = uri.replace('\\', "/");
+        let path = crate::osgb::child_path(dir, &name)
+            .ok_or("the image's name leaves the file's folder")?;
+        let bytes = crate::read_file_limited(&path, MAX_IMAGE_FILE_BYTES, 1.0)
+            .map_err(|e| e.to_string())?;
+        let img = Arc::new(crate::tiles3d::gltf_content::decode_image(&bytes)?);
+        kept.retain(|_, w| w.strong_count() > 0);
+        kept.insert(uri.to_string(), Arc::downgrade(&img));
+        Ok(img)
     }
 
     /// The horizontal CRS of the model, when it has one PROJ knows.
@@ -132,6 +166,7 @@ impl TileSource for CityGmlSource {
             root_of: &self.root_of,
             drawn_lod: &self.drawn_lod,
             polygons_of: &self.polygons_of,
+            images: &|uri| self.image(uri),
         };
         Ok(content(&d, &self.groups[n], self.origins[n]))
     }
