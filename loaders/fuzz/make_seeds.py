@@ -938,6 +938,19 @@ def write_citygml():
     ringed = building.replace('<gml:Polygon gml:id="wall"><gml:exterior><gml:LinearRing>',
                               '<gml:Polygon gml:id="wall"><gml:exterior><gml:LinearRing gml:id="wall-ring">')
     put("citygml", "appearance-2.0", CITYGML2_HEAD + appearance + ringed + "</CityModel>\n")
+    tri = polygon("crown-p", [[(-1, 0, 0), (1, 0, 0), (0, 0, 3)]])
+    trees = ""
+    for i, proto in enumerate([
+            '<core:relativeGMLGeometry><gml:MultiSurface gml:id="crown"><gml:surfaceMember>' + tri
+            + '</gml:surfaceMember></gml:MultiSurface></core:relativeGMLGeometry>',
+            '<core:relativeGMLGeometry xlink:href="#crown"/>']):
+        trees += ('<cityObjectMember><veg:SolitaryVegetationObject xmlns:veg="http://www.opengis.net/citygml/vegetation/2.0">'
+            '<veg:lod2ImplicitRepresentation><core:ImplicitGeometry xmlns:core="http://www.opengis.net/citygml/2.0">'
+            '<core:transformationMatrix>2 0 0 0 0 2 0 0 0 0 2 0 0 0 0 1</core:transformationMatrix>' + proto +
+            '<core:referencePoint><gml:Point><gml:pos>%d 5 0</gml:pos></gml:Point></core:referencePoint>'
+            '</core:ImplicitGeometry></veg:lod2ImplicitRepresentation></veg:SolitaryVegetationObject></cityObjectMember>\n'
+            % (10 * i))
+    put("citygml", "implicit-2.0", CITYGML2_HEAD + trees + "</CityModel>\n")
     v3 = ('<CityModel xmlns="http://www.opengis.net/citygml/3.0" xmlns:gml="http://www.opengis.net/gml/3.2" '
         'xmlns:gen="http://www.opengis.net/citygml/generics/3.0" xmlns:con="http://www.opengis.net/citygml/construction/3.0" '
         'xmlns:bldg="http://www.opengis.net/citygml/building/3.0">'

@@ -541,3 +541,98 @@ fn a_textured_wall_is_drawn_with_its_image_and_a_missing_image_is_told() {
         c.warnings
     );
 }
+
+/// A tree whose LOD2 geometry is an implicit placement of `prototype`
+/// (inline geometry, or an `xlink:href`) at `at`, scaled by `scale`.
+fn tree(id: &str, prototype: &str, at: Option<(f64, f64, f64)>, scale: f64) -> String {
+    let point = at.map_or(String::new(), |(x, y, z)| {
+        format!(
+            "<referencePoint><gml:Point><gml:pos>{x} {y} {z}</gml:pos></gml:Point></referencePoint>"
+        )
+    });
+    format!(
+        r#"<cityObjectMember><veg:SolitaryVegetationObject gml:id="{id}"><veg:height>7</veg:height>
+<veg:lod2ImplicitRepresentation><ImplicitGeometry>
+<transformationMatrix>{scale} 0 0 1 0 {scale} 0 0 0 0 {scale} 0 0 0 0 1</transformationMatrix>
+{prototype}{point}</ImplicitGeometry></veg:lod2ImplicitRepresentation>
+</veg:SolitaryVegetationObject></cityObjectMember>"#
+    )
+}
+
+#[test]
+fn implicit_geometries_are_placed_and_their_prototypes_not_drawn_alone() {
+    let crown = polygon(
+        "crown-p",
+        &[(-1.0, 0.0, 0.0), (1.0, 0.0, 0.0), (0.0, 0.0, 3.0)],
+        &[],
+    );
+    let inline = format!(
+        r#"<relativeGMLGeometry><gml:MultiSurface gml:id="crown"><gml:surfaceMember>{crown}</gml:surfaceMember></gml:MultiSurface></relativeGMLGeometry>"#
+    );
+    let body = tree("t1", &inline, Some((500.0, 600.0, 10.0)), 2.0)
+        + &tree(
+            "t2",
+            r##"<relativeGMLGeometry xlink:href="#crown"/>"##,
+            Some((520.0, 600.0, 12.0)),
+            1.0,
+        )
+        + &tree(
+            "t3",
+            r##"<relativeGMLGeometry xlink:href="#crown"/>"##,
+            None,
+            1.0,
+        );
+    let m = parse(&doc(&body).replace(
+        "xmlns:xlink=",
+        "xmlns:veg=\"http://www.opengis.net/citygml/vegetation/2.0\" xmlns:xlink=",
+    ));
+    assert_eq!(m.objects.len(), 3);
+    // Each scaled by its matrix and moved 1 m east by it (in the
+    // prototype's frame), then to its reference point: t1 twice the size,
+    // t2 as modelled.
+    use glam::DVec3;
+    let placed: Vec<(u32, Vec<DVec3>)> = m
+        .polygons
+        .iter()
+        .map(|p| (p.object, p.rings[0].clone()))
+        .collect();
+    assert_eq!(
+        placed.len(),
+        2,
+        "one polygon each for t1 and t2: {placed:?}"
+    );
+    assert_eq!(
+        placed[0],
+        (
+            0,
+            vec![
+                DVec3::new(499.0, 600.0, 10.0),
+                DVec3::new(503.0, 600.0, 10.0),
+                DVec3::new(501.0, 600.0, 16.0)
+            ]
+        )
+    );
+    assert_eq!(
+        placed[1],
+        (
+            1,
+            vec![
+                DVec3::new(520.0, 600.0, 12.0),
+                DVec3::new(522.0, 600.0, 12.0),
+                DVec3::new(521.0, 600.0, 15.0)
+            ]
+        )
+    );
+    assert!(m.polygons.iter().all(|p| p.lod == 2));
+    assert!(
+        m.bbox().min.x >= 499.0,
+        "the prototype is not drawn where it stands"
+    );
+    assert!(
+        m.problems
+            .iter()
+            .any(|p| p.starts_with("1 implicit geometries without")),
+        "t3 has no reference point: {:?}",
+        m.problems
+    );
+}

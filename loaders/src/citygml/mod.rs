@@ -4,7 +4,9 @@
 //! - [`read`]: one streaming pass (`quick-xml`) → [`model::CityModel`]:
 //!   city objects (buildings and their parts, bridges, tunnels, …) with
 //!   their attributes (thematic, generic, addresses), thematic surfaces
-//!   and polygons at LOD0–4, `xlink:href` geometry references resolved.
+//!   and polygons at LOD0–4, `xlink:href` geometry references resolved;
+//!   [`appearance`] materials and textures, [`implicit`] placements of
+//!   shared prototypes.
 //! - [`srs`]: the `srsName` as a CRS (EPSG forms, compound CRSs, AdV names).
 //! - [`source`]: the model as a [`cim_core::lod::tile_source::TileSource`]
 //!   (objects grouped into tiles by place), drawn by the 3D Tiles engine;
@@ -13,6 +15,7 @@
 //! - [`summary`]: what `cim inspect` reports.
 
 pub mod appearance;
+pub mod implicit;
 pub mod mesh;
 pub mod model;
 pub mod read;

@@ -14,6 +14,7 @@
 //! geometry read.
 
 use super::appearance::{self, LookReader};
+use super::implicit::{self, Implicit, MAX_PLACED_POLYGONS, Prototype};
 use super::model::{CityModel, CityObject, ObjectId, Polygon, Surface, SurfaceId, UNKNOWN_LOD};
 use cim_core::AttrValue;
 use glam::DVec3;
@@ -91,11 +92,15 @@ enum Role {
     },
     /// A generic attribute (`gen:stringAttribute`, `gen:StringAttribute`).
     Generic,
-    /// Nothing inside is read (envelopes, implicit geometries).
+    /// Nothing inside is read (envelopes).
     Skip,
     /// An appearance (`appearance`, `appearanceMember`) and what is in
     /// it, read by [`LookReader`].
     Appearance,
+    /// An `ImplicitGeometry`: a placement of a prototype.
+    Implicit(u32),
+    /// Its prototype (`relativeGMLGeometry`, 3.0 `relativeGeometry`).
+    Prototype,
 }
 
 struct Open {
@@ -224,7 +229,7 @@ struct Parser {
     flat_rings: usize,
     attributes_over: usize,
     orphan_holes: usize,
-    implicit: usize,
+    implicits: Vec<Implicit>,
 }
 
 fn hash(id: &str) -> u64 {
@@ -276,8 +281,14 @@ impl Parser {
         if role == Role::Appearance {
             self.looks.start(&name, link.as_deref(), hash);
         }
-        if let Some(h) = href {
-            self.reference(h);
+        match (href, role) {
+            (Some(h), Role::Prototype) => {
+                if let (Some(i), Some(id)) = (self.implicit(), h.strip_prefix('#')) {
+                    self.implicits[i].prototype = Prototype::Href(hash(id));
+                }
+            }
+            (Some(h), _) => self.reference(h),
+            _ => {}
         }
         if role == Role::Polygon {
             self.polygon = Some(PolygonBuild {
@@ -331,8 +342,21 @@ impl Parser {
             return Ok(Role::Appearance);
         }
         if name == "ImplicitGeometry" {
-            self.implicit += 1;
-            return Ok(Role::Skip);
+            let Some(object) = self.object() else {
+                return Ok(Role::Skip);
+            };
+            self.implicits.push(Implicit {
+                object,
+                surface: self.surface(),
+                lod: self.lod().unwrap_or(UNKNOWN_LOD),
+                matrix: None,
+                reference: None,
+                prototype: Prototype::None,
+            });
+            return Ok(Role::Implicit(self.implicits.len() as u32 - 1));
+        }
+        if matches!(name, "relativeGMLGeometry" | "relativeGeometry") && self.implicit().is_some() {
+            return Ok(Role::Prototype);
         }
         if member || (!in_geometry && self.object().is_some() && PART_CLASSES.contains(&name)) {
             let i = self.model.objects.len() as ObjectId;
@@ -405,6 +429,12 @@ impl Parser {
                 self.looks.end(&o.name, text, o.link.as_deref(), hash);
             }
             Role::Polygon => self.end_polygon(),
+            Role::Prototype => {
+                let (a, b) = (o.first_polygon as u32, self.model.polygons.len() as u32);
+                if let Some(i) = self.implicit().filter(|_| b > a) {
+                    self.implicits[i].prototype = Prototype::Inline(a, b);
+                }
+            }
             Role::Ring { interior } => self.end_ring(interior, o.id),
             Role::Generic => self.end_generic(),
             _ if !o.had_child && !text.is_empty() => self.leaf(&o, text.trim()),
@@ -429,6 +459,28 @@ impl Parser {
             "posList" | "pos" if in_ring => {
                 let dim = o.dim.or_else(|| self.dim()).unwrap_or(3);
                 self.coordinates(text.split_ascii_whitespace(), dim);
+                return;
+            }
+            "pos" if self.open.iter().any(|f| f.name == "referencePoint") => {
+                let v: Vec<f64> = text
+                    .split_ascii_whitespace()
+                    .filter_map(|n| n.parse().ok())
+                    .collect();
+                if let (Some(i), [x, y, rest @ ..]) = (self.implicit(), v.as_slice()) {
+                    let z = rest.first().copied().unwrap_or(0.0);
+                    let p = DVec3::new(*x, *y, z);
+                    self.implicits[i].reference = p.is_finite().then_some(p);
+                }
+                return;
+            }
+            "transformationMatrix" => {
+                let v: Vec<f64> = text
+                    .split_ascii_whitespace()
+                    .filter_map(|n| n.parse().ok())
+                    .collect();
+                if let (Some(i), Ok(m)) = (self.implicit(), <[f64; 16]>::try_from(v)) {
+                    self.implicits[i].matrix = m.iter().all(|x| x.is_finite()).then_some(m);
+                }
                 return;
             }
             // Coordinates of anything else (an address's point, an
@@ -578,6 +630,14 @@ impl Parser {
         });
     }
 
+    /// The innermost open implicit geometry.
+    fn implicit(&self) -> Option<usize> {
+        self.open.iter().rev().find_map(|o| match o.role {
+            Role::Implicit(i) => Some(i as usize),
+            _ => None,
+        })
+    }
+
     /// The innermost open city object.
     fn object(&self) -> Option<ObjectId> {
         self.open.iter().rev().find_map(|o| match o.role {
@@ -657,6 +717,11 @@ impl Parser {
         let looks = std::mem::take(&mut self.looks);
         let unlooked = appearance::resolve(&mut self.model, looks.out, &self.ranges, &self.rings);
         self.model.theme = looks.theme;
+        let placed = implicit::place(
+            &mut self.model,
+            std::mem::take(&mut self.implicits),
+            &self.ranges,
+        );
         if !looks.other_themes.is_empty() {
             let theme = self.model.theme.as_deref().unwrap_or("");
             self.model.notes.push(format!(
@@ -694,8 +759,12 @@ impl Parser {
             "reference(s) to entities XML does not define, left out",
         );
         tell(
-            self.implicit,
-            "implicit geometries (shared prototypes), not drawn yet",
+            placed.unresolved,
+            "implicit geometries without a prototype in the file or a reference point, not drawn",
+        );
+        tell(
+            placed.over,
+            &format!("implicit geometries past {MAX_PLACED_POLYGONS} placed polygons, not drawn"),
         );
         tell(
             looks.georeferenced,
