@@ -6,6 +6,7 @@ use cim_core::lod::tile_source::TileSource;
 use cim_loaders::citygml::model::{CityModel, UNKNOWN_LOD};
 use cim_loaders::citygml::read::{MAX_DEPTH, MAX_TOKEN, read};
 use cim_loaders::citygml::source::CityGmlSource;
+use glam::DVec3;
 use std::io::Write;
 
 const HEAD2: &str = r#"<?xml version="1.0"?>
@@ -154,7 +155,7 @@ fn a_building_its_surfaces_part_and_attributes() {
 fn each_object_is_drawn_at_its_finest_level_with_feature_ids() {
     let m = parse(&doc(&house("b1", 0.0)));
     let src = CityGmlSource::new(m, None);
-    let contents: Vec<_> = src.tree().tiles.iter().flat_map(|t| &t.contents).collect();
+    let contents: Vec<_> = src.full_contents().collect();
     assert_eq!(contents.len(), 1);
     let c = src.read(contents[0]).unwrap();
     // Roof with a hole: 8 triangles; wall 2; the part's LOD1 wall 2. The
@@ -188,14 +189,15 @@ fn each_object_is_drawn_at_its_finest_level_with_feature_ids() {
 }
 
 #[test]
-fn many_buildings_are_grouped_into_tiles_by_place() {
+fn many_buildings_are_grouped_into_tiles_by_place_under_coarse_boxes() {
     let n = 600;
+    // Every tenth house twice as far along: sizes differ by footprint.
     let body: String = (0..n)
         .map(|i| house(&format!("b{i}"), 20.0 * i as f64))
         .collect();
     let src = CityGmlSource::new(parse(&doc(&body)), None);
     let tree = src.tree();
-    let contents: Vec<_> = tree.tiles.iter().flat_map(|t| &t.contents).collect();
+    let contents: Vec<_> = src.full_contents().collect();
     assert!(contents.len() >= 3, "{} tiles", contents.len());
     let mut drawn = 0;
     for c in contents {
@@ -204,11 +206,44 @@ fn many_buildings_are_grouped_into_tiles_by_place() {
         drawn += content.feature_count;
     }
     assert_eq!(drawn, n);
-    // A group tile opens once its box spans a few pixels: its error is
-    // half its diagonal.
+    // The root boxes the largest objects (all alike here: 256 of them),
+    // two triangles a face, five faces a box; its error is four times the
+    // size of the largest it leaves out.
     let root = tree.tile(0);
-    let diag = root.bounds.aabb(&root.world).size().length();
-    assert!((root.geometric_error - diag / 2.0).abs() < 1e-6);
+    assert_eq!(root.contents.len(), 1);
+    assert!(root.contents[0].uri.starts_with("coarse="));
+    let boxes = src.read(&root.contents[0]).unwrap();
+    assert_eq!(boxes.feature_count, cim_loaders::citygml::source::PER_TILE);
+    assert_eq!(boxes.triangle_count(), 256 * 5 * 2);
+    let house_size = (DVec3::new(10.0, 10.0, 5.0)).length();
+    assert!(
+        (root.geometric_error - 4.0 * house_size).abs() < 1e-9,
+        "{}",
+        root.geometric_error
+    );
+    // Taken from every part of the row in turn, they span it.
+    let mesh = &boxes.meshes[0];
+    let xs = mesh
+        .positions
+        .iter()
+        .map(|p| p[0] as f64 + mesh.transform.w_axis.x);
+    let (lo, hi) = xs.fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)));
+    let row = src.model.bbox();
+    assert!(
+        hi - lo > 0.9 * (row.max.x - row.min.x),
+        "boxes over {lo}..{hi}"
+    );
+    // Its boxes carry the objects' attributes, for picking and styling.
+    assert!(
+        boxes.tables[0]
+            .row(0)
+            .iter()
+            .any(|(k, _)| *k == "measuredHeight")
+    );
+    // Every tile above the leaves has boxes.
+    for t in &tree.tiles {
+        assert_eq!(t.contents.len(), 1);
+    }
 }
 
 #[test]
@@ -491,14 +526,7 @@ fn a_textured_wall_is_drawn_with_its_image_and_a_missing_image_is_told() {
     img.save(dir.path().join("tex/wall.png")).unwrap();
     let read = |text: &str| {
         let src = CityGmlSource::new(parse(text), Some(dir.path().to_path_buf()));
-        let c = src
-            .tree()
-            .tiles
-            .iter()
-            .flat_map(|t| &t.contents)
-            .next()
-            .unwrap()
-            .clone();
+        let c = src.full_contents().next().unwrap().clone();
         src.read(&c).unwrap()
     };
     let c = read(&looked(TEXTURE_2));

@@ -72,7 +72,7 @@ fn every_model_has_the_reference_buildings_and_box() {
         }
         // Every tile's content triangulates, and every building is drawn.
         let mut drawn = 0;
-        for c in src.tree().tiles.iter().flat_map(|t| &t.contents) {
+        for c in src.full_contents() {
             let content = src.read(c).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(content.triangle_count() > 0, "{name}: {} empty", c.uri);
             drawn += content.feature_count;

@@ -7,6 +7,7 @@
 
 use super::model::{CityModel, Look, ObjectId, Polygon, UNKNOWN_LOD};
 use cim_core::AttrValue;
+use cim_core::Bbox;
 use cim_core::model::polygon3d::{newell_normal, triangulate};
 use cim_core::model::tile_content::{
     Alpha, ContentMaterial, ContentMesh, FeatureIds, NO_FEATURE, PropertyTable, TextureImage,
@@ -159,6 +160,75 @@ pub fn content(d: &Drawing, roots: &[ObjectId], origin: DVec3) -> TileContent {
         feature_count: rows.buildings.len(),
         tables,
         warnings,
+        ..TileContent::default()
+    }
+}
+
+/// The boxes of the top-level objects `roots` (their polygons' bounds):
+/// tops and sides, coloured as a flat roof and walls would be, with the
+/// objects' feature ids and table. Relative to the boxes' centre.
+pub fn boxes(d: &Drawing, roots: &[ObjectId], bounds: &HashMap<ObjectId, Bbox>) -> TileContent {
+    let m = d.model;
+    let all = roots
+        .iter()
+        .filter_map(|r| bounds.get(r))
+        .fold(Bbox::EMPTY, |a, b| a.union(b));
+    let origin = all.center();
+    let mut rows = Rows::default();
+    let mut part = Part::new(origin, None);
+    for &root in roots {
+        let Some(b) = bounds.get(&root) else { continue };
+        let (lo, hi) = (b.min, b.max);
+        let c = [
+            DVec3::new(lo.x, lo.y, 0.0),
+            DVec3::new(hi.x, lo.y, 0.0),
+            DVec3::new(hi.x, hi.y, 0.0),
+            DVec3::new(lo.x, hi.y, 0.0),
+        ];
+        let at = |p: DVec3, z: f64| DVec3::new(p.x, p.y, z);
+        let mut faces = vec![c.map(|p| at(p, hi.z)).to_vec()];
+        for k in 0..4 {
+            let (a, b) = (c[k], c[(k + 1) % 4]);
+            faces.push(vec![at(a, lo.z), at(b, lo.z), at(b, hi.z), at(a, hi.z)]);
+        }
+        let feature = rows.building(root);
+        let class = &m.objects[root as usize].class;
+        for face in faces {
+            let Some(normal) = newell_normal(&face) else {
+                continue;
+            };
+            let colour = colour_of(class, None, normal);
+            let mesh = &mut part.mesh;
+            let base = mesh.positions.len() as u32;
+            for q in &face {
+                mesh.positions.push((*q - origin).as_vec3().to_array());
+                mesh.normals.push(normal.as_vec3().to_array());
+                mesh.colors.push(colour);
+                part.ids[0].push(feature);
+            }
+            mesh.indices.extend([0, 1, 2, 0, 2, 3].map(|i| base + i));
+        }
+    }
+    let tables = vec![object_table(
+        d,
+        "objects",
+        &rows.buildings.iter().map(|r| r.0).collect::<Vec<_>>(),
+    )];
+    let Part { mut mesh, ids } = part;
+    let [objects, _, _] = ids;
+    mesh.features.push(FeatureIds {
+        ids: objects,
+        table: Some(0),
+        label: Some("object".into()),
+    });
+    TileContent {
+        meshes: if mesh.indices.is_empty() {
+            Vec::new()
+        } else {
+            vec![mesh]
+        },
+        feature_count: rows.buildings.len(),
+        tables,
         ..TileContent::default()
     }
 }

@@ -15,6 +15,7 @@
 //! - [`summary`]: what `cim inspect` reports.
 
 pub mod appearance;
+pub mod coarse;
 pub mod implicit;
 pub mod mesh;
 pub mod model;
@@ -30,7 +31,9 @@ use std::sync::Arc;
 
 /// Bytes on disk → memory while the model is held: each coordinate's text
 /// (8–12 bytes) becomes an 8-byte f64, the text is not kept. Measured on
-/// the generated model of the `citygml` bench (see `benches/citygml.rs`).
+/// the generated model of the `citygml` bench (`benches/citygml.rs`):
+/// `cim inspect` of 100 000 LOD2 buildings (467 MB) peaks at 578 MB RSS,
+/// 51 MB of it the process itself: 1.13×.
 pub const CITYGML_FACTOR: f64 = 1.5;
 
 /// A gzipped model's expansion on top of [`CITYGML_FACTOR`]: XML

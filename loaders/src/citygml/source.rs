@@ -1,12 +1,13 @@
 //! A CityGML model as a [`TileSource`]: its top-level objects (buildings,
 //! bridges, …) grouped by place into tiles of at most [`PER_TILE`], each
-//! tile's content triangulated when the view first needs it.
+//! tile's content triangulated when the view first needs it, under
+//! coarser tiles of boxes ([`super::coarse`]) for the view from afar.
 //!
 //! The tree's frame is the file's own coordinates (its `srsName`'s
 //! horizontal CRS, or scene coordinates for a local engineering CRS); the
 //! scene places it through that CRS as it does any layer.
 
-use super::mesh::{Drawing, content};
+use super::mesh::{Drawing, boxes, content};
 use super::model::{CityModel, ObjectId};
 use super::srs::Srs;
 use crate::tiles3d::grouping::{grouped, tile};
@@ -37,6 +38,10 @@ pub struct CityGmlSource {
     groups: Vec<Vec<ObjectId>>,
     /// Each group's centre: its content's coordinates are relative to it.
     origins: Vec<DVec3>,
+    /// The objects each coarse tile boxes (`coarse=N`).
+    coarse: Vec<Vec<ObjectId>>,
+    /// Each top-level object's box.
+    boxes: HashMap<ObjectId, Bbox>,
     root_of: Vec<ObjectId>,
     drawn_lod: Vec<Option<u8>>,
     polygons_of: HashMap<ObjectId, Vec<u32>>,
@@ -67,7 +72,7 @@ impl CityGmlSource {
             }
         }
         // Roots with geometry, by place.
-        let mut roots: Vec<(ObjectId, Bbox)> = boxes.into_iter().collect();
+        let mut roots: Vec<(ObjectId, Bbox)> = boxes.iter().map(|(o, b)| (*o, *b)).collect();
         roots.sort_by_key(|r| r.0);
         let mut groups = Vec::new();
         let mut origins = Vec::new();
@@ -102,19 +107,15 @@ impl CityGmlSource {
             ));
         }
         let mut tree = tree;
-        // A group's error opens it once its box spans a few pixels, so the
-        // view walks only groups near enough to show.
-        for t in &mut tree.tiles {
-            if t.contents.is_empty() {
-                t.geometric_error = t.bounds.aabb(&t.world).size().length() * 0.5;
-            }
-        }
+        let coarse = super::coarse::add_levels(&mut tree, &groups, &boxes, PER_TILE);
         CityGmlSource {
             model,
             srs,
             tree,
             groups,
             origins,
+            coarse,
+            boxes,
             root_of,
             drawn_lod,
             polygons_of,
@@ -143,6 +144,16 @@ impl CityGmlSource {
         Ok(img)
     }
 
+    /// The contents drawing objects in full (the leaves), not as the
+    /// boxes of coarser levels.
+    pub fn full_contents(&self) -> impl Iterator<Item = &ContentRef> {
+        self.tree
+            .tiles
+            .iter()
+            .flat_map(|t| &t.contents)
+            .filter(|c| c.uri.starts_with("group="))
+    }
+
     /// The horizontal CRS of the model, when it has one PROJ knows.
     pub fn crs(&self) -> Option<cim_core::crs::CrsDef> {
         self.srs.as_ref().and_then(|s| s.horizontal.clone())
@@ -155,12 +166,8 @@ impl TileSource for CityGmlSource {
     }
 
     fn read(&self, c: &ContentRef) -> Result<TileContent, String> {
-        let n = c
-            .uri
-            .strip_prefix("group=")
-            .and_then(|n| n.parse::<usize>().ok())
-            .filter(|&n| n < self.groups.len())
-            .ok_or_else(|| format!("{}: no such group of city objects", c.uri))?;
+        let missing = || format!("{}: no such group of city objects", c.uri);
+        let number = |prefix: &str| c.uri.strip_prefix(prefix)?.parse::<usize>().ok();
         let d = Drawing {
             model: &self.model,
             root_of: &self.root_of,
@@ -168,6 +175,12 @@ impl TileSource for CityGmlSource {
             polygons_of: &self.polygons_of,
             images: &|uri| self.image(uri),
         };
+        if let Some(list) = number("coarse=").and_then(|n| self.coarse.get(n)) {
+            return Ok(boxes(&d, list, &self.boxes));
+        }
+        let n = number("group=")
+            .filter(|&n| n < self.groups.len())
+            .ok_or_else(missing)?;
         Ok(content(&d, &self.groups[n], self.origins[n]))
     }
 

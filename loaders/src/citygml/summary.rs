@@ -44,10 +44,7 @@ pub fn summarise(src: &CityGmlSource) -> CityGmlSummary {
         *surfaces.entry(s.class.clone()).or_insert(0) += 1;
     }
     let triangle_count = src
-        .tree()
-        .tiles
-        .iter()
-        .flat_map(|t| &t.contents)
+        .full_contents()
         .filter_map(|c| src.read(c).ok())
         .map(|c| c.triangle_count())
         .sum();
