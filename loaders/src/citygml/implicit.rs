@@ -85,7 +85,9 @@ pub(super) fn place(
             .map_or(DMat4::IDENTITY, |m| DMat4::from_cols_array(&m).transpose());
         let place = |q: DVec3| reference + m.transform_point3(q);
         for i in a..b {
-            let mut p = model.polygons[i as usize].clone();
+            let Some(mut p) = model.polygons.get(i as usize).cloned() else {
+                break;
+            };
             for q in p.rings.iter_mut().flatten() {
                 *q = place(*q);
             }

@@ -206,6 +206,16 @@ fn predefined(name: &str) -> Option<&'static str> {
     })
 }
 
+/// How much of each list was read before a top-level object.
+#[derive(Clone, Copy, Default)]
+struct Mark {
+    objects: usize,
+    surfaces: usize,
+    polygons: usize,
+    refs: usize,
+    implicits: usize,
+}
+
 #[derive(Default)]
 struct Parser {
     model: CityModel,
@@ -224,7 +234,7 @@ struct Parser {
     unknown_entities: usize,
     /// Objects, surfaces and polygons before the top-level object being
     /// read: what is complete if the file breaks off inside it.
-    complete: (usize, usize, usize, usize),
+    complete: Mark,
     bad_numbers: usize,
     flat_rings: usize,
     attributes_over: usize,
@@ -361,12 +371,13 @@ impl Parser {
         if member || (!in_geometry && self.object().is_some() && PART_CLASSES.contains(&name)) {
             let i = self.model.objects.len() as ObjectId;
             if member {
-                self.complete = (
-                    self.model.objects.len(),
-                    self.model.surfaces.len(),
-                    self.model.polygons.len(),
-                    self.refs.len(),
-                );
+                self.complete = Mark {
+                    objects: self.model.objects.len(),
+                    surfaces: self.model.surfaces.len(),
+                    polygons: self.model.polygons.len(),
+                    refs: self.refs.len(),
+                    implicits: self.implicits.len(),
+                };
             }
             self.model.objects.push(CityObject {
                 id: id.map(str::to_string),
@@ -679,11 +690,13 @@ impl Parser {
     /// before, or fails when there are none.
     fn cut(&mut self, why: String) -> Result<(), String> {
         if self.object().is_some() {
-            let (o, s, p, r) = self.complete;
-            self.model.objects.truncate(o);
-            self.model.surfaces.truncate(s);
-            self.model.polygons.truncate(p);
-            self.refs.truncate(r);
+            let m = self.complete;
+            self.model.objects.truncate(m.objects);
+            self.model.surfaces.truncate(m.surfaces);
+            self.model.polygons.truncate(m.polygons);
+            self.refs.truncate(m.refs);
+            self.implicits.truncate(m.implicits);
+            let p = m.polygons;
             self.ranges.retain(|_, r| r.1 as usize <= p);
         }
         if self.model.objects.is_empty() {
