@@ -964,6 +964,57 @@ def write_citygml():
     put("citygml", "building-3.0", v3)
 
 
+# --- IFC -------------------------------------------------------------------------
+
+IFC_WALL = """ISO-10303-21;
+HEADER;
+FILE_DESCRIPTION(('ViewDefinition [CoordinationView]'),'2;1');
+FILE_NAME('wall.ifc','2026-11-30T00:00:00',(''),(''),'','','');
+FILE_SCHEMA(('IFC4'));
+ENDSEC;
+DATA;
+#1=IFCPROJECT('0YvctVUKr0kugbFTf53O9L',$,'P',$,$,$,$,(#20),#7);
+#2=IFCSIUNIT(*,.LENGTHUNIT.,$,.METRE.);
+#7=IFCUNITASSIGNMENT((#2));
+#10=IFCCARTESIANPOINT((0.,0.,0.));
+#11=IFCDIRECTION((0.,0.,1.));
+#12=IFCDIRECTION((1.,0.,0.));
+#13=IFCAXIS2PLACEMENT3D(#10,#11,#12);
+#20=IFCGEOMETRICREPRESENTATIONCONTEXT($,'Model',3,1.E-05,#13,$);
+#21=IFCGEOMETRICREPRESENTATIONSUBCONTEXT('Body','Model',*,*,*,*,#20,$,.MODEL_VIEW.,$);
+#30=IFCSITE('1YvctVUKr0kugbFTf53O9L',$,'S',$,$,#31,$,$,.ELEMENT.,$,$,$,$,$);
+#31=IFCLOCALPLACEMENT($,#13);
+#32=IFCRELAGGREGATES('2YvctVUKr0kugbFTf53O9L',$,$,$,#1,(#30));
+#40=IFCBUILDINGSTOREY('3YvctVUKr0kugbFTf53O9L',$,'Ground',$,$,#41,$,$,.ELEMENT.,0.);
+#41=IFCLOCALPLACEMENT(#31,#13);
+#42=IFCRELAGGREGATES('4YvctVUKr0kugbFTf53O9L',$,$,$,#30,(#40));
+#50=IFCWALL('5YvctVUKr0kugbFTf53O9L',$,'Wall',$,$,#51,#55,$,$);
+#51=IFCLOCALPLACEMENT(#41,#13);
+#52=IFCRECTANGLEPROFILEDEF(.AREA.,$,#53,4.,0.2);
+#53=IFCAXIS2PLACEMENT2D(#54,$);
+#54=IFCCARTESIANPOINT((2.,0.1));
+#55=IFCPRODUCTDEFINITIONSHAPE($,$,(#56));
+#56=IFCSHAPEREPRESENTATION(#21,'Body','SweptSolid',(#57));
+#57=IFCEXTRUDEDAREASOLID(#52,#13,#11,3.);
+#60=IFCOPENINGELEMENT('6YvctVUKr0kugbFTf53O9L',$,'Door',$,$,#61,#65,$,.OPENING.);
+#61=IFCLOCALPLACEMENT(#51,#13);
+#62=IFCRECTANGLEPROFILEDEF(.AREA.,$,#63,1.,1.);
+#63=IFCAXIS2PLACEMENT2D(#64,$);
+#64=IFCCARTESIANPOINT((2.,0.1));
+#65=IFCPRODUCTDEFINITIONSHAPE($,$,(#66));
+#66=IFCSHAPEREPRESENTATION(#21,'Body','SweptSolid',(#67));
+#67=IFCEXTRUDEDAREASOLID(#62,#13,#11,2.);
+#70=IFCRELVOIDSELEMENT('7YvctVUKr0kugbFTf53O9L',$,$,$,#50,#60);
+#80=IFCRELCONTAINEDINSPATIALSTRUCTURE('8YvctVUKr0kugbFTf53O9L',$,$,$,(#50),#40);
+ENDSEC;
+END-ISO-10303-21;
+"""
+
+
+def write_ifc():
+    put("ifc", "wall-with-opening", IFC_WALL)
+
+
 def main():
     shps = write_shp_and_dbf()
     write_wkb()
@@ -975,6 +1026,7 @@ def main():
     write_tiles3d()
     write_osgb()
     write_citygml()
+    write_ifc()
 
 
 if __name__ == "__main__":

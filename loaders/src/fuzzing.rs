@@ -46,6 +46,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("subtree", subtree),
     ("osgb", osgb),
     ("citygml", citygml),
+    ("ifc", ifc),
 ];
 
 /// The shapefile reader (`.shp` + `.shx` + `.dbf`): the input is a 4-byte
@@ -231,6 +232,20 @@ pub fn citygml(data: &[u8]) {
         let src = crate::citygml::source::CityGmlSource::new(model, None);
         for c in src.tree().tiles.iter().flat_map(|t| &t.contents) {
             note("citygml::content", &src.read(c));
+        }
+    }
+}
+
+/// The IFC reader (IFC-Lite's parser and geometry kernel), then every
+/// tile's content.
+pub fn ifc(data: &[u8]) {
+    use cim_core::lod::tile_source::TileSource;
+    let r = crate::ifc::read::read(&String::from_utf8_lossy(data));
+    note("ifc::read", &r);
+    if let Ok(model) = r {
+        let src = crate::ifc::source::IfcSource::new(model);
+        for c in src.tree().tiles.iter().flat_map(|t| &t.contents) {
+            note("ifc::content", &src.read(c));
         }
     }
 }

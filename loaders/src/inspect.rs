@@ -68,6 +68,8 @@ pub struct LayerSummary {
     pub osgb: Option<crate::osgb::summary::OsgbSummary>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub citygml: Option<crate::citygml::summary::CityGmlSummary>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub ifc: Option<crate::ifc::summary::IfcSummary>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
@@ -123,6 +125,11 @@ pub fn inspect_path_with(path: &Path, deep: bool) -> InspectReport {
             layers: vec![citygml_report(path)],
         };
     }
+    if crate::ifc::is_ifc(path) {
+        return InspectReport {
+            layers: vec![ifc_report(path)],
+        };
+    }
     InspectReport {
         layers: crate::load_all(path)
             .into_iter()
@@ -155,6 +162,7 @@ fn tileset_report(path: &Path, deep: bool) -> LayerReport {
                 tileset: Some(s),
                 osgb: None,
                 citygml: None,
+                ifc: None,
             }))
         }
         Err(e) => LayerReport::Failed(LayerFailure {
@@ -188,6 +196,7 @@ fn osgb_report(path: &Path, deep: bool) -> LayerReport {
             tileset: None,
             osgb: Some(s),
             citygml: None,
+            ifc: None,
         })),
         Err(e) => LayerReport::Failed(LayerFailure {
             error: clip(&e, 4000).into_owned(),
@@ -234,6 +243,7 @@ fn osgb_dataset_report(path: &Path, deep: bool) -> LayerReport {
                 )),
                 osgb: None,
                 citygml: None,
+                ifc: None,
             }))
         }
         Err(e) => LayerReport::Failed(LayerFailure {
@@ -245,48 +255,80 @@ fn osgb_dataset_report(path: &Path, deep: bool) -> LayerReport {
     }
 }
 
+/// An IFC model: its schema, elements by class, storeys and box.
+fn ifc_report(path: &Path) -> LayerReport {
+    model_report(path, "IFC", |path| {
+        let model = crate::ifc::read_file(path)?;
+        let s = crate::ifc::summary::summarise(&model);
+        let src = crate::ifc::source::IfcSource::new(model);
+        let mut r = model_summary(path, "IFC", src.crs(), s.element_count, src.model.bbox());
+        r.ifc = Some(s);
+        Ok(r)
+    })
+}
+
 /// A CityGML model: its objects, levels of detail, CRS and box.
 fn citygml_report(path: &Path) -> LayerReport {
-    let file = path.display().to_string();
-    let name = crate::layer_name(path);
-    match crate::citygml::read_file(path) {
-        Ok(model) => {
-            let src = crate::citygml::source::CityGmlSource::new(
-                model,
-                path.parent().map(Path::to_path_buf),
-            );
-            let s = crate::citygml::summary::summarise(&src);
-            let crs = src.crs();
-            let b = src.model.bbox();
-            let bbox = (!b.is_empty()).then_some([b.min.x, b.min.y, b.max.x, b.max.y]);
-            LayerReport::Loaded(Box::new(LayerSummary {
-                file,
-                name,
-                format: "CityGML".into(),
-                crs_name: crs.as_ref().and_then(crate::crs::name),
-                crs: crs.as_ref().map(crate::crs::label),
-                feature_count: src.model.objects.len(),
-                bbox,
-                bbox_wgs84: crs.as_ref().zip(bbox).and_then(|(c, b)| {
-                    let corners = [(b[0], b[1]), (b[2], b[3]), (b[0], b[3]), (b[2], b[1])];
-                    let pts = corners.map(|(x, y)| glam::DVec3::new(x, y, 0.0));
-                    crate::crs::points_to_wgs84(c, pts.to_vec()).ok()
-                }),
-                geometry_type: "Mesh".into(),
-                fields: Vec::new(),
-                raster: None,
-                warnings: Vec::new(),
-                tileset: None,
-                osgb: None,
-                citygml: Some(s),
-            }))
-        }
+    model_report(path, "CityGML", |path| {
+        let model = crate::citygml::read_file(path)?;
+        let dir = path.parent().map(Path::to_path_buf);
+        let src = crate::citygml::source::CityGmlSource::new(model, dir);
+        let s = crate::citygml::summary::summarise(&src);
+        let n = src.model.objects.len();
+        let mut r = model_summary(path, "CityGML", src.crs(), n, src.model.bbox());
+        r.citygml = Some(s);
+        Ok(r)
+    })
+}
+
+/// The report of a model file `summarise` reads, or why it could not.
+fn model_report(
+    path: &Path,
+    format: &str,
+    summarise: impl FnOnce(&Path) -> Result<LayerSummary, LoadError>,
+) -> LayerReport {
+    match summarise(path) {
+        Ok(s) => LayerReport::Loaded(Box::new(s)),
         Err(e) => LayerReport::Failed(LayerFailure {
             error: e.to_string(),
-            file,
-            name,
-            format: Some("CityGML".into()),
+            file: path.display().to_string(),
+            name: crate::layer_name(path),
+            format: Some(format.into()),
         }),
+    }
+}
+
+/// A model's layer keys: its CRS, feature count and box (in WGS 84 too
+/// when placed).
+fn model_summary(
+    path: &Path,
+    format: &str,
+    crs: Option<cim_core::crs::CrsDef>,
+    feature_count: usize,
+    b: cim_core::Bbox,
+) -> LayerSummary {
+    let bbox = (!b.is_empty()).then_some([b.min.x, b.min.y, b.max.x, b.max.y]);
+    LayerSummary {
+        file: path.display().to_string(),
+        name: crate::layer_name(path),
+        format: format.into(),
+        crs_name: crs.as_ref().and_then(crate::crs::name),
+        crs: crs.as_ref().map(crate::crs::label),
+        feature_count,
+        bbox,
+        bbox_wgs84: crs.as_ref().zip(bbox).and_then(|(c, b)| {
+            let corners = [(b[0], b[1]), (b[2], b[3]), (b[0], b[3]), (b[2], b[1])];
+            let pts = corners.map(|(x, y)| glam::DVec3::new(x, y, 0.0));
+            crate::crs::points_to_wgs84(c, pts.to_vec()).ok()
+        }),
+        geometry_type: "Mesh".into(),
+        fields: Vec::new(),
+        raster: None,
+        warnings: Vec::new(),
+        tileset: None,
+        osgb: None,
+        citygml: None,
+        ifc: None,
     }
 }
 
@@ -380,6 +422,7 @@ pub fn summarise(path: &Path, loaded: Loaded) -> LayerSummary {
         tileset: None,
         osgb: None,
         citygml: None,
+        ifc: None,
     }
 }
 
@@ -476,6 +519,9 @@ impl fmt::Display for LayerSummary {
         }
         if let Some(c) = &self.citygml {
             c.fmt(f)?;
+        }
+        if let Some(i) = &self.ifc {
+            i.fmt(f)?;
         }
         fmt_box(f, "bbox", &self.bbox)?;
         fmt_box(f, "bbox WGS 84", &self.bbox_wgs84)?;

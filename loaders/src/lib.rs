@@ -46,6 +46,7 @@ mod crs;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod ifc;
 pub mod inspect;
 pub mod osgb;
 pub mod raster;
@@ -215,6 +216,9 @@ pub fn load_all(path: &Path) -> Vec<Result<Loaded, LoadError>> {
     if citygml::is_citygml(path) {
         return vec![citygml::load(path)];
     }
+    if ifc::is_ifc(path) {
+        return vec![ifc::load(path)];
+    }
     let format = match detect_format(path) {
         Ok(f) => f,
         Err(e) => return vec![Err(e)],
@@ -251,7 +255,7 @@ pub(crate) fn layer_name(path: &Path) -> String {
         .unwrap_or_default();
     let mut stem = name.as_str();
     while let Some((s, ext)) = stem.rsplit_once('.') {
-        let citygml = ["gml", "xml", "citygml", "gz"]
+        let citygml = ["gml", "xml", "citygml", "gz", "ifc", "ifczip"]
             .iter()
             .any(|e| ext.eq_ignore_ascii_case(e));
         if s.is_empty() || (FileFormat::from_extension(&format!("x.{ext}")).is_none() && !citygml) {

@@ -1,0 +1,82 @@
+//! An IFC model as read: its building elements with their meshes, the
+//! storeys they stand on, the georeference, and the counts reports give.
+
+use glam::{DMat4, DVec3};
+use std::collections::BTreeMap;
+
+/// What [`super::read`] gives.
+#[derive(Debug, Default)]
+pub struct IfcModel {
+    /// `FILE_SCHEMA` of the header (`IFC2X3`, `IFC4`, `IFC4X3_ADD2`, …).
+    pub schema: String,
+    /// Every `IfcProduct` with a representation identified `Body`, by
+    /// class name (`IfcWallStandardCase`): what IfcOpenShell counts.
+    pub body_classes: BTreeMap<String, usize>,
+    /// Drawn elements (openings and spaces are counted, not drawn).
+    pub elements: Vec<Element>,
+    pub storeys: Vec<Storey>,
+    /// Engineering (project) coordinates → map coordinates
+    /// (`IfcMapConversion`), and the map CRS's name, when the file has one.
+    pub georef: Option<(DMat4, String)>,
+    /// Elements whose geometry could not be made, to show once.
+    pub problems: Vec<String>,
+}
+
+/// One building element and its triangles.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Element {
+    /// The STEP instance number (`#123`).
+    pub express_id: u32,
+    pub global_id: String,
+    /// `IfcWall`, `IfcSlab`, …
+    pub class: String,
+    pub name: Option<String>,
+    pub object_type: Option<String>,
+    /// Index into [`IfcModel::storeys`].
+    pub storey: Option<u32>,
+    /// Triangles: world positions are `origin + position`, in metres of
+    /// the engineering frame.
+    pub origin: DVec3,
+    pub positions: Vec<[f32; 3]>,
+    pub normals: Vec<[f32; 3]>,
+    pub indices: Vec<u32>,
+}
+
+/// An `IfcBuildingStorey`.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Storey {
+    pub name: Option<String>,
+    /// Metres (the file's `Elevation` in its length unit, scaled).
+    pub elevation: Option<f64>,
+    /// Drawn elements contained in it.
+    pub element_count: usize,
+}
+
+impl Element {
+    /// The box around its triangles, in the engineering frame.
+    pub fn bbox(&self) -> cim_core::Bbox {
+        let mut b = cim_core::Bbox::EMPTY;
+        for p in &self.positions {
+            b.extend(self.origin + glam::Vec3::from_array(*p).as_dvec3());
+        }
+        b
+    }
+
+    pub fn triangle_count(&self) -> usize {
+        self.indices.len() / 3
+    }
+}
+
+impl IfcModel {
+    /// How many `Body` products the model has.
+    pub fn element_count(&self) -> usize {
+        self.body_classes.values().sum()
+    }
+
+    /// The box around every drawn element, in the engineering frame.
+    pub fn bbox(&self) -> cim_core::Bbox {
+        self.elements
+            .iter()
+            .fold(cim_core::Bbox::EMPTY, |b, e| b.union(&e.bbox()))
+    }
+}

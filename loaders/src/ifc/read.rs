@@ -1,0 +1,305 @@
+//! An IFC file (STEP, ISO 10303-21; IFC2X3, IFC4, IFC4X3) read through
+//! IFC-Lite: `ifc-lite-core` indexes and decodes the entities,
+//! `ifc-lite-geometry` makes each element's triangles — extrusions,
+//! B-reps, face sets, swept solids, mapped items, booleans and clipping,
+//! with the openings that void it cut out — on all cores.
+//!
+//! An element is an `IfcProduct` (an entity whose seventh attribute is an
+//! `IfcProductDefinitionShape`); it counts when one of its shape
+//! representations is identified `Body`, and is drawn — unless it is an
+//! opening or a space — when one is, or is a surface model (a site's
+//! `Facetation`) or has no identifier, as IfcOpenShell draws it.
+
+use super::model::{Element, IfcModel, Storey};
+use glam::{DMat4, DVec3};
+use ifc_lite_core::{
+    EntityDecoder, EntityIndex, EntityScanner, GeoRefExtractor, GeoRefSource, IfcType,
+    build_entity_index,
+};
+use ifc_lite_geometry::{GeometryRouter, propagate_voids_to_parts};
+use rustc_hash::FxHashMap;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Classes counted but not drawn: the volumes openings cut, and rooms.
+const NOT_DRAWN: &[&str] = &["IfcOpeningElement", "IfcSpace", "IfcOpeningStandardCase"];
+
+/// Relations read in the scan, by the entities they relate.
+#[derive(Default)]
+struct Relations {
+    /// Element → the openings voiding it.
+    voids: FxHashMap<u32, Vec<u32>>,
+    /// Element → the spatial structure containing it.
+    contained_in: HashMap<u32, u32>,
+    /// Part → the whole it is aggregated into.
+    part_of: HashMap<u32, u32>,
+}
+
+/// Reads the IFC text `content`. `Err` when it is not STEP/IFC at all,
+/// or when IFC-Lite fails on it (a panic in its parser is caught: fuzzing
+/// found one on a malformed relation); elements whose geometry fails are
+/// told in [`IfcModel::problems`].
+pub fn read(content: &str) -> Result<IfcModel, String> {
+    std::panic::catch_unwind(|| read_guarded(content))
+        .unwrap_or_else(|_| Err("the IFC reader (IFC-Lite) failed on this file's entities".into()))
+}
+
+fn read_guarded(content: &str) -> Result<IfcModel, String> {
+    let schema = header_schema(content)
+        .ok_or("no FILE_SCHEMA in a STEP header (ISO-10303-21): not an IFC file")?;
+    let index = Arc::new(build_entity_index(content));
+    let mut decoder = EntityDecoder::with_arc_index(content, index.clone());
+    let mut rel = Relations::default();
+    let mut types: Vec<(u32, IfcType)> = Vec::new();
+    let mut storey_ids: Vec<u32> = Vec::new();
+    let mut scanner = EntityScanner::new(content);
+    while let Some((id, type_name, start, end)) = scanner.next_entity() {
+        let ty = IfcType::from_str(type_name);
+        let (whole, parts) = match type_name {
+            "IFCRELVOIDSELEMENT" => (4, 5),
+            "IFCRELCONTAINEDINSPATIALSTRUCTURE" => (5, 4),
+            "IFCRELAGGREGATES" => (4, 5),
+            "IFCBUILDINGSTOREY" => {
+                storey_ids.push(id);
+                types.push((id, ty));
+                continue;
+            }
+            _ => {
+                types.push((id, ty));
+                continue;
+            }
+        };
+        let Ok(e) = decoder.decode_at_with_id(id, start, end) else {
+            continue;
+        };
+        let whole = e.get_ref(whole);
+        let parts = e
+            .get_refs(parts)
+            .or_else(|| e.get_ref(parts).map(|p| vec![p]));
+        let (Some(whole), Some(parts)) = (whole, parts) else {
+            continue;
+        };
+        for p in parts {
+            match type_name {
+                "IFCRELVOIDSELEMENT" => rel.voids.entry(whole).or_default().push(p),
+                "IFCRELCONTAINEDINSPATIALSTRUCTURE" => {
+                    rel.contained_in.insert(p, whole);
+                }
+                _ => {
+                    rel.part_of.insert(p, whole);
+                }
+            }
+        }
+        types.push((id, ty));
+    }
+    let _ = propagate_voids_to_parts(&mut rel.voids, content, &mut decoder);
+    let scale = decoder.length_unit_scale();
+    let storeys: Vec<Storey> = storey_ids
+        .iter()
+        .map(|&id| {
+            let e = decoder.decode_by_id(id).ok();
+            Storey {
+                name: e.as_ref().and_then(|e| e.get_string(2)).map(str::to_string),
+                elevation: e.as_ref().and_then(|e| e.get_float(9)).map(|z| z * scale),
+                element_count: 0,
+            }
+        })
+        .collect();
+    let storey_of: HashMap<u32, u32> = storey_ids
+        .iter()
+        .enumerate()
+        .map(|(i, &id)| (id, i as u32))
+        .collect();
+
+    let mut model = IfcModel {
+        schema,
+        storeys,
+        ..IfcModel::default()
+    };
+    let mut drawn: Vec<(u32, String)> = Vec::new();
+    for &(id, _) in &types {
+        let Some((class, body)) = product_shape(&mut decoder, id) else {
+            continue;
+        };
+        if body {
+            *model.body_classes.entry(class.clone()).or_insert(0) += 1;
+        }
+        if !NOT_DRAWN.contains(&class.as_str()) {
+            drawn.push((id, class));
+        }
+    }
+    let (elements, problems) = geometry(content, &index, &rel.voids, drawn);
+    model.problems = problems;
+    model.elements = elements
+        .into_iter()
+        .map(|mut e| {
+            e.storey = storey_for(e.express_id, &rel, &storey_of);
+            e
+        })
+        .collect();
+    for e in &model.elements {
+        if let Some(s) = e.storey {
+            model.storeys[s as usize].element_count += 1;
+        }
+    }
+    model.georef = GeoRefExtractor::extract(&mut decoder, &types)
+        .ok()
+        .flatten()
+        // A site's latitude and longitude are too often a default to
+        // place a model by: only a map conversion does.
+        .filter(|g| {
+            matches!(
+                g.source,
+                Some(GeoRefSource::MapConversion | GeoRefSource::EPSetMapConversion)
+            )
+        })
+        .and_then(|g| Some((DMat4::from_cols_array(&g.to_matrix()), g.crs_name.clone()?)));
+    Ok(model)
+}
+
+/// The `FILE_SCHEMA` of a STEP header: `IFC2X3`, `IFC4`, `IFC4X3_ADD2`.
+fn header_schema(content: &str) -> Option<String> {
+    let head = &content[..content.len().min(64 << 10)];
+    if !head
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with("ISO-10303-21")
+    {
+        return None;
+    }
+    let at = head.find("FILE_SCHEMA")?;
+    let rest = &head[at..];
+    let open = rest.find('\'')? + 1;
+    let close = open + rest[open..].find('\'')?;
+    Some(rest[open..close].trim().to_string())
+}
+
+/// The class of entity `id` when it is a product with a shape, and
+/// whether one of its representations is identified `Body` (what is
+/// counted) — one without an identifier, or a `Facetation` or `Surface`,
+/// is drawn too, as IfcOpenShell draws it (a site's terrain), but not
+/// counted.
+fn product_shape(decoder: &mut EntityDecoder, id: u32) -> Option<(String, bool)> {
+    let e = decoder.decode_by_id(id).ok()?;
+    let shape = decoder.decode_by_id(e.get_ref(6)?).ok()?;
+    if shape.ifc_type != IfcType::IfcProductDefinitionShape {
+        return None;
+    }
+    let mut body = false;
+    let mut unnamed = false;
+    for r in shape.get_refs(2)? {
+        let Ok(rep) = decoder.decode_by_id(r) else {
+            continue;
+        };
+        match rep.get_string(1) {
+            Some("Body") => body = true,
+            None | Some("" | "Facetation" | "Surface") => unnamed = true,
+            Some(_) => {}
+        }
+    }
+    (body || unnamed).then(|| (e.ifc_type.name().to_string(), body))
+}
+
+/// The storey an element is in: its container's, or its whole's (a
+/// stair flight's stair), up the aggregation.
+fn storey_for(id: u32, rel: &Relations, storey_of: &HashMap<u32, u32>) -> Option<u32> {
+    let mut at = id;
+    for _ in 0..64 {
+        if let Some(s) = storey_of.get(&at) {
+            return Some(*s);
+        }
+        at = match rel.contained_in.get(&at).or_else(|| rel.part_of.get(&at)) {
+            Some(&next) => next,
+            None => return None,
+        };
+    }
+    None
+}
+
+/// Every element's triangles, on all cores (each thread its own decoder
+/// over the shared index, and its own geometry router).
+fn geometry(
+    content: &str,
+    index: &Arc<EntityIndex>,
+    voids: &FxHashMap<u32, Vec<u32>>,
+    elements: Vec<(u32, String)>,
+) -> (Vec<Element>, Vec<String>) {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(16);
+    let chunk = elements.len().div_ceil(threads).max(1);
+    let results: Vec<(Vec<Element>, Vec<String>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = elements
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    let mut decoder = EntityDecoder::with_arc_index(content, index.clone());
+                    let router = GeometryRouter::with_units(content, &mut decoder);
+                    let mut out = (Vec::new(), Vec::new());
+                    for (id, class) in part {
+                        match element(&router, &mut decoder, voids, *id, class) {
+                            Ok(Some(e)) => out.0.push(e),
+                            Ok(None) => {}
+                            Err(why) => out.1.push(format!("#{id} ({class}): {why}")),
+                        }
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut elements = Vec::new();
+    let mut problems = Vec::new();
+    for (e, p) in results {
+        elements.extend(e);
+        problems.extend(p);
+    }
+    elements.sort_by_key(|e| e.express_id);
+    (elements, problems)
+}
+
+/// One element: its attributes and triangles (`None` when it has none).
+fn element(
+    router: &GeometryRouter,
+    decoder: &mut EntityDecoder,
+    voids: &FxHashMap<u32, Vec<u32>>,
+    id: u32,
+    class: &str,
+) -> Result<Option<Element>, String> {
+    let e = decoder.decode_by_id(id).map_err(|e| e.to_string())?;
+    // A kernel failing on one element fails that element only.
+    let mesh = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        router.process_element_with_voids(&e, decoder, voids)
+    }))
+    .map_err(|_| "the geometry kernel failed on it".to_string())?
+    .map_err(|e| e.to_string())?;
+    if mesh.indices.is_empty() {
+        return Ok(None);
+    }
+    let text = |k: usize| e.get_string(k).map(str::to_string);
+    let triples =
+        |v: &[f32]| -> Vec<[f32; 3]> { v.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect() };
+    let positions = triples(&mesh.positions);
+    let mut normals = triples(&mesh.normals);
+    normals.resize(positions.len(), [0.0, 0.0, 1.0]);
+    let n = positions.len() as u32;
+    if mesh.indices.iter().any(|&i| i >= n) {
+        return Err("triangles index past its vertices".into());
+    }
+    Ok(Some(Element {
+        express_id: id,
+        global_id: text(0).unwrap_or_default(),
+        class: class.to_string(),
+        name: text(2),
+        object_type: text(4),
+        storey: None,
+        origin: DVec3::from_array(mesh.origin),
+        positions,
+        normals,
+        indices: mesh.indices,
+    }))
+}
