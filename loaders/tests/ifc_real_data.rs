@@ -107,6 +107,33 @@ fn elements_know_their_storey_and_attributes() {
         .find(|e| e.class == "IfcWallStandardCase")
         .unwrap();
     assert_eq!(wall.global_id.len(), 22, "an IFC GUID: {}", wall.global_id);
+    // Wall #15042's property sets and quantities, as IfcOpenShell reads
+    // them (`ifcopenshell.util.element.get_psets(f.by_id(15042),
+    // should_inherit=False)`: 97 values).
+    let w = model
+        .elements
+        .iter()
+        .find(|e| e.express_id == 15042)
+        .unwrap();
+    assert_eq!(w.properties.len(), 97);
+    let prop = |k: &str| {
+        w.properties
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("no {k}"))
+    };
+    use cim_core::AttrValue;
+    assert_eq!(prop("BaseQuantities.Length"), AttrValue::Float(4.17));
+    assert_eq!(
+        prop("Pset_WallCommon.ThermalTransmittance"),
+        AttrValue::Float(1.5)
+    );
+    assert_eq!(
+        prop("ArchiCADProperties.Raumname"),
+        AttrValue::String("Wohnen".into())
+    );
+    assert_eq!(prop("ArchiCADProperties.Geschützt"), AttrValue::Bool(false));
     let src = IfcSource::new(model);
     let c = src
         .tree()
@@ -117,7 +144,13 @@ fn elements_know_their_storey_and_attributes() {
         .unwrap();
     let content = src.read(c).unwrap();
     let row = content.tables[0].row(0);
-    for key in ["GlobalId", "class", "Name", "storey"] {
+    for key in [
+        "GlobalId",
+        "class",
+        "Name",
+        "storey",
+        "BaseQuantities.NetVolume",
+    ] {
         assert!(row.iter().any(|(k, _)| *k == key), "{key} in {row:?}");
     }
 }

@@ -102,6 +102,52 @@ pub struct PropertyTable {
 }
 
 impl PropertyTable {
+    /// A table of `rows`, each its features' `(property, value)` pairs: a
+    /// column per property any row has, in the order first met, null where
+    /// a row lacks it; properties past `max_columns` columns are left out
+    /// (columns × rows stay bounded whatever names the rows bring).
+    ///
+    /// ```
+    /// use cim_core::model::attr::AttrValue;
+    /// use cim_core::model::tile_content::PropertyTable;
+    /// let rows = vec![
+    ///     vec![("name".to_string(), AttrValue::String("A".into()))],
+    ///     vec![("height".to_string(), AttrValue::Float(9.0))],
+    /// ];
+    /// let t = PropertyTable::from_rows("walls", &rows, 100);
+    /// assert_eq!(t.count, 2);
+    /// assert_eq!(t.row(1), vec![("name", &AttrValue::Null), ("height", &AttrValue::Float(9.0))]);
+    /// ```
+    pub fn from_rows(name: &str, rows: &[Vec<(String, AttrValue)>], max_columns: usize) -> Self {
+        let mut columns: Vec<(String, Vec<AttrValue>)> = Vec::new();
+        let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for (r, row) in rows.iter().enumerate() {
+            for (k, v) in row {
+                let c = match at.get(k.as_str()) {
+                    Some(&c) => c,
+                    None if columns.len() >= max_columns => continue,
+                    None => {
+                        at.insert(k, columns.len());
+                        columns.push((k.clone(), Vec::new()));
+                        columns.len() - 1
+                    }
+                };
+                let col = &mut columns[c].1;
+                col.resize(r, AttrValue::Null);
+                col.push(v.clone());
+            }
+        }
+        for (_, col) in &mut columns {
+            col.resize(rows.len(), AttrValue::Null);
+        }
+        PropertyTable {
+            name: name.into(),
+            class: None,
+            count: rows.len(),
+            columns,
+        }
+    }
+
     /// The properties of feature `row` (empty past the end).
     ///
     /// ```

@@ -313,47 +313,24 @@ pub const MAX_COLUMNS: usize = 1024;
 /// lacks it), in the order first met, up to [`MAX_COLUMNS`].
 fn object_table(d: &Drawing, name: &str, objs: &[ObjectId]) -> PropertyTable {
     let m = d.model;
-    let mut columns: Vec<(String, Vec<AttrValue>)> = vec![
-        ("gml:id".into(), Vec::new()),
-        ("class".into(), Vec::new()),
-        ("lod".into(), Vec::new()),
-        ("parent".into(), Vec::new()),
-    ];
-    let mut at: HashMap<String, usize> = HashMap::new();
-    for (row, &o) in objs.iter().enumerate() {
-        let obj = &m.objects[o as usize];
-        columns[0].1.push(text(obj.id.as_deref()));
-        columns[1].1.push(text(Some(&obj.class)));
-        columns[2].1.push(
-            d.drawn_lod[o as usize].map_or(AttrValue::Null, |l| AttrValue::Int(i64::from(l))),
-        );
-        let parent = obj.parent.and_then(|p| m.objects[p as usize].id.as_deref());
-        columns[3].1.push(text(parent));
-        for (k, v) in &obj.attributes {
-            let c = match at.get(k) {
-                Some(&c) => c,
-                // Columns × rows stay bounded whatever names a file uses.
-                None if columns.len() >= MAX_COLUMNS => continue,
-                None => {
-                    at.insert(k.clone(), columns.len());
-                    columns.push((k.clone(), Vec::new()));
-                    columns.len() - 1
-                }
-            };
-            let col = &mut columns[c].1;
-            col.resize(row, AttrValue::Null);
-            col.push(v.clone());
-        }
-        for (_, col) in &mut columns {
-            col.resize(row + 1, AttrValue::Null);
-        }
-    }
-    PropertyTable {
-        name: name.into(),
-        class: None,
-        count: objs.len(),
-        columns,
-    }
+    let rows: Vec<Vec<(String, AttrValue)>> = objs
+        .iter()
+        .map(|&o| {
+            let obj = &m.objects[o as usize];
+            let lod =
+                d.drawn_lod[o as usize].map_or(AttrValue::Null, |l| AttrValue::Int(i64::from(l)));
+            let parent = obj.parent.and_then(|p| m.objects[p as usize].id.as_deref());
+            let mut row = vec![
+                ("gml:id".to_string(), text(obj.id.as_deref())),
+                ("class".to_string(), text(Some(&obj.class))),
+                ("lod".to_string(), lod),
+                ("parent".to_string(), text(parent)),
+            ];
+            row.extend(obj.attributes.iter().cloned());
+            row
+        })
+        .collect();
+    PropertyTable::from_rows(name, &rows, MAX_COLUMNS)
 }
 
 /// The colour of a polygon (sRGB): by its top-level object's class

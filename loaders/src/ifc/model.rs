@@ -34,6 +34,8 @@ pub struct Element {
     pub object_type: Option<String>,
     /// Index into [`IfcModel::storeys`].
     pub storey: Option<u32>,
+    /// Its property sets' and quantities' values, `Pset_WallCommon.IsExternal`.
+    pub properties: Vec<(String, cim_core::AttrValue)>,
     /// Triangles: world positions are `origin + position`, in metres of
     /// the engineering frame.
     pub origin: DVec3,

@@ -11,7 +11,9 @@
 //! `Facetation`) or has no identifier, as IfcOpenShell draws it.
 
 use super::model::{Element, IfcModel, Storey};
+use cim_core::AttrValue;
 use glam::{DMat4, DVec3};
+use ifc_lite_core::AttributeValue;
 use ifc_lite_core::{
     EntityDecoder, EntityIndex, EntityScanner, GeoRefExtractor, GeoRefSource, IfcType,
     build_entity_index,
@@ -33,6 +35,8 @@ struct Relations {
     contained_in: HashMap<u32, u32>,
     /// Part → the whole it is aggregated into.
     part_of: HashMap<u32, u32>,
+    /// Element → its property sets and quantities.
+    defined_by: HashMap<u32, Vec<u32>>,
 }
 
 /// Reads the IFC text `content`. `Err` when it is not STEP/IFC at all,
@@ -59,6 +63,7 @@ fn read_guarded(content: &str) -> Result<IfcModel, String> {
             "IFCRELVOIDSELEMENT" => (4, 5),
             "IFCRELCONTAINEDINSPATIALSTRUCTURE" => (5, 4),
             "IFCRELAGGREGATES" => (4, 5),
+            "IFCRELDEFINESBYPROPERTIES" => (5, 4),
             "IFCBUILDINGSTOREY" => {
                 storey_ids.push(id);
                 types.push((id, ty));
@@ -85,6 +90,7 @@ fn read_guarded(content: &str) -> Result<IfcModel, String> {
                 "IFCRELCONTAINEDINSPATIALSTRUCTURE" => {
                     rel.contained_in.insert(p, whole);
                 }
+                "IFCRELDEFINESBYPROPERTIES" => rel.defined_by.entry(p).or_default().push(whole),
                 _ => {
                     rel.part_of.insert(p, whole);
                 }
@@ -134,6 +140,7 @@ fn read_guarded(content: &str) -> Result<IfcModel, String> {
         .into_iter()
         .map(|mut e| {
             e.storey = storey_for(e.express_id, &rel, &storey_of);
+            e.properties = properties(&mut decoder, rel.defined_by.get(&e.express_id));
             e
         })
         .collect();
@@ -198,6 +205,60 @@ fn product_shape(decoder: &mut EntityDecoder, id: u32) -> Option<(String, bool)>
         }
     }
     (body || unnamed).then(|| (e.ifc_type.name().to_string(), body))
+}
+
+/// Most properties one element keeps.
+pub const MAX_PROPERTIES: usize = 500;
+
+/// An element's properties and quantities, `SetName.Name`, from its
+/// property sets (`IfcPropertySingleValue`s) and element quantities
+/// (`IfcQuantityLength`, `…Area`, `…Volume`, `…Count`, `…Weight`,
+/// `…Time`), in file order.
+fn properties(decoder: &mut EntityDecoder, sets: Option<&Vec<u32>>) -> Vec<(String, AttrValue)> {
+    let mut out = Vec::new();
+    for &set in sets.into_iter().flatten() {
+        let Ok(s) = decoder.decode_by_id(set) else {
+            continue;
+        };
+        let set_name = s.get_string(2).unwrap_or("").to_string();
+        let (list, value_at) = match s.ifc_type {
+            IfcType::IfcPropertySet => (4, 2),
+            IfcType::IfcElementQuantity => (5, 3),
+            _ => continue,
+        };
+        for p in s.get_refs(list).unwrap_or_default() {
+            if out.len() >= MAX_PROPERTIES {
+                return out;
+            }
+            let Ok(p) = decoder.decode_by_id(p) else {
+                continue;
+            };
+            let (Some(name), Some(v)) = (p.get_string(0), p.get(value_at)) else {
+                continue;
+            };
+            out.push((format!("{set_name}.{name}"), value(v)));
+        }
+    }
+    out
+}
+
+/// A STEP value (`IFCLABEL('x')`, `IFCBOOLEAN(.T.)`, `2.5`) as an
+/// attribute value.
+fn value(v: &AttributeValue) -> AttrValue {
+    if let Some(e) = v.as_enum() {
+        return match e {
+            "T" | "TRUE" => AttrValue::Bool(true),
+            "F" | "FALSE" => AttrValue::Bool(false),
+            other => AttrValue::String(other.to_string()),
+        };
+    }
+    if let Some(s) = v.as_string() {
+        return AttrValue::String(s.to_string());
+    }
+    if let AttributeValue::Integer(i) = v {
+        return AttrValue::Int(*i);
+    }
+    v.as_float().map_or(AttrValue::Null, AttrValue::Float)
 }
 
 /// The storey an element is in: its container's, or its whole's (a
@@ -297,6 +358,7 @@ fn element(
         name: text(2),
         object_type: text(4),
         storey: None,
+        properties: Vec::new(),
         origin: DVec3::from_array(mesh.origin),
         positions,
         normals,

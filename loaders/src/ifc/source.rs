@@ -1,7 +1,8 @@
 //! An IFC model as a [`TileSource`]: its elements grouped by place into
 //! tiles of at most [`PER_TILE`], each tile's content their triangles,
 //! coloured by class, with one feature id per element over a table of its
-//! attributes (GlobalId, class, name, object type, storey).
+//! attributes (GlobalId, class, name, object type, storey) and its
+//! property sets' and quantities' values.
 //!
 //! The tree's frame is the model's engineering coordinates moved by its
 //! `IfcMapConversion` into its map CRS, when it has one; otherwise they
@@ -20,6 +21,9 @@ use glam::{DMat4, DVec3};
 
 /// The most elements in one tile.
 pub const PER_TILE: usize = 512;
+
+/// Most columns of a tile's element table.
+pub const MAX_COLUMNS: usize = 1024;
 
 /// An opened IFC model.
 #[derive(Debug)]
@@ -171,27 +175,28 @@ fn content(model: &IfcModel, ids: &[u32], origin: DVec3) -> TileContent {
     });
     let elements: Vec<&Element> = ids.iter().map(|&i| &model.elements[i as usize]).collect();
     let text = |s: Option<&str>| s.map_or(AttrValue::Null, |s| AttrValue::String(s.into()));
-    let storey = |e: &Element| {
-        e.storey
-            .and_then(|s| model.storeys[s as usize].name.as_deref())
-            .map_or(AttrValue::Null, |n| AttrValue::String(n.into()))
-    };
-    let column = |name: &str, f: &dyn Fn(&Element) -> AttrValue| {
-        (name.to_string(), elements.iter().map(|e| f(e)).collect())
-    };
-    let table = PropertyTable {
-        name: "elements".into(),
-        class: None,
-        count: elements.len(),
-        columns: vec![
-            column("GlobalId", &|e| text(Some(&e.global_id))),
-            column("class", &|e| text(Some(&e.class))),
-            column("Name", &|e| text(e.name.as_deref())),
-            column("ObjectType", &|e| text(e.object_type.as_deref())),
-            column("storey", &storey),
-            column("express id", &|e| AttrValue::Int(i64::from(e.express_id))),
-        ],
-    };
+    let rows: Vec<Vec<(String, AttrValue)>> = elements
+        .iter()
+        .map(|e| {
+            let storey = e
+                .storey
+                .and_then(|s| model.storeys[s as usize].name.as_deref());
+            let mut row = vec![
+                ("GlobalId".to_string(), text(Some(&e.global_id))),
+                ("class".to_string(), text(Some(&e.class))),
+                ("Name".to_string(), text(e.name.as_deref())),
+                ("ObjectType".to_string(), text(e.object_type.as_deref())),
+                ("storey".to_string(), text(storey)),
+                (
+                    "express id".to_string(),
+                    AttrValue::Int(i64::from(e.express_id)),
+                ),
+            ];
+            row.extend(e.properties.iter().cloned());
+            row
+        })
+        .collect();
+    let table = PropertyTable::from_rows("elements", &rows, MAX_COLUMNS);
     TileContent {
         meshes: if mesh.indices.is_empty() {
             Vec::new()
