@@ -132,7 +132,7 @@ pub fn content(d: &Drawing, roots: &[ObjectId], origin: DVec3) -> TileContent {
     }
     let tables = rows.tables(d);
     let parts_differ = rows.parts.len() != rows.buildings.len()
-        || rows.parts.iter().any(|(o, _)| d.root_of[*o as usize] != *o);
+        || rows.parts.iter().any(|&o| d.root_of[o as usize] != o);
     let meshes = parts
         .into_values()
         .map(|Part { mut mesh, ids }| {
@@ -209,11 +209,7 @@ pub fn boxes(d: &Drawing, roots: &[ObjectId], bounds: &HashMap<ObjectId, Bbox>) 
             mesh.indices.extend([0, 1, 2, 0, 2, 3].map(|i| base + i));
         }
     }
-    let tables = vec![object_table(
-        d,
-        "objects",
-        &rows.buildings.iter().map(|r| r.0).collect::<Vec<_>>(),
-    )];
+    let tables = vec![object_table(d, "objects", &rows.buildings)];
     let Part { mut mesh, ids } = part;
     let [objects, _, _] = ids;
     mesh.features.push(FeatureIds {
@@ -233,12 +229,13 @@ pub fn boxes(d: &Drawing, roots: &[ObjectId], bounds: &HashMap<ObjectId, Bbox>) 
     }
 }
 
-/// The rows of the three tables, in the order features are met.
+/// The rows of the three tables, in the order features are met, and
+/// each feature's row.
 #[derive(Default)]
 struct Rows {
-    buildings: Vec<(ObjectId, u32)>,
-    parts: Vec<(ObjectId, u32)>,
-    surfaces: Vec<(u32, u32)>,
+    buildings: Vec<ObjectId>,
+    parts: Vec<ObjectId>,
+    surfaces: Vec<u32>,
     building_row: HashMap<ObjectId, u32>,
     part_row: HashMap<ObjectId, u32>,
     surface_row: HashMap<u32, u32>,
@@ -259,18 +256,14 @@ impl Rows {
     /// surfaces table.
     fn tables(&self, d: &Drawing) -> Vec<PropertyTable> {
         let m = d.model;
-        let objects = |name: &str, rows: &[(ObjectId, u32)]| {
-            let objs: Vec<ObjectId> = rows.iter().map(|r| r.0).collect();
-            object_table(d, name, &objs)
-        };
         let surfaces: Vec<_> = self
             .surfaces
             .iter()
-            .map(|&(s, _)| &m.surfaces[s as usize])
+            .map(|&s| &m.surfaces[s as usize])
             .collect();
         vec![
-            objects("objects", &self.buildings),
-            objects("parts", &self.parts),
+            object_table(d, "objects", &self.buildings),
+            object_table(d, "parts", &self.parts),
             PropertyTable {
                 name: "surfaces".into(),
                 class: None,
@@ -292,11 +285,11 @@ impl Rows {
 
 fn row<K: Copy + Eq + std::hash::Hash>(
     index: &mut HashMap<K, u32>,
-    rows: &mut Vec<(K, u32)>,
+    rows: &mut Vec<K>,
     k: K,
 ) -> u32 {
     *index.entry(k).or_insert_with(|| {
-        rows.push((k, rows.len() as u32));
+        rows.push(k);
         rows.len() as u32 - 1
     })
 }

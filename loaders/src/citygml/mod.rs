@@ -15,10 +15,12 @@
 //! - [`summary`]: what `cim inspect` reports.
 
 pub mod appearance;
+mod capped;
 pub mod coarse;
 pub mod implicit;
 pub mod mesh;
 pub mod model;
+mod names;
 pub mod read;
 pub mod source;
 pub mod srs;

@@ -14,20 +14,20 @@
 //! geometry read.
 
 use super::appearance::{self, LookReader};
+use super::capped::Capped;
+pub use super::capped::MAX_TOKEN;
 use super::implicit::{self, Implicit, MAX_PLACED_POLYGONS, Prototype};
 use super::model::{CityModel, CityObject, ObjectId, Polygon, Surface, SurfaceId, UNKNOWN_LOD};
+use super::names::{
+    PART_CLASSES, SURFACE_CLASSES, attribute_name, lod_of, predefined, typed, version_of,
+};
 use cim_core::AttrValue;
 use glam::DVec3;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io::{self, BufRead, Read};
-
-/// Longest single XML token (a tag, a text run such as one `posList`),
-/// to within one 64 KiB chunk: longer is hostile (a 1 GB line), not a
-/// building.
-pub const MAX_TOKEN: u64 = 64 << 20;
+use std::io::BufRead;
 
 /// Deepest element nesting read (CityGML needs about 20 levels; each
 /// element's context is looked up through the levels above it).
@@ -35,48 +35,6 @@ pub const MAX_DEPTH: usize = 256;
 
 /// Most attributes one object keeps.
 pub const MAX_ATTRIBUTES: usize = 1000;
-
-/// Classes read as city objects when they are not a `cityObjectMember`'s
-/// child: the parts and contents of one.
-const PART_CLASSES: &[&str] = &[
-    "BuildingPart",
-    "BuildingInstallation",
-    "IntBuildingInstallation",
-    "BuildingRoom",
-    "Room",
-    "BuildingFurniture",
-    "BuildingConstructiveElement",
-    "BridgePart",
-    "BridgeInstallation",
-    "BridgeConstructionElement",
-    "BridgeConstructiveElement",
-    "BridgeRoom",
-    "TunnelPart",
-    "TunnelInstallation",
-    "HollowSpace",
-    "Dynamizer",
-];
-
-/// Classes read as thematic surfaces of the object they bound.
-const SURFACE_CLASSES: &[&str] = &[
-    "WallSurface",
-    "RoofSurface",
-    "GroundSurface",
-    "ClosureSurface",
-    "FloorSurface",
-    "OuterFloorSurface",
-    "CeilingSurface",
-    "OuterCeilingSurface",
-    "InteriorWallSurface",
-    "Window",
-    "Door",
-    "WaterSurface",
-    "WaterGroundSurface",
-    "WaterClosureSurface",
-    "TrafficArea",
-    "AuxiliaryTrafficArea",
-    "GenericThematicSurface",
-];
 
 /// What an open element is to the reader.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -142,14 +100,11 @@ struct GenericBuild {
 /// before and says so in [`CityModel::problems`], as it does for single
 /// polygons or references.
 pub fn read(input: impl BufRead) -> Result<CityModel, String> {
-    let mut r = Reader::from_reader(Capped {
-        inner: input,
-        since_token: 0,
-    });
+    let mut r = Reader::from_reader(Capped::new(input));
     let mut p = Parser::default();
     let mut buf = Vec::new();
     let broken = loop {
-        r.get_mut().since_token = 0;
+        r.get_mut().reset();
         let ev = match r.read_event_into(&mut buf) {
             Ok(ev) => ev,
             Err(e) => break Some(format!("XML error at byte {}: {e}", r.error_position())),
@@ -192,18 +147,6 @@ pub fn read(input: impl BufRead) -> Result<CityModel, String> {
         p.cut(why)?;
     }
     Ok(p.finish())
-}
-
-/// XML's predefined entities.
-fn predefined(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "amp" => "&",
-        "lt" => "<",
-        "gt" => ">",
-        "quot" => "\"",
-        "apos" => "'",
-        _ => return None,
-    })
 }
 
 /// How much of each list was read before a top-level object.
@@ -529,7 +472,8 @@ impl Parser {
         let Role::Object(obj) = self.open[at].role else {
             return;
         };
-        let name = attribute_name(&self.open[at + 1..], &o.name);
+        let path = self.open[at + 1..].iter().map(|f| f.name.as_str());
+        let name = attribute_name(path, &o.name);
         let value = typed(text, None);
         let attrs = &mut self.model.objects[obj as usize].attributes;
         if attrs.len() >= MAX_ATTRIBUTES {
@@ -799,124 +743,4 @@ impl Parser {
         }
         self.model
     }
-}
-
-/// The CityGML version the root's namespaces name.
-fn version_of(e: &BytesStart) -> Option<String> {
-    let mut found = None;
-    for a in e.attributes().flatten() {
-        let v = a.value.as_ref();
-        for ver in ["3.0", "2.0", "1.0"] {
-            if v == format!("http://www.opengis.net/citygml/{ver}") {
-                // The default namespace decides; any other names one too.
-                if a.key.as_ref() == "xmlns" || found.is_none() {
-                    found = Some(ver.to_string());
-                }
-            }
-        }
-    }
-    found
-}
-
-/// `lod2Solid` → 2: a geometry property's level of detail.
-fn lod_of(name: &str) -> Option<u8> {
-    let rest = name.strip_prefix("lod")?;
-    let mut c = rest.chars();
-    let d = c.next()?.to_digit(10).filter(|&d| d <= 4)?;
-    c.next().filter(char::is_ascii_uppercase)?;
-    Some(d as u8)
-}
-
-/// An attribute's name: the properties (lower-case elements) from the
-/// object down to the leaf, and the leaf, dot-joined (`name`,
-/// `externalReference.targetResource`, `address.LocalityName`).
-fn attribute_name(path: &[Open], leaf: &str) -> String {
-    let mut parts: Vec<&str> = path
-        .iter()
-        .map(|o| o.name.as_str())
-        .filter(|n| n.starts_with(|c: char| c.is_ascii_lowercase()) && *n != "xalAddress")
-        .collect();
-    parts.push(leaf);
-    parts.join(".")
-}
-
-/// A value typed by its generic attribute's kind, or, for thematic
-/// attributes, as a number when it reads as one (codes with leading
-/// zeros stay text).
-fn typed(text: &str, kind: Option<&str>) -> AttrValue {
-    let t = text.trim();
-    let number = || -> Option<AttrValue> {
-        if t.len() > 1 && t.starts_with('0') && !t.starts_with("0.") {
-            return None;
-        }
-        if let Ok(i) = t.parse::<i64>() {
-            return Some(AttrValue::Int(i));
-        }
-        t.parse::<f64>()
-            .ok()
-            .filter(|f| f.is_finite())
-            .map(AttrValue::Float)
-    };
-    match kind {
-        Some(k) if k.starts_with("int") => t
-            .parse()
-            .map_or(AttrValue::String(t.into()), AttrValue::Int),
-        Some(k) if k.starts_with("double") || k.starts_with("measure") => t
-            .parse()
-            .map_or(AttrValue::String(t.into()), AttrValue::Float),
-        Some(_) => AttrValue::String(t.into()),
-        None => number().unwrap_or_else(|| AttrValue::String(t.into())),
-    }
-}
-
-/// Bytes handed to the XML reader at a time.
-const CHUNK: usize = 64 << 10;
-
-/// A reader that fails once a single XML token would pass
-/// [`MAX_TOKEN`] bytes (`since_token` is reset before each event).
-struct Capped<R> {
-    inner: R,
-    since_token: u64,
-}
-
-impl<R: BufRead> Read for Capped<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(out)?;
-        self.count(n)?;
-        Ok(n)
-    }
-}
-
-impl<R: BufRead> BufRead for Capped<R> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        if self.since_token > MAX_TOKEN {
-            return Err(too_long());
-        }
-        // At most a chunk at a time, so a long token is read in chunks and
-        // counted, even from a reader holding it all.
-        let b = self.inner.fill_buf()?;
-        Ok(&b[..b.len().min(CHUNK)])
-    }
-
-    fn consume(&mut self, n: usize) {
-        self.since_token += n as u64;
-        self.inner.consume(n);
-    }
-}
-
-impl<R> Capped<R> {
-    fn count(&mut self, n: usize) -> io::Result<()> {
-        self.since_token += n as u64;
-        if self.since_token > MAX_TOKEN {
-            return Err(too_long());
-        }
-        Ok(())
-    }
-}
-
-fn too_long() -> io::Error {
-    io::Error::other(format!(
-        "a single XML token longer than {} MiB (a run of text or a tag without end)",
-        MAX_TOKEN >> 20
-    ))
 }
