@@ -310,7 +310,14 @@ fn geometry(
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_default())
+            .map(|h| {
+                // A thread that failed outside an element loses its part,
+                // which is told rather than dropped in silence.
+                h.join().unwrap_or_else(|_| {
+                    let lost = "a geometry thread failed: its elements are not drawn";
+                    (Vec::new(), vec![lost.to_string()])
+                })
+            })
             .collect()
     });
     let mut elements = Vec::new();
