@@ -30,14 +30,15 @@ pub enum Command {
     Crs(CrsCommand),
     /// Measure startup, settle and frame times off-screen; prints JSON.
     Bench(BenchArgs),
-    /// Convert a dataset to another format (OSGB → 3D Tiles).
+    /// Convert a dataset to another format (OSGB, IFC, CityGML → 3D Tiles).
     Convert(ConvertArgs),
 }
 
 #[derive(Args, Debug)]
 pub struct ConvertArgs {
     /// The dataset: an OSGB root folder (with metadata.xml and Data/), a
-    /// Data/ folder, a folder of .osgb tiles, or one .osgb file.
+    /// Data/ folder, a folder of .osgb tiles, one .osgb file; an IFC model
+    /// (.ifc, .ifczip); a CityGML file (.gml, .xml, gzipped).
     pub input: PathBuf,
     /// The format to write.
     #[arg(long, value_enum)]

@@ -1,6 +1,6 @@
-//! `cim convert INPUT --to 3dtiles --out DIR`: an OSGB dataset as a 3D
-//! Tiles 1.1 tileset (`cim_loaders::osgb::convert`), with a progress line
-//! on a terminal. Exit status as for `cim snapshot`: 2 when some tiles (or
+//! `cim convert INPUT --to 3dtiles --out DIR`: an OSGB dataset, an IFC
+//! model or a CityGML file as a 3D Tiles 1.1 tileset
+//! (`cim_loaders::convert`), with a progress bar on a terminal. Exit status as for `cim snapshot`: 2 when some tiles (or
 //! files the dataset names) could not be converted, 1 when nothing was.
 
 use crate::cli::{ConvertArgs, ConvertTo};
@@ -28,7 +28,7 @@ pub fn run(args: &ConvertArgs) -> Result<ExitCode> {
             let _ = std::io::stderr().flush();
         }
     };
-    let c = cim_loaders::osgb::convert::to_3dtiles(&args.input, &args.out, progress)
+    let c = cim_loaders::convert::to_3dtiles(&args.input, &args.out, progress)
         .map_err(|e| anyhow!(e))?;
     if tty {
         eprintln!();
@@ -43,8 +43,12 @@ pub fn run(args: &ConvertArgs) -> Result<ExitCode> {
             cim_core::message::lines(&e.message, 2000)
         );
     }
+    let features = match c.feature_count {
+        0 => String::new(),
+        n => format!(", {n} features"),
+    };
     eprintln!(
-        "cim: wrote {} ({} tiles, {} .glb files, {:.1} MB) in {:.2} s",
+        "cim: wrote {} ({} tiles, {} .glb files{features}, {:.1} MB) in {:.2} s",
         cim_core::message::path(&args.out.join("tileset.json")),
         c.tile_count,
         c.glb_count,

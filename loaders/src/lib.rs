@@ -42,6 +42,7 @@
 pub mod archive;
 pub mod budget;
 pub mod citygml;
+pub mod convert;
 mod crs;
 pub mod error;
 #[doc(hidden)]

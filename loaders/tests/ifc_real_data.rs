@@ -154,3 +154,50 @@ fn elements_know_their_storey_and_attributes() {
         assert!(row.iter().any(|(k, _)| *k == key), "{key} in {row:?}");
     }
 }
+
+/// Each element's colours (sRGB RGBA) as `tests/reference/ifc_styles.json`
+/// has them from IfcOpenShell's geometry iterator
+/// (`tests/reference/ifc_styles.py`): the distinct colours of its styled
+/// faces. Elements IfcOpenShell draws in its default material have none.
+#[test]
+#[cfg_attr(
+    not(cim_test_data),
+    ignore = "needs CIM_TEST_DATA, the shared data folder"
+)]
+fn elements_have_ifcopenshells_colours() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/reference/ifc_styles.json"
+    );
+    let reference: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("reference")).expect("JSON");
+    let mut compared = 0;
+    for (name, want) in reference.as_object().expect("files") {
+        if want.get("skipped").is_some() {
+            continue;
+        }
+        let model = ifc::read_file(&data().join(name)).unwrap_or_else(|e| panic!("{e}"));
+        let mut wrong = Vec::new();
+        for e in &model.elements {
+            let mut got: Vec<[u8; 4]> = e.looks.iter().filter_map(|l| l.1).collect();
+            got.sort();
+            got.dedup();
+            let want: Vec<[u8; 4]> = want
+                .get(&e.global_id)
+                .map(|w| serde_json::from_value(w.clone()).expect("colours"))
+                .unwrap_or_default();
+            if got != want {
+                wrong.push(format!("{} {}: {got:?} vs {want:?}", e.class, e.global_id));
+            }
+            compared += 1;
+        }
+        assert!(
+            wrong.is_empty(),
+            "{name}: {} of {} elements:\n{}",
+            wrong.len(),
+            model.elements.len(),
+            wrong.join("\n")
+        );
+    }
+    assert!(compared > 100, "{compared}");
+}

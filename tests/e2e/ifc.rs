@@ -9,14 +9,21 @@ use std::path::{Path, PathBuf};
 mod support;
 use support::snapshot;
 
-/// Share of pixels that differ clearly from the image's corner colour (the
-/// ground or sky around the model).
+/// Share of pixels that differ from the image's corner colour (the ground
+/// around the model, evenly lit; a road in its light-grey style differs
+/// from it by less than 30 levels).
 fn drawn(img: &image::RgbaImage) -> f64 {
-    let ground = img.get_pixel(img.width() / 2, img.height() - 1).0;
+    let ground = img.get_pixel(0, 0).0;
     let n = img
         .pixels()
-        .filter(|p| p.0.iter().zip(ground).any(|(a, b)| a.abs_diff(b) > 30))
+        .filter(|p| p.0.iter().zip(ground).any(|(a, b)| a.abs_diff(b) > 12))
         .count();
+    n as f64 / (img.width() * img.height()) as f64
+}
+
+/// Share of pixels that `is` holds for.
+fn share(img: &image::RgbaImage, is: impl Fn([u8; 4]) -> bool) -> f64 {
+    let n = img.pixels().filter(|p| is(p.0)).count();
     n as f64 / (img.width() * img.height()) as f64
 }
 
@@ -43,11 +50,59 @@ fn sample_models_render() {
             "{name}: {:.3} of the image drawn",
             drawn(&img)
         );
+        if name == "AC20-FZK-Haus.ifc" {
+            in_its_styles(&img, name);
+        }
         if let Some(keep) = std::env::var_os("CIM_E2E_KEEP") {
             let _ = std::fs::create_dir_all(&keep);
             let _ = std::fs::copy(&png, Path::new(&keep).join(png.file_name().unwrap()));
         }
     }
+}
+
+/// FZK-Haus drawn in the file's styles: a red-tiled roof on a green
+/// site, not the grey of a default.
+fn in_its_styles(img: &image::RgbaImage, name: &str) {
+    let red = share(img, |[r, g, b, _]| {
+        r > g.saturating_add(50) && r > b.saturating_add(70)
+    });
+    let green = share(img, |[r, g, b, _]| {
+        g > r.saturating_add(30) && g > b.saturating_add(30)
+    });
+    assert!(
+        red > 0.1 && green > 0.05,
+        "{name}: red {red:.3}, green {green:.3}"
+    );
+}
+
+/// `cim convert FILE.ifc --to 3dtiles`: a tileset of its elements, which
+/// draws as the model does.
+#[test]
+#[cfg_attr(
+    not(cim_test_data),
+    ignore = "needs CIM_TEST_DATA, the shared data folder"
+)]
+fn a_model_converts_to_a_tileset_that_draws_alike() {
+    let d = std::env::var_os("CIM_TEST_DATA").expect("CIM_TEST_DATA is not set");
+    let model = PathBuf::from(d).join("ifc/web-ifc/AC20-FZK-Haus.ifc");
+    let dir = tempfile::tempdir().unwrap();
+    let tiles = dir.path().join("fzk");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cim"))
+        .args(["convert", "--to", "3dtiles", "--out"])
+        .arg(&tiles)
+        .arg(&model)
+        .output()
+        .expect("cim runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("83 features"), "{err}");
+    let png = dir.path().join("fzk.png");
+    let out = snapshot(&tiles.join("tileset.json"), &png);
+    assert!(out.status.success(), "{out:?}");
+    in_its_styles(
+        &image::open(&png).unwrap().to_rgba8(),
+        "the converted tileset",
+    );
 }
 
 #[test]

@@ -10,6 +10,7 @@
 pub mod model;
 pub mod read;
 pub mod source;
+pub mod style;
 pub mod summary;
 
 use crate::{LoadError, Loaded};

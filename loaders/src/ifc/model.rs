@@ -1,6 +1,7 @@
 //! An IFC model as read: its building elements with their meshes, the
 //! storeys they stand on, the georeference, and the counts reports give.
 
+use super::style::Rgba;
 use glam::{DMat4, DVec3};
 use std::collections::BTreeMap;
 
@@ -42,6 +43,10 @@ pub struct Element {
     pub positions: Vec<[f32; 3]>,
     pub normals: Vec<[f32; 3]>,
     pub indices: Vec<u32>,
+    /// Colours from the file's styles, in runs: `(first vertex, colour)`,
+    /// each up to the next run's first vertex; `None` where the file gives
+    /// the vertices none ([`super::style`]).
+    pub looks: Vec<(u32, Option<Rgba>)>,
 }
 
 /// An `IfcBuildingStorey`.
@@ -66,6 +71,47 @@ impl Element {
 
     pub fn triangle_count(&self) -> usize {
         self.indices.len() / 3
+    }
+
+    /// Appends a part of its geometry (`origin + position` in the
+    /// engineering frame), drawn in `colour`.
+    pub fn add_part(
+        &mut self,
+        part: &ifc_lite_geometry::Mesh,
+        origin: DVec3,
+        colour: Option<Rgba>,
+    ) -> Result<(), String> {
+        let base = self.positions.len() as u32;
+        let shift = (DVec3::from_array(part.origin) - origin).as_vec3();
+        let n = (part.positions.len() / 3) as u32;
+        if part.indices.iter().any(|&i| i >= n) {
+            return Err("triangles index past their vertices".into());
+        }
+        for p in part.positions.chunks_exact(3) {
+            self.positions
+                .push((glam::Vec3::new(p[0], p[1], p[2]) + shift).to_array());
+        }
+        self.normals
+            .extend(part.normals.chunks_exact(3).map(|c| [c[0], c[1], c[2]]));
+        self.normals.resize(self.positions.len(), [0.0, 0.0, 1.0]);
+        self.indices.extend(part.indices.iter().map(|&i| base + i));
+        if self.looks.last().is_none_or(|l| l.1 != colour) {
+            self.looks.push((base, colour));
+        }
+        Ok(())
+    }
+
+    /// The colour of each vertex: its run's, `default` where the file
+    /// gives none.
+    pub fn vertex_colours(&self, default: Rgba) -> impl Iterator<Item = Rgba> + '_ {
+        let n = self.positions.len();
+        self.looks
+            .iter()
+            .enumerate()
+            .flat_map(move |(k, &(first, c))| {
+                let end = self.looks.get(k + 1).map_or(n, |l| l.0 as usize);
+                std::iter::repeat_n(c.unwrap_or(default), end.saturating_sub(first as usize))
+            })
     }
 }
 

@@ -11,6 +11,7 @@
 //! `Facetation`) or has no identifier, as IfcOpenShell draws it.
 
 use super::model::{Element, IfcModel, Storey};
+use super::style::{MaterialLinks, Styles};
 use cim_core::AttrValue;
 use glam::{DMat4, DVec3};
 use ifc_lite_core::AttributeValue;
@@ -37,6 +38,8 @@ struct Relations {
     part_of: HashMap<u32, u32>,
     /// Element → its property sets and quantities.
     defined_by: HashMap<u32, Vec<u32>>,
+    /// Elements' materials and the materials' styles.
+    materials: MaterialLinks,
 }
 
 /// Reads the IFC text `content`. `Err` when it is not STEP/IFC at all,
@@ -64,6 +67,8 @@ fn read_guarded(content: &str) -> Result<IfcModel, String> {
             "IFCRELCONTAINEDINSPATIALSTRUCTURE" => (5, 4),
             "IFCRELAGGREGATES" => (4, 5),
             "IFCRELDEFINESBYPROPERTIES" => (5, 4),
+            "IFCRELASSOCIATESMATERIAL" => (5, 4),
+            "IFCMATERIALDEFINITIONREPRESENTATION" => (3, 2),
             "IFCBUILDINGSTOREY" => {
                 storey_ids.push(id);
                 types.push((id, ty));
@@ -91,6 +96,13 @@ fn read_guarded(content: &str) -> Result<IfcModel, String> {
                     rel.contained_in.insert(p, whole);
                 }
                 "IFCRELDEFINESBYPROPERTIES" => rel.defined_by.entry(p).or_default().push(whole),
+                "IFCRELASSOCIATESMATERIAL" => {
+                    rel.materials.of_element.insert(p, whole);
+                }
+                "IFCMATERIALDEFINITIONREPRESENTATION" => {
+                    let reps = rel.materials.representations.entry(whole).or_default();
+                    reps.push(p);
+                }
                 _ => {
                     rel.part_of.insert(p, whole);
                 }
@@ -134,7 +146,7 @@ fn read_guarded(content: &str) -> Result<IfcModel, String> {
             drawn.push((id, class));
         }
     }
-    let (elements, problems) = geometry(content, &index, &rel.voids, drawn);
+    let (elements, problems) = geometry(content, &index, &rel, drawn);
     model.problems = problems;
     model.elements = elements
         .into_iter()
@@ -282,7 +294,7 @@ fn storey_for(id: u32, rel: &Relations, storey_of: &HashMap<u32, u32>) -> Option
 fn geometry(
     content: &str,
     index: &Arc<EntityIndex>,
-    voids: &FxHashMap<u32, Vec<u32>>,
+    rel: &Relations,
     elements: Vec<(u32, String)>,
 ) -> (Vec<Element>, Vec<String>) {
     let threads = std::thread::available_parallelism()
@@ -296,9 +308,16 @@ fn geometry(
                 s.spawn(move || {
                     let mut decoder = EntityDecoder::with_arc_index(content, index.clone());
                     let router = GeometryRouter::with_units(content, &mut decoder);
+                    let mut styles = Styles::new(&rel.materials);
                     let mut out = (Vec::new(), Vec::new());
                     for (id, class) in part {
-                        match element(&router, &mut decoder, voids, *id, class) {
+                        let mut made = Made {
+                            router: &router,
+                            decoder: &mut decoder,
+                            styles: &mut styles,
+                            voids: &rel.voids,
+                        };
+                        match made.element(*id, class) {
                             Ok(Some(e)) => out.0.push(e),
                             Ok(None) => {}
                             Err(why) => out.1.push(format!("#{id} ({class}): {why}")),
@@ -330,45 +349,60 @@ fn geometry(
     (elements, problems)
 }
 
-/// One element: its attributes and triangles (`None` when it has none).
-fn element(
-    router: &GeometryRouter,
-    decoder: &mut EntityDecoder,
-    voids: &FxHashMap<u32, Vec<u32>>,
-    id: u32,
-    class: &str,
-) -> Result<Option<Element>, String> {
-    let e = decoder.decode_by_id(id).map_err(|e| e.to_string())?;
-    // A kernel failing on one element fails that element only.
-    let mesh = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        router.process_element_with_voids(&e, decoder, voids)
-    }))
-    .map_err(|_| "the geometry kernel failed on it".to_string())?
-    .map_err(|e| e.to_string())?;
-    if mesh.indices.is_empty() {
-        return Ok(None);
+/// What makes one element's triangles, on one geometry thread.
+struct Made<'a, 'd, 'l> {
+    router: &'a GeometryRouter,
+    decoder: &'a mut EntityDecoder<'d>,
+    styles: &'a mut Styles<'l>,
+    voids: &'a FxHashMap<u32, Vec<u32>>,
+}
+
+impl Made<'_, '_, '_> {
+    /// One element: its attributes, triangles and their colours (`None`
+    /// when it has no triangles).
+    fn element(&mut self, id: u32, class: &str) -> Result<Option<Element>, String> {
+        let e = self.decoder.decode_by_id(id).map_err(|e| e.to_string())?;
+        // A kernel failing on one element fails that element only.
+        // Per styled item; the voided walk only for an element with
+        // openings (given none it yields no parts in IFC-Lite 28.2).
+        let parts = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if self.voids.contains_key(&id) {
+                self.router
+                    .process_element_with_submeshes_and_voids(&e, self.decoder, self.voids)
+            } else {
+                self.router.process_element_with_submeshes(&e, self.decoder)
+            }
+        }))
+        .map_err(|_| "the geometry kernel failed on it".to_string())?
+        .map_err(|e| e.to_string())?;
+        let parts_are_materials = parts.ids_are_materials;
+        let mut meshes = parts
+            .sub_meshes
+            .into_iter()
+            .filter(|p| !p.mesh.indices.is_empty());
+        let Some(first) = meshes.next() else {
+            return Ok(None);
+        };
+        let origin = DVec3::from_array(first.mesh.origin);
+        let text = |k: usize| e.get_string(k).map(str::to_string);
+        let mut out = Element {
+            express_id: id,
+            global_id: text(0).unwrap_or_default(),
+            class: class.to_string(),
+            name: text(2),
+            object_type: text(4),
+            origin,
+            ..Element::default()
+        };
+        let element_colour = self.styles.element(self.decoder, id);
+        for part in std::iter::once(first).chain(meshes) {
+            let own = if parts_are_materials {
+                self.styles.material(self.decoder, part.geometry_id)
+            } else {
+                self.styles.item(self.decoder, part.geometry_id)
+            };
+            out.add_part(&part.mesh, origin, own.or(element_colour))?;
+        }
+        Ok(Some(out))
     }
-    let text = |k: usize| e.get_string(k).map(str::to_string);
-    let triples =
-        |v: &[f32]| -> Vec<[f32; 3]> { v.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect() };
-    let positions = triples(&mesh.positions);
-    let mut normals = triples(&mesh.normals);
-    normals.resize(positions.len(), [0.0, 0.0, 1.0]);
-    let n = positions.len() as u32;
-    if mesh.indices.iter().any(|&i| i >= n) {
-        return Err("triangles index past its vertices".into());
-    }
-    Ok(Some(Element {
-        express_id: id,
-        global_id: text(0).unwrap_or_default(),
-        class: class.to_string(),
-        name: text(2),
-        object_type: text(4),
-        storey: None,
-        properties: Vec::new(),
-        origin: DVec3::from_array(mesh.origin),
-        positions,
-        normals,
-        indices: mesh.indices,
-    }))
 }

@@ -140,39 +140,35 @@ impl TileSource for IfcSource {
     }
 }
 
-/// Elements `ids` as one mesh relative to `origin`, a feature each.
+/// Elements `ids` relative to `origin`, a feature each: one mesh of the
+/// opaque triangles and one of the see-through ones (glass), so that only
+/// those are blended.
 fn content(model: &IfcModel, ids: &[u32], origin: DVec3) -> TileContent {
-    let mut mesh = ContentMesh {
-        transform: DMat4::from_translation(origin),
-        material: ContentMaterial {
-            double_sided: true,
-            ..ContentMaterial::default()
-        },
-        ..ContentMesh::default()
-    };
-    let mut features = Vec::new();
+    let mut opaque = Part::default();
+    let mut clear = Part::default();
     for (row, &i) in ids.iter().enumerate() {
         let e = &model.elements[i as usize];
-        let base = mesh.positions.len() as u32;
         let shift = (e.origin - origin).as_vec3();
-        let colour = colour_of(&e.class);
-        for (p, n) in e.positions.iter().zip(&e.normals) {
-            mesh.positions
-                .push((glam::Vec3::from_array(*p) + shift).to_array());
-            mesh.normals.push(*n);
-            mesh.colors.push(colour);
-            features.push(row as u32);
+        let colours: Vec<[u8; 4]> = e.vertex_colours(colour_of(&e.class)).collect();
+        for part in [&mut opaque, &mut clear] {
+            part.begin();
         }
-        mesh.indices.extend(e.indices.iter().map(|k| base + k));
+        for t in e.indices.chunks_exact(3) {
+            let part = if colours[t[0] as usize][3] < 255 {
+                &mut clear
+            } else {
+                &mut opaque
+            };
+            for &k in t {
+                part.vertex(e, k, shift, colours[k as usize], row as u32);
+            }
+        }
     }
-    if mesh.colors.iter().any(|c| c[3] < 255) {
-        mesh.material.alpha = Alpha::Blend;
-    }
-    mesh.features.push(FeatureIds {
-        ids: features,
-        table: Some(0),
-        label: Some("element".into()),
-    });
+    let meshes: Vec<ContentMesh> = [(opaque, Alpha::Opaque), (clear, Alpha::Blend)]
+        .into_iter()
+        .filter(|(p, _)| !p.mesh.indices.is_empty())
+        .map(|(p, alpha)| p.finish(origin, alpha))
+        .collect();
     let elements: Vec<&Element> = ids.iter().map(|&i| &model.elements[i as usize]).collect();
     let text = |s: Option<&str>| s.map_or(AttrValue::Null, |s| AttrValue::String(s.into()));
     let rows: Vec<Vec<(String, AttrValue)>> = elements
@@ -198,14 +194,62 @@ fn content(model: &IfcModel, ids: &[u32], origin: DVec3) -> TileContent {
         .collect();
     let table = PropertyTable::from_rows("elements", &rows, MAX_COLUMNS);
     TileContent {
-        meshes: if mesh.indices.is_empty() {
-            Vec::new()
-        } else {
-            vec![mesh]
-        },
+        meshes,
         feature_count: elements.len(),
         tables: vec![table],
         ..TileContent::default()
+    }
+}
+
+/// The triangles of one tile drawn one way, as they are gathered: each
+/// element's vertices added once (on first use) and their feature ids.
+#[derive(Default)]
+struct Part {
+    mesh: ContentMesh,
+    features: Vec<u32>,
+    /// The current element's vertex → this part's, `u32::MAX` if unused.
+    at: Vec<u32>,
+}
+
+impl Part {
+    /// Starts the next element.
+    fn begin(&mut self) {
+        self.at.clear();
+    }
+
+    fn vertex(&mut self, e: &Element, k: u32, shift: glam::Vec3, colour: [u8; 4], row: u32) {
+        let k = k as usize;
+        if self.at.len() < e.positions.len() {
+            self.at.resize(e.positions.len(), u32::MAX);
+        }
+        if self.at[k] == u32::MAX {
+            self.at[k] = self.mesh.positions.len() as u32;
+            let m = &mut self.mesh;
+            m.positions
+                .push((glam::Vec3::from_array(e.positions[k]) + shift).to_array());
+            m.normals.push(e.normals[k]);
+            m.colors.push(colour);
+            self.features.push(row);
+        }
+        let v = self.at[k];
+        self.mesh.indices.push(v);
+    }
+
+    fn finish(self, origin: DVec3, alpha: Alpha) -> ContentMesh {
+        ContentMesh {
+            transform: DMat4::from_translation(origin),
+            material: ContentMaterial {
+                double_sided: true,
+                alpha,
+                ..ContentMaterial::default()
+            },
+            features: vec![FeatureIds {
+                ids: self.features,
+                table: Some(0),
+                label: Some("element".into()),
+            }],
+            ..self.mesh
+        }
     }
 }
 

@@ -26,7 +26,6 @@
 mod cache;
 pub mod convert;
 pub mod dds;
-pub mod georeference;
 pub mod mesh;
 pub mod metadata;
 pub mod model;

@@ -14,8 +14,10 @@
 
 pub mod b3dm;
 pub mod cmpt;
+pub mod convert;
 pub mod draco;
 pub mod feature_table;
+pub mod georeference;
 pub mod gltf_content;
 pub mod grouping;
 pub mod i3dm;
@@ -29,6 +31,7 @@ pub mod summary;
 pub mod tileset;
 pub mod whole_tree;
 pub mod write;
+pub mod write_features;
 
 use cim_core::lod::tileset::ContentRef;
 use cim_core::model::tile_content::TileContent;

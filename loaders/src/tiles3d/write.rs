@@ -7,17 +7,21 @@
 //! coordinates are `f32`, colours normalised `u8`, indices `u32`; textures
 //! kept as the JPEG or PNG files they were read as (others written as
 //! PNG); textured meshes are `KHR_materials_unlit`, as photogrammetry is.
+//! Features keep their ids per vertex (`EXT_mesh_features`) and their
+//! properties (`EXT_structural_metadata`, [`super::write_features`]).
 //! The result passes the Khronos glTF validator.
 
 use cim_core::lod::tileset::{BoundingVolume, TileId, TileTree};
-use cim_core::model::tile_content::{ContentMesh, EncodedImage, TextureImage, TileContent};
+use cim_core::model::tile_content::{
+    ContentMesh, EncodedImage, NO_FEATURE, PropertyTable, TextureImage, TileContent,
+};
 use glam::DMat4;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// glTF component types and targets.
 const FLOAT: u32 = 5126;
-const UNSIGNED_BYTE: u32 = 5121;
+const UNSIGNED_SHORT: u32 = 5123;
 const UNSIGNED_INT: u32 = 5125;
 const ARRAY_BUFFER: u32 = 34962;
 const ELEMENT_ARRAY_BUFFER: u32 = 34963;
@@ -39,6 +43,10 @@ struct Gltf<'a> {
     nodes: Vec<Value>,
     /// Images written, by the address of their decoded or kept image.
     image_ids: Vec<(*const TextureImage, usize)>,
+    /// `EXT_structural_metadata`, when the content has properties.
+    metadata: Option<Value>,
+    /// The output index of each of the content's property tables.
+    tables: Vec<Option<usize>>,
 }
 
 impl<'a> Gltf<'a> {
@@ -54,12 +62,19 @@ impl<'a> Gltf<'a> {
             meshes: Vec::new(),
             nodes: Vec::new(),
             image_ids: Vec::new(),
+            metadata: None,
+            tables: Vec::new(),
         }
     }
 
     /// Appends `bytes` as a buffer view (4-byte aligned).
     fn view(&mut self, bytes: &[u8], target: Option<u32>) -> usize {
-        while !self.bin.len().is_multiple_of(4) {
+        self.view_aligned(bytes, target, 4)
+    }
+
+    /// Appends `bytes` as a buffer view starting at a multiple of `align`.
+    fn view_aligned(&mut self, bytes: &[u8], target: Option<u32>, align: usize) -> usize {
+        while !self.bin.len().is_multiple_of(align) {
             self.bin.push(0);
         }
         let mut v = json!({"buffer": 0, "byteOffset": self.bin.len(), "byteLength": bytes.len()});
@@ -138,12 +153,20 @@ impl<'a> Gltf<'a> {
             attributes["TEXCOORD_0"] = json!(self.floats(&m.uvs, "VEC2"));
         }
         if m.colors.len() == m.positions.len() {
-            let bytes: Vec<u8> = m.colors.iter().flatten().copied().collect();
+            // glTF vertex colours are linear: 16 bits keep every 8-bit sRGB
+            // value apart.
+            let bytes: Vec<u8> = m
+                .colors
+                .iter()
+                .flat_map(|&c| linear16(c))
+                .flat_map(u16::to_le_bytes)
+                .collect();
             let view = self.view(&bytes, Some(ARRAY_BUFFER));
-            let a = self.accessor(view, UNSIGNED_BYTE, m.colors.len(), "VEC4");
+            let a = self.accessor(view, UNSIGNED_SHORT, m.colors.len(), "VEC4");
             self.accessors[a]["normalized"] = json!(true);
             attributes["COLOR_0"] = json!(a);
         }
+        let feature_ids = self.feature_ids(m, &mut attributes);
         let bytes: Vec<u8> = m.indices.iter().flat_map(|i| i.to_le_bytes()).collect();
         let view = self.view(&bytes, Some(ELEMENT_ARRAY_BUFFER));
         let indices = self.accessor(view, UNSIGNED_INT, m.indices.len(), "SCALAR");
@@ -162,15 +185,66 @@ impl<'a> Gltf<'a> {
         }
         material["pbrMetallicRoughness"] = pbr;
         self.materials.push(material);
-        self.meshes.push(json!({"primitives": [{
+        let mut primitive = json!({
             "attributes": attributes, "indices": indices, "material": self.materials.len() - 1, "mode": 4
-        }]}));
+        });
+        if !feature_ids.is_empty() {
+            primitive["extensions"] = json!({"EXT_mesh_features": {"featureIds": feature_ids}});
+        }
+        self.meshes.push(json!({ "primitives": [primitive] }));
         let mut node = json!({"mesh": self.meshes.len() - 1});
         if m.transform != DMat4::IDENTITY {
             node["matrix"] = json!(m.transform.to_cols_array());
         }
         self.nodes.push(node);
         Ok(())
+    }
+
+    /// The content's property tables as `EXT_structural_metadata`.
+    fn property_tables(&mut self, tables: &[PropertyTable]) {
+        // A bufferView may not be empty: a column of empty strings keeps
+        // one byte its offsets do not reach.
+        let (ext, written) = super::write_features::structural_metadata(tables, &mut |bytes| {
+            self.view_aligned(if bytes.is_empty() { &[0] } else { bytes }, None, 8)
+        });
+        self.metadata = ext;
+        self.tables = written;
+    }
+
+    /// Each feature id set of `m` as a `_FEATURE_ID_n` attribute (float:
+    /// exact to 2²⁴, and vertex attributes may not be 32-bit integers);
+    /// their `EXT_mesh_features` entries.
+    fn feature_ids(&mut self, m: &ContentMesh, attributes: &mut Value) -> Vec<Value> {
+        let mut out = Vec::new();
+        let sets = m
+            .features
+            .iter()
+            .filter(|f| f.ids.len() == m.positions.len());
+        for set in sets {
+            let real = || set.ids.iter().copied().filter(|&i| i != NO_FEATURE);
+            let none = real().max().map_or(0, |m| m + 1);
+            let values: Vec<[f32; 1]> = set
+                .ids
+                .iter()
+                .map(|&i| [if i == NO_FEATURE { none } else { i } as f32])
+                .collect();
+            let name = format!("_FEATURE_ID_{}", out.len());
+            attributes[&name] = json!(self.floats(&values, "SCALAR"));
+            let count = real().collect::<std::collections::HashSet<u32>>().len();
+            let mut entry = json!({"featureCount": count.max(1), "attribute": out.len()});
+            if real().count() < set.ids.len() {
+                entry["nullFeatureId"] = json!(none);
+            }
+            if let Some(t) = set.table.and_then(|t| *self.tables.get(t as usize)?) {
+                entry["propertyTable"] = json!(t);
+            }
+            if let Some(label) = &set.label {
+                let label = super::write_features::identifier(label, &mut Default::default());
+                entry["label"] = json!(label);
+            }
+            out.push(entry);
+        }
+        out
     }
 
     /// The GLB container: header, JSON chunk, binary chunk.
@@ -183,6 +257,10 @@ impl<'a> Gltf<'a> {
         })];
         nodes.append(&mut self.nodes);
         let unlit = self.materials.iter().any(|m| m.get("extensions").is_some());
+        let features = self
+            .meshes
+            .iter()
+            .any(|m| m["primitives"][0].get("extensions").is_some());
         let mut doc = json!({
             "asset": {"version": "2.0", "generator": "CIM Studio"},
             "scene": 0,
@@ -206,8 +284,19 @@ impl<'a> Gltf<'a> {
                 {"magFilter": 9729, "minFilter": 9987, "wrapS": 33071, "wrapT": 33071}
             ]);
         }
+        let mut used = Vec::new();
         if unlit {
-            doc["extensionsUsed"] = json!(["KHR_materials_unlit"]);
+            used.push("KHR_materials_unlit");
+        }
+        if features {
+            used.push("EXT_mesh_features");
+        }
+        if let Some(ext) = self.metadata.take() {
+            doc["extensions"] = json!({ "EXT_structural_metadata": ext });
+            used.push("EXT_structural_metadata");
+        }
+        if !used.is_empty() {
+            doc["extensionsUsed"] = json!(used);
         }
         while !self.bin.len().is_multiple_of(4) {
             self.bin.push(0);
@@ -240,6 +329,25 @@ impl<'a> Gltf<'a> {
         }
         out
     }
+}
+
+/// An sRGB colour (alpha linear already) as normalised linear `u16`s.
+fn linear16(c: [u8; 4]) -> [u16; 4] {
+    let linear = |v: u8| {
+        let x = f64::from(v) / 255.0;
+        let l = if x <= 0.04045 {
+            x / 12.92
+        } else {
+            ((x + 0.055) / 1.055).powf(2.4)
+        };
+        (l * 65535.0).round() as u16
+    };
+    [
+        linear(c[0]),
+        linear(c[1]),
+        linear(c[2]),
+        u16::from(c[3]) * 257,
+    ]
 }
 
 /// A normal of unit length (glTF requires it); a zero one points up.
@@ -284,6 +392,7 @@ pub fn glb(content: &TileContent) -> Result<Vec<u8>, String> {
 /// beside the `.glb` (to share it among tiles) is referred to by URI.
 pub fn glb_with<'a>(content: &TileContent, sink: &'a mut ImageSink<'a>) -> Result<Vec<u8>, String> {
     let mut g = Gltf::new(sink);
+    g.property_tables(&content.tables);
     for m in &content.meshes {
         g.mesh(m)?;
     }
