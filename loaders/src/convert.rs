@@ -22,10 +22,16 @@ pub fn to_3dtiles(
         let src = crate::ifc::source::IfcSource::new(
             crate::ifc::read_file(input).map_err(|e| e.to_string())?,
         );
+        if src.model.elements.is_empty() {
+            return Err(nothing(input, "elements with geometry"));
+        }
         let crs = src.crs();
         model(&src, crs, out, progress)
     } else if crate::citygml::is_citygml(input) {
         let city = crate::citygml::read_file(input).map_err(|e| e.to_string())?;
+        if city.objects.is_empty() {
+            return Err(nothing(input, "city objects"));
+        }
         let dir = input.parent().map(Path::to_path_buf);
         let src = crate::citygml::source::CityGmlSource::new(city, dir);
         let crs = src.crs();
@@ -57,6 +63,11 @@ fn model(
         enclose_children: false,
     };
     crate::tiles3d::convert::to_3dtiles(&d, out, progress)
+}
+
+/// Why a model gives no tileset.
+fn nothing(input: &Path, what: &str) -> String {
+    format!("{}: no {what} to convert", crate::show(input))
 }
 
 /// `group=3` → `group3.glb`.

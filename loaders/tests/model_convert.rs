@@ -221,3 +221,29 @@ fn every_citygml_file_converts_with_its_objects() {
         assert_eq!(ids, want, "{name}: the objects' gml:ids");
     });
 }
+
+#[test]
+fn a_model_with_nothing_to_draw_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let ifc = dir.path().join("empty.ifc");
+    std::fs::write(
+        &ifc,
+        "ISO-10303-21;\nHEADER;\nFILE_SCHEMA(('IFC4'));\nENDSEC;\nDATA;\n#1=IFCWALL(",
+    )
+    .unwrap();
+    let gml = dir.path().join("empty.gml");
+    std::fs::write(
+        &gml,
+        "<CityModel xmlns=\"http://www.opengis.net/citygml/2.0\"/>",
+    )
+    .unwrap();
+    for (input, what) in [(&ifc, "elements"), (&gml, "city objects")] {
+        let out = dir.path().join("out");
+        let e = cim_loaders::convert::to_3dtiles(input, &out, |_, _| {}).unwrap_err();
+        assert!(
+            e.contains(&*input.to_string_lossy()) && e.contains(what),
+            "{e}"
+        );
+        assert!(!out.join("tileset.json").exists());
+    }
+}

@@ -5,9 +5,8 @@
 use std::path::{Path, PathBuf};
 
 #[path = "support.rs"]
-#[allow(dead_code)] // No scene documents here.
 mod support;
-use support::snapshot;
+use support::{scene, snapshot};
 
 /// Share of pixels that differ from the image's corner colour (the ground
 /// around the model, evenly lit; a road in its light-grey style differs
@@ -73,6 +72,59 @@ fn in_its_styles(img: &image::RgbaImage, name: &str) {
         red > 0.1 && green > 0.05,
         "{name}: red {red:.3}, green {green:.3}"
     );
+}
+
+/// Share of the red of FZK-Haus's roof tiles.
+fn red(img: &image::RgbaImage) -> f64 {
+    share(img, |[r, g, b, _]| {
+        r > g.saturating_add(50) && r > b.saturating_add(70)
+    })
+}
+
+/// A class filter and storey isolation are the layer's filter in the
+/// query language over the elements' `class` and `storey`: hiding the
+/// slabs takes FZK-Haus's roof away (its roof is two slabs), isolating
+/// the ground floor too, and the walls stay.
+#[test]
+#[cfg_attr(
+    not(cim_test_data),
+    ignore = "needs CIM_TEST_DATA, the shared data folder"
+)]
+fn classes_and_storeys_are_filtered() {
+    let d = std::env::var_os("CIM_TEST_DATA").expect("CIM_TEST_DATA is not set");
+    let model = PathBuf::from(d).join("ifc/web-ifc/AC20-FZK-Haus.ifc");
+    let dir = tempfile::tempdir().unwrap();
+    let shot = |name: &str, filter: &str| {
+        let extra = format!("[layer.style]\nfilter = {filter:?}\n");
+        let doc = scene(dir.path(), name, ("EPSG:4547", [0.0, 0.0]), &model, &extra);
+        let png = dir.path().join(format!("{name}.png"));
+        let out = snapshot(&doc, &png);
+        assert!(out.status.success(), "{name}: {out:?}");
+        if let Some(keep) = std::env::var_os("CIM_E2E_KEEP") {
+            let _ = std::fs::create_dir_all(&keep);
+            let _ = std::fs::copy(&png, Path::new(&keep).join(format!("fzk_{name}.png")));
+        }
+        let img = image::open(&png).unwrap().to_rgba8();
+        (red(&img), drawn(&img))
+    };
+    let (all, all_drawn) = shot("all", "class != 'IfcSite'");
+    let (no_slabs, no_slabs_drawn) = shot("no_slabs", "class != 'IfcSlab' and class != 'IfcSite'");
+    let (ground, ground_drawn) = shot("ground", "storey = 'Erdgeschoss'");
+    assert!(all > 0.05, "the roof: {all}");
+    assert!(
+        no_slabs < 0.1 * all,
+        "no slabs, no roof: {no_slabs} of {all}"
+    );
+    assert!(
+        ground < 0.1 * all,
+        "the ground floor alone: {ground} of {all}"
+    );
+    for (what, d) in [("no slabs", no_slabs_drawn), ("ground floor", ground_drawn)] {
+        assert!(
+            d > 0.02 && d < all_drawn,
+            "{what}: {d} drawn of {all_drawn}"
+        );
+    }
 }
 
 /// `cim convert FILE.ifc --to 3dtiles`: a tileset of its elements, which

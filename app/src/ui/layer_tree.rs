@@ -160,7 +160,18 @@ pub fn show(
                         .show(ui, |ui| {
                             let names =
                                 tilesets.map_or_else(Vec::new, |t| t.property_names(slot.id));
-                            if let Some(style) = super::tile_style_editor::show(ui, l, slot, &names)
+                            let values = |name: &str| {
+                                let max = super::model_filter::MAX_CHOICES;
+                                tilesets.map_or_else(Vec::new, |t| {
+                                    t.property_values(slot.id, name, max)
+                                })
+                            };
+                            let choices = super::model_filter::Choices {
+                                storeys: values("storey"),
+                                classes: values("class"),
+                            };
+                            if let Some(style) =
+                                super::tile_style_editor::show(ui, l, slot, &names, &choices)
                             {
                                 edits.push(StoreCommand::SetStyle {
                                     layer: slot.id,

@@ -10,6 +10,7 @@ pub mod i18n;
 mod inspector;
 pub mod labels;
 mod layer_tree;
+pub mod model_filter;
 mod requests;
 mod status_bar;
 mod style_editor;

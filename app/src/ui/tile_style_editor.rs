@@ -84,8 +84,15 @@ fn color_button(ui: &mut egui::Ui, c: &mut [u8; 4]) {
 }
 
 /// The editor of one tileset layer's style; returns the style to apply.
-/// `properties`: names the resident tiles' features have (a hint).
-pub fn show(ui: &mut egui::Ui, l: Lang, slot: &LayerSlot, properties: &[String]) -> Option<Style> {
+/// `properties`: names the resident tiles' features have (a hint);
+/// `choices`: their storeys and classes, picked to write the show filter.
+pub fn show(
+    ui: &mut egui::Ui,
+    l: Lang,
+    slot: &LayerSlot,
+    properties: &[String],
+    choices: &super::model_filter::Choices,
+) -> Option<Style> {
     let id = ui.id().with(("tile_style", slot.id));
     let style = &slot.reference.style;
     let mut draft = ui
@@ -134,6 +141,9 @@ pub fn show(ui: &mut egui::Ui, l: Lang, slot: &LayerSlot, properties: &[String])
             }
             ui.end_row();
         });
+    if !choices.is_empty() {
+        super::model_filter::show(ui, l, slot.id, choices, &mut draft.show);
+    }
     ui.label(l.t("tstyle.conditions"));
     let mut remove = None;
     for (i, (when, color)) in draft.conditions.iter_mut().enumerate() {

@@ -69,6 +69,7 @@ fn read_guarded(content: &str) -> Result<IfcModel, String> {
             "IFCRELDEFINESBYPROPERTIES" => (5, 4),
             "IFCRELASSOCIATESMATERIAL" => (5, 4),
             "IFCMATERIALDEFINITIONREPRESENTATION" => (3, 2),
+            "IFCSTYLEDITEM" => (0, 0),
             "IFCBUILDINGSTOREY" => {
                 storey_ids.push(id);
                 types.push((id, ty));
@@ -98,6 +99,9 @@ fn read_guarded(content: &str) -> Result<IfcModel, String> {
                 "IFCRELDEFINESBYPROPERTIES" => rel.defined_by.entry(p).or_default().push(whole),
                 "IFCRELASSOCIATESMATERIAL" => {
                     rel.materials.of_element.insert(p, whole);
+                }
+                "IFCSTYLEDITEM" => {
+                    rel.materials.styled.entry(whole).or_default().push(id);
                 }
                 "IFCMATERIALDEFINITIONREPRESENTATION" => {
                     let reps = rel.materials.representations.entry(whole).or_default();
@@ -135,10 +139,22 @@ fn read_guarded(content: &str) -> Result<IfcModel, String> {
         ..IfcModel::default()
     };
     let mut drawn: Vec<(u32, String)> = Vec::new();
-    for &(id, _) in &types {
-        let Some((class, body)) = product_shape(&mut decoder, id) else {
-            continue;
-        };
+    // Only products have shapes (an unknown class may be one); a class is
+    // looked up in the schema once.
+    let mut is_product: FxHashMap<&IfcType, bool> = FxHashMap::default();
+    let products: Vec<u32> = types
+        .iter()
+        .filter(|(_, t)| {
+            *is_product.entry(t).or_insert_with(|| {
+                matches!(t, IfcType::Unknown(_)) || t.is_subtype_of(IfcType::IfcProduct)
+            })
+        })
+        .map(|(id, _)| *id)
+        .collect();
+    let shapes = with_decoders(content, &index, &products, |d, &id| {
+        product_shape(d, id).map(|s| (id, s))
+    });
+    for (id, (class, body)) in shapes.into_iter().flatten() {
         if body {
             *model.body_classes.entry(class.clone()).or_insert(0) += 1;
         }
@@ -174,6 +190,34 @@ fn read_guarded(content: &str) -> Result<IfcModel, String> {
         })
         .and_then(|g| Some((DMat4::from_cols_array(&g.to_matrix()), g.crs_name.clone()?)));
     Ok(model)
+}
+
+/// `f` over `items` on all cores, each thread with a decoder of its own
+/// over the shared index; the results in order.
+fn with_decoders<T: Sync, R: Send>(
+    content: &str,
+    index: &Arc<EntityIndex>,
+    items: &[T],
+    f: impl Fn(&mut EntityDecoder, &T) -> R + Sync,
+) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = items.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(|| {
+                    let mut d = EntityDecoder::with_arc_index(content, index.clone());
+                    part.iter().map(|i| f(&mut d, i)).collect::<Vec<R>>()
+                })
+            })
+            .collect();
+        let joined = handles.into_iter().map(|h| h.join());
+        // A thread's panic is the reader's: `read` tells it.
+        joined
+            .flat_map(|r| r.unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
 }
 
 /// The `FILE_SCHEMA` of a STEP header: `IFC2X3`, `IFC4`, `IFC4X3_ADD2`.
@@ -289,6 +333,9 @@ fn storey_for(id: u32, rel: &Relations, storey_of: &HashMap<u32, u32>) -> Option
     None
 }
 
+/// Elements one decoder meshes before a fresh one takes over.
+const DECODER_SPAN: usize = 2048;
+
 /// Every element's triangles, on all cores (each thread its own decoder
 /// over the shared index, and its own geometry router).
 fn geometry(
@@ -308,9 +355,19 @@ fn geometry(
                 s.spawn(move || {
                     let mut decoder = EntityDecoder::with_arc_index(content, index.clone());
                     let router = GeometryRouter::with_units(content, &mut decoder);
+                    let units = (
+                        decoder.length_unit_scale(),
+                        decoder.plane_angle_to_radians(),
+                    );
                     let mut styles = Styles::new(&rel.materials);
                     let mut out = (Vec::new(), Vec::new());
-                    for (id, class) in part {
+                    for (n, (id, class)) in part.iter().enumerate() {
+                        // A decoder keeps every entity it decodes: a fresh
+                        // one now and then bounds what a large model keeps.
+                        if n % DECODER_SPAN == DECODER_SPAN - 1 {
+                            decoder = EntityDecoder::with_arc_index(content, index.clone());
+                            decoder.seed_unit_scales(units.0, units.1);
+                        }
                         let mut made = Made {
                             router: &router,
                             decoder: &mut decoder,

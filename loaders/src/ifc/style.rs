@@ -35,6 +35,9 @@ pub struct MaterialLinks {
     pub of_element: FxHashMap<u32, u32>,
     /// `IfcMaterial` → its representations (`IfcMaterialDefinitionRepresentation`).
     pub representations: FxHashMap<u32, Vec<u32>>,
+    /// Representation item → the `IfcStyledItem`s styling it (IFC-Lite's
+    /// own index of them refuses files over 256 MiB).
+    pub styled: FxHashMap<u32, Vec<u32>>,
 }
 
 /// Colours looked up by one geometry thread, remembered by entity.
@@ -59,7 +62,7 @@ impl<'l> Styles<'l> {
             return *c;
         }
         let mut steps = MAX_STEPS;
-        let c = item_style(d, item, 0, &mut steps);
+        let c = item_style(d, &self.links.styled, item, 0, &mut steps);
         self.items.insert(item, c);
         c
     }
@@ -144,21 +147,24 @@ fn refs(e: &DecodedEntity, at: usize) -> Vec<u32> {
 
 /// The colour of a representation item's style; a boolean result without
 /// one takes its first operand's (what is left of it is what is drawn).
-fn item_style(d: &mut EntityDecoder, item: u32, depth: usize, steps: &mut usize) -> Option<Rgba> {
+fn item_style(
+    d: &mut EntityDecoder,
+    styled: &FxHashMap<u32, Vec<u32>>,
+    item: u32,
+    depth: usize,
+    steps: &mut usize,
+) -> Option<Rgba> {
     if depth > MAX_DEPTH || !take(steps) {
         return None;
     }
-    let styled = d
-        .styled_item_ids(item)
-        .map(<[u32]>::to_vec)
-        .unwrap_or_default();
-    if let Some(c) = styled.into_iter().find_map(|s| styled_item(d, s, steps)) {
+    let own = styled.get(&item).map(Vec::as_slice).unwrap_or_default();
+    if let Some(c) = own.iter().find_map(|&s| styled_item(d, s, steps)) {
         return Some(c);
     }
     let e = d.decode_by_id(item).ok()?;
     match e.ifc_type {
         IfcType::IfcBooleanResult | IfcType::IfcBooleanClippingResult => {
-            item_style(d, e.get_ref(1)?, depth + 1, steps)
+            item_style(d, styled, e.get_ref(1)?, depth + 1, steps)
         }
         _ => None,
     }

@@ -176,4 +176,26 @@ impl TilesetStreams {
             .collect();
         names.into_iter().map(str::to_owned).collect()
     }
+
+    /// The distinct text values of property `name` over a tileset's
+    /// resident features (sorted, at most `max`).
+    pub fn property_values(&self, layer: u64, name: &str, max: usize) -> Vec<String> {
+        let Some(stream) = self.layers.get(&layer) else {
+            return Vec::new();
+        };
+        let mut values = std::collections::BTreeSet::new();
+        let columns = stream
+            .resident
+            .values()
+            .filter_map(|r| r.pick.as_deref())
+            .flat_map(|p| &p.tables)
+            .flat_map(|t| t.columns.iter().filter(|(n, _)| n == name));
+        for (_, column) in columns {
+            values.extend(column.iter().filter_map(|v| v.as_str()));
+            if values.len() >= max {
+                break;
+            }
+        }
+        values.into_iter().take(max).map(str::to_owned).collect()
+    }
 }
