@@ -71,6 +71,11 @@ fn feature_ids_and_typed_properties_read_back_alike() {
             table: Some(0),
             label: Some("element id".into()),
         }],
+        colors: vec![[130, 178, 214, 140]; 4],
+        material: cim_core::model::tile_content::ContentMaterial {
+            alpha: cim_core::model::tile_content::Alpha::Blend,
+            ..Default::default()
+        },
         ..ContentMesh::default()
     };
     let content = TileContent {
@@ -81,6 +86,13 @@ fn feature_ids_and_typed_properties_read_back_alike() {
     };
     let back = read_back(&write::glb(&content).unwrap());
     assert_eq!(back.feature_count, 2);
+    // See-through stays see-through, in its colour.
+    let m = &back.meshes[0];
+    assert_eq!(
+        m.material.alpha,
+        cim_core::model::tile_content::Alpha::Blend
+    );
+    assert_eq!(m.colors, [[130, 178, 214, 140]; 4]);
     let set = &back.meshes[0].features[0];
     assert_eq!(set.ids, [0, 0, 1, NO_FEATURE]);
     assert_eq!(

@@ -13,7 +13,7 @@
 
 use cim_core::lod::tileset::{BoundingVolume, TileId, TileTree};
 use cim_core::model::tile_content::{
-    ContentMesh, EncodedImage, NO_FEATURE, PropertyTable, TextureImage, TileContent,
+    Alpha, ContentMesh, EncodedImage, NO_FEATURE, PropertyTable, TextureImage, TileContent,
 };
 use glam::DMat4;
 use serde_json::{Value, json};
@@ -177,6 +177,14 @@ impl<'a> Gltf<'a> {
             "roughnessFactor": 1.0
         });
         let mut material = json!({"doubleSided": mat.double_sided});
+        match mat.alpha {
+            Alpha::Opaque => {}
+            Alpha::Blend => material["alphaMode"] = json!("BLEND"),
+            Alpha::Mask(cutoff) => {
+                material["alphaMode"] = json!("MASK");
+                material["alphaCutoff"] = json!(cutoff);
+            }
+        }
         if let (true, Some(image)) = (textured, &mat.texture) {
             pbr["baseColorTexture"] = json!({"index": self.texture(image)?});
         }
