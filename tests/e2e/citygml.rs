@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 #[path = "support.rs"]
 mod support;
-use support::{scene, snapshot};
+use support::{keep, scene, snapshot};
 
 /// The scene CRS and origin of this file's scene documents.
 const FRAME: (&str, [f64; 2]) = ("EPSG:4547", [500000.0, 2500000.0]);
@@ -164,14 +164,6 @@ fn real_city_models_render() {
         assert!(roof(&img) > 0.005, "{name}: roofs {}", roof(&img));
         assert!(lod1 || wall(&img) > 0.005, "{name}: walls {}", wall(&img));
         keep(&png, &format!("{name}.png"));
-    }
-}
-
-/// Copies `png` to `$CIM_E2E_KEEP/name`, when set, to look at.
-fn keep(png: &Path, name: &str) {
-    if let Some(keep) = std::env::var_os("CIM_E2E_KEEP") {
-        let _ = std::fs::create_dir_all(&keep);
-        let _ = std::fs::copy(png, Path::new(&keep).join(name));
     }
 }
 

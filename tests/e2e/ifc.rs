@@ -2,11 +2,11 @@
 //! `$CIM_TEST_DATA/ifc/web-ifc/` draws it through the tileset engine; a
 //! file that is not IFC is a clear error.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[path = "support.rs"]
 mod support;
-use support::{scene, snapshot};
+use support::{keep, scene, snapshot};
 
 /// Share of pixels that differ from the image's corner colour (the ground
 /// around the model, evenly lit; a road in its light-grey style differs
@@ -52,10 +52,7 @@ fn sample_models_render() {
         if name == "AC20-FZK-Haus.ifc" {
             in_its_styles(&img, name);
         }
-        if let Some(keep) = std::env::var_os("CIM_E2E_KEEP") {
-            let _ = std::fs::create_dir_all(&keep);
-            let _ = std::fs::copy(&png, Path::new(&keep).join(png.file_name().unwrap()));
-        }
+        keep(&png, &name.replace(".ifc", ".png"));
     }
 }
 
@@ -100,10 +97,7 @@ fn classes_and_storeys_are_filtered() {
         let png = dir.path().join(format!("{name}.png"));
         let out = snapshot(&doc, &png);
         assert!(out.status.success(), "{name}: {out:?}");
-        if let Some(keep) = std::env::var_os("CIM_E2E_KEEP") {
-            let _ = std::fs::create_dir_all(&keep);
-            let _ = std::fs::copy(&png, Path::new(&keep).join(format!("fzk_{name}.png")));
-        }
+        keep(&png, &format!("fzk_{name}.png"));
         let img = image::open(&png).unwrap().to_rgba8();
         (red(&img), drawn(&img))
     };

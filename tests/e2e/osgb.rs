@@ -118,8 +118,5 @@ fn real_oblique_tiles_render_textured() {
         distinct > 1500,
         "{distinct} colours: a textured surface has thousands"
     );
-    if let Some(keep) = std::env::var_os("CIM_E2E_KEEP") {
-        let _ = std::fs::create_dir_all(&keep);
-        let _ = std::fs::copy(&png, Path::new(&keep).join("osgb_tile.png"));
-    }
+    support::keep(&png, "osgb_tile.png");
 }

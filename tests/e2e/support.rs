@@ -42,3 +42,11 @@ pub fn scene(
     .unwrap();
     path
 }
+
+/// Copies `png` to `$CIM_E2E_KEEP/name`, when set, to look at.
+pub fn keep(png: &Path, name: &str) {
+    if let Some(keep) = std::env::var_os("CIM_E2E_KEEP") {
+        let _ = std::fs::create_dir_all(&keep);
+        let _ = std::fs::copy(png, Path::new(&keep).join(name));
+    }
+}

@@ -68,11 +68,7 @@ fn renders(rel: &str, expected_code: i32) -> f64 {
     );
     let a = image::open(&full).unwrap().to_rgba8();
     let b = image::open(&empty).unwrap().to_rgba8();
-    if let Some(keep) = std::env::var_os("CIM_E2E_KEEP") {
-        let _ = std::fs::create_dir_all(&keep);
-        let name = rel.replace('/', "_");
-        let _ = std::fs::copy(&full, Path::new(&keep).join(format!("{name}.png")));
-    }
+    support::keep(&full, &format!("{}.png", rel.replace('/', "_")));
     changed_share(&a, &b)
 }
 
