@@ -1,4 +1,5 @@
-//! The `cim` command line: viewer, snapshot, inspect, crs, bench, convert.
+//! The `cim` command line: viewer, snapshot, inspect, crs, bench, convert,
+//! pipe.
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
@@ -32,6 +33,74 @@ pub enum Command {
     Bench(BenchArgs),
     /// Convert a dataset to another format (OSGB, IFC, CityGML → 3D Tiles).
     Convert(ConvertArgs),
+    /// Pipe networks (EPANET .inp): simulate, isolate a burst, check, trace.
+    #[command(subcommand)]
+    Pipe(PipeCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PipeCommand {
+    /// Extended-period hydraulic simulation by EPANET 2.3: heads, pressures,
+    /// demands, flows, velocities and statuses at every reporting step, in
+    /// SI units.
+    Simulate {
+        /// The network: an EPANET input file (.inp).
+        network: PathBuf,
+        /// Print every value as JSON instead of a summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The valves to close to isolate a broken link, and the nodes, links,
+    /// demand and pipe length that lose supply.
+    Isolate {
+        /// The network: an EPANET input file (.inp).
+        network: PathBuf,
+        /// The broken link's ID.
+        #[arg(long)]
+        link: String,
+        /// Isolation valves: a CSV with columns `id`, `link`, `node` (the
+        /// valve is on that link next to that node). Without it, the
+        /// network's own valves ([VALVES] links, each at its start node).
+        #[arg(long)]
+        valves: Option<PathBuf>,
+        /// A valve (by ID) that fails to close; the next ones are found.
+        /// May be given more than once.
+        #[arg(long = "failed-valve")]
+        failed_valves: Vec<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Connectivity: node groups no reservoir or tank reaches, unconnected
+    /// nodes, dead ends. Exit status 2 when the network is not whole.
+    Check {
+        network: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Nodes and links upstream or downstream of a node, by the simulated
+    /// flows at a reporting time.
+    Trace {
+        network: PathBuf,
+        /// The node to trace from.
+        #[arg(long)]
+        node: String,
+        #[arg(long, value_enum)]
+        direction: TraceDirection,
+        /// Reporting time in seconds (default: the first).
+        #[arg(long)]
+        time: Option<u64>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TraceDirection {
+    /// Where the water comes from.
+    Up,
+    /// Where it goes.
+    Down,
 }
 
 #[derive(Args, Debug)]
@@ -161,6 +230,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Inspect(args)) => crate::inspect::run(&args.files, args.json, args.deep),
         Some(Command::Crs(cmd)) => run_crs(cmd),
         Some(Command::Convert(args)) => crate::convert::run(&args),
+        Some(Command::Pipe(cmd)) => crate::pipe::run(cmd),
     }
 }
 

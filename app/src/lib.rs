@@ -28,6 +28,7 @@ pub mod cli;
 pub mod convert;
 pub mod headless;
 pub mod inspect;
+pub mod pipe;
 pub mod render;
 pub mod scene;
 pub mod stream;

@@ -84,6 +84,7 @@ pub fn core_plugins(app: &mut App, store: SceneStore, pose: Pose) {
             ground_opacity: 1.0,
         },
     ));
+    app.add_plugins(crate::render::pipe_results::PipeResultsPlugin);
 }
 
 pub fn run(inputs: Vec<PathBuf>) -> Result<()> {

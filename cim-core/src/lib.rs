@@ -10,6 +10,7 @@ pub mod imagery;
 pub mod lod;
 pub mod message;
 pub mod model;
+pub mod pipes;
 pub mod query;
 pub mod scene;
 pub mod style;

@@ -47,6 +47,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("osgb", osgb),
     ("citygml", citygml),
     ("ifc", ifc),
+    ("inp", inp),
 ];
 
 /// The shapefile reader (`.shp` + `.shx` + `.dbf`): the input is a 4-byte
@@ -246,6 +247,29 @@ pub fn ifc(data: &[u8]) {
         let src = crate::ifc::source::IfcSource::new(model);
         for c in src.tree().tiles.iter().flat_map(|t| &t.contents) {
             note("ifc::content", &src.read(c));
+        }
+    }
+}
+
+/// The EPANET `.inp` reader, then the analyses on what it reads: the
+/// connectivity check, valve segments (a valve at every link's start) and a
+/// burst isolation of the first link.
+pub fn inp(data: &[u8]) {
+    use cim_core::pipes::{connectivity, graph::Adjacency, isolation};
+    let r = crate::pipes::inp::parse(&String::from_utf8_lossy(data));
+    note("pipes::inp::parse", &r);
+    if let Ok(net) = r {
+        let report = connectivity::check(&net, &Adjacency::new(&net));
+        let _ = crate::pipes::inp::disconnected(&net, &report);
+        let valves: Vec<_> = (0..net.links.len() as u32)
+            .map(|l| isolation::IsolationValve {
+                id: String::new(),
+                link: l,
+                node: net.links[l as usize].from,
+            })
+            .collect();
+        if !net.links.is_empty() {
+            let _ = isolation::Isolator::new(&net, &valves, &[]).isolate(0);
         }
     }
 }

@@ -50,6 +50,7 @@ pub mod fuzzing;
 pub mod ifc;
 pub mod inspect;
 pub mod osgb;
+pub mod pipes;
 pub mod raster;
 pub mod source_file;
 pub mod tiles;
@@ -219,6 +220,9 @@ pub fn load_all(path: &Path) -> Vec<Result<Loaded, LoadError>> {
     }
     if ifc::is_ifc(path) {
         return vec![ifc::load(path)];
+    }
+    if pipes::is_inp(path) {
+        return pipes::load(path);
     }
     let format = match detect_format(path) {
         Ok(f) => f,

@@ -284,8 +284,10 @@ fn settled(
     terrain: &crate::stream::terrain::TerrainTiles,
     plane: &crate::stream::basemap::PlaneTiles,
     tilesets: &crate::stream::tiles3d::TilesetStreams,
+    pipes: &crate::render::pipe_results::PipeResults,
 ) -> bool {
     store.all_loaded()
+        && pipes.settled()
         && drapes.idle()
         && terrain.settled(store)
         && tilesets.settled(store)
@@ -375,6 +377,7 @@ fn drive_capture(
     terrain: Res<crate::stream::terrain::TerrainTiles>,
     plane: Res<crate::stream::basemap::PlaneTiles>,
     tilesets: Res<crate::stream::tiles3d::TilesetStreams>,
+    pipes: Res<crate::render::pipe_results::PipeResults>,
     mut cameras: Query<&mut Camera, With<MainCamera>>,
     mut exit: MessageWriter<AppExit>,
     mut rig: ResMut<crate::view::camera::CameraRig>,
@@ -399,7 +402,7 @@ fn drive_capture(
                     ),
                 );
             }
-            let quiet = if settled(&store, &probe, &drapes, &terrain, &plane, &tilesets) {
+            let quiet = if settled(&store, &probe, &drapes, &terrain, &plane, &tilesets, &pipes) {
                 quiet + 1
             } else {
                 0

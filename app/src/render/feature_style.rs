@@ -144,6 +144,9 @@ struct LayerStyles {
     bytes: Vec<u8>,
     buffer: Handle<ShaderBuffer>,
     dirty: bool,
+    /// Counts the uploads of changed records (colours or flags): what
+    /// draws from the records on the CPU (pipe centre lines) follows it.
+    changes: u64,
     /// The slot's `style_tick` the colours were taken from.
     style_tick: u64,
     /// The feature highlighted for the selection.
@@ -211,6 +214,7 @@ impl FeatureStyles {
                 bytes,
                 buffer: buffer.clone(),
                 dirty: false,
+                changes: 0,
                 style_tick,
                 selected: None,
                 hidden: 0,
@@ -230,6 +234,12 @@ impl FeatureStyles {
 
     pub fn has_layer(&self, layer: u64) -> bool {
         self.layers.contains_key(&layer)
+    }
+
+    /// Moves whenever a layer's buffer is made or dropped (a respawn starts
+    /// it again from its style's colours).
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// Sets features' colours (sRGB RGBA8; alpha multiplies the layer's
@@ -339,8 +349,15 @@ impl FeatureStyles {
                 n += 1;
             }
             l.dirty = false;
+            l.changes += 1;
         }
         n
+    }
+
+    /// How many times a layer's changed records were uploaded (None for a
+    /// layer without a buffer).
+    pub fn changes(&self, layer: u64) -> Option<u64> {
+        self.layers.get(&layer).map(|l| l.changes)
     }
 }
 
@@ -364,6 +381,7 @@ impl Plugin for FeatureStylePlugin {
                     follow_selection,
                     sync_discard_mode,
                     upload_styles,
+                    crate::render::centre_lines::recolour_centre_lines,
                 )
                     .chain(),
             );
@@ -434,7 +452,7 @@ fn sync_discard_mode(
 
 /// Restyles that changed only colours (the layer was not respawned):
 /// the new colours go to the buffer, nothing is remeshed.
-fn follow_styles(
+pub(crate) fn follow_styles(
     store: Res<SceneStore>,
     styled: Res<crate::scene::derived::StyleResults>,
     mut styles: ResMut<FeatureStyles>,
@@ -500,7 +518,10 @@ fn follow_selection(
     }
 }
 
-fn upload_styles(mut styles: ResMut<FeatureStyles>, mut buffers: ResMut<Assets<ShaderBuffer>>) {
+pub(crate) fn upload_styles(
+    mut styles: ResMut<FeatureStyles>,
+    mut buffers: ResMut<Assets<ShaderBuffer>>,
+) {
     styles.upload(&mut buffers);
 }
 

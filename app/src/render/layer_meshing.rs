@@ -11,6 +11,7 @@
 //! overtaken by a newer one (a second restyle) is dropped when it lands.
 
 use crate::headless::frame_stats::{FrameStats, MeshStats, Stage, StageTimer};
+use crate::render::centre_lines::{CentreLineColours, FeatureLines};
 use crate::render::feature_style::{FeatureMaterial, FeatureStyle, FeatureStyles};
 use crate::render::layers::{
     Ground, LayerEntity, LayerMaterials, build_layer_meshes, feature_styled, layer_material,
@@ -39,8 +40,8 @@ pub const UPLOAD_VERTICES_PER_FRAME: usize = 1 << 20;
 
 /// One chunk's mesh and its vertex count.
 type Chunk = (Anchor, Mesh, usize);
-/// Pipe centre lines, drawn as a gizmo around an anchor.
-type CentreLines = (Anchor, GizmoAsset);
+/// Pipe centre lines, by feature.
+type CentreLines = Arc<FeatureLines>;
 
 /// What a build made.
 struct Built {
@@ -156,15 +157,22 @@ impl Job {
             return None;
         }
         let anchor = Anchor(self.layer.bbox().map_or(DVec3::ZERO, |b| b.center()));
-        let mut gizmo = GizmoAsset::default();
-        let [r, g, b, _] = cim_core::scene::Style::symbol_color(&self.style, self.kind);
-        let color = Color::srgb_u8(r, g, b);
-        for s in pipes.iter().flatten() {
-            for l in &s.lines {
-                gizmo.linestrip(l.iter().map(|p| anchor.local(*p)), color);
-            }
-        }
-        Some((anchor, gizmo))
+        let lines = pipes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| Some((i as u32, s.as_ref()?)))
+            .flat_map(|(i, s)| {
+                s.lines
+                    .iter()
+                    .map(move |l| (i, l.iter().map(|p| anchor.local(*p)).collect()))
+            })
+            .collect();
+        let colour = cim_core::scene::Style::symbol_color(&self.style, self.kind);
+        Some(Arc::new(FeatureLines {
+            anchor,
+            lines,
+            colour,
+        }))
     }
 }
 
@@ -338,8 +346,15 @@ pub fn receive_builds(
         }
         match built.result {
             Ok((chunks, centre_lines)) => {
-                if let Some((anchor, gizmo)) = centre_lines {
+                if let Some(lines) = centre_lines {
+                    let gizmo = lines.gizmo(|_| Some(lines.colour));
+                    let anchor = lines.anchor;
                     commands.spawn((
+                        CentreLineColours {
+                            layer: built.layer,
+                            lines,
+                            seen: None,
+                        },
                         Gizmo {
                             handle: gizmo_assets.add(gizmo),
                             line_config: GizmoLineConfig {

@@ -3,10 +3,12 @@
 //! point icons, the sun and sky, the see-through ground, quality settings
 //! and what the render world reports (`render_probe`).
 
+pub mod centre_lines;
 pub mod feature_style;
 pub mod layer_meshing;
 pub mod layers;
 pub mod mesh;
+pub mod pipe_results;
 pub mod point_cloud;
 pub mod point_icons;
 pub mod quality;

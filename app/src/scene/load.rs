@@ -182,6 +182,12 @@ fn scene_crs_for(layer: &Layer) -> Result<(CrsDef, DVec3)> {
         }
         return scene_crs_for_tiles(t.source.is_ecef(), bbox.center());
     }
+    // EPANET files carry no CRS and their coordinates are planar (a
+    // city's grid, or the modeller's own): taken as scene coordinates, as a
+    // tileset in a local frame is, unless a `.prj` beside the file says.
+    if layer.crs.is_none() && layer.format == "EPANET" {
+        return scene_crs_for_tiles(false, bbox.center());
+    }
     let crs = layer.crs.clone().unwrap_or_else(CrsDef::wgs84);
     let c = bbox.center();
     if !cim_core::crs::is_geographic(&crs) {

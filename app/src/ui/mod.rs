@@ -11,6 +11,7 @@ mod inspector;
 pub mod labels;
 mod layer_tree;
 pub mod model_filter;
+pub mod pipe_legend;
 mod requests;
 mod status_bar;
 mod style_editor;
@@ -103,6 +104,9 @@ pub struct ViewAccess<'w, 's> {
     tilesets: Option<Res<'w, crate::stream::tiles3d::TilesetStreams>>,
     /// Changes of the scene clock, applied next frame.
     clock_commands: MessageWriter<'w, ClockCommand>,
+    /// Pipe networks' hydraulic results (the legend) and what colours them.
+    pipes: Option<Res<'w, crate::render::pipe_results::PipeResults>>,
+    pipe_commands: MessageWriter<'w, crate::render::pipe_results::PipeResultsCommand>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -129,6 +133,7 @@ fn ui_system(
     // written (or marked changed) here. The status bar edits a copy of the
     // clock, sent back as commands below.
     let mut requests = Requests::new(&rig);
+    let mut pipe_commands = Vec::new();
     let mut clock = clock_res.clone();
     let state = &mut *state;
     let mut root = egui::Ui::new(
@@ -292,6 +297,16 @@ fn ui_system(
                             &mut requests,
                         );
                     });
+                if let Some(pipes) = view.pipes.as_deref()
+                    && !pipes.layers.is_empty()
+                {
+                    ui.add_space(12.0);
+                    egui::CollapsingHeader::new(l.t("panel.pipe_results"))
+                        .default_open(true)
+                        .show(ui, |ui| {
+                            pipe_legend::show(ui, l, &store, pipes, &mut pipe_commands);
+                        });
+                }
             });
         });
 
@@ -356,6 +371,7 @@ fn ui_system(
     if now.speed != was.speed {
         view.clock_commands.write(ClockCommand::SetSpeed(now.speed));
     }
+    view.pipe_commands.write_batch(pipe_commands);
     view.requests.send(requests);
     Ok(())
 }

@@ -1,0 +1,303 @@
+//! `cim pipe …`: pipe networks from the command line — `simulate` (EPANET,
+//! SI results), `isolate` (burst isolation), `check` (connectivity),
+//! `trace` (upstream/downstream by the simulated flows).
+
+use crate::cli::{PipeCommand, TraceDirection};
+use anyhow::{Context, Result, anyhow, bail};
+use cim_core::pipes::graph::Adjacency;
+use cim_core::pipes::isolation::{self, IsolationValve, Isolator};
+use cim_core::pipes::trace::{Direction, trace};
+use cim_core::pipes::{Network, connectivity};
+use serde_json::json;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+pub fn run(cmd: PipeCommand) -> Result<ExitCode> {
+    match cmd {
+        PipeCommand::Simulate { network, json } => simulate(&network, json),
+        PipeCommand::Isolate {
+            network,
+            link,
+            valves,
+            failed_valves,
+            json,
+        } => isolate(&network, &link, valves.as_deref(), &failed_valves, json),
+        PipeCommand::Check { network, json } => check(&network, json),
+        PipeCommand::Trace {
+            network,
+            node,
+            direction,
+            time,
+            json,
+        } => trace_from(&network, &node, direction, time, json),
+    }
+}
+
+fn read(path: &Path) -> Result<Network> {
+    cim_loaders::pipes::inp::read(path).map_err(|e| anyhow!(e))
+}
+
+/// "NET.inp: no link `ID`".
+fn missing(path: &Path, what: &str, id: &str) -> String {
+    format!(
+        "{}: no {what} `{}`",
+        cim_core::message::path(path),
+        cim_core::message::clip(id, 60)
+    )
+}
+
+fn simulate(path: &Path, json: bool) -> Result<ExitCode> {
+    // Our reader first: its errors name the line, and a network that is
+    // not whole is refused before EPANET solves a part of it.
+    let net = read(path)?;
+    let sim = cim_hydraulics::simulate(path)?;
+    for w in &sim.warnings {
+        eprintln!("cim: warning: EPANET {}", cim_core::message::lines(w, 500));
+    }
+    let stdout = std::io::stdout().lock();
+    let mut out = BufWriter::with_capacity(1 << 20, stdout);
+    if json {
+        cim_hydraulics::json::write(&sim, &mut out)?;
+    } else {
+        write_summary(&net, &sim, &mut out)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Per reporting step: the lowest and highest pressure (where) and the
+/// fastest flow.
+fn write_summary(net: &Network, sim: &cim_hydraulics::Simulation, mut w: impl Write) -> Result<()> {
+    let units = sim.source_units.map_or("?", |u| u.name());
+    writeln!(
+        w,
+        "{}: {} nodes, {} links, {} reporting steps (file in {units}; results in SI)",
+        net.title.lines().next().unwrap_or("network"),
+        sim.node_ids.len(),
+        sim.link_ids.len(),
+        sim.periods.len()
+    )?;
+    writeln!(
+        w,
+        "{:>9}  {:>22}  {:>22}  {:>22}",
+        "time", "min pressure m", "max pressure m", "max velocity m/s"
+    )?;
+    let extreme = |values: &[f64], ids: &[String], max: bool| {
+        let pick = values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_finite())
+            .reduce(|a, b| if (b.1 > a.1) == max { b } else { a });
+        pick.map_or(String::from("-"), |(i, v)| {
+            format!("{v:.2} ({})", cim_core::message::clip(&ids[i], 12))
+        })
+    };
+    for p in &sim.periods {
+        let (h, m) = (p.time_s / 3600, p.time_s % 3600 / 60);
+        writeln!(
+            w,
+            "{:>6}:{m:02}  {:>22}  {:>22}  {:>22}",
+            h,
+            extreme(&p.pressure_m, &sim.node_ids, false),
+            extreme(&p.pressure_m, &sim.node_ids, true),
+            extreme(
+                &p.velocity_ms.iter().map(|v| v.abs()).collect::<Vec<_>>(),
+                &sim.link_ids,
+                true
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+fn isolate(
+    path: &Path,
+    link: &str,
+    valve_file: Option<&Path>,
+    failed: &[String],
+    json: bool,
+) -> Result<ExitCode> {
+    let net = read(path)?;
+    let broken = net
+        .link(link)
+        .with_context(|| missing(path, "link", link))?;
+    let (valves, source): (Vec<IsolationValve>, String) = match valve_file {
+        Some(f) => (
+            cim_loaders::pipes::valves::read(f, &net).map_err(|e| anyhow!(e))?,
+            format!("valve layer {}", cim_core::message::path(f)),
+        ),
+        None => (isolation::valve_links(&net), "the network's valves".into()),
+    };
+    let failed_idx = failed
+        .iter()
+        .map(|id| {
+            valves.iter().position(|v| &v.id == id).ok_or_else(|| {
+                anyhow!(
+                    "--failed-valve: no valve `{}` in {source}",
+                    cim_core::message::clip(id, 60)
+                )
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let started = std::time::Instant::now();
+    let iso = Isolator::new(&net, &valves, &failed_idx).isolate(broken);
+    let took = started.elapsed();
+    let node_ids = |v: &[u32]| {
+        v.iter()
+            .map(|&n| net.nodes[n as usize].id.clone())
+            .collect::<Vec<_>>()
+    };
+    let link_ids = |v: &[u32]| {
+        v.iter()
+            .map(|&l| net.links[l as usize].id.clone())
+            .collect::<Vec<_>>()
+    };
+    let valve_ids: Vec<&str> = iso
+        .valves_to_close
+        .iter()
+        .map(|&i| valves[i].id.as_str())
+        .collect();
+    if json {
+        let out = json!({
+            "link": link,
+            "valves_to_close": valve_ids,
+            "isolated_nodes": node_ids(&iso.isolated_nodes),
+            "isolated_links": link_ids(&iso.isolated_links),
+            "affected_demand_lps": iso.affected_demand_lps,
+            "affected_length_m": iso.affected_length_m,
+            "segment_nodes": node_ids(&iso.segment_nodes),
+            "segment_links": link_ids(&iso.segment_links),
+            "failed_valves": failed,
+            "valves_from": source,
+        });
+        println!("{out}");
+    } else {
+        println!(
+            "isolating link {} ({source}, {} valves)",
+            cim_core::message::clip(link, 60),
+            valves.len()
+        );
+        println!(
+            "close {} valve(s): {}",
+            valve_ids.len(),
+            valve_ids.join(", ")
+        );
+        println!(
+            "{} node(s) and {} link(s) lose supply ({} in the broken segment): {:.2} L/s of base demand, {:.0} m of pipe",
+            iso.isolated_nodes.len(),
+            iso.isolated_links.len(),
+            iso.segment_links.len(),
+            iso.affected_demand_lps,
+            iso.affected_length_m
+        );
+        eprintln!("cim: found in {:.2} ms", took.as_secs_f64() * 1e3);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(path: &Path, json: bool) -> Result<ExitCode> {
+    let net = cim_loaders::pipes::inp::read_parts(path).map_err(|e| anyhow!(e))?;
+    let report = connectivity::check(&net, &Adjacency::new(&net));
+    let ids = |v: &[u32]| {
+        v.iter()
+            .map(|&n| net.nodes[n as usize].id.clone())
+            .collect::<Vec<_>>()
+    };
+    if json {
+        let out = json!({
+            "nodes": net.nodes.len(),
+            "links": net.links.len(),
+            "islands": report.islands.iter().map(|i| ids(i)).collect::<Vec<_>>(),
+            "unconnected": ids(&report.unconnected),
+            "dead_ends": ids(&report.dead_ends),
+        });
+        println!("{out}");
+    } else {
+        println!("{} nodes, {} links", net.nodes.len(), net.links.len());
+        match cim_loaders::pipes::inp::disconnected(&net, &report) {
+            Some(d) => println!("{d}"),
+            None => println!("connected: every node is reached by a reservoir or tank"),
+        }
+        println!("{} dead end(s)", report.dead_ends.len());
+    }
+    let whole = report.islands.is_empty() && report.unconnected.is_empty();
+    Ok(if whole {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+fn trace_from(
+    path: &Path,
+    node: &str,
+    direction: TraceDirection,
+    time: Option<u64>,
+    json: bool,
+) -> Result<ExitCode> {
+    let net = read(path)?;
+    let start = net
+        .node(node)
+        .with_context(|| missing(path, "node", node))?;
+    let sim = cim_hydraulics::simulate(path)?;
+    let period = match time {
+        None => sim.periods.first(),
+        Some(t) => sim.periods.iter().find(|p| p.time_s == t),
+    };
+    let Some(period) = period else {
+        let times: Vec<String> = sim
+            .periods
+            .iter()
+            .take(10)
+            .map(|p| p.time_s.to_string())
+            .collect();
+        bail!(
+            "--time: no reporting step at {} s (steps: {} …)",
+            time.unwrap_or(0),
+            times.join(", ")
+        );
+    };
+    // Flows by the network's link order.
+    let mut flows = vec![0.0; net.links.len()];
+    for (i, id) in sim.link_ids.iter().enumerate() {
+        if let Some(l) = net.link(id) {
+            flows[l as usize] = period.flow_lps[i];
+        }
+    }
+    let dir = match direction {
+        TraceDirection::Up => Direction::Upstream,
+        TraceDirection::Down => Direction::Downstream,
+    };
+    let t = trace(&net, &Adjacency::new(&net), start, Some(&flows), dir);
+    let nodes: Vec<&str> = t
+        .nodes
+        .iter()
+        .map(|&n| net.nodes[n as usize].id.as_str())
+        .collect();
+    let links: Vec<&str> = t
+        .links
+        .iter()
+        .map(|&l| net.links[l as usize].id.as_str())
+        .collect();
+    if json {
+        println!(
+            "{}",
+            json!({"time_s": period.time_s, "nodes": nodes, "links": links})
+        );
+    } else {
+        println!(
+            "at {} s, {} of {node}: {} node(s), {} link(s)\nnodes: {}",
+            period.time_s,
+            if dir == Direction::Upstream {
+                "upstream"
+            } else {
+                "downstream"
+            },
+            nodes.len(),
+            links.len(),
+            nodes.join(" ")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,80 @@
+//! The hydraulic results panel: what the pipes are coloured by (velocity,
+//! flow, pressure), the colour ramp over the simulation's range, the step
+//! the clock is at, and each network's state (running, failed).
+
+use crate::render::pipe_results::{LayerRun, PipeResults, PipeResultsCommand, Quantity};
+use crate::scene::store::SceneStore;
+use crate::ui::i18n::Lang;
+use bevy_egui::egui;
+
+/// Shows the panel; the chosen quantity comes back as a command.
+pub fn show(
+    ui: &mut egui::Ui,
+    l: Lang,
+    store: &SceneStore,
+    results: &PipeResults,
+    commands: &mut Vec<PipeResultsCommand>,
+) {
+    let mut quantity = results.quantity;
+    ui.horizontal(|ui| {
+        for q in Quantity::ALL {
+            ui.radio_value(&mut quantity, q, l.t(q.key()));
+        }
+    });
+    if quantity != results.quantity {
+        commands.push(PipeResultsCommand::SetQuantity(quantity));
+    }
+    for (id, run) in &results.layers {
+        let name = store.slot(*id).map_or("?", |s| s.reference.name.as_str());
+        ui.separator();
+        ui.strong(name);
+        match run {
+            LayerRun::Running => {
+                ui.label(l.t("pipes.running"));
+            }
+            LayerRun::Failed(e) => {
+                ui.colored_label(egui::Color32::LIGHT_RED, cim_core::message::clip(e, 300));
+            }
+            LayerRun::Ready(r) => {
+                let t = r.sim.periods.get(r.period).map_or(0, |p| p.time_s);
+                ui.label(format!(
+                    "{} {}:{:02} / {} {}",
+                    l.t("pipes.step"),
+                    t / 3600,
+                    t % 3600 / 60,
+                    r.sim.periods.len(),
+                    l.t("pipes.steps")
+                ));
+                ramp(ui, results.quantity, r.range(results.quantity));
+            }
+        }
+    }
+}
+
+/// The ramp as a bar with its ends' values.
+fn ramp(ui: &mut egui::Ui, q: Quantity, (lo, hi): (f64, f64)) {
+    let ramp = q.ramp();
+    let (rect, _) = ui.allocate_exact_size(
+        egui::vec2(ui.available_width().min(220.0), 12.0),
+        egui::Sense::hover(),
+    );
+    let steps = 32;
+    let w = rect.width() / steps as f32;
+    for i in 0..steps {
+        let [r, g, b, _] = ramp.sample(i as f32 / (steps - 1) as f32);
+        let x = rect.left() + i as f32 * w;
+        ui.painter().rect_filled(
+            egui::Rect::from_min_size(
+                egui::pos2(x, rect.top()),
+                egui::vec2(w + 0.5, rect.height()),
+            ),
+            0.0,
+            egui::Color32::from_rgb(r, g, b),
+        );
+    }
+    ui.horizontal(|ui| {
+        ui.label(format!("{lo:.2}"));
+        ui.label("…");
+        ui.label(format!("{hi:.2} {}", q.unit()));
+    });
+}
