@@ -73,8 +73,20 @@ pub enum PipeCommand {
     },
     /// Connectivity: node groups no reservoir or tank reaches, unconnected
     /// nodes, dead ends. Exit status 2 when the network is not whole.
+    /// Also takes a GIS line layer (shapefile, GeoJSON, GeoPackage): its
+    /// pipes are joined into a network — ends within `--snap` metres meet,
+    /// an end on another pipe's middle splits it — and lone ends near other
+    /// pipes are reported as gaps.
     Check {
+        /// An EPANET file (.inp) or a line layer.
         network: PathBuf,
+        /// Line layers: ends this close (metres) are joined.
+        #[arg(long, default_value_t = 0.5)]
+        snap: f64,
+        /// Line layers: a lone end this close (metres) to another pipe is
+        /// reported as a gap.
+        #[arg(long, default_value_t = 5.0)]
+        gap: f64,
         #[arg(long)]
         json: bool,
     },

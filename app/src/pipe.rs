@@ -23,7 +23,18 @@ pub fn run(cmd: PipeCommand) -> Result<ExitCode> {
             failed_valves,
             json,
         } => isolate(&network, &link, valves.as_deref(), &failed_valves, json),
-        PipeCommand::Check { network, json } => check(&network, json),
+        PipeCommand::Check {
+            network,
+            snap,
+            gap,
+            json,
+        } => {
+            if cim_loaders::pipes::is_inp(&network) {
+                check(&network, json)
+            } else {
+                check_lines(&network, snap, gap, json)
+            }
+        }
         PipeCommand::Trace {
             network,
             node,
@@ -300,4 +311,135 @@ fn trace_from(
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A line layer joined into a network: what the build did and what it
+/// left (components, dead ends, gaps).
+fn check_lines(path: &Path, snap: f64, gap: f64, json: bool) -> Result<ExitCode> {
+    use cim_core::crs::{CrsDef, Transformer};
+    use cim_core::pipes::topology::{LinePipe, build};
+    use cim_core::{DVec2, DVec3, Geometry};
+    if !(snap >= 0.0 && gap >= snap) {
+        bail!("--snap must be ≥ 0 and --gap ≥ --snap");
+    }
+    let layers = cim_loaders::load_path(path).map_err(|e| anyhow!(e))?;
+    let layer = layers
+        .iter()
+        .find(|l| {
+            l.vector().is_some_and(|v| {
+                v.features.iter().any(|f| {
+                    matches!(
+                        f.geometry,
+                        Geometry::LineString(_) | Geometry::MultiLineString(_)
+                    )
+                })
+            })
+        })
+        .with_context(|| format!("{}: no layer of lines", cim_core::message::path(path)))?;
+    let v = layer.vector().expect("a vector layer");
+    // Snapping is in metres: lon/lat goes to its UTM zone first.
+    let crs = layer.crs.clone().unwrap_or_else(CrsDef::wgs84);
+    let (work, to_metres) = if cim_core::crs::is_geographic(&crs) {
+        let c = layer.bbox().map_or(DVec3::ZERO, |b| b.center());
+        let ll = Transformer::new(&crs, &CrsDef::wgs84())?.transform(DVec3::new(c.x, c.y, 0.0))?;
+        let zone = (((ll.x + 180.0) / 6.0).floor() as i32).clamp(0, 59) + 1;
+        let utm = CrsDef::parse(&format!(
+            "EPSG:{}",
+            if ll.y >= 0.0 { 32600 } else { 32700 } + zone
+        ))?;
+        let t = Transformer::new(&crs, &utm)?;
+        (utm, Some(t))
+    } else {
+        (crs, None)
+    };
+    let diameter = v.fields.iter().position(|f| {
+        let n = f.name.to_ascii_lowercase();
+        n == "diameter" || n == "dn" || n == "diam" || f.name == "管径"
+    });
+    let mut pipes = Vec::new();
+    for (i, f) in v.features.iter().enumerate() {
+        let parts: Vec<&Vec<DVec3>> = match &f.geometry {
+            Geometry::LineString(l) => vec![l],
+            Geometry::MultiLineString(ls) => ls.iter().collect(),
+            _ => continue,
+        };
+        let d = diameter
+            .and_then(|k| f.attributes.get(k)?.as_f64())
+            .unwrap_or(0.0);
+        for (k, part) in parts.iter().enumerate() {
+            let line = part
+                .iter()
+                .map(|p| match &to_metres {
+                    Some(t) => t.transform(*p).map(|q| DVec2::new(q.x, q.y)),
+                    None => Ok(DVec2::new(p.x, p.y)),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let id = if parts.len() > 1 {
+                format!("{i}/{k}")
+            } else {
+                i.to_string()
+            };
+            pipes.push(LinePipe {
+                id,
+                line,
+                diameter_mm: d,
+            });
+        }
+    }
+    let t = build(&pipes, snap, gap);
+    let net = &t.network;
+    let report = connectivity::check(net, &Adjacency::new(net));
+    let components = report.islands.len();
+    let largest = report.islands.first().map_or(0, Vec::len);
+    if json {
+        let gaps: Vec<_> = t
+            .gaps
+            .iter()
+            .map(|g| {
+                let p = net.nodes[g.node as usize].position.unwrap_or_default();
+                json!({"x": p.x, "y": p.y, "to_x": g.nearest.x, "to_y": g.nearest.y, "distance_m": g.distance_m})
+            })
+            .collect();
+        let out = json!({
+            "crs": work.label(),
+            "pipes": pipes.len(),
+            "nodes": net.nodes.len(),
+            "links": net.links.len(),
+            "snapped_ends": t.snapped_ends,
+            "split_pipes": t.splits,
+            "skipped": t.skipped,
+            "components": components,
+            "largest_component_nodes": largest,
+            "dead_ends": report.dead_ends.len(),
+            "gaps": gaps,
+        });
+        println!("{out}");
+    } else {
+        println!(
+            "{} pipes → {} nodes, {} links ({} ends snapped within {snap} m, {} pipes split at T-junctions; coordinates in {})",
+            pipes.len(),
+            net.nodes.len(),
+            net.links.len(),
+            t.snapped_ends,
+            t.splits,
+            work.label()
+        );
+        println!(
+            "{components} connected component(s), the largest {largest} nodes; {} dead ends",
+            report.dead_ends.len()
+        );
+        println!("{} gap(s) under {gap} m:", t.gaps.len());
+        for g in t.gaps.iter().take(20) {
+            let p = net.nodes[g.node as usize].position.unwrap_or_default();
+            println!(
+                "  ({:.2}, {:.2}) is {:.2} m from ({:.2}, {:.2})",
+                p.x, p.y, g.distance_m, g.nearest.x, g.nearest.y
+            );
+        }
+    }
+    Ok(if components <= 1 && t.gaps.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }

@@ -230,3 +230,95 @@ fn a_network_is_drawn_in_the_colours_of_its_results() {
     }
     assert!(hues.len() >= 4, "saturated colour classes: {hues:?}");
 }
+
+#[test]
+fn a_gis_line_layer_is_joined_into_a_network_with_its_gaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mains.geojson");
+    // UTM 50N metres: a main, a branch ending 5 cm off its middle, a pipe
+    // 2 cm short of the main's end, and a stub 3 m beyond the branch.
+    let line = |pts: &[(f64, f64)]| {
+        let c: Vec<String> = pts
+            .iter()
+            .map(|(x, y)| format!("[{}, {}]", 400000.0 + x, 2500000.0 + y))
+            .collect();
+        format!(
+            r#"{{"type":"Feature","properties":{{"DN":200}},"geometry":{{"type":"LineString","coordinates":[{}]}}}}"#,
+            c.join(",")
+        )
+    };
+    let features = [
+        line(&[(0.0, 0.0), (100.0, 0.0)]),
+        line(&[(50.0, 0.05), (50.0, 40.0)]),
+        line(&[(100.02, 0.0), (180.0, 0.0)]),
+        line(&[(50.0, 43.0), (50.0, 60.0)]),
+    ];
+    std::fs::write(
+        &path,
+        format!(
+            r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"urn:ogc:def:crs:EPSG::32650"}}}},"features":[{}]}}"#,
+            features.join(",")
+        ),
+    )
+    .unwrap();
+    let out = cim(
+        &["check", "--snap", "0.1", "--gap", "5", "--json"],
+        &[&path],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["pipes"], 4);
+    assert_eq!(v["links"], 5, "the main is split where the branch meets it");
+    assert_eq!(v["split_pipes"], 1);
+    assert_eq!(v["snapped_ends"], 1);
+    assert_eq!(v["components"], 2, "the stub stands apart");
+    let gaps = v["gaps"].as_array().unwrap();
+    assert_eq!(gaps.len(), 2);
+    for g in gaps {
+        assert!(
+            (g["distance_m"].as_f64().unwrap() - 3.0).abs() < 1e-6,
+            "{g}"
+        );
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(cim_test_data),
+    ignore = "needs CIM_TEST_DATA, the shared data folder (Za'atari's pipes)"
+)]
+fn a_real_sewer_layer_is_checked_in_metres() {
+    let data = std::env::var_os("CIM_TEST_DATA").expect("CIM_TEST_DATA");
+    let pipes = Path::new(&data).join("gis/zaatari/Pipes_SolidFree_2017_03.geojson");
+    assert!(pipes.is_file(), "{}: missing", pipes.display());
+    let out = cim(&["check", "--json"], &[&pipes]);
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    eprintln!("{v:#}");
+    // CRS84 is taken to its UTM zone (37N) before snapping.
+    assert!(v["crs"].as_str().unwrap().contains("32637"), "{}", v["crs"]);
+    assert_eq!(v["pipes"], 2096);
+    let (nodes, links) = (v["nodes"].as_u64().unwrap(), v["links"].as_u64().unwrap());
+    assert!(
+        links >= 2096 && nodes > 1000,
+        "{nodes} nodes, {links} links"
+    );
+    // Drawn by hand: many ends meet within the tolerance and branches end
+    // on mains; the camp's sewers are many small block networks.
+    assert!(v["snapped_ends"].as_u64().unwrap() > 1000);
+    assert!(v["split_pipes"].as_u64().unwrap() > 100);
+    assert!(v["components"].as_u64().unwrap() > 100);
+    // Two drawn pipes are shorter than the 0.5 m snap (0.28 m and 0.44 m):
+    // left out, and said.
+    assert_eq!(v["skipped"], serde_json::json!(["752", "2021"]));
+    // Every gap is a real miss: beyond the snap, within the search.
+    for g in v["gaps"].as_array().unwrap() {
+        let d = g["distance_m"].as_f64().unwrap();
+        assert!(d > 0.5 && d <= 5.0, "{g}");
+    }
+}

@@ -5,13 +5,15 @@
 //! Heights: EPANET's node elevation is the datum its pressures refer to,
 //! the pipe's centre line at the node; a pipe's inverts (its bottom) are
 //! those elevations less half its diameter, in the renderer's
-//! `start_inv`/`end_inv` fields.
+//! `start_inv`/`end_inv` fields. A reservoir's "elevation" is its water
+//! level (the head it holds), not where it is built: it is drawn at the
+//! lowest of its neighbours' elevations instead.
 
 use crate::DVec3;
 use crate::model::attr::{AttrType, AttrValue, Field};
 use crate::model::geometry::Geometry;
 use crate::model::layer::{Feature, FeatureId, Layer, LayerContent, LayerKind, VectorData};
-use crate::pipes::{LinkKind, LinkStatus, Network};
+use crate::pipes::{LinkKind, LinkStatus, Network, NodeKind};
 
 /// Field names of the pipe layer, in order.
 pub const LINK_FIELDS: [(&str, AttrType); 8] = [
@@ -33,6 +35,27 @@ pub const NODE_FIELDS: [(&str, AttrType); 4] = [
     ("base_demand_lps", AttrType::Float),
 ];
 
+/// The height each node is drawn at (see the module's note on reservoirs).
+pub fn drawn_elevations(net: &Network) -> Vec<f64> {
+    let mut z: Vec<f64> = net.nodes.iter().map(|n| n.elevation_m).collect();
+    let mut lowest = vec![f64::INFINITY; net.nodes.len()];
+    for l in &net.links {
+        for (at, other) in [(l.from, l.to), (l.to, l.from)] {
+            let o = &net.nodes[other as usize];
+            if o.kind != NodeKind::Reservoir {
+                let slot = &mut lowest[at as usize];
+                *slot = slot.min(o.elevation_m);
+            }
+        }
+    }
+    for (i, n) in net.nodes.iter().enumerate() {
+        if n.kind == NodeKind::Reservoir && lowest[i].is_finite() {
+            z[i] = lowest[i];
+        }
+    }
+    z
+}
+
 fn fields(list: &[(&str, AttrType)]) -> Vec<Field> {
     list.iter()
         .map(|(name, ty)| Field {
@@ -47,6 +70,7 @@ fn fields(list: &[(&str, AttrType)]) -> Vec<Field> {
 pub fn links_layer(net: &Network, name: &str, format: &str) -> (Layer, usize) {
     let mut features = Vec::with_capacity(net.links.len());
     let mut unplaced = 0;
+    let drawn = drawn_elevations(net);
     for (i, l) in net.links.iter().enumerate() {
         let (a, b) = (&net.nodes[l.from as usize], &net.nodes[l.to as usize]);
         let (Some(pa), Some(pb)) = (a.position, b.position) else {
@@ -54,7 +78,7 @@ pub fn links_layer(net: &Network, name: &str, format: &str) -> (Layer, usize) {
             continue;
         };
         let radius_m = l.diameter_mm / 2000.0;
-        let (za, zb) = (a.elevation_m, b.elevation_m);
+        let (za, zb) = (drawn[l.from as usize], drawn[l.to as usize]);
         // Vertices take heights along the way, by distance.
         let mut plan: Vec<_> = std::iter::once(pa)
             .chain(l.vertices.iter().copied())
@@ -112,6 +136,7 @@ pub fn links_layer(net: &Network, name: &str, format: &str) -> (Layer, usize) {
 /// The nodes with a position as a point layer, feature `i` being node `i`,
 /// at their elevation.
 pub fn nodes_layer(net: &Network, name: &str, format: &str) -> Layer {
+    let drawn = drawn_elevations(net);
     let features = net
         .nodes
         .iter()
@@ -120,7 +145,7 @@ pub fn nodes_layer(net: &Network, name: &str, format: &str) -> Layer {
             let p = n.position?;
             Some(Feature {
                 id: FeatureId(i as u64),
-                geometry: Geometry::Point(DVec3::new(p.x, p.y, n.elevation_m)),
+                geometry: Geometry::Point(DVec3::new(p.x, p.y, drawn[i])),
                 attributes: vec![
                     AttrValue::String(n.id.clone()),
                     AttrValue::String(n.kind.name().into()),

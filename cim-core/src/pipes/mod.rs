@@ -12,6 +12,7 @@ pub mod graph;
 pub mod isolation;
 pub mod layers;
 pub mod network;
+pub mod topology;
 pub mod trace;
 pub mod units;
 
