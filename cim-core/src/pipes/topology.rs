@@ -339,3 +339,62 @@ fn project(p: DVec2, a: DVec2, b: DVec2) -> f64 {
     }
     ((p - a).dot(d) / len).clamp(0.0, len)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pipe(id: &str, pts: &[(f64, f64)]) -> LinePipe {
+        LinePipe {
+            id: id.into(),
+            line: pts.iter().map(|&(x, y)| DVec2::new(x, y)).collect(),
+            diameter_mm: 100.0,
+        }
+    }
+
+    #[test]
+    fn a_ring_is_two_links_and_a_tiny_pipe_is_named() {
+        let t = build(
+            &[
+                pipe(
+                    "ring",
+                    &[
+                        (0.0, 0.0),
+                        (10.0, 0.0),
+                        (10.0, 10.0),
+                        (0.0, 10.0),
+                        (0.0, 0.0),
+                    ],
+                ),
+                pipe("tiny", &[(50.0, 0.0), (50.05, 0.0)]),
+            ],
+            0.1,
+            5.0,
+        );
+        let ids: Vec<&str> = t.network.links.iter().map(|l| l.id.as_str()).collect();
+        assert_eq!(ids, ["ring#1", "ring#2"]);
+        assert_eq!(t.skipped, ["tiny"]);
+        let total: f64 = t.network.links.iter().map(|l| l.length_m).sum();
+        assert!((total - 40.0).abs() < 1e-9, "{total}");
+        // The cut vertex is a node, not also a vertex of either piece.
+        for l in &t.network.links {
+            assert_eq!(l.vertices.len(), 1, "{l:?}");
+        }
+        assert!(t.gaps.is_empty());
+    }
+
+    #[test]
+    fn repeated_ids_are_kept_apart() {
+        let t = build(
+            &[
+                pipe("p", &[(0.0, 0.0), (1.0, 0.0)]),
+                pipe("p", &[(1.0, 0.0), (2.0, 0.0)]),
+            ],
+            0.1,
+            1.0,
+        );
+        let ids: Vec<&str> = t.network.links.iter().map(|l| l.id.as_str()).collect();
+        assert_eq!(ids, ["p", "p~2"]);
+        assert_eq!(t.snapped_ends, 1);
+    }
+}
