@@ -70,6 +70,8 @@ pub struct LayerSummary {
     pub citygml: Option<crate::citygml::summary::CityGmlSummary>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub ifc: Option<crate::ifc::summary::IfcSummary>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub pipes: Option<crate::pipes::NetworkSummary>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
@@ -130,6 +132,11 @@ pub fn inspect_path_with(path: &Path, deep: bool) -> InspectReport {
             layers: vec![ifc_report(path)],
         };
     }
+    if crate::pipes::is_inp(path) {
+        return InspectReport {
+            layers: vec![pipes_report(path)],
+        };
+    }
     InspectReport {
         layers: crate::load_all(path)
             .into_iter()
@@ -163,6 +170,7 @@ fn tileset_report(path: &Path, deep: bool) -> LayerReport {
                 osgb: None,
                 citygml: None,
                 ifc: None,
+                pipes: None,
             }))
         }
         Err(e) => LayerReport::Failed(LayerFailure {
@@ -197,6 +205,7 @@ fn osgb_report(path: &Path, deep: bool) -> LayerReport {
             osgb: Some(s),
             citygml: None,
             ifc: None,
+            pipes: None,
         })),
         Err(e) => LayerReport::Failed(LayerFailure {
             error: clip(&e, 4000).into_owned(),
@@ -244,6 +253,7 @@ fn osgb_dataset_report(path: &Path, deep: bool) -> LayerReport {
                 osgb: None,
                 citygml: None,
                 ifc: None,
+                pipes: None,
             }))
         }
         Err(e) => LayerReport::Failed(LayerFailure {
@@ -263,6 +273,25 @@ fn ifc_report(path: &Path) -> LayerReport {
         let src = crate::ifc::source::IfcSource::new(model);
         let mut r = model_summary(path, "IFC", src.crs(), s.element_count, src.model.bbox());
         r.ifc = Some(s);
+        Ok(r)
+    })
+}
+
+/// An EPANET network: its nodes and links by kind, units and extent (the
+/// network alone: the map layers a viewer makes of it are not built).
+fn pipes_report(path: &Path) -> LayerReport {
+    model_report(path, "EPANET", |path| {
+        let net = crate::pipes::inp::read(path)?;
+        let mut warnings = Vec::new();
+        let crs = crate::pipes::side_crs(path, &mut warnings);
+        let mut bbox = cim_core::Bbox::EMPTY;
+        for p in net.nodes.iter().filter_map(|n| n.position) {
+            bbox.extend(glam::DVec3::new(p.x, p.y, 0.0));
+        }
+        let mut r = model_summary(path, "EPANET", crs, net.links.len(), bbox);
+        r.geometry_type = "LineString".into();
+        r.pipes = Some(crate::pipes::summarise(&net));
+        r.warnings = warnings;
         Ok(r)
     })
 }
@@ -329,6 +358,7 @@ fn model_summary(
         osgb: None,
         citygml: None,
         ifc: None,
+        pipes: None,
     }
 }
 
@@ -423,6 +453,7 @@ pub fn summarise(path: &Path, loaded: Loaded) -> LayerSummary {
         osgb: None,
         citygml: None,
         ifc: None,
+        pipes: None,
     }
 }
 
@@ -525,6 +556,27 @@ impl fmt::Display for LayerSummary {
         }
         fmt_box(f, "bbox", &self.bbox)?;
         fmt_box(f, "bbox WGS 84", &self.bbox_wgs84)?;
+        if let Some(p) = &self.pipes {
+            writeln!(
+                f,
+                "  {:<13} {} junctions, {} reservoirs, {} tanks; {} pipes ({:.2} km), {} pumps, {} valves",
+                "network",
+                p.junctions,
+                p.reservoirs,
+                p.tanks,
+                p.pipes,
+                p.pipe_length_m / 1000.0,
+                p.pumps,
+                p.valves
+            )?;
+            writeln!(
+                f,
+                "  {:<13} {:.2} L/s of base demand (file in {})",
+                "demand",
+                p.base_demand_lps,
+                p.flow_units.unwrap_or("?")
+            )?;
+        }
         if !self.fields.is_empty() {
             let list: Vec<String> = self
                 .fields

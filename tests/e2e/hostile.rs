@@ -463,6 +463,60 @@ fn corpus(d: &Path) -> Vec<Case> {
 
     cases.extend(citygml::cases(d));
 
+    // EPANET networks: junk, a device, a link to nowhere, a million nodes.
+    let junk: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    write("junk.inp", &junk);
+    cases.push(inspect(
+        "inp-junk",
+        vec![ps("junk.inp")],
+        Expect::Error,
+        vec![s("junk.inp")],
+        4096,
+    ));
+    std::os::unix::fs::symlink("/dev/zero", p("zero.inp")).unwrap();
+    cases.push(inspect(
+        "inp-dev-zero",
+        vec![ps("zero.inp")],
+        Expect::Error,
+        vec![s("zero.inp"), s("not a regular file")],
+        0,
+    ));
+    let nowhere = write(
+        "nowhere.inp",
+        b"[RESERVOIRS]\nR 10\n[JUNCTIONS]\nA 1 1\n[PIPES]\nP R A 10 100 100\nQ A B 10 100 100\n",
+    );
+    cases.push(Case {
+        name: "inp-link-to-nowhere",
+        args: vec![s("pipe"), s("simulate"), s("--json"), ps("nowhere.inp")],
+        stdin: Vec::new(),
+        expect: Expect::Error,
+        says: vec![s("nowhere.inp"), s("line 7: link `Q` names node `B`")],
+        input_bytes: nowhere,
+        out: None,
+    });
+    let mut chain = String::from("[RESERVOIRS]\nR 50\n[JUNCTIONS]\n");
+    for i in 0..1_000_000 {
+        chain.push_str(&format!("J{i} 1 0.01\n"));
+    }
+    chain.push_str("[PIPES]\nP R J0 10 100 100\n");
+    for i in 1..1_000_000 {
+        chain.push_str(&format!("P{i} J{} J{i} 10 100 100\n", i - 1));
+    }
+    chain.push_str("[COORDINATES]\nR -1 -1\n");
+    for i in 0..1_000_000 {
+        chain.push_str(&format!("J{i} {} {}\n", i % 1000, i / 1000));
+    }
+    let chain_len = write("chain.inp", chain.as_bytes());
+    cases.push(inspect(
+        "inp-million-nodes",
+        vec![ps("chain.inp")],
+        Expect::OkOrError,
+        vec![],
+        chain_len,
+    ));
+
     // Classes handled before, kept honest: truncated and lying headers,
     // deep nesting, junk behind a known extension, empty files.
     let (shp_b, shx_b) = shp(5, &squares);

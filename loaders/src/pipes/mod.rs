@@ -63,7 +63,7 @@ pub fn load(path: &Path) -> Vec<Result<Loaded, LoadError>> {
 
 /// The CRS of `NET.prj` beside `NET.inp`, if there is one (a `.prj` that
 /// cannot be read or understood is a warning, not an error).
-fn side_crs(path: &Path, warnings: &mut Vec<String>) -> Option<cim_core::crs::CrsDef> {
+pub(crate) fn side_crs(path: &Path, warnings: &mut Vec<String>) -> Option<cim_core::crs::CrsDef> {
     let prj = path.with_extension("prj");
     if !prj.is_file() {
         return None;
@@ -84,5 +84,41 @@ fn side_crs(path: &Path, warnings: &mut Vec<String>) -> Option<cim_core::crs::Cr
             ));
             None
         }
+    }
+}
+
+/// What `cim inspect` tells of a network.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct NetworkSummary {
+    pub title: String,
+    /// The flow units of the file (results are always SI).
+    pub flow_units: Option<&'static str>,
+    pub junctions: usize,
+    pub reservoirs: usize,
+    pub tanks: usize,
+    pub pipes: usize,
+    pub pumps: usize,
+    pub valves: usize,
+    pub pipe_length_m: f64,
+    /// Base demand of every junction together, L/s.
+    pub base_demand_lps: f64,
+}
+
+/// Counts a network's parts.
+pub fn summarise(net: &cim_core::pipes::Network) -> NetworkSummary {
+    use cim_core::pipes::{LinkKind, NodeKind};
+    let nodes = |k: NodeKind| net.nodes.iter().filter(|n| n.kind == k).count();
+    let links = |f: fn(&LinkKind) -> bool| net.links.iter().filter(|l| f(&l.kind)).count();
+    NetworkSummary {
+        title: net.title.lines().next().unwrap_or("").trim().to_string(),
+        flow_units: net.flow_units.map(|u| u.name()),
+        junctions: nodes(NodeKind::Junction),
+        reservoirs: nodes(NodeKind::Reservoir),
+        tanks: nodes(NodeKind::Tank),
+        pipes: links(|k| *k == LinkKind::Pipe),
+        pumps: links(|k| *k == LinkKind::Pump),
+        valves: links(|k| matches!(k, LinkKind::Valve(_))),
+        pipe_length_m: net.links.iter().map(|l| l.length_m).sum(),
+        base_demand_lps: net.nodes.iter().map(|n| n.base_demand_lps).sum(),
     }
 }
