@@ -123,16 +123,24 @@ pub struct Isolation {
 pub struct Isolator<'a> {
     net: &'a Network,
     adj: Adjacency,
-    valves: &'a [IsolationValve],
-    failed: Vec<bool>,
     segments: Segments,
     /// Which nodes a source reaches with every valve open.
     supplied: Vec<bool>,
+    /// Per segment: its nodes, its links and the working valves that
+    /// bound it (so a query does not scan the whole network for them).
+    members: Vec<Members>,
+}
+
+#[derive(Clone, Default)]
+struct Members {
+    nodes: Vec<u32>,
+    links: Vec<u32>,
+    valves: Vec<usize>,
 }
 
 impl<'a> Isolator<'a> {
     /// `failed` lists valves (indices into `valves`) that cannot be closed.
-    pub fn new(net: &'a Network, valves: &'a [IsolationValve], failed: &[usize]) -> Self {
+    pub fn new(net: &'a Network, valves: &[IsolationValve], failed: &[usize]) -> Self {
         let mut is_failed = vec![false; valves.len()];
         for &f in failed {
             is_failed[f] = true;
@@ -140,13 +148,30 @@ impl<'a> Isolator<'a> {
         let segments = segments(net, valves, |i| !is_failed[i]);
         let adj = Adjacency::new(net);
         let supplied = reach_from_sources(net, &adj, |l| conducts(net, l), |_| false);
+        let mut members = vec![Members::default(); segments.count as usize];
+        for (n, &seg) in segments.node_segment.iter().enumerate() {
+            members[seg as usize].nodes.push(n as u32);
+        }
+        for (l, &seg) in segments.link_segment.iter().enumerate() {
+            members[seg as usize].links.push(l as u32);
+        }
+        for (i, v) in valves.iter().enumerate().filter(|(i, _)| !is_failed[*i]) {
+            let (a, b) = (
+                segments.link_segment[v.link as usize],
+                segments.node_segment[v.node as usize],
+            );
+            // A valve with the same segment on both sides bounds nothing.
+            if a != b {
+                members[a as usize].valves.push(i);
+                members[b as usize].valves.push(i);
+            }
+        }
         Self {
             net,
             adj,
-            valves,
-            failed: is_failed,
             segments,
             supplied,
+            members,
         }
     }
 
@@ -188,20 +213,9 @@ impl<'a> Isolator<'a> {
     pub fn isolate(&self, link: u32) -> Isolation {
         let s = self.segments.link_segment[link as usize];
         let (seg_node, seg_link) = (&self.segments.node_segment, &self.segments.link_segment);
-        let valves_to_close = (0..self.valves.len())
-            .filter(|&i| !self.failed[i])
-            .filter(|&i| {
-                let v = &self.valves[i];
-                let (a, b) = (seg_link[v.link as usize], seg_node[v.node as usize]);
-                a != b && (a == s || b == s)
-            })
-            .collect();
-        let segment_nodes: Vec<u32> = (0..self.net.nodes.len() as u32)
-            .filter(|&n| seg_node[n as usize] == s)
-            .collect();
-        let segment_links: Vec<u32> = (0..self.net.links.len() as u32)
-            .filter(|&l| seg_link[l as usize] == s)
-            .collect();
+        let m = &self.members[s as usize];
+        let valves_to_close = m.valves.clone();
+        let (segment_nodes, segment_links) = (m.nodes.clone(), m.links.clone());
         let after = reach_from_sources(
             self.net,
             &self.adj,
