@@ -342,11 +342,7 @@ fn check_lines(path: &Path, snap: f64, gap: f64, json: bool) -> Result<ExitCode>
     let (work, to_metres) = if cim_core::crs::is_geographic(&crs) {
         let c = layer.bbox().map_or(DVec3::ZERO, |b| b.center());
         let ll = Transformer::new(&crs, &CrsDef::wgs84())?.transform(DVec3::new(c.x, c.y, 0.0))?;
-        let zone = (((ll.x + 180.0) / 6.0).floor() as i32).clamp(0, 59) + 1;
-        let utm = CrsDef::parse(&format!(
-            "EPSG:{}",
-            if ll.y >= 0.0 { 32600 } else { 32700 } + zone
-        ))?;
+        let utm = crate::scene::load::utm_zone(ll)?;
         let t = Transformer::new(&crs, &utm)?;
         (utm, Some(t))
     } else {

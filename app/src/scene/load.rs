@@ -217,7 +217,7 @@ fn scene_crs_for_tiles(ecef: bool, c: DVec3) -> Result<(CrsDef, DVec3)> {
 }
 
 /// The WGS 84 UTM zone (EPSG:326xx north, 327xx south) of a lon/lat.
-fn utm_zone(ll: DVec3) -> Result<CrsDef> {
+pub(crate) fn utm_zone(ll: DVec3) -> Result<CrsDef> {
     let zone = (((ll.x + 180.0) / 6.0).floor() as i32).clamp(0, 59) + 1;
     let code = if ll.y >= 0.0 { 32600 } else { 32700 } + zone;
     Ok(CrsDef::parse(&format!("EPSG:{code}"))?)

@@ -200,18 +200,6 @@ impl Network {
         self.link_index.get(id).copied()
     }
 
-    /// A link's polyline: start node, vertices, end node (positions the
-    /// source did not give are left out).
-    pub fn polyline(&self, link: u32) -> Vec<DVec2> {
-        let l = &self.links[link as usize];
-        let ends = |n: u32| self.nodes[n as usize].position;
-        ends(l.from)
-            .into_iter()
-            .chain(l.vertices.iter().copied())
-            .chain(ends(l.to))
-            .collect()
-    }
-
     /// Where a node is defined, for messages: `line 12` or its ID alone.
     pub fn node_place(&self, node: u32) -> String {
         let n = &self.nodes[node as usize];
