@@ -33,7 +33,8 @@ pub enum Command {
     Bench(BenchArgs),
     /// Convert a dataset to another format (OSGB, IFC, CityGML → 3D Tiles).
     Convert(ConvertArgs),
-    /// Pipe networks (EPANET .inp): simulate, isolate a burst, check, trace.
+    /// Pipe networks (EPANET .inp): simulate, isolate a burst, check, trace;
+    /// utility corridors (GIS lines): clearance, cover, sections, digs.
     #[command(subcommand)]
     Pipe(PipeCommand),
 }
@@ -105,6 +106,128 @@ pub enum PipeCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Clearance and collision check between utility lines (管线碰撞 /
+    /// 净距检查): horizontal clearance between lines side by side, vertical
+    /// clearance where they cross, overlaps in 3D. Exit status 2 when
+    /// anything is found.
+    Clearance {
+        #[command(flatten)]
+        corridor: CorridorArgs,
+        /// Segments within this angle (degrees) run side by side.
+        #[arg(long, default_value_t = 30.0)]
+        parallel_deg: f64,
+        /// Also write the violations as GeoJSON points (in the lines' CRS).
+        #[arg(long)]
+        geojson: Option<PathBuf>,
+    },
+    /// Burial depth (覆土) against the rule table's minimum cover. Exit
+    /// status 2 when a line is too shallow.
+    Cover {
+        #[command(flatten)]
+        corridor: CorridorArgs,
+        /// Where lines run whose data does not say (位置 / location).
+        #[arg(long, value_enum, default_value_t = UnderArg::Roadway)]
+        under: UnderArg,
+        /// Sample spacing along the lines, metres.
+        #[arg(long, default_value_t = 1.0)]
+        step: f64,
+    },
+    /// A cross-section (横断面) or, with --corridor, a longitudinal profile
+    /// (纵断面) along a drawn line: the lines it cuts or runs with, the
+    /// ground, depths; drawn as SVG or PNG.
+    Section {
+        #[command(flatten)]
+        corridor: CorridorArgs,
+        /// The drawn line, `x,y x,y …` in the first layer's CRS.
+        #[arg(long)]
+        line: String,
+        /// Lines within this many metres of the drawn line are unrolled
+        /// along it (a longitudinal profile); 0: only lines cut.
+        #[arg(long = "along", default_value_t = 0.0)]
+        along_m: f64,
+        /// Ground sample spacing, metres.
+        #[arg(long, default_value_t = 0.5)]
+        step: f64,
+        /// Vertical exaggeration of the drawing.
+        #[arg(long, default_value_t = 1.0)]
+        exaggeration: f64,
+        /// Write the drawing: .svg or .png.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// English labels (default Chinese).
+        #[arg(long)]
+        english: bool,
+    },
+    /// Excavation impact (开挖分析): the lines a dig inside a polygon, down
+    /// to a depth, exposes or comes near. Exit status 2 when one is
+    /// reached (or its depth is unknown).
+    Dig {
+        #[command(flatten)]
+        corridor: CorridorArgs,
+        /// The dig's outline, `x,y x,y …` in the first layer's CRS.
+        #[arg(long)]
+        polygon: String,
+        /// Depth below the ground, metres.
+        #[arg(long)]
+        depth: Option<f64>,
+        /// Or the bottom's elevation.
+        #[arg(long)]
+        bottom: Option<f64>,
+        /// Safety margin, metres, sideways and downwards.
+        #[arg(long, default_value_t = 0.5)]
+        margin: f64,
+        /// Sample spacing along the lines, metres.
+        #[arg(long, default_value_t = 0.5)]
+        step: f64,
+    },
+}
+
+/// The line layers a corridor analysis reads, and how to read them.
+#[derive(Args, Debug, Clone)]
+pub struct CorridorArgs {
+    /// Line layers (shapefile, GeoJSON, GeoPackage) of any utility, read by
+    /// their survey fields (class 管线类别, size 管径, depths 起点埋深/终点埋深
+    /// or elevations 起点高程/终点高程, ground 起点地面高程/终点地面高程,
+    /// laying 埋设方式, gas pressure 压力; or English names) or geometry Z.
+    #[arg(required = true)]
+    pub layers: Vec<PathBuf>,
+    /// The class of lines whose layer has none (water, drainage,
+    /// reclaimed, gas, heat, power, telecom, or 给水, 污水 …); else the
+    /// file name's.
+    #[arg(long)]
+    pub utility: Option<String>,
+    /// A rule table (TOML, the form of the bundled GB 50289-2016 one);
+    /// default: the bundled one.
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// A DEM (GeoTIFF, ASCII grid): the ground for depths and cover.
+    #[arg(long)]
+    pub dem: Option<PathBuf>,
+    /// Which point surveyed heights are at (default: invert for drainage,
+    /// top for the rest, as CJJ 61 surveys them).
+    #[arg(long, value_enum)]
+    pub z_ref: Option<ZRefArg>,
+    /// Depth (metres) of the surveyed point where a line records none.
+    #[arg(long = "depth-default")]
+    pub depth_m: Option<f64>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ZRefArg {
+    Centre,
+    Top,
+    Invert,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnderArg {
+    /// 机动车道.
+    Roadway,
+    /// 人行道, 非机动车道, green.
+    Other,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -29,6 +29,7 @@ pub mod convert;
 pub mod headless;
 pub mod inspect;
 pub mod pipe;
+pub mod pipe_corridor;
 pub mod render;
 pub mod scene;
 pub mod stream;

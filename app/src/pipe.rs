@@ -42,6 +42,52 @@ pub fn run(cmd: PipeCommand) -> Result<ExitCode> {
             time,
             json,
         } => trace_from(&network, &node, direction, time, json),
+        PipeCommand::Clearance {
+            corridor,
+            parallel_deg,
+            geojson,
+        } => crate::pipe_corridor::clearance(&corridor, parallel_deg, geojson.as_deref()),
+        PipeCommand::Cover {
+            corridor,
+            under,
+            step,
+        } => crate::pipe_corridor::cover(&corridor, under, step),
+        PipeCommand::Section {
+            corridor,
+            line,
+            along_m,
+            step,
+            exaggeration,
+            out,
+            english,
+        } => crate::pipe_corridor::section(
+            &corridor,
+            crate::pipe_corridor::SectionArgs {
+                line: &line,
+                corridor: along_m,
+                step,
+                exaggeration,
+                out: out.as_deref(),
+                english,
+            },
+        ),
+        PipeCommand::Dig {
+            corridor,
+            polygon,
+            depth,
+            bottom,
+            margin,
+            step,
+        } => crate::pipe_corridor::dig(
+            &corridor,
+            crate::pipe_corridor::DigArgs {
+                polygon: &polygon,
+                depth,
+                bottom,
+                margin,
+                step,
+            },
+        ),
     }
 }
 
@@ -316,38 +362,14 @@ fn trace_from(
 /// A line layer joined into a network: what the build did and what it
 /// left (components, dead ends, gaps).
 fn check_lines(path: &Path, snap: f64, gap: f64, json: bool) -> Result<ExitCode> {
-    use cim_core::crs::{CrsDef, Transformer};
     use cim_core::pipes::topology::{LinePipe, build};
     use cim_core::{DVec2, DVec3, Geometry};
     if !(snap >= 0.0 && gap >= snap) {
         bail!("--snap must be ≥ 0 and --gap ≥ --snap");
     }
-    let layers = cim_loaders::load_path(path).map_err(|e| anyhow!(e))?;
-    let layer = layers
-        .iter()
-        .find(|l| {
-            l.vector().is_some_and(|v| {
-                v.features.iter().any(|f| {
-                    matches!(
-                        f.geometry,
-                        Geometry::LineString(_) | Geometry::MultiLineString(_)
-                    )
-                })
-            })
-        })
-        .with_context(|| format!("{}: no layer of lines", cim_core::message::path(path)))?;
-    let v = layer.vector().expect("a vector layer");
-    // Snapping is in metres: lon/lat goes to its UTM zone first.
-    let crs = layer.crs.clone().unwrap_or_else(CrsDef::wgs84);
-    let (work, to_metres) = if cim_core::crs::is_geographic(&crs) {
-        let c = layer.bbox().map_or(DVec3::ZERO, |b| b.center());
-        let ll = Transformer::new(&crs, &CrsDef::wgs84())?.transform(DVec3::new(c.x, c.y, 0.0))?;
-        let utm = crate::scene::load::utm_zone(ll)?;
-        let t = Transformer::new(&crs, &utm)?;
-        (utm, Some(t))
-    } else {
-        (crs, None)
-    };
+    let planar = crate::pipe_corridor::planar_layers(&[path.to_path_buf()])?;
+    let work = planar.work;
+    let v = &planar.layers[0].1;
     let diameter = v.fields.iter().position(|f| {
         let n = f.name.to_ascii_lowercase();
         n == "diameter" || n == "dn" || n == "diam" || f.name == "管径"
@@ -363,13 +385,7 @@ fn check_lines(path: &Path, snap: f64, gap: f64, json: bool) -> Result<ExitCode>
             .and_then(|k| f.attributes.get(k)?.as_f64())
             .unwrap_or(0.0);
         for (k, part) in parts.iter().enumerate() {
-            let line = part
-                .iter()
-                .map(|p| match &to_metres {
-                    Some(t) => t.transform(*p).map(|q| DVec2::new(q.x, q.y)),
-                    None => Ok(DVec2::new(p.x, p.y)),
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+            let line: Vec<DVec2> = part.iter().map(|p| p.truncate()).collect();
             let id = if parts.len() > 1 {
                 format!("{i}/{k}")
             } else {

@@ -8,6 +8,7 @@
 //! metres, millimetres for diameters, litres per second for flows.
 
 pub mod connectivity;
+pub mod corridor;
 pub mod graph;
 pub mod isolation;
 pub mod layers;

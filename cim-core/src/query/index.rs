@@ -56,7 +56,7 @@ use crate::model::layer::{FeatureId, VectorData};
 use glam::{DVec2, DVec3};
 use rstar::{AABB, Envelope, PointDistance, RTree, RTreeObject};
 
-mod planar;
+pub(crate) mod planar;
 use planar::SelectionShape;
 pub use planar::{distance_2d, point_segment_distance, segments_intersect};
 

@@ -18,21 +18,26 @@ pub fn point_segment_distance(p: DVec2, a: DVec2, b: DVec2) -> f64 {
 }
 
 /// Even-odd test of `p` against a set of rings (exterior plus holes).
-fn rings_contain(rings: &[Vec<DVec2>], p: DVec2) -> bool {
+pub fn rings_contain(rings: &[Vec<DVec2>], p: DVec2) -> bool {
+    rings
+        .iter()
+        .fold(false, |inside, r| inside ^ ring_contains(r, p))
+}
+
+/// Even-odd test of `p` against one ring (closed or not).
+pub fn ring_contains(ring: &[DVec2], p: DVec2) -> bool {
+    let n = ring.len();
+    if n < 3 {
+        return false;
+    }
     let mut inside = false;
-    for ring in rings {
-        let n = ring.len();
-        if n < 3 {
-            continue;
+    let mut j = n - 1;
+    for i in 0..n {
+        let (a, b) = (ring[i], ring[j]);
+        if (a.y > p.y) != (b.y > p.y) && p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x {
+            inside = !inside;
         }
-        let mut j = n - 1;
-        for i in 0..n {
-            let (a, b) = (ring[i], ring[j]);
-            if (a.y > p.y) != (b.y > p.y) && p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x {
-                inside = !inside;
-            }
-            j = i;
-        }
+        j = i;
     }
     inside
 }

@@ -1,0 +1,32 @@
+//! SVG drawings (pipe sections) rasterised to PNG by resvg, text set in
+//! the UI's CJK font so Chinese labels come out as they do in the viewer.
+
+use anyhow::{Context, Result, anyhow};
+
+/// The PNG of `svg` at its own size.
+pub fn render(svg: &str) -> Result<Vec<u8>> {
+    let mut opt = resvg::usvg::Options::default();
+    let db = opt.fontdb_mut();
+    match crate::ui::fonts::find_cjk_font() {
+        Some((_, bytes)) => db.load_font_data(bytes),
+        None => anyhow::bail!("no CJK font for the labels (set CIM_CJK_FONT to a .ttf/.otf/.ttc)"),
+    }
+    // Whatever family the drawing asks for falls back to the loaded face.
+    let family = db
+        .faces()
+        .next()
+        .and_then(|f| f.families.first())
+        .map(|(name, _)| name.clone())
+        .context("the CJK font has no face")?;
+    db.set_sans_serif_family(family);
+    let tree = resvg::usvg::Tree::from_str(svg, &opt).map_err(|e| anyhow!("drawing: {e}"))?;
+    let size = tree.size().to_int_size();
+    let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())
+        .context("drawing: too large to rasterise")?;
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::default(),
+        &mut pixmap.as_mut(),
+    );
+    pixmap.encode_png().map_err(|e| anyhow!("PNG: {e}"))
+}
