@@ -24,6 +24,7 @@
 //! | [`ui::UiPlugin`] | `ui` | egui panels (read-only; their `Requests` go out as the owners' commands): layer tree, inspector, attribute tables, legend, labels, status bar, help |
 //! | `headless::snapshot::build_headless` (no plugin of its own) | `headless::snapshot` | off-screen, settled, tiled PNG capture; `cim bench` |
 
+pub mod analysis;
 pub mod cli;
 pub mod convert;
 pub mod headless;

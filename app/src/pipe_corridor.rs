@@ -94,8 +94,7 @@ pub fn planar_layers(paths: &[PathBuf]) -> Result<Planar> {
 
 /// The utility a file's name gives (`给水管线.shp`, `gas_mains.geojson`).
 fn utility_from_name(path: &Path) -> Option<Utility> {
-    let stem = path.file_stem()?.to_string_lossy().to_string();
-    Utility::parse(&stem).or_else(|| stem.split(['_', '-', '.', ' ']).find_map(Utility::parse))
+    Utility::from_name(&path.file_stem()?.to_string_lossy())
 }
 
 /// Everything an analysis needs: lines, the ground, the rules.

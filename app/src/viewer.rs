@@ -84,7 +84,10 @@ pub fn core_plugins(app: &mut App, store: SceneStore, pose: Pose) {
             ground_opacity: 1.0,
         },
     ));
-    app.add_plugins(crate::render::pipe_results::PipeResultsPlugin);
+    app.add_plugins((
+        crate::render::pipe_results::PipeResultsPlugin,
+        crate::analysis::corridor::CorridorPlugin,
+    ));
 }
 
 pub fn run(inputs: Vec<PathBuf>) -> Result<()> {

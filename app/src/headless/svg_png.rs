@@ -5,6 +5,18 @@ use anyhow::{Context, Result, anyhow};
 
 /// The PNG of `svg` at its own size.
 pub fn render(svg: &str) -> Result<Vec<u8>> {
+    let pixmap = rasterise(svg)?;
+    pixmap.encode_png().map_err(|e| anyhow!("PNG: {e}"))
+}
+
+/// The pixels of `svg` at its own size: (width, height, premultiplied
+/// RGBA).
+pub fn render_rgba(svg: &str) -> Result<(u32, u32, Vec<u8>)> {
+    let pixmap = rasterise(svg)?;
+    Ok((pixmap.width(), pixmap.height(), pixmap.take()))
+}
+
+fn rasterise(svg: &str) -> Result<resvg::tiny_skia::Pixmap> {
     let mut opt = resvg::usvg::Options::default();
     let db = opt.fontdb_mut();
     match crate::ui::fonts::find_cjk_font() {
@@ -28,5 +40,5 @@ pub fn render(svg: &str) -> Result<Vec<u8>> {
         resvg::tiny_skia::Transform::default(),
         &mut pixmap.as_mut(),
     );
-    pixmap.encode_png().map_err(|e| anyhow!("PNG: {e}"))
+    Ok(pixmap)
 }

@@ -51,6 +51,11 @@ impl Ground {
         self.layer.is_some()
     }
 
+    /// The terrain layer, shared (for work off the main thread).
+    pub fn layer(&self) -> Option<std::sync::Arc<Layer>> {
+        self.layer.clone()
+    }
+
     pub fn grid(&self) -> Option<&Grid> {
         self.layer.as_ref().and_then(|l| l.grid())
     }
@@ -120,12 +125,49 @@ const DEFAULT_PIPE_DIAMETER: f64 = 0.3;
 /// 1.5 m). Diameters come from `width_field` (or a field named like
 /// `diameter`/`管径`/`DN`); values above 20 are taken as millimetres, as
 /// Chinese pipe data (DN300) usually is.
+///
+/// A surveyed utility layer (a class field such as `管线类别`) is read as
+/// the corridor analyses read it (`cim_core::pipes::corridor::from_layer`:
+/// CJJ 61 depths or elevations, `DN300`/`1000×800` sizes), so a pipe is
+/// drawn where the clearance check measures it.
 pub fn pipe_shapes(v: &VectorData, style: &Style, ground: &Ground) -> Vec<Option<PipeShape>> {
+    use cim_core::pipes::corridor::from_layer::{LineOptions, lines_from_layer};
     let fields = PipeFields::resolve(v, style);
-    v.features
+    let mut shapes: Vec<Option<PipeShape>> = v
+        .features
         .iter()
         .map(|f| pipe_shape(f, &fields, style, ground))
-        .collect()
+        .collect();
+    let dem = ground
+        .grid()
+        .map(|g| g as &dyn cim_core::pipes::corridor::ground::Ground);
+    let surveyed = lines_from_layer(v, &LineOptions::default(), dem);
+    if surveyed.fields.class.is_none() {
+        return shapes;
+    }
+    let mut drawn: Vec<Option<PipeShape>> = vec![None; v.features.len()];
+    for (line, &f) in surveyed.lines.iter().zip(&surveyed.feature) {
+        let Some(z) = &line.z else { continue };
+        let centre: Vec<DVec3> = line.plan.iter().zip(z).map(|(p, z)| p.extend(*z)).collect();
+        let radius = line.section.map_or(DEFAULT_PIPE_DIAMETER / 2.0, |s| {
+            (s.half_width() + s.half_height()) / 2.0
+        });
+        match &mut drawn[f] {
+            Some(shape) => shape.lines.push(centre),
+            slot => {
+                *slot = Some(PipeShape {
+                    lines: vec![centre],
+                    radius,
+                })
+            }
+        }
+    }
+    for (shape, surveyed) in shapes.iter_mut().zip(drawn) {
+        if surveyed.is_some() {
+            *shape = surveyed;
+        }
+    }
+    shapes
 }
 
 /// Which attribute columns hold a pipe layer's diameter, cover depth and

@@ -5,6 +5,7 @@
 //! plugin's commands ([`Requests`]), applied at the start of the next frame.
 
 pub mod attribute_table;
+pub mod corridor_panel;
 pub mod fonts;
 pub mod i18n;
 mod inspector;
@@ -48,6 +49,8 @@ pub struct UiState {
     pub tables: Vec<attribute_table::AttributeTable>,
     /// What is being typed into the Tools panel.
     pub tool_inputs: tools_panel::ToolInputs,
+    /// The pipe-corridor panel's inputs and drawing.
+    pub corridor_inputs: corridor_panel::CorridorInputs,
 }
 
 pub struct UiPlugin {
@@ -107,6 +110,9 @@ pub struct ViewAccess<'w, 's> {
     /// Pipe networks' hydraulic results (the legend) and what colours them.
     pipes: Option<Res<'w, crate::render::pipe_results::PipeResults>>,
     pipe_commands: MessageWriter<'w, crate::render::pipe_results::PipeResultsCommand>,
+    /// Pipe-corridor analyses (their results) and what runs them.
+    corridor: Option<Res<'w, crate::analysis::corridor::Corridor>>,
+    corridor_commands: MessageWriter<'w, crate::analysis::corridor::CorridorCommand>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -134,6 +140,7 @@ fn ui_system(
     // clock, sent back as commands below.
     let mut requests = Requests::new(&rig);
     let mut pipe_commands = Vec::new();
+    let mut corridor_commands = Vec::new();
     let mut clock = clock_res.clone();
     let state = &mut *state;
     let mut root = egui::Ui::new(
@@ -297,6 +304,23 @@ fn ui_system(
                             &mut requests,
                         );
                     });
+                if let Some(corridor) = view.corridor.as_deref() {
+                    ui.add_space(12.0);
+                    egui::CollapsingHeader::new(l.t("panel.corridor"))
+                        .default_open(false)
+                        .show(ui, |ui| {
+                            corridor_panel::show(
+                                ui,
+                                l,
+                                &tools,
+                                &store,
+                                corridor,
+                                &mut state.corridor_inputs,
+                                &mut requests,
+                                &mut corridor_commands,
+                            );
+                        });
+                }
                 if let Some(pipes) = view.pipes.as_deref()
                     && !pipes.layers.is_empty()
                 {
@@ -372,6 +396,7 @@ fn ui_system(
         view.clock_commands.write(ClockCommand::SetSpeed(now.speed));
     }
     view.pipe_commands.write_batch(pipe_commands);
+    view.corridor_commands.write_batch(corridor_commands);
     view.requests.send(requests);
     Ok(())
 }

@@ -144,6 +144,33 @@ pub fn looks_like_pipes(name: &str) -> bool {
     WORDS.iter().any(|w| lower.contains(w)) || ZH.iter().any(|w| name.contains(w))
 }
 
+/// Whether a line layer's fields are a pipe survey's (CJJ 61: class,
+/// size, depths), so it is drawn as pipes whatever its name.
+///
+/// ```
+/// use cim_core::model::attr::{AttrType, Field};
+/// use cim_core::model::layer::has_pipe_survey_fields;
+/// assert!(has_pipe_survey_fields(&[Field::new("管线类别", AttrType::String)]));
+/// assert!(!has_pipe_survey_fields(&[Field::new("name", AttrType::String)]));
+/// ```
+pub fn has_pipe_survey_fields(fields: &[Field]) -> bool {
+    const NAMES: [&str; 10] = [
+        "管线类别",
+        "管线类型",
+        "管径",
+        "起点埋深",
+        "终点埋深",
+        "埋深",
+        "管材",
+        "gxlb",
+        "qdms",
+        "zdms",
+    ];
+    fields
+        .iter()
+        .any(|f| NAMES.iter().any(|n| f.name.trim().eq_ignore_ascii_case(n)))
+}
+
 /// One layer of the city model.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Layer {
@@ -212,7 +239,9 @@ impl Layer {
             LayerContent::Tiles(_) => LayerKind::Tiles,
             LayerContent::Vector(v) => match v.geometry_type() {
                 "Polygon" | "MultiPolygon" => LayerKind::Areas,
-                "LineString" | "MultiLineString" if looks_like_pipes(&self.name) => {
+                "LineString" | "MultiLineString"
+                    if looks_like_pipes(&self.name) || has_pipe_survey_fields(&v.fields) =>
+                {
                     LayerKind::Pipes
                 }
                 "LineString" | "MultiLineString" => LayerKind::Roads,

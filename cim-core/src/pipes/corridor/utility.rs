@@ -163,6 +163,19 @@ impl Utility {
         }
         None
     }
+
+    /// The class a layer's name gives (`给水管线`, `gas_mains`, `雨水-2024`):
+    /// the whole name, else its first word that names one.
+    ///
+    /// ```
+    /// use cim_core::pipes::corridor::Utility;
+    /// assert_eq!(Utility::from_name("gas_mains"), Some(Utility::Gas));
+    /// assert_eq!(Utility::from_name("雨水管线"), Some(Utility::Drainage));
+    /// assert_eq!(Utility::from_name("roads"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Utility> {
+        Utility::parse(name).or_else(|| name.split(['_', '-', '.', ' ']).find_map(Utility::parse))
+    }
 }
 
 impl fmt::Display for Utility {
