@@ -289,7 +289,7 @@ fn drawing_window(
     egui::Window::new(l.t("corridor.drawing"))
         .open(&mut open)
         .resizable(true)
-        .default_width(720.0)
+        .default_width(960.0)
         .show(ctx, |ui| {
             ui.horizontal(|ui| {
                 for (ext, label) in [("svg", "SVG"), ("png", "PNG")] {

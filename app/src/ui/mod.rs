@@ -380,7 +380,13 @@ fn ui_system(
             });
     }
     messages(&ctx, l, &store, state, &mut requests);
-    capture.pointer = ctx.egui_wants_pointer_input() || ctx.is_pointer_over_egui();
+    // The side panels live in the background layer, which
+    // `is_pointer_over_egui` does not count: a pointer outside the 3D
+    // view's rect is the panels'.
+    let over_panels = ctx
+        .pointer_latest_pos()
+        .is_some_and(|p| !view_rect.contains(p));
+    capture.pointer = ctx.egui_wants_pointer_input() || ctx.is_pointer_over_egui() || over_panels;
     capture.keyboard = ctx.egui_wants_keyboard_input();
     // The panels edited a copy; what they changed goes out as commands.
     let (now, was) = (&clock.0, &clock_res.0);

@@ -256,7 +256,10 @@ pub fn lines_from_layer(
         let base_id = attr(id_f).unwrap_or_else(|| fi.to_string());
         for (k, part) in parts.iter().enumerate() {
             // Coordinates no city has (or NaN) would poison every distance.
-            if part.iter().any(|p| !p.is_finite() || p.abs().max_element() >= MAX_COORD) {
+            if part
+                .iter()
+                .any(|p| !p.is_finite() || p.abs().max_element() >= MAX_COORD)
+            {
                 out.skipped
                     .push((fi, "coordinates not finite or beyond 10⁹ m".into()));
                 continue;
