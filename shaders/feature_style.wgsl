@@ -41,6 +41,11 @@ const HIGHLIGHT: u32 = 2u;
 // The selection colour (linear), and how much of it a highlighted feature takes.
 const HIGHLIGHT_RGB: vec3<f32> = vec3<f32>(1.0, 0.6, 0.0);
 const HIGHLIGHT_MIX: f32 = 0.65;
+// What an analysis finds affected (a burst's dry pipes): red, over the
+// feature's own colour but under the selection's.
+const ALERT: u32 = 8u;
+const ALERT_RGB: vec3<f32> = vec3<f32>(0.85, 0.03, 0.03);
+const ALERT_MIX: f32 = 0.75;
 
 @group(#{MATERIAL_BIND_GROUP}) @binding(100)
 var<storage, read> styles: array<FeatureStyle>;
@@ -131,6 +136,9 @@ fn styled_input(in: VertexOutput, is_front: bool) -> PbrInput {
     var rgb = srgb_to_linear(c.rgb);
     if in.world_normal.y > 0.7 {
         rgb *= shade.x;
+    }
+    if (style.flags & ALERT) != 0u {
+        rgb = mix(rgb, ALERT_RGB, ALERT_MIX);
     }
     if (style.flags & HIGHLIGHT) != 0u {
         rgb = mix(rgb, HIGHLIGHT_RGB, HIGHLIGHT_MIX);

@@ -87,6 +87,7 @@ pub fn core_plugins(app: &mut App, store: SceneStore, pose: Pose) {
     app.add_plugins((
         crate::render::pipe_results::PipeResultsPlugin,
         crate::analysis::corridor::CorridorPlugin,
+        crate::analysis::burst::BurstPlugin,
     ));
 }
 

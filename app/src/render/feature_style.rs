@@ -34,6 +34,9 @@ pub const HIGHLIGHT: u32 = 2;
 /// Flag: the feature has not appeared yet at the scene clock's time (the
 /// instant in its style's `time_field`, see [`appearances`]).
 pub const HIDDEN_AT_TIME: u32 = 4;
+/// Flag: the feature is drawn in the alert colour (red): what an analysis
+/// finds affected, e.g. the pipes a burst leaves dry.
+pub const ALERT: u32 = 8;
 /// Either reason not to draw a feature (the shader's test).
 const ANY_HIDDEN: u32 = HIDDEN | HIDDEN_AT_TIME;
 

@@ -196,6 +196,18 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("model.storey", "Storey", "楼层"),
     ("panel.pipe_results", "Hydraulic results", "管网水力结果"),
     ("panel.corridor", "Pipe corridor", "管线综合分析"),
+    ("burst.title", "Burst analysis", "爆管分析"),
+    ("burst.pipe", "Pipe", "管段"),
+    ("burst.isolate", "Isolate", "关阀分析"),
+    (
+        "burst.hint",
+        "Select a pipe of the network.",
+        "在视图中选择管网中的一段管道。",
+    ),
+    ("burst.valves", "valves to close", "个阀门需关闭"),
+    ("burst.nodes", "nodes", "个节点停水"),
+    ("burst.links", "pipes dry", "段管道停水"),
+    ("burst.valves_from", "valves:", "阀门来源："),
     (
         "corridor.check",
         "Check clearances and collisions",

@@ -5,6 +5,7 @@
 //! plugin's commands ([`Requests`]), applied at the start of the next frame.
 
 pub mod attribute_table;
+pub mod burst_panel;
 pub mod corridor_panel;
 pub mod fonts;
 pub mod i18n;
@@ -113,6 +114,9 @@ pub struct ViewAccess<'w, 's> {
     /// Pipe-corridor analyses (their results) and what runs them.
     corridor: Option<Res<'w, crate::analysis::corridor::Corridor>>,
     corridor_commands: MessageWriter<'w, crate::analysis::corridor::CorridorCommand>,
+    /// Burst analysis (its result) and what runs it.
+    burst: Option<Res<'w, crate::analysis::burst::Burst>>,
+    burst_commands: MessageWriter<'w, crate::analysis::burst::BurstCommand>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -141,6 +145,7 @@ fn ui_system(
     let mut requests = Requests::new(&rig);
     let mut pipe_commands = Vec::new();
     let mut corridor_commands = Vec::new();
+    let mut burst_commands = Vec::new();
     let mut clock = clock_res.clone();
     let state = &mut *state;
     let mut root = egui::Ui::new(
@@ -329,6 +334,17 @@ fn ui_system(
                         .default_open(true)
                         .show(ui, |ui| {
                             pipe_legend::show(ui, l, &store, pipes, &mut pipe_commands);
+                            if let Some(burst) = view.burst.as_deref() {
+                                burst_panel::show(
+                                    ui,
+                                    l,
+                                    &store,
+                                    &selection,
+                                    burst,
+                                    &mut requests,
+                                    &mut burst_commands,
+                                );
+                            }
                         });
                 }
             });
@@ -403,6 +419,7 @@ fn ui_system(
     }
     view.pipe_commands.write_batch(pipe_commands);
     view.corridor_commands.write_batch(corridor_commands);
+    view.burst_commands.write_batch(burst_commands);
     view.requests.send(requests);
     Ok(())
 }
