@@ -50,6 +50,10 @@ pub enum PipeCommand {
         /// Print every value as JSON instead of a summary.
         #[arg(long)]
         json: bool,
+        /// Also write every value to a CSV file, a row per node or link per
+        /// step (`time_s,element,id,head_m,pressure_m,demand_lps,flow_lps,velocity_ms,status`).
+        #[arg(long)]
+        csv: Option<PathBuf>,
     },
     /// The valves to close to isolate a broken link, and the nodes, links,
     /// demand and pipe length that lose supply.

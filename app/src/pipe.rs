@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 pub fn run(cmd: PipeCommand) -> Result<ExitCode> {
     match cmd {
-        PipeCommand::Simulate { network, json } => simulate(&network, json),
+        PipeCommand::Simulate { network, json, csv } => simulate(&network, json, csv.as_deref()),
         PipeCommand::Isolate {
             network,
             link,
@@ -104,13 +104,20 @@ fn missing(path: &Path, what: &str, id: &str) -> String {
     )
 }
 
-fn simulate(path: &Path, json: bool) -> Result<ExitCode> {
+fn simulate(path: &Path, json: bool, csv: Option<&Path>) -> Result<ExitCode> {
     // Our reader first: its errors name the line, and a network that is
     // not whole is refused before EPANET solves a part of it.
     let net = read(path)?;
     let sim = cim_hydraulics::simulate(path)?;
     for w in &sim.warnings {
         eprintln!("cim: warning: EPANET {}", cim_core::message::lines(w, 500));
+    }
+    if let Some(csv) = csv {
+        let file = std::fs::File::create(csv).with_context(|| cim_core::message::path(csv))?;
+        let mut w = BufWriter::with_capacity(1 << 20, file);
+        cim_hydraulics::csv::write(&sim, &mut w)
+            .and_then(|()| w.flush())
+            .with_context(|| cim_core::message::path(csv))?;
     }
     let stdout = std::io::stdout().lock();
     let mut out = BufWriter::with_capacity(1 << 20, stdout);

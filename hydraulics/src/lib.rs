@@ -13,6 +13,7 @@
 //! A crate of its own because it builds a C library (CMake + bindgen): the
 //! network model and its analyses in `cim-core` stay quick to test.
 
+pub mod csv;
 pub mod epanet;
 pub mod generate;
 pub mod json;

@@ -540,3 +540,51 @@ fn cover_follows_a_projects_own_rule_table() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("rules.toml") && err.contains("lava"), "{err}");
 }
+
+#[test]
+fn simulate_writes_every_value_as_csv_too() {
+    let inp = reference("pipes_generated.inp");
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("results.csv");
+    let got = json(&cim(
+        &["simulate", "--json", "--csv", csv.to_str().unwrap()],
+        &[&inp],
+    ));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("time_s,element,id,head_m,pressure_m,demand_lps,flow_lps,velocity_ms,status")
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let periods = got["periods"].as_array().unwrap();
+    let per_step = periods[0]["nodes"].as_object().unwrap().len()
+        + periods[0]["links"].as_object().unwrap().len();
+    assert_eq!(rows.len(), periods.len() * per_step);
+    // Every value the JSON gives, the CSV gives the same.
+    for r in &rows {
+        let t: u64 = r[0].parse().unwrap();
+        let p = periods.iter().find(|p| p["time_s"] == t).unwrap();
+        let (table, cols): (&str, &[(usize, &str)]) = match r[1] {
+            "node" => (
+                "nodes",
+                &[(3, "head_m"), (4, "pressure_m"), (5, "demand_lps")],
+            ),
+            _ => ("links", &[(6, "flow_lps"), (7, "velocity_ms")]),
+        };
+        let want = &p[table][r[2]];
+        for &(c, key) in cols {
+            // Both are Rust's shortest round-trip form; serde_json's
+            // reading of it may be one ulp off.
+            let (a, b) = (r[c].parse::<f64>().unwrap(), want[key].as_f64().unwrap());
+            assert!(
+                (a - b).abs() <= 1e-12 * a.abs().max(1.0),
+                "{} {key}: {a} vs {b}",
+                r[2]
+            );
+        }
+        if r[1] == "link" {
+            assert_eq!(r[8], want["status"]);
+        }
+    }
+}

@@ -110,6 +110,11 @@ pub struct Results {
 }
 
 impl Results {
+    /// The layer feature drawing simulation link `i`, when drawn.
+    pub fn feature(&self, i: usize) -> Option<u32> {
+        self.links.get(i).and_then(|l| l.0)
+    }
+
     pub fn range(&self, q: Quantity) -> (f64, f64) {
         self.ranges.get(&q).copied().unwrap_or((0.0, 1.0))
     }

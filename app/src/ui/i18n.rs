@@ -253,6 +253,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "正在模拟（EPANET）…",
     ),
     ("pipes.step", "Step", "时刻"),
+    ("pipes.table", "Results table", "结果表"),
     ("pipes.steps", "steps", "个时段"),
     ("model.all_storeys", "All storeys", "全部楼层"),
     ("model.classes", "Element classes", "构件类别"),

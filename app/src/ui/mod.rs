@@ -14,6 +14,7 @@ pub mod labels;
 mod layer_tree;
 pub mod model_filter;
 pub mod pipe_legend;
+pub mod pipe_table;
 mod requests;
 mod status_bar;
 mod style_editor;
@@ -52,6 +53,8 @@ pub struct UiState {
     pub tool_inputs: tools_panel::ToolInputs,
     /// The pipe-corridor panel's inputs and drawing.
     pub corridor_inputs: corridor_panel::CorridorInputs,
+    /// The hydraulic results table, when open.
+    pub pipe_table: pipe_table::PipeTable,
 }
 
 pub struct UiPlugin {
@@ -333,7 +336,14 @@ fn ui_system(
                     egui::CollapsingHeader::new(l.t("panel.pipe_results"))
                         .default_open(true)
                         .show(ui, |ui| {
-                            pipe_legend::show(ui, l, &store, pipes, &mut pipe_commands);
+                            pipe_legend::show(
+                                ui,
+                                l,
+                                &store,
+                                pipes,
+                                &mut pipe_commands,
+                                &mut state.pipe_table.layer,
+                            );
                             if let Some(burst) = view.burst.as_deref() {
                                 burst_panel::show(
                                     ui,
@@ -364,6 +374,20 @@ fn ui_system(
             cam_t,
             &view.origin,
             rig.pose.eye,
+        );
+    }
+    if let Some(layer) = state.pipe_table.layer
+        && let Some(pipes) = view.pipes.as_deref()
+        && let Some(crate::render::pipe_results::LayerRun::Ready(r)) = pipes.layers.get(&layer)
+    {
+        pipe_table::show(
+            &ctx,
+            l,
+            &store,
+            layer,
+            r,
+            &mut state.pipe_table,
+            &mut requests,
         );
     }
     attribute_table::show_all(

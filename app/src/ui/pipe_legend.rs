@@ -14,6 +14,7 @@ pub fn show(
     store: &SceneStore,
     results: &PipeResults,
     commands: &mut Vec<PipeResultsCommand>,
+    open_table: &mut Option<u64>,
 ) {
     let mut quantity = results.quantity;
     ui.horizontal(|ui| {
@@ -46,6 +47,9 @@ pub fn show(
                     l.t("pipes.steps")
                 ));
                 ramp(ui, results.quantity, r.range(results.quantity));
+                if ui.button(l.t("pipes.table")).clicked() {
+                    *open_table = Some(*id);
+                }
             }
         }
     }
