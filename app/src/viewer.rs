@@ -131,6 +131,9 @@ fn run_viewer(opened: OpenedScene, error: Option<String>) -> Result<()> {
             lang: Lang::from_env(),
         },
     ));
+    // Moving chevrons follow real time: the viewer's only (snapshots stay
+    // deterministic).
+    app.add_systems(Update, crate::render::flow_animation::animate_flow);
     app.run();
     Ok(())
 }

@@ -5,6 +5,7 @@
 
 pub mod centre_lines;
 pub mod feature_style;
+pub mod flow_animation;
 pub mod layer_meshing;
 pub mod layers;
 pub mod mesh;

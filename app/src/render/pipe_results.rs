@@ -84,6 +84,8 @@ impl Quantity {
 #[derive(Message, Clone, Copy, Debug, PartialEq)]
 pub enum PipeResultsCommand {
     SetQuantity(Quantity),
+    /// Flow direction chevrons on or off (the viewer's).
+    SetAnimate(bool),
 }
 
 /// One pipe layer's simulation.
@@ -125,6 +127,8 @@ impl Results {
 pub struct PipeResults {
     pub layers: HashMap<u64, LayerRun>,
     pub quantity: Quantity,
+    /// Whether the viewer animates the flow (`render::flow_animation`).
+    pub animate: bool,
     tx: mpsc::Sender<(u64, Result<Simulation, String>)>,
     rx: Mutex<mpsc::Receiver<(u64, Result<Simulation, String>)>>,
 }
@@ -135,6 +139,7 @@ impl Default for PipeResults {
         Self {
             layers: HashMap::new(),
             quantity: Quantity::default(),
+            animate: true,
             tx,
             rx: Mutex::new(rx),
         }
@@ -155,6 +160,7 @@ fn apply_commands(
     for c in commands.read() {
         match *c {
             PipeResultsCommand::SetQuantity(q) => results.quantity = q,
+            PipeResultsCommand::SetAnimate(on) => results.animate = on,
         }
     }
 }

@@ -254,6 +254,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ),
     ("pipes.step", "Step", "时刻"),
     ("pipes.table", "Results table", "结果表"),
+    ("pipes.animate", "Animate the flow", "水流方向动画"),
     ("pipes.steps", "steps", "个时段"),
     ("model.all_storeys", "All storeys", "全部楼层"),
     ("model.classes", "Element classes", "构件类别"),

@@ -25,6 +25,10 @@ pub fn show(
     if quantity != results.quantity {
         commands.push(PipeResultsCommand::SetQuantity(quantity));
     }
+    let mut animate = results.animate;
+    if ui.checkbox(&mut animate, l.t("pipes.animate")).changed() {
+        commands.push(PipeResultsCommand::SetAnimate(animate));
+    }
     for (id, run) in &results.layers {
         let name = store.slot(*id).map_or("?", |s| s.reference.name.as_str());
         ui.separator();
