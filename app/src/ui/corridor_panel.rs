@@ -313,25 +313,11 @@ fn drawing_window(
 /// Writes the drawing beside the scene document (or in the working
 /// folder), named by the time; the notice says where or why not.
 fn export(store: &SceneStore, svg: &str, ext: &str) -> Notice {
-    let dir = store
-        .doc_dir()
-        .unwrap_or_else(|| std::path::PathBuf::from("."));
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let path = dir.join(format!("section-{stamp}.{ext}"));
+    let path = super::export::path(store, "section", "drawing", ext);
     let bytes = match ext {
         "png" => crate::headless::svg_png::render(svg).map_err(|e| format!("{e:#}")),
         _ => Ok(svg.as_bytes().to_vec()),
     };
-    match bytes.and_then(|b| std::fs::write(&path, b).map_err(|e| e.to_string())) {
-        Ok(()) => Notice {
-            error: false,
-            text: format!("section written to {}", path.display()),
-        },
-        Err(e) => Notice {
-            error: true,
-            text: format!("{}: {e}", path.display()),
-        },
-    }
+    let r = bytes.and_then(|b| std::fs::write(&path, b).map_err(|e| e.to_string()));
+    super::export::written(&path, r)
 }

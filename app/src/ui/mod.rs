@@ -7,6 +7,7 @@
 pub mod attribute_table;
 pub mod burst_panel;
 pub mod corridor_panel;
+pub mod export;
 pub mod fonts;
 pub mod i18n;
 mod inspector;

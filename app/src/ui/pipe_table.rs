@@ -157,50 +157,15 @@ pub fn show(
     }
 }
 
-/// Where an export goes: beside the scene document, else the working
-/// folder; named by the network and the time.
-fn export_path(store: &SceneStore, name: &str, what: &str, ext: &str) -> std::path::PathBuf {
-    let dir = store
-        .doc_dir()
-        .unwrap_or_else(|| std::path::PathBuf::from("."));
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let safe: String = name
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    dir.join(format!("{safe}-{what}-{stamp}.{ext}"))
-}
-
-fn written(path: &std::path::Path, r: std::io::Result<()>) -> Notice {
-    match r {
-        Ok(()) => Notice {
-            error: false,
-            text: format!("written to {}", path.display()),
-        },
-        Err(e) => Notice {
-            error: true,
-            text: format!("{}: {e}", path.display()),
-        },
-    }
-}
-
 fn export_csv(store: &SceneStore, name: &str, results: &Results) -> Notice {
     use std::io::Write;
-    let path = export_path(store, name, "results", "csv");
+    let path = super::export::path(store, name, "results", "csv");
     let r = std::fs::File::create(&path).and_then(|f| {
         let mut w = std::io::BufWriter::new(f);
         cim_hydraulics::csv::write(&results.sim, &mut w)?;
         w.flush()
     });
-    written(&path, r)
+    super::export::written(&path, r.map_err(|e| e.to_string()))
 }
 
 /// This step's links as GeoJSON lines (scene CRS) with their values.
@@ -211,12 +176,9 @@ fn export_geojson(
     results: &Results,
     p: usize,
 ) -> Notice {
-    let path = export_path(store, name, "step", "geojson");
+    let path = super::export::path(store, name, "step", "geojson");
     let Some(v) = store.slot(layer).and_then(|s| s.layer.as_ref()?.vector()) else {
-        return written(
-            &path,
-            Err(std::io::Error::other("the network's layer is not loaded")),
-        );
+        return super::export::written(&path, Err("the network's layer is not loaded".into()));
     };
     let period = &results.sim.periods[p];
     let features: Vec<_> = (0..results.sim.link_ids.len())
@@ -250,7 +212,7 @@ fn export_geojson(
         "features": features,
     });
     let r = serde_json::to_vec(&doc)
-        .map_err(std::io::Error::other)
-        .and_then(|b| std::fs::write(&path, b));
-    written(&path, r)
+        .map_err(|e| e.to_string())
+        .and_then(|b| std::fs::write(&path, b).map_err(|e| e.to_string()));
+    super::export::written(&path, r)
 }
