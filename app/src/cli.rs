@@ -58,16 +58,31 @@ pub enum PipeCommand {
     /// The valves to close to isolate a broken link, and the nodes, links,
     /// demand and pipe length that lose supply.
     Isolate {
-        /// The network: an EPANET input file (.inp).
+        /// The network: an EPANET input file (.inp), or a GIS line layer
+        /// (shapefile, GeoJSON, GeoPackage) joined into one (its pipes'
+        /// IDs from an `id`/`编号` field, else their feature index).
         network: PathBuf,
         /// The broken link's ID.
         #[arg(long)]
         link: String,
-        /// Isolation valves: a CSV with columns `id`, `link`, `node` (the
-        /// valve is on that link next to that node). Without it, the
-        /// network's own valves ([VALVES] links, each at its start node).
+        /// Isolation valves. For an .inp: a CSV with columns `id`, `link`,
+        /// `node` (the valve is on that link next to that node); without
+        /// it, the network's own valves ([VALVES] links, each at its start
+        /// node). For a line layer: a point layer of valves (阀门), each
+        /// placed on the pipe nearest it within --valve-snap.
         #[arg(long)]
         valves: Option<PathBuf>,
+        /// Line layers: water sources (水厂, 水源) as `x,y` in the layer's
+        /// CRS, each at the nearest node; what they no longer reach loses
+        /// supply. May be given more than once.
+        #[arg(long = "source")]
+        sources: Vec<String>,
+        /// Line layers: ends this close (metres) are joined.
+        #[arg(long, default_value_t = 0.5)]
+        snap: f64,
+        /// Line layers: how far (metres) a valve point may lie from its pipe.
+        #[arg(long, default_value_t = 2.0)]
+        valve_snap: f64,
         /// A valve (by ID) that fails to close; the next ones are found.
         /// May be given more than once.
         #[arg(long = "failed-valve")]

@@ -31,6 +31,7 @@ pub mod headless;
 pub mod inspect;
 pub mod pipe;
 pub mod pipe_corridor;
+pub mod pipe_gis;
 pub mod render;
 pub mod scene;
 pub mod stream;

@@ -21,8 +21,26 @@ pub fn run(cmd: PipeCommand) -> Result<ExitCode> {
             link,
             valves,
             failed_valves,
+            sources,
+            snap,
+            valve_snap,
             json,
-        } => isolate(&network, &link, valves.as_deref(), &failed_valves, json),
+        } => {
+            if cim_loaders::pipes::is_inp(&network) {
+                isolate(&network, &link, valves.as_deref(), &failed_valves, json)
+            } else {
+                crate::pipe_gis::isolate_lines(crate::pipe_gis::LinesIsolate {
+                    path: &network,
+                    link: &link,
+                    valves: valves.as_deref(),
+                    failed: &failed_valves,
+                    sources: &sources,
+                    snap,
+                    valve_snap,
+                    json,
+                })
+            }
+        }
         PipeCommand::Check {
             network,
             snap,
@@ -183,9 +201,6 @@ fn isolate(
     json: bool,
 ) -> Result<ExitCode> {
     let net = read(path)?;
-    let broken = net
-        .link(link)
-        .with_context(|| missing(path, "link", link))?;
     let (valves, source): (Vec<IsolationValve>, String) = match valve_file {
         Some(f) => (
             cim_loaders::pipes::valves::read(f, &net).map_err(|e| anyhow!(e))?,
@@ -193,6 +208,34 @@ fn isolate(
         ),
         None => (isolation::valve_links(&net), "the network's valves".into()),
     };
+    report_isolation(
+        path,
+        &net,
+        &valves,
+        &source,
+        link,
+        failed,
+        json,
+        serde_json::Map::new(),
+    )
+}
+
+/// Isolates `link` of `net` with `valves` (from `source`) and prints the
+/// outcome; `extra` keys join the JSON.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn report_isolation(
+    path: &Path,
+    net: &Network,
+    valves: &[IsolationValve],
+    source: &str,
+    link: &str,
+    failed: &[String],
+    json: bool,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> Result<ExitCode> {
+    let broken = net
+        .link(link)
+        .with_context(|| missing(path, "link", link))?;
     let failed_idx = failed
         .iter()
         .map(|id| {
@@ -205,7 +248,7 @@ fn isolate(
         })
         .collect::<Result<Vec<_>>>()?;
     let started = std::time::Instant::now();
-    let iso = Isolator::new(&net, &valves, &failed_idx).isolate(broken);
+    let iso = Isolator::new(net, valves, &failed_idx).isolate(broken);
     let took = started.elapsed();
     let node_ids = |v: &[u32]| {
         v.iter()
@@ -235,6 +278,10 @@ fn isolate(
             "failed_valves": failed,
             "valves_from": source,
         });
+        let mut out = out;
+        if let Some(o) = out.as_object_mut() {
+            o.extend(extra);
+        }
         println!("{out}");
     } else {
         println!(
@@ -369,42 +416,14 @@ fn trace_from(
 /// A line layer joined into a network: what the build did and what it
 /// left (components, dead ends, gaps).
 fn check_lines(path: &Path, snap: f64, gap: f64, json: bool) -> Result<ExitCode> {
-    use cim_core::pipes::topology::{LinePipe, build};
-    use cim_core::{DVec2, DVec3, Geometry};
+    use cim_core::pipes::topology::build;
     if !(snap >= 0.0 && gap >= snap) {
         bail!("--snap must be ≥ 0 and --gap ≥ --snap");
     }
     let planar = crate::pipe_corridor::planar_layers(&[path.to_path_buf()])?;
     let work = planar.work;
     let v = &planar.layers[0].1;
-    let diameter = v.fields.iter().position(|f| {
-        let n = f.name.to_ascii_lowercase();
-        n == "diameter" || n == "dn" || n == "diam" || f.name == "管径"
-    });
-    let mut pipes = Vec::new();
-    for (i, f) in v.features.iter().enumerate() {
-        let parts: Vec<&Vec<DVec3>> = match &f.geometry {
-            Geometry::LineString(l) => vec![l],
-            Geometry::MultiLineString(ls) => ls.iter().collect(),
-            _ => continue,
-        };
-        let d = diameter
-            .and_then(|k| f.attributes.get(k)?.as_f64())
-            .unwrap_or(0.0);
-        for (k, part) in parts.iter().enumerate() {
-            let line: Vec<DVec2> = part.iter().map(|p| p.truncate()).collect();
-            let id = if parts.len() > 1 {
-                format!("{i}/{k}")
-            } else {
-                i.to_string()
-            };
-            pipes.push(LinePipe {
-                id,
-                line,
-                diameter_mm: d,
-            });
-        }
-    }
+    let pipes = crate::pipe_gis::line_pipes(v);
     let t = build(&pipes, snap, gap);
     let net = &t.network;
     let report = connectivity::check(net, &Adjacency::new(net));

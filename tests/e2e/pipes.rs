@@ -588,3 +588,78 @@ fn simulate_writes_every_value_as_csv_too() {
         }
     }
 }
+
+#[test]
+fn a_gis_network_is_isolated_by_its_valve_points() {
+    // A main west–east (pipes A, B, C, IDs in `编号`), a branch D north
+    // from B's middle; valve points drawn beside the main; the source at
+    // the west end. EPSG:4547 (metres).
+    let dir = tempfile::tempdir().unwrap();
+    let (x0, y0) = (435_000.0, 2_555_000.0);
+    let line = |id: &str, pts: &[(f64, f64)]| {
+        let c: Vec<[f64; 2]> = pts.iter().map(|&(x, y)| [x0 + x, y0 + y]).collect();
+        serde_json::json!({"type": "Feature", "properties": {"编号": id, "管径": 300},
+                           "geometry": {"type": "LineString", "coordinates": c}})
+    };
+    let crs =
+        serde_json::json!({"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4547"}});
+    let lines = serde_json::json!({"type": "FeatureCollection", "crs": crs, "features": [
+        line("A", &[(0.0, 0.0), (100.0, 0.0)]),
+        line("B", &[(100.0, 0.0), (200.0, 0.0)]),
+        line("C", &[(200.0, 0.0), (300.0, 0.0)]),
+        line("D", &[(150.0, 0.05), (150.0, 80.0)]),
+    ]});
+    let point = |id: &str, x: f64, y: f64| {
+        serde_json::json!({"type": "Feature", "properties": {"编号": id},
+                           "geometry": {"type": "Point", "coordinates": [x0 + x, y0 + y]}})
+    };
+    let valves = serde_json::json!({"type": "FeatureCollection", "crs": crs, "features": [
+        point("V1", 104.0, 0.4),
+        point("V2", 196.0, -0.4),
+        point("V3", 150.3, 10.0),
+        point("stray", 250.0, 40.0),
+    ]});
+    let (lp, vp) = (
+        dir.path().join("mains.geojson"),
+        dir.path().join("valves.geojson"),
+    );
+    std::fs::write(&lp, lines.to_string()).unwrap();
+    std::fs::write(&vp, valves.to_string()).unwrap();
+    let source = format!("{},{}", x0, y0);
+    let out = cim(
+        &[
+            "isolate",
+            "--json",
+            "--link",
+            "B#1",
+            "--valves",
+            vp.to_str().unwrap(),
+            "--source",
+            &source,
+        ],
+        &[&lp],
+    );
+    let got = json(&out);
+    // B is split where D meets it: B#1 (west half), B#2 (east half). The
+    // break in B#1 closes V1 (west), V2 (east) and V3 (on D).
+    let mut closed: Vec<&str> = got["valves_to_close"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    closed.sort_unstable();
+    assert_eq!(closed, ["V1", "V2", "V3"]);
+    assert_eq!(got["valves_unplaced"], serde_json::json!(["stray"]));
+    let mut dry: Vec<&str> = got["isolated_links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    dry.sort_unstable();
+    // The segment (B's halves, D up to V3) and what only it fed: C, and D
+    // beyond V3.
+    assert_eq!(dry, ["B#1", "B#2", "C", "D"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stray"));
+}

@@ -13,6 +13,7 @@ pub mod graph;
 pub mod isolation;
 pub mod layers;
 pub mod network;
+pub mod snap_points;
 pub mod topology;
 pub mod trace;
 pub mod units;

@@ -1,0 +1,190 @@
+//! Pipe networks from GIS layers for `cim pipe check|isolate`: line
+//! features joined into a network (`cim_core::pipes::topology`), valve
+//! points placed on its pipes and water sources on its nodes
+//! (`cim_core::pipes::snap_points`), all in one planar CRS in metres.
+
+use anyhow::{Context, Result, anyhow, bail};
+use cim_core::crs::CrsDef;
+use cim_core::pipes::isolation::IsolationValve;
+use cim_core::pipes::snap_points::valves_from_points;
+use cim_core::pipes::topology::{LinePipe, build};
+use cim_core::pipes::{Network, NodeKind};
+use cim_core::{AttrValue, DVec2, DVec3, Geometry, LayerContent, VectorData};
+use serde_json::json;
+use std::path::Path;
+use std::process::ExitCode;
+
+/// The first field named like an ID (`id`, `编号`, `gxbh`, …).
+fn id_field(v: &VectorData) -> Option<usize> {
+    [
+        "id",
+        "ID",
+        "Id",
+        "编号",
+        "管线编号",
+        "管段编号",
+        "gxbh",
+        "GXBH",
+        "fid",
+    ]
+    .iter()
+    .find_map(|n| v.field_index(n))
+}
+
+fn id_of(v: &VectorData, field: Option<usize>, i: usize) -> String {
+    match field.and_then(|k| v.features[i].attributes.get(k)) {
+        Some(AttrValue::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+        Some(AttrValue::Int(n)) => n.to_string(),
+        _ => i.to_string(),
+    }
+}
+
+/// The line features of `v` as pipes: their ID field's value (else the
+/// feature's index; `ID/k` for the parts of a multi-line), diameter from
+/// `diameter`/`dn`/`管径`.
+pub fn line_pipes(v: &VectorData) -> Vec<LinePipe> {
+    let ids = id_field(v);
+    let diameter = v.fields.iter().position(|f| {
+        let n = f.name.to_ascii_lowercase();
+        n == "diameter" || n == "dn" || n == "diam" || f.name == "管径"
+    });
+    let mut pipes = Vec::new();
+    for (i, f) in v.features.iter().enumerate() {
+        let parts: Vec<&Vec<DVec3>> = match &f.geometry {
+            Geometry::LineString(l) => vec![l],
+            Geometry::MultiLineString(ls) => ls.iter().collect(),
+            _ => continue,
+        };
+        let d = diameter
+            .and_then(|k| f.attributes.get(k)?.as_f64())
+            .unwrap_or(0.0);
+        let id = id_of(v, ids, i);
+        for (k, part) in parts.iter().enumerate() {
+            pipes.push(LinePipe {
+                id: if parts.len() > 1 {
+                    format!("{id}/{k}")
+                } else {
+                    id.clone()
+                },
+                line: part.iter().map(|p| p.truncate()).collect(),
+                diameter_mm: d,
+            });
+        }
+    }
+    pipes
+}
+
+/// The points of a layer (any CRS) in `work`: (ID, position).
+fn points_in(path: &Path, work: &CrsDef) -> Result<Vec<(String, DVec2)>> {
+    let layers = cim_loaders::load_path(path).map_err(|e| anyhow!(e))?;
+    let mut layer = layers
+        .into_iter()
+        .find(|l| {
+            l.vector().is_some_and(|v| {
+                v.features
+                    .iter()
+                    .any(|f| matches!(f.geometry, Geometry::Point(_)))
+            })
+        })
+        .with_context(|| format!("{}: no layer of points", cim_core::message::path(path)))?;
+    if let Some(crs) = layer.crs.clone()
+        && &crs != work
+    {
+        crate::scene::load::reproject(&mut layer, &crs, work).map_err(|e| {
+            anyhow!(
+                "{}: cannot bring into {}: {e}",
+                cim_core::message::path(path),
+                work.label()
+            )
+        })?;
+    }
+    let LayerContent::Vector(v) = &layer.content else {
+        unreachable!("a vector layer")
+    };
+    let ids = id_field(v);
+    Ok(v.features
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| match f.geometry {
+            Geometry::Point(p) => Some((id_of(v, ids, i), p.truncate())),
+            _ => None,
+        })
+        .collect())
+}
+
+/// What `cim pipe isolate` takes for a GIS network.
+pub struct LinesIsolate<'a> {
+    pub path: &'a Path,
+    pub link: &'a str,
+    pub valves: Option<&'a Path>,
+    pub failed: &'a [String],
+    pub sources: &'a [String],
+    pub snap: f64,
+    pub valve_snap: f64,
+    pub json: bool,
+}
+
+/// Burst isolation on a network built from a line layer, valves from a
+/// point layer, sources at the nodes nearest the given points.
+pub fn isolate_lines(a: LinesIsolate) -> Result<ExitCode> {
+    if !(a.snap >= 0.0 && a.valve_snap >= 0.0) {
+        bail!("--snap and --valve-snap must be ≥ 0");
+    }
+    let planar = crate::pipe_corridor::planar_layers(&[a.path.to_path_buf()])?;
+    let t = build(&line_pipes(&planar.layers[0].1), a.snap, a.snap);
+    let mut net: Network = t.network;
+    for s in a.sources {
+        let p = parse_point(s)?;
+        let p = match &planar.from_input {
+            Some(t) => t.transform(p.extend(0.0))?.truncate(),
+            None => p,
+        };
+        let nearest = net
+            .nodes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| Some((i, n.position?.distance(p))))
+            .min_by(|x, y| x.1.total_cmp(&y.1))
+            .context("the network has no nodes")?;
+        net.nodes[nearest.0].kind = NodeKind::Reservoir;
+    }
+    if a.sources.is_empty() {
+        eprintln!(
+            "cim: no --source given: only the broken pipe's segment is counted as losing supply"
+        );
+    }
+    let (valves, missed, from): (Vec<IsolationValve>, Vec<String>, String) = match a.valves {
+        Some(f) => {
+            let points = points_in(f, &planar.work)?;
+            let (v, m) = valves_from_points(&net, &points, a.valve_snap);
+            (v, m, format!("valve layer {}", cim_core::message::path(f)))
+        }
+        None => (Vec::new(), Vec::new(), "no valves".into()),
+    };
+    if !missed.is_empty() {
+        eprintln!(
+            "cim: {} valve(s) farther than {} m from any pipe, left out: {}",
+            missed.len(),
+            a.valve_snap,
+            missed
+                .iter()
+                .take(10)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let mut extra = serde_json::Map::new();
+    extra.insert("valves_unplaced".into(), json!(missed));
+    extra.insert("crs".into(), json!(planar.work.label()));
+    crate::pipe::report_isolation(
+        a.path, &net, &valves, &from, a.link, a.failed, a.json, extra,
+    )
+}
+
+fn parse_point(s: &str) -> Result<DVec2> {
+    s.split_once(',')
+        .and_then(|(x, y)| Some(DVec2::new(x.trim().parse().ok()?, y.trim().parse().ok()?)))
+        .filter(|p| p.is_finite())
+        .with_context(|| format!("--source `{}` is not `x,y`", cim_core::message::clip(s, 40)))
+}
