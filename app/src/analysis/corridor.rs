@@ -14,11 +14,12 @@ use bevy::prelude::*;
 use bevy::tasks::AsyncComputeTaskPool;
 use cim_core::model::layer::LayerKind;
 use cim_core::pipes::corridor::clearance::{self, CheckOptions, ClearanceReport};
+use cim_core::pipes::corridor::cover::{self, CoverReport};
 use cim_core::pipes::corridor::excavation::{self, Dig, DigBottom, DigHit};
 use cim_core::pipes::corridor::from_layer::{LineOptions, lines_from_layer};
 use cim_core::pipes::corridor::ground::{Ground, NoGround};
 use cim_core::pipes::corridor::section::{self, Section};
-use cim_core::pipes::corridor::{ClearanceRules, Utility, UtilityLine};
+use cim_core::pipes::corridor::{ClearanceRules, Location, Utility, UtilityLine};
 use cim_core::{DVec2, Layer};
 use std::sync::{Arc, Mutex, mpsc};
 
@@ -41,6 +42,9 @@ impl Plugin for CorridorPlugin {
 pub enum CorridorCommand {
     /// Clearance and collision check of every utility line in the scene.
     CheckClearance,
+    /// Cover over every utility line (roadway minimum where a line's data
+    /// does not say where it runs).
+    CheckCover,
     /// A section along a path (scene CRS); lines within `along_m` of it are
     /// unrolled (0: a cross-section).
     Section { path: Vec<DVec2>, along_m: f64 },
@@ -68,6 +72,7 @@ pub struct SceneLines {
 /// An analysis' outcome.
 pub enum Outcome {
     Clearance(ClearanceReport),
+    Cover(CoverReport),
     Section(Section),
     Dig(Vec<DigHit>),
 }
@@ -236,6 +241,13 @@ fn run(
             &rules,
             CheckOptions::default(),
         )),
+        CorridorCommand::CheckCover => Outcome::Cover(cover::check(
+            &lines.lines,
+            &rules,
+            ground,
+            Location::Roadway,
+            1.0,
+        )),
         CorridorCommand::Section { path, along_m } => {
             Outcome::Section(section::section(&lines.lines, &path, along_m, ground, 0.5))
         }
@@ -280,6 +292,7 @@ fn receive(mut corridor: ResMut<Corridor>, mut notify: MessageWriter<StoreComman
                 // A new result starts with what it names highlighted.
                 corridor.highlighted = match &r.outcome {
                     Outcome::Clearance(c) => c.violations.iter().flat_map(|v| [v.a, v.b]).collect(),
+                    Outcome::Cover(c) => c.shortfalls.iter().map(|s| s.line).collect(),
                     Outcome::Section(s) => s.cuts.iter().map(|c| c.line).collect(),
                     Outcome::Dig(h) => h
                         .iter()
@@ -440,6 +453,20 @@ mod tests {
         let mut want = pair.to_vec();
         want.sort_unstable();
         assert_eq!(highlighted(&app, slot), want);
+    }
+
+    #[test]
+    fn a_cover_check_counts_what_it_could_not_check() {
+        let (mut app, _) = street_app();
+        ask(&mut app, CorridorCommand::CheckCover);
+        let c = app.world().resource::<Corridor>();
+        let Some(Outcome::Cover(r)) = c.result.as_ref().map(|r| &r.outcome) else {
+            panic!("a cover result")
+        };
+        // The bundled table has a cover rule for drainage only: the three
+        // sewers and drains are deep enough, the rest are named.
+        assert_eq!((r.checked, r.shortfalls.len()), (3, 0));
+        assert!(r.without_rule.contains("water") && r.without_rule.contains("gas"));
     }
 
     #[test]

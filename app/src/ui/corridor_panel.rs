@@ -76,9 +76,14 @@ pub fn show(
     commands: &mut Vec<CorridorCommand>,
 ) {
     ui.add_enabled_ui(!corridor.running, |ui| {
-        if ui.button(l.t("corridor.check")).clicked() {
-            commands.push(CorridorCommand::CheckClearance);
-        }
+        ui.horizontal(|ui| {
+            if ui.button(l.t("corridor.check")).clicked() {
+                commands.push(CorridorCommand::CheckClearance);
+            }
+            if ui.button(l.t("corridor.cover")).clicked() {
+                commands.push(CorridorCommand::CheckCover);
+            }
+        });
         let path = matches!(tools.mode, MeasureMode::Distance | MeasureMode::Polyline)
             && tools.points.len() >= 2;
         ui.horizontal(|ui| {
@@ -144,7 +149,50 @@ pub fn show(
         }
     });
     match &r.outcome {
-        Outcome::Clearance(c) => clearance_list(ui, l, r, c, requests, commands),
+        Outcome::Clearance(c) => {
+            clearance_list(ui, l, r, c, requests, commands);
+            if ui
+                .button(format!("{} GeoJSON", l.t("corridor.export")))
+                .clicked()
+            {
+                requests
+                    .store
+                    .push(StoreCommand::Notify(export_violations(store, r, c)));
+            }
+        }
+        Outcome::Cover(c) => {
+            ui.label(format!(
+                "{} {} · {} {}",
+                c.checked,
+                l.t("corridor.checked"),
+                c.shortfalls.len(),
+                l.t("corridor.shallow")
+            ));
+            if !c.without_rule.is_empty() {
+                let names: Vec<&str> = c.without_rule.iter().map(String::as_str).collect();
+                ui.weak(format!("{}: {}", l.t("corridor.unruled"), names.join(", ")));
+            }
+            egui::ScrollArea::vertical()
+                .id_salt("cover_short")
+                .max_height(240.0)
+                .show(ui, |ui| {
+                    for s in &c.shortfalls {
+                        let line = &r.lines.lines[s.line];
+                        let text = format!(
+                            "{} {} · {:.2} m < {:.2} m · {:.1} m",
+                            line.id,
+                            line.utility.name_zh(),
+                            s.cover_m,
+                            s.required_m,
+                            s.length_m
+                        );
+                        if ui.selectable_label(false, text).clicked() {
+                            commands.push(CorridorCommand::Highlight(vec![s.line]));
+                            fly_to(requests, s.at);
+                        }
+                    }
+                });
+        }
         Outcome::Dig(hits) => {
             egui::ScrollArea::vertical()
                 .id_salt("dig_hits")
@@ -319,5 +367,40 @@ fn export(store: &SceneStore, svg: &str, ext: &str) -> Notice {
         _ => Ok(svg.as_bytes().to_vec()),
     };
     let r = bytes.and_then(|b| std::fs::write(&path, b).map_err(|e| e.to_string()));
+    super::export::written(&path, r)
+}
+
+/// The violations as GeoJSON points (scene CRS) with what the CLI's
+/// `--geojson` gives them.
+fn export_violations(
+    store: &SceneStore,
+    r: &CorridorResult,
+    c: &cim_core::pipes::corridor::clearance::ClearanceReport,
+) -> Notice {
+    let path = super::export::path(store, "clearance", "violations", "geojson");
+    let features: Vec<_> = c
+        .violations
+        .iter()
+        .map(|v| {
+            let (a, b) = (&r.lines.lines[v.a], &r.lines.lines[v.b]);
+            serde_json::json!({
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [v.at.x, v.at.y, v.at.z]},
+                "properties": {
+                    "kind": v.kind.key(), "a": a.id, "utility_a": a.utility.key(),
+                    "b": b.id, "utility_b": b.utility.key(),
+                    "required_m": v.required_m, "clearance_m": v.clearance_m, "places": v.places,
+                },
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": store.crs.label()}},
+        "features": features,
+    });
+    let r = serde_json::to_vec(&doc)
+        .map_err(|e| e.to_string())
+        .and_then(|b| std::fs::write(&path, b).map_err(|e| e.to_string()));
     super::export::written(&path, r)
 }
