@@ -663,3 +663,26 @@ fn a_gis_network_is_isolated_by_its_valve_points() {
     assert_eq!(dry, ["B#1", "B#2", "C", "D"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("stray"));
 }
+
+#[test]
+fn a_surveyed_street_is_drawn_as_pipes_in_its_classes_colours() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("street.png");
+    let out = snapshot(&street(), &png);
+    assert!(out.status.success());
+    keep(&png, "corridor_street.png");
+    let img = image::open(&png).unwrap().to_rgb8();
+    // Each class's centre lines in CJJ 61's colour: 给水 sky blue, 排水
+    // brown, 燃气 magenta, 热力 orange, 电力 red, 通信 green.
+    for (name, c) in [
+        ("water", [0, 255, 255]),
+        ("drainage", [76, 57, 38]),
+        ("gas", [255, 0, 255]),
+        ("heat", [255, 128, 0]),
+        ("power", [255, 0, 0]),
+        ("telecom", [0, 255, 0]),
+    ] {
+        let n = img.pixels().filter(|p| p.0 == c).count();
+        assert!(n > 20, "{name}: {n} pixels of {c:?}");
+    }
+}

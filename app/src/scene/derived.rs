@@ -89,7 +89,7 @@ impl StyleResults {
             };
             let theme = layer.vector().and_then(|v| {
                 let base = style.symbol_color(layer.effective_kind());
-                cim_core::style::thematic::classify(v, &style.theme_spec(), base)
+                cim_core::style::thematic::classify(v, &style.effective_theme(layer), base)
                     .map_err(|e| errors.push(format!("layer `{}`: {e}", slot.reference.name)))
                     .ok()
                     .map(Arc::new)

@@ -55,7 +55,7 @@ pub fn show(
 ) -> Option<Style> {
     let layer = slot.layer.clone()?;
     let v = layer.vector()?;
-    let mut spec = slot.reference.style.theme_spec();
+    let mut spec = slot.reference.style.effective_theme(&layer);
     let before = spec.clone();
     let mut time_field = slot.reference.style.time_field.clone();
     egui::Grid::new(("style_grid", slot.id))

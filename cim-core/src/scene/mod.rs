@@ -398,6 +398,23 @@ impl Style {
         }
     }
 
+    /// The theme a layer is drawn with: [`Style::theme_spec`], except that
+    /// a pipe layer of surveyed utility lines left unstyled (no theme,
+    /// category or colour) is coloured by class as CJJ 61 draws them.
+    pub fn effective_theme(&self, layer: &crate::model::layer::Layer) -> ThemeSpec {
+        let unstyled =
+            self.theme.is_none() && self.category_field.is_none() && self.color.is_none();
+        if unstyled
+            && layer.effective_kind() == LayerKind::Pipes
+            && let Some(t) = layer
+                .vector()
+                .and_then(crate::pipes::corridor::from_layer::utility_theme)
+        {
+            return t;
+        }
+        self.theme_spec()
+    }
+
     /// Parses `color` as linear-ish sRGB bytes.
     pub fn rgba(&self) -> Option<[u8; 4]> {
         parse_hex_color(self.color.as_deref()?)

@@ -134,6 +134,59 @@ fn spread(plan: &[DVec2], a: f64, b: f64) -> Vec<f64> {
     out
 }
 
+/// The class field surveys name (`管线类别`, `utility`, …), if `v` has one.
+pub fn class_field(v: &VectorData) -> Option<usize> {
+    find(v, CLASS_FIELDS)
+}
+
+const CLASS_FIELDS: &[&str] = &[
+    "utility",
+    "type",
+    "class",
+    "category",
+    "管线类别",
+    "管线类型",
+    "类别",
+    "管类",
+    "gxlb",
+];
+
+/// Colours by class as CJJ 61 draws pipelines (给水 sky blue, 排水 brown,
+/// 燃气 magenta, 热力 orange, 电力 red, 通信 green): a categorized theme on
+/// the layer's class field, every value that names a utility given its
+/// colour. `None` without a class field or a value that names one.
+///
+/// ```
+/// use cim_core::model::attr::{AttrType, AttrValue, Field};
+/// use cim_core::model::layer::{Feature, FeatureId, VectorData};
+/// use cim_core::model::geometry::Geometry;
+/// use cim_core::pipes::corridor::from_layer::utility_theme;
+/// let v = VectorData {
+///     fields: vec![Field::new("管线类别", AttrType::String)],
+///     features: vec![Feature { id: FeatureId(0), geometry: Geometry::Point(Default::default()),
+///                              attributes: vec![AttrValue::String("燃气".into())] }],
+/// };
+/// let t = utility_theme(&v).unwrap();
+/// assert_eq!(t.colors["燃气"], "#ff00ff");
+/// ```
+pub fn utility_theme(v: &VectorData) -> Option<crate::style::thematic::ThemeSpec> {
+    let fi = class_field(v)?;
+    let mut spec = crate::style::thematic::ThemeSpec::categorized(v.fields[fi].name.clone());
+    for f in &v.features {
+        let Some(value) = f.attributes.get(fi).and_then(text) else {
+            continue;
+        };
+        if spec.colors.contains_key(&value) {
+            continue;
+        }
+        if let Some(u) = Utility::parse(&value) {
+            let [r, g, b] = u.color();
+            spec.colors.insert(value, format!("#{r:02x}{g:02x}{b:02x}"));
+        }
+    }
+    (!spec.colors.is_empty()).then_some(spec)
+}
+
 /// Reads the line features of `v` (planar metres) as utility lines; a DEM,
 /// when given, is the ground under depths.
 pub fn lines_from_layer(
@@ -142,20 +195,7 @@ pub fn lines_from_layer(
     dem: Option<&dyn Ground>,
 ) -> LayerLines {
     let id_f = find(v, &["id", "编号", "管线编号", "管段编号", "gxbh"]);
-    let class_f = find(
-        v,
-        &[
-            "utility",
-            "type",
-            "class",
-            "category",
-            "管线类别",
-            "管线类型",
-            "类别",
-            "管类",
-            "gxlb",
-        ],
-    );
+    let class_f = class_field(v);
     let size_f = find(
         v,
         &[
