@@ -686,3 +686,34 @@ fn a_surveyed_street_is_drawn_as_pipes_in_its_classes_colours() {
         assert!(n > 20, "{name}: {n} pixels of {c:?}");
     }
 }
+
+#[test]
+fn hostile_corridor_inputs_are_refused_by_name_not_hung_on() {
+    // A rule table that never ends: refused, not read forever.
+    let out = cim(&["clearance", "--rules", "/dev/zero"], &[&street()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/dev/zero"));
+    // Coordinates that are not places, and numbers that are not depths:
+    // those features are left out by name, the rest checked.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.geojson");
+    std::fs::write(
+        &bad,
+        r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4547"}},"features":[
+          {"type":"Feature","properties":{"管线类别":"给水","管径":"DN300","起点埋深":1e300,"终点埋深":1,"起点地面高程":10,"终点地面高程":10},
+           "geometry":{"type":"LineString","coordinates":[[0,0],[100,0]]}},
+          {"type":"Feature","properties":{"管线类别":"污水","管径":"DN99999999"},
+           "geometry":{"type":"LineString","coordinates":[[0,1],[1e12,1]]}},
+          {"type":"Feature","properties":{"管线类别":"污水","管径":"DN400"},
+           "geometry":{"type":"LineString","coordinates":[[0,1.2],[100,1.2]]}}]}"#,
+    )
+    .unwrap();
+    let out = cim(&["clearance", "--json", "--utility", "water"], &[&bad]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("left out") && err.contains("10⁹"), "{err}");
+    let got: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(got["lines"], 2);
+    // The sewer 1.2 m from the water main (no heights: plan only) is too
+    // close: 1.2 − 0.15 − 0.2 = 0.85 m < 1.0 m.
+    assert_eq!(got["violations"][0]["kind"], "horizontal");
+}
