@@ -64,22 +64,7 @@ pub fn planar_layers(paths: &[PathBuf]) -> Result<Planar> {
     };
     let mut layers = Vec::new();
     for (path, mut layer) in found {
-        let crs = layer.crs.clone().unwrap_or_else(CrsDef::wgs84);
-        if crs != work {
-            let dropped = crate::scene::load::reproject(&mut layer, &crs, &work).map_err(|e| {
-                anyhow!(
-                    "{}: cannot bring into {}: {e}",
-                    cim_core::message::path(&path),
-                    work.label()
-                )
-            })?;
-            if dropped > 0 {
-                eprintln!(
-                    "cim: {}: {dropped} feature(s) could not be reprojected",
-                    cim_core::message::path(&path)
-                );
-            }
-        }
+        into_crs(&mut layer, &path, &work)?;
         let LayerContent::Vector(v) = layer.content else {
             unreachable!("a vector layer")
         };
@@ -90,6 +75,29 @@ pub fn planar_layers(paths: &[PathBuf]) -> Result<Planar> {
         work,
         from_input,
     })
+}
+
+/// Brings `layer` (read from `path`; lon/lat when it declares no CRS) into
+/// `work`, telling how many features could not be.
+pub fn into_crs(layer: &mut cim_core::Layer, path: &Path, work: &CrsDef) -> Result<()> {
+    let crs = layer.crs.clone().unwrap_or_else(CrsDef::wgs84);
+    if &crs == work {
+        return Ok(());
+    }
+    let dropped = crate::scene::load::reproject(layer, &crs, work).map_err(|e| {
+        anyhow!(
+            "{}: cannot bring into {}: {e}",
+            cim_core::message::path(path),
+            work.label()
+        )
+    })?;
+    if dropped > 0 {
+        eprintln!(
+            "cim: {}: {dropped} feature(s) could not be reprojected",
+            cim_core::message::path(path)
+        );
+    }
+    Ok(())
 }
 
 /// The utility a file's name gives (`给水管线.shp`, `gas_mains.geojson`).
@@ -226,16 +234,9 @@ fn load_dem(path: &Path, work: &CrsDef) -> Result<Grid> {
         .find(|l| l.grid().is_some())
         .with_context(|| format!("{}: not a grid", cim_core::message::path(path)))?;
     let mut layer = layer;
-    if let Some(crs) = layer.crs.clone()
-        && &crs != work
-    {
-        crate::scene::load::reproject(&mut layer, &crs, work).map_err(|e| {
-            anyhow!(
-                "{}: cannot bring into {}: {e}",
-                cim_core::message::path(path),
-                work.label()
-            )
-        })?;
+    // A grid that declares no CRS is taken to be in the lines'.
+    if layer.crs.is_some() {
+        into_crs(&mut layer, path, work)?;
     }
     Ok(layer.grid().expect("a grid").clone())
 }

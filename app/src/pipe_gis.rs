@@ -87,16 +87,9 @@ fn points_in(path: &Path, work: &CrsDef) -> Result<Vec<(String, DVec2)>> {
             })
         })
         .with_context(|| format!("{}: no layer of points", cim_core::message::path(path)))?;
-    if let Some(crs) = layer.crs.clone()
-        && &crs != work
-    {
-        crate::scene::load::reproject(&mut layer, &crs, work).map_err(|e| {
-            anyhow!(
-                "{}: cannot bring into {}: {e}",
-                cim_core::message::path(path),
-                work.label()
-            )
-        })?;
+    // Points that declare no CRS are taken to be in the lines'.
+    if layer.crs.is_some() {
+        crate::pipe_corridor::into_crs(&mut layer, path, work)?;
     }
     let LayerContent::Vector(v) = &layer.content else {
         unreachable!("a vector layer")
