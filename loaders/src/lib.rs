@@ -250,7 +250,7 @@ pub fn load_path(path: &Path) -> Result<Vec<Layer>, LoadError> {
 
 /// The name of a layer read from `path`: the file name without its
 /// extension(s) (`roads.shp.zip` → `roads`).
-pub(crate) fn layer_name(path: &Path) -> String {
+pub fn layer_name(path: &Path) -> String {
     if let Some(folder) = tiles3d::folder_name(path) {
         return folder;
     }

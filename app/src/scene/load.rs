@@ -135,7 +135,7 @@ pub fn open_inputs(inputs: &[PathBuf]) -> Result<OpenedScene> {
     };
     for p in data {
         let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
-        opened.doc.layers.push(layer_ref_for_file(&abs));
+        opened.doc.layers.extend(layer_refs_for_file(&abs));
     }
     Ok(opened)
 }
@@ -143,6 +143,28 @@ pub fn open_inputs(inputs: &[PathBuf]) -> Result<OpenedScene> {
 fn is_url(p: &Path) -> bool {
     let s = p.to_string_lossy();
     s.starts_with("http://") || s.starts_with("https://")
+}
+
+/// The layers a data file opened on its own shows: the file as one layer,
+/// except an EPANET network, whose pipes and nodes are two (the nodes:
+/// junctions, tanks and reservoirs, drawn as points).
+pub fn layer_refs_for_file(p: &Path) -> Vec<LayerRef> {
+    let whole = layer_ref_for_file(p);
+    if !cim_loaders::pipes::is_inp(p) {
+        return vec![whole];
+    }
+    // The names the reader gives its two layers.
+    let name = cim_loaders::layer_name(p);
+    let nodes = LayerRef {
+        layer: Some(format!("{name} nodes")),
+        name: format!("{} nodes", whole.name),
+        ..whole.clone()
+    };
+    let pipes = LayerRef {
+        layer: Some(name),
+        ..whole
+    };
+    vec![pipes, nodes]
 }
 
 /// A layer reference for a data file, drawn as its geometry suggests.
