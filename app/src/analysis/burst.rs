@@ -6,6 +6,13 @@
 //!
 //! Valves: a valve layer `NET.valves.csv` beside `NET.inp` (columns
 //! `id,link,node`, as `--valves`), else the network's own `[VALVES]`.
+//!
+//! A GIS line layer of pipes is joined into a network as `cim pipe check`
+//! joins it (`topology`, ends within 0.5 m); the scene's point layers named
+//! like valves (`阀门`, `valve`) give its valves (each on the nearest pipe
+//! within 2 m, `snap_points`), those named like sources (`水源`, `水厂`,
+//! `source`, `reservoir`) its sources (at the nearest node). Without a
+//! source only the broken pipe's segment is counted.
 
 use crate::render::feature_style::{ALERT, FeatureStyles, HIGHLIGHT, follow_styles, upload_styles};
 use crate::scene::store::{Notice, SceneStore, StoreCommand};
@@ -35,6 +42,13 @@ pub enum BurstCommand {
     Isolate {
         layer: u64,
         link: String,
+    },
+    /// Isolate the pipe drawn by feature `feature` of a GIS line layer: the
+    /// layer is joined into a network, the scene's valve point layers
+    /// placed on it, its source point layers made its sources.
+    IsolateLine {
+        layer: u64,
+        feature: u32,
     },
     Clear,
 }
@@ -147,6 +161,131 @@ fn isolate(
     })
 }
 
+/// Whether a point layer's name says it holds valves, or water sources.
+fn names_valves(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    name.contains("阀") || lower.contains("valve")
+}
+
+fn names_sources(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    ["水源", "水厂", "清水池"].iter().any(|w| name.contains(w))
+        || ["source", "reservoir", "plant"]
+            .iter()
+            .any(|w| lower.contains(w))
+}
+
+/// The points of a layer: (ID, position).
+fn points_of(layer: &cim_core::Layer) -> Vec<(String, cim_core::DVec2)> {
+    let Some(v) = layer.vector() else {
+        return Vec::new();
+    };
+    v.features
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| match f.geometry {
+            cim_core::Geometry::Point(p) => Some((
+                match f.attributes.first() {
+                    Some(AttrValue::String(s)) => s.clone(),
+                    _ => i.to_string(),
+                },
+                p.truncate(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The feature a topology link came from: its ID is the feature's index,
+/// `#k` for a piece of a split pipe, `/k` for a part, `~n` when repeated.
+fn feature_of_piece(id: &str) -> Option<u32> {
+    id.split(['#', '/', '~']).next()?.parse().ok()
+}
+
+fn isolate_line(
+    layer: u64,
+    lines: &cim_core::Layer,
+    feature: u32,
+    valve_layers: &[std::sync::Arc<cim_core::Layer>],
+    source_layers: &[std::sync::Arc<cim_core::Layer>],
+) -> Result<BurstResult, String> {
+    use cim_core::pipes::NodeKind;
+    use cim_core::pipes::snap_points::valves_from_points;
+    use cim_core::pipes::topology::{LinePipe, build};
+    let v = lines.vector().ok_or("not a vector layer")?;
+    let mut pipes = Vec::new();
+    for (i, f) in v.features.iter().enumerate() {
+        let parts: Vec<&Vec<cim_core::DVec3>> = match &f.geometry {
+            cim_core::Geometry::LineString(l) => vec![l],
+            cim_core::Geometry::MultiLineString(ls) => ls.iter().collect(),
+            _ => continue,
+        };
+        for (k, part) in parts.iter().enumerate() {
+            pipes.push(LinePipe {
+                id: if parts.len() > 1 {
+                    format!("{i}/{k}")
+                } else {
+                    i.to_string()
+                },
+                line: part.iter().map(|p| p.truncate()).collect(),
+                diameter_mm: 0.0,
+            });
+        }
+    }
+    let mut net = build(&pipes, 0.5, 0.5).network;
+    let sources: Vec<_> = source_layers.iter().flat_map(|l| points_of(l)).collect();
+    for (_, p) in &sources {
+        let nearest = net
+            .nodes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| Some((i, n.position?.distance(*p))))
+            .min_by(|x, y| x.1.total_cmp(&y.1));
+        if let Some((n, _)) = nearest {
+            net.nodes[n].kind = NodeKind::Reservoir;
+        }
+    }
+    let points: Vec<_> = valve_layers.iter().flat_map(|l| points_of(l)).collect();
+    let (valves, missed) = valves_from_points(&net, &points, 2.0);
+    let broken = net
+        .links
+        .iter()
+        .position(|l| feature_of_piece(&l.id) == Some(feature))
+        .ok_or("the selected pipe was left out of the network (shorter than the snap)")?;
+    let iso = Isolator::new(&net, &valves, &[]).isolate(broken as u32);
+    let mut dry: Vec<u32> = iso
+        .isolated_links
+        .iter()
+        .filter_map(|&l| feature_of_piece(&net.links[l as usize].id))
+        .collect();
+    dry.sort_unstable();
+    dry.dedup();
+    let feature_of_link = |l: u32| feature_of_piece(&net.links[l as usize].id);
+    Ok(BurstResult {
+        layer,
+        link: v
+            .features
+            .get(feature as usize)
+            .map_or(feature.to_string(), |f| f.id.0.to_string()),
+        valves: iso
+            .valves_to_close
+            .iter()
+            .map(|&i| (valves[i].id.clone(), feature_of_link(valves[i].link)))
+            .collect(),
+        valves_from: format!(
+            "{} valve point(s) ({} off the pipes), {} source(s)",
+            valves.len(),
+            missed.len(),
+            sources.len()
+        ),
+        dry,
+        isolated_nodes: iso.isolated_nodes.len(),
+        isolated_links: iso.isolated_links.len(),
+        affected_demand_lps: iso.affected_demand_lps,
+        affected_length_m: iso.affected_length_m,
+    })
+}
+
 fn apply_commands(
     mut commands: MessageReader<BurstCommand>,
     store: Res<SceneStore>,
@@ -157,6 +296,38 @@ fn apply_commands(
             BurstCommand::Clear => {
                 burst.result = None;
                 burst.changed = true;
+            }
+            BurstCommand::IsolateLine { layer, feature } => {
+                if burst.running {
+                    continue;
+                }
+                let Some(lines) = store.slot(*layer).and_then(|s| s.layer.clone()) else {
+                    continue;
+                };
+                let points = |want: fn(&str) -> bool| -> Vec<std::sync::Arc<cim_core::Layer>> {
+                    store
+                        .layers
+                        .iter()
+                        .filter(|s| {
+                            s.kind() == cim_core::model::layer::LayerKind::Points
+                                && want(&s.reference.name)
+                        })
+                        .filter_map(|s| s.layer.clone())
+                        .collect()
+                };
+                let (valves, sources) = (points(names_valves), points(names_sources));
+                burst.running = true;
+                let (tx, id, feature) = (burst.tx.clone(), *layer, *feature);
+                AsyncComputeTaskPool::get()
+                    .spawn(async move {
+                        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            isolate_line(id, &lines, feature, &valves, &sources)
+                        }))
+                        .map_err(|_| "the burst analysis crashed".to_string())
+                        .and_then(|r| r);
+                        let _ = tx.send((id, run));
+                    })
+                    .detach();
             }
             BurstCommand::Isolate { layer, link } => {
                 if burst.running {
@@ -235,6 +406,58 @@ fn mark(mut burst: ResMut<Burst>, mut styles: ResMut<FeatureStyles>, mut seen: L
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn layer(name: &str, geometry: Vec<cim_core::Geometry>) -> std::sync::Arc<cim_core::Layer> {
+        use cim_core::model::layer::{Feature, FeatureId, LayerContent, LayerKind, VectorData};
+        std::sync::Arc::new(cim_core::Layer {
+            name: name.into(),
+            format: "GeoJSON".into(),
+            crs: None,
+            kind: LayerKind::Auto,
+            content: LayerContent::Vector(VectorData {
+                fields: Vec::new(),
+                features: geometry
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, g)| Feature {
+                        id: FeatureId(i as u64),
+                        geometry: g,
+                        attributes: Vec::new(),
+                    })
+                    .collect(),
+            }),
+        })
+    }
+
+    #[test]
+    fn a_gis_pipe_is_isolated_by_the_scenes_valve_points() {
+        use cim_core::{DVec3, Geometry};
+        // The main A–B–C west to east, D north from B's middle (as in
+        // e2e_pipes' GIS isolation test); valves beside the main and on D.
+        let line = |pts: &[(f64, f64)]| {
+            Geometry::LineString(pts.iter().map(|&(x, y)| DVec3::new(x, y, 0.0)).collect())
+        };
+        let pipes = layer(
+            "mains",
+            vec![
+                line(&[(0.0, 0.0), (100.0, 0.0)]),
+                line(&[(100.0, 0.0), (200.0, 0.0)]),
+                line(&[(200.0, 0.0), (300.0, 0.0)]),
+                line(&[(150.0, 0.05), (150.0, 80.0)]),
+            ],
+        );
+        let point = |x: f64, y: f64| Geometry::Point(DVec3::new(x, y, 0.0));
+        let valves = layer(
+            "阀门",
+            vec![point(104.0, 0.4), point(196.0, -0.4), point(150.3, 10.0)],
+        );
+        let sources = layer("水厂", vec![point(0.0, 0.0)]);
+        assert!(names_valves("阀门") && names_sources("水厂") && !names_valves("hydrants"));
+        let r = isolate_line(1, &pipes, 1, &[valves], &[sources]).unwrap();
+        assert_eq!(r.valves.len(), 3);
+        assert_eq!(r.dry, vec![1, 2, 3], "B, then C and D fed only through it");
+        assert!(r.valves_from.contains("1 source"));
+    }
 
     #[test]
     fn a_burst_is_mapped_onto_the_layers_features() {

@@ -1,6 +1,6 @@
-//! Burst analysis (爆管分析) in the hydraulic results panel: for the
-//! selected pipe of an EPANET network, the valves to close (a click flies
-//! to one), the pipes and nodes that lose supply, the demand and length.
+//! The burst analysis panel (爆管分析): for the selected pipe of an EPANET
+//! network or a GIS pipe layer, the valves to close (a click flies to
+//! one), the pipes and nodes that lose supply, the demand and length.
 
 use crate::analysis::burst::{Burst, BurstCommand};
 use crate::scene::store::SceneStore;
@@ -10,18 +10,32 @@ use crate::view::picking::Selection;
 use bevy_egui::egui;
 use cim_core::model::attr::AttrValue;
 
-/// The selected feature when it is a link of an EPANET network: (layer,
-/// link ID).
-fn selected_link(store: &SceneStore, selection: &Selection) -> Option<(u64, String)> {
+/// What isolating the selected feature asks: a link of an EPANET
+/// network by its ID, or a pipe of a GIS line layer by its feature.
+fn selected_pipe(store: &SceneStore, selection: &Selection) -> Option<(String, BurstCommand)> {
     let (layer, fid) = selection.feature()?;
     let l = store.slot(layer)?.layer.as_ref()?;
-    if l.format != "EPANET" || l.kind != cim_core::model::layer::LayerKind::Pipes {
+    if l.effective_kind() != cim_core::model::layer::LayerKind::Pipes {
         return None;
     }
-    match l.vector()?.feature(fid)?.attributes.first()? {
-        AttrValue::String(id) => Some((layer, id.clone())),
-        _ => None,
+    let v = l.vector()?;
+    if l.format == "EPANET" {
+        return match v.feature(fid)?.attributes.first()? {
+            AttrValue::String(id) => Some((
+                id.clone(),
+                BurstCommand::Isolate {
+                    layer,
+                    link: id.clone(),
+                },
+            )),
+            _ => None,
+        };
     }
+    let feature = v.features.iter().position(|f| f.id == fid)? as u32;
+    Some((
+        fid.0.to_string(),
+        BurstCommand::IsolateLine { layer, feature },
+    ))
 }
 
 pub fn show(
@@ -33,17 +47,15 @@ pub fn show(
     requests: &mut Requests,
     commands: &mut Vec<BurstCommand>,
 ) {
-    ui.separator();
-    ui.strong(l.t("burst.title"));
-    match selected_link(store, selection) {
-        Some((layer, link)) => {
+    match selected_pipe(store, selection) {
+        Some((name, command)) => {
             ui.horizontal(|ui| {
-                ui.label(format!("{} {link}", l.t("burst.pipe")));
+                ui.label(format!("{} {name}", l.t("burst.pipe")));
                 if ui
                     .add_enabled(!burst.running, egui::Button::new(l.t("burst.isolate")))
                     .clicked()
                 {
-                    commands.push(BurstCommand::Isolate { layer, link });
+                    commands.push(command);
                 }
             });
         }

@@ -330,6 +330,28 @@ fn ui_system(
                             );
                         });
                 }
+                let has_pipes = store
+                    .layers
+                    .iter()
+                    .any(|s| s.kind() == cim_core::model::layer::LayerKind::Pipes);
+                if let Some(burst) = view.burst.as_deref()
+                    && has_pipes
+                {
+                    ui.add_space(12.0);
+                    egui::CollapsingHeader::new(l.t("burst.title"))
+                        .default_open(true)
+                        .show(ui, |ui| {
+                            burst_panel::show(
+                                ui,
+                                l,
+                                &store,
+                                &selection,
+                                burst,
+                                &mut requests,
+                                &mut burst_commands,
+                            );
+                        });
+                }
                 if let Some(pipes) = view.pipes.as_deref()
                     && !pipes.layers.is_empty()
                 {
@@ -345,17 +367,6 @@ fn ui_system(
                                 &mut pipe_commands,
                                 &mut state.pipe_table.layer,
                             );
-                            if let Some(burst) = view.burst.as_deref() {
-                                burst_panel::show(
-                                    ui,
-                                    l,
-                                    &store,
-                                    &selection,
-                                    burst,
-                                    &mut requests,
-                                    &mut burst_commands,
-                                );
-                            }
                         });
                 }
             });
