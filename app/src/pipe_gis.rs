@@ -14,23 +14,6 @@ use serde_json::json;
 use std::path::Path;
 use std::process::ExitCode;
 
-/// The first field named like an ID (`id`, `编号`, `gxbh`, …).
-fn id_field(v: &VectorData) -> Option<usize> {
-    [
-        "id",
-        "ID",
-        "Id",
-        "编号",
-        "管线编号",
-        "管段编号",
-        "gxbh",
-        "GXBH",
-        "fid",
-    ]
-    .iter()
-    .find_map(|n| v.field_index(n))
-}
-
 fn id_of(v: &VectorData, field: Option<usize>, i: usize) -> String {
     match field.and_then(|k| v.features[i].attributes.get(k)) {
         Some(AttrValue::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
@@ -43,7 +26,7 @@ fn id_of(v: &VectorData, field: Option<usize>, i: usize) -> String {
 /// feature's index; `ID/k` for the parts of a multi-line), diameter from
 /// `diameter`/`dn`/`管径`.
 pub fn line_pipes(v: &VectorData) -> Vec<LinePipe> {
-    let ids = id_field(v);
+    let ids = cim_core::pipes::corridor::from_layer::id_field(v);
     let diameter = v.fields.iter().position(|f| {
         let n = f.name.to_ascii_lowercase();
         n == "diameter" || n == "dn" || n == "diam" || f.name == "管径"
@@ -94,7 +77,7 @@ fn points_in(path: &Path, work: &CrsDef) -> Result<Vec<(String, DVec2)>> {
     let LayerContent::Vector(v) = &layer.content else {
         unreachable!("a vector layer")
     };
-    let ids = id_field(v);
+    let ids = cim_core::pipes::corridor::from_layer::id_field(v);
     Ok(v.features
         .iter()
         .enumerate()

@@ -263,10 +263,10 @@ fn isolate_line(
     let feature_of_link = |l: u32| feature_of_piece(&net.links[l as usize].id);
     Ok(BurstResult {
         layer,
-        link: v
-            .features
-            .get(feature as usize)
-            .map_or(feature.to_string(), |f| f.id.0.to_string()),
+        link: cim_core::pipes::corridor::from_layer::id_field(v)
+            .and_then(|k| v.features.get(feature as usize)?.attributes.get(k))
+            .filter(|a| !a.is_null())
+            .map_or_else(|| feature.to_string(), |a| a.to_string()),
         valves: iso
             .valves_to_close
             .iter()

@@ -31,10 +31,17 @@ fn selected_pipe(store: &SceneStore, selection: &Selection) -> Option<(String, B
             _ => None,
         };
     }
-    let feature = v.features.iter().position(|f| f.id == fid)? as u32;
+    let feature = v.features.iter().position(|f| f.id == fid)?;
+    let name = cim_core::pipes::corridor::from_layer::id_field(v)
+        .and_then(|k| v.features[feature].attributes.get(k))
+        .filter(|a| !a.is_null())
+        .map_or_else(|| fid.0.to_string(), |a| a.to_string());
     Some((
-        fid.0.to_string(),
-        BurstCommand::IsolateLine { layer, feature },
+        name,
+        BurstCommand::IsolateLine {
+            layer,
+            feature: feature as u32,
+        },
     ))
 }
 

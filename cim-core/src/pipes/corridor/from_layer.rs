@@ -134,6 +134,12 @@ fn spread(plan: &[DVec2], a: f64, b: f64) -> Vec<f64> {
     out
 }
 
+/// The field naming each feature (`id`, `编号`, `管线编号`, `gxbh`, `fid`),
+/// if `v` has one (case-insensitive).
+pub fn id_field(v: &VectorData) -> Option<usize> {
+    find(v, &["id", "编号", "管线编号", "管段编号", "gxbh", "fid"])
+}
+
 /// The class field surveys name (`管线类别`, `utility`, …), if `v` has one.
 pub fn class_field(v: &VectorData) -> Option<usize> {
     find(v, CLASS_FIELDS)
@@ -194,7 +200,7 @@ pub fn lines_from_layer(
     opts: &LineOptions,
     dem: Option<&dyn Ground>,
 ) -> LayerLines {
-    let id_f = find(v, &["id", "编号", "管线编号", "管段编号", "gxbh"]);
+    let id_f = id_field(v);
     let class_f = class_field(v);
     let size_f = find(
         v,
