@@ -337,4 +337,39 @@ mod tests {
         assert_eq!(Lang::Zh.t("panel.layers"), "图层");
         assert_eq!(Lang::En.t("panel.layers"), "Layers");
     }
+
+    /// Every literal key a panel asks for (`l.t("…")`) is in the table: an
+    /// unknown key would show as itself.
+    #[test]
+    fn every_key_the_code_asks_for_is_in_the_table() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    out.push(p);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        let known: std::collections::HashSet<&str> = STRINGS.iter().map(|s| s.0).collect();
+        let mut missing = Vec::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for (i, _) in text.match_indices(".t(\"") {
+                let rest = &text[i + 4..];
+                let Some(end) = rest.find('"') else { continue };
+                let key = &rest[..end];
+                if key.contains('.') && !key.contains(' ') && !known.contains(key) {
+                    missing.push(format!("{}: {key}", f.display()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "keys missing from STRINGS: {missing:?}");
+    }
 }
