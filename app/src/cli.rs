@@ -77,6 +77,11 @@ pub enum PipeCommand {
         /// supply. May be given more than once.
         #[arg(long = "source")]
         sources: Vec<String>,
+        /// Hydrants (消火栓): a point layer; those on pipes the burst
+        /// leaves dry (within 5 m) are listed as out of service. For an
+        /// .inp, in the network's own coordinates.
+        #[arg(long)]
+        hydrants: Option<PathBuf>,
         /// Line layers: ends this close (metres) are joined.
         #[arg(long, default_value_t = 0.5)]
         snap: f64,

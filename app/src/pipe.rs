@@ -22,12 +22,20 @@ pub fn run(cmd: PipeCommand) -> Result<ExitCode> {
             valves,
             failed_valves,
             sources,
+            hydrants,
             snap,
             valve_snap,
             json,
         } => {
             if cim_loaders::pipes::is_inp(&network) {
-                isolate(&network, &link, valves.as_deref(), &failed_valves, json)
+                isolate(
+                    &network,
+                    &link,
+                    valves.as_deref(),
+                    &failed_valves,
+                    hydrants.as_deref(),
+                    json,
+                )
             } else {
                 crate::pipe_gis::isolate_lines(crate::pipe_gis::LinesIsolate {
                     path: &network,
@@ -35,6 +43,7 @@ pub fn run(cmd: PipeCommand) -> Result<ExitCode> {
                     valves: valves.as_deref(),
                     failed: &failed_valves,
                     sources: &sources,
+                    hydrants: hydrants.as_deref(),
                     snap,
                     valve_snap,
                     json,
@@ -198,6 +207,7 @@ fn isolate(
     link: &str,
     valve_file: Option<&Path>,
     failed: &[String],
+    hydrant_file: Option<&Path>,
     json: bool,
 ) -> Result<ExitCode> {
     let net = read(path)?;
@@ -208,6 +218,11 @@ fn isolate(
         ),
         None => (isolation::valve_links(&net), "the network's valves".into()),
     };
+    // Hydrant points in the network's own coordinates.
+    let hydrants = match hydrant_file {
+        Some(f) => crate::pipe_gis::points_as_they_are(f)?,
+        None => Vec::new(),
+    };
     report_isolation(
         path,
         &net,
@@ -217,8 +232,12 @@ fn isolate(
         failed,
         json,
         serde_json::Map::new(),
+        &hydrants,
     )
 }
+
+/// How far (metres) a hydrant point may lie from its pipe.
+const HYDRANT_SNAP_M: f64 = 5.0;
 
 /// Isolates `link` of `net` with `valves` (from `source`) and prints the
 /// outcome; `extra` keys join the JSON.
@@ -231,7 +250,8 @@ pub(crate) fn report_isolation(
     link: &str,
     failed: &[String],
     json: bool,
-    extra: serde_json::Map<String, serde_json::Value>,
+    mut extra: serde_json::Map<String, serde_json::Value>,
+    hydrants: &[(String, cim_core::DVec2)],
 ) -> Result<ExitCode> {
     let broken = net
         .link(link)
@@ -250,6 +270,15 @@ pub(crate) fn report_isolation(
     let started = std::time::Instant::now();
     let iso = Isolator::new(net, valves, &failed_idx).isolate(broken);
     let took = started.elapsed();
+    let out_of_service = cim_core::pipes::snap_points::on_dry_pipes(
+        net,
+        hydrants,
+        HYDRANT_SNAP_M,
+        &iso.isolated_links,
+    );
+    if !hydrants.is_empty() {
+        extra.insert("hydrants_out_of_service".into(), json!(out_of_service));
+    }
     let node_ids = |v: &[u32]| {
         v.iter()
             .map(|&n| net.nodes[n as usize].id.clone())
@@ -302,6 +331,14 @@ pub(crate) fn report_isolation(
             iso.affected_demand_lps,
             iso.affected_length_m
         );
+        if !hydrants.is_empty() {
+            println!(
+                "{} of {} hydrant(s) out of service: {}",
+                out_of_service.len(),
+                hydrants.len(),
+                out_of_service.join(", ")
+            );
+        }
         eprintln!("cim: found in {:.2} ms", took.as_secs_f64() * 1e3);
     }
     Ok(ExitCode::SUCCESS)

@@ -59,6 +59,16 @@ pub fn line_pipes(v: &VectorData) -> Vec<LinePipe> {
 
 /// The points of a layer (any CRS) in `work`: (ID, position).
 fn points_in(path: &Path, work: &CrsDef) -> Result<Vec<(String, DVec2)>> {
+    points_of(path, Some(work))
+}
+
+/// The points of a layer in its own coordinates (an EPANET network's
+/// hydrants, drawn in the network's coordinates).
+pub fn points_as_they_are(path: &Path) -> Result<Vec<(String, DVec2)>> {
+    points_of(path, None)
+}
+
+fn points_of(path: &Path, work: Option<&CrsDef>) -> Result<Vec<(String, DVec2)>> {
     let layers = cim_loaders::load_path(path).map_err(|e| anyhow!(e))?;
     let mut layer = layers
         .into_iter()
@@ -71,7 +81,9 @@ fn points_in(path: &Path, work: &CrsDef) -> Result<Vec<(String, DVec2)>> {
         })
         .with_context(|| format!("{}: no layer of points", cim_core::message::path(path)))?;
     // Points that declare no CRS are taken to be in the lines'.
-    if layer.crs.is_some() {
+    if let Some(work) = work
+        && layer.crs.is_some()
+    {
         crate::pipe_corridor::into_crs(&mut layer, path, work)?;
     }
     let LayerContent::Vector(v) = &layer.content else {
@@ -95,6 +107,7 @@ pub struct LinesIsolate<'a> {
     pub valves: Option<&'a Path>,
     pub failed: &'a [String],
     pub sources: &'a [String],
+    pub hydrants: Option<&'a Path>,
     pub snap: f64,
     pub valve_snap: f64,
     pub json: bool,
@@ -153,8 +166,12 @@ pub fn isolate_lines(a: LinesIsolate) -> Result<ExitCode> {
     let mut extra = serde_json::Map::new();
     extra.insert("valves_unplaced".into(), json!(missed));
     extra.insert("crs".into(), json!(planar.work.label()));
+    let hydrants = match a.hydrants {
+        Some(f) => points_in(f, &planar.work)?,
+        None => Vec::new(),
+    };
     crate::pipe::report_isolation(
-        a.path, &net, &valves, &from, a.link, a.failed, a.json, extra,
+        a.path, &net, &valves, &from, a.link, a.failed, a.json, extra, &hydrants,
     )
 }
 

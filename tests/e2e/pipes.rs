@@ -619,6 +619,12 @@ fn a_gis_network_is_isolated_by_its_valve_points() {
         point("V3", 150.3, 10.0),
         point("stray", 250.0, 40.0),
     ]});
+    let hydrants = serde_json::json!({"type": "FeatureCollection", "crs": crs, "features": [
+        point("H1", 250.0, 1.5),
+        point("H2", 50.0, -1.5),
+    ]});
+    let hp = dir.path().join("hydrants.geojson");
+    std::fs::write(&hp, hydrants.to_string()).unwrap();
     let (lp, vp) = (
         dir.path().join("mains.geojson"),
         dir.path().join("valves.geojson"),
@@ -636,6 +642,8 @@ fn a_gis_network_is_isolated_by_its_valve_points() {
             vp.to_str().unwrap(),
             "--source",
             &source,
+            "--hydrants",
+            hp.to_str().unwrap(),
         ],
         &[&lp],
     );
@@ -661,6 +669,8 @@ fn a_gis_network_is_isolated_by_its_valve_points() {
     // The segment (B's halves, D up to V3) and what only it fed: C, and D
     // beyond V3.
     assert_eq!(dry, ["B#1", "B#2", "C", "D"]);
+    // The hydrant on C is out of service, the one on A is not.
+    assert_eq!(got["hydrants_out_of_service"], serde_json::json!(["H1"]));
     assert!(String::from_utf8_lossy(&out.stderr).contains("stray"));
 }
 

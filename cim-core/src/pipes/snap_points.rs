@@ -126,6 +126,30 @@ pub fn valves_from_points(
     (valves, missed)
 }
 
+/// The points (hydrants, customers' meters…) whose nearest pipe within
+/// `tolerance` is among `dry` links: what a burst puts out of service.
+pub fn on_dry_pipes(
+    net: &Network,
+    points: &[(String, DVec2)],
+    tolerance: f64,
+    dry: &[u32],
+) -> Vec<String> {
+    let snapper = PointSnapper::new(net);
+    let mut is_dry = vec![false; net.links.len()];
+    for &l in dry {
+        is_dry[l as usize] = true;
+    }
+    points
+        .iter()
+        .filter(|(_, p)| {
+            snapper
+                .snap(*p, tolerance)
+                .is_some_and(|o| is_dry[o.link as usize])
+        })
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +204,15 @@ mod tests {
             .position(|n| n.position == Some(DVec2::new(300.0, 0.0)))
             .unwrap() as u32;
         assert!(burst.isolated_nodes.contains(&east));
+        // Hydrants on C (dry) and on A (still fed).
+        let hydrants = [
+            ("H1".to_string(), DVec2::new(250.0, 0.5)),
+            ("H2".to_string(), DVec2::new(50.0, 0.5)),
+        ];
+        assert_eq!(
+            on_dry_pipes(net, &hydrants, 2.0, &burst.isolated_links),
+            ["H1"]
+        );
         assert!(
             connectivity::check(net, &crate::pipes::graph::Adjacency::new(net))
                 .islands
