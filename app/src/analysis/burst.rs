@@ -11,7 +11,8 @@
 //! joins it (`topology`, ends within 0.5 m); the scene's point layers named
 //! like valves (`阀门`, `valve`) give its valves (each on the nearest pipe
 //! within 2 m, `snap_points`), those named like sources (`水源`, `水厂`,
-//! `source`, `reservoir`) its sources (at the nearest node). Without a
+//! `source`, `reservoir`) its sources (at the nearest node), those named
+//! like hydrants (`消火栓`, `hydrant`) are checked for supply. Without a
 //! source only the broken pipe's segment is counted.
 
 use crate::render::feature_style::{ALERT, FeatureStyles, HIGHLIGHT, follow_styles, upload_styles};
@@ -67,6 +68,9 @@ pub struct BurstResult {
     pub isolated_links: usize,
     pub affected_demand_lps: f64,
     pub affected_length_m: f64,
+    /// Hydrants on the dry pipes (GIS networks: the scene's point layers
+    /// named like hydrants).
+    pub hydrants_out: Vec<String>,
 }
 
 type Done = (u64, Result<BurstResult, String>);
@@ -158,6 +162,7 @@ fn isolate(
         isolated_links: iso.isolated_links.len(),
         affected_demand_lps: iso.affected_demand_lps,
         affected_length_m: iso.affected_length_m,
+        hydrants_out: Vec::new(),
     })
 }
 
@@ -165,6 +170,10 @@ fn isolate(
 fn names_valves(name: &str) -> bool {
     let lower = name.to_lowercase();
     name.contains("阀") || lower.contains("valve")
+}
+
+fn names_hydrants(name: &str) -> bool {
+    name.contains("消火栓") || name.contains("消防栓") || name.to_lowercase().contains("hydrant")
 }
 
 fn names_sources(name: &str) -> bool {
@@ -208,6 +217,7 @@ fn isolate_line(
     feature: u32,
     valve_layers: &[std::sync::Arc<cim_core::Layer>],
     source_layers: &[std::sync::Arc<cim_core::Layer>],
+    hydrant_layers: &[std::sync::Arc<cim_core::Layer>],
 ) -> Result<BurstResult, String> {
     use cim_core::pipes::NodeKind;
     use cim_core::pipes::snap_points::valves_from_points;
@@ -253,6 +263,9 @@ fn isolate_line(
         .position(|l| feature_of_piece(&l.id) == Some(feature))
         .ok_or("the selected pipe was left out of the network (shorter than the snap)")?;
     let iso = Isolator::new(&net, &valves, &[]).isolate(broken as u32);
+    let hydrants: Vec<_> = hydrant_layers.iter().flat_map(|l| points_of(l)).collect();
+    let hydrants_out =
+        cim_core::pipes::snap_points::on_dry_pipes(&net, &hydrants, 5.0, &iso.isolated_links);
     let mut dry: Vec<u32> = iso
         .isolated_links
         .iter()
@@ -283,6 +296,7 @@ fn isolate_line(
         isolated_links: iso.isolated_links.len(),
         affected_demand_lps: iso.affected_demand_lps,
         affected_length_m: iso.affected_length_m,
+        hydrants_out,
     })
 }
 
@@ -315,13 +329,17 @@ fn apply_commands(
                         .filter_map(|s| s.layer.clone())
                         .collect()
                 };
-                let (valves, sources) = (points(names_valves), points(names_sources));
+                let (valves, sources, hydrants) = (
+                    points(names_valves),
+                    points(names_sources),
+                    points(names_hydrants),
+                );
                 burst.running = true;
                 let (tx, id, feature) = (burst.tx.clone(), *layer, *feature);
                 AsyncComputeTaskPool::get()
                     .spawn(async move {
                         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            isolate_line(id, &lines, feature, &valves, &sources)
+                            isolate_line(id, &lines, feature, &valves, &sources, &hydrants)
                         }))
                         .map_err(|_| "the burst analysis crashed".to_string())
                         .and_then(|r| r);
@@ -453,7 +471,10 @@ mod tests {
         );
         let sources = layer("水厂", vec![point(0.0, 0.0)]);
         assert!(names_valves("阀门") && names_sources("水厂") && !names_valves("hydrants"));
-        let r = isolate_line(1, &pipes, 1, &[valves], &[sources]).unwrap();
+        let hydrants = layer("消火栓", vec![point(250.0, 1.5), point(50.0, -1.5)]);
+        assert!(names_hydrants("消火栓"));
+        let r = isolate_line(1, &pipes, 1, &[valves], &[sources], &[hydrants]).unwrap();
+        assert_eq!(r.hydrants_out, ["0"], "the hydrant on C, not the one on A");
         assert_eq!(r.valves.len(), 3);
         assert_eq!(r.dry, vec![1, 2, 3], "B, then C and D fed only through it");
         assert!(r.valves_from.contains("1 source"));

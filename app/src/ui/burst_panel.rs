@@ -106,6 +106,14 @@ pub fn show(
         r.affected_demand_lps,
         r.affected_length_m
     ));
+    if !r.hydrants_out.is_empty() {
+        ui.label(format!(
+            "{} {}: {}",
+            r.hydrants_out.len(),
+            l.t("burst.hydrants"),
+            r.hydrants_out.join(", ")
+        ));
+    }
     ui.horizontal(|ui| {
         ui.weak(format!("{} {}", l.t("burst.valves_from"), r.valves_from));
         if ui.small_button(l.t("corridor.clear")).clicked() {

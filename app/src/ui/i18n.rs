@@ -208,6 +208,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("burst.nodes", "nodes", "个节点停水"),
     ("burst.links", "pipes dry", "段管道停水"),
     ("burst.valves_from", "valves:", "阀门来源："),
+    ("burst.hydrants", "hydrants out of service", "个消火栓停水"),
     (
         "corridor.check",
         "Check clearances and collisions",
