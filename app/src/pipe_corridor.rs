@@ -414,17 +414,7 @@ pub fn section(args: &CorridorArgs, s: SectionArgs) -> Result<ExitCode> {
     }
     let sec = section::section(&c.lines, &path, s.corridor, c.ground(), s.step);
     if let Some(out) = s.out {
-        let title = if s.english {
-            if s.corridor > 0.0 {
-                "Longitudinal profile"
-            } else {
-                "Cross-section"
-            }
-        } else if s.corridor > 0.0 {
-            "纵断面图"
-        } else {
-            "横断面图"
-        };
+        let title = svg::title(s.corridor > 0.0, !s.english);
         let doc = svg::to_svg(
             &sec,
             &c.lines,

@@ -6,55 +6,20 @@
 use anyhow::{Context, Result, anyhow, bail};
 use cim_core::crs::CrsDef;
 use cim_core::pipes::isolation::IsolationValve;
-use cim_core::pipes::snap_points::valves_from_points;
+use cim_core::pipes::snap_points::{nearest_node, valves_from_points};
 use cim_core::pipes::topology::{LinePipe, build};
 use cim_core::pipes::{Network, NodeKind};
-use cim_core::{AttrValue, DVec2, DVec3, Geometry, LayerContent, VectorData};
+use cim_core::{DVec2, Geometry, LayerContent, VectorData};
 use serde_json::json;
 use std::path::Path;
 use std::process::ExitCode;
 
-fn id_of(v: &VectorData, field: Option<usize>, i: usize) -> String {
-    match field.and_then(|k| v.features[i].attributes.get(k)) {
-        Some(AttrValue::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
-        Some(AttrValue::Int(n)) => n.to_string(),
-        _ => i.to_string(),
-    }
-}
-
-/// The line features of `v` as pipes: their ID field's value (else the
-/// feature's index; `ID/k` for the parts of a multi-line), diameter from
-/// `diameter`/`dn`/`管径`.
+/// The line features of `v` as pipes, named by their ID field's value
+/// (`编号`, `id`, …), else by the feature's index.
 pub fn line_pipes(v: &VectorData) -> Vec<LinePipe> {
-    let ids = cim_core::pipes::corridor::from_layer::id_field(v);
-    let diameter = v.fields.iter().position(|f| {
-        let n = f.name.to_ascii_lowercase();
-        n == "diameter" || n == "dn" || n == "diam" || f.name == "管径"
-    });
-    let mut pipes = Vec::new();
-    for (i, f) in v.features.iter().enumerate() {
-        let parts: Vec<&Vec<DVec3>> = match &f.geometry {
-            Geometry::LineString(l) => vec![l],
-            Geometry::MultiLineString(ls) => ls.iter().collect(),
-            _ => continue,
-        };
-        let d = diameter
-            .and_then(|k| f.attributes.get(k)?.as_f64())
-            .unwrap_or(0.0);
-        let id = id_of(v, ids, i);
-        for (k, part) in parts.iter().enumerate() {
-            pipes.push(LinePipe {
-                id: if parts.len() > 1 {
-                    format!("{id}/{k}")
-                } else {
-                    id.clone()
-                },
-                line: part.iter().map(|p| p.truncate()).collect(),
-                diameter_mm: d,
-            });
-        }
-    }
-    pipes
+    use cim_core::pipes::corridor::from_layer::{feature_id, id_field};
+    let ids = id_field(v);
+    cim_core::pipes::topology::line_pipes(v, |i| feature_id(v, ids, i))
 }
 
 /// The points of a layer (any CRS) in `work`: (ID, position).
@@ -89,15 +54,7 @@ fn points_of(path: &Path, work: Option<&CrsDef>) -> Result<Vec<(String, DVec2)>>
     let LayerContent::Vector(v) = &layer.content else {
         unreachable!("a vector layer")
     };
-    let ids = cim_core::pipes::corridor::from_layer::id_field(v);
-    Ok(v.features
-        .iter()
-        .enumerate()
-        .filter_map(|(i, f)| match f.geometry {
-            Geometry::Point(p) => Some((id_of(v, ids, i), p.truncate())),
-            _ => None,
-        })
-        .collect())
+    Ok(cim_core::pipes::snap_points::points_of(v))
 }
 
 /// What `cim pipe isolate` takes for a GIS network.
@@ -128,14 +85,8 @@ pub fn isolate_lines(a: LinesIsolate) -> Result<ExitCode> {
             Some(t) => t.transform(p.extend(0.0))?.truncate(),
             None => p,
         };
-        let nearest = net
-            .nodes
-            .iter()
-            .enumerate()
-            .filter_map(|(i, n)| Some((i, n.position?.distance(p))))
-            .min_by(|x, y| x.1.total_cmp(&y.1))
-            .context("the network has no nodes")?;
-        net.nodes[nearest.0].kind = NodeKind::Reservoir;
+        let nearest = nearest_node(&net, p).context("the network has no nodes")?;
+        net.nodes[nearest as usize].kind = NodeKind::Reservoir;
     }
     if a.sources.is_empty() {
         eprintln!(

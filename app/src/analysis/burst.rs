@@ -15,7 +15,9 @@
 //! like hydrants (`消火栓`, `hydrant`) are checked for supply. Without a
 //! source only the broken pipe's segment is counted.
 
-use crate::render::feature_style::{ALERT, FeatureStyles, HIGHLIGHT, follow_styles, upload_styles};
+use crate::render::feature_style::{
+    ALERT, FeatureStyles, FlagMarks, HIGHLIGHT, follow_styles, upload_styles,
+};
 use crate::scene::store::{Notice, SceneStore, StoreCommand};
 use bevy::prelude::*;
 use bevy::tasks::AsyncComputeTaskPool;
@@ -80,7 +82,7 @@ pub struct Burst {
     pub running: bool,
     pub result: Option<BurstResult>,
     /// Marked in the buffers: (slot, features, flag).
-    shown: Vec<(u64, Vec<u32>, u32)>,
+    shown: FlagMarks,
     changed: bool,
     tx: mpsc::Sender<Done>,
     rx: Mutex<mpsc::Receiver<Done>>,
@@ -92,7 +94,7 @@ impl Default for Burst {
         Burst {
             running: false,
             result: None,
-            shown: Vec::new(),
+            shown: FlagMarks::default(),
             changed: false,
             tx,
             rx: Mutex::new(rx),
@@ -186,23 +188,10 @@ fn names_sources(name: &str) -> bool {
 
 /// The points of a layer: (ID, position).
 fn points_of(layer: &cim_core::Layer) -> Vec<(String, cim_core::DVec2)> {
-    let Some(v) = layer.vector() else {
-        return Vec::new();
-    };
-    v.features
-        .iter()
-        .enumerate()
-        .filter_map(|(i, f)| match f.geometry {
-            cim_core::Geometry::Point(p) => Some((
-                match f.attributes.first() {
-                    Some(AttrValue::String(s)) => s.clone(),
-                    _ => i.to_string(),
-                },
-                p.truncate(),
-            )),
-            _ => None,
-        })
-        .collect()
+    layer
+        .vector()
+        .map(cim_core::pipes::snap_points::points_of)
+        .unwrap_or_default()
 }
 
 /// The feature a topology link came from: its ID is the feature's index,
@@ -220,39 +209,16 @@ fn isolate_line(
     hydrant_layers: &[std::sync::Arc<cim_core::Layer>],
 ) -> Result<BurstResult, String> {
     use cim_core::pipes::NodeKind;
-    use cim_core::pipes::snap_points::valves_from_points;
-    use cim_core::pipes::topology::{LinePipe, build};
+    use cim_core::pipes::corridor::from_layer::{feature_id, id_field};
+    use cim_core::pipes::snap_points::{nearest_node, valves_from_points};
+    use cim_core::pipes::topology::{build, line_pipes};
     let v = lines.vector().ok_or("not a vector layer")?;
-    let mut pipes = Vec::new();
-    for (i, f) in v.features.iter().enumerate() {
-        let parts: Vec<&Vec<cim_core::DVec3>> = match &f.geometry {
-            cim_core::Geometry::LineString(l) => vec![l],
-            cim_core::Geometry::MultiLineString(ls) => ls.iter().collect(),
-            _ => continue,
-        };
-        for (k, part) in parts.iter().enumerate() {
-            pipes.push(LinePipe {
-                id: if parts.len() > 1 {
-                    format!("{i}/{k}")
-                } else {
-                    i.to_string()
-                },
-                line: part.iter().map(|p| p.truncate()).collect(),
-                diameter_mm: 0.0,
-            });
-        }
-    }
+    let pipes = line_pipes(v, |i| i.to_string());
     let mut net = build(&pipes, 0.5, 0.5).network;
     let sources: Vec<_> = source_layers.iter().flat_map(|l| points_of(l)).collect();
     for (_, p) in &sources {
-        let nearest = net
-            .nodes
-            .iter()
-            .enumerate()
-            .filter_map(|(i, n)| Some((i, n.position?.distance(*p))))
-            .min_by(|x, y| x.1.total_cmp(&y.1));
-        if let Some((n, _)) = nearest {
-            net.nodes[n].kind = NodeKind::Reservoir;
+        if let Some(n) = nearest_node(&net, *p) {
+            net.nodes[n as usize].kind = NodeKind::Reservoir;
         }
     }
     let points: Vec<_> = valve_layers.iter().flat_map(|l| points_of(l)).collect();
@@ -276,10 +242,7 @@ fn isolate_line(
     let feature_of_link = |l: u32| feature_of_piece(&net.links[l as usize].id);
     Ok(BurstResult {
         layer,
-        link: cim_core::pipes::corridor::from_layer::id_field(v)
-            .and_then(|k| v.features.get(feature as usize)?.attributes.get(k))
-            .filter(|a| !a.is_null())
-            .map_or_else(|| feature.to_string(), |a| a.to_string()),
+        link: feature_id(v, id_field(v), feature as usize),
         valves: iso
             .valves_to_close
             .iter()
@@ -407,18 +370,14 @@ fn mark(mut burst: ResMut<Burst>, mut styles: ResMut<FeatureStyles>, mut seen: L
     }
     *seen = styles.generation();
     burst.changed = false;
-    for (slot, features, flag) in std::mem::take(&mut burst.shown) {
-        styles.set_flag(slot, &features, flag, false);
-    }
-    let Some(r) = &burst.result else { return };
-    let valves: Vec<u32> = r.valves.iter().filter_map(|v| v.1).collect();
-    styles.set_flag(r.layer, &r.dry, ALERT, true);
-    styles.set_flag(r.layer, &valves, HIGHLIGHT, true);
-    let shown = vec![
-        (r.layer, r.dry.clone(), ALERT),
-        (r.layer, valves, HIGHLIGHT),
-    ];
-    burst.shown = shown;
+    let marks = burst.result.as_ref().map_or_else(Vec::new, |r| {
+        let valves: Vec<u32> = r.valves.iter().filter_map(|v| v.1).collect();
+        vec![
+            (r.layer, r.dry.clone(), ALERT),
+            (r.layer, valves, HIGHLIGHT),
+        ]
+    });
+    burst.shown.replace(&mut styles, marks);
 }
 
 #[cfg(test)]

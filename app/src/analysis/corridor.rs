@@ -8,7 +8,9 @@
 //! Panels ask through [`CorridorCommand`]s; [`Corridor`] holds the
 //! results they show.
 
-use crate::render::feature_style::{FeatureStyles, HIGHLIGHT, follow_styles, upload_styles};
+use crate::render::feature_style::{
+    FeatureStyles, FlagMarks, HIGHLIGHT, follow_styles, upload_styles,
+};
 use crate::scene::store::{Notice, SceneStore, SlotState, StoreCommand};
 use bevy::prelude::*;
 use bevy::tasks::AsyncComputeTaskPool;
@@ -96,7 +98,7 @@ pub struct Corridor {
     /// Lines highlighted now.
     pub highlighted: Vec<usize>,
     /// What is highlighted in the buffers: (slot, features).
-    shown: Vec<(u64, Vec<u32>)>,
+    shown: FlagMarks,
     highlight_changed: bool,
     tx: mpsc::Sender<Done>,
     rx: Mutex<mpsc::Receiver<Done>>,
@@ -110,7 +112,7 @@ impl Default for Corridor {
             generation: 0,
             result: None,
             highlighted: Vec::new(),
-            shown: Vec::new(),
+            shown: FlagMarks::default(),
             highlight_changed: false,
             tx,
             rx: Mutex::new(rx),
@@ -159,15 +161,6 @@ fn read_lines(layers: &[(u64, u64, String, Arc<Layer>)]) -> SceneLines {
     out
 }
 
-/// The terrain under the lines, when the scene has one.
-struct Terrain(Option<Arc<Layer>>);
-
-impl Ground for Terrain {
-    fn height(&self, p: DVec2) -> Option<f64> {
-        self.0.as_ref()?.grid()?.sample(p.x, p.y)
-    }
-}
-
 fn apply_commands(
     mut commands: MessageReader<CorridorCommand>,
     store: Res<SceneStore>,
@@ -203,7 +196,7 @@ fn apply_commands(
                                 .zip(&layers)
                                 .all(|(a, b)| a.0 == b.0 && a.1 == b.1)
                     });
-                let terrain = Terrain(ground.layer());
+                let terrain = ground.layer();
                 let (job, tx) = (job.clone(), corridor.tx.clone());
                 corridor.running = true;
                 AsyncComputeTaskPool::get()
@@ -225,14 +218,14 @@ fn run(
     job: CorridorCommand,
     layers: Vec<(u64, u64, String, Arc<Layer>)>,
     cached: Option<Arc<SceneLines>>,
-    terrain: Terrain,
+    terrain: Option<Arc<Layer>>,
 ) -> CorridorResult {
     let t0 = std::time::Instant::now();
     let lines = cached.unwrap_or_else(|| Arc::new(read_lines(&layers)));
-    let ground: &dyn Ground = if terrain.0.is_some() {
-        &terrain
-    } else {
-        &NoGround
+    // The scene's terrain, when it has one (a grid is a ground).
+    let ground: &dyn Ground = match terrain.as_ref().and_then(|l| l.grid()) {
+        Some(g) => g,
+        None => &NoGround,
     };
     let rules = ClearanceRules::gb50289_2016();
     let outcome = match job {
@@ -326,24 +319,20 @@ fn highlight(
     }
     *seen = styles.generation();
     corridor.highlight_changed = false;
-    for (slot, features) in std::mem::take(&mut corridor.shown) {
-        styles.set_flag(slot, &features, HIGHLIGHT, false);
-    }
-    let Some(r) = &corridor.result else { return };
-    let mut by_slot: Vec<(u64, Vec<u32>)> = Vec::new();
-    for &i in &corridor.highlighted {
-        let Some(&(slot, f)) = r.lines.source.get(i) else {
-            continue;
-        };
-        match by_slot.iter_mut().find(|(s, _)| *s == slot) {
-            Some((_, v)) => v.push(f),
-            None => by_slot.push((slot, vec![f])),
+    let mut marks: Vec<(u64, Vec<u32>, u32)> = Vec::new();
+    if let Some(r) = &corridor.result {
+        for &i in &corridor.highlighted {
+            let Some(&(slot, f)) = r.lines.source.get(i) else {
+                continue;
+            };
+            match marks.iter_mut().find(|(s, _, _)| *s == slot) {
+                Some((_, v, _)) => v.push(f),
+                None => marks.push((slot, vec![f], HIGHLIGHT)),
+            }
         }
     }
-    for (slot, features) in &by_slot {
-        styles.set_flag(*slot, features, HIGHLIGHT, true);
-    }
-    corridor.shown = by_slot;
+    let corridor = &mut *corridor;
+    corridor.shown.replace(&mut styles, marks);
 }
 
 #[cfg(test)]

@@ -364,6 +364,24 @@ impl FeatureStyles {
     }
 }
 
+/// The flags one owner (an analysis) has set on features: (layer,
+/// features, flag) marks, replaced as a whole so the owner's old marks are
+/// cleared and no one else's are touched.
+#[derive(Default)]
+pub struct FlagMarks(Vec<(u64, Vec<u32>, u32)>);
+
+impl FlagMarks {
+    pub fn replace(&mut self, styles: &mut FeatureStyles, marks: Vec<(u64, Vec<u32>, u32)>) {
+        for (layer, features, flag) in self.0.drain(..) {
+            styles.set_flag(layer, &features, flag, false);
+        }
+        for (layer, features, flag) in &marks {
+            styles.set_flag(*layer, features, *flag, true);
+        }
+        self.0 = marks;
+    }
+}
+
 pub struct FeatureStylePlugin;
 
 impl Plugin for FeatureStylePlugin {

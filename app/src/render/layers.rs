@@ -131,43 +131,38 @@ const DEFAULT_PIPE_DIAMETER: f64 = 0.3;
 /// CJJ 61 depths or elevations, `DN300`/`1000×800` sizes), so a pipe is
 /// drawn where the clearance check measures it.
 pub fn pipe_shapes(v: &VectorData, style: &Style, ground: &Ground) -> Vec<Option<PipeShape>> {
-    use cim_core::pipes::corridor::from_layer::{LineOptions, lines_from_layer};
-    let fields = PipeFields::resolve(v, style);
-    let mut shapes: Vec<Option<PipeShape>> = v
-        .features
-        .iter()
-        .map(|f| pipe_shape(f, &fields, style, ground))
-        .collect();
-    let dem = ground
-        .grid()
-        .map(|g| g as &dyn cim_core::pipes::corridor::ground::Ground);
-    let surveyed = lines_from_layer(v, &LineOptions::default(), dem);
-    if surveyed.fields.class.is_none() {
-        return shapes;
-    }
+    use cim_core::pipes::corridor::from_layer::{LineOptions, class_field, lines_from_layer};
     let mut drawn: Vec<Option<PipeShape>> = vec![None; v.features.len()];
-    for (line, &f) in surveyed.lines.iter().zip(&surveyed.feature) {
-        let Some(z) = &line.z else { continue };
-        let centre: Vec<DVec3> = line.plan.iter().zip(z).map(|(p, z)| p.extend(*z)).collect();
-        let radius = line.section.map_or(DEFAULT_PIPE_DIAMETER / 2.0, |s| {
-            (s.half_width() + s.half_height()) / 2.0
-        });
-        match &mut drawn[f] {
-            Some(shape) => shape.lines.push(centre),
-            slot => {
-                *slot = Some(PipeShape {
-                    lines: vec![centre],
-                    radius,
-                })
+    // Surveyed lines first; only the features they leave are guessed at.
+    if class_field(v).is_some() {
+        let dem = ground
+            .grid()
+            .map(|g| g as &dyn cim_core::pipes::corridor::ground::Ground);
+        let surveyed = lines_from_layer(v, &LineOptions::default(), dem);
+        for (line, &f) in surveyed.lines.iter().zip(&surveyed.feature) {
+            let Some(z) = &line.z else { continue };
+            let centre: Vec<DVec3> = line.plan.iter().zip(z).map(|(p, z)| p.extend(*z)).collect();
+            let radius = line.section.map_or(DEFAULT_PIPE_DIAMETER / 2.0, |s| {
+                (s.half_width() + s.half_height()) / 2.0
+            });
+            match &mut drawn[f] {
+                Some(shape) => shape.lines.push(centre),
+                slot => {
+                    *slot = Some(PipeShape {
+                        lines: vec![centre],
+                        radius,
+                    })
+                }
             }
         }
     }
-    for (shape, surveyed) in shapes.iter_mut().zip(drawn) {
-        if surveyed.is_some() {
-            *shape = surveyed;
+    let fields = PipeFields::resolve(v, style);
+    for (shape, f) in drawn.iter_mut().zip(&v.features) {
+        if shape.is_none() {
+            *shape = pipe_shape(f, &fields, style, ground);
         }
     }
-    shapes
+    drawn
 }
 
 /// Which attribute columns hold a pipe layer's diameter, cover depth and

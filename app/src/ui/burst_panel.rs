@@ -32,10 +32,8 @@ fn selected_pipe(store: &SceneStore, selection: &Selection) -> Option<(String, B
         };
     }
     let feature = v.features.iter().position(|f| f.id == fid)?;
-    let name = cim_core::pipes::corridor::from_layer::id_field(v)
-        .and_then(|k| v.features[feature].attributes.get(k))
-        .filter(|a| !a.is_null())
-        .map_or_else(|| fid.0.to_string(), |a| a.to_string());
+    use cim_core::pipes::corridor::from_layer::{feature_id, id_field};
+    let name = feature_id(v, id_field(v), feature);
     Some((
         name,
         BurstCommand::IsolateLine {

@@ -297,11 +297,7 @@ fn drawing_window(
         .as_ref()
         .is_none_or(|d| d.0 != corridor.generation)
     {
-        let title = if section.runs.is_empty() {
-            l.t("corridor.cross_section")
-        } else {
-            l.t("corridor.profile")
-        };
+        let title = cim_core::pipes::corridor::svg::title(!section.runs.is_empty(), l == Lang::Zh);
         let svg = to_svg(
             section,
             &lines.lines,

@@ -245,8 +245,6 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("corridor.cut", "lines cut", "条管线被剖切"),
     ("corridor.show_drawing", "Show the drawing", "显示断面图"),
     ("corridor.drawing", "Section", "断面图"),
-    ("corridor.cross_section", "Cross-section", "横断面图"),
-    ("corridor.profile", "Longitudinal profile", "纵断面图"),
     ("corridor.export", "Export", "导出"),
     ("pipes.velocity", "Velocity", "流速"),
     ("pipes.flow", "Flow", "流量"),

@@ -6,6 +6,8 @@
 //! (`isolation::IsolationValve`): closing it cuts the pipe there.
 
 use crate::DVec2;
+use crate::model::geometry::Geometry;
+use crate::model::layer::VectorData;
 use crate::pipes::Network;
 use crate::pipes::isolation::IsolationValve;
 use rstar::primitives::{GeomWithData, Line};
@@ -101,6 +103,31 @@ impl PointSnapper {
             distance_m: d2.sqrt(),
         })
     }
+}
+
+/// The node nearest `p` (with a position).
+pub fn nearest_node(net: &Network, p: DVec2) -> Option<u32> {
+    net.nodes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| Some((i as u32, n.position?.distance(p))))
+        .min_by(|x, y| x.1.total_cmp(&y.1))
+        .map(|(i, _)| i)
+}
+
+/// The point features of a layer: (name, plan position), named by its ID
+/// field (`corridor::from_layer::id_field`), else by index.
+pub fn points_of(v: &VectorData) -> Vec<(String, DVec2)> {
+    use crate::pipes::corridor::from_layer::{feature_id, id_field};
+    let ids = id_field(v);
+    v.features
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| match f.geometry {
+            Geometry::Point(p) => Some((feature_id(v, ids, i), p.truncate())),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Valves from points (id, position): each on its nearest pipe within

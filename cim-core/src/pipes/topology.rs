@@ -18,6 +18,8 @@
 //! Coordinates must be planar and in metres (project lon/lat first).
 
 use crate::DVec2;
+use crate::model::geometry::Geometry;
+use crate::model::layer::VectorData;
 use crate::pipes::{Link, LinkKind, LinkStatus, Network, Node, NodeKind};
 use rstar::primitives::{GeomWithData, Line};
 use rstar::{PointDistance, RTree};
@@ -58,6 +60,40 @@ pub struct Topology {
 }
 
 type Segment = GeomWithData<Line<[f64; 2]>, (usize, usize)>;
+
+/// The line features of a GIS layer as pipes to [`build`]: each named by
+/// `id(feature index)` (`ID/k` for the parts of a multi-line), diameter
+/// from a `diameter`/`dn`/`diam`/`管径` field (0 without).
+pub fn line_pipes(v: &VectorData, id: impl Fn(usize) -> String) -> Vec<LinePipe> {
+    let diameter = v.fields.iter().position(|f| {
+        let n = f.name.to_ascii_lowercase();
+        n == "diameter" || n == "dn" || n == "diam" || f.name == "管径"
+    });
+    let mut pipes = Vec::new();
+    for (i, f) in v.features.iter().enumerate() {
+        let parts: Vec<&Vec<crate::DVec3>> = match &f.geometry {
+            Geometry::LineString(l) => vec![l],
+            Geometry::MultiLineString(ls) => ls.iter().collect(),
+            _ => continue,
+        };
+        let d = diameter
+            .and_then(|k| f.attributes.get(k)?.as_f64())
+            .unwrap_or(0.0);
+        let name = id(i);
+        for (k, part) in parts.iter().enumerate() {
+            pipes.push(LinePipe {
+                id: if parts.len() > 1 {
+                    format!("{name}/{k}")
+                } else {
+                    name.clone()
+                },
+                line: part.iter().map(|p| p.truncate()).collect(),
+                diameter_mm: d,
+            });
+        }
+    }
+    pipes
+}
 
 /// Builds a network from `pipes`, joining ends within `tolerance` metres
 /// and reporting lone ends within `gap_search` metres of other pipes.

@@ -140,6 +140,15 @@ pub fn id_field(v: &VectorData) -> Option<usize> {
     find(v, &["id", "编号", "管线编号", "管段编号", "gxbh", "fid"])
 }
 
+/// What feature `i` is called: its value in `field` (an [`id_field`]),
+/// else its index.
+pub fn feature_id(v: &VectorData, field: Option<usize>, i: usize) -> String {
+    field
+        .and_then(|k| v.features.get(i)?.attributes.get(k))
+        .and_then(text)
+        .unwrap_or_else(|| i.to_string())
+}
+
 /// The class field surveys name (`管线类别`, `utility`, …), if `v` has one.
 pub fn class_field(v: &VectorData) -> Option<usize> {
     find(v, CLASS_FIELDS)
@@ -299,7 +308,7 @@ pub fn lines_from_layer(
         let section = attr(size_f).and_then(|s| Section::parse_mm(&s));
         let half_h = section.map_or(0.0, |s| s.half_height());
         let z_ref = opts.z_ref.unwrap_or(ZRef::surveyed(utility));
-        let base_id = attr(id_f).unwrap_or_else(|| fi.to_string());
+        let base_id = feature_id(v, id_f, fi);
         for (k, part) in parts.iter().enumerate() {
             // Coordinates no city has (or NaN) would poison every distance.
             if part

@@ -68,6 +68,17 @@ fn size_label(line: &UtilityLine) -> String {
     }
 }
 
+/// The drawing's title: a longitudinal profile (纵断面图) or a
+/// cross-section (横断面图).
+pub fn title(profile: bool, chinese: bool) -> &'static str {
+    match (profile, chinese) {
+        (true, true) => "纵断面图",
+        (true, false) => "Longitudinal profile",
+        (false, true) => "横断面图",
+        (false, false) => "Cross-section",
+    }
+}
+
 /// The section as an SVG document.
 pub fn to_svg(section: &Section, lines: &[UtilityLine], opts: &SvgOptions) -> String {
     let zh = opts.chinese;
