@@ -54,6 +54,15 @@ pub enum PipeCommand {
         /// step (`time_s,element,id,head_m,pressure_m,demand_lps,flow_lps,velocity_ms,status`).
         #[arg(long)]
         csv: Option<PathBuf>,
+        /// Scenario: links (IDs, comma-separated or repeated) held closed
+        /// for the whole run; the simple controls and rules that act on
+        /// them are disabled (a shut valve is not reopened by a control).
+        #[arg(long, value_delimiter = ',')]
+        close: Vec<String>,
+        /// Scenario: junctions (IDs) out of service, their demands and
+        /// emitters set to zero.
+        #[arg(long = "out-of-service", value_delimiter = ',')]
+        out_of_service: Vec<String>,
     },
     /// The valves to close to isolate a broken link, and the nodes, links,
     /// demand and pipe length that lose supply.
@@ -92,6 +101,17 @@ pub enum PipeCommand {
         /// May be given more than once.
         #[arg(long = "failed-valve")]
         failed_valves: Vec<String>,
+        /// .inp networks: simulate the network with the valves closed, the
+        /// dry pipes shut and the isolated customers out of service, and
+        /// compare with normal operation: the junctions whose pressure
+        /// drops, and those pushed below --min-pressure.
+        #[arg(long)]
+        simulate: bool,
+        /// The service pressure floor for --simulate, metres of head
+        /// (14 m ≈ 0.14 MPa: 城镇供水服务 CJ/T 316 §3.3.1 asks no less at
+        /// the far ends of a public supply network).
+        #[arg(long, default_value_t = cim_hydraulics::scenario::SERVICE_FLOOR_M)]
+        min_pressure: f64,
         /// Print JSON.
         #[arg(long)]
         json: bool,

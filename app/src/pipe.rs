@@ -15,7 +15,21 @@ use std::process::ExitCode;
 
 pub fn run(cmd: PipeCommand) -> Result<ExitCode> {
     match cmd {
-        PipeCommand::Simulate { network, json, csv } => simulate(&network, json, csv.as_deref()),
+        PipeCommand::Simulate {
+            network,
+            json,
+            csv,
+            close,
+            out_of_service,
+        } => simulate(
+            &network,
+            json,
+            csv.as_deref(),
+            &cim_hydraulics::Scenario {
+                closed_links: close,
+                out_of_service,
+            },
+        ),
         PipeCommand::Isolate {
             network,
             link,
@@ -26,6 +40,8 @@ pub fn run(cmd: PipeCommand) -> Result<ExitCode> {
             snap,
             valve_snap,
             json,
+            simulate,
+            min_pressure,
         } => {
             if cim_loaders::pipes::is_inp(&network) {
                 isolate(
@@ -35,8 +51,15 @@ pub fn run(cmd: PipeCommand) -> Result<ExitCode> {
                     &failed_valves,
                     hydrants.as_deref(),
                     json,
+                    simulate.then_some(min_pressure),
                 )
             } else {
+                if simulate {
+                    bail!(
+                        "--simulate: {} is a GIS layer, with no hydraulic model (demands, sources, roughness) to simulate; it takes an EPANET .inp",
+                        cim_core::message::path(&network)
+                    );
+                }
                 crate::pipe_gis::isolate_lines(crate::pipe_gis::LinesIsolate {
                     path: &network,
                     link: &link,
@@ -131,14 +154,17 @@ fn missing(path: &Path, what: &str, id: &str) -> String {
     )
 }
 
-fn simulate(path: &Path, json: bool, csv: Option<&Path>) -> Result<ExitCode> {
+fn simulate(
+    path: &Path,
+    json: bool,
+    csv: Option<&Path>,
+    scenario: &cim_hydraulics::Scenario,
+) -> Result<ExitCode> {
     // Our reader first: its errors name the line, and a network that is
     // not whole is refused before EPANET solves a part of it.
     let net = read(path)?;
-    let sim = cim_hydraulics::simulate(path)?;
-    for w in &sim.warnings {
-        eprintln!("cim: warning: EPANET {}", cim_core::message::lines(w, 500));
-    }
+    let sim = cim_hydraulics::simulate_scenario(path, scenario)?;
+    print_warnings(&sim.warnings, &sim.edits);
     if let Some(csv) = csv {
         let file = std::fs::File::create(csv).with_context(|| cim_core::message::path(csv))?;
         let mut w = BufWriter::with_capacity(1 << 20, file);
@@ -155,6 +181,17 @@ fn simulate(path: &Path, json: bool, csv: Option<&Path>) -> Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// EPANET's warnings and what a scenario changed besides its edits, on
+/// stderr.
+fn print_warnings(warnings: &[String], edits: &[String]) {
+    for w in warnings {
+        eprintln!("cim: warning: EPANET {}", cim_core::message::lines(w, 500));
+    }
+    for e in edits {
+        eprintln!("cim: scenario: {e}");
+    }
 }
 
 /// Per reporting step: the lowest and highest pressure (where) and the
@@ -209,6 +246,7 @@ fn isolate(
     failed: &[String],
     hydrant_file: Option<&Path>,
     json: bool,
+    simulate_floor: Option<f64>,
 ) -> Result<ExitCode> {
     let net = read(path)?;
     let (valves, source): (Vec<IsolationValve>, String) = match valve_file {
@@ -223,36 +261,54 @@ fn isolate(
         Some(f) => crate::pipe_gis::points_as_they_are(f)?,
         None => Vec::new(),
     };
-    report_isolation(
+    report_isolation(IsolationRequest {
         path,
-        &net,
-        &valves,
-        &source,
+        net: &net,
+        valves: &valves,
+        source: &source,
         link,
         failed,
         json,
-        serde_json::Map::new(),
-        &hydrants,
-    )
+        extra: serde_json::Map::new(),
+        hydrants: &hydrants,
+        simulate_floor,
+    })
 }
 
 /// How far (metres) a hydrant point may lie from its pipe.
 const HYDRANT_SNAP_M: f64 = 5.0;
 
-/// Isolates `link` of `net` with `valves` (from `source`) and prints the
-/// outcome; `extra` keys join the JSON.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn report_isolation(
-    path: &Path,
-    net: &Network,
-    valves: &[IsolationValve],
-    source: &str,
-    link: &str,
-    failed: &[String],
-    json: bool,
-    mut extra: serde_json::Map<String, serde_json::Value>,
-    hydrants: &[(String, cim_core::DVec2)],
-) -> Result<ExitCode> {
+/// An isolation to find and print.
+pub(crate) struct IsolationRequest<'a> {
+    pub path: &'a Path,
+    pub net: &'a Network,
+    pub valves: &'a [IsolationValve],
+    /// Where the valves came from (printed).
+    pub source: &'a str,
+    pub link: &'a str,
+    pub failed: &'a [String],
+    pub json: bool,
+    /// Keys joining the JSON.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub hydrants: &'a [(String, cim_core::DVec2)],
+    /// For an .inp: simulate the isolation against this pressure floor (m).
+    pub simulate_floor: Option<f64>,
+}
+
+/// Isolates the link and prints the outcome.
+pub(crate) fn report_isolation(r: IsolationRequest) -> Result<ExitCode> {
+    let IsolationRequest {
+        path,
+        net,
+        valves,
+        source,
+        link,
+        failed,
+        json,
+        mut extra,
+        hydrants,
+        simulate_floor,
+    } = r;
     let broken = net
         .link(link)
         .with_context(|| missing(path, "link", link))?;
@@ -278,6 +334,16 @@ pub(crate) fn report_isolation(
     );
     if !hydrants.is_empty() {
         extra.insert("hydrants_out_of_service".into(), json!(out_of_service));
+    }
+    let after = match simulate_floor {
+        Some(floor) => {
+            let scenario = cim_hydraulics::Scenario::isolating(net, valves, &iso);
+            Some(after_closing(path, scenario, floor)?)
+        }
+        None => None,
+    };
+    if let Some(a) = &after {
+        extra.insert("after_closing".into(), a.to_json());
     }
     let node_ids = |v: &[u32]| {
         v.iter()
@@ -339,9 +405,109 @@ pub(crate) fn report_isolation(
                 out_of_service.join(", ")
             );
         }
+        if let Some(a) = &after {
+            a.print();
+        }
         eprintln!("cim: found in {:.2} ms", took.as_secs_f64() * 1e3);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A network simulated with an isolation made, against normal operation.
+struct AfterClosing {
+    scenario: cim_hydraulics::Scenario,
+    floor_m: f64,
+    impact: cim_hydraulics::scenario::Impact,
+    edits: Vec<String>,
+    warnings: Vec<String>,
+}
+
+/// How many of the largest drops are printed.
+const DROPS_SHOWN: usize = 20;
+
+/// Simulates normal operation and the scenario side by side (two EPANET
+/// projects, two threads) and compares them.
+fn after_closing(
+    path: &Path,
+    scenario: cim_hydraulics::Scenario,
+    floor_m: f64,
+) -> Result<AfterClosing> {
+    let (base, after) = std::thread::scope(|s| {
+        let base = s.spawn(|| cim_hydraulics::simulate(path));
+        let after = cim_hydraulics::simulate_scenario(path, &scenario);
+        (base.join(), after)
+    });
+    let base = base.map_err(|_| anyhow!("the simulation crashed"))??;
+    let after = after?;
+    let skip: std::collections::HashSet<&str> =
+        scenario.out_of_service.iter().map(String::as_str).collect();
+    let impact = cim_hydraulics::scenario::compare(&base, &after, floor_m, &skip);
+    Ok(AfterClosing {
+        floor_m,
+        impact,
+        edits: after.edits,
+        warnings: after.warnings,
+        scenario,
+    })
+}
+
+impl AfterClosing {
+    fn to_json(&self) -> serde_json::Value {
+        use cim_hydraulics::scenario::PressureChange;
+        let change = |c: &PressureChange| {
+            json!({
+                "node": c.node,
+                "time_s": c.time_s,
+                "pressure_m": c.after_m,
+                "base_pressure_m": c.base_m,
+                "drop_m": c.drop_m(),
+            })
+        };
+        json!({
+            "closed_links": self.scenario.closed_links,
+            "out_of_service": self.scenario.out_of_service,
+            "pressure_floor_m": self.floor_m,
+            "newly_low": self.impact.newly_low.iter().map(change).collect::<Vec<_>>(),
+            "largest_drops": self.impact.drops.iter().take(DROPS_SHOWN).map(change).collect::<Vec<_>>(),
+            "junctions_with_drops": self.impact.drops.len(),
+            "lowest": self.impact.lowest.as_ref().map(change),
+            "edits": self.edits,
+            "warnings": self.warnings,
+        })
+    }
+
+    fn print(&self) {
+        let clock = |t: u64| format!("{}:{:02}", t / 3600, t % 3600 / 60);
+        let i = &self.impact;
+        println!(
+            "simulated with {} link(s) closed and {} junction(s) out of service: {} junction(s) fall below {} m, {} lose pressure",
+            self.scenario.closed_links.len(),
+            self.scenario.out_of_service.len(),
+            i.newly_low.len(),
+            self.floor_m,
+            i.drops.len()
+        );
+        if let Some(l) = &i.lowest {
+            println!(
+                "lowest pressure in service: {:.2} m at {} ({}; normally {:.2} m)",
+                l.after_m,
+                cim_core::message::clip(&l.node, 30),
+                clock(l.time_s),
+                l.base_m
+            );
+        }
+        for c in i.drops.iter().take(10) {
+            println!(
+                "  {:<12} {:>8.2} m → {:>8.2} m  (−{:.2} m at {})",
+                cim_core::message::clip(&c.node, 12),
+                c.base_m,
+                c.after_m,
+                c.drop_m(),
+                clock(c.time_s)
+            );
+        }
+        print_warnings(&self.warnings, &self.edits);
+    }
 }
 
 fn check(path: &Path, json: bool) -> Result<ExitCode> {

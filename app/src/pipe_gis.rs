@@ -121,9 +121,18 @@ pub fn isolate_lines(a: LinesIsolate) -> Result<ExitCode> {
         Some(f) => points_in(f, &planar.work)?,
         None => Vec::new(),
     };
-    crate::pipe::report_isolation(
-        a.path, &net, &valves, &from, a.link, a.failed, a.json, extra, &hydrants,
-    )
+    crate::pipe::report_isolation(crate::pipe::IsolationRequest {
+        path: a.path,
+        net: &net,
+        valves: &valves,
+        source: &from,
+        link: a.link,
+        failed: a.failed,
+        json: a.json,
+        extra,
+        hydrants: &hydrants,
+        simulate_floor: None,
+    })
 }
 
 fn parse_point(s: &str) -> Result<DVec2> {

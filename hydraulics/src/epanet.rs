@@ -1,5 +1,6 @@
 //! A safe handle on one EPANET project: opened on a file, its values read
-//! by index, deleted when dropped. Only what `simulation` needs.
+//! by index, edited for a scenario, deleted when dropped. Only what
+//! `simulation` and `scenario` need.
 
 use epanet_sys as sys;
 use std::ffi::CString;
@@ -137,6 +138,171 @@ impl Project {
         out.resize(self.count(sys::EN_CountType_EN_LINKCOUNT), 0.0);
         // SAFETY: live handle; `out` holds one value per link.
         unsafe { sys::EN_getlinkvalues(self.ph, what as c_int, out.as_mut_ptr()) };
+    }
+
+    /// A node's 1-based index by ID.
+    pub fn node_index(&self, id: &str) -> Option<usize> {
+        self.index(id, sys::EN_getnodeindex)
+    }
+
+    /// A link's 1-based index by ID.
+    pub fn link_index(&self, id: &str) -> Option<usize> {
+        self.index(id, sys::EN_getlinkindex)
+    }
+
+    fn index(
+        &self,
+        id: &str,
+        get: unsafe extern "C" fn(
+            sys::EN_Project,
+            *const std::os::raw::c_char,
+            *mut c_int,
+        ) -> c_int,
+    ) -> Option<usize> {
+        let id = CString::new(id).ok()?;
+        let mut i: c_int = 0;
+        // SAFETY: live handle, NUL-terminated ID, valid out-pointer.
+        let rc = unsafe { get(self.ph, id.as_ptr(), &mut i) };
+        (rc == 0 && i > 0).then_some(i as usize)
+    }
+
+    pub fn node_type(&self, index: usize) -> sys::EN_NodeType {
+        let mut t: c_int = 0;
+        // SAFETY: live handle, valid out-pointer.
+        unsafe { sys::EN_getnodetype(self.ph, index as c_int, &mut t) };
+        t as sys::EN_NodeType
+    }
+
+    pub fn link_type(&self, index: usize) -> sys::EN_LinkType {
+        let mut t: c_int = 0;
+        // SAFETY: live handle, valid out-pointer.
+        unsafe { sys::EN_getlinktype(self.ph, index as c_int, &mut t) };
+        t as sys::EN_LinkType
+    }
+
+    /// Makes a check-valve pipe a plain pipe (its index stays: pipes keep
+    /// theirs when their type changes); controls on it are deleted.
+    pub fn make_plain_pipe(&mut self, index: usize) -> Result<(), Code> {
+        let mut i = index as c_int;
+        // SAFETY: live handle, valid in-out pointer.
+        check(unsafe {
+            sys::EN_setlinktype(
+                self.ph,
+                &mut i,
+                sys::EN_LinkType_EN_PIPE as c_int,
+                sys::EN_ActionCodeType_EN_UNCONDITIONAL as c_int,
+            )
+        })
+        .map(drop)
+    }
+
+    pub fn set_link_value(
+        &mut self,
+        index: usize,
+        what: sys::EN_LinkProperty,
+        value: f64,
+    ) -> Result<(), Code> {
+        // SAFETY: live handle.
+        check(unsafe { sys::EN_setlinkvalue(self.ph, index as c_int, what as c_int, value) })
+            .map(drop)
+    }
+
+    pub fn set_node_value(
+        &mut self,
+        index: usize,
+        what: sys::EN_NodeProperty,
+        value: f64,
+    ) -> Result<(), Code> {
+        // SAFETY: live handle.
+        check(unsafe { sys::EN_setnodevalue(self.ph, index as c_int, what as c_int, value) })
+            .map(drop)
+    }
+
+    /// Sets every demand category's base demand of a node to `value`.
+    pub fn set_base_demands(&mut self, node: usize, value: f64) -> Result<(), Code> {
+        let mut n: c_int = 0;
+        // SAFETY: live handle, valid out-pointer.
+        check(unsafe { sys::EN_getnumdemands(self.ph, node as c_int, &mut n) })?;
+        for d in 1..=n {
+            // SAFETY: live handle; `d` is one of the node's demand indices.
+            check(unsafe { sys::EN_setbasedemand(self.ph, node as c_int, d, value) })?;
+        }
+        Ok(())
+    }
+
+    /// The link a simple control acts on (1-based control index).
+    pub fn control_link(&self, index: usize) -> usize {
+        let (mut kind, mut link, mut node) = (0, 0, 0);
+        let (mut setting, mut level) = (0.0, 0.0);
+        // SAFETY: live handle, valid out-pointers.
+        unsafe {
+            sys::EN_getcontrol(
+                self.ph,
+                index as c_int,
+                &mut kind,
+                &mut link,
+                &mut setting,
+                &mut node,
+                &mut level,
+            )
+        };
+        link.max(0) as usize
+    }
+
+    /// The links a rule's THEN and ELSE actions act on (1-based rule index).
+    pub fn rule_links(&self, index: usize) -> Vec<usize> {
+        let (mut premises, mut then, mut otherwise, mut priority) = (0, 0, 0, 0.0);
+        // SAFETY: live handle, valid out-pointers.
+        unsafe {
+            sys::EN_getrule(
+                self.ph,
+                index as c_int,
+                &mut premises,
+                &mut then,
+                &mut otherwise,
+                &mut priority,
+            )
+        };
+        type Action = unsafe extern "C" fn(
+            sys::EN_Project,
+            c_int,
+            c_int,
+            *mut c_int,
+            *mut c_int,
+            *mut f64,
+        ) -> c_int;
+        let mut links = Vec::new();
+        for (count, get) in [
+            (then, sys::EN_getthenaction as Action),
+            (otherwise, sys::EN_getelseaction as Action),
+        ] {
+            for a in 1..=count {
+                let (mut link, mut status, mut setting) = (0, 0, 0.0);
+                // SAFETY: live handle; `a` is one of the rule's actions.
+                unsafe {
+                    get(
+                        self.ph,
+                        index as c_int,
+                        a,
+                        &mut link,
+                        &mut status,
+                        &mut setting,
+                    )
+                };
+                links.push(link.max(0) as usize);
+            }
+        }
+        links
+    }
+
+    pub fn set_control_enabled(&mut self, index: usize, on: bool) -> Result<(), Code> {
+        // SAFETY: live handle.
+        check(unsafe { sys::EN_setcontrolenabled(self.ph, index as c_int, on as c_int) }).map(drop)
+    }
+
+    pub fn set_rule_enabled(&mut self, index: usize, on: bool) -> Result<(), Code> {
+        // SAFETY: live handle.
+        check(unsafe { sys::EN_setruleenabled(self.ph, index as c_int, on as c_int) }).map(drop)
     }
 
     /// Opens and initialises the hydraulic solver.

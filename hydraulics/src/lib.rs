@@ -7,7 +7,8 @@
 //! controls, Hazen-Williams / Darcy-Weisbach / Chezy-Manning head loss,
 //! demand- and pressure-driven demand — all as EPANET reads them from the
 //! `.inp` file. Results are gathered at each reporting step and converted
-//! to SI (`simulation`), and written as `cim pipe simulate --json` prints
+//! to SI (`simulation`), made on an edited network and compared with
+//! normal operation (`scenario`), and written as `cim pipe simulate --json` prints
 //! them (`json`).
 //!
 //! A crate of its own because it builds a C library (CMake + bindgen): the
@@ -17,9 +18,11 @@ pub mod csv;
 pub mod epanet;
 pub mod generate;
 pub mod json;
+pub mod scenario;
 pub mod simulation;
 
-pub use simulation::{LinkState, Period, Simulation, simulate};
+pub use scenario::Scenario;
+pub use simulation::{LinkState, Period, Simulation, simulate, simulate_scenario};
 
 use std::path::PathBuf;
 
@@ -36,6 +39,9 @@ pub enum HydraulicsError {
         time_s: u64,
         detail: String,
     },
+    /// A scenario's edit cannot be made (an unknown link or node).
+    #[error("{}: scenario: {}", cim_core::message::path(.path), .detail)]
+    Scenario { path: PathBuf, detail: String },
     /// A scratch file or folder could not be made.
     #[error("scratch files for EPANET: {0}")]
     Io(#[from] std::io::Error),

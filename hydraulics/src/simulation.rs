@@ -5,8 +5,9 @@
 
 use crate::HydraulicsError;
 use crate::epanet::{Code, Project};
-use cim_core::pipes::FlowUnits;
+use crate::scenario::Scenario;
 use cim_core::pipes::units::FOOT_M;
+use cim_core::pipes::{FlowUnits, NodeKind};
 use epanet_sys as sys;
 use std::path::Path;
 
@@ -49,6 +50,8 @@ pub struct Period {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Simulation {
     pub node_ids: Vec<String>,
+    /// Each node's kind, in `node_ids`' order.
+    pub node_kinds: Vec<NodeKind>,
     pub link_ids: Vec<String>,
     /// The flow units the file was written in (results are converted).
     pub source_units: Option<FlowUnits>,
@@ -56,10 +59,18 @@ pub struct Simulation {
     /// EPANET's warnings (negative pressures, unbalanced system, …), each
     /// with the time it was raised.
     pub warnings: Vec<String>,
+    /// What a scenario changed besides its own edits (controls and rules
+    /// disabled).
+    pub edits: Vec<String>,
 }
 
 /// Runs EPANET on the input file `inp`.
 pub fn simulate(inp: &Path) -> Result<Simulation, HydraulicsError> {
+    simulate_scenario(inp, &Scenario::default())
+}
+
+/// Runs EPANET on the input file `inp` with a scenario's edits made.
+pub fn simulate_scenario(inp: &Path, scenario: &Scenario) -> Result<Simulation, HydraulicsError> {
     let scratch = tempfile::tempdir()?;
     let report = scratch.path().join("epanet.rpt");
     let input_error = |c: Code| HydraulicsError::Input {
@@ -70,8 +81,16 @@ pub fn simulate(inp: &Path) -> Result<Simulation, HydraulicsError> {
     let units = flow_units(p.flow_units());
     let nodes = p.count(sys::EN_CountType_EN_NODECOUNT);
     let links = p.count(sys::EN_CountType_EN_LINKCOUNT);
+    let edits = scenario
+        .apply(&mut p)
+        .map_err(|detail| HydraulicsError::Scenario {
+            path: inp.to_path_buf(),
+            detail,
+        })?;
     let mut sim = Simulation {
         node_ids: (1..=nodes).map(|i| p.node_id(i)).collect(),
+        node_kinds: (1..=nodes).map(|i| node_kind(p.node_type(i))).collect(),
+        edits,
         link_ids: (1..=links).map(|i| p.link_id(i)).collect(),
         source_units: units,
         ..Simulation::default()
@@ -145,6 +164,14 @@ fn period(p: &Project, time_s: u64, units: FlowUnits, elevation: &[f64]) -> Peri
         flow_lps: read_links(sys::EN_LinkProperty_EN_FLOW, flow),
         velocity_ms: read_links(sys::EN_LinkProperty_EN_VELOCITY, velocity),
         status,
+    }
+}
+
+fn node_kind(t: sys::EN_NodeType) -> NodeKind {
+    match t {
+        sys::EN_NodeType_EN_RESERVOIR => NodeKind::Reservoir,
+        sys::EN_NodeType_EN_TANK => NodeKind::Tank,
+        _ => NodeKind::Junction,
     }
 }
 

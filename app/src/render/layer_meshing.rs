@@ -106,19 +106,13 @@ struct Job {
     kind: LayerKind,
     style: Style,
     prisms: Arc<crate::scene::derived::Prisms>,
-    theme: Option<Arc<cim_core::style::thematic::Thematic>>,
     ground: Ground,
 }
 
 impl Job {
     fn run(&self) -> (Vec<Chunk>, Option<CentreLines>) {
         if self.kind == LayerKind::Points {
-            let icons = point_icons_of(
-                &self.layer,
-                &self.style,
-                self.theme.as_ref().map(|t| t.colors.as_slice()),
-                &self.ground,
-            );
+            let icons = point_icons_of(&self.layer, &self.ground);
             let chunks = icons
                 .into_iter()
                 .map(|(a, m)| {
@@ -246,8 +240,8 @@ pub fn start_builds(
             spawned_any = true;
             continue;
         }
-        let chunk_material = if feature_styled(kind) {
-            // Each feature's colour comes from the layer's style buffer.
+        // Each feature's colour comes from the layer's style buffer.
+        let styles = (feature_styled(kind) || kind == LayerKind::Points).then(|| {
             let colors = crate::render::feature_style::style_colors(slot, Some(results));
             let styles = feature_styles.insert_layer(
                 slot.id,
@@ -255,21 +249,27 @@ pub fn start_builds(
                 slot.style_tick,
                 &mut style_buffers,
             );
+            feature_styles.set_shown(
+                slot.id,
+                crate::render::feature_style::style_filter_hits(slot).as_deref(),
+            );
+            styles
+        });
+        let chunk_material = if let Some(styles) = styles.clone()
+            && feature_styled(kind)
+        {
             let m = feature_materials.add(FeatureMaterial {
                 base: layer_material(kind, slot.reference.opacity),
                 extension: FeatureStyle::new(styles, kind),
             });
             layer_materials.1.insert(slot.id, m.clone());
             feature_styles.set_material(slot.id, m.clone());
-            feature_styles.set_shown(
-                slot.id,
-                crate::render::feature_style::style_filter_hits(slot).as_deref(),
-            );
             ChunkMaterial::Features(m)
         } else {
             ChunkMaterial::Icons(icon_materials.add(IconMaterial::new(
                 crate::render::point_icons::ICON_PX,
                 slot.reference.opacity,
+                styles.unwrap_or_default(),
             )))
         };
         builds.next_generation += 1;
@@ -288,7 +288,6 @@ pub fn start_builds(
             kind,
             style: slot.reference.style.clone(),
             prisms: results.prisms.clone(),
-            theme: results.theme.clone(),
             ground: ground.clone(),
         };
         let (tx, id) = (builds.tx.clone(), slot.id);

@@ -273,11 +273,6 @@ fn guess_field(v: &VectorData, names: &[&str]) -> Option<usize> {
 }
 
 /// sRGB bytes → linear RGBA floats for vertex colours.
-fn srgb(c: [u8; 4]) -> [f32; 4] {
-    let l = Color::srgba_u8(c[0], c[1], c[2], c[3]).to_linear();
-    [l.red, l.green, l.blue, l.alpha]
-}
-
 fn polygons(g: &Geometry) -> &[Polygon] {
     match g {
         Geometry::Polygon(p) => std::slice::from_ref(p),
@@ -440,27 +435,20 @@ pub(crate) fn layer_material(kind: LayerKind, opacity: f32) -> StandardMaterial 
 }
 
 /// The icons of a point layer, one mesh per spatial chunk, at the
-/// points' own heights or draped on the ground.
-pub(crate) fn point_icons_of(
-    layer: &Layer,
-    style: &Style,
-    colors: Option<&[[u8; 4]]>,
-    ground: &Ground,
-) -> Vec<(Anchor, Mesh)> {
+/// points' own heights or draped on the ground; their colours come from
+/// the layer's style buffer, by feature.
+pub(crate) fn point_icons_of(layer: &Layer, ground: &Ground) -> Vec<(Anchor, Mesh)> {
     let Some(v) = layer.vector() else {
         return Vec::new();
     };
-    let base = cim_core::scene::Style::symbol_color(style, LayerKind::Points);
-    type Icons = Vec<(DVec3, [f32; 4])>;
-    let mut chunks: HashMap<(i64, i64), Icons> = HashMap::new();
+    let mut chunks: HashMap<(i64, i64), Vec<(DVec3, u32)>> = HashMap::new();
     for (i, f) in v.features.iter().enumerate() {
-        let c = srgb(colors.and_then(|c| c.get(i).copied()).unwrap_or(base));
         f.geometry.for_each_point(|p| {
             let z = if p.z != 0.0 { p.z } else { ground.height(p) };
             chunks
                 .entry(chunk_key(p))
                 .or_default()
-                .push((DVec3::new(p.x, p.y, z), c));
+                .push((DVec3::new(p.x, p.y, z), i as u32));
         });
     }
     chunks

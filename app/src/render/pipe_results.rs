@@ -6,6 +6,12 @@
 //! at — velocity, flow or pressure — through the layer's per-feature colour
 //! buffer: a new step rewrites colours, never meshes. Colours span each
 //! quantity's range over the whole simulation, so steps compare.
+//!
+//! A scenario (a burst's valves closed, `cim_hydraulics::scenario`) is
+//! simulated on request and shown in place of normal operation, on the
+//! same clock and the same colour ranges (both widened to cover both), so
+//! what the edits change reads as a change of colour; normal operation is
+//! kept to compare with and to go back to.
 
 use crate::render::feature_style::{FeatureStyles, follow_styles, upload_styles};
 use crate::scene::clock::{Clock, ClockCommand};
@@ -16,6 +22,7 @@ use cim_core::model::attr::AttrValue;
 use cim_core::scene::{SceneDoc, Source};
 use cim_core::style::color_ramp::ColorRamp;
 use cim_hydraulics::Simulation;
+use cim_hydraulics::scenario::{Impact, Scenario};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, mpsc};
 
@@ -80,12 +87,24 @@ impl Quantity {
     }
 }
 
-/// A change asked of the pipe results (from the legend).
-#[derive(Message, Clone, Copy, Debug, PartialEq)]
+/// A change asked of the pipe results (from the legend, the burst panel).
+#[derive(Message, Clone, Debug, PartialEq)]
 pub enum PipeResultsCommand {
     SetQuantity(Quantity),
     /// Flow direction chevrons on or off (the viewer's).
     SetAnimate(bool),
+    /// Simulate a layer's network with a scenario's edits and show it in
+    /// place of normal operation; junctions below `floor_m` are counted.
+    RunScenario {
+        layer: u64,
+        label: String,
+        scenario: Scenario,
+        floor_m: f64,
+    },
+    /// Back to a layer's normal operation.
+    ShowNormal {
+        layer: u64,
+    },
 }
 
 /// One pipe layer's simulation.
@@ -93,6 +112,18 @@ pub enum LayerRun {
     Running,
     Failed(String),
     Ready(Box<Results>),
+}
+
+/// What a scenario shown in place of normal operation is and does.
+pub struct ScenarioShown {
+    pub label: String,
+    pub floor_m: f64,
+    pub closed_links: usize,
+    pub out_of_service: usize,
+    /// Against normal operation.
+    pub impact: Impact,
+    /// Controls and rules the edits disabled.
+    pub edits: Vec<String>,
 }
 
 /// A finished simulation, matched to its layer's features.
@@ -109,6 +140,8 @@ pub struct Results {
     drawn: Option<(usize, Quantity, u64, u64)>,
     /// The step shown now.
     pub period: usize,
+    /// Set when these are a scenario's results.
+    pub scenario: Option<Box<ScenarioShown>>,
 }
 
 impl Results {
@@ -122,15 +155,30 @@ impl Results {
     }
 }
 
+/// A scenario being simulated: what to compare its results with.
+struct Pending {
+    label: String,
+    floor_m: f64,
+    scenario: Scenario,
+}
+
+/// A finished run: the layer, the simulation, the scenario it was of.
+type Finished = (u64, Result<Simulation, String>, Option<Pending>);
+
 /// Every pipe layer's simulation, and what the pipes are coloured by.
 #[derive(Resource)]
 pub struct PipeResults {
+    /// What each layer shows: normal operation, or a scenario.
     pub layers: HashMap<u64, LayerRun>,
+    /// Normal operation of the layers showing a scenario.
+    normal: HashMap<u64, Box<Results>>,
+    /// Layers whose scenario is being simulated (its label).
+    pub scenario_running: HashMap<u64, String>,
     pub quantity: Quantity,
     /// Whether the viewer animates the flow (`render::flow_animation`).
     pub animate: bool,
-    tx: mpsc::Sender<(u64, Result<Simulation, String>)>,
-    rx: Mutex<mpsc::Receiver<(u64, Result<Simulation, String>)>>,
+    tx: mpsc::Sender<Finished>,
+    rx: Mutex<mpsc::Receiver<Finished>>,
 }
 
 impl Default for PipeResults {
@@ -138,6 +186,8 @@ impl Default for PipeResults {
         let (tx, rx) = mpsc::channel();
         Self {
             layers: HashMap::new(),
+            normal: HashMap::new(),
+            scenario_running: HashMap::new(),
             quantity: Quantity::default(),
             animate: true,
             tx,
@@ -149,18 +199,81 @@ impl Default for PipeResults {
 impl PipeResults {
     /// Whether every pipe layer's simulation has finished (or failed).
     pub fn settled(&self) -> bool {
-        !self.layers.values().any(|r| matches!(r, LayerRun::Running))
+        self.scenario_running.is_empty()
+            && !self.layers.values().any(|r| matches!(r, LayerRun::Running))
+    }
+
+    /// Whether a layer's network has been simulated (a scenario can run).
+    pub fn ready(&self, layer: u64) -> bool {
+        matches!(self.layers.get(&layer), Some(LayerRun::Ready(_)))
+    }
+
+    /// Runs EPANET on `path` on the task pool; the result comes back on the
+    /// channel with `pending`.
+    fn spawn(&self, layer: u64, path: std::path::PathBuf, pending: Option<Pending>) {
+        let tx = self.tx.clone();
+        AsyncComputeTaskPool::get()
+            .spawn(async move {
+                let none = Scenario::default();
+                let scenario = pending.as_ref().map_or(&none, |p| &p.scenario);
+                let run =
+                    std::panic::catch_unwind(|| cim_hydraulics::simulate_scenario(&path, scenario))
+                        .map_err(|_| "the simulation crashed".to_string())
+                        .and_then(|r| r.map_err(|e| e.to_string()));
+                // The receiver is gone only when the app is.
+                let _ = tx.send((layer, run, pending));
+            })
+            .detach();
+    }
+}
+
+/// The network file of an EPANET layer.
+fn network_file(store: &SceneStore, layer: u64) -> Option<std::path::PathBuf> {
+    let slot = store.slot(layer)?;
+    if !is_network(slot) {
+        return None;
+    }
+    match SceneDoc::resolve_source(&slot.reference.source, store.doc_dir().as_deref()) {
+        Source::File(path) => Some(path),
+        _ => None,
     }
 }
 
 fn apply_commands(
     mut commands: MessageReader<PipeResultsCommand>,
+    store: Res<SceneStore>,
     mut results: ResMut<PipeResults>,
 ) {
     for c in commands.read() {
-        match *c {
-            PipeResultsCommand::SetQuantity(q) => results.quantity = q,
-            PipeResultsCommand::SetAnimate(on) => results.animate = on,
+        match c {
+            PipeResultsCommand::SetQuantity(q) => results.quantity = *q,
+            PipeResultsCommand::SetAnimate(on) => results.animate = *on,
+            PipeResultsCommand::RunScenario {
+                layer,
+                label,
+                scenario,
+                floor_m,
+            } => {
+                let Some(path) = network_file(&store, *layer) else {
+                    continue;
+                };
+                if !results.ready(*layer) || results.scenario_running.contains_key(layer) {
+                    continue;
+                }
+                results.scenario_running.insert(*layer, label.clone());
+                let pending = Pending {
+                    label: label.clone(),
+                    floor_m: *floor_m,
+                    scenario: scenario.clone(),
+                };
+                results.spawn(*layer, path, Some(pending));
+            }
+            PipeResultsCommand::ShowNormal { layer } => {
+                if let Some(mut normal) = results.normal.remove(layer) {
+                    normal.drawn = None;
+                    results.layers.insert(*layer, LayerRun::Ready(normal));
+                }
+            }
         }
     }
 }
@@ -174,28 +287,14 @@ fn is_network(slot: &crate::scene::store::LayerSlot) -> bool {
 
 fn start_simulations(store: Res<SceneStore>, mut results: ResMut<PipeResults>) {
     for slot in &store.layers {
-        if slot.state != SlotState::Ready
-            || !is_network(slot)
-            || results.layers.contains_key(&slot.id)
-        {
+        if slot.state != SlotState::Ready || results.layers.contains_key(&slot.id) {
             continue;
         }
-        let Source::File(path) =
-            SceneDoc::resolve_source(&slot.reference.source, store.doc_dir().as_deref())
-        else {
+        let Some(path) = network_file(&store, slot.id) else {
             continue;
         };
         results.layers.insert(slot.id, LayerRun::Running);
-        let (tx, id) = (results.tx.clone(), slot.id);
-        AsyncComputeTaskPool::get()
-            .spawn(async move {
-                let run = std::panic::catch_unwind(|| cim_hydraulics::simulate(&path))
-                    .map_err(|_| "the simulation crashed".to_string())
-                    .and_then(|r| r.map_err(|e| e.to_string()));
-                // The receiver is gone only when the app is.
-                let _ = tx.send((id, run));
-            })
-            .detach();
+        results.spawn(slot.id, path, None);
     }
 }
 
@@ -210,10 +309,23 @@ fn receive_simulations(
         Ok(rx) => rx.try_iter().collect(),
         Err(_) => return,
     };
-    for (id, run) in done {
+    for (id, run, pending) in done {
         let name = store
             .slot(id)
             .map_or(String::new(), |s| s.reference.name.clone());
+        if let Some(pending) = pending {
+            results.scenario_running.remove(&id);
+            match run {
+                Ok(sim) => show_scenario(&mut results, &store, id, sim, pending),
+                Err(e) => {
+                    notify.write(StoreCommand::Notify(Notice {
+                        error: true,
+                        text: format!("{name}: {}: {e}", pending.label),
+                    }));
+                }
+            }
+            continue;
+        }
         let state = match run {
             Err(e) => {
                 notify.write(StoreCommand::Notify(Notice {
@@ -240,6 +352,53 @@ fn receive_simulations(
         };
         results.layers.insert(id, state);
     }
+}
+
+/// Shows a scenario's results in place of the layer's normal operation
+/// (kept aside), on its clock anchor and over both runs' colour ranges.
+fn show_scenario(
+    results: &mut PipeResults,
+    store: &SceneStore,
+    id: u64,
+    sim: Simulation,
+    pending: Pending,
+) {
+    let Some(layer) = store.slot(id).and_then(|s| s.layer.clone()) else {
+        return;
+    };
+    if let Some(LayerRun::Ready(r)) = results.layers.remove(&id)
+        && r.scenario.is_none()
+    {
+        results.normal.insert(id, r);
+    }
+    let Some(normal) = results.normal.get_mut(&id) else {
+        return;
+    };
+    let skip: std::collections::HashSet<&str> = pending
+        .scenario
+        .out_of_service
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let impact = cim_hydraulics::scenario::compare(&normal.sim, &sim, pending.floor_m, &skip);
+    let edits = sim.edits.clone();
+    let mut shown = match_features(sim, &layer, normal.anchor);
+    for q in Quantity::ALL {
+        let (a, b) = (normal.range(q), shown.range(q));
+        let both = (a.0.min(b.0), a.1.max(b.1));
+        normal.ranges.insert(q, both);
+        shown.ranges.insert(q, both);
+    }
+    normal.drawn = None;
+    shown.scenario = Some(Box::new(ScenarioShown {
+        label: pending.label,
+        floor_m: pending.floor_m,
+        closed_links: pending.scenario.closed_links.len(),
+        out_of_service: pending.scenario.out_of_service.len(),
+        impact,
+        edits,
+    }));
+    results.layers.insert(id, LayerRun::Ready(Box::new(shown)));
 }
 
 /// The text of a string attribute ("" for anything else).
@@ -280,6 +439,7 @@ fn match_features(sim: Simulation, layer: &cim_core::Layer, anchor: f64) -> Resu
         ranges: HashMap::new(),
         drawn: None,
         period: 0,
+        scenario: None,
     };
     for q in Quantity::ALL {
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);

@@ -1,15 +1,20 @@
 //! Point layers drawn as screen-space icons (`shaders/point_icon.wgsl`):
-//! a disc of fixed pixel size standing on each point, in the feature's
-//! colour (its thematic class or the layer's colour). Icons are meshes
+//! a disc of fixed pixel size standing on each point. Each icon looks its
+//! feature up in the layer's style buffer (`render::feature_style`), as
+//! lines and areas do: its colour (thematic class or the layer's), hidden
+//! by a filter, highlighted when selected, in the alert colour when an
+//! analysis finds it affected (a burst's cut-off nodes). Icons are meshes
 //! like everything else, so they render off-screen (snapshots) too.
 
+use crate::render::point_cloud::ATTRIBUTE_FEATURE;
 use bevy::asset::{RenderAssetUsages, load_internal_asset, uuid_handle};
-use bevy::mesh::{Indices, MeshVertexBufferLayoutRef, PrimitiveTopology};
+use bevy::mesh::{Indices, MeshVertexBufferLayoutRef, PrimitiveTopology, VertexAttributeValues};
 use bevy::pbr::{MaterialPipeline, MaterialPipelineKey};
 use bevy::prelude::*;
 use bevy::render::render_resource::{
     AsBindGroup, RenderPipelineDescriptor, SpecializedMeshPipelineError,
 };
+use bevy::render::storage::ShaderBuffer;
 use bevy::shader::ShaderRef;
 use cim_core::scene::georef::Anchor;
 use glam::DVec3;
@@ -71,12 +76,16 @@ pub struct IconMaterial {
     /// x: diameter in pixels; y: opacity (the layer's).
     #[uniform(0)]
     pub params: Vec4,
+    /// The layer's feature styles.
+    #[storage(1, read_only)]
+    pub styles: Handle<ShaderBuffer>,
 }
 
 impl IconMaterial {
-    pub fn new(diameter_px: f32, opacity: f32) -> IconMaterial {
+    pub fn new(diameter_px: f32, opacity: f32, styles: Handle<ShaderBuffer>) -> IconMaterial {
         IconMaterial {
             params: Vec4::new(diameter_px, opacity.clamp(0.0, 1.0), 0.0, 0.0),
+            styles,
         }
     }
 
@@ -111,7 +120,7 @@ impl Material for IconMaterial {
         let vertex_layout = layout.0.get_layout(&[
             Mesh::ATTRIBUTE_POSITION.at_shader_location(0),
             Mesh::ATTRIBUTE_UV_0.at_shader_location(1),
-            Mesh::ATTRIBUTE_COLOR.at_shader_location(2),
+            ATTRIBUTE_FEATURE.at_shader_location(2),
         ])?;
         descriptor.vertex.buffers = vec![vertex_layout];
         // The quad is built in screen space; its winding says nothing.
@@ -121,17 +130,17 @@ impl Material for IconMaterial {
 }
 
 /// One quad per point (four vertices at the point, corners in UV_0),
-/// relative to `anchor`. Colours are linear RGBA.
-pub fn icon_mesh(anchor: Anchor, points: impl IntoIterator<Item = (DVec3, [f32; 4])>) -> Mesh {
-    let (mut positions, mut corners, mut colors, mut indices) =
+/// relative to `anchor`, each with its feature's index in the layer.
+pub fn icon_mesh(anchor: Anchor, points: impl IntoIterator<Item = (DVec3, u32)>) -> Mesh {
+    let (mut positions, mut corners, mut features, mut indices) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (p, c) in points {
+    for (p, feature) in points {
         let local = anchor.local(p).to_array();
         let first = positions.len() as u32;
         for corner in [[-1.0f32, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]] {
             positions.push(local);
             corners.push(corner);
-            colors.push(c);
+            features.push(feature);
         }
         indices.extend_from_slice(&[first, first + 1, first + 2, first, first + 2, first + 3]);
     }
@@ -141,7 +150,7 @@ pub fn icon_mesh(anchor: Anchor, points: impl IntoIterator<Item = (DVec3, [f32; 
     )
     .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
     .with_inserted_attribute(Mesh::ATTRIBUTE_UV_0, corners)
-    .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colors)
+    .with_inserted_attribute(ATTRIBUTE_FEATURE, VertexAttributeValues::Uint32(features))
     .with_inserted_indices(Indices::U32(indices))
 }
 
@@ -155,8 +164,8 @@ mod tests {
         let m = icon_mesh(
             anchor,
             [
-                (DVec3::new(1010.0, 2000.0, 5.0), [1.0, 0.0, 0.0, 1.0]),
-                (DVec3::new(990.0, 1990.0, 0.0), [0.0, 1.0, 0.0, 1.0]),
+                (DVec3::new(1010.0, 2000.0, 5.0), 3),
+                (DVec3::new(990.0, 1990.0, 0.0), 7),
             ],
         );
         assert_eq!(m.count_vertices(), 8);
@@ -171,6 +180,14 @@ mod tests {
         assert_eq!(
             p[0],
             anchor.local(DVec3::new(1010.0, 2000.0, 5.0)).to_array()
+        );
+        let Some(VertexAttributeValues::Uint32(f)) = m.attribute(ATTRIBUTE_FEATURE) else {
+            panic!("features")
+        };
+        assert_eq!(
+            f,
+            &[3, 3, 3, 3, 7, 7, 7, 7],
+            "each corner knows its feature"
         );
     }
 }

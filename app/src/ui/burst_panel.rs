@@ -1,6 +1,8 @@
 //! The burst analysis panel (爆管分析): for the selected pipe of an EPANET
 //! network or a GIS pipe layer, the valves to close (a click flies to
-//! one), the pipes and nodes that lose supply, the demand and length.
+//! one), the pipes and nodes that lose supply, the demand and length, and
+//! for an EPANET network a button to simulate it with the valves closed
+//! (the outcome shows in the pipe results panel).
 
 use crate::analysis::burst::{Burst, BurstCommand};
 use crate::scene::store::SceneStore;
@@ -48,7 +50,7 @@ pub fn show(
     l: Lang,
     store: &SceneStore,
     selection: &Selection,
-    burst: &Burst,
+    (burst, simulate): (&Burst, bool),
     requests: &mut Requests,
     commands: &mut Vec<BurstCommand>,
 ) {
@@ -111,6 +113,15 @@ pub fn show(
             l.t("burst.hydrants"),
             r.hydrants_out.join(", ")
         ));
+    }
+    if r.scenario.is_some()
+        && ui
+            .add_enabled(simulate, egui::Button::new(l.t("burst.simulate")))
+            .clicked()
+    {
+        commands.push(BurstCommand::Simulate {
+            label: format!("{} {}", l.t("burst.scenario"), r.link),
+        });
     }
     ui.horizontal(|ui| {
         ui.weak(format!("{} {}", l.t("burst.valves_from"), r.valves_from));

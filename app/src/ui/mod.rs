@@ -337,6 +337,13 @@ fn ui_system(
                 if let Some(burst) = view.burst.as_deref()
                     && has_pipes
                 {
+                    // A scenario runs on a network whose normal operation
+                    // has been simulated, one at a time.
+                    let can_simulate = burst.result.as_ref().is_some_and(|r| {
+                        view.pipes.as_deref().is_some_and(|p| {
+                            p.ready(r.layer) && !p.scenario_running.contains_key(&r.layer)
+                        })
+                    });
                     ui.add_space(12.0);
                     egui::CollapsingHeader::new(l.t("burst.title"))
                         .default_open(true)
@@ -346,7 +353,7 @@ fn ui_system(
                                 l,
                                 &store,
                                 &selection,
-                                burst,
+                                (burst, can_simulate),
                                 &mut requests,
                                 &mut burst_commands,
                             );

@@ -1,8 +1,11 @@
 //! The hydraulic results panel: what the pipes are coloured by (velocity,
 //! flow, pressure), the colour ramp over the simulation's range, the step
-//! the clock is at, and each network's state (running, failed).
+//! the clock is at, and each network's state (running, failed, showing a
+//! scenario: what it changes, and the way back to normal operation).
 
-use crate::render::pipe_results::{LayerRun, PipeResults, PipeResultsCommand, Quantity};
+use crate::render::pipe_results::{
+    LayerRun, PipeResults, PipeResultsCommand, Quantity, ScenarioShown,
+};
 use crate::scene::store::SceneStore;
 use crate::ui::i18n::Lang;
 use bevy_egui::egui;
@@ -33,6 +36,12 @@ pub fn show(
         let name = store.slot(*id).map_or("?", |s| s.reference.name.as_str());
         ui.separator();
         ui.strong(name);
+        if let Some(label) = results.scenario_running.get(id) {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(format!("{} {label}", l.t("pipes.scenario_running")));
+            });
+        }
         match run {
             LayerRun::Running => {
                 ui.label(l.t("pipes.running"));
@@ -54,8 +63,62 @@ pub fn show(
                 if ui.button(l.t("pipes.table")).clicked() {
                     *open_table = Some(*id);
                 }
+                if let Some(s) = &r.scenario {
+                    scenario(ui, l, *id, s, commands);
+                }
             }
         }
+    }
+}
+
+/// A scenario shown in place of normal operation: what it is, what it
+/// does to pressures, and the way back.
+fn scenario(
+    ui: &mut egui::Ui,
+    l: Lang,
+    layer: u64,
+    s: &ScenarioShown,
+    commands: &mut Vec<PipeResultsCommand>,
+) {
+    ui.separator();
+    ui.strong(format!("{} {}", l.t("pipes.scenario"), s.label));
+    ui.label(format!(
+        "{} {} · {} {}",
+        s.closed_links,
+        l.t("pipes.closed_links"),
+        s.out_of_service,
+        l.t("pipes.out_of_service")
+    ));
+    let i = &s.impact;
+    let low = format!(
+        "{} {} {} m",
+        i.newly_low.len(),
+        l.t("pipes.newly_low"),
+        s.floor_m
+    );
+    if i.newly_low.is_empty() {
+        ui.label(low);
+    } else {
+        ui.colored_label(egui::Color32::LIGHT_RED, low);
+    }
+    ui.label(format!("{} {}", i.drops.len(), l.t("pipes.drops")));
+    for c in i.drops.iter().take(5) {
+        let t = c.time_s;
+        ui.weak(format!(
+            "{}  {:.2} → {:.2} m (−{:.2} m, {}:{:02})",
+            cim_core::message::clip(&c.node, 16),
+            c.base_m,
+            c.after_m,
+            c.drop_m(),
+            t / 3600,
+            t % 3600 / 60
+        ));
+    }
+    for e in s.edits.iter().take(3) {
+        ui.weak(e);
+    }
+    if ui.button(l.t("pipes.normal")).clicked() {
+        commands.push(PipeResultsCommand::ShowNormal { layer });
     }
 }
 

@@ -6,7 +6,6 @@
 
 use crate::render::feature_style::FeatureStyles;
 use crate::render::layers::Ground;
-use crate::render::mesh;
 use crate::scene::derived::StyleResults;
 use crate::scene::origin::{GeoAnchor, RenderOrigin};
 use crate::scene::store::SceneStore;
@@ -15,10 +14,8 @@ use crate::view::camera::{MainCamera, PointerDrag, viewport_ray};
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 use cim_core::lod::tileset::TileId;
-use cim_core::model::geometry::Geometry;
 use cim_core::model::layer::{FeatureId, LayerKind};
 use cim_core::query::pick::{self, Hit, Ray};
-use cim_core::scene::georef::Anchor;
 use glam::DVec3;
 use std::sync::Arc;
 
@@ -382,13 +379,9 @@ fn select_on_click(
 fn update_highlight(
     mut commands: Commands,
     selection: Res<Selection>,
-    store: Res<SceneStore>,
-    styled: Res<StyleResults>,
-    ground: Res<Ground>,
     existing: Query<Entity, With<Highlight>>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
-    styles: Res<crate::render::feature_style::FeatureStyles>,
     tiles: Option<Res<TilesetStreams>>,
     mut tiles_seen: Local<u64>,
 ) {
@@ -411,13 +404,9 @@ fn update_highlight(
             };
             found
         }
-        Some(Picked::Feature(slot_id, fid)) => {
-            let Some(found) = feature_highlight(&store, &styled, &styles, &ground, *slot_id, *fid)
-            else {
-                return;
-            };
-            found
-        }
+        // Every vector layer, point icons included, highlights its
+        // features in its style buffer (`render::feature_style`).
+        Some(Picked::Feature(..)) => return,
     };
     commands.spawn((
         Highlight,
@@ -445,145 +434,11 @@ fn tile_highlight(tiles: &TilesetStreams, t: &TilePick) -> Option<(Mesh, DVec3)>
     tiles.feature_mesh(t.layer, t.tile, t.feature?)
 }
 
-/// A highlight mesh for a vector feature in a layer without a style
-/// buffer (point icons); feature-styled layers highlight in their buffer.
-fn feature_highlight(
-    store: &SceneStore,
-    styled: &StyleResults,
-    styles: &FeatureStyles,
-    ground: &Ground,
-    slot_id: u64,
-    fid: FeatureId,
-) -> Option<(Mesh, DVec3)> {
-    if styles.has_layer(slot_id) {
-        return None;
-    }
-    let slot = store.slot(slot_id)?;
-    let v = slot.layer.as_ref().and_then(|l| l.vector())?;
-    let idx = v.features.iter().position(|f| f.id == fid)?;
-    let bb = v.features[idx].geometry.bbox()?;
-    let anchor = Anchor(bb.center());
-    let prism = styled.prism(slot_id, idx);
-    let data = highlight_mesh(slot, idx, prism, ground, anchor)?;
-    Some((data.into_mesh(), anchor.0))
-}
-
-/// A slightly enlarged copy of feature `idx` as drawn by its layer.
-fn highlight_mesh(
-    slot: &crate::scene::store::LayerSlot,
-    idx: usize,
-    prism: Option<(f64, f64)>,
-    ground: &Ground,
-    anchor: Anchor,
-) -> Option<mesh::MeshData> {
-    let v = slot.layer.as_ref()?.vector()?;
-    let f = &v.features[idx];
-    let color = mesh::Paint::plain([1.0, 0.85, 0.1, 1.0]);
-    let drape = |p: DVec3| if p.z != 0.0 { p.z } else { ground.height(p) };
-    let data = match (slot.kind(), &f.geometry) {
-        (LayerKind::Buildings, g) => {
-            let (base, top) = prism?;
-            let polys = match g {
-                Geometry::Polygon(p) => vec![p.clone()],
-                Geometry::MultiPolygon(ps) => ps.clone(),
-                _ => return None,
-            };
-            // Slightly taller and wider than the building so it shows over it.
-            let grown: Vec<_> = polys.iter().map(|p| grow(p, 0.4)).collect();
-            mesh::extrude(
-                anchor,
-                grown.iter().map(|p| (p, base - 0.2, top + 0.4, color)),
-            )
-        }
-        (LayerKind::Pipes, _) => {
-            let style = &slot.reference.style;
-            let fields = crate::render::layers::PipeFields::resolve(v, style);
-            let shape = crate::render::layers::pipe_shape(f, &fields, style, ground)?;
-            mesh::tubes(
-                anchor,
-                shape
-                    .lines
-                    .iter()
-                    .map(|l| (l.as_slice(), shape.radius + 0.15, color)),
-                10,
-            )
-        }
-        (_, Geometry::LineString(_) | Geometry::MultiLineString(_)) => {
-            let lines: Vec<&[DVec3]> = match &f.geometry {
-                Geometry::LineString(l) => vec![l.as_slice()],
-                Geometry::MultiLineString(ls) => ls.iter().map(|l| l.as_slice()).collect(),
-                _ => Vec::new(),
-            };
-            let w = slot.reference.style.width.unwrap_or(6.0) + 2.0;
-            mesh::ribbons(
-                anchor,
-                lines.into_iter().map(|l| (l, w, color)),
-                0.6,
-                ground.drape_step(),
-                &drape,
-            )
-        }
-        (_, Geometry::Polygon(_) | Geometry::MultiPolygon(_)) => {
-            let polys: Vec<&cim_core::model::geometry::Polygon> = match &f.geometry {
-                Geometry::Polygon(p) => vec![p],
-                Geometry::MultiPolygon(ps) => ps.iter().collect(),
-                _ => Vec::new(),
-            };
-            mesh::draped_polygons(
-                anchor,
-                polys.into_iter().map(|p| (p, color)),
-                0.5,
-                ground.drape_step(),
-                &drape,
-            )
-        }
-        (_, g) => {
-            let mut squares = Vec::new();
-            g.for_each_point(|p| {
-                let z = drape(p);
-                squares.push((
-                    cim_core::model::geometry::Polygon::new(vec![
-                        DVec3::new(p.x - 3.0, p.y - 3.0, z),
-                        DVec3::new(p.x + 3.0, p.y - 3.0, z),
-                        DVec3::new(p.x + 3.0, p.y + 3.0, z),
-                        DVec3::new(p.x - 3.0, p.y + 3.0, z),
-                    ]),
-                    z,
-                ));
-            });
-            mesh::extrude(
-                anchor,
-                squares.iter().map(|(s, z)| (s, *z - 0.2, *z + 13.0, color)),
-            )
-        }
-    };
-    (!data.is_empty()).then_some(data)
-}
-
-/// Pushes every vertex `d` metres away from the polygon's centroid.
-fn grow(p: &cim_core::model::geometry::Polygon, d: f64) -> cim_core::model::geometry::Polygon {
-    let n = p.exterior.len().max(1) as f64;
-    let c = p.exterior.iter().fold(DVec3::ZERO, |a, b| a + *b) / n;
-    let mut q = p.clone();
-    for v in &mut q.exterior {
-        let off = (*v - c).truncate();
-        let len = off.length();
-        if len > 0.0 {
-            let k = (len + d) / len;
-            v.x = c.x + off.x * k;
-            v.y = c.y + off.y * k;
-        }
-    }
-    q
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cim_core::model::geometry::Geometry;
 
-    /// Picking against the real demo city as the store holds it: a ray
-    /// straight down onto a footprint finds that building on its roof;
-    /// one over open ground finds the ground and no building.
     /// The demo city as the store holds it, and one of its buildings.
     struct DemoBuilding {
         store: SceneStore,
