@@ -444,11 +444,10 @@ pub(crate) fn point_icons_of(layer: &Layer, ground: &Ground) -> Vec<(Anchor, Mes
     let mut chunks: HashMap<(i64, i64), Vec<(DVec3, u32)>> = HashMap::new();
     for (i, f) in v.features.iter().enumerate() {
         f.geometry.for_each_point(|p| {
-            let z = if p.z != 0.0 { p.z } else { ground.height(p) };
             chunks
                 .entry(chunk_key(p))
                 .or_default()
-                .push((DVec3::new(p.x, p.y, z), i as u32));
+                .push((icon_position(p, ground), i as u32));
         });
     }
     chunks
@@ -459,6 +458,13 @@ pub(crate) fn point_icons_of(layer: &Layer, ground: &Ground) -> Vec<(Anchor, Mes
             (anchor, mesh)
         })
         .collect()
+}
+
+/// Where a point's icon stands: at its own height, or on the ground for a
+/// point without one (z = 0).
+pub fn icon_position(p: DVec3, ground: &Ground) -> DVec3 {
+    let z = if p.z != 0.0 { p.z } else { ground.height(p) };
+    DVec3::new(p.x, p.y, z)
 }
 
 /// Layers that lie on the ground surface and fade with it in the

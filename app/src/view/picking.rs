@@ -245,6 +245,13 @@ pub fn cast(
     let Some((hit, slot)) = best else {
         return (None, None);
     };
+    // Point symbols stand at their points' heights and are drawn over
+    // what lies behind them: one the ray passes before its hit is picked.
+    // Underground, points below the ground (network nodes) count too.
+    let behind = if underground { 3.0 } else { 1.02 };
+    if let Some((layer, p)) = pick_points(store, styles, ground, ray, hit.t * behind) {
+        return (Some(p.point), p.feature.map(|f| Picked::Feature(layer, f)));
+    }
     if let Some(p) = tile_pick {
         return (Some(hit.point), Some(Picked::Tile(p)));
     }
@@ -258,7 +265,12 @@ pub fn cast(
     // Topmost layer first, as the layer tree lists them.
     for slot in store.layers.iter().rev() {
         let kind = slot.kind();
-        if !slot.reference.visible || kind == LayerKind::Buildings || kind == LayerKind::Terrain {
+        if !slot.reference.visible
+            || matches!(
+                kind,
+                LayerKind::Buildings | LayerKind::Terrain | LayerKind::Points
+            )
+        {
             continue;
         }
         if kind == LayerKind::Pipes && !underground {
@@ -274,15 +286,8 @@ pub fn cast(
         } else {
             ground_point
         };
-        // About 6 px at a 60° field of view; point icons stand on their
-        // point (see `point_icons`), so a click on one lands up to its
-        // diameter away.
-        let px = if kind == LayerKind::Points {
-            crate::render::point_icons::ICON_PX as f64
-        } else {
-            6.0
-        };
-        let tolerance = (at.distance(ray.origin) * 0.001 * px).clamp(0.5, 60.0 * px / 6.0);
+        // About 6 px at a 60° field of view.
+        let tolerance = (at.distance(ray.origin) * 0.006).clamp(0.5, 60.0);
         if let Some(h) = ix.nearest_where(v, at.truncate(), tolerance, |i| {
             !styles.is_hidden(slot.id, i)
         }) {
@@ -290,6 +295,36 @@ pub fn cast(
         }
     }
     (Some(ground_point), None)
+}
+
+/// The point the ray passes nearest (in angle) of the visible point
+/// layers, topmost layer first, no farther along it than `max_t`. An icon
+/// stands on its point (see `point_icons`), so a click on one lands up to
+/// its diameter away: about 0.001 rad a pixel at a 60° field of view.
+fn pick_points(
+    store: &SceneStore,
+    styles: &FeatureStyles,
+    ground: &Ground,
+    ray: &Ray,
+    max_t: f64,
+) -> Option<(u64, Hit)> {
+    let angle = 0.001 * crate::render::point_icons::ICON_PX as f64;
+    store.layers.iter().rev().find_map(|slot| {
+        if !slot.reference.visible || slot.kind() != LayerKind::Points {
+            return None;
+        }
+        let (v, ix) = (slot.layer.as_ref()?.vector()?, slot.index.as_ref()?);
+        let hit = pick::pick_point(
+            v,
+            ix,
+            ray,
+            max_t,
+            angle,
+            |i| !styles.is_hidden(slot.id, i),
+            |p| crate::render::layers::icon_position(p, ground),
+        )?;
+        Some((slot.id, hit))
+    })
 }
 
 /// What a pick depends on.
@@ -612,5 +647,44 @@ mod tests {
         let tick = app.world().resource_ref::<CursorHit>().last_changed();
         app.update();
         assert_eq!(app.world().resource_ref::<CursorHit>().last_changed(), tick);
+    }
+
+    /// A network's nodes stand at their elevations: a ray through a node
+    /// from the side picks it, though the ground under it is far beyond.
+    #[test]
+    fn a_ray_through_an_elevated_node_picks_it() {
+        let inp = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/reference/pipes_generated.inp");
+        let mut store = SceneStore::new(crate::scene::load::open_inputs(&[inp]).unwrap());
+        store.load_all_blocking();
+        let mut styled = StyleResults::default();
+        styled.refresh(&store);
+        let slot = store
+            .layers
+            .iter()
+            .find(|s| s.kind() == LayerKind::Points)
+            .expect("the nodes layer");
+        let v = slot.layer.as_ref().unwrap().vector().unwrap();
+        let f = v
+            .features
+            .iter()
+            .find(|f| matches!(f.geometry, Geometry::Point(p) if p.z > 20.0))
+            .expect("a node well above the ground");
+        let Geometry::Point(node) = f.geometry else {
+            unreachable!()
+        };
+        let origin = node + DVec3::new(0.0, -300.0, 300.0);
+        let ray = Ray {
+            origin,
+            dir: node - origin,
+        };
+        let (ground, styles) = (Ground::default(), FeatureStyles::default());
+        let (point, picked) = cast(&store, &styled, &styles, None, &ground, false, &ray);
+        assert_eq!(picked, Some(Picked::Feature(slot.id, f.id)));
+        assert!(point.unwrap().distance(node) < 1e-6);
+        // Where the ray meets the ground, the node's plan position is
+        // node.z metres behind: the ground point alone would have missed it.
+        let t = -origin.z / ray.dir.z;
+        assert!((ray.at(t) - node).truncate().length() > 20.0);
     }
 }
