@@ -6,6 +6,7 @@
 //! builds and tests in seconds and can be reused by command-line tools.
 
 pub mod crs;
+pub mod flood;
 pub mod imagery;
 pub mod lod;
 pub mod message;

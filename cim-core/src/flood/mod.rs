@@ -1,0 +1,13 @@
+//! Urban flood simulation: the 2D shallow-water equations on a regular
+//! grid, solved by a well-balanced, positivity-preserving Godunov scheme
+//! (`flux`: HLLC over hydrostatic reconstruction; `solver`: the grid, its
+//! sources — rain, inflows —, friction and boundaries, and the volume
+//! ledger).
+//!
+//! The CPU path here is written cell by cell in `f32`, as the GPU compute
+//! path will be, so the two can agree to round-off.
+
+pub mod flux;
+pub mod solver;
+
+pub use solver::{Boundary, Domain, Ledger, Solver, State};
