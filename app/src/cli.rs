@@ -37,6 +37,25 @@ pub enum Command {
     /// utility corridors (GIS lines): clearance, cover, sections, digs.
     #[command(subcommand)]
     Pipe(PipeCommand),
+    /// Urban flooding: run a 2D shallow-water scenario (rain, inflows) on a
+    /// DEM.
+    #[command(subcommand)]
+    Flood(FloodCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum FloodCommand {
+    /// Runs a scenario file (TOML: grid, initial water, friction,
+    /// boundary, rain, inflows, run) and writes `depth_<t>.asc` at each
+    /// output time, `max_depth.asc`, `arrival_time.asc` (s, when the water
+    /// first reached 5 cm), `max_velocity.asc` and `summary.json`.
+    Run {
+        /// The scenario (`*.toml`); its file paths are relative to it.
+        scenario: PathBuf,
+        /// The folder the results go to (made if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -410,6 +429,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Crs(cmd)) => run_crs(cmd),
         Some(Command::Convert(args)) => crate::convert::run(&args),
         Some(Command::Pipe(cmd)) => crate::pipe::run(cmd),
+        Some(Command::Flood(cmd)) => crate::flood::run(cmd),
     }
 }
 

@@ -27,6 +27,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod convert;
+pub mod flood;
 pub mod headless;
 pub mod inspect;
 pub mod pipe;

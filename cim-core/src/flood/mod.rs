@@ -2,12 +2,16 @@
 //! grid, solved by a well-balanced, positivity-preserving Godunov scheme
 //! (`flux`: HLLC over hydrostatic reconstruction; `solver`: the grid, its
 //! sources — rain, inflows —, friction and boundaries, and the volume
-//! ledger).
+//! ledger; `scenario`: the scenario file and its rain — series or a
+//! design storm; `run`: a scenario stepped to its end, outputs, maxima and
+//! arrival times).
 //!
 //! The CPU path here is written cell by cell in `f32`, as the GPU compute
 //! path will be, so the two can agree to round-off.
 
 pub mod flux;
+pub mod run;
+pub mod scenario;
 pub mod solver;
 
 pub use solver::{Boundary, Domain, Ledger, Solver, State};

@@ -94,6 +94,9 @@ pub struct Solver {
     pub cfl: f64,
     pub ledger: Ledger,
     pub steps: u64,
+    /// The cells rain falls on (all without a mask): outside a study
+    /// area's edge, nothing.
+    pub rain_mask: Option<Vec<bool>>,
     next: State,
 }
 
@@ -118,6 +121,7 @@ impl Solver {
             cfl: 0.45,
             ledger: Ledger::default(),
             steps: 0,
+            rain_mask: None,
         };
         s.ledger.initial = s.volume();
         s
@@ -194,9 +198,26 @@ impl Solver {
         let area = self.domain.cell_area();
         if rain_ms > 0.0 {
             let dh = (rain_ms * dt) as f32;
-            self.state.h.par_iter_mut().for_each(|h| *h += dh);
+            let wet = match &self.rain_mask {
+                Some(mask) => {
+                    self.state
+                        .h
+                        .par_iter_mut()
+                        .zip(mask.par_iter())
+                        .for_each(|(h, &on)| {
+                            if on {
+                                *h += dh;
+                            }
+                        });
+                    mask.iter().filter(|&&on| on).count()
+                }
+                None => {
+                    self.state.h.par_iter_mut().for_each(|h| *h += dh);
+                    self.domain.cells()
+                }
+            };
             // What was added, as added (in f32), so the ledger balances.
-            self.ledger.added += dh as f64 * area * self.domain.cells() as f64;
+            self.ledger.added += dh as f64 * area * wet as f64;
         }
         for &(c, q) in inflows {
             let Some(h) = self.state.h.get_mut(c) else {

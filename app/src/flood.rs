@@ -1,0 +1,290 @@
+//! `cim flood run SCENARIO.toml --out DIR`: a flood scenario read
+//! (`cim_core::flood::scenario`), its rasters loaded (`cim-loaders`: ESRI
+//! ASCII grids, GeoTIFF), run on the CPU (`cim_core::flood`), and its
+//! results written as ESRI ASCII grids on the DEM's georeferencing with a
+//! `summary.json`.
+
+use crate::cli::FloodCommand;
+use anyhow::{Context, Result, anyhow, bail};
+use cim_core::Grid;
+use cim_core::flood::run::{Forcing, Tracks, run as run_flood};
+use cim_core::flood::scenario::{Backend, BoundaryKind, Manning, Scenario};
+use cim_core::flood::{Boundary, Domain, Solver, State};
+use cim_core::message::path as show;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The CLI's entry (`cim flood …`).
+pub fn run(cmd: FloodCommand) -> Result<ExitCode> {
+    match cmd {
+        FloodCommand::Run { scenario, out } => run_scenario(&scenario, &out),
+    }
+}
+
+/// A raster of the scenario, loaded whole.
+fn load_grid(path: &Path) -> Result<Grid> {
+    let loaded = cim_loaders::load_all(path)
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow!("{}: nothing could be read", show(path)))?
+        .map_err(|e| anyhow!(e))?;
+    if loaded.detail.is_some() {
+        bail!(
+            "{}: too large to hold whole (it loads as an overview); the flood solver needs every cell",
+            show(path)
+        );
+    }
+    if let Some(crs) = &loaded.layer.crs
+        && crs.is_geographic()
+    {
+        bail!(
+            "{}: its cells are in degrees ({}); the flood solver needs metres — reproject it to a projected CRS (a Gauss-Krüger zone, UTM) first",
+            show(path),
+            crs.label()
+        );
+    }
+    loaded
+        .layer
+        .grid()
+        .cloned()
+        .ok_or_else(|| anyhow!("{}: not a raster", show(path)))
+}
+
+/// The DEM's grid, and a grid of the same shape from `path` (what it is
+/// for named in errors).
+fn same_grid(dem: &Grid, path: &Path, what: &str) -> Result<Grid> {
+    let g = load_grid(path)?;
+    if (g.width, g.height) != (dem.width, dem.height) {
+        bail!(
+            "{}: {what} is {}×{} cells, the DEM {}×{}",
+            show(path),
+            g.width,
+            g.height,
+            dem.width,
+            dem.height
+        );
+    }
+    Ok(g)
+}
+
+/// A grid's values in the solver's order (rows from the south), with
+/// `missing` for nodata.
+fn south_up(g: &Grid, missing: f32) -> Vec<f32> {
+    let mut v = Vec::with_capacity(g.width * g.height);
+    for row in (0..g.height).rev() {
+        for col in 0..g.width {
+            v.push(g.get(col, row).unwrap_or(missing));
+        }
+    }
+    v
+}
+
+/// Solver values (rows from the south) as a grid on the DEM's
+/// georeferencing; NaN where `keep` is false (nodata).
+fn as_grid(dem: &Grid, values: &[f32], keep: &[bool]) -> Grid {
+    let mut g = Grid::new(dem.width, dem.height, dem.x0, dem.y0, dem.dx, dem.dy);
+    g.nodata = Some(-9999.0);
+    for (c, &v) in values.iter().enumerate() {
+        let (i, j) = (c % dem.width, c / dem.width);
+        g.data[(dem.height - 1 - j) * dem.width + i] = if keep[c] { v } else { f32::NAN };
+    }
+    g
+}
+
+fn write_grid(dir: &Path, name: &str, g: &Grid) -> Result<()> {
+    let path = dir.join(name);
+    let file = std::fs::File::create(&path).with_context(|| show(&path))?;
+    let mut w = std::io::BufWriter::new(file);
+    cim_loaders::raster::ascii_grid::write(g, &mut w)
+        .and_then(|()| w.flush())
+        .with_context(|| show(&path))
+}
+
+/// The solver's domain from the scenario's rasters, and which cells hold
+/// ground (nodata cells become walls).
+fn domain(s: &Scenario, dir: &Path, dem: &Grid) -> Result<(Domain, Vec<bool>)> {
+    if (dem.dx - dem.dy).abs() > 1e-9 * dem.dx {
+        bail!(
+            "{}: cells are {} × {} m; the solver needs square cells",
+            s.grid.dem,
+            dem.dx,
+            dem.dy
+        );
+    }
+    let ground: Vec<bool> = south_up(dem, f32::NAN)
+        .iter()
+        .map(|z| z.is_finite())
+        .collect();
+    let (_, top) = dem
+        .min_max()
+        .ok_or_else(|| anyhow!("{}: no cell has a value", s.grid.dem))?;
+    // Nodata is outside the study area: a wall well above everything.
+    let bed = south_up(dem, top + 1000.0);
+    let mut d = Domain::new(dem.width, dem.height, dem.dx, bed, 0.0);
+    d.manning = match &s.friction.manning {
+        Manning::Uniform(n) => vec![*n as f32; dem.width * dem.height],
+        Manning::Raster(p) => {
+            let g = same_grid(dem, &dir.join(p), "the Manning raster")?;
+            south_up(&g, 0.03)
+        }
+    };
+    d.boundary = match s.boundary.kind {
+        BoundaryKind::Closed => Boundary::Closed,
+        BoundaryKind::Open => Boundary::Open,
+    };
+    Ok((d, ground))
+}
+
+/// The cell holding (x, y), rows from the south.
+fn cell_at(dem: &Grid, x: f64, y: f64) -> Option<usize> {
+    let i = ((x - dem.x0) / dem.dx).floor();
+    let j = ((y - (dem.y0 - dem.height as f64 * dem.dy)) / dem.dy).floor();
+    ((0.0..dem.width as f64).contains(&i) && (0.0..dem.height as f64).contains(&j))
+        .then(|| j as usize * dem.width + i as usize)
+}
+
+fn run_scenario(path: &Path, out: &Path) -> Result<ExitCode> {
+    let text = std::fs::read_to_string(path).with_context(|| show(path))?;
+    let s = Scenario::from_toml_str(&text).map_err(|e| anyhow!("{}: {e}", show(path)))?;
+    if s.run.backend == Backend::Gpu {
+        bail!(
+            "{}: backend \"gpu\": the GPU path is not built yet; \"cpu\" or \"auto\" run on the CPU",
+            show(path)
+        );
+    }
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let dem_path: PathBuf = dir.join(&s.grid.dem);
+    let dem = load_grid(&dem_path)?;
+    let (domain, ground) = domain(&s, &dir, &dem)?;
+    let h0 = match &s.initial.depth {
+        Some(p) => {
+            let g = same_grid(&dem, &dir.join(p), "the initial depth")?;
+            south_up(&g, 0.0)
+                .into_iter()
+                .zip(&ground)
+                .map(|(h, &on)| if on && h.is_finite() { h.max(0.0) } else { 0.0 })
+                .collect()
+        }
+        None => vec![0.0; dem.width * dem.height],
+    };
+    let inflows = s
+        .inflow
+        .iter()
+        .enumerate()
+        .map(|(k, f)| {
+            let c = cell_at(&dem, f.x, f.y)
+                .filter(|&c| ground[c])
+                .ok_or_else(|| {
+                    anyhow!(
+                        "{}: [[inflow]] {} at ({}, {}) is not on the DEM",
+                        show(path),
+                        k + 1,
+                        f.x,
+                        f.y
+                    )
+                })?;
+            Ok((c, f.series.clone()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let forcing = Forcing {
+        rain: s.rain_steps(),
+        inflows,
+    };
+    std::fs::create_dir_all(out).with_context(|| show(out))?;
+    let cells = domain.cells();
+    let mut solver = Solver::new(domain, h0);
+    if forcing.rain.iter().any(|r| r.1 > 0.0) {
+        // Rain falls on the study area only: walls stay dry.
+        solver.rain_mask = Some(ground.clone());
+    }
+    let started = std::time::Instant::now();
+    let mut bar = Progress::new(s.run.duration_s);
+    let tracks = run_flood(
+        &mut solver,
+        &forcing,
+        s.run.duration_s,
+        s.run.output_every_s,
+        |t, state: &State| {
+            write_grid(
+                out,
+                &format!("depth_{}.asc", t.round() as u64),
+                &as_grid(&dem, &state.h, &ground),
+            )
+        },
+        |t| bar.show(t),
+    )?;
+    bar.done();
+    let wall_s = started.elapsed().as_secs_f64();
+    write_tracks(out, &dem, &tracks, &ground)?;
+    let l = solver.ledger;
+    let summary = serde_json::json!({
+        "backend": "cpu",
+        "cells": cells,
+        "steps": solver.steps,
+        "simulated_s": solver.time_s,
+        "wall_s": wall_s,
+        "volume_in_m3": l.initial + l.added,
+        "volume_out_m3": l.outflow,
+        "volume_final_m3": solver.volume(),
+        "mass_error_rel": solver.mass_error_rel(),
+    });
+    let summary_path = out.join("summary.json");
+    std::fs::write(&summary_path, format!("{summary:#}\n")).with_context(|| show(&summary_path))?;
+    eprintln!(
+        "cim: {} cells, {} steps, {:.0} s simulated in {wall_s:.1} s; volume in {:.1} m³, out {:.1} m³, mass error {:.1e}",
+        cells,
+        solver.steps,
+        solver.time_s,
+        l.initial + l.added,
+        l.outflow,
+        solver.mass_error_rel()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_tracks(out: &Path, dem: &Grid, t: &Tracks, ground: &[bool]) -> Result<()> {
+    write_grid(out, "max_depth.asc", &as_grid(dem, &t.max_depth, ground))?;
+    write_grid(out, "max_velocity.asc", &as_grid(dem, &t.max_speed, ground))?;
+    write_grid(out, "arrival_time.asc", &as_grid(dem, &t.arrival_s, ground))
+}
+
+/// A progress bar on a terminal's stderr (nothing when it is not one).
+struct Progress {
+    total: f64,
+    on: bool,
+    last: std::time::Instant,
+}
+
+impl Progress {
+    fn new(total: f64) -> Progress {
+        Progress {
+            total,
+            on: std::io::stderr().is_terminal(),
+            last: std::time::Instant::now(),
+        }
+    }
+
+    fn show(&mut self, t: f64) {
+        if !self.on || self.last.elapsed().as_millis() < 100 {
+            return;
+        }
+        self.last = std::time::Instant::now();
+        let done = (t / self.total).clamp(0.0, 1.0);
+        let filled = (done * 40.0) as usize;
+        eprint!(
+            "\r[{}{}] {:3.0}% {:.0}/{:.0} s",
+            "#".repeat(filled),
+            ".".repeat(40 - filled),
+            done * 100.0,
+            t,
+            self.total
+        );
+    }
+
+    fn done(&self) {
+        if self.on {
+            eprintln!();
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! `cim flood run` end to end: a generated valley with a building block,
+//! rain and an inflow; the documented outputs, their georeferencing, the
+//! volume balance against the rain and inflow put in; bad scenarios.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// A 60 × 40 valley of 5 m cells draining west, its floor along the
+/// middle row, with a 5 × 6-cell block standing in it.
+fn valley(dir: &Path) {
+    let (nx, ny) = (60, 40);
+    let mut text = format!(
+        "ncols {nx}\nnrows {ny}\nxllcorner 500000\nyllcorner 2500000\ncellsize 5\nNODATA_value -9999\n"
+    );
+    for r in 0..ny {
+        let y = (ny - 1 - r) as f64;
+        let row: Vec<String> = (0..nx)
+            .map(|i| {
+                let block = (25..30).contains(&i) && (17..23).contains(&(y as i32));
+                let z = if block {
+                    30.0
+                } else {
+                    10.0 + 0.02 * i as f64 + 0.004 * (y - 20.0).powi(2)
+                };
+                format!("{z:.3}")
+            })
+            .collect();
+        text.push_str(&row.join(" "));
+        text.push('\n');
+    }
+    std::fs::write(dir.join("dem.asc"), text).unwrap();
+}
+
+const SCENARIO: &str = r#"
+[grid]
+dem = "dem.asc"
+[friction]
+manning = 0.035
+[boundary]
+type = "closed"
+[rain]
+series = [[0, 50.0], [600, 0.0]]
+[[inflow]]
+x = 500280.0
+y = 2500100.0
+series = [[0, 0.0], [300, 2.0], [600, 0.0]]
+[run]
+duration_s = 1200
+output_every_s = 400
+backend = "auto"
+"#;
+
+fn cim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cim"))
+        .args(["flood", "run"])
+        .args(args)
+        .output()
+        .expect("cim runs")
+}
+
+fn grid(path: &Path) -> cim_core::Grid {
+    cim_loaders::load_path(path).unwrap()[0]
+        .grid()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn a_scenario_writes_the_documented_results_and_keeps_its_water() {
+    let dir = tempfile::tempdir().unwrap();
+    valley(dir.path());
+    let scenario = dir.path().join("s.toml");
+    std::fs::write(&scenario, SCENARIO).unwrap();
+    let out = dir.path().join("out");
+    let run = cim(&[scenario.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    for name in [
+        "depth_400.asc",
+        "depth_800.asc",
+        "depth_1200.asc",
+        "max_depth.asc",
+        "arrival_time.asc",
+        "max_velocity.asc",
+    ] {
+        assert!(out.join(name).is_file(), "{name}");
+    }
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let keys: Vec<&str> = summary
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "backend",
+            "cells",
+            "steps",
+            "simulated_s",
+            "wall_s",
+            "volume_in_m3",
+            "volume_out_m3",
+            "volume_final_m3",
+            "mass_error_rel"
+        ]
+    );
+    assert_eq!(summary["backend"], "cpu");
+    assert_eq!(summary["cells"], 2400);
+    assert_eq!(summary["simulated_s"], 1200.0);
+    // 50 mm/h for 10 minutes on 60 × 40 cells of 25 m², and a triangle
+    // of inflow peaking at 2 m³/s over 600 s.
+    let rain = 0.05 / 6.0 * 2400.0 * 25.0;
+    let inflow = 0.5 * 600.0 * 2.0;
+    let v_in = summary["volume_in_m3"].as_f64().unwrap();
+    assert!(
+        (v_in - (rain + inflow)).abs() / (rain + inflow) < 2e-3,
+        "{v_in}"
+    );
+    assert_eq!(summary["volume_out_m3"], 0.0, "closed");
+    let final_m3 = summary["volume_final_m3"].as_f64().unwrap();
+    assert!((final_m3 - v_in).abs() / v_in < 1e-4);
+    assert!(summary["mass_error_rel"].as_f64().unwrap() < 1e-4);
+
+    // On the DEM's grid; the block stays all but dry, the valley floor is wetter
+    // than its sides, the water gathers at the low (west) end.
+    let (dem, max) = (
+        grid(&dir.path().join("dem.asc")),
+        grid(&out.join("max_depth.asc")),
+    );
+    assert_eq!((max.x0, max.y0, max.dx), (dem.x0, dem.y0, dem.dx));
+    let at = |col: usize, y: usize| max.get(col, 39 - y).unwrap();
+    // Rain falls on the block's roof too, and runs off it.
+    assert!(at(27, 20) < 0.01, "the block's roof: {}", at(27, 20));
+    assert!(at(24, 20) > 0.05, "beside it: {}", at(24, 20));
+    assert!(
+        at(5, 20) > at(5, 2),
+        "floor {} side {}",
+        at(5, 20),
+        at(5, 2)
+    );
+    assert!(
+        at(1, 20) > at(50, 20),
+        "west end {} east {}",
+        at(1, 20),
+        at(50, 20)
+    );
+    let arrival = grid(&out.join("arrival_time.asc"));
+    assert_eq!(arrival.get(27, 19), None, "never reached: nodata");
+}
+
+#[test]
+fn bad_scenarios_are_errors_naming_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    valley(dir.path());
+    let out = dir.path().join("out");
+    for (name, text, want) in [
+        (
+            "typo.toml",
+            SCENARIO.replace("[run]", "[run]\nspeed = 2"),
+            "unknown field",
+        ),
+        (
+            "nodem.toml",
+            SCENARIO.replace("dem.asc", "missing.asc"),
+            "missing.asc",
+        ),
+        (
+            "outside.toml",
+            SCENARIO.replace("x = 500280.0", "x = 400000.0"),
+            "[[inflow]] 1 at (400000, 2500100) is not on the DEM",
+        ),
+        (
+            "gpu.toml",
+            SCENARIO.replace("backend = \"auto\"", "backend = \"gpu\""),
+            "the GPU path is not built yet",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let run = cim(&[path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert!(!run.status.success(), "{name}");
+        assert!(err.contains(want), "{name}: {err}");
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(cim_test_data),
+    ignore = "needs CIM_TEST_DATA, the shared data folder (a DEM in degrees)"
+)]
+fn a_dem_in_degrees_is_refused() {
+    let data = std::env::var_os("CIM_TEST_DATA").expect("CIM_TEST_DATA");
+    let dem = Path::new(&data).join("gis/dem/pysheds-dem.tif");
+    assert!(dem.is_file(), "{}: missing", dem.display());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.toml");
+    let text = SCENARIO.replace("dem.asc", &dem.to_string_lossy()).replace(
+        "[[inflow]]\nx = 500280.0\ny = 2500100.0\nseries = [[0, 0.0], [300, 2.0], [600, 0.0]]\n",
+        "",
+    );
+    std::fs::write(&path, text).unwrap();
+    let out = dir.path().join("out");
+    let run = cim(&[path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success() && err.contains("in degrees"), "{err}");
+}
