@@ -56,6 +56,16 @@ pub enum FloodCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Solver throughput on a synthetic city dam break of about `--cells`
+    /// cells (most of them wet and moving): cell-updates per second and
+    /// the bytes each moves; prints JSON.
+    Bench {
+        #[arg(long, default_value_t = 1_000_000)]
+        cells: usize,
+        /// Steps timed (after one untimed warm-up step).
+        #[arg(long, default_value_t = 50)]
+        steps: u64,
+    },
 }
 
 #[derive(Subcommand, Debug)]

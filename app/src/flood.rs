@@ -19,7 +19,45 @@ use std::process::ExitCode;
 pub fn run(cmd: FloodCommand) -> Result<ExitCode> {
     match cmd {
         FloodCommand::Run { scenario, out } => run_scenario(&scenario, &out),
+        FloodCommand::Bench { cells, steps } => bench(cells, steps),
     }
+}
+
+/// Times `steps` steps of the synthetic dam break on the CPU.
+fn bench(cells: usize, steps: u64) -> Result<ExitCode> {
+    use cim_core::flood::generate::{BYTES_PER_CELL_UPDATE, dam_break_city};
+    if cells == 0 || steps == 0 {
+        bail!("--cells and --steps must be above 0");
+    }
+    let started = std::time::Instant::now();
+    let mut s = dam_break_city(cells);
+    let setup_s = started.elapsed().as_secs_f64();
+    let advance = |s: &mut Solver| {
+        let dt = s.stable_dt().unwrap_or(1.0);
+        s.step(dt, 0.0, &[]);
+    };
+    advance(&mut s);
+    let started = std::time::Instant::now();
+    for _ in 0..steps {
+        advance(&mut s);
+    }
+    let wall_s = started.elapsed().as_secs_f64();
+    let n = s.domain.cells();
+    let rate = n as f64 * steps as f64 / wall_s;
+    let out = serde_json::json!({
+        "backend": "cpu",
+        "threads": std::thread::available_parallelism().map_or(1, |n| n.get()),
+        "cells": n,
+        "steps": steps,
+        "setup_s": setup_s,
+        "wall_s": wall_s,
+        "cell_updates_per_s": rate,
+        "bytes_per_cell_update": BYTES_PER_CELL_UPDATE,
+        "bandwidth_gb_s": rate * BYTES_PER_CELL_UPDATE as f64 / 1e9,
+        "mass_error_rel": s.mass_error_rel(),
+    });
+    println!("{out}");
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A raster of the scenario, loaded whole.

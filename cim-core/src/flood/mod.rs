@@ -10,6 +10,7 @@
 //! path will be, so the two can agree to round-off.
 
 pub mod flux;
+pub mod generate;
 pub mod run;
 pub mod scenario;
 pub mod solver;
