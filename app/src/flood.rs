@@ -62,6 +62,11 @@ fn bench(cells: usize, steps: u64) -> Result<ExitCode> {
 
 /// A raster of the scenario, loaded whole.
 fn load_grid(path: &Path) -> Result<Grid> {
+    load_raster(path).map(|r| r.0)
+}
+
+/// A raster of the scenario, loaded whole, and its CRS if it declares one.
+fn load_raster(path: &Path) -> Result<(Grid, Option<cim_core::crs::CrsDef>)> {
     let loaded = cim_loaders::load_all(path)
         .into_iter()
         .next()
@@ -82,11 +87,12 @@ fn load_grid(path: &Path) -> Result<Grid> {
             crs.label()
         );
     }
-    loaded
+    let grid = loaded
         .layer
         .grid()
         .cloned()
-        .ok_or_else(|| anyhow!("{}: not a raster", show(path)))
+        .ok_or_else(|| anyhow!("{}: not a raster", show(path)))?;
+    Ok((grid, loaded.layer.crs))
 }
 
 /// The DEM's grid, and a grid of the same shape from `path` (what it is
@@ -174,6 +180,70 @@ fn domain(s: &Scenario, dir: &Path, dem: &Grid) -> Result<(Domain, Vec<bool>)> {
     Ok((d, ground))
 }
 
+/// A polygon layer of the scenario, in the DEM's CRS (taken as it is when
+/// either has none).
+fn polygons(path: &Path, dem_crs: Option<&cim_core::crs::CrsDef>) -> Result<cim_core::Layer> {
+    let mut layer = cim_loaders::load_path(path)
+        .map_err(|e| anyhow!(e))?
+        .into_iter()
+        .find(|l| l.vector().is_some())
+        .ok_or_else(|| anyhow!("{}: no vector layer", show(path)))?;
+    if let (Some(_), Some(work)) = (&layer.crs, dem_crs) {
+        crate::pipe_corridor::into_crs(&mut layer, path, work)?;
+    }
+    Ok(layer)
+}
+
+/// The cells inside a polygon layer's polygons.
+fn mask_of(
+    grid: &cim_core::flood::city::CellGrid,
+    path: &Path,
+    crs: Option<&cim_core::crs::CrsDef>,
+) -> Result<Vec<bool>> {
+    let layer = polygons(path, crs)?;
+    Ok(layer.vector().map_or_else(Vec::new, |v| grid.mask(v)))
+}
+
+/// Buildings raise the bed inside their footprints; land-use layers set
+/// Manning's n inside them.
+fn add_city(
+    s: &Scenario,
+    dir: &Path,
+    (dem, crs): (&Grid, Option<&cim_core::crs::CrsDef>),
+    d: &mut Domain,
+    ground: &[bool],
+) -> Result<()> {
+    if s.city.buildings.is_none() && s.city.friction.is_empty() {
+        return Ok(());
+    }
+    let grid = cim_core::flood::city::CellGrid {
+        nx: dem.width,
+        ny: dem.height,
+        cell_m: dem.dx,
+        origin: cim_core::DVec2::new(dem.x0, dem.y0 - dem.height as f64 * dem.dy),
+    };
+    if let Some(b) = &s.city.buildings {
+        let raise = s.city.building_height_m as f32;
+        let mut n = 0;
+        for (c, inside) in mask_of(&grid, &dir.join(b), crs)?.iter().enumerate() {
+            if *inside && ground[c] {
+                d.bed[c] += raise;
+                n += 1;
+            }
+        }
+        eprintln!("cim: {b}: {n} cells under buildings, raised {raise} m");
+    }
+    for zone in &s.city.friction {
+        let mask = mask_of(&grid, &dir.join(&zone.layer), crs)?;
+        for (c, inside) in mask.iter().enumerate() {
+            if *inside {
+                d.manning[c] = zone.manning as f32;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The cell holding (x, y), rows from the south.
 fn cell_at(dem: &Grid, x: f64, y: f64) -> Option<usize> {
     let i = ((x - dem.x0) / dem.dx).floor();
@@ -193,8 +263,9 @@ fn run_scenario(path: &Path, out: &Path) -> Result<ExitCode> {
     }
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let dem_path: PathBuf = dir.join(&s.grid.dem);
-    let dem = load_grid(&dem_path)?;
-    let (domain, ground) = domain(&s, &dir, &dem)?;
+    let (dem, dem_crs) = load_raster(&dem_path)?;
+    let (mut domain, ground) = domain(&s, &dir, &dem)?;
+    add_city(&s, &dir, (&dem, dem_crs.as_ref()), &mut domain, &ground)?;
     let h0 = match &s.initial.depth {
         Some(p) => {
             let g = same_grid(&dem, &dir.join(p), "the initial depth")?;

@@ -212,3 +212,59 @@ fn a_dem_in_degrees_is_refused() {
     let err = String::from_utf8_lossy(&run.stderr);
     assert!(!run.status.success() && err.contains("in degrees"), "{err}");
 }
+
+#[test]
+fn building_footprints_part_the_water_and_land_use_slows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    valley(dir.path());
+    // A footprint on the valley floor east of the block (cells 40–44 ×
+    // 18–21), and a rough meadow (n = 0.3) over the floor's west end.
+    let square = |x0: f64, y0: f64, x1: f64, y1: f64| {
+        format!(
+            r#"{{"type":"Feature","properties":{{}},"geometry":{{"type":"Polygon","coordinates":[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]]}}}}"#
+        )
+    };
+    let collection = |f: String| format!(r#"{{"type":"FeatureCollection","features":[{f}]}}"#);
+    std::fs::write(
+        dir.path().join("buildings.geojson"),
+        collection(square(500200.0, 2500090.0, 500225.0, 2500110.0)),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("meadow.geojson"),
+        collection(square(500000.0, 2500000.0, 500050.0, 2500200.0)),
+    )
+    .unwrap();
+    let run = |name: &str, city: &str| -> (cim_core::Grid, cim_core::Grid) {
+        let path = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&path, SCENARIO.replace("[run]", &format!("{city}\n[run]"))).unwrap();
+        let out = dir.path().join(name);
+        let r = cim(&[path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        (
+            grid(&out.join("max_depth.asc")),
+            grid(&out.join("max_velocity.asc")),
+        )
+    };
+    let (bare_depth, bare_speed) = run("bare", "");
+    let (depth, speed) = run(
+        "city",
+        "[city]\nbuildings = \"buildings.geojson\"\n[[city.friction]]\nlayer = \"meadow.geojson\"\nmanning = 0.3",
+    );
+    let at = |g: &cim_core::Grid, col: usize, y: usize| g.get(col, 39 - y).unwrap();
+    // The building's cells: wet without it, all but dry with it (its
+    // roof's rain runs off).
+    assert!(
+        at(&bare_depth, 42, 20) > 0.05,
+        "{}",
+        at(&bare_depth, 42, 20)
+    );
+    assert!(at(&depth, 42, 20) < 0.01, "{}", at(&depth, 42, 20));
+    // The meadow slows the water on the floor's west end.
+    assert!(
+        at(&speed, 5, 20) < 0.5 * at(&bare_speed, 5, 20),
+        "{} vs {}",
+        at(&speed, 5, 20),
+        at(&bare_speed, 5, 20)
+    );
+}

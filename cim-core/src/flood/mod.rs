@@ -4,11 +4,13 @@
 //! sources — rain, inflows —, friction and boundaries, and the volume
 //! ledger; `scenario`: the scenario file and its rain — series or a
 //! design storm; `run`: a scenario stepped to its end, outputs, maxima and
-//! arrival times).
+//! arrival times; `city`: building footprints and land use burnt into
+//! cells).
 //!
 //! The CPU path here is written cell by cell in `f32`, as the GPU compute
 //! path will be, so the two can agree to round-off.
 
+pub mod city;
 pub mod flux;
 pub mod generate;
 pub mod run;
