@@ -303,6 +303,9 @@ fn run_scenario(path: &Path, out: &Path) -> Result<ExitCode> {
     std::fs::create_dir_all(out).with_context(|| show(out))?;
     let cells = domain.cells();
     let mut solver = Solver::new(domain, h0);
+    solver.infiltration = s
+        .infiltration()
+        .map_err(|e| anyhow!("{}: {e}", show(path)))?;
     if forcing.rain.iter().any(|r| r.1 > 0.0) {
         // Rain falls on the study area only: walls stay dry.
         solver.rain_mask = Some(ground.clone());
@@ -337,6 +340,7 @@ fn run_scenario(path: &Path, out: &Path) -> Result<ExitCode> {
         "volume_out_m3": l.outflow,
         "volume_final_m3": solver.volume(),
         "mass_error_rel": solver.mass_error_rel(),
+        "volume_infiltrated_m3": l.infiltrated,
     });
     let summary_path = out.join("summary.json");
     std::fs::write(&summary_path, format!("{summary:#}\n")).with_context(|| show(&summary_path))?;

@@ -108,7 +108,8 @@ fn a_scenario_writes_the_documented_results_and_keeps_its_water() {
             "volume_in_m3",
             "volume_out_m3",
             "volume_final_m3",
-            "mass_error_rel"
+            "mass_error_rel",
+            "volume_infiltrated_m3"
         ]
     );
     assert_eq!(summary["backend"], "cpu");
@@ -267,4 +268,33 @@ fn building_footprints_part_the_water_and_land_use_slows_it() {
         at(&speed, 5, 20),
         at(&bare_speed, 5, 20)
     );
+}
+
+#[test]
+fn infiltration_is_counted_out_of_the_water() {
+    let dir = tempfile::tempdir().unwrap();
+    valley(dir.path());
+    let summary = |name: &str, extra: &str| -> Value {
+        let path = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&path, SCENARIO.replace("[run]", &format!("{extra}\n[run]"))).unwrap();
+        let out = dir.path().join(name);
+        let r = cim(&[path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+    };
+    let bare = summary("bare", "");
+    assert_eq!(bare["volume_infiltrated_m3"], 0.0);
+    for (name, law) in [
+        ("rate", "[infiltration]\nrate_mm_h = 20.0"),
+        (
+            "ga",
+            "[infiltration]\ngreen_ampt = { Ks_mm_h = 10.0, psi_mm = 110.0, delta_theta = 0.3 }",
+        ),
+    ] {
+        let s = summary(name, law);
+        let f = |k: &str| s[k].as_f64().unwrap();
+        assert!(f("volume_infiltrated_m3") > 100.0, "{name}: {s}");
+        assert!(f("volume_final_m3") < bare["volume_final_m3"].as_f64().unwrap());
+        assert!(f("mass_error_rel") < 1e-4, "{name}: {s}");
+    }
 }

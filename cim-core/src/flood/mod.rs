@@ -5,7 +5,7 @@
 //! ledger; `scenario`: the scenario file and its rain — series or a
 //! design storm; `run`: a scenario stepped to its end, outputs, maxima and
 //! arrival times; `city`: building footprints and land use burnt into
-//! cells).
+//! cells; `infiltration`: a constant rate or Green–Ampt).
 //!
 //! The CPU path here is written cell by cell in `f32`, as the GPU compute
 //! path will be, so the two can agree to round-off.
@@ -13,6 +13,7 @@
 pub mod city;
 pub mod flux;
 pub mod generate;
+pub mod infiltration;
 pub mod run;
 pub mod scenario;
 pub mod solver;

@@ -19,6 +19,9 @@
 //! x = 500.0
 //! y = 20.0
 //! series = [[0, 0.0], [600, 20.0]]   # [time_s, m3/s], linear between
+//! [infiltration]           # optional: a constant rate or Green–Ampt
+//! rate_mm_h = 5.0
+//! # green_ampt = { Ks_mm_h = 10.0, psi_mm = 110.0, delta_theta = 0.3 }
 //! [city]                   # optional
 //! buildings = "buildings.shp"        # footprints raise the bed
 //! building_height_m = 10.0           # by this (default 10 m)
@@ -57,7 +60,29 @@ pub struct Scenario {
     pub inflow: Vec<InflowSection>,
     #[serde(default)]
     pub city: CitySection,
+    pub infiltration: Option<InfiltrationSection>,
     pub run: RunSection,
+}
+
+/// Infiltration: one of a constant rate or Green–Ampt's parameters.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct InfiltrationSection {
+    pub rate_mm_h: Option<f64>,
+    pub green_ampt: Option<GreenAmpt>,
+}
+
+/// Green–Ampt soil parameters, in the units soil tables give them.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+#[allow(non_snake_case, reason = "the method's own symbols")]
+pub struct GreenAmpt {
+    /// Saturated hydraulic conductivity, mm/h.
+    pub Ks_mm_h: f64,
+    /// Wetting-front suction head, mm.
+    pub psi_mm: f64,
+    /// Moisture deficit (θs − θi), 0–1.
+    pub delta_theta: f64,
 }
 
 /// The city model on the grid: building footprints, land-use friction.
@@ -243,6 +268,7 @@ impl Scenario {
                 _ => return bad("[rain] needs one of series or design".into()),
             }
         }
+        self.infiltration()?;
         let h = self.city.building_height_m;
         if !(h.is_finite() && h > 0.0) {
             return bad(format!("[city] building_height_m must be above 0, not {h}"));
@@ -262,6 +288,40 @@ impl Scenario {
             check_series(&format!("[[inflow]] {}: series", k + 1), &f.series, "m3/s")?;
         }
         Ok(())
+    }
+
+    /// The infiltration law the scenario asks for.
+    pub fn infiltration(&self) -> Result<crate::flood::infiltration::Infiltration, ScenarioError> {
+        use crate::flood::infiltration::Infiltration;
+        let Some(i) = &self.infiltration else {
+            return Ok(Infiltration::None);
+        };
+        let bad = |m: String| Err(ScenarioError::Invalid(m));
+        match (i.rate_mm_h, i.green_ampt) {
+            (Some(r), None) if r.is_finite() && r >= 0.0 => Ok(Infiltration::Constant {
+                rate_ms: r / 3_600_000.0,
+            }),
+            (None, Some(g))
+                if [g.Ks_mm_h, g.psi_mm, g.delta_theta]
+                    .iter()
+                    .all(|v| v.is_finite())
+                    && g.Ks_mm_h >= 0.0
+                    && g.psi_mm >= 0.0
+                    && (0.0..=1.0).contains(&g.delta_theta) =>
+            {
+                Ok(Infiltration::GreenAmpt {
+                    ks_ms: g.Ks_mm_h / 3_600_000.0,
+                    suction_m: g.psi_mm / 1000.0,
+                    deficit: g.delta_theta,
+                })
+            }
+            (Some(_), Some(_)) | (None, None) => {
+                bad("[infiltration] needs one of rate_mm_h or green_ampt".into())
+            }
+            _ => bad(format!(
+                "[infiltration]: rates and heads must be ≥ 0 and delta_theta within 0–1, not {i:?}"
+            )),
+        }
     }
 
     /// The rain as held steps `(from time s, rate m/s)`, in time order.
@@ -473,6 +533,10 @@ backend = "auto"
             (
                 FULL.replace("[run]", "[city]\nbuilding_height_m = 0\n[run]"),
                 "building_height_m must be above 0",
+            ),
+            (
+                FULL.replace("[run]", "[infiltration]\nrate_mm_h = -1\n[run]"),
+                "must be ≥ 0",
             ),
             (
                 FULL.replace("type = \"open\"", "type = \"leaky\""),
