@@ -176,6 +176,7 @@ fn domain(s: &Scenario, dir: &Path, dem: &Grid) -> Result<(Domain, Vec<bool>)> {
     d.boundary = match s.boundary.kind {
         BoundaryKind::Closed => Boundary::Closed,
         BoundaryKind::Open => Boundary::Open,
+        BoundaryKind::Level => Boundary::Level(s.boundary.level_m.unwrap_or(0.0) as f32),
     };
     Ok((d, ground))
 }

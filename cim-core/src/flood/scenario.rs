@@ -12,7 +12,8 @@
 //! [friction]
 //! manning = 0.03             # or a raster path
 //! [boundary]
-//! type = "closed"            # "closed" | "open"
+//! type = "closed"            # "closed" | "open" | "level"
+//! # level_m = 2.5            # with "level": the water level held beyond
 //! [rain]                     # [time_s, mm/h] steps, or a design storm
 //! series = [[0, 50.0], [3600, 0.0]]
 //! [[inflow]]
@@ -162,6 +163,8 @@ pub enum Manning {
 pub struct BoundarySection {
     #[serde(rename = "type", default)]
     pub kind: BoundaryKind,
+    /// The level held beyond the edge, m (`type = "level"`).
+    pub level_m: Option<f64>,
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -170,6 +173,7 @@ pub enum BoundaryKind {
     #[default]
     Closed,
     Open,
+    Level,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -269,6 +273,16 @@ impl Scenario {
             }
         }
         self.infiltration()?;
+        match (self.boundary.kind, self.boundary.level_m) {
+            (BoundaryKind::Level, Some(l)) if l.is_finite() => {}
+            (BoundaryKind::Level, _) => {
+                return bad("[boundary] type = \"level\" needs a level_m (m)".into());
+            }
+            (_, Some(_)) => {
+                return bad("[boundary] level_m goes with type = \"level\"".into());
+            }
+            _ => {}
+        }
         let h = self.city.building_height_m;
         if !(h.is_finite() && h > 0.0) {
             return bad(format!("[city] building_height_m must be above 0, not {h}"));
@@ -537,6 +551,10 @@ backend = "auto"
             (
                 FULL.replace("[run]", "[infiltration]\nrate_mm_h = -1\n[run]"),
                 "must be ≥ 0",
+            ),
+            (
+                FULL.replace("type = \"open\"", "type = \"level\""),
+                "needs a level_m",
             ),
             (
                 FULL.replace("type = \"open\"", "type = \"leaky\""),

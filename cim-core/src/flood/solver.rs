@@ -17,13 +17,16 @@ use crate::flood::infiltration::Infiltration;
 use rayon::prelude::*;
 
 /// What the domain's edge does.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub enum Boundary {
     /// A wall: water reflects.
     #[default]
     Closed,
     /// Free outflow: water leaves as if the ground went on level.
     Open,
+    /// A water level held beyond the edge (a sea, a river stage, m): water
+    /// comes in below it and goes out above it, its velocity the cell's.
+    Level(f32),
 }
 
 /// A grid of square cells: bed levels and Manning coefficients, row by
@@ -145,7 +148,10 @@ impl Solver {
     pub fn mass_error_rel(&self) -> f64 {
         let l = &self.ledger;
         let expected = l.initial + l.added - l.outflow - l.infiltrated;
-        (self.volume() - expected).abs() / (l.initial + l.added).max(f64::MIN_POSITIVE)
+        // Relative to all the water there has been: what was there, what
+        // was added, what came in over the edges.
+        let all = l.initial + l.added + (-l.outflow).max(0.0);
+        (self.volume() - expected).abs() / all.max(f64::MIN_POSITIVE)
     }
 
     /// The longest step the CFL condition allows now (`None` when all is
@@ -310,7 +316,8 @@ fn side(d: &Domain, s: &State, c: usize, east: bool) -> Side {
 }
 
 /// Beyond the edge, on either side: the cell mirrored (closed: the
-/// velocity across reversed) or copied (open).
+/// velocity across reversed), copied (open), or at the held level over the
+/// cell's bed (level).
 fn ghost(d: &Domain, inside: Side) -> Side {
     match d.boundary {
         Boundary::Closed => Side {
@@ -318,6 +325,10 @@ fn ghost(d: &Domain, inside: Side) -> Side {
             ..inside
         },
         Boundary::Open => inside,
+        Boundary::Level(eta) => Side {
+            h: (eta - inside.z).max(0.0),
+            ..inside
+        },
     }
 }
 
@@ -475,6 +486,26 @@ mod tests {
         assert!((lost - lo).abs() < 1e-5, "{lost} vs {lo}");
         assert!(s.mass_error_rel() < 1e-5, "{}", s.mass_error_rel());
         assert!((s.ledger.infiltrated - lo * 100.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn a_held_level_fills_a_basin_to_it_and_counts_what_came_in() {
+        // A dry basin sloping up from 0 m at its west edge to 2 m; the sea
+        // beyond the edges at 1 m fills what lies below it.
+        let (nx, ny) = (40, 4);
+        let bed: Vec<f32> = (0..nx * ny).map(|c| 0.05 * (c % nx) as f32).collect();
+        let mut d = Domain::new(nx, ny, 1.0, bed, 0.03);
+        d.boundary = Boundary::Level(1.0);
+        let mut s = Solver::new(d, vec![0.0; nx * ny]);
+        while s.time_s < 600.0 {
+            let dt = s.stable_dt().unwrap_or(0.5);
+            s.step(dt, 0.0, &[]);
+        }
+        let level = |c: usize| s.state.h[c] + s.domain.bed[c];
+        assert!((level(nx + 5) - 1.0).abs() < 1e-3, "{}", level(nx + 5));
+        assert_eq!(s.state.h[nx + 30], 0.0, "above the sea: dry");
+        assert!(s.ledger.outflow < -10.0, "came in: {}", s.ledger.outflow);
+        assert!(s.mass_error_rel() < 1e-4, "{}", s.mass_error_rel());
     }
 
     #[test]
