@@ -3,7 +3,7 @@
 //! volume balance against the rain and inflow put in; bad scenarios.
 
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// A 60 × 40 valley of 5 m cells draining west, its floor along the
@@ -57,6 +57,21 @@ fn cim(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("cim runs")
+}
+
+/// Runs the valley scenario in `dir` with `sections` added before `[run]`;
+/// returns the results folder.
+fn run_with(dir: &Path, name: &str, sections: &str) -> PathBuf {
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &path,
+        SCENARIO.replace("[run]", &format!("{sections}\n[run]")),
+    )
+    .unwrap();
+    let out = dir.join(name);
+    let r = cim(&[path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    out
 }
 
 fn grid(path: &Path) -> cim_core::Grid {
@@ -237,11 +252,7 @@ fn building_footprints_part_the_water_and_land_use_slows_it() {
     )
     .unwrap();
     let run = |name: &str, city: &str| -> (cim_core::Grid, cim_core::Grid) {
-        let path = dir.path().join(format!("{name}.toml"));
-        std::fs::write(&path, SCENARIO.replace("[run]", &format!("{city}\n[run]"))).unwrap();
-        let out = dir.path().join(name);
-        let r = cim(&[path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
-        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        let out = run_with(dir.path(), name, city);
         (
             grid(&out.join("max_depth.asc")),
             grid(&out.join("max_velocity.asc")),
@@ -275,11 +286,7 @@ fn infiltration_is_counted_out_of_the_water() {
     let dir = tempfile::tempdir().unwrap();
     valley(dir.path());
     let summary = |name: &str, extra: &str| -> Value {
-        let path = dir.path().join(format!("{name}.toml"));
-        std::fs::write(&path, SCENARIO.replace("[run]", &format!("{extra}\n[run]"))).unwrap();
-        let out = dir.path().join(name);
-        let r = cim(&[path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
-        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        let out = run_with(dir.path(), name, extra);
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
     };
     let bare = summary("bare", "");

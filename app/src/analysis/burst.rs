@@ -582,7 +582,6 @@ mod tests {
         use crate::render::pipe_results::{LayerRun, PipeResults, PipeResultsPlugin};
         use crate::scene::clock::ClockPlugin;
         use crate::scene::store::SlotState;
-        use bevy::render::storage::ShaderBuffer;
         use std::time::{Duration, Instant};
         // Valves around H2_0 and its neighbours (NET.valves.csv beside the
         // network, as the viewer reads them): H2_0, H3_0 and V3_0 are shut
@@ -626,27 +625,16 @@ mod tests {
             .expect("the network's nodes");
         let node_layer = nodes.layer.clone().unwrap();
         let (nodes_id, node_features) = (nodes.id, features_by_id(&node_layer));
-        let mut app = App::new();
-        app.add_plugins((MinimalPlugins, bevy::asset::AssetPlugin::default()))
-            .init_asset::<ShaderBuffer>()
-            .init_resource::<FeatureStyles>()
-            .add_message::<StoreCommand>()
-            .add_plugins(ClockPlugin {
-                clock: cim_core::time::SceneClock::for_local_day(2024, 6, 21, 0.0, 8.0),
-            })
-            .add_plugins((PipeResultsPlugin, BurstPlugin));
+        let mut app = crate::analysis::test_app::styled_app();
+        app.add_plugins(ClockPlugin {
+            clock: cim_core::time::SceneClock::for_local_day(2024, 6, 21, 0.0, 8.0),
+        })
+        .add_plugins((PipeResultsPlugin, BurstPlugin));
+        crate::analysis::test_app::style_layers(
+            &mut app,
+            &[(id, n), (nodes_id, node_features.len())],
+        );
         let world = app.world_mut();
-        world.resource_scope(|world, mut styles: Mut<FeatureStyles>| {
-            let mut buffers = world.resource_mut::<Assets<ShaderBuffer>>();
-            styles.insert_layer(
-                id,
-                std::iter::repeat_n([200, 200, 200, 255], n),
-                0,
-                &mut buffers,
-            );
-            let m = node_features.len();
-            styles.insert_layer(nodes_id, std::iter::repeat_n([200; 4], m), 0, &mut buffers);
-        });
         world.insert_resource(store);
         let run_until = |app: &mut App, done: &dyn Fn(&World) -> bool| {
             let start = Instant::now();

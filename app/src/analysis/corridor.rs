@@ -342,7 +342,6 @@ mod tests {
     //! pool, match the CLI's, and highlight the lines they name.
 
     use super::*;
-    use bevy::render::storage::ShaderBuffer;
     use std::time::{Duration, Instant};
 
     fn street_app() -> (App, u64) {
@@ -365,23 +364,11 @@ mod tests {
                 .features
                 .len(),
         );
-        let mut app = App::new();
-        app.add_plugins((MinimalPlugins, bevy::asset::AssetPlugin::default()))
-            .init_asset::<ShaderBuffer>()
-            .init_resource::<FeatureStyles>()
-            .init_resource::<crate::render::layers::Ground>()
-            .add_message::<StoreCommand>()
+        let mut app = crate::analysis::test_app::styled_app();
+        app.init_resource::<crate::render::layers::Ground>()
             .add_plugins(CorridorPlugin);
+        crate::analysis::test_app::style_layers(&mut app, &[(id, n)]);
         let world = app.world_mut();
-        world.resource_scope(|world, mut styles: Mut<FeatureStyles>| {
-            let mut buffers = world.resource_mut::<Assets<ShaderBuffer>>();
-            styles.insert_layer(
-                id,
-                std::iter::repeat_n([200, 200, 200, 255], n),
-                0,
-                &mut buffers,
-            );
-        });
         world.insert_resource(store);
         (app, id)
     }
