@@ -151,14 +151,9 @@ pub fn show(
     match &r.outcome {
         Outcome::Clearance(c) => {
             clearance_list(ui, l, r, c, requests, commands);
-            if ui
-                .button(format!("{} GeoJSON", l.t("corridor.export")))
-                .clicked()
-            {
-                requests
-                    .store
-                    .push(StoreCommand::Notify(export_violations(store, r, c)));
-            }
+            crate::ui::export::button(ui, l, "GeoJSON", requests, || {
+                export_violations(store, r, c)
+            });
         }
         Outcome::Cover(c) => {
             ui.label(format!(
@@ -337,14 +332,7 @@ fn drawing_window(
         .show(ctx, |ui| {
             ui.horizontal(|ui| {
                 for (ext, label) in [("svg", "SVG"), ("png", "PNG")] {
-                    if ui
-                        .button(format!("{} {label}", l.t("corridor.export")))
-                        .clicked()
-                    {
-                        requests
-                            .store
-                            .push(StoreCommand::Notify(export(store, svg, ext)));
-                    }
+                    crate::ui::export::button(ui, l, label, requests, || export(store, svg, ext));
                 }
             });
             let size = texture.size_vec2();

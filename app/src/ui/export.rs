@@ -2,8 +2,28 @@
 //! scene document (else the working folder), named by what and when, and
 //! a notice with the path written or why not.
 
-use crate::scene::store::{Notice, SceneStore};
+use crate::scene::store::{Notice, SceneStore, StoreCommand};
+use crate::ui::Requests;
+use crate::ui::i18n::Lang;
+use bevy_egui::egui;
 use std::path::PathBuf;
+
+/// An "Export FORMAT" button: on a click, `export` runs and its notice is
+/// shown.
+pub fn button(
+    ui: &mut egui::Ui,
+    l: Lang,
+    format: &str,
+    requests: &mut Requests,
+    export: impl FnOnce() -> Notice,
+) {
+    if ui
+        .button(format!("{} {format}", l.t("corridor.export")))
+        .clicked()
+    {
+        requests.store.push(StoreCommand::Notify(export()));
+    }
+}
 
 /// `DIR/NAME-WHAT-SECONDS.EXT`, the name made safe for any file system.
 pub fn path(store: &SceneStore, name: &str, what: &str, ext: &str) -> PathBuf {

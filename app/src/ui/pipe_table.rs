@@ -5,7 +5,7 @@
 //! as GeoJSON lines with their values, beside the scene.
 
 use crate::render::pipe_results::Results;
-use crate::scene::store::{Notice, SceneStore, StoreCommand};
+use crate::scene::store::{Notice, SceneStore};
 use crate::ui::Requests;
 use crate::ui::i18n::Lang;
 use bevy_egui::egui;
@@ -52,22 +52,10 @@ pub fn show(
     .default_size([480.0, 360.0])
     .show(ctx, |ui| {
         ui.horizontal(|ui| {
-            if ui
-                .button(format!("{} CSV", l.t("corridor.export")))
-                .clicked()
-            {
-                requests
-                    .store
-                    .push(StoreCommand::Notify(export_csv(store, name, results)));
-            }
-            if ui
-                .button(format!("{} GeoJSON", l.t("corridor.export")))
-                .clicked()
-            {
-                requests.store.push(StoreCommand::Notify(export_geojson(
-                    store, layer, name, results, p,
-                )));
-            }
+            crate::ui::export::button(ui, l, "CSV", requests, || export_csv(store, name, results));
+            crate::ui::export::button(ui, l, "GeoJSON", requests, || {
+                export_geojson(store, layer, name, results, p)
+            });
         });
         let sim = &results.sim;
         let mut rows: Vec<usize> = (0..sim.link_ids.len()).collect();
