@@ -58,14 +58,26 @@ pub enum FloodCommand {
     },
     /// Solver throughput on a synthetic city dam break of about `--cells`
     /// cells (most of them wet and moving): cell-updates per second and
-    /// the bytes each moves; prints JSON.
+    /// the bytes each moves; prints a JSON line per backend.
     Bench {
         #[arg(long, default_value_t = 1_000_000)]
         cells: usize,
         /// Steps timed (after one untimed warm-up step).
         #[arg(long, default_value_t = 50)]
         steps: u64,
+        /// Which solver: `cpu`, `gpu` (any adapter, lavapipe too) or `all`
+        /// (the CPU, then the GPU when there is one).
+        #[arg(long, value_enum, default_value_t = BenchBackend::All)]
+        backend: BenchBackend,
     },
+}
+
+/// The solvers `cim flood bench` times.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BenchBackend {
+    Cpu,
+    Gpu,
+    All,
 }
 
 #[derive(Subcommand, Debug)]

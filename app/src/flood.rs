@@ -1,16 +1,18 @@
 //! `cim flood run SCENARIO.toml --out DIR`: a flood scenario read
 //! (`cim_core::flood::scenario`), its rasters loaded (`cim-loaders`: ESRI
-//! ASCII grids, GeoTIFF), run on the CPU (`cim_core::flood`), and its
-//! results written as ESRI ASCII grids on the DEM's georeferencing with a
-//! `summary.json`.
+//! ASCII grids, GeoTIFF), run on the CPU (`cim_core::flood`) or the GPU
+//! (`cim_gpu::flood`), and its results written as ESRI ASCII grids on the
+//! DEM's georeferencing with a `summary.json`; `cim flood bench`.
 
-use crate::cli::FloodCommand;
+use crate::cli::{BenchBackend, FloodCommand};
 use anyhow::{Context, Result, anyhow, bail};
 use cim_core::Grid;
-use cim_core::flood::run::{Forcing, Tracks, run as run_flood};
+use cim_core::flood::run::{CpuEngine, Engine, Forcing, Tracks, run as run_flood};
 use cim_core::flood::scenario::{Backend, BoundaryKind, Manning, Scenario};
 use cim_core::flood::{Boundary, Domain, Solver, State};
 use cim_core::message::path as show;
+use cim_gpu::Gpu;
+use cim_gpu::flood::GpuFlood;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -19,16 +21,35 @@ use std::process::ExitCode;
 pub fn run(cmd: FloodCommand) -> Result<ExitCode> {
     match cmd {
         FloodCommand::Run { scenario, out } => run_scenario(&scenario, &out),
-        FloodCommand::Bench { cells, steps } => bench(cells, steps),
+        FloodCommand::Bench {
+            cells,
+            steps,
+            backend,
+        } => bench(cells, steps, backend),
     }
 }
 
-/// Times `steps` steps of the synthetic dam break on the CPU.
-fn bench(cells: usize, steps: u64) -> Result<ExitCode> {
-    use cim_core::flood::generate::{BYTES_PER_CELL_UPDATE, dam_break_city};
+/// Times `steps` steps of the synthetic dam break on each backend asked
+/// for; a JSON line each.
+fn bench(cells: usize, steps: u64, backend: BenchBackend) -> Result<ExitCode> {
     if cells == 0 || steps == 0 {
         bail!("--cells and --steps must be above 0");
     }
+    if backend != BenchBackend::Gpu {
+        println!("{}", bench_cpu(cells, steps));
+    }
+    if backend != BenchBackend::Cpu {
+        match Gpu::headless() {
+            Ok(gpu) => println!("{}", bench_gpu(&gpu, cells, steps)?),
+            Err(e) if backend == BenchBackend::All => eprintln!("cim: GPU not timed: {e}"),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_cpu(cells: usize, steps: u64) -> serde_json::Value {
+    use cim_core::flood::generate::{BYTES_PER_CELL_UPDATE, dam_break_city};
     let started = std::time::Instant::now();
     let mut s = dam_break_city(cells);
     let setup_s = started.elapsed().as_secs_f64();
@@ -42,22 +63,98 @@ fn bench(cells: usize, steps: u64) -> Result<ExitCode> {
         advance(&mut s);
     }
     let wall_s = started.elapsed().as_secs_f64();
-    let n = s.domain.cells();
-    let rate = n as f64 * steps as f64 / wall_s;
-    let out = serde_json::json!({
-        "backend": "cpu",
-        "threads": std::thread::available_parallelism().map_or(1, |n| n.get()),
-        "cells": n,
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mass_error = s.mass_error_rel();
+    throughput(
+        "cpu",
+        &format!("{threads} threads"),
+        s.domain.cells(),
+        steps,
+        setup_s,
+        wall_s,
+        BYTES_PER_CELL_UPDATE,
+        mass_error,
+    )
+}
+
+fn bench_gpu(gpu: &Gpu, cells: usize, steps: u64) -> Result<serde_json::Value> {
+    use cim_core::flood::generate::dam_break_city;
+    let started = std::time::Instant::now();
+    let s = dam_break_city(cells);
+    let mut e = GpuFlood::new(gpu, &s)?;
+    e.take_steps(1)?;
+    let setup_s = started.elapsed().as_secs_f64();
+    let started = std::time::Instant::now();
+    e.take_steps(u32::try_from(steps).context("--steps")?)?;
+    let wall_s = started.elapsed().as_secs_f64();
+    let volume = e.state()?.volume(e.cell_area());
+    let mass_error = e.ledger()?.mass_error_rel(volume);
+    let bytes = cim_gpu::flood::BYTES_PER_CELL_UPDATE;
+    Ok(throughput(
+        "gpu",
+        &gpu.adapter,
+        s.domain.cells(),
+        steps,
+        setup_s,
+        wall_s,
+        bytes,
+        mass_error,
+    ))
+}
+
+/// One backend's bench line.
+#[allow(clippy::too_many_arguments)]
+fn throughput(
+    backend: &str,
+    on: &str,
+    cells: usize,
+    steps: u64,
+    setup_s: f64,
+    wall_s: f64,
+    bytes: usize,
+    mass_error_rel: f64,
+) -> serde_json::Value {
+    let rate = cells as f64 * steps as f64 / wall_s;
+    serde_json::json!({
+        "backend": backend,
+        "device": on,
+        "cells": cells,
         "steps": steps,
         "setup_s": setup_s,
         "wall_s": wall_s,
         "cell_updates_per_s": rate,
-        "bytes_per_cell_update": BYTES_PER_CELL_UPDATE,
-        "bandwidth_gb_s": rate * BYTES_PER_CELL_UPDATE as f64 / 1e9,
-        "mass_error_rel": s.mass_error_rel(),
-    });
-    println!("{out}");
-    Ok(ExitCode::SUCCESS)
+        "bytes_per_cell_update": bytes,
+        "bandwidth_gb_s": rate * bytes as f64 / 1e9,
+        "mass_error_rel": mass_error_rel,
+    })
+}
+
+/// The engine the scenario's `backend` asks for: "cpu"; "gpu", any
+/// adapter (lavapipe too), an error without one; "auto", a hardware GPU
+/// when there is one that takes the grid, else the CPU (a GPU emulated on
+/// the CPU is slower there than the CPU path).
+fn engine_for(backend: Backend, solver: Solver, path: &Path) -> Result<Box<dyn Engine>> {
+    let cpu = |solver| Ok(Box::new(CpuEngine::new(solver)) as Box<dyn Engine>);
+    match backend {
+        Backend::Cpu => cpu(solver),
+        Backend::Gpu => {
+            let gpu =
+                Gpu::headless().with_context(|| format!("{}: backend \"gpu\"", show(path)))?;
+            let engine = GpuFlood::new(&gpu, &solver)
+                .with_context(|| format!("{}: backend \"gpu\" on {}", show(path), gpu.adapter))?;
+            Ok(Box::new(engine))
+        }
+        Backend::Auto => match Gpu::headless() {
+            Ok(gpu) if !gpu.software => match GpuFlood::new(&gpu, &solver) {
+                Ok(engine) => Ok(Box::new(engine)),
+                Err(e) => {
+                    eprintln!("cim: {}: {e}; running on the CPU", gpu.adapter);
+                    cpu(solver)
+                }
+            },
+            Ok(_) | Err(_) => cpu(solver),
+        },
+    }
 }
 
 /// A raster of the scenario, loaded whole.
@@ -256,12 +353,6 @@ fn cell_at(dem: &Grid, x: f64, y: f64) -> Option<usize> {
 fn run_scenario(path: &Path, out: &Path) -> Result<ExitCode> {
     let text = std::fs::read_to_string(path).with_context(|| show(path))?;
     let s = Scenario::from_toml_str(&text).map_err(|e| anyhow!("{}: {e}", show(path)))?;
-    if s.run.backend == Backend::Gpu {
-        bail!(
-            "{}: backend \"gpu\": the GPU path is not built yet; \"cpu\" or \"auto\" run on the CPU",
-            show(path)
-        );
-    }
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let dem_path: PathBuf = dir.join(&s.grid.dem);
     let (dem, dem_crs) = load_raster(&dem_path)?;
@@ -311,10 +402,11 @@ fn run_scenario(path: &Path, out: &Path) -> Result<ExitCode> {
         // Rain falls on the study area only: walls stay dry.
         solver.rain_mask = Some(ground.clone());
     }
+    let mut engine = engine_for(s.run.backend, solver, path)?;
     let started = std::time::Instant::now();
     let mut bar = Progress::new(s.run.duration_s);
     let tracks = run_flood(
-        &mut solver,
+        engine.as_mut(),
         &forcing,
         s.run.duration_s,
         s.run.output_every_s,
@@ -330,29 +422,29 @@ fn run_scenario(path: &Path, out: &Path) -> Result<ExitCode> {
     bar.done();
     let wall_s = started.elapsed().as_secs_f64();
     write_tracks(out, &dem, &tracks, &ground)?;
-    let l = solver.ledger;
+    let l = engine.ledger()?;
+    let volume = engine.state()?.volume(engine.cell_area());
+    let (steps, time_s) = (engine.steps(), engine.time_s());
     let summary = serde_json::json!({
-        "backend": "cpu",
+        "backend": engine.backend(),
         "cells": cells,
-        "steps": solver.steps,
-        "simulated_s": solver.time_s,
+        "steps": steps,
+        "simulated_s": time_s,
         "wall_s": wall_s,
         "volume_in_m3": l.initial + l.added,
         "volume_out_m3": l.outflow,
-        "volume_final_m3": solver.volume(),
-        "mass_error_rel": solver.mass_error_rel(),
+        "volume_final_m3": volume,
+        "mass_error_rel": l.mass_error_rel(volume),
         "volume_infiltrated_m3": l.infiltrated,
     });
     let summary_path = out.join("summary.json");
     std::fs::write(&summary_path, format!("{summary:#}\n")).with_context(|| show(&summary_path))?;
     eprintln!(
-        "cim: {} cells, {} steps, {:.0} s simulated in {wall_s:.1} s; volume in {:.1} m³, out {:.1} m³, mass error {:.1e}",
-        cells,
-        solver.steps,
-        solver.time_s,
+        "cim: {cells} cells on the {}, {steps} steps, {time_s:.0} s simulated in {wall_s:.1} s; volume in {:.1} m³, out {:.1} m³, mass error {:.1e}",
+        engine.backend().to_uppercase(),
         l.initial + l.added,
         l.outflow,
-        solver.mass_error_rel()
+        l.mass_error_rel(volume)
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -193,9 +193,9 @@ fn bad_scenarios_are_errors_naming_what_is_wrong() {
             "[[inflow]] 1 at (400000, 2500100) is not on the DEM",
         ),
         (
-            "gpu.toml",
-            SCENARIO.replace("backend = \"auto\"", "backend = \"gpu\""),
-            "the GPU path is not built yet",
+            "tpu.toml",
+            SCENARIO.replace("backend = \"auto\"", "backend = \"tpu\""),
+            "unknown variant `tpu`",
         ),
     ] {
         let path = dir.path().join(name);
@@ -303,5 +303,52 @@ fn infiltration_is_counted_out_of_the_water() {
         assert!(f("volume_infiltrated_m3") > 100.0, "{name}: {s}");
         assert!(f("volume_final_m3") < bare["volume_final_m3"].as_f64().unwrap());
         assert!(f("mass_error_rel") < 1e-4, "{name}: {s}");
+    }
+}
+
+/// The valley scenario on one backend; its results folder and summary.
+fn run_on(dir: &Path, backend: &str) -> (PathBuf, Value) {
+    let path = dir.join(format!("{backend}.toml"));
+    let text = SCENARIO.replace("backend = \"auto\"", &format!("backend = \"{backend}\""));
+    std::fs::write(&path, text).unwrap();
+    let out = dir.join(backend);
+    let r = cim(&[path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    (out, serde_json::from_str(&summary).unwrap())
+}
+
+/// `backend = "gpu"` runs on any adapter — lavapipe here and in CI — and
+/// writes what the CPU writes, to 1e-4 of the peak depth.
+#[test]
+fn the_gpu_backend_writes_what_the_cpu_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    valley(dir.path());
+    let (cpu, cpu_summary) = run_on(dir.path(), "cpu");
+    let (gpu, gpu_summary) = run_on(dir.path(), "gpu");
+    assert_eq!(cpu_summary["backend"], "cpu");
+    assert_eq!(gpu_summary["backend"], "gpu");
+    assert_eq!(cpu_summary["steps"], gpu_summary["steps"]);
+    assert!(gpu_summary["mass_error_rel"].as_f64().unwrap() < 1e-4);
+    let v = |s: &Value| s["volume_in_m3"].as_f64().unwrap();
+    assert!((v(&cpu_summary) - v(&gpu_summary)).abs() < 1e-4 * v(&cpu_summary));
+    let peak = grid(&cpu.join("max_depth.asc"))
+        .min_max()
+        .map(|(_, top)| top)
+        .unwrap();
+    assert!(peak > 0.1, "{peak}");
+    for name in ["depth_400.asc", "depth_1200.asc", "max_depth.asc"] {
+        let (a, b) = (grid(&cpu.join(name)), grid(&gpu.join(name)));
+        let worst = a
+            .data
+            .iter()
+            .zip(&b.data)
+            .filter(|(x, y)| x.is_finite() || y.is_finite())
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0f32, f32::max);
+        assert!(
+            worst <= 1e-4 * peak,
+            "{name}: {worst} m apart, peak {peak} m"
+        );
     }
 }

@@ -3,12 +3,14 @@
 //! (`flux`: HLLC over hydrostatic reconstruction; `solver`: the grid, its
 //! sources — rain, inflows —, friction and boundaries, and the volume
 //! ledger; `scenario`: the scenario file and its rain — series or a
-//! design storm; `run`: a scenario stepped to its end, outputs, maxima and
-//! arrival times; `city`: building footprints and land use burnt into
-//! cells; `infiltration`: a constant rate or Green–Ampt).
+//! design storm; `run`: the `Engine` both paths implement and a scenario
+//! stepped to its end on one, outputs, maxima and arrival times; `city`:
+//! building footprints and land use burnt into cells; `infiltration`: a
+//! constant rate or Green–Ampt).
 //!
 //! The CPU path here is written cell by cell in `f32`, as the GPU compute
-//! path will be, so the two can agree to round-off.
+//! path (`cim-gpu`, `shaders/flood.wgsl`) is, so the two agree to
+//! round-off.
 
 pub mod city;
 pub mod flux;

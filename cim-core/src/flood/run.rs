@@ -1,10 +1,13 @@
-//! A flood run: the solver stepped to the end of a scenario, its forcing
-//! applied step by step, outputs handed over at each output time, and the
-//! maxima and arrival times kept as it goes.
+//! A flood run: an [`Engine`] — the CPU solver here, the GPU one in
+//! `cim-gpu` — stepped to the end of a scenario, its outputs handed over
+//! at each output time, the maxima and arrival times kept as it goes.
+//!
+//! Both engines step by the same rule ([`Engine::advance`]), so a
+//! scenario gives the same water on either, to `f32` round-off.
 
 use crate::flood::flux::H_EPS;
 use crate::flood::scenario::{held, linear};
-use crate::flood::solver::{Solver, State};
+use crate::flood::solver::{Ledger, Solver, State};
 
 /// Depth (m) at which water counts as having arrived at a cell.
 pub const ARRIVAL_DEPTH_M: f32 = 0.05;
@@ -21,6 +24,17 @@ pub struct Forcing {
     pub inflows: Vec<(usize, Vec<[f64; 2]>)>,
 }
 
+impl Forcing {
+    /// The first time after `t` at which the rain changes (∞: never).
+    pub fn rain_change_after(&self, t: f64) -> f64 {
+        self.rain
+            .iter()
+            .map(|r| r.0)
+            .find(|&c| c > t)
+            .unwrap_or(f64::INFINITY)
+    }
+}
+
 /// Per cell, over the whole run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tracks {
@@ -31,12 +45,16 @@ pub struct Tracks {
 }
 
 impl Tracks {
-    fn new(n: usize) -> Tracks {
-        Tracks {
+    /// What the water `s` at `time_s` starts the tracks with.
+    pub fn new(s: &State, time_s: f64) -> Tracks {
+        let n = s.h.len();
+        let mut t = Tracks {
             max_depth: vec![0.0; n],
             max_speed: vec![0.0; n],
             arrival_s: vec![f32::NAN; n],
-        }
+        };
+        t.record(s, time_s);
+        t
     }
 
     fn record(&mut self, s: &State, time_s: f64) {
@@ -54,49 +72,139 @@ impl Tracks {
     }
 }
 
-/// Runs `solver` to `duration_s`, calling `output` at every multiple of
-/// `every_s` (and at the end) and `progress` with the time after each
-/// step. Steps end exactly on output times and on the rain's changes.
-pub fn run<E>(
-    solver: &mut Solver,
+/// Why an engine could not go on (the GPU's device lost, a read-back
+/// failed).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct EngineError(pub String);
+
+/// What steps the water.
+///
+/// [`advance`](Engine::advance) takes steps of
+/// `min(CFL step, DRY_STEP_S, until − t, next rain change − t)`, the rain
+/// held and the inflows interpolated at each step's start, lands exactly on
+/// `until`, and records the tracks after every step.
+pub trait Engine {
+    /// "cpu" or "gpu": what `summary.json` names.
+    fn backend(&self) -> &'static str;
+    fn cells(&self) -> usize;
+    /// The area of one cell, m².
+    fn cell_area(&self) -> f64;
+    fn time_s(&self) -> f64;
+    fn steps(&self) -> u64;
+    /// Steps to `until` (s), calling `progress` with the time now and
+    /// then.
+    fn advance(
+        &mut self,
+        forcing: &Forcing,
+        until: f64,
+        progress: &mut dyn FnMut(f64),
+    ) -> Result<(), EngineError>;
+    /// The water now.
+    fn state(&mut self) -> Result<State, EngineError>;
+    fn tracks(&mut self) -> Result<Tracks, EngineError>;
+    fn ledger(&mut self) -> Result<Ledger, EngineError>;
+}
+
+/// The CPU engine: [`Solver`] stepped by the rule above, rows in parallel.
+pub struct CpuEngine {
+    pub solver: Solver,
+    tracks: Tracks,
+    inflows: Vec<(usize, f64)>,
+}
+
+impl CpuEngine {
+    pub fn new(solver: Solver) -> CpuEngine {
+        let tracks = Tracks::new(&solver.state, solver.time_s);
+        CpuEngine {
+            solver,
+            tracks,
+            inflows: Vec::new(),
+        }
+    }
+}
+
+impl Engine for CpuEngine {
+    fn backend(&self) -> &'static str {
+        "cpu"
+    }
+
+    fn cells(&self) -> usize {
+        self.solver.domain.cells()
+    }
+
+    fn cell_area(&self) -> f64 {
+        self.solver.domain.cell_m * self.solver.domain.cell_m
+    }
+
+    fn time_s(&self) -> f64 {
+        self.solver.time_s
+    }
+
+    fn steps(&self) -> u64 {
+        self.solver.steps
+    }
+
+    fn advance(
+        &mut self,
+        forcing: &Forcing,
+        until: f64,
+        progress: &mut dyn FnMut(f64),
+    ) -> Result<(), EngineError> {
+        let s = &mut self.solver;
+        while s.time_s < until {
+            let t = s.time_s;
+            let dt = s
+                .stable_dt()
+                .unwrap_or(DRY_STEP_S)
+                .min(DRY_STEP_S)
+                .min(until - t)
+                .min(forcing.rain_change_after(t) - t);
+            self.inflows.clear();
+            let at = |(c, q): &(usize, Vec<[f64; 2]>)| (*c, linear(q, t));
+            self.inflows.extend(forcing.inflows.iter().map(at));
+            s.step(dt, held(&forcing.rain, t), &self.inflows);
+            if s.time_s >= until - 1e-9 {
+                // Land exactly on the time asked for (round-off in the sums).
+                s.time_s = until;
+            }
+            self.tracks.record(&s.state, s.time_s);
+            progress(s.time_s);
+        }
+        Ok(())
+    }
+
+    fn state(&mut self) -> Result<State, EngineError> {
+        Ok(self.solver.state.clone())
+    }
+
+    fn tracks(&mut self) -> Result<Tracks, EngineError> {
+        Ok(self.tracks.clone())
+    }
+
+    fn ledger(&mut self) -> Result<Ledger, EngineError> {
+        Ok(self.solver.ledger)
+    }
+}
+
+/// Runs `engine` to `duration_s`, calling `output` at every multiple of
+/// `every_s` (and at the end) and `progress` with the time now and then.
+pub fn run<E: From<EngineError>>(
+    engine: &mut dyn Engine,
     forcing: &Forcing,
     duration_s: f64,
     every_s: f64,
     mut output: impl FnMut(f64, &State) -> Result<(), E>,
     mut progress: impl FnMut(f64),
 ) -> Result<Tracks, E> {
-    let mut tracks = Tracks::new(solver.domain.cells());
-    tracks.record(&solver.state, solver.time_s);
     let mut next_output = every_s;
-    let mut inflows = Vec::with_capacity(forcing.inflows.len());
-    while solver.time_s < duration_s {
-        let t = solver.time_s;
+    while engine.time_s() < duration_s {
         let until = next_output.min(duration_s);
-        let rain_change = forcing
-            .rain
-            .iter()
-            .map(|r| r.0)
-            .find(|&c| c > t)
-            .unwrap_or(f64::INFINITY);
-        let dt = solver
-            .stable_dt()
-            .unwrap_or(DRY_STEP_S)
-            .min(DRY_STEP_S)
-            .min(until - t)
-            .min(rain_change - t);
-        inflows.clear();
-        inflows.extend(forcing.inflows.iter().map(|(c, s)| (*c, linear(s, t))));
-        solver.step(dt, held(&forcing.rain, t), &inflows);
-        tracks.record(&solver.state, solver.time_s);
-        progress(solver.time_s);
-        if solver.time_s >= until - 1e-9 {
-            // Land exactly on the output time (round-off in the sums).
-            solver.time_s = until;
-            output(until, &solver.state)?;
-            next_output += every_s;
-        }
+        engine.advance(forcing, until, &mut progress)?;
+        output(until, &engine.state()?)?;
+        next_output += every_s;
     }
-    Ok(tracks)
+    Ok(engine.tracks()?)
 }
 
 #[cfg(test)]
@@ -107,7 +215,7 @@ mod tests {
     #[test]
     fn outputs_land_on_their_times_and_rain_is_all_counted() {
         let d = Domain::new(20, 10, 5.0, vec![0.0; 200], 0.03);
-        let mut s = Solver::new(d, vec![0.0; 200]);
+        let mut e = CpuEngine::new(Solver::new(d, vec![0.0; 200]));
         // 36 mm/h for 250 s, then dry: 2.5 mm.
         let forcing = Forcing {
             rain: vec![(0.0, 0.01 / 1000.0), (250.0, 0.0)],
@@ -115,24 +223,21 @@ mod tests {
         };
         let mut times = Vec::new();
         let tracks = run(
-            &mut s,
+            &mut e,
             &forcing,
             1000.0,
             300.0,
             |t, _| {
                 times.push(t);
-                Ok::<(), ()>(())
+                Ok::<(), EngineError>(())
             },
             |_| {},
         )
         .unwrap();
         assert_eq!(times, [300.0, 600.0, 900.0, 1000.0]);
         let want = 0.0025 * 200.0 * 25.0;
-        assert!(
-            (s.ledger.added - want).abs() < 1e-6 * want,
-            "{}",
-            s.ledger.added
-        );
+        let added = e.solver.ledger.added;
+        assert!((added - want).abs() < 1e-6 * want, "{added}");
         assert!(tracks.max_depth.iter().all(|&h| (h - 0.0025).abs() < 1e-6));
         assert!(
             tracks.arrival_s.iter().all(|a| a.is_nan()),
