@@ -1,7 +1,7 @@
 // The flood solver's GPU path (cim-gpu's `flood` engine): the same
 // first-order Godunov scheme as `cim_core::flood` — HLLC over hydrostatic
-// reconstruction (flux.rs), rain, inflows, infiltration and semi-implicit
-// Manning friction (solver.rs), the step rule of run.rs — written line for
+// reconstruction (flux.rs), rain, inflows, infiltration, drains and
+// semi-implicit Manning friction (solver.rs), the step rule of run.rs — written line for
 // line in the same f32 order, so both paths give the same water to
 // round-off.
 //
@@ -33,7 +33,7 @@ struct Params {
     infiltration: u32,
     inf_a: f32,
     inf_s: f32,
-    // 1: rain only where `mask` has the cell's bit
+    // 1: rain only on cells whose ground.w is 1
     has_mask: u32,
     dry_step: f32,
     // step workgroups, one partial maximum each
@@ -66,23 +66,21 @@ struct Control {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-// (bed level m, Manning's n) per cell
-@group(0) @binding(1) var<storage, read> ground: array<vec2<f32>>;
+// (bed level m, Manning's n, drain capacity m/s, 1 where rain falls) per cell
+@group(0) @binding(1) var<storage, read> ground: array<vec4<f32>>;
 // (depth m, unit discharges east and north m²/s, infiltrated depth m)
 @group(0) @binding(2) var<storage, read> water_in: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> water_out: array<vec4<f32>>;
-// (max depth m, max speed m/s, arrival time s or -1, unused)
+// (max depth m, max speed m/s, arrival time s or -1, drained depth m)
 @group(0) @binding(4) var<storage, read_write> tracks: array<vec4<f32>>;
-// one bit per cell: rain falls there
-@group(0) @binding(5) var<storage, read> mask: array<u32>;
-@group(0) @binding(6) var<storage, read_write> control: Control;
+@group(0) @binding(5) var<storage, read_write> control: Control;
 // volume per unit width out through each edge cell's outer face, m², compensated:
 // west rows, east rows, south columns, north columns
-@group(0) @binding(7) var<storage, read_write> edges: array<vec2<f32>>;
+@group(0) @binding(6) var<storage, read_write> edges: array<vec2<f32>>;
 // rain: n_rain × (from s since base, m/s); inflows: n_inflows × (cell,
 // first point, points), then their points (s since base, m³/s); numbers
 // as their f32 bits
-@group(0) @binding(8) var<storage, read> forcing: array<u32>;
+@group(0) @binding(7) var<storage, read> forcing: array<u32>;
 
 fn number(k: u32) -> f32 {
     return bitcast<f32>(forcing[k]);
@@ -229,7 +227,7 @@ fn green_ampt(f: f32, ks_dt: f32, s: f32) -> f32 {
 }
 
 fn rains_on(c: u32) -> bool {
-    return params.has_mask == 0u || ((mask[c >> 5u] >> (c & 31u)) & 1u) == 1u;
+    return params.has_mask == 0u || ground[c].w > 0.5;
 }
 
 // The fastest wave at cell (i, j), m/s: its water's, and on the edge
@@ -334,6 +332,15 @@ fn update(i: u32, j: u32) -> f32 {
         f += before - h;
     }
 
+    // Drains, up to their capacity.
+    var drained = 0.0;
+    let capacity = ground[c].z * dt;
+    if capacity > 0.0 {
+        let before = h;
+        h = max(h - min(capacity, h), 0.0);
+        drained = before - h;
+    }
+
     // Friction, semi-implicit.
     if h <= H_EPS {
         hu = 0.0;
@@ -358,6 +365,7 @@ fn update(i: u32, j: u32) -> f32 {
     if h >= ARRIVAL_DEPTH && t.z < 0.0 {
         t.z = params.base_time + control.elapsed;
     }
+    t.w += drained;
     if any(t != was) {
         tracks[c] = t;
     }

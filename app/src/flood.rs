@@ -278,9 +278,9 @@ fn domain(s: &Scenario, dir: &Path, dem: &Grid) -> Result<(Domain, Vec<bool>)> {
     Ok((d, ground))
 }
 
-/// A polygon layer of the scenario, in the DEM's CRS (taken as it is when
+/// A vector layer of the scenario, in the DEM's CRS (taken as it is when
 /// either has none).
-fn polygons(path: &Path, dem_crs: Option<&cim_core::crs::CrsDef>) -> Result<cim_core::Layer> {
+fn load_vector(path: &Path, dem_crs: Option<&cim_core::crs::CrsDef>) -> Result<cim_core::Layer> {
     let mut layer = cim_loaders::load_path(path)
         .map_err(|e| anyhow!(e))?
         .into_iter()
@@ -298,7 +298,7 @@ fn mask_of(
     path: &Path,
     crs: Option<&cim_core::crs::CrsDef>,
 ) -> Result<Vec<bool>> {
-    let layer = polygons(path, crs)?;
+    let layer = load_vector(path, crs)?;
     Ok(layer.vector().map_or_else(Vec::new, |v| grid.mask(v)))
 }
 
@@ -314,12 +314,7 @@ fn add_city(
     if s.city.buildings.is_none() && s.city.friction.is_empty() {
         return Ok(());
     }
-    let grid = cim_core::flood::city::CellGrid {
-        nx: dem.width,
-        ny: dem.height,
-        cell_m: dem.dx,
-        origin: cim_core::DVec2::new(dem.x0, dem.y0 - dem.height as f64 * dem.dy),
-    };
+    let grid = cell_grid(dem);
     if let Some(b) = &s.city.buildings {
         let raise = s.city.building_height_m as f32;
         let mut n = 0;
@@ -342,12 +337,81 @@ fn add_city(
     Ok(())
 }
 
-/// The cell holding (x, y), rows from the south.
-fn cell_at(dem: &Grid, x: f64, y: f64) -> Option<usize> {
-    let i = ((x - dem.x0) / dem.dx).floor();
-    let j = ((y - (dem.y0 - dem.height as f64 * dem.dy)) / dem.dy).floor();
-    ((0.0..dem.width as f64).contains(&i) && (0.0..dem.height as f64).contains(&j))
-        .then(|| j as usize * dem.width + i as usize)
+/// The drains' capacity per cell (m/s): `rate_mm_h` over the area (or
+/// all ground), and each inlet's capacity over its cell.
+fn drains(
+    s: &Scenario,
+    dir: &Path,
+    (dem, crs): (&Grid, Option<&cim_core::crs::CrsDef>),
+    ground: &[bool],
+) -> Result<Option<Vec<f32>>> {
+    use cim_core::model::geometry::Geometry;
+    let Some(d) = &s.drainage else {
+        return Ok(None);
+    };
+    let grid = cell_grid(dem);
+    let mut rate = vec![0.0f32; ground.len()];
+    if let Some(mm_h) = d.rate_mm_h {
+        let inside = match &d.area {
+            Some(a) => mask_of(&grid, &dir.join(a), crs)?,
+            None => ground.to_vec(),
+        };
+        for (c, _) in inside
+            .iter()
+            .enumerate()
+            .filter(|(c, on)| **on && ground[*c])
+        {
+            rate[c] += (mm_h / 3_600_000.0) as f32;
+        }
+    }
+    if let Some(inlets) = &d.inlets {
+        let path = dir.join(inlets);
+        let layer = load_vector(&path, crs)?;
+        let v = layer.vector().expect("a vector layer");
+        if let Some(field) = &d.capacity_field
+            && v.field_index(field).is_none()
+        {
+            bail!("{}: no field {field:?} (capacity_field)", show(&path));
+        }
+        let (mut placed, mut outside) = (0, 0);
+        for f in &v.features {
+            let capacity_l_s = d
+                .capacity_field
+                .as_ref()
+                .and_then(|name| v.attr(f, name).as_f64())
+                .unwrap_or(d.inlet_capacity_l_s);
+            let points = match &f.geometry {
+                Geometry::Point(p) => vec![*p],
+                Geometry::MultiPoint(ps) => ps.clone(),
+                _ => Vec::new(),
+            };
+            for p in points {
+                match grid.cell_at(p.x, p.y).filter(|&c| ground[c]) {
+                    Some(c) => {
+                        rate[c] += (capacity_l_s / 1000.0 / (dem.dx * dem.dx)) as f32;
+                        placed += 1;
+                    }
+                    None => outside += 1,
+                }
+            }
+        }
+        eprint!("cim: {inlets}: {placed} inlets");
+        if outside > 0 {
+            eprint!(", {outside} off the DEM left out");
+        }
+        eprintln!();
+    }
+    Ok(Some(rate))
+}
+
+/// The DEM's cells, as the city layers are burnt into them.
+fn cell_grid(dem: &Grid) -> cim_core::flood::city::CellGrid {
+    cim_core::flood::city::CellGrid {
+        nx: dem.width,
+        ny: dem.height,
+        cell_m: dem.dx,
+        origin: cim_core::DVec2::new(dem.x0, dem.y0 - dem.height as f64 * dem.dy),
+    }
 }
 
 fn run_scenario(path: &Path, out: &Path) -> Result<ExitCode> {
@@ -374,7 +438,8 @@ fn run_scenario(path: &Path, out: &Path) -> Result<ExitCode> {
         .iter()
         .enumerate()
         .map(|(k, f)| {
-            let c = cell_at(&dem, f.x, f.y)
+            let c = cell_grid(&dem)
+                .cell_at(f.x, f.y)
                 .filter(|&c| ground[c])
                 .ok_or_else(|| {
                     anyhow!(
@@ -402,6 +467,7 @@ fn run_scenario(path: &Path, out: &Path) -> Result<ExitCode> {
         // Rain falls on the study area only: walls stay dry.
         solver.rain_mask = Some(ground.clone());
     }
+    solver.drain = drains(&s, &dir, (&dem, dem_crs.as_ref()), &ground)?;
     let mut engine = engine_for(s.run.backend, solver, path)?;
     let started = std::time::Instant::now();
     let mut bar = Progress::new(s.run.duration_s);
@@ -436,6 +502,7 @@ fn run_scenario(path: &Path, out: &Path) -> Result<ExitCode> {
         "volume_final_m3": volume,
         "mass_error_rel": l.mass_error_rel(volume),
         "volume_infiltrated_m3": l.infiltrated,
+        "volume_drained_m3": l.drained,
     });
     let summary_path = out.join("summary.json");
     std::fs::write(&summary_path, format!("{summary:#}\n")).with_context(|| show(&summary_path))?;

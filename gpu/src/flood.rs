@@ -30,10 +30,10 @@ const HEADER_BYTES: u64 = 32 + 4 * MAX_INFLOWS as u64 + 8 * MAX_INFLOWS as u64;
 /// The step kernel's workgroup is a 16 × 16 tile of cells.
 const TILE: usize = 16;
 /// The bytes a step moves per cell, each read or written once: the water
-/// read (16) and written (16), the ground (8), the tracks read and written
-/// (32); neighbours' water comes from cache. What the throughput is
-/// measured against a memory bandwidth with.
-pub const BYTES_PER_CELL_UPDATE: usize = 16 + 16 + 8 + 32;
+/// read (16) and written (16), the ground (16), the tracks read and
+/// written (32); neighbours' water comes from cache. What the throughput
+/// is measured against a memory bandwidth with.
+pub const BYTES_PER_CELL_UPDATE: usize = 16 + 16 + 16 + 32;
 /// A batch is sized to take about this long, so progress comes often.
 const BATCH_WALL_S: f64 = 0.25;
 
@@ -65,7 +65,6 @@ struct Buffers {
     ground: wgpu::Buffer,
     water: [wgpu::Buffer; 2],
     tracks: wgpu::Buffer,
-    mask: wgpu::Buffer,
     control: wgpu::Buffer,
     edges: wgpu::Buffer,
     forcing: wgpu::Buffer,
@@ -419,10 +418,12 @@ impl Engine for GpuFlood {
     }
 
     fn ledger(&mut self) -> Result<Ledger, EngineError> {
-        // What the ground took in is what each cell says it took.
-        let w = self.water()?;
-        let taken: f64 = w.chunks_exact(4).map(|c| c[3] as f64).sum();
-        self.ledger.infiltrated = taken * self.cell_area();
+        // What the ground took in and the drains took away is what each
+        // cell says they took.
+        let sum = |v: Vec<f32>, k: usize| v.chunks_exact(4).map(|c| c[k] as f64).sum::<f64>();
+        self.ledger.infiltrated = sum(self.water()?, 3) * self.cell_area();
+        let drained = sum(self.download(&self.buffers.tracks)?, 3);
+        self.ledger.drained = drained * self.cell_area();
         Ok(self.ledger)
     }
 }
@@ -470,7 +471,11 @@ impl Buffers {
         let dev = &gpu.device;
         let d = &s.domain;
         let n = d.cells();
-        let ground: Vec<f32> = (0..n).flat_map(|c| [d.bed[c], d.manning[c]]).collect();
+        let drain = |c: usize| s.drain.as_ref().map_or(0.0, |d| d[c]);
+        let rains = |c: usize| s.rain_mask.as_ref().is_none_or(|m| m[c]) as u8 as f32;
+        let ground: Vec<f32> = (0..n)
+            .flat_map(|c| [d.bed[c], d.manning[c], drain(c), rains(c)])
+            .collect();
         let st = &s.state;
         let water: Vec<f32> = (0..n)
             .flat_map(|c| [st.h[c], st.hu[c], st.hv[c], s.infiltrated[c]])
@@ -487,12 +492,6 @@ impl Buffers {
                 ]
             })
             .collect();
-        let mut mask = vec![0u32; n.div_ceil(32).max(1)];
-        if let Some(m) = &s.rain_mask {
-            for (c, _) in m.iter().enumerate().filter(|(_, on)| **on) {
-                mask[c / 32] |= 1 << (c % 32);
-            }
-        }
         let control = vec![0.0f32; HEADER_BYTES as usize / 4 + partials];
         let edges = vec![0.0f32; 4 * (d.nx + d.ny)];
         let water = as_bytes(&water);
@@ -508,7 +507,6 @@ impl Buffers {
                 storage(dev, "water b", &water),
             ],
             tracks: storage(dev, "tracks", &as_bytes(&tracks)),
-            mask: storage(dev, "rain mask", &le_bytes(&mask)),
             control: storage(dev, "control", &as_bytes(&control)),
             edges: storage(dev, "edges", &as_bytes(&edges)),
             forcing: storage(dev, "forcing", &[0; 16]),
@@ -533,7 +531,6 @@ impl Buffers {
                 &self.water[p],
                 &self.water[1 - p],
                 &self.tracks,
-                &self.mask,
                 &self.control,
                 &self.edges,
                 &self.forcing,
@@ -555,10 +552,10 @@ impl Buffers {
     }
 }
 
-/// Binding 0 the constants; 1–8 storage, read-only or not as the shader
+/// Binding 0 the constants; 1–7 storage, read-only or not as the shader
 /// declares them.
 fn bind_group_layout(dev: &wgpu::Device) -> wgpu::BindGroupLayout {
-    let read_only = [true, true, false, false, true, false, false, true];
+    let read_only = [true, true, false, false, false, false, true];
     let mut entries = vec![wgpu::BindGroupLayoutEntry {
         binding: 0,
         visibility: wgpu::ShaderStages::COMPUTE,

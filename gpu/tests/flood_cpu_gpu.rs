@@ -103,7 +103,8 @@ fn a_dam_break_through_a_city_is_the_same_on_the_gpu() {
 }
 
 /// A 60 × 40 basin with a block of buildings, sloping to an open east
-/// edge; rain on all but a strip, an inflow hydrograph, Green–Ampt.
+/// edge; rain on all but a strip, an inflow hydrograph, Green–Ampt, drains
+/// along a street.
 fn rainy_basin() -> (Solver, Forcing) {
     let (nx, ny) = (60, 40);
     let mut bed = Vec::new();
@@ -126,6 +127,18 @@ fn rainy_basin() -> (Solver, Forcing) {
         suction_m: 0.11,
         deficit: 0.3,
     };
+    // 20 L/s inlets every 4 cells along row 15.
+    s.drain = Some(
+        (0..nx * ny)
+            .map(|c| {
+                if c / nx == 15 && c % 4 == 0 {
+                    0.02 / 4.0
+                } else {
+                    0.0
+                }
+            })
+            .collect(),
+    );
     let forcing = Forcing {
         // 80 mm/h for 5 minutes, 20 mm/h for 5, then dry.
         rain: vec![(0.0, 0.08 / 3600.0), (300.0, 0.02 / 3600.0), (600.0, 0.0)],
@@ -143,6 +156,7 @@ fn rain_inflow_infiltration_and_an_open_edge_are_the_same_on_the_gpu() {
         ("added", c.added, g.added),
         ("outflow", c.outflow, g.outflow),
         ("infiltrated", c.infiltrated, g.infiltrated),
+        ("drained", c.drained, g.drained),
     ] {
         assert!(a > 0.0, "{what}: {a}");
         assert!((a - b).abs() <= 1e-3 * a, "{what}: cpu {a}, gpu {b}");

@@ -124,7 +124,8 @@ fn a_scenario_writes_the_documented_results_and_keeps_its_water() {
             "volume_out_m3",
             "volume_final_m3",
             "mass_error_rel",
-            "volume_infiltrated_m3"
+            "volume_infiltrated_m3",
+            "volume_drained_m3"
         ]
     );
     assert_eq!(summary["backend"], "cpu");
@@ -350,5 +351,56 @@ fn the_gpu_backend_writes_what_the_cpu_writes() {
             worst <= 1e-4 * peak,
             "{name}: {worst} m apart, peak {peak} m"
         );
+    }
+}
+
+#[test]
+fn drains_and_inlets_take_water_away_and_it_is_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    valley(dir.path());
+    let summary = |name: &str, extra: &str| -> Value {
+        let out = run_with(dir.path(), name, extra);
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+    };
+    // Two inlets on the valley floor (row 20), one taking 50 L/s by its
+    // field, one the default 20 L/s; one off the DEM.
+    let inlet = |x: f64, cap: &str| {
+        format!(
+            r#"{{"type":"Feature","properties":{{"cap":{cap}}},"geometry":{{"type":"Point","coordinates":[{x},2500102.5]}}}}"#
+        )
+    };
+    std::fs::write(
+        dir.path().join("inlets.geojson"),
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{},{},{}]}}"#,
+            inlet(500052.5, "50"),
+            inlet(500152.5, "null"),
+            inlet(600000.0, "10")
+        ),
+    )
+    .unwrap();
+    let bare = summary("bare", "");
+    assert_eq!(bare["volume_drained_m3"], 0.0);
+    let f = |s: &Value, k: &str| s[k].as_f64().unwrap();
+    for (name, drainage, most) in [
+        // 20 mm/h over the valley's 60 000 m² for 1 200 s.
+        (
+            "network",
+            "[drainage]\nrate_mm_h = 20.0",
+            0.02 * 60_000.0 / 3.0,
+        ),
+        // 70 L/s for 1 200 s.
+        (
+            "inlets",
+            "[drainage]\ninlets = \"inlets.geojson\"\ncapacity_field = \"cap\"",
+            0.07 * 1200.0,
+        ),
+    ] {
+        let s = summary(name, drainage);
+        let drained = f(&s, "volume_drained_m3");
+        assert!(drained > 50.0 && drained <= most + 1e-3, "{name}: {s}");
+        let kept = f(&bare, "volume_final_m3") - f(&s, "volume_final_m3");
+        assert!((kept - drained).abs() < 1e-3 * drained, "{name}: {s}");
+        assert!(f(&s, "mass_error_rel") < 1e-4, "{name}: {s}");
     }
 }

@@ -61,6 +61,23 @@ impl CellGrid {
 
     /// Every cell inside any polygon of `layer` (polygons and
     /// multipolygons; other geometry is ignored), marked.
+    /// The cell holding the point (x, y), if it is on the grid.
+    ///
+    /// ```
+    /// use cim_core::DVec2;
+    /// use cim_core::flood::city::CellGrid;
+    /// let g = CellGrid { nx: 4, ny: 3, cell_m: 5.0, origin: DVec2::new(100.0, 200.0) };
+    /// assert_eq!(g.cell_at(107.0, 211.0), Some(2 * 4 + 1));
+    /// assert_eq!(g.cell_at(99.0, 201.0), None);
+    /// assert_eq!(g.cell_at(120.0, 201.0), None, "the east edge is outside");
+    /// ```
+    pub fn cell_at(&self, x: f64, y: f64) -> Option<usize> {
+        let i = ((x - self.origin.x) / self.cell_m).floor();
+        let j = ((y - self.origin.y) / self.cell_m).floor();
+        ((0.0..self.nx as f64).contains(&i) && (0.0..self.ny as f64).contains(&j))
+            .then(|| j as usize * self.nx + i as usize)
+    }
+
     pub fn mask(&self, layer: &VectorData) -> Vec<bool> {
         let mut mask = vec![false; self.nx * self.ny];
         for f in &layer.features {

@@ -62,7 +62,35 @@ pub struct Scenario {
     #[serde(default)]
     pub city: CitySection,
     pub infiltration: Option<InfiltrationSection>,
+    pub drainage: Option<DrainageSection>,
     pub run: RunSection,
+}
+
+/// What the storm drains take away (雨水管网, without its hydraulics: each
+/// takes water up to its capacity while there is any): the network's
+/// capacity as a rain rate over an area, and storm inlets (雨水口) at
+/// points, each up to its own capacity.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DrainageSection {
+    /// The drained rate, mm/h (a network designed for a P-year storm
+    /// drains its rate), over `area` or the whole study area.
+    pub rate_mm_h: Option<f64>,
+    /// Polygons where `rate_mm_h` applies.
+    pub area: Option<String>,
+    /// A point layer of storm inlets.
+    pub inlets: Option<String>,
+    /// Each inlet's capacity, L/s, unless `capacity_field` gives its own.
+    #[serde(default = "default_inlet_capacity")]
+    pub inlet_capacity_l_s: f64,
+    /// The inlets' field holding their capacity (L/s).
+    pub capacity_field: Option<String>,
+}
+
+/// A grated gutter inlet takes some 20 L/s (CJJ 37 / GB 50014 put one
+/// single-grate inlet at 15–20 L/s).
+fn default_inlet_capacity() -> f64 {
+    20.0
 }
 
 /// Infiltration: one of a constant rate or Green–Ampt's parameters.
@@ -292,6 +320,26 @@ impl Scenario {
                 return bad(format!(
                     "[[city.friction]] {}: manning {} is not a Manning's n (0–1)",
                     z.layer, z.manning
+                ));
+            }
+        }
+        if let Some(d) = &self.drainage {
+            match d.rate_mm_h {
+                Some(r) if !(r.is_finite() && r >= 0.0) => {
+                    return bad(format!("[drainage] rate_mm_h must be ≥ 0, not {r}"));
+                }
+                None if d.area.is_some() => {
+                    return bad("[drainage] area goes with a rate_mm_h".into());
+                }
+                None if d.inlets.is_none() => {
+                    return bad("[drainage] needs a rate_mm_h, inlets or both".into());
+                }
+                _ => {}
+            }
+            let c = d.inlet_capacity_l_s;
+            if !(c.is_finite() && c >= 0.0) {
+                return bad(format!(
+                    "[drainage] inlet_capacity_l_s must be ≥ 0, not {c}"
                 ));
             }
         }
@@ -564,6 +612,18 @@ backend = "auto"
             (
                 FULL.replace("output_every_s = 300", "output_every_s = 0.01"),
                 "outputs asked for",
+            ),
+            (
+                FULL.replace("[run]", "[drainage]\nrate_mm_h = -30\n[run]"),
+                "rate_mm_h must be ≥ 0",
+            ),
+            (
+                FULL.replace("[run]", "[drainage]\narea = \"a.geojson\"\n[run]"),
+                "area goes with a rate_mm_h",
+            ),
+            (
+                FULL.replace("[run]", "[drainage]\n[run]"),
+                "needs a rate_mm_h, inlets or both",
             ),
         ] {
             let e = Scenario::from_toml_str(&edit).unwrap_err().to_string();

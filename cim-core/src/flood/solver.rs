@@ -96,6 +96,8 @@ pub struct Ledger {
     pub outflow: f64,
     /// Taken in by the ground.
     pub infiltrated: f64,
+    /// Taken away by the drains.
+    pub drained: f64,
 }
 
 impl Ledger {
@@ -104,7 +106,7 @@ impl Ledger {
     /// made), relative to all the water there has been: what was there,
     /// what was added, what came in over the edges.
     pub fn mass_error_rel(&self, volume: f64) -> f64 {
-        let expected = self.initial + self.added - self.outflow - self.infiltrated;
+        let expected = self.initial + self.added - self.outflow - self.infiltrated - self.drained;
         let all = self.initial + self.added + (-self.outflow).max(0.0);
         (volume - expected).abs() / all.max(f64::MIN_POSITIVE)
     }
@@ -125,6 +127,8 @@ pub struct Solver {
     /// How the ground takes water in, and how much each cell has (m).
     pub infiltration: Infiltration,
     pub infiltrated: Vec<f32>,
+    /// What the drains can take from each cell, m/s (none without).
+    pub drain: Option<Vec<f32>>,
     next: State,
 }
 
@@ -152,6 +156,7 @@ impl Solver {
             rain_mask: None,
             infiltration: Infiltration::None,
             infiltrated: vec![0.0; n],
+            drain: None,
         };
         s.ledger.initial = s.volume();
         s
@@ -211,6 +216,7 @@ impl Solver {
         self.ledger.outflow += out * dt * d.cell_m;
         self.add_sources(dt, rain_ms, inflows);
         self.infiltrate(dt);
+        self.drain(dt);
         self.apply_friction(dt);
         self.time_s += dt;
         self.steps += 1;
@@ -271,6 +277,26 @@ impl Solver {
             })
             .sum();
         self.ledger.infiltrated += taken * self.domain.cell_area();
+    }
+
+    /// Each cell loses up to its drains' capacity over the step.
+    fn drain(&mut self, dt: f64) {
+        let Some(rates) = &self.drain else {
+            return;
+        };
+        let dt = dt as f32;
+        let taken: f64 = self
+            .state
+            .h
+            .par_iter_mut()
+            .zip(rates.par_iter())
+            .map(|(h, &rate)| {
+                let before = *h;
+                *h = (*h - (rate * dt).min(*h)).max(0.0);
+                (before - *h) as f64
+            })
+            .sum();
+        self.ledger.drained += taken * self.domain.cell_area();
     }
 
     fn apply_friction(&mut self, dt: f64) {
@@ -518,6 +544,37 @@ mod tests {
         assert!((lost - lo).abs() < 1e-5, "{lost} vs {lo}");
         assert!(s.mass_error_rel() < 1e-5, "{}", s.mass_error_rel());
         assert!((s.ledger.infiltrated - lo * 100.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn drains_take_their_capacity_until_the_water_is_gone() {
+        // 10 cm on a flat closed basin; the drains take 36 mm/h on half of
+        // it (200 m²: 2 L/s), the other half's water flowing over to them.
+        let d = Domain::new(10, 10, 2.0, vec![0.0; 100], 0.03);
+        let mut s = Solver::new(d, vec![0.1; 100]);
+        let rate = 0.036 / 3600.0;
+        s.drain = Some((0..100).map(|c| if c < 50 { rate } else { 0.0 }).collect());
+        let run_to = |s: &mut Solver, t: f64| {
+            while s.time_s < t {
+                let dt = s.stable_dt().unwrap_or(10.0).min(t - s.time_s);
+                s.step(dt, 0.0, &[]);
+            }
+        };
+        // At capacity while there is water: 24 m³ of the 40 by 12 000 s.
+        for t in [600.0, 12_000.0] {
+            run_to(&mut s, t);
+            let drained = s.ledger.drained;
+            assert!((drained - 0.002 * t).abs() < 1e-3 * 0.002 * t, "{drained}");
+            assert!(s.mass_error_rel() < 1e-5, "{}", s.mass_error_rel());
+        }
+        // Until there is all but none (the last film creeps to them).
+        run_to(&mut s, 30_000.0);
+        assert!(
+            (s.ledger.drained - 40.0).abs() < 0.01,
+            "{}",
+            s.ledger.drained
+        );
+        assert!(s.volume() < 0.01, "{}", s.volume());
     }
 
     #[test]
