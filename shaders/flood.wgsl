@@ -6,13 +6,14 @@
 // round-off.
 //
 // Three entry points, dispatched by the host as
-//   measure                      once, when the water is uploaded
-//   (plan, step) × k             per batch of k steps
-// `plan` (one workgroup) takes the fastest wave speed from the step
+//   measure                       once, when the water is uploaded
+//   (plan, step, measure) × k     per batch of k steps
+// `plan` (one workgroup) takes the fastest wave speed from the measure
 // workgroups' partial maxima and sets the next step's length, rain and
 // inflow depths and clock in `control`; `step` updates every cell from its
-// four faces and leaves its workgroup's fastest wave speed for the next
-// plan. Nothing is read back between steps.
+// four faces; `measure` leaves each 16 × 16 tile's fastest wave (a cell's
+// neighbours tell a wet-dry front, so it runs once every cell is done).
+// Nothing is read back between steps.
 
 const G: f32 = 9.81;
 const H_EPS: f32 = 1e-6;
@@ -230,9 +231,19 @@ fn rains_on(c: u32) -> bool {
     return params.has_mask == 0u || ground[c].w > 0.5;
 }
 
-// The fastest wave at cell (i, j), m/s: its water's, and on the edge
-// under a held level the water beyond's (solver.rs, wave_speed).
-fn wave_speed(i: u32, j: u32, w: vec4<f32>) -> f32 {
+// The fastest wave at cell (i, j) of water_in, m/s: its water's, plus
+// how much faster its celerity is than its slowest neighbour's (|u| + 2c
+// at a wet-dry front); on the edge under a held level the water beyond's
+// (solver.rs, wave_speed).
+fn celerity(c: u32) -> f32 {
+    return sqrt(G * max(water_in[c].x, 0.0));
+}
+
+fn wave_speed(i: u32, j: u32) -> f32 {
+    let nx = params.nx;
+    let ny = params.ny;
+    let c = j * nx + i;
+    let w = water_in[c];
     var u = 0.0;
     var v = 0.0;
     if w.x > H_EPS {
@@ -242,11 +253,25 @@ fn wave_speed(i: u32, j: u32, w: vec4<f32>) -> f32 {
     let along = max(abs(u), abs(v));
     var fastest = 0.0;
     if w.x > H_EPS {
-        fastest = along + sqrt(G * w.x);
+        let mine = celerity(c);
+        var slowest = mine;
+        if i > 0u {
+            slowest = min(slowest, celerity(c - 1u));
+        }
+        if i + 1u < nx {
+            slowest = min(slowest, celerity(c + 1u));
+        }
+        if j > 0u {
+            slowest = min(slowest, celerity(c - nx));
+        }
+        if j + 1u < ny {
+            slowest = min(slowest, celerity(c + nx));
+        }
+        fastest = along + mine + (mine - slowest);
     }
     if params.boundary == 2u {
-        let beyond = max(params.level - ground[j * params.nx + i].x, 0.0);
-        let edge = i == 0u || j == 0u || i + 1u == params.nx || j + 1u == params.ny;
+        let beyond = max(params.level - ground[c].x, 0.0);
+        let edge = i == 0u || j == 0u || i + 1u == nx || j + 1u == ny;
         if edge && beyond > H_EPS {
             fastest = max(fastest, along + sqrt(G * beyond));
         }
@@ -254,8 +279,8 @@ fn wave_speed(i: u32, j: u32, w: vec4<f32>) -> f32 {
     return fastest;
 }
 
-// Updates cell (i, j); its new fastest wave speed.
-fn update(i: u32, j: u32) -> f32 {
+// Updates cell (i, j) from water_in into water_out.
+fn update(i: u32, j: u32) {
     let nx = params.nx;
     let ny = params.ny;
     let c = j * nx + i;
@@ -263,7 +288,7 @@ fn update(i: u32, j: u32) -> f32 {
     let now = water_in[c];
     if dt <= 0.0 {
         water_out[c] = now;
-        return wave_speed(i, j, now);
+        return;
     }
     let ratio = dt / params.cell_m;
     let me_x = side(c, true);
@@ -369,7 +394,6 @@ fn update(i: u32, j: u32) -> f32 {
     if any(t != was) {
         tracks[c] = t;
     }
-    return wave_speed(i, j, next);
 }
 
 var<workgroup> fastest: array<f32, 256>;
@@ -390,17 +414,10 @@ fn reduce_fastest(li: u32, mine: f32, slot: u32) {
 }
 
 @compute @workgroup_size(16, 16, 1)
-fn step(
-    @builtin(global_invocation_id) gid: vec3<u32>,
-    @builtin(local_invocation_index) li: u32,
-    @builtin(workgroup_id) wid: vec3<u32>,
-    @builtin(num_workgroups) groups: vec3<u32>,
-) {
-    var speed = 0.0;
+fn step(@builtin(global_invocation_id) gid: vec3<u32>) {
     if gid.x < params.nx && gid.y < params.ny {
-        speed = update(gid.x, gid.y);
+        update(gid.x, gid.y);
     }
-    reduce_fastest(li, speed, wid.y * groups.x + wid.x);
 }
 
 @compute @workgroup_size(16, 16, 1)
@@ -412,7 +429,7 @@ fn measure(
 ) {
     var speed = 0.0;
     if gid.x < params.nx && gid.y < params.ny {
-        speed = wave_speed(gid.x, gid.y, water_in[gid.y * params.nx + gid.x]);
+        speed = wave_speed(gid.x, gid.y);
     }
     reduce_fastest(li, speed, wid.y * groups.x + wid.x);
 }

@@ -133,7 +133,7 @@ fn throughput(
 /// adapter (lavapipe too), an error without one; "auto", a hardware GPU
 /// when there is one that takes the grid, else the CPU (a GPU emulated on
 /// the CPU is slower there than the CPU path).
-fn engine_for(backend: Backend, solver: Solver, path: &Path) -> Result<Box<dyn Engine>> {
+pub(crate) fn engine_for(backend: Backend, solver: Solver, path: &Path) -> Result<Box<dyn Engine>> {
     let cpu = |solver| Ok(Box::new(CpuEngine::new(solver)) as Box<dyn Engine>);
     match backend {
         Backend::Cpu => cpu(solver),
@@ -405,7 +405,7 @@ fn drains(
 }
 
 /// The DEM's cells, as the city layers are burnt into them.
-fn cell_grid(dem: &Grid) -> cim_core::flood::city::CellGrid {
+pub(crate) fn cell_grid(dem: &Grid) -> cim_core::flood::city::CellGrid {
     cim_core::flood::city::CellGrid {
         nx: dem.width,
         ny: dem.height,
@@ -414,7 +414,20 @@ fn cell_grid(dem: &Grid) -> cim_core::flood::city::CellGrid {
     }
 }
 
-fn run_scenario(path: &Path, out: &Path) -> Result<ExitCode> {
+/// A scenario read and set up: its DEM, which cells hold ground, the
+/// solver with the city, infiltration and drains in it, and the forcing.
+pub(crate) struct Prepared {
+    pub scenario: Scenario,
+    pub dem: Grid,
+    pub dem_crs: Option<cim_core::crs::CrsDef>,
+    /// Cells on the DEM (nodata cells are walls), rows from the south.
+    pub ground: Vec<bool>,
+    pub solver: Solver,
+    pub forcing: Forcing,
+}
+
+/// Reads the scenario at `path` and everything it names.
+pub(crate) fn prepare(path: &Path) -> Result<Prepared> {
     let text = std::fs::read_to_string(path).with_context(|| show(path))?;
     let s = Scenario::from_toml_str(&text).map_err(|e| anyhow!("{}: {e}", show(path)))?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -457,8 +470,6 @@ fn run_scenario(path: &Path, out: &Path) -> Result<ExitCode> {
         rain: s.rain_steps(),
         inflows,
     };
-    std::fs::create_dir_all(out).with_context(|| show(out))?;
-    let cells = domain.cells();
     let mut solver = Solver::new(domain, h0);
     solver.infiltration = s
         .infiltration()
@@ -468,6 +479,27 @@ fn run_scenario(path: &Path, out: &Path) -> Result<ExitCode> {
         solver.rain_mask = Some(ground.clone());
     }
     solver.drain = drains(&s, &dir, (&dem, dem_crs.as_ref()), &ground)?;
+    Ok(Prepared {
+        scenario: s,
+        dem,
+        dem_crs,
+        ground,
+        solver,
+        forcing,
+    })
+}
+
+fn run_scenario(path: &Path, out: &Path) -> Result<ExitCode> {
+    let Prepared {
+        scenario: s,
+        dem,
+        ground,
+        solver,
+        forcing,
+        ..
+    } = prepare(path)?;
+    std::fs::create_dir_all(out).with_context(|| show(out))?;
+    let cells = solver.domain.cells();
     let mut engine = engine_for(s.run.backend, solver, path)?;
     let started = std::time::Instant::now();
     let mut bar = Progress::new(s.run.duration_s);

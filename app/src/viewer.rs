@@ -88,6 +88,7 @@ pub fn core_plugins(app: &mut App, store: SceneStore, pose: Pose) {
         crate::render::pipe_results::PipeResultsPlugin,
         crate::analysis::corridor::CorridorPlugin,
         crate::analysis::burst::BurstPlugin,
+        crate::analysis::flood::FloodPlugin,
     ));
 }
 
@@ -134,6 +135,8 @@ fn run_viewer(opened: OpenedScene, error: Option<String>) -> Result<()> {
     // Moving chevrons follow real time: the viewer's only (snapshots stay
     // deterministic).
     app.add_systems(Update, crate::render::flow_animation::animate_flow);
+    // A click probes the flood's water while the flood panel's probe is on.
+    app.add_systems(Update, crate::analysis::flood::probe_on_click);
     app.run();
     Ok(())
 }

@@ -3,10 +3,11 @@
 //! (`cim_core::flood`), so a scenario gives the same water on either to
 //! `f32` round-off.
 //!
-//! The water lives on the GPU between outputs. Each step is two
+//! The water lives on the GPU between outputs. Each step is three
 //! dispatches — `plan` (one workgroup: the step's length from the fastest
-//! wave, the rain's and inflows' depths, the clock) and `step` (every
-//! cell) — and a batch of them is submitted at once; only a few bytes (the
+//! wave, the rain's and inflows' depths, the clock), `step` (every cell)
+//! and `measure` (each tile's fastest wave for the next plan) — and a
+//! batch of them is submitted at once; only a few bytes (the
 //! clock) come back per batch, the grid only at outputs. The clock runs
 //! in `f32` from the start of each output interval (`base`, kept in `f64`
 //! here), so it stays fine however long the run. Volumes are summed on the
@@ -31,9 +32,10 @@ const HEADER_BYTES: u64 = 32 + 4 * MAX_INFLOWS as u64 + 8 * MAX_INFLOWS as u64;
 const TILE: usize = 16;
 /// The bytes a step moves per cell, each read or written once: the water
 /// read (16) and written (16), the ground (16), the tracks read and
-/// written (32); neighbours' water comes from cache. What the throughput
-/// is measured against a memory bandwidth with.
-pub const BYTES_PER_CELL_UPDATE: usize = 16 + 16 + 16 + 32;
+/// written (32), the new water read again for the next step's wave speed
+/// (16); neighbours' water comes from cache. What the throughput is
+/// measured against a memory bandwidth with.
+pub const BYTES_PER_CELL_UPDATE: usize = 16 + 16 + 16 + 32 + 16;
 /// A batch is sized to take about this long, so progress comes often.
 const BATCH_WALL_S: f64 = 0.25;
 
@@ -47,6 +49,7 @@ pub struct GpuFlood {
     params: [u32; 16],
     plan: wgpu::ComputePipeline,
     step: wgpu::ComputePipeline,
+    measure: wgpu::ComputePipeline,
     layout: wgpu::BindGroupLayout,
     buffers: Buffers,
     /// `bind[p]` reads `water[p]` and writes the other.
@@ -158,6 +161,7 @@ impl GpuFlood {
             params,
             plan,
             step,
+            measure,
             layout,
             buffers,
             bind,
@@ -171,7 +175,7 @@ impl GpuFlood {
         let mut enc = engine.encoder();
         {
             let mut pass = enc.begin_compute_pass(&Default::default());
-            pass.set_pipeline(&measure);
+            pass.set_pipeline(&engine.measure);
             pass.set_bind_group(0, &engine.bind[0], &[]);
             pass.dispatch_workgroups(groups.0, groups.1, 1);
         }
@@ -297,6 +301,9 @@ impl GpuFlood {
                 pass.set_pipeline(&self.step);
                 pass.dispatch_workgroups(self.groups.0, self.groups.1, 1);
                 self.parity ^= 1;
+                pass.set_bind_group(0, &self.bind[self.parity], &[]);
+                pass.set_pipeline(&self.measure);
+                pass.dispatch_workgroups(self.groups.0, self.groups.1, 1);
             }
         }
         let b = &self.buffers;

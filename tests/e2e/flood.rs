@@ -404,3 +404,122 @@ fn drains_and_inlets_take_water_away_and_it_is_counted() {
         assert!(f(&s, "mass_error_rel") < 1e-4, "{name}: {s}");
     }
 }
+
+/// The valley as a scene: its DEM as terrain, two buildings (one on the
+/// floor near the west end, where the water gathers; one up the north
+/// side), a view from the south; `[flood]` naming the valley scenario or
+/// not.
+fn valley_scene(dir: &Path, flood: bool) -> PathBuf {
+    valley(dir);
+    std::fs::write(dir.join("s.toml"), SCENARIO).unwrap();
+    let square = |x: f64, y: f64| {
+        format!(
+            r#"{{"type":"Feature","properties":{{"h":12}},"geometry":{{"type":"Polygon","coordinates":[[[{x},{y}],[{},{y}],[{},{}],[{x},{}],[{x},{y}]]]}}}}"#,
+            x + 25.0,
+            x + 25.0,
+            y + 20.0,
+            y + 20.0
+        )
+    };
+    std::fs::write(
+        dir.join("buildings.geojson"),
+        format!(
+            r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"EPSG:4547"}}}},"features":[{},{}]}}"#,
+            square(500020.0, 2500090.0),
+            square(500150.0, 2500170.0)
+        ),
+    )
+    .unwrap();
+    let doc = dir.join(if flood {
+        "flood.cim.toml"
+    } else {
+        "dry.cim.toml"
+    });
+    let section = if flood {
+        "[flood]\nscenario = \"s.toml\"\nthreshold_m = 0.1\n"
+    } else {
+        ""
+    };
+    std::fs::write(
+        &doc,
+        format!(
+            r##"format_version = 1
+name = "valley"
+crs = "EPSG:4547"
+origin = [500150.0, 2500100.0, 0.0]
+
+[[layer]]
+name = "terrain"
+source = "dem.asc"
+kind = "terrain"
+
+[[layer]]
+name = "buildings"
+source = "buildings.geojson"
+kind = "buildings"
+[layer.style]
+height_field = "h"
+color = "#c8c0b0"
+
+{section}
+[[view]]
+name = "south"
+eye = [500150.0, 2499850.0, 260.0]
+target = [500150.0, 2500100.0, 0.0]
+"##
+        ),
+    )
+    .unwrap();
+    doc
+}
+
+fn snapshot(doc: &Path, png: &Path) -> image::RgbaImage {
+    let r = Command::new(env!("CARGO_BIN_EXE_cim"))
+        .args([
+            "snapshot",
+            doc.to_str().unwrap(),
+            "--out",
+            png.to_str().unwrap(),
+        ])
+        .args(["--width", "320", "--height", "200"])
+        .output()
+        .expect("cim runs");
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    if let Some(keep) = std::env::var_os("CIM_E2E_KEEP") {
+        let _ = std::fs::create_dir_all(&keep);
+        let _ = std::fs::copy(png, Path::new(&keep).join(png.file_name().unwrap()));
+    }
+    image::open(png).unwrap().to_rgba8()
+}
+
+/// A scene document naming a scenario: the snapshot waits for the run and
+/// shows its water, blue over the valley floor, and the building standing
+/// in it in the alert colour; the same scene without it shows neither.
+#[test]
+fn a_scene_naming_a_scenario_shows_its_water_and_flooded_buildings() {
+    let dir = tempfile::tempdir().unwrap();
+    let wet = snapshot(
+        &valley_scene(dir.path(), true),
+        &dir.path().join("flood.png"),
+    );
+    let dry = snapshot(
+        &valley_scene(dir.path(), false),
+        &dir.path().join("dry.png"),
+    );
+    let (mut water, mut alert, mut alert_dry) = (0, 0, 0);
+    for (w, d) in wet.pixels().zip(dry.pixels()) {
+        let [r, g, b, _] = w.0.map(i32::from);
+        let changed: i32 = (0..3).map(|k| (w.0[k] as i32 - d.0[k] as i32).abs()).sum();
+        if changed > 40 && b > r + 30 && b >= g {
+            water += 1;
+        }
+        // The alert colour (feature_style.wgsl: red, lit).
+        let red = |[r, g, b]: [i32; 3]| r > 150 && r > g + 50 && r > b + 50;
+        alert += red([r, g, b]) as usize;
+        alert_dry += red(d.0.map(i32::from)[..3].try_into().unwrap()) as usize;
+    }
+    let share = water as f64 / (320.0 * 200.0);
+    assert!(share > 0.02, "water on {:.1} % of the image", 100.0 * share);
+    assert!(alert > 20, "{alert} alert pixels");
+    assert_eq!(alert_dry, 0, "nothing flagged without the flood");
+}

@@ -1,9 +1,11 @@
 //! Analyses run in the viewer on the scene's data (their arithmetic in
 //! `cim-core`): `corridor`, the pipe-corridor checks over utility lines;
-//! `burst`, isolating a broken pipe of a network.
+//! `burst`, isolating a broken pipe of a network; `flood`, flood scenarios
+//! run and their water shown.
 
 pub mod burst;
 pub mod corridor;
+pub mod flood;
 
 /// What the analysis plugins' tests share: a Bevy app without a GPU that
 /// has per-feature styles, and grey styles for the layers they mark.

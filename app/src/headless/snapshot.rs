@@ -284,10 +284,14 @@ fn settled(
     terrain: &crate::stream::terrain::TerrainTiles,
     plane: &crate::stream::basemap::PlaneTiles,
     tilesets: &crate::stream::tiles3d::TilesetStreams,
-    pipes: &crate::render::pipe_results::PipeResults,
+    (pipes, flood): (
+        &crate::render::pipe_results::PipeResults,
+        &crate::analysis::flood::Flood,
+    ),
 ) -> bool {
     store.all_loaded()
         && pipes.settled()
+        && flood.settled()
         && drapes.idle()
         && terrain.settled(store)
         && tilesets.settled(store)
@@ -378,6 +382,7 @@ fn drive_capture(
     plane: Res<crate::stream::basemap::PlaneTiles>,
     tilesets: Res<crate::stream::tiles3d::TilesetStreams>,
     pipes: Res<crate::render::pipe_results::PipeResults>,
+    flood: Res<crate::analysis::flood::Flood>,
     mut cameras: Query<&mut Camera, With<MainCamera>>,
     mut exit: MessageWriter<AppExit>,
     mut rig: ResMut<crate::view::camera::CameraRig>,
@@ -402,7 +407,15 @@ fn drive_capture(
                     ),
                 );
             }
-            let quiet = if settled(&store, &probe, &drapes, &terrain, &plane, &tilesets, &pipes) {
+            let quiet = if settled(
+                &store,
+                &probe,
+                &drapes,
+                &terrain,
+                &plane,
+                &tilesets,
+                (&pipes, &flood),
+            ) {
                 quiet + 1
             } else {
                 0

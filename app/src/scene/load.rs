@@ -126,6 +126,7 @@ pub fn open_inputs(inputs: &[PathBuf]) -> Result<OpenedScene> {
                     views: Vec::new(),
                     clock: None,
                     basemaps: Vec::new(),
+                    flood: None,
                 },
                 path: None,
                 is_demo: false,

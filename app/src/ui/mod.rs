@@ -8,6 +8,7 @@ pub mod attribute_table;
 pub mod burst_panel;
 pub mod corridor_panel;
 pub mod export;
+pub mod flood_panel;
 pub mod fonts;
 pub mod i18n;
 mod inspector;
@@ -56,6 +57,8 @@ pub struct UiState {
     pub corridor_inputs: corridor_panel::CorridorInputs,
     /// The hydraulic results table, when open.
     pub pipe_table: pipe_table::PipeTable,
+    /// The flood panel's scenario path.
+    pub flood_inputs: flood_panel::FloodInputs,
 }
 
 pub struct UiPlugin {
@@ -121,6 +124,9 @@ pub struct ViewAccess<'w, 's> {
     /// Burst analysis (its result) and what runs it.
     burst: Option<Res<'w, crate::analysis::burst::Burst>>,
     burst_commands: MessageWriter<'w, crate::analysis::burst::BurstCommand>,
+    /// Flood runs (their water) and what drives them.
+    flood: Option<Res<'w, crate::analysis::flood::Flood>>,
+    flood_commands: MessageWriter<'w, crate::analysis::flood::FloodViewCommand>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -150,6 +156,7 @@ fn ui_system(
     let mut pipe_commands = Vec::new();
     let mut corridor_commands = Vec::new();
     let mut burst_commands = Vec::new();
+    let mut flood_commands = Vec::new();
     let mut clock = clock_res.clone();
     let state = &mut *state;
     let mut root = egui::Ui::new(
@@ -359,6 +366,22 @@ fn ui_system(
                             );
                         });
                 }
+                if let Some(flood) = view.flood.as_deref() {
+                    ui.add_space(12.0);
+                    egui::CollapsingHeader::new(l.t("flood.title"))
+                        .default_open(flood.scenario.is_some())
+                        .show(ui, |ui| {
+                            flood_panel::show(
+                                ui,
+                                l,
+                                &store,
+                                flood,
+                                &mut state.flood_inputs,
+                                &mut requests,
+                                &mut flood_commands,
+                            );
+                        });
+                }
                 if let Some(pipes) = view.pipes.as_deref()
                     && !pipes.layers.is_empty()
                 {
@@ -463,6 +486,7 @@ fn ui_system(
     view.pipe_commands.write_batch(pipe_commands);
     view.corridor_commands.write_batch(corridor_commands);
     view.burst_commands.write_batch(burst_commands);
+    view.flood_commands.write_batch(flood_commands);
     view.requests.send(requests);
     Ok(())
 }

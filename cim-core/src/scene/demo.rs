@@ -202,6 +202,7 @@ pub fn demo_scene() -> SceneDoc {
         ],
         clock: Some(SceneClock::for_local_day(2024, 6, 21, 15.0, 8.0)),
         basemaps: Vec::new(),
+        flood: None,
     }
 }
 

@@ -87,6 +87,20 @@ pub struct SceneDoc {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub basemaps: Vec<Basemap>,
+    /// A flood scenario run when the scene opens, its water shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flood: Option<FloodRef>,
+}
+
+/// A flood scenario as the document names it: `[flood] scenario = "…"`
+/// (a `cim flood run` scenario file, relative to the document) and the
+/// depth (m) at which a building counts as flooded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FloodRef {
+    pub scenario: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold_m: Option<f64>,
 }
 
 /// A layer as the document references it.

@@ -40,6 +40,7 @@ fn sample() -> SceneDoc {
         }],
         clock: Some(SceneClock::for_local_day(2024, 6, 21, 14.0, 8.0)),
         basemaps: Vec::new(),
+        flood: None,
     }
 }
 
