@@ -398,8 +398,9 @@ fn update(i: u32, j: u32) {
 
 var<workgroup> fastest: array<f32, 256>;
 
-// Leaves the workgroup's fastest wave speed in control.partials.
-fn reduce_fastest(li: u32, mine: f32, slot: u32) {
+// The largest of the workgroup's 256 values, to every thread (called in
+// uniform control flow: it holds barriers).
+fn workgroup_max(li: u32, mine: f32) -> f32 {
     fastest[li] = mine;
     workgroupBarrier();
     for (var s = 128u; s > 0u; s >>= 1u) {
@@ -408,9 +409,7 @@ fn reduce_fastest(li: u32, mine: f32, slot: u32) {
         }
         workgroupBarrier();
     }
-    if li == 0u {
-        control.partials[slot] = fastest[0];
-    }
+    return fastest[0];
 }
 
 @compute @workgroup_size(16, 16, 1)
@@ -431,7 +430,10 @@ fn measure(
     if gid.x < params.nx && gid.y < params.ny {
         speed = wave_speed(gid.x, gid.y);
     }
-    reduce_fastest(li, speed, wid.y * groups.x + wid.x);
+    let most = workgroup_max(li, speed);
+    if li == 0u {
+        control.partials[wid.y * groups.x + wid.x] = most;
+    }
 }
 
 // ---- the step rule (run.rs) ----
@@ -471,14 +473,7 @@ fn plan(@builtin(local_invocation_index) li: u32) {
     for (var k = li; k < params.partials; k += 256u) {
         m = max(m, control.partials[k]);
     }
-    fastest[li] = m;
-    workgroupBarrier();
-    for (var s = 128u; s > 0u; s >>= 1u) {
-        if li < s {
-            fastest[li] = max(fastest[li], fastest[li + s]);
-        }
-        workgroupBarrier();
-    }
+    let wave = workgroup_max(li, m);
     if li != 0u {
         return;
     }
@@ -489,8 +484,8 @@ fn plan(@builtin(local_invocation_index) li: u32) {
     }
     let t = control.elapsed;
     var dt = params.dry_step;
-    if fastest[0] > 0.0 {
-        dt = min(dt, params.cfl * params.cell_m / fastest[0]);
+    if wave > 0.0 {
+        dt = min(dt, params.cfl * params.cell_m / wave);
     }
     // The rain held at t, and when it next changes.
     var rate = 0.0;

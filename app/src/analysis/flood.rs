@@ -64,6 +64,8 @@ pub enum FloodViewCommand {
     Probe(DVec3),
     /// Turn the probe tool on (a click in the view probes) or off.
     Probing(bool),
+    /// Draw velocity arrows on the water, or not.
+    Arrows(bool),
     /// Flag buildings in water deeper than this, m.
     Threshold(f32),
     Clear,
@@ -85,6 +87,17 @@ pub struct FloodGrid {
 impl FloodGrid {
     fn corner(&self, i: usize, j: usize) -> DVec2 {
         self.corners[j * (self.nx + 1) + i]
+    }
+
+    /// A point `g` cells from the south-west corner, in the scene CRS:
+    /// bilinear between the corners of the cell it falls in.
+    pub fn at(&self, g: DVec2) -> DVec2 {
+        let i = (g.x.floor().max(0.0) as usize).min(self.nx - 1);
+        let j = (g.y.floor().max(0.0) as usize).min(self.ny - 1);
+        let (fx, fy) = (g.x - i as f64, g.y - j as f64);
+        let (a, b) = (self.corner(i, j), self.corner(i + 1, j));
+        let (c, d) = (self.corner(i, j + 1), self.corner(i + 1, j + 1));
+        (a * (1.0 - fx) + b * fx) * (1.0 - fy) + (c * (1.0 - fx) + d * fx) * fy
     }
 
     /// The cell holding a scene point (by the cells' corners: exact for a
@@ -112,6 +125,60 @@ impl FloodGrid {
 pub struct Frame {
     pub time_s: f64,
     pub depth: Arc<Vec<f32>>,
+    /// The flow on a coarse lattice, for arrows.
+    pub arrows: Arc<Vec<Arrow>>,
+}
+
+/// The flow over a block of cells: where (in cells from the grid's
+/// south-west corner), the water level there (m) and the depth-weighted
+/// mean velocity (m/s, east and north along the grid).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Arrow {
+    pub at: DVec2,
+    pub level: f32,
+    pub velocity: Vec2,
+}
+
+/// Arrows across the grid's longer side, at most.
+const ARROWS_ACROSS: usize = 40;
+/// Slower water gets no arrow, m/s.
+const ARROW_MIN_SPEED: f32 = 0.05;
+
+/// The flow of `state` on blocks of cells: an arrow for each block mostly
+/// under water and moving.
+pub fn arrows(grid: &FloodGrid, state: &cim_core::flood::State) -> Vec<Arrow> {
+    let k = grid.nx.max(grid.ny).div_ceil(ARROWS_ACROSS).max(1);
+    let mut out = Vec::new();
+    for bj in (0..grid.ny).step_by(k) {
+        for bi in (0..grid.nx).step_by(k) {
+            let (mut wet, mut all, mut h, mut q, mut level) = (0, 0, 0.0f32, Vec2::ZERO, 0.0f32);
+            for j in bj..(bj + k).min(grid.ny) {
+                for i in bi..(bi + k).min(grid.nx) {
+                    let c = j * grid.nx + i;
+                    all += 1;
+                    if state.h[c] >= SHOWN_DEPTH_M {
+                        wet += 1;
+                        h += state.h[c];
+                        q += Vec2::new(state.hu[c], state.hv[c]);
+                        level += grid.bed[c] + state.h[c];
+                    }
+                }
+            }
+            if 2 * wet < all {
+                continue;
+            }
+            let velocity = q / h;
+            if velocity.length() >= ARROW_MIN_SPEED {
+                let w = ((bi + k).min(grid.nx) - bi, (bj + k).min(grid.ny) - bj);
+                out.push(Arrow {
+                    at: DVec2::new(bi as f64 + w.0 as f64 / 2.0, bj as f64 + w.1 as f64 / 2.0),
+                    level: level / wet as f32,
+                    velocity,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// How the run ended.
@@ -173,6 +240,8 @@ pub struct Flood {
     pub probe: Option<Probe>,
     /// The panel's probe tool is on: a click probes.
     pub probing: bool,
+    /// Velocity arrows are drawn on the water.
+    pub arrows: bool,
     buildings: Vec<(u64, u32, Vec<u32>)>,
     drawn: Option<usize>,
     marks: FlagMarks,
@@ -201,6 +270,7 @@ impl Default for Flood {
             flooded: Vec::new(),
             probe: None,
             probing: false,
+            arrows: true,
             buildings: Vec::new(),
             drawn: None,
             marks: FlagMarks::default(),
@@ -355,6 +425,11 @@ fn apply_commands(
                 flood.probe = cell.map(|cell| Probe { point: *p, cell });
             }
             FloodViewCommand::Probing(on) => flood.probing = *on,
+            FloodViewCommand::Arrows(on) => {
+                flood.arrows = *on;
+                // Drawn again.
+                flood.drawn = None;
+            }
             FloodViewCommand::Threshold(t) => {
                 flood.threshold_m = t.max(0.0);
                 flood.find_flooded();
@@ -387,8 +462,9 @@ fn run_in_background(
     let around = building_cells(buildings, &cells, to_dem.as_ref());
     let run_s = &p.scenario.run;
     let (duration_s, every_s) = (run_s.duration_s, run_s.output_every_s);
+    let grid = Arc::new(grid);
     let _ = tx.send(Report::Started {
-        grid: Arc::new(grid),
+        grid: grid.clone(),
         duration_s,
         buildings: around,
     });
@@ -406,6 +482,7 @@ fn run_in_background(
             let _ = tx.send(Report::Frame(Frame {
                 time_s: t,
                 depth: Arc::new(state.h.clone()),
+                arrows: Arc::new(arrows(&grid, state)),
             }));
             Ok(())
         },
@@ -579,9 +656,13 @@ fn draw_water(
     let (Some(grid), Some(k)) = (flood.grid.clone(), flood.shown) else {
         return;
     };
-    let Some((anchor, mesh)) = water_mesh(&grid, &flood.frames[k].depth) else {
+    let frame = &flood.frames[k];
+    let Some((anchor, mut mesh)) = water_mesh(&grid, &frame.depth) else {
         return;
     };
+    if flood.arrows {
+        mesh.append(arrow_mesh(&grid, &frame.arrows, anchor));
+    }
     let material = material
         .get_or_insert_with(|| {
             materials.add(StandardMaterial {
@@ -655,6 +736,53 @@ pub fn water_mesh(grid: &FloodGrid, depth: &[f32]) -> Option<(DVec3, MeshData)> 
         }
     }
     (!m.is_empty()).then_some((anchor, m))
+}
+
+/// Flat white arrows floating on the water, along each block's flow, their
+/// length growing with its speed up to 2 m/s.
+pub fn arrow_mesh(grid: &FloodGrid, arrows: &[Arrow], anchor: DVec3) -> MeshData {
+    let mut m = MeshData::default();
+    let up = RenderFrame::offset_to_render(&[0.0, 0.0, 1.0]);
+    let white = [1.0, 1.0, 1.0, 0.9];
+    let block = grid.nx.max(grid.ny).div_ceil(ARROWS_ACROSS).max(1) as f64;
+    for a in arrows {
+        let speed = a.velocity.length();
+        let along = a.velocity.as_dvec2() / speed as f64;
+        let side = along.perp();
+        let length = block * (0.3 + 0.6 * (speed / 2.0).min(1.0) as f64);
+        let (tail, tip) = (a.at - along * length / 2.0, a.at + along * length / 2.0);
+        let neck = tip - along * length * 0.35;
+        let (shaft, head) = (0.06 * block, 0.2 * block);
+        let level = a.level as f64 + 0.05;
+        let base = m.positions.len() as u32;
+        for g in [
+            tail - side * shaft,
+            neck - side * shaft,
+            neck + side * shaft,
+            tail + side * shaft,
+            neck - side * head,
+            tip,
+            neck + side * head,
+        ] {
+            let p = grid.at(g).extend(level) - anchor;
+            m.positions
+                .push(RenderFrame::offset_to_render(&p.as_vec3().to_array()));
+            m.normals.push(up);
+            m.colors.push(white);
+        }
+        m.indices.extend_from_slice(&[
+            base,
+            base + 1,
+            base + 2,
+            base,
+            base + 2,
+            base + 3,
+            base + 4,
+            base + 5,
+            base + 6,
+        ]);
+    }
+    m
 }
 
 /// Flags the flooded buildings (alert colour), again after a layer's
@@ -811,7 +939,8 @@ threshold_m = 0.1
         app.update();
     }
 
-    fn water_quads(app: &mut App) -> usize {
+    /// The water mesh's vertices: 4 a wet cell, 7 an arrow.
+    fn water_vertices(app: &mut App) -> usize {
         let world = app.world_mut();
         let handles: Vec<Handle<Mesh>> = world
             .query_filtered::<&Mesh3d, With<WaterSurface>>()
@@ -821,7 +950,7 @@ threshold_m = 0.1
         let meshes = world.resource::<Assets<Mesh>>();
         handles
             .iter()
-            .map(|h| meshes.get(h).unwrap().count_vertices() / 4)
+            .map(|h| meshes.get(h).unwrap().count_vertices())
             .sum()
     }
 
@@ -851,12 +980,21 @@ threshold_m = 0.1
         let styles = app.world().resource::<FeatureStyles>();
         assert_eq!(styles.flags(layer, 0).unwrap() & ALERT, ALERT);
         assert_eq!(styles.flags(layer, 1).unwrap() & ALERT, 0);
-        assert_eq!(water_quads(&mut app), wet, "a quad per wet cell");
+        let arrows = f.frames[2].arrows.clone();
+        assert!(!arrows.is_empty());
+        // The inflow at the east end runs west down the valley.
+        let west = arrows.iter().filter(|a| a.velocity.x < 0.0).count();
+        assert!(2 * west > arrows.len(), "{arrows:?}");
+        assert_eq!(water_vertices(&mut app), 4 * wet + 7 * arrows.len());
+        app.world_mut()
+            .write_message(FloodViewCommand::Arrows(false));
+        until(&mut app, |f| f.settled());
+        assert_eq!(water_vertices(&mut app), 4 * wet, "a quad per wet cell");
 
         // An earlier output: less water, drawn in its place.
         app.world_mut().write_message(FloodViewCommand::Show(0));
         until(&mut app, |f| f.settled());
-        let early = water_quads(&mut app);
+        let early = water_vertices(&mut app) / 4;
         assert!(early > 0 && early < wet, "{early} then {wet}");
         assert!(!app.world().resource::<Flood>().following);
 
@@ -897,7 +1035,11 @@ threshold_m = 0.1
         until(&mut app, |f| !f.running);
         let f = app.world().resource::<Flood>();
         assert!(f.frames.is_empty() && f.summary.is_none());
-        assert_eq!(water_quads(&mut app), 0, "the earlier run's water is gone");
+        assert_eq!(
+            water_vertices(&mut app),
+            0,
+            "the earlier run's water is gone"
+        );
         let notices = app.world().resource::<Messages<StoreCommand>>();
         let text: Vec<String> = notices
             .iter_current_update_messages()

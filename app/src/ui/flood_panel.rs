@@ -90,6 +90,7 @@ pub fn show(
     }
     time_slider(ui, l, flood, commands);
     legend(ui, l);
+    arrows(ui, l, flood, commands);
     probe(ui, l, flood, commands);
     flooded(ui, l, store, flood, requests, commands);
 }
@@ -139,6 +140,13 @@ fn legend(ui: &mut egui::Ui, l: Lang) {
         ui.label(l.t("flood.depth"));
         ui.label("0 … 2 m+");
     });
+}
+
+fn arrows(ui: &mut egui::Ui, l: Lang, flood: &Flood, commands: &mut Vec<FloodViewCommand>) {
+    let mut on = flood.arrows;
+    if ui.checkbox(&mut on, l.t("flood.arrows")).changed() {
+        commands.push(FloodViewCommand::Arrows(on));
+    }
 }
 
 fn probe(ui: &mut egui::Ui, l: Lang, flood: &Flood, commands: &mut Vec<FloodViewCommand>) {

@@ -211,6 +211,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("flood.time", "Time", "时间"),
     ("flood.follow", "Follow the run", "跟随模拟"),
     ("flood.depth", "Depth", "水深"),
+    ("flood.arrows", "Velocity arrows", "流速箭头"),
     ("flood.probe", "Probe a point", "点位水深查询"),
     (
         "flood.probe_hint",
