@@ -34,8 +34,7 @@ struct Params {
     infiltration: u32,
     inf_a: f32,
     inf_s: f32,
-    // 1: rain only on cells whose ground.w is 1
-    has_mask: u32,
+    _reserved: u32,
     dry_step: f32,
     // step workgroups, one partial maximum each
     partials: u32,
@@ -67,7 +66,9 @@ struct Control {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-// (bed level m, Manning's n, drain capacity m/s, 1 where rain falls) per cell
+// (bed level m, Manning's n, drain capacity m/s, the share of the rain
+// that falls there: 0 outside the study area, a rain raster's cell over
+// its largest, else 1) per cell
 @group(0) @binding(1) var<storage, read> ground: array<vec4<f32>>;
 // (depth m, unit discharges east and north m²/s, infiltrated depth m)
 @group(0) @binding(2) var<storage, read> water_in: array<vec4<f32>>;
@@ -227,10 +228,6 @@ fn green_ampt(f: f32, ks_dt: f32, s: f32) -> f32 {
     return max(d, 0.0);
 }
 
-fn rains_on(c: u32) -> bool {
-    return params.has_mask == 0u || ground[c].w > 0.5;
-}
-
 // The fastest wave at cell (i, j) of water_in, m/s: its water's, plus
 // how much faster its celerity is than its slowest neighbour's (|u| + 2c
 // at a wet-dry front); on the edge under a held level the water beyond's
@@ -333,8 +330,9 @@ fn update(i: u32, j: u32) {
     var f = now.w;
 
     // Sources: rain, then inflows.
-    if control.rain_dh > 0.0 && rains_on(c) {
-        h += control.rain_dh;
+    let share = ground[c].w;
+    if control.rain_dh > 0.0 && share > 0.0 {
+        h += control.rain_dh * share;
     }
     let table = 2u * params.n_rain;
     for (var k = 0u; k < params.n_inflows; k++) {

@@ -404,6 +404,28 @@ fn drains(
     Ok(Some(rate))
 }
 
+/// Each rain raster's cells (mm/h, rows from the south; nodata and `""`
+/// dry) from its time on.
+fn rain_rasters(dir: &Path, dem: &Grid, rasters: &[(f64, String)]) -> Result<Vec<(f64, Vec<f32>)>> {
+    rasters
+        .iter()
+        .map(|(t, name)| {
+            if name.is_empty() {
+                return Ok((*t, vec![0.0; dem.width * dem.height]));
+            }
+            let path = dir.join(name);
+            let mm_h = south_up(&same_grid(dem, &path, "the rain raster")?, 0.0);
+            if let Some(bad) = mm_h.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
+                bail!(
+                    "{}: rain of {bad} mm/h; rain rasters hold rates ≥ 0",
+                    show(&path)
+                );
+            }
+            Ok((*t, mm_h))
+        })
+        .collect()
+}
+
 /// The DEM's cells, as the city layers are burnt into them.
 pub(crate) fn cell_grid(dem: &Grid) -> cim_core::flood::city::CellGrid {
     cim_core::flood::city::CellGrid {
@@ -466,10 +488,14 @@ pub(crate) fn prepare(path: &Path) -> Result<Prepared> {
             Ok((c, f.series.clone()))
         })
         .collect::<Result<Vec<_>>>()?;
-    let forcing = Forcing {
+    let mut forcing = Forcing {
         rain: s.rain_steps(),
         inflows,
+        ..Forcing::default()
     };
+    if let Some(rasters) = s.rain.as_ref().and_then(|r| r.rasters.as_ref()) {
+        forcing = forcing.with_rain_rasters(rain_rasters(&dir, &dem, rasters)?);
+    }
     let mut solver = Solver::new(domain, h0);
     solver.infiltration = s
         .infiltration()

@@ -18,6 +18,7 @@ use crate::{Gpu, GpuError};
 use cim_core::flood::infiltration::Infiltration;
 use cim_core::flood::run::{DRY_STEP_S, Engine, EngineError, Forcing, Tracks};
 use cim_core::flood::{Boundary, Ledger, Solver, State};
+use std::sync::Arc;
 use std::time::Instant;
 use wgpu::util::DeviceExt;
 
@@ -59,8 +60,14 @@ pub struct GpuFlood {
     time_s: f64,
     steps: u64,
     ledger: Ledger,
-    /// The cells rain falls on.
+    /// The share of the rain each cell gets, summed: cells' worth.
     wet_cells: f64,
+    /// The ground as uploaded (bed, n, drain, rain share), to change the
+    /// rain's shares, and the study area they fall on.
+    ground: Vec<f32>,
+    rain_mask: Option<Vec<bool>>,
+    /// The rain field the shares are from (`None`: uniform).
+    rain_field: Option<Arc<Vec<f32>>>,
 }
 
 struct Buffers {
@@ -113,7 +120,8 @@ impl GpuFlood {
             });
         }
         let partials = groups.0 as usize * groups.1 as usize;
-        let buffers = Buffers::new(gpu, solver, partials);
+        let ground = ground(solver);
+        let buffers = Buffers::new(gpu, solver, &ground, partials);
         let params = params(solver, partials);
         // Built under an error scope: on the viewer's device a kernel the
         // driver refuses is an error to report, not a panic.
@@ -170,6 +178,9 @@ impl GpuFlood {
             steps: solver.steps,
             ledger: solver.ledger,
             wet_cells,
+            ground,
+            rain_mask: solver.rain_mask.clone(),
+            rain_field: None,
         };
         // The first plan needs the fastest wave of the water as it starts.
         let mut enc = engine.encoder();
@@ -229,6 +240,61 @@ impl GpuFlood {
         l.added += got.inflow_sums.iter().sum::<f64>() * area;
         self.steps += got.steps as u64;
         Ok(())
+    }
+
+    /// Steps to `until`, with no rain field change in between.
+    fn advance_within(
+        &mut self,
+        forcing: &Forcing,
+        until: f64,
+        progress: &mut dyn FnMut(f64),
+    ) -> Result<(), EngineError> {
+        let base = self.time_s;
+        self.begin(forcing, base, (until - base) as f32)?;
+        let mut k = 4u32;
+        let got = loop {
+            let started = Instant::now();
+            self.submit_steps(k);
+            let h = self.read_header()?;
+            progress(base + h.elapsed as f64);
+            if h.arrived {
+                break h;
+            }
+            // Enough steps to arrive at the pace so far, within a batch's
+            // wall time.
+            let per_step = started.elapsed().as_secs_f64() / k as f64;
+            let pace = h.elapsed as f64 / h.steps.max(1) as f64;
+            let left = (until - base - h.elapsed as f64).max(0.0);
+            let want = (left / pace.max(1e-9)).ceil() + 1.0;
+            let cap = (BATCH_WALL_S / per_step.max(1e-9)).clamp(1.0, 4096.0);
+            k = want.clamp(1.0, cap) as u32;
+        };
+        self.end(&got)?;
+        self.time_s = until;
+        Ok(())
+    }
+
+    /// The rain's shares from `field` (uniform without) over the study
+    /// area, uploaded when they change.
+    fn use_rain_field(&mut self, field: Option<&Arc<Vec<f32>>>) {
+        let same = match (&self.rain_field, field) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        if same {
+            return;
+        }
+        self.rain_field = field.cloned();
+        let mut wet = 0.0f64;
+        for (c, g) in self.ground.chunks_exact_mut(4).enumerate() {
+            let on = self.rain_mask.as_ref().is_none_or(|m| m[c]);
+            g[3] = if on { field.map_or(1.0, |f| f[c]) } else { 0.0 };
+            wet += g[3] as f64;
+        }
+        self.wet_cells = wet;
+        let bytes = as_bytes(&self.ground);
+        self.gpu.queue.write_buffer(&self.buffers.ground, 0, &bytes);
     }
 
     /// The adapter the engine runs on.
@@ -372,31 +438,18 @@ impl Engine for GpuFlood {
         until: f64,
         progress: &mut dyn FnMut(f64),
     ) -> Result<(), EngineError> {
-        if self.time_s >= until {
-            return Ok(());
+        // A rain field changes only between batches: up to each change
+        // (where the step rule lands anyway, as the rain changes there).
+        while self.time_s < until {
+            let t = self.time_s;
+            self.use_rain_field(forcing.rain_field_at(t));
+            let next = if forcing.rain_fields.is_empty() {
+                until
+            } else {
+                forcing.rain_change_after(t).min(until)
+            };
+            self.advance_within(forcing, next, progress)?;
         }
-        let base = self.time_s;
-        self.begin(forcing, base, (until - base) as f32)?;
-        let mut k = 4u32;
-        let got = loop {
-            let started = Instant::now();
-            self.submit_steps(k);
-            let h = self.read_header()?;
-            progress(base + h.elapsed as f64);
-            if h.arrived {
-                break h;
-            }
-            // Enough steps to arrive at the pace so far, within a batch's
-            // wall time.
-            let per_step = started.elapsed().as_secs_f64() / k as f64;
-            let pace = h.elapsed as f64 / h.steps.max(1) as f64;
-            let left = (until - base - h.elapsed as f64).max(0.0);
-            let want = (left / pace.max(1e-9)).ceil() + 1.0;
-            let cap = (BATCH_WALL_S / per_step.max(1e-9)).clamp(1.0, 4096.0);
-            k = want.clamp(1.0, cap) as u32;
-        };
-        self.end(&got)?;
-        self.time_s = until;
         Ok(())
     }
 
@@ -435,6 +488,17 @@ impl Engine for GpuFlood {
     }
 }
 
+/// The ground as the kernels read it: (bed, n, drain, rain share) per
+/// cell, the share 1 on the study area (uniform rain).
+fn ground(s: &Solver) -> Vec<f32> {
+    let d = &s.domain;
+    let drain = |c: usize| s.drain.as_ref().map_or(0.0, |d| d[c]);
+    let rains = |c: usize| s.rain_mask.as_ref().is_none_or(|m| m[c]) as u8 as f32;
+    (0..d.cells())
+        .flat_map(|c| [d.bed[c], d.manning[c], drain(c), rains(c)])
+        .collect()
+}
+
 /// The kernels' constants (`Params` in the shader), as words.
 fn params(s: &Solver, partials: usize) -> [u32; 16] {
     let d = &s.domain;
@@ -463,7 +527,7 @@ fn params(s: &Solver, partials: usize) -> [u32; 16] {
         law,
         f(a),
         f(suction),
-        s.rain_mask.is_some() as u32,
+        0,
         f(DRY_STEP_S),
         partials as u32,
         0,
@@ -474,15 +538,10 @@ fn params(s: &Solver, partials: usize) -> [u32; 16] {
 }
 
 impl Buffers {
-    fn new(gpu: &Gpu, s: &Solver, partials: usize) -> Buffers {
+    fn new(gpu: &Gpu, s: &Solver, ground: &[f32], partials: usize) -> Buffers {
         let dev = &gpu.device;
         let d = &s.domain;
         let n = d.cells();
-        let drain = |c: usize| s.drain.as_ref().map_or(0.0, |d| d[c]);
-        let rains = |c: usize| s.rain_mask.as_ref().is_none_or(|m| m[c]) as u8 as f32;
-        let ground: Vec<f32> = (0..n)
-            .flat_map(|c| [d.bed[c], d.manning[c], drain(c), rains(c)])
-            .collect();
         let st = &s.state;
         let water: Vec<f32> = (0..n)
             .flat_map(|c| [st.h[c], st.hu[c], st.hv[c], s.infiltrated[c]])
@@ -508,7 +567,7 @@ impl Buffers {
                 contents: &le_bytes(&params(s, partials)),
                 usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             }),
-            ground: storage(dev, "ground", &as_bytes(&ground)),
+            ground: storage(dev, "ground", &as_bytes(ground)),
             water: [
                 storage(dev, "water a", &water),
                 storage(dev, "water b", &water),

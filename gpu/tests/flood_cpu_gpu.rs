@@ -143,6 +143,7 @@ fn rainy_basin() -> (Solver, Forcing) {
         // 80 mm/h for 5 minutes, 20 mm/h for 5, then dry.
         rain: vec![(0.0, 0.08 / 3600.0), (300.0, 0.02 / 3600.0), (600.0, 0.0)],
         inflows: vec![(20 * nx + 5, vec![[0.0, 0.0], [200.0, 1.5], [500.0, 0.0]])],
+        ..Forcing::default()
     };
     (s, forcing)
 }
@@ -218,4 +219,40 @@ fn a_lake_at_rest_stays_at_rest_on_the_gpu() {
         .fold(0.0f32, f32::max);
     assert!(fastest < 1e-6, "fastest {fastest} m/s");
     assert_eq!(s.h, h0, "not a drop moved");
+}
+
+#[test]
+fn rain_rasters_are_the_same_on_the_gpu() {
+    // The rainy basin under a storm cell crossing it west to east: three
+    // rasters of rain, heaviest in a moving band, then dry.
+    let (solver, _) = rainy_basin();
+    let (nx, ny) = (solver.domain.nx, solver.domain.ny);
+    let band = |centre: f32| -> Vec<f32> {
+        (0..nx * ny)
+            .map(|c| {
+                let x = (c % nx) as f32;
+                120.0 * (-((x - centre) / 8.0).powi(2)).exp()
+            })
+            .collect()
+    };
+    let forcing = Forcing::default().with_rain_rasters(vec![
+        (0.0, band(10.0)),
+        (200.0, band(30.0)),
+        (400.0, band(50.0)),
+        (600.0, vec![0.0; nx * ny]),
+    ]);
+    let (mut cpu, mut gpu) = both_agree(solver, &forcing, 900.0, 300.0);
+    let (c, g) = (cpu.ledger().unwrap(), gpu.ledger().unwrap());
+    assert!(
+        (c.added - g.added).abs() <= 1e-4 * c.added,
+        "{} vs {}",
+        c.added,
+        g.added
+    );
+    let volume = gpu.state().unwrap().volume(gpu.cell_area());
+    assert!(
+        g.mass_error_rel(volume) < 1e-4,
+        "{}",
+        g.mass_error_rel(volume)
+    );
 }

@@ -523,3 +523,65 @@ fn a_scene_naming_a_scenario_shows_its_water_and_flooded_buildings() {
     assert!(alert > 20, "{alert} alert pixels");
     assert_eq!(alert_dry, 0, "nothing flagged without the flood");
 }
+
+/// Rain rasters (radar rainfall): each cell gets its own rate, each raster
+/// held until the next; what fell is counted cell by cell.
+#[test]
+fn rain_rasters_fall_where_they_say() {
+    let dir = tempfile::tempdir().unwrap();
+    valley(dir.path());
+    // 60 mm/h on the valley's west half for 5 minutes, then 30 mm/h on its
+    // east half for 5 minutes, then dry.
+    let raster = |name: &str, west: f64, east: f64| {
+        let mut text = String::from(
+            "ncols 60\nnrows 40\nxllcorner 500000\nyllcorner 2500000\ncellsize 5\nNODATA_value -9999\n",
+        );
+        for _ in 0..40 {
+            let row: Vec<String> = (0..60)
+                .map(|i| format!("{}", if i < 30 { west } else { east }))
+                .collect();
+            text.push_str(&row.join(" "));
+            text.push('\n');
+        }
+        std::fs::write(dir.path().join(name), text).unwrap();
+    };
+    raster("r0.asc", 60.0, 0.0);
+    raster("r1.asc", 0.0, 30.0);
+    let text = SCENARIO
+        .replace(
+            "series = [[0, 50.0], [600, 0.0]]",
+            r#"rasters = [[0, "r0.asc"], [300, "r1.asc"], [600, ""]]"#,
+        )
+        .replace(
+            "[[inflow]]\nx = 500280.0\ny = 2500100.0\nseries = [[0, 0.0], [300, 2.0], [600, 0.0]]\n",
+            "",
+        );
+    let path = dir.path().join("radar.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = dir.path().join("radar");
+    let r = cim(&[path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    // 5 mm on 1 200 cells of 25 m², then 2.5 mm on the other 1 200.
+    let want = (0.005 + 0.0025) * 1200.0 * 25.0;
+    let v_in = summary["volume_in_m3"].as_f64().unwrap();
+    assert!((v_in - want).abs() < 1e-4 * want, "{v_in} vs {want}");
+    assert!(summary["mass_error_rel"].as_f64().unwrap() < 1e-4);
+
+    // A negative rate is refused, naming the raster.
+    raster("bad.asc", -5.0, 0.0);
+    std::fs::write(
+        &path,
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("r1.asc", "bad.asc"),
+    )
+    .unwrap();
+    let r = cim(&[path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        !r.status.success() && err.contains("bad.asc") && err.contains("-5"),
+        "{err}"
+    );
+}

@@ -8,6 +8,7 @@
 use crate::flood::flux::H_EPS;
 use crate::flood::scenario::{held, linear};
 use crate::flood::solver::{Ledger, Solver, State};
+use std::sync::Arc;
 
 /// Depth (m) at which water counts as having arrived at a cell.
 pub const ARRIVAL_DEPTH_M: f32 = 0.05;
@@ -22,9 +23,39 @@ pub const DRY_STEP_S: f64 = 10.0;
 pub struct Forcing {
     pub rain: Vec<(f64, f64)>,
     pub inflows: Vec<(usize, Vec<[f64; 2]>)>,
+    /// Rain that varies over the grid: from each time (one of `rain`'s),
+    /// the share of that step's rate each cell gets (0–1) — a raster's
+    /// cells over its largest. Uniform rain without.
+    pub rain_fields: Vec<(f64, Arc<Vec<f32>>)>,
 }
 
 impl Forcing {
+    /// The rain field held at `t`, if the rain varies over the grid.
+    pub fn rain_field_at(&self, t: f64) -> Option<&Arc<Vec<f32>>> {
+        match self.rain_fields.partition_point(|f| f.0 <= t) {
+            0 => None,
+            k => Some(&self.rain_fields[k - 1].1),
+        }
+    }
+
+    /// Rain from `rasters` (`(from s,
+    /// mm/h per cell)`, each held until the next): the held rates are
+    /// each raster's largest cell, the fields its cells over that.
+    pub fn with_rain_rasters(mut self, rasters: Vec<(f64, Vec<f32>)>) -> Forcing {
+        self.rain.clear();
+        self.rain_fields.clear();
+        for (t, mm_h) in rasters {
+            let top = mm_h.iter().fold(0.0f32, |a, &v| a.max(v));
+            let share = mm_h
+                .iter()
+                .map(|&v| if top > 0.0 { v / top } else { 0.0 })
+                .collect();
+            self.rain.push((t, top as f64 / 3_600_000.0));
+            self.rain_fields.push((t, Arc::new(share)));
+        }
+        self
+    }
+
     /// The first time after `t` at which the rain changes (∞: never).
     pub fn rain_change_after(&self, t: f64) -> f64 {
         self.rain
@@ -163,6 +194,7 @@ impl Engine for CpuEngine {
             self.inflows.clear();
             let at = |(c, q): &(usize, Vec<[f64; 2]>)| (*c, linear(q, t));
             self.inflows.extend(forcing.inflows.iter().map(at));
+            s.rain_field = forcing.rain_field_at(t).cloned();
             s.step(dt, held(&forcing.rain, t), &self.inflows);
             if s.time_s >= until - 1e-9 {
                 // Land exactly on the time asked for (round-off in the sums).
@@ -213,13 +245,36 @@ mod tests {
     use crate::flood::solver::Domain;
 
     #[test]
+    fn rain_rasters_fall_cell_by_cell() {
+        // Four cells between walls: 0, 10, 20, 40 mm/h for 360 s, then
+        // 40, 0, 0, 0 for 360 s, then dry.
+        let bed = vec![0.0, 50.0, 0.0, 50.0, 0.0, 50.0, 0.0];
+        let d = Domain::new(7, 1, 100.0, bed, 0.03);
+        let mut e = CpuEngine::new(Solver::new(d, vec![0.0; 7]));
+        let walled = |v: [f32; 4]| vec![v[0], 0.0, v[1], 0.0, v[2], 0.0, v[3]];
+        let forcing = Forcing::default().with_rain_rasters(vec![
+            (0.0, walled([0.0, 10.0, 20.0, 40.0])),
+            (360.0, walled([40.0, 0.0, 0.0, 0.0])),
+            (720.0, vec![0.0; 7]),
+        ]);
+        assert_eq!(forcing.rain[0].1, 40.0 / 3_600_000.0);
+        e.advance(&forcing, 1000.0, &mut |_| {}).unwrap();
+        let h = &e.solver.state.h;
+        for (c, want) in [(0, 4e-3), (2, 1e-3), (4, 2e-3), (6, 4e-3)] {
+            assert!((h[c] - want).abs() < 1e-7, "cell {c}: {} vs {want}", h[c]);
+        }
+        let added = e.solver.ledger.added;
+        assert!((added - 0.011 * 1e4).abs() < 1e-4, "{added}");
+    }
+
+    #[test]
     fn outputs_land_on_their_times_and_rain_is_all_counted() {
         let d = Domain::new(20, 10, 5.0, vec![0.0; 200], 0.03);
         let mut e = CpuEngine::new(Solver::new(d, vec![0.0; 200]));
         // 36 mm/h for 250 s, then dry: 2.5 mm.
         let forcing = Forcing {
             rain: vec![(0.0, 0.01 / 1000.0), (250.0, 0.0)],
-            inflows: vec![],
+            ..Forcing::default()
         };
         let mut times = Vec::new();
         let tracks = run(

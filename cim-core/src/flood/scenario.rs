@@ -210,6 +210,10 @@ pub struct RainSection {
     /// `[time_s, mm/h]`: each rate held until the next time.
     pub series: Option<Vec<[f64; 2]>>,
     pub design: Option<DesignStorm>,
+    /// `[time_s, "raster"]`: rain rasters (mm/h per cell, on the DEM's
+    /// grid — radar rainfall, a forecast), each held until the next time;
+    /// `""` for no rain from then on.
+    pub rasters: Option<Vec<(f64, String)>>,
 }
 
 /// A design storm from a city's storm-intensity formula (暴雨强度公式)
@@ -294,10 +298,14 @@ impl Scenario {
             return bad(format!("[friction] manning {n} is not a Manning's n (0–1)"));
         }
         if let Some(rain) = &self.rain {
-            match (&rain.series, &rain.design) {
-                (Some(s), None) => check_series("[rain] series", s, "mm/h")?,
-                (None, Some(d)) => d.check()?,
-                _ => return bad("[rain] needs one of series or design".into()),
+            match (&rain.series, &rain.design, &rain.rasters) {
+                (Some(s), None, None) => check_series("[rain] series", s, "mm/h")?,
+                (None, Some(d), None) => d.check()?,
+                (None, None, Some(r)) => {
+                    let times: Vec<[f64; 2]> = r.iter().map(|(t, _)| [*t, 0.0]).collect();
+                    check_series("[rain] rasters", &times, "raster")?;
+                }
+                _ => return bad("[rain] needs one of series, design or rasters".into()),
             }
         }
         self.infiltration()?;
@@ -387,6 +395,8 @@ impl Scenario {
     }
 
     /// The rain as held steps `(from time s, rate m/s)`, in time order.
+    /// (Rain rasters are read by the caller: their rates are their
+    /// cells'.)
     pub fn rain_steps(&self) -> Vec<(f64, f64)> {
         let Some(rain) = &self.rain else {
             return Vec::new();
@@ -624,6 +634,17 @@ backend = "auto"
             (
                 FULL.replace("[run]", "[drainage]\n[run]"),
                 "needs a rate_mm_h, inlets or both",
+            ),
+            (
+                FULL.replace("[rain]", "[rain]\nrasters = [[0, \"r.asc\"]]"),
+                "needs one of series, design or rasters",
+            ),
+            (
+                FULL.replace(
+                    "series = [[0, 50.0], [3600, 0.0]]",
+                    "rasters = [[600, \"a.asc\"], [0, \"b.asc\"]]",
+                ),
+                "times must rise",
             ),
         ] {
             let e = Scenario::from_toml_str(&edit).unwrap_err().to_string();

@@ -124,6 +124,9 @@ pub struct Solver {
     /// The cells rain falls on (all without a mask): outside a study
     /// area's edge, nothing.
     pub rain_mask: Option<Vec<bool>>,
+    /// The share of the step's rain each cell gets (0–1; all of it
+    /// without): a rain raster's cells over its largest.
+    pub rain_field: Option<std::sync::Arc<Vec<f32>>>,
     /// How the ground takes water in, and how much each cell has (m).
     pub infiltration: Infiltration,
     pub infiltrated: Vec<f32>,
@@ -154,6 +157,7 @@ impl Solver {
             ledger: Ledger::default(),
             steps: 0,
             rain_mask: None,
+            rain_field: None,
             infiltration: Infiltration::None,
             infiltrated: vec![0.0; n],
             drain: None,
@@ -226,26 +230,29 @@ impl Solver {
         let area = self.domain.cell_area();
         if rain_ms > 0.0 {
             let dh = (rain_ms * dt) as f32;
-            let wet = match &self.rain_mask {
-                Some(mask) => {
-                    self.state
-                        .h
-                        .par_iter_mut()
-                        .zip(mask.par_iter())
-                        .for_each(|(h, &on)| {
-                            if on {
-                                *h += dh;
-                            }
-                        });
-                    mask.iter().filter(|&&on| on).count()
-                }
-                None => {
-                    self.state.h.par_iter_mut().for_each(|h| *h += dh);
-                    self.domain.cells()
-                }
-            };
-            // What was added, as added (in f32), so the ledger balances.
-            self.ledger.added += dh as f64 * area * wet as f64;
+            let mask = self.rain_mask.as_deref();
+            let field = self.rain_field.as_deref().map(Vec::as_slice);
+            // Each cell's share as the GPU takes it: dh × (0 or the
+            // field's factor); what was added, as added (in f32), so the
+            // ledger balances.
+            let added: f64 = self
+                .state
+                .h
+                .par_iter_mut()
+                .enumerate()
+                .map(|(c, h)| {
+                    let on = mask.is_none_or(|m| m[c]);
+                    let share = if on { field.map_or(1.0, |f| f[c]) } else { 0.0 };
+                    if share > 0.0 {
+                        let before = *h;
+                        *h += dh * share;
+                        (*h - before) as f64
+                    } else {
+                        0.0
+                    }
+                })
+                .sum();
+            self.ledger.added += added * area;
         }
         for &(c, q) in inflows {
             let Some(h) = self.state.h.get_mut(c) else {
