@@ -1020,6 +1020,56 @@ threshold_m = 0.1
     }
 
     #[test]
+    fn a_stopped_run_keeps_what_arrived_and_says_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut app, _) = valley_app(dir.path());
+        until(&mut app, |f| f.summary.is_some());
+        // The same scenario, longer, outputs every 30 s: stopped after the
+        // first arrives.
+        let long = dir.path().join("long.toml");
+        let text = std::fs::read_to_string(dir.path().join("s.toml"))
+            .unwrap()
+            .replace("duration_s = 900", "duration_s = 90000")
+            .replace("output_every_s = 300", "output_every_s = 30");
+        std::fs::write(&long, text).unwrap();
+        app.world_mut().write_message(FloodViewCommand::Run(long));
+        until(&mut app, |f| !f.frames.is_empty());
+        app.world_mut().write_message(FloodViewCommand::Stop);
+        until(&mut app, |f| !f.running);
+        let f = app.world().resource::<Flood>();
+        assert!(f.frames.len() < 3000, "{} outputs", f.frames.len());
+        assert!(f.summary.is_none(), "not finished");
+        assert!(f.settled(), "what arrived is drawn");
+        let notices = app.world().resource::<Messages<StoreCommand>>();
+        let errors = notices
+            .iter_current_update_messages()
+            .chain(notices.get_cursor().read(notices))
+            .filter(|c| matches!(c, StoreCommand::Notify(n) if n.error))
+            .count();
+        assert_eq!(errors, 0, "stopping is not an error");
+    }
+
+    #[test]
+    fn points_and_cells_of_a_grid_placed_as_it_is() {
+        let grid = FloodGrid {
+            nx: 3,
+            ny: 2,
+            bed: vec![0.0; 6],
+            corners: (0..3)
+                .flat_map(|j| {
+                    (0..4).map(move |i| DVec2::new(100.0 + 5.0 * i as f64, 200.0 + 5.0 * j as f64))
+                })
+                .collect(),
+            ground: vec![true; 6],
+        };
+        assert_eq!(grid.at(DVec2::new(1.5, 0.5)), DVec2::new(107.5, 202.5));
+        assert_eq!(grid.at(DVec2::new(3.0, 2.0)), DVec2::new(115.0, 210.0));
+        assert_eq!(grid.cell_at(DVec3::new(112.0, 207.0, 0.0)), Some(5));
+        assert_eq!(grid.cell_at(DVec3::new(99.0, 207.0, 0.0)), None);
+        assert_eq!(grid.cell_at(DVec3::new(112.0, 211.0, 0.0)), None);
+    }
+
+    #[test]
     fn a_bad_scenario_is_a_notice_and_nothing_is_drawn() {
         let dir = tempfile::tempdir().unwrap();
         let (mut app, _) = valley_app(dir.path());
