@@ -132,21 +132,38 @@ fn throughput(
 /// The engine the scenario's `backend` asks for: "cpu"; "gpu", any
 /// adapter (lavapipe too), an error without one; "auto", a hardware GPU
 /// when there is one that takes the grid, else the CPU (a GPU emulated on
-/// the CPU is slower there than the CPU path).
-pub(crate) fn engine_for(backend: Backend, solver: Solver, path: &Path) -> Result<Box<dyn Engine>> {
+/// the CPU is slower there than the CPU path). `shared` is the viewer's
+/// device, taken before one of the engine's own.
+pub(crate) fn engine_for(
+    backend: Backend,
+    solver: Solver,
+    path: &Path,
+    shared: Option<&Gpu>,
+) -> Result<Box<dyn Engine>> {
     let cpu = |solver| Ok(Box::new(CpuEngine::new(solver)) as Box<dyn Engine>);
+    let device = || match shared {
+        Some(gpu) => Ok(gpu.clone()),
+        None => Gpu::headless(),
+    };
+    let on = |gpu: &Gpu| {
+        GpuFlood::new(gpu, &solver).map(|mut engine| {
+            if shared.is_some() {
+                // The view draws on the same device: short batches (some
+                // 5 ms on a desktop GPU), so its frames come between them.
+                engine.set_batch_limit(cim_gpu::flood::BatchLimit::CellUpdates(5e7));
+            }
+            Box::new(engine) as Box<dyn Engine>
+        })
+    };
     match backend {
         Backend::Cpu => cpu(solver),
         Backend::Gpu => {
-            let gpu =
-                Gpu::headless().with_context(|| format!("{}: backend \"gpu\"", show(path)))?;
-            let engine = GpuFlood::new(&gpu, &solver)
-                .with_context(|| format!("{}: backend \"gpu\" on {}", show(path), gpu.adapter))?;
-            Ok(Box::new(engine))
+            let gpu = device().with_context(|| format!("{}: backend \"gpu\"", show(path)))?;
+            on(&gpu).with_context(|| format!("{}: backend \"gpu\" on {}", show(path), gpu.adapter))
         }
-        Backend::Auto => match Gpu::headless() {
-            Ok(gpu) if !gpu.software => match GpuFlood::new(&gpu, &solver) {
-                Ok(engine) => Ok(Box::new(engine)),
+        Backend::Auto => match device() {
+            Ok(gpu) if !gpu.software => match on(&gpu) {
+                Ok(engine) => Ok(engine),
                 Err(e) => {
                     eprintln!("cim: {}: {e}; running on the CPU", gpu.adapter);
                     cpu(solver)
@@ -526,7 +543,7 @@ fn run_scenario(path: &Path, out: &Path) -> Result<ExitCode> {
     } = prepare(path)?;
     std::fs::create_dir_all(out).with_context(|| show(out))?;
     let cells = solver.domain.cells();
-    let mut engine = engine_for(s.run.backend, solver, path)?;
+    let mut engine = engine_for(s.run.backend, solver, path, None)?;
     let started = std::time::Instant::now();
     let mut bar = Progress::new(s.run.duration_s);
     let tracks = run_flood(

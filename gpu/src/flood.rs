@@ -37,7 +37,8 @@ const TILE: usize = 16;
 /// (16); neighbours' water comes from cache. What the throughput is
 /// measured against a memory bandwidth with.
 pub const BYTES_PER_CELL_UPDATE: usize = 16 + 16 + 16 + 32 + 16;
-/// A batch is sized to take about this long, so progress comes often.
+/// A batch is sized to take about this long, so progress comes often
+/// (unless [`GpuFlood::set_batch_limit`] says otherwise).
 const BATCH_WALL_S: f64 = 0.25;
 
 /// The flood engine on a GPU.
@@ -68,6 +69,21 @@ pub struct GpuFlood {
     rain_mask: Option<Vec<bool>>,
     /// The rain field the shares are from (`None`: uniform).
     rain_field: Option<Arc<Vec<f32>>>,
+    /// How long a batch of steps may keep the GPU.
+    batch: BatchLimit,
+}
+
+/// How many steps go in one batch (at most 4 096, and no more than the
+/// interval needs at the pace so far).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum BatchLimit {
+    /// As many as take about this long, s, by the batches so far: a device
+    /// of the engine's own.
+    Wall(f64),
+    /// About this many cell-updates: a device that also draws the view,
+    /// whose frames queue between batches (and would count in a wall
+    /// time), so each batch's share of the GPU stays short.
+    CellUpdates(f64),
 }
 
 struct Buffers {
@@ -181,6 +197,7 @@ impl GpuFlood {
             ground,
             rain_mask: solver.rain_mask.clone(),
             rain_field: None,
+            batch: BatchLimit::Wall(BATCH_WALL_S),
         };
         // The first plan needs the fastest wave of the water as it starts.
         let mut enc = engine.encoder();
@@ -266,7 +283,11 @@ impl GpuFlood {
             let pace = h.elapsed as f64 / h.steps.max(1) as f64;
             let left = (until - base - h.elapsed as f64).max(0.0);
             let want = (left / pace.max(1e-9)).ceil() + 1.0;
-            let cap = (BATCH_WALL_S / per_step.max(1e-9)).clamp(1.0, 4096.0);
+            let cap = match self.batch {
+                BatchLimit::Wall(s) => s / per_step.max(1e-9),
+                BatchLimit::CellUpdates(n) => n / self.cells() as f64,
+            }
+            .clamp(1.0, 4096.0);
             k = want.clamp(1.0, cap) as u32;
         };
         self.end(&got)?;
@@ -295,6 +316,11 @@ impl GpuFlood {
         self.wet_cells = wet;
         let bytes = as_bytes(&self.ground);
         self.gpu.queue.write_buffer(&self.buffers.ground, 0, &bytes);
+    }
+
+    /// How long each batch of steps may keep the GPU.
+    pub fn set_batch_limit(&mut self, limit: BatchLimit) {
+        self.batch = limit;
     }
 
     /// The adapter the engine runs on.
@@ -414,6 +440,10 @@ impl GpuFlood {
 impl Engine for GpuFlood {
     fn backend(&self) -> &'static str {
         "gpu"
+    }
+
+    fn device(&self) -> String {
+        self.gpu.adapter.clone()
     }
 
     fn cells(&self) -> usize {

@@ -407,11 +407,12 @@ fn drains_and_inlets_take_water_away_and_it_is_counted() {
 
 /// The valley as a scene: its DEM as terrain, two buildings (one on the
 /// floor near the west end, where the water gathers; one up the north
-/// side), a view from the south; `[flood]` naming the valley scenario or
-/// not.
+/// side), a view from the south; `[flood]` naming the valley scenario (on
+/// the GPU: the view's own device) or not.
 fn valley_scene(dir: &Path, flood: bool) -> PathBuf {
     valley(dir);
-    std::fs::write(dir.join("s.toml"), SCENARIO).unwrap();
+    let on_gpu = SCENARIO.replace("backend = \"auto\"", "backend = \"gpu\"");
+    std::fs::write(dir.join("s.toml"), on_gpu).unwrap();
     let square = |x: f64, y: f64| {
         format!(
             r#"{{"type":"Feature","properties":{{"h":12}},"geometry":{{"type":"Polygon","coordinates":[[[{x},{y}],[{},{y}],[{},{}],[{x},{}],[{x},{y}]]]}}}}"#,
@@ -473,7 +474,8 @@ target = [500150.0, 2500100.0, 0.0]
     doc
 }
 
-fn snapshot(doc: &Path, png: &Path) -> image::RgbaImage {
+/// The image, and what `cim` said.
+fn snapshot(doc: &Path, png: &Path) -> (image::RgbaImage, String) {
     let r = Command::new(env!("CARGO_BIN_EXE_cim"))
         .args([
             "snapshot",
@@ -489,23 +491,25 @@ fn snapshot(doc: &Path, png: &Path) -> image::RgbaImage {
         let _ = std::fs::create_dir_all(&keep);
         let _ = std::fs::copy(png, Path::new(&keep).join(png.file_name().unwrap()));
     }
-    image::open(png).unwrap().to_rgba8()
+    let said = String::from_utf8_lossy(&r.stderr).into_owned();
+    (image::open(png).unwrap().to_rgba8(), said)
 }
 
-/// A scene document naming a scenario: the snapshot waits for the run and
-/// shows its water, blue over the valley floor, and the building standing
-/// in it in the alert colour; the same scene without it shows neither.
+/// A scene document naming a scenario: the snapshot waits for the run (on
+/// the GPU that draws the view: lavapipe here) and shows its water, blue
+/// over the valley floor, and the building standing in it in the alert
+/// colour; the same scene without it shows neither.
 #[test]
 fn a_scene_naming_a_scenario_shows_its_water_and_flooded_buildings() {
     let dir = tempfile::tempdir().unwrap();
-    let wet = snapshot(
-        &valley_scene(dir.path(), true),
-        &dir.path().join("flood.png"),
+    let flood_doc = valley_scene(dir.path(), true);
+    let (wet, said) = snapshot(&flood_doc, &dir.path().join("flood.png"));
+    assert!(
+        said.contains("flood on the GPU") && said.contains("the view's device"),
+        "{said}"
     );
-    let dry = snapshot(
-        &valley_scene(dir.path(), false),
-        &dir.path().join("dry.png"),
-    );
+    let dry_doc = valley_scene(dir.path(), false);
+    let (dry, _) = snapshot(&dry_doc, &dir.path().join("dry.png"));
     let (mut water, mut alert, mut alert_dry) = (0, 0, 0);
     for (w, d) in wet.pixels().zip(dry.pixels()) {
         let [r, g, b, _] = w.0.map(i32::from);

@@ -185,6 +185,9 @@ pub fn arrows(grid: &FloodGrid, state: &cim_core::flood::State) -> Vec<Arrow> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunSummary {
     pub backend: &'static str,
+    /// What it ran on ("2 threads", a GPU's name, and whether it was the
+    /// view's own).
+    pub device: String,
     pub steps: u64,
     pub wall_s: f64,
     pub mass_error_rel: f64,
@@ -372,10 +375,19 @@ fn run_documents(
     }
 }
 
+/// The view's GPU, when it has one (the viewer and snapshots; not tests
+/// without a renderer).
+type ViewGpu<'w> = Option<(
+    Res<'w, bevy::render::renderer::RenderDevice>,
+    Res<'w, bevy::render::renderer::RenderQueue>,
+    Res<'w, bevy::render::renderer::RenderAdapterInfo>,
+)>;
+
 fn apply_commands(
     mut commands: MessageReader<FloodViewCommand>,
     store: Res<SceneStore>,
     mut flood: ResMut<Flood>,
+    view_gpu: ViewGpu,
 ) {
     for c in commands.read() {
         match c {
@@ -392,11 +404,18 @@ fn apply_commands(
                     .collect();
                 let (tx, cancel) = (flood.tx.clone(), flood.cancel.clone());
                 let (path, crs) = (path.clone(), store.crs.clone());
+                let shared = view_gpu.as_ref().map(|(device, queue, info)| {
+                    cim_gpu::Gpu::from_device(
+                        device.wgpu_device().clone(),
+                        (*queue.0).clone().into_inner(),
+                        &info.0,
+                    )
+                });
                 let spawned = std::thread::Builder::new()
                     .name("flood".into())
                     .spawn(move || {
                         let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            run_in_background(&path, &crs, &buildings, &tx, &cancel)
+                            run_in_background(&path, (&crs, shared), &buildings, &tx, &cancel)
                         }))
                         .map_err(|_| "the flood run crashed".to_string())
                         .and_then(|r| r.map_err(|e| format!("{e:#}")));
@@ -446,7 +465,7 @@ fn apply_commands(
 /// the scene, the buildings' cells found, each output sent as it comes.
 fn run_in_background(
     path: &std::path::Path,
-    scene_crs: &CrsDef,
+    (scene_crs, shared): (&CrsDef, Option<cim_gpu::Gpu>),
     buildings: &[(u64, Arc<Layer>)],
     tx: &mpsc::Sender<Report>,
     cancel: &AtomicBool,
@@ -468,7 +487,15 @@ fn run_in_background(
         duration_s,
         buildings: around,
     });
-    let mut engine = crate::flood::engine_for(run_s.backend, p.solver, path)?;
+    let mut engine = crate::flood::engine_for(run_s.backend, p.solver, path, shared.as_ref())?;
+    let device = match &shared {
+        Some(gpu) if engine.backend() == "gpu" => format!("{}, the view's device", gpu.adapter),
+        _ => engine.device(),
+    };
+    eprintln!(
+        "cim: flood on the {} ({device})",
+        engine.backend().to_uppercase()
+    );
     let mut last = std::time::Instant::now();
     let tracks = run(
         engine.as_mut(),
@@ -497,6 +524,7 @@ fn run_in_background(
     let volume = engine.state()?.volume(engine.cell_area());
     let summary = RunSummary {
         backend: engine.backend(),
+        device,
         steps: engine.steps(),
         wall_s: started.elapsed().as_secs_f64(),
         mass_error_rel: ledger.mass_error_rel(volume),

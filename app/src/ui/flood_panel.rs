@@ -73,8 +73,9 @@ pub fn show(
     }
     if let Some(s) = &flood.summary {
         ui.weak(format!(
-            "{} · {} {} · {:.1} s · {} {:.1e}",
+            "{} ({}) · {} {} · {:.1} s · {} {:.1e}",
             s.backend.to_uppercase(),
+            s.device,
             s.steps,
             l.t("flood.steps"),
             s.wall_s,

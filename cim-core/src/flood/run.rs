@@ -118,6 +118,8 @@ pub struct EngineError(pub String);
 pub trait Engine {
     /// "cpu" or "gpu": what `summary.json` names.
     fn backend(&self) -> &'static str;
+    /// What it runs on, for people: "2 threads", a GPU adapter's name.
+    fn device(&self) -> String;
     fn cells(&self) -> usize;
     /// The area of one cell, m².
     fn cell_area(&self) -> f64;
@@ -158,6 +160,10 @@ impl CpuEngine {
 impl Engine for CpuEngine {
     fn backend(&self) -> &'static str {
         "cpu"
+    }
+
+    fn device(&self) -> String {
+        format!("{} threads", rayon::current_num_threads())
     }
 
     fn cells(&self) -> usize {
