@@ -166,18 +166,21 @@ fn face_flux(l: Side, r: Side) -> vec4<f32> {
 
 // ---- the cell update (solver.rs) ----
 
+// A cell's velocity, east and north (none in a film too thin to carry it).
+fn velocity(w: vec4<f32>) -> vec2<f32> {
+    if w.x > H_EPS {
+        return vec2<f32>(w.y / w.x, w.z / w.x);
+    }
+    return vec2<f32>(0.0);
+}
+
 fn side(c: u32, east: bool) -> Side {
     let w = water_in[c];
-    var u = 0.0;
-    var v = 0.0;
-    if w.x > H_EPS {
-        u = w.y / w.x;
-        v = w.z / w.x;
-    }
+    let uv = velocity(w);
     if east {
-        return Side(w.x, ground[c].x, u, v);
+        return Side(w.x, ground[c].x, uv.x, uv.y);
     }
-    return Side(w.x, ground[c].x, v, u);
+    return Side(w.x, ground[c].x, uv.y, uv.x);
 }
 
 fn ghost(inside: Side) -> Side {
@@ -241,13 +244,8 @@ fn wave_speed(i: u32, j: u32) -> f32 {
     let ny = params.ny;
     let c = j * nx + i;
     let w = water_in[c];
-    var u = 0.0;
-    var v = 0.0;
-    if w.x > H_EPS {
-        u = w.y / w.x;
-        v = w.z / w.x;
-    }
-    let along = max(abs(u), abs(v));
+    let uv = velocity(w);
+    let along = max(abs(uv.x), abs(uv.y));
     var fastest = 0.0;
     if w.x > H_EPS {
         let mine = celerity(c);

@@ -339,11 +339,7 @@ impl Solver {
 /// in.
 fn wave_speed(d: &Domain, s: &State, c: usize) -> f32 {
     let h = s.h[c];
-    let (u, v) = if h > H_EPS {
-        (s.hu[c] / h, s.hv[c] / h)
-    } else {
-        (0.0, 0.0)
-    };
+    let (u, v) = velocity(s, c);
     let along = u.abs().max(v.abs());
     let (i, j) = (c % d.nx, c / d.nx);
     let mut fastest = 0.0;
@@ -383,13 +379,20 @@ struct Update {
 
 /// The state of cell `c` seen across a face whose normal is x (`east`) or
 /// y: velocity across, velocity along.
-fn side(d: &Domain, s: &State, c: usize, east: bool) -> Side {
+/// A cell's velocity, east and north (none in a film too thin to carry
+/// it: momentum over a vanishing depth is round-off).
+fn velocity(s: &State, c: usize) -> (f32, f32) {
     let h = s.h[c];
-    let (u, v) = if h > H_EPS {
+    if h > H_EPS {
         (s.hu[c] / h, s.hv[c] / h)
     } else {
         (0.0, 0.0)
-    };
+    }
+}
+
+fn side(d: &Domain, s: &State, c: usize, east: bool) -> Side {
+    let h = s.h[c];
+    let (u, v) = velocity(s, c);
     let (un, ut) = if east { (u, v) } else { (v, u) };
     Side {
         h,
