@@ -446,7 +446,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         None => crate::viewer::run(cli.inputs).map(|_| ExitCode::SUCCESS),
         Some(Command::Snapshot(args)) => crate::headless::snapshot::run_snapshot(args),
-        Some(Command::Bench(args)) => crate::headless::snapshot::run_bench(args),
+        Some(Command::Bench(args)) => crate::headless::bench_report::run_bench(args),
         Some(Command::Inspect(args)) => crate::inspect::run(&args.files, args.json, args.deep),
         Some(Command::Crs(cmd)) => run_crs(cmd),
         Some(Command::Convert(args)) => crate::convert::run(&args),

@@ -22,7 +22,7 @@
 //! | [`tools::ToolsPlugin`] | `tools` | measurement, coordinate readout, search, attribute query; `ToolCommand`s |
 //! | [`render::underground::UndergroundPlugin`] | `render::underground` | see-through ground for pipes (`SetGroundOpacity`), base plane under terrain-less scenes |
 //! | [`ui::UiPlugin`] | `ui` | egui panels (read-only; their `Requests` go out as the owners' commands): layer tree, inspector, attribute tables, legend, labels, status bar, help |
-//! | `headless::snapshot::build_headless` (no plugin of its own) | `headless::snapshot` | off-screen, settled, tiled PNG capture; `cim bench` |
+//! | `headless::snapshot::build_headless` (no plugin of its own) | `headless::snapshot`, `headless::tiles`, `headless::bench_report` | off-screen, settled, tiled PNG capture; `cim bench` |
 
 pub mod analysis;
 pub mod cli;

@@ -7,7 +7,7 @@
 //! larger than one tile are rendered tile by tile with a sub-camera view
 //! (an off-centre crop of the full frustum) and stitched.
 
-use crate::cli::{BenchArgs, SnapshotArgs};
+use crate::cli::SnapshotArgs;
 use crate::render::render_probe::RenderProbe;
 use crate::scene::load;
 use crate::scene::store::{SceneStore, SlotState};
@@ -26,42 +26,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+pub use super::tiles::{Tile, blit, plan_tiles};
+
 /// Default largest tile; also bounds GPU memory for huge images.
 pub const DEFAULT_TILE: u32 = 4096;
 /// Consecutive quiet frames that count as settled.
 const SETTLE_FRAMES: u32 = 3;
 /// Give up waiting for the scene after this long.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(600);
-
-/// One tile of the output image.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Tile {
-    pub x: u32,
-    pub y: u32,
-    pub w: u32,
-    pub h: u32,
-}
-
-/// Splits `width` × `height` into near-equal tiles no larger than `max`.
-/// Every tile has the same size (the render target is reused); the last
-/// row/column may reach past the image and is cropped when stitching.
-pub fn plan_tiles(width: u32, height: u32, max: u32) -> Vec<Tile> {
-    let nx = width.div_ceil(max).max(1);
-    let ny = height.div_ceil(max).max(1);
-    let (tw, th) = (width.div_ceil(nx), height.div_ceil(ny));
-    let mut tiles = Vec::new();
-    for j in 0..ny {
-        for i in 0..nx {
-            tiles.push(Tile {
-                x: i * tw,
-                y: j * th,
-                w: tw,
-                h: th,
-            });
-        }
-    }
-    tiles
-}
 
 #[derive(Clone, Debug)]
 enum Phase {
@@ -137,7 +109,7 @@ pub struct Report {
     pub total_s: f64,
 }
 
-fn build_headless(
+pub(super) fn build_headless(
     store: SceneStore,
     pose: crate::view::camera::Pose,
     job: Job,
@@ -582,23 +554,6 @@ fn drive_capture(
     }
 }
 
-/// Copies a rendered tile into the canvas, cropping what lies outside.
-pub fn blit(canvas: &mut image::RgbaImage, tile_img: &image::RgbaImage, t: Tile) {
-    let w =
-        t.w.min(canvas.width().saturating_sub(t.x))
-            .min(tile_img.width());
-    let h =
-        t.h.min(canvas.height().saturating_sub(t.y))
-            .min(tile_img.height());
-    for y in 0..h {
-        for x in 0..w {
-            let mut p = *tile_img.get_pixel(x, y);
-            p.0[3] = 255;
-            canvas.put_pixel(t.x + x, t.y + y, p);
-        }
-    }
-}
-
 /// Writes a PNG atomically (temp file + rename), so a failed run never
 /// leaves a truncated image behind.
 fn write_png(img: &image::RgbaImage, out: &Path) -> Result<()> {
@@ -626,7 +581,7 @@ fn write_png(img: &image::RgbaImage, out: &Path) -> Result<()> {
     Ok(())
 }
 
-fn validate_size(width: u32, height: u32) -> Result<()> {
+pub(super) fn validate_size(width: u32, height: u32) -> Result<()> {
     if width == 0 || height == 0 {
         bail!("--width and --height must be at least 1 (got {width}×{height})");
     }
@@ -640,7 +595,7 @@ fn validate_size(width: u32, height: u32) -> Result<()> {
 /// Loads the scene (blocking) and reports its messages on stderr; fails
 /// when no layer could be loaded. Returns the store and how many of its
 /// notices were printed.
-fn prepare_store(inputs: &[PathBuf]) -> Result<(SceneStore, usize)> {
+pub(super) fn prepare_store(inputs: &[PathBuf]) -> Result<(SceneStore, usize)> {
     let opened = load::open_inputs(inputs)?;
     let mut store = SceneStore::new(opened);
     store.load_all_blocking();
@@ -657,7 +612,7 @@ fn prepare_store(inputs: &[PathBuf]) -> Result<(SceneStore, usize)> {
     Ok((store, printed))
 }
 
-fn print_notices(notices: &[crate::scene::store::Notice]) {
+pub(super) fn print_notices(notices: &[crate::scene::store::Notice]) {
     for n in notices {
         eprintln!(
             "cim: {}: {}",
@@ -675,7 +630,7 @@ fn print_notices(notices: &[crate::scene::store::Notice]) {
 pub const EXIT_PARTIAL: u8 = 2;
 
 /// The exit code for a run whose output was written, given its messages.
-fn outcome(notices: &[crate::scene::store::Notice]) -> std::process::ExitCode {
+pub(super) fn outcome(notices: &[crate::scene::store::Notice]) -> std::process::ExitCode {
     if notices.iter().any(|n| n.error) {
         std::process::ExitCode::from(EXIT_PARTIAL)
     } else {
@@ -760,71 +715,6 @@ pub fn run_snapshot(args: SnapshotArgs) -> Result<std::process::ExitCode> {
     Ok(code)
 }
 
-pub fn run_bench(args: BenchArgs) -> Result<std::process::ExitCode> {
-    validate_size(args.width, args.height)?;
-    let started = Instant::now();
-    let (store, printed) = prepare_store(&args.inputs)?;
-    let load_s = started.elapsed().as_secs_f64();
-    let pose = initial_pose(&store.doc, args.view.as_deref())?;
-    let (mut app, report) = build_headless(
-        store,
-        pose,
-        Job::Bench {
-            frames: args.frames.max(1),
-            path: args.path,
-        },
-        args.width,
-        args.height,
-    );
-    app.run();
-    let r = report.lock().map(|r| r.clone()).unwrap_or_default();
-    if let Some(e) = r.error {
-        bail!("bench: {e}");
-    }
-    print_notices(r.notices.get(printed..).unwrap_or_default());
-    let mut ft = r.frame_times_ms.clone();
-    ft.sort_by(f64::total_cmp);
-    let pct = |p: f64| {
-        ft.get(((ft.len() as f64 - 1.0) * p).round() as usize)
-            .copied()
-            .unwrap_or(0.0)
-    };
-    let json = serde_json::json!({
-        "width": args.width,
-        "height": args.height,
-        "load_layers_s": load_s,
-        "first_frame_s": r.first_frame_s.map(|s| s + load_s),
-        "settled_s": r.settled_s.map(|s| s + load_s),
-        "path": args.path,
-        "frames": ft.len(),
-        "frame_ms_median": pct(0.5),
-        "frame_ms_p95": pct(0.95),
-        "frame_ms_p99": pct(0.99),
-        "frame_ms_max": ft.last().copied().unwrap_or(0.0),
-        "frame_ms_min": ft.first().copied().unwrap_or(0.0),
-        "cpu_ms_per_frame": r.measured_cpu_s * 1e3 / ft.len().max(1) as f64,
-        "lod_ms_per_frame": r.lod_s * 1e3 / ft.len().max(1) as f64,
-        "upload_ms_per_frame": r.upload_s * 1e3 / ft.len().max(1) as f64,
-        "triangles_median": median_u64(&r.triangles),
-        "triangles_max": r.triangles.iter().max().copied().unwrap_or(0),
-        "gpu_mesh_mb": r.gpu_mesh_bytes as f64 / MB,
-        "stream_resident_mb": r.stream_resident_bytes as f64 / MB,
-        "stream_cpu_mb": r.stream_cpu_bytes as f64 / MB,
-        "stream_budget_mb": r.stream_budget_bytes as f64 / MB,
-        "peak_rss_mb": peak_rss_mb(),
-    });
-    println!("{}", serde_json::to_string_pretty(&json)?);
-    Ok(outcome(&r.notices))
-}
-
-const MB: f64 = 1024.0 * 1024.0;
-
-fn median_u64(v: &[u64]) -> u64 {
-    let mut v = v.to_vec();
-    v.sort_unstable();
-    v.get(v.len() / 2).copied().unwrap_or(0)
-}
-
 /// CPU time this process has used so far, all threads, in seconds
 /// (Linux `/proc/self/stat`; 0 where it cannot be read).
 fn process_cpu_s() -> f64 {
@@ -842,58 +732,9 @@ fn process_cpu_s() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-/// The process's peak resident memory (Linux `VmHWM`), in MB.
-fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tiles_cover_the_image_exactly_once() {
-        for (w, h, max) in [
-            (1920, 1080, 4096),
-            (8192, 8192, 4096),
-            (1000, 700, 256),
-            (1, 1, 16),
-        ] {
-            let tiles = plan_tiles(w, h, max);
-            let mut covered = vec![0u8; (w * h) as usize];
-            for t in &tiles {
-                assert!(t.w <= max && t.h <= max);
-                for y in t.y..(t.y + t.h).min(h) {
-                    for x in t.x..(t.x + t.w).min(w) {
-                        covered[(y * w + x) as usize] += 1;
-                    }
-                }
-            }
-            assert!(covered.iter().all(|&c| c == 1), "{w}x{h}/{max}");
-        }
-        assert_eq!(plan_tiles(8192, 8192, 4096).len(), 4);
-    }
-
-    #[test]
-    fn blit_crops_at_the_edges() {
-        let mut canvas = image::RgbaImage::new(10, 10);
-        let tile = image::RgbaImage::from_pixel(6, 6, image::Rgba([9, 8, 7, 0]));
-        blit(
-            &mut canvas,
-            &tile,
-            Tile {
-                x: 6,
-                y: 6,
-                w: 6,
-                h: 6,
-            },
-        );
-        assert_eq!(canvas.get_pixel(9, 9).0, [9, 8, 7, 255]);
-        assert_eq!(canvas.get_pixel(5, 5).0, [0, 0, 0, 0]);
-    }
 
     #[test]
     fn sizes_are_validated() {
